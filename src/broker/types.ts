@@ -1,0 +1,144 @@
+// The broker's service surface: what the HTTP API, the CBOR protocol server and embedded mode
+// call. Transports translate to and from these shapes and map TributaryError codes; they hold
+// no broker state of their own.
+//
+// Offsets, timestamps and producer ids are JavaScript numbers (exact up to 2^53).
+// Record data travels as Kafka record batch v2 bytes (src/log/record-batch.ts), never decoded
+// on the produce and fetch hot paths.
+
+/** acks: 0 = fire and forget, 1 = leader appended, -1 ("all") = durable on every ISR replica. */
+export type Acks = 0 | 1 | -1;
+
+export interface BrokerEndpoint {
+  nodeId: number;
+  host: string;
+  /** CBOR-over-TCP port. */
+  port: number;
+  /** HTTP port, when the broker serves HTTP. */
+  httpPort?: number;
+}
+
+export interface TopicSummary {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  internal: boolean;
+}
+
+export interface PartitionDescription {
+  partition: number;
+  leader: number;
+  leaderEpoch: number;
+  replicas: number[];
+  isr: number[];
+  logStartOffset: number;
+  highWatermark: number;
+  /** Bytes on disk for this partition's log. */
+  sizeBytes: number;
+}
+
+export interface TopicDescription {
+  name: string;
+  internal: boolean;
+  /** Effective configs (explicit ones and defaults), Kafka names, values as strings. */
+  configs: Record<string, string>;
+  partitions: PartitionDescription[];
+}
+
+export interface CreateTopicRequest {
+  name: string;
+  partitions?: number;
+  replicationFactor?: number;
+  configs?: Record<string, string>;
+}
+
+export interface ProduceRequest {
+  topic: string;
+  partition: number;
+  /** One or more concatenated record batches v2; the broker assigns offsets. */
+  batches: Uint8Array;
+  acks: Acks;
+  /** How long acks=all may wait for replication / fsync before REQUEST_TIMED_OUT. */
+  timeoutMs?: number;
+}
+
+export interface ProduceResult {
+  /** Offset of the first record of the first batch (-1 for acks=0). */
+  baseOffset: number;
+  /** Offset of the last record of the last batch (-1 for acks=0). */
+  lastOffset: number;
+  /** -1 unless the topic uses LogAppendTime. */
+  logAppendTimeMs: number;
+  logStartOffset: number;
+}
+
+export interface FetchPartitionRequest {
+  topic: string;
+  partition: number;
+  offset: number;
+  /** Bytes wanted from this partition; at least one whole batch is returned regardless. */
+  maxBytes: number;
+}
+
+export interface FetchRequest {
+  partitions: FetchPartitionRequest[];
+  /** Longest the fetch waits for minBytes to accumulate. */
+  maxWaitMs: number;
+  minBytes: number;
+  /** Cap on the whole response (after the first batch). */
+  maxBytes: number;
+  /** Aborts a waiting fetch early (connection closed, server shutting down). */
+  signal?: AbortSignal;
+}
+
+export interface FetchPartitionResult {
+  topic: string;
+  partition: number;
+  /** Error code for this partition, or undefined when the fetch succeeded. */
+  error?: string;
+  errorMessage?: string;
+  highWatermark: number;
+  logStartOffset: number;
+  /** Whole record batches v2, concatenated; may be empty. */
+  records: Uint8Array;
+}
+
+export type OffsetSpec = "earliest" | "latest" | { timestampMs: number };
+
+export interface ListOffsetsResult {
+  /** -1 when a timestamp lookup finds no record at or after it. */
+  offset: number;
+  timestampMs: number;
+}
+
+export interface ProducerIdentity {
+  producerId: number;
+  producerEpoch: number;
+}
+
+export interface BrokerMetadata {
+  clusterId: string;
+  controllerId: number;
+  brokers: BrokerEndpoint[];
+  topics: TopicDescription[];
+}
+
+/**
+ * What transports (HTTP, CBOR-over-TCP, embedded callers) may ask of a broker. Every method
+ * throws TributaryError with a stable code on failure; none of them crash the broker on bad
+ * input. Consumer-group and cluster operations will be added beside these.
+ */
+export interface BrokerApi {
+  readonly nodeId: number;
+  metadata(topics?: string[]): BrokerMetadata;
+  createTopic(request: CreateTopicRequest): Promise<TopicDescription>;
+  deleteTopic(name: string): Promise<void>;
+  listTopics(): TopicSummary[];
+  describeTopic(name: string): TopicDescription;
+  /** Number of partitions of a topic; UNKNOWN_TOPIC_OR_PARTITION (or auto-create) otherwise. */
+  partitionCount(topic: string): Promise<number>;
+  produce(request: ProduceRequest): Promise<ProduceResult>;
+  fetch(request: FetchRequest): Promise<FetchPartitionResult[]>;
+  listOffsets(topic: string, partition: number, spec: OffsetSpec): Promise<ListOffsetsResult>;
+  initProducerId(): Promise<ProducerIdentity>;
+}
