@@ -1,0 +1,312 @@
+// An in-memory FileSystem that models a disk behind a page cache, for crash testing and for
+// embedded brokers that want no disk at all. It does not depend on the simulation scheduler.
+//
+// File data is durable after FileHandle.sync(); directory entries (create, rename, remove) are
+// durable after syncDir() of the directory holding them. crash() plays a power cut: see
+// fs-crash.ts for what survives. Errors carry the codes a real POSIX file system would give.
+
+import { posix } from "node:path";
+import {
+  type DirEntry,
+  type FileHandle,
+  type FileSystem,
+  type OpenOptions,
+  type Random,
+  RuntimeIoError,
+} from "../types.ts";
+import { type CrashMode, type CrashReport, crashTree } from "./fs-crash.ts";
+import { DirNode, type FileNode, type FsNode, newFileNode } from "./fs-nodes.ts";
+import { type HandleHost, MemoryFileHandle } from "./memory-file-handle.ts";
+import { SeededRandom } from "./prng.ts";
+
+export interface MemoryFsFaults {
+  /** The nth sync (1-based, file syncs and syncDir counted together) fails with EIO. */
+  failSyncNumber?: number;
+  /** Writes that would grow the total bytes of all files past this fail with ENOSPC. */
+  capacityBytes?: number;
+}
+
+export interface MemoryFileSystemOptions {
+  /** Decides crash outcomes and temp dir names; default: a fixed seed. */
+  random?: Random;
+  /** Per file: unsynced bytes kept revocable before the oldest are written back (default 64 MiB). */
+  dirtyBytesMax?: number;
+  /** Per file or directory: unsynced operations kept revocable (default 4096). */
+  dirtyOpsMax?: number;
+  faults?: MemoryFsFaults;
+}
+
+const DIRTY_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
+const DIRTY_OPS_MAX_DEFAULT = 4096;
+const TEMP_ROOT = "/tmp";
+
+export class MemoryFileSystem implements FileSystem {
+  /** Fault plan; may be changed at any time. */
+  faults: MemoryFsFaults;
+  readonly #random: Random;
+  readonly #bounds: { dirtyBytesMax: number; dirtyOpsMax: number };
+  readonly #root: DirNode;
+  #dirs = new Set<DirNode>();
+  #seq = 0;
+  #syncCount = 0;
+  #tempCount = 0;
+  readonly #host: HandleHost;
+  #generation = 0;
+
+  constructor(options: MemoryFileSystemOptions = {}) {
+    this.#random = options.random ?? new SeededRandom(0x5eed);
+    this.#bounds = {
+      dirtyBytesMax: options.dirtyBytesMax ?? DIRTY_BYTES_MAX_DEFAULT,
+      dirtyOpsMax: options.dirtyOpsMax ?? DIRTY_OPS_MAX_DEFAULT,
+    };
+    this.faults = { ...options.faults };
+    this.#root = this.#newDir();
+    this.#root.linkDurable(TEMP_ROOT.slice(1), this.#newDir());
+    const fs = this;
+    this.#host = {
+      get generation() {
+        return fs.#generation;
+      },
+      checkGrowth: (node, newLength) => this.#checkGrowth(node, newLength),
+      checkSync: (path) => this.#checkSync(path),
+    };
+  }
+
+  async open(path: string, options: OpenOptions = {}): Promise<FileHandle> {
+    const { dir, name, path: normal } = this.#parent(path, "open");
+    let node = dir.entries.get(name);
+    const create = options.create === true || options.exclusive === true;
+    if (node !== undefined && options.exclusive === true) throw ioError("EEXIST", "open", normal);
+    if (node === undefined) {
+      if (!create) throw ioError("ENOENT", "open", normal);
+      node = newFileNode(this.#bounds);
+      dir.link(++this.#seq, name, node);
+    }
+    if (node.kind === "dir") throw ioError("EISDIR", "open", normal);
+    const writable = options.write === true;
+    if (options.truncate === true && node.content.length > 0) {
+      if (!writable) throw new RuntimeIoError("EINVAL", `open ${normal}: truncate needs write`);
+      node.content.truncate(0);
+    }
+    return new MemoryFileHandle(normal, node, writable, this.#host);
+  }
+
+  async readFile(path: string): Promise<Uint8Array> {
+    return this.#file(path, "readFile").content.copy();
+  }
+
+  async mkdirp(path: string): Promise<void> {
+    const parts = split(path, "mkdirp");
+    let dir = this.#root;
+    for (let i = 0; i < parts.length; i++) {
+      const existing = dir.entries.get(parts[i]);
+      if (existing?.kind === "file") {
+        throw ioError(i === parts.length - 1 ? "EEXIST" : "ENOTDIR", "mkdirp", path);
+      }
+      if (existing !== undefined) {
+        dir = existing;
+        continue;
+      }
+      const created = this.#newDir();
+      dir.link(++this.#seq, parts[i], created);
+      dir = created;
+    }
+  }
+
+  async list(path: string): Promise<DirEntry[]> {
+    const dir = this.#dir(path, "list");
+    return [...dir.entries.keys()].sort().map((name) => {
+      const isDirectory = (dir.entries.get(name) as FsNode).kind === "dir";
+      return { name, isFile: !isDirectory, isDirectory };
+    });
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const source = this.#parent(from, "rename");
+    const target = this.#parent(to, "rename");
+    const node = source.dir.entries.get(source.name);
+    if (node === undefined) throw ioError("ENOENT", "rename", source.path);
+    if (source.path === target.path) return;
+    const replaced = target.dir.entries.get(target.name);
+    if (node.kind === "dir" && (target.path + "/").startsWith(source.path + "/")) {
+      throw new RuntimeIoError("EINVAL", `rename ${source.path} into itself (${target.path})`);
+    }
+    if (replaced?.kind === "dir" && node.kind === "file") {
+      throw ioError("EISDIR", "rename", target.path);
+    }
+    if (replaced?.kind === "file" && node.kind === "dir") {
+      throw ioError("ENOTDIR", "rename", target.path);
+    }
+    if (replaced?.kind === "dir" && replaced.entries.size > 0) {
+      throw ioError("ENOTEMPTY", "rename", target.path);
+    }
+    const seq = ++this.#seq;
+    source.dir.link(seq, source.name, null);
+    target.dir.link(seq, target.name, node);
+  }
+
+  async remove(path: string, options: { recursive?: boolean } = {}): Promise<void> {
+    const parts = split(path, "remove");
+    if (parts.length === 0) throw new RuntimeIoError("EINVAL", "remove of the root directory");
+    const dir = this.#lookup(parts.slice(0, -1), "remove", path, true);
+    const name = parts[parts.length - 1];
+    const node = dir?.kind === "dir" ? dir.entries.get(name) : undefined;
+    if (dir?.kind !== "dir" || node === undefined) return;
+    if (node.kind === "dir" && node.entries.size > 0) {
+      if (options.recursive !== true) throw ioError("ENOTEMPTY", "remove", path);
+      this.#unlinkChildren(node);
+    }
+    dir.link(++this.#seq, name, null);
+  }
+
+  async exists(path: string): Promise<boolean> {
+    return this.#lookup(split(path, "exists"), "exists", path, true) !== undefined;
+  }
+
+  async syncDir(path: string): Promise<void> {
+    const dir = this.#dir(path, "syncDir");
+    this.#checkSync(path);
+    dir.sync();
+  }
+
+  /**
+   * Creates a unique directory under /tmp whose entry is durable at once, so a crash never takes
+   * the scratch directory itself away (what is inside it follows the usual rules).
+   */
+  async makeTempDir(prefix: string): Promise<string> {
+    if (prefix.includes("/")) {
+      throw new RuntimeIoError("EINVAL", `temp dir prefix ${prefix} has a slash`);
+    }
+    const tmp = this.#dir(TEMP_ROOT, "makeTempDir");
+    for (let attempt = 0; attempt < 1000; attempt++) {
+      const name = `${prefix}${(++this.#tempCount).toString(36)}${this.#random.u32().toString(36)}`;
+      // A name with a pending change could be revived or removed by a crash: skip it.
+      if (tmp.entries.has(name) || tmp.durable.has(name)) continue;
+      tmp.linkDurable(name, this.#newDir());
+      return `${TEMP_ROOT}/${name}`;
+    }
+    throw new RuntimeIoError("EEXIST", `no free temp dir name for prefix ${prefix}`);
+  }
+
+  /** Power cut: unsynced state survives only partly (see fs-crash.ts); open handles die. */
+  crash(options: { mode?: CrashMode } = {}): CrashReport {
+    this.#generation++;
+    const result = crashTree(this.#root, this.#dirs, this.#random, options.mode ?? "random-prefix");
+    this.#dirs = result.dirs;
+    return result.report;
+  }
+
+  /** Test helper: the current bytes of a file, as a copy. */
+  snapshot(path: string): Uint8Array {
+    return this.#file(path, "snapshot").content.copy();
+  }
+
+  /** Test helper: the bytes a crash that keeps no unsynced write would leave in the file. */
+  durableSnapshot(path: string): Uint8Array {
+    return this.#file(path, "durableSnapshot").content.durableCopy();
+  }
+
+  /** Test helper: total bytes of all files reachable now. */
+  usedBytes(): number {
+    let total = 0;
+    const seen = new Set<FsNode>();
+    const stack: FsNode[] = [this.#root];
+    while (stack.length > 0) {
+      const node = stack.pop() as FsNode;
+      if (seen.has(node)) continue;
+      seen.add(node);
+      if (node.kind === "file") total += node.content.length;
+      else stack.push(...node.entries.values());
+    }
+    return total;
+  }
+
+  #newDir(): DirNode {
+    const dir = new DirNode(this.#bounds.dirtyOpsMax);
+    this.#dirs.add(dir);
+    return dir;
+  }
+
+  #unlinkChildren(dir: DirNode): void {
+    for (const [name, child] of [...dir.entries]) {
+      if (child.kind === "dir") this.#unlinkChildren(child);
+      dir.link(++this.#seq, name, null);
+    }
+  }
+
+  #checkGrowth(node: FileNode, newLength: number): void {
+    const capacity = this.faults.capacityBytes;
+    if (capacity === undefined || newLength <= node.content.length) return;
+    if (this.usedBytes() + newLength - node.content.length > capacity) {
+      throw new RuntimeIoError("ENOSPC", `no space left: capacity ${capacity} bytes`);
+    }
+  }
+
+  #checkSync(path: string): void {
+    this.#syncCount++;
+    if (this.#syncCount === this.faults.failSyncNumber) {
+      throw new RuntimeIoError("EIO", `injected EIO on sync #${this.#syncCount} (${path})`);
+    }
+  }
+
+  #file(path: string, op: string): FileNode {
+    const node = this.#lookup(split(path, op), op, path, false);
+    if (node === undefined) throw ioError("ENOENT", op, path);
+    if (node.kind === "dir") throw ioError("EISDIR", op, path);
+    return node;
+  }
+
+  #dir(path: string, op: string): DirNode {
+    const node = this.#lookup(split(path, op), op, path, false);
+    if (node === undefined) throw ioError("ENOENT", op, path);
+    if (node.kind === "file") throw ioError("ENOTDIR", op, path);
+    return node;
+  }
+
+  /** The parent directory and last name of a path; the parent must exist. */
+  #parent(path: string, op: string): { dir: DirNode; name: string; path: string } {
+    const parts = split(path, op);
+    if (parts.length === 0) throw new RuntimeIoError("EINVAL", `${op} on the root directory`);
+    const parent = this.#lookup(parts.slice(0, -1), op, path, false);
+    if (parent === undefined) throw ioError("ENOENT", op, path);
+    if (parent.kind === "file") throw ioError("ENOTDIR", op, path);
+    return { dir: parent, name: parts[parts.length - 1], path: "/" + parts.join("/") };
+  }
+
+  /** Walks the path; a file in the middle is ENOTDIR unless quiet (exists() and remove()). */
+  #lookup(parts: string[], op: string, path: string, quiet: boolean): FsNode | undefined {
+    let node: FsNode = this.#root;
+    for (const part of parts) {
+      if (node.kind === "file") {
+        if (quiet) return undefined;
+        throw ioError("ENOTDIR", op, path);
+      }
+      const next = node.entries.get(part);
+      if (next === undefined) return undefined;
+      node = next;
+    }
+    return node;
+  }
+}
+
+function split(path: string, op: string): string[] {
+  if (typeof path !== "string" || !path.startsWith("/")) {
+    throw new RuntimeIoError("EINVAL", `${op}: path must be absolute, got ${String(path)}`);
+  }
+  return posix.normalize(path).split("/").filter((part) => part.length > 0);
+}
+
+function ioError(
+  code: "ENOENT" | "EEXIST" | "ENOTDIR" | "EISDIR" | "ENOTEMPTY",
+  op: string,
+  path: string,
+): RuntimeIoError {
+  const text = {
+    ENOENT: "no such file or directory",
+    EEXIST: "already exists",
+    ENOTDIR: "not a directory",
+    EISDIR: "is a directory",
+    ENOTEMPTY: "directory not empty",
+  }[code];
+  return new RuntimeIoError(code, `${op} ${path}: ${text}`);
+}
