@@ -1,0 +1,131 @@
+// Checks that a decoded CBOR value has the shape a message promises, and narrows its type.
+//
+// Decoded input is untrusted: every field is checked for type and range before a handler sees
+// it, unknown fields are ignored (a newer peer may send more), and failures name the field so
+// the peer learns what it got wrong. Requests fail with INVALID_REQUEST; malformed responses
+// (a server bug or a foreign server) fail with UNKNOWN_SERVER_ERROR.
+
+import { TributaryError, type ErrorCodeName } from "../../errors.ts";
+import { MESSAGE_LIMITS } from "./messages.ts";
+
+export type CborMap = Record<string, unknown>;
+
+export class Shape {
+  readonly #code: ErrorCodeName;
+  readonly #what: string;
+  readonly #listLengthMax: number;
+
+  constructor(code: ErrorCodeName, what: string, listLengthMax: number = MESSAGE_LIMITS.listLengthMax) {
+    this.#code = code;
+    this.#what = what;
+    this.#listLengthMax = listLengthMax;
+  }
+
+  fail(path: string, expected: string): never {
+    throw new TributaryError(this.#code, `${this.#what}: ${path} must be ${expected}`);
+  }
+
+  map(value: unknown, path: string): CborMap {
+    if (!isPlainMap(value)) this.fail(path, "a map");
+    return value;
+  }
+
+  int(m: CborMap, key: string, path: string, min: number, max: number): number {
+    const value = toSafeInteger(m[key]);
+    if (value === undefined || value < min || value > max) {
+      this.fail(`${path}.${key}`, `an integer in [${min}, ${max}]`);
+    }
+    return value;
+  }
+
+  optInt(m: CborMap, key: string, path: string, min: number, max: number): number | undefined {
+    return m[key] === undefined || m[key] === null ? undefined : this.int(m, key, path, min, max);
+  }
+
+  text(m: CborMap, key: string, path: string): string {
+    return this.textValue(m[key], `${path}.${key}`);
+  }
+
+  textValue(value: unknown, path: string): string {
+    if (typeof value !== "string" || value.length > MESSAGE_LIMITS.textLengthMax) {
+      this.fail(path, `a text string of at most ${MESSAGE_LIMITS.textLengthMax} characters`);
+    }
+    return value;
+  }
+
+  optText(m: CborMap, key: string, path: string): string | undefined {
+    return m[key] === undefined || m[key] === null ? undefined : this.text(m, key, path);
+  }
+
+  bool(m: CborMap, key: string, path: string): boolean {
+    const value = m[key];
+    if (typeof value !== "boolean") this.fail(`${path}.${key}`, "a boolean");
+    return value;
+  }
+
+  optBool(m: CborMap, key: string, path: string): boolean | undefined {
+    return m[key] === undefined || m[key] === null ? undefined : this.bool(m, key, path);
+  }
+
+  /** A byte string as a plain Uint8Array view (no copy; some decoders hand out subclasses). */
+  bytes(m: CborMap, key: string, path: string): Uint8Array {
+    const value = m[key];
+    if (!(value instanceof Uint8Array)) this.fail(`${path}.${key}`, "a byte string");
+    if (value.constructor === Uint8Array) return value;
+    return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  }
+
+  list<T>(m: CborMap, key: string, path: string, each: (item: unknown, path: string) => T): T[] {
+    return this.listValue(m[key], `${path}.${key}`, each);
+  }
+
+  listValue<T>(value: unknown, path: string, each: (item: unknown, path: string) => T): T[] {
+    if (!Array.isArray(value) || value.length > this.#listLengthMax) {
+      this.fail(path, `an array of at most ${this.#listLengthMax} items`);
+    }
+    const out = new Array<T>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = each(value[i], `${path}[${i}]`);
+    return out;
+  }
+
+  intList(m: CborMap, key: string, path: string): number[] {
+    return this.list(m, key, path, (item, itemPath) => {
+      const value = toSafeInteger(item);
+      if (value === undefined) this.fail(itemPath, "an integer");
+      return value;
+    });
+  }
+
+  /** A map of text to text, e.g. topic configs. */
+  textMap(m: CborMap, key: string, path: string): Record<string, string> {
+    const value = this.map(m[key], `${path}.${key}`);
+    const entries = Object.entries(value);
+    if (entries.length > this.#listLengthMax) {
+      this.fail(`${path}.${key}`, `a map of at most ${this.#listLengthMax} entries`);
+    }
+    const out: Record<string, string> = {};
+    for (const [k, v] of entries) out[k] = this.textValue(v, `${path}.${key}.${k}`);
+    return out;
+  }
+
+  nullable<T>(m: CborMap, key: string, read: (value: unknown) => T): T | null {
+    const value = m[key];
+    return value === undefined || value === null ? null : read(value);
+  }
+}
+
+export function isPlainMap(value: unknown): value is CborMap {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Numbers that are exact integers, and bigints small enough to become such numbers. */
+export function toSafeInteger(value: unknown): number | undefined {
+  if (typeof value === "number") return Number.isSafeInteger(value) ? value : undefined;
+  if (typeof value === "bigint") {
+    const asNumber = Number(value);
+    return Number.isSafeInteger(asNumber) && BigInt(asNumber) === value ? asNumber : undefined;
+  }
+  return undefined;
+}
