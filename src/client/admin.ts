@@ -1,0 +1,96 @@
+// Topic administration and metadata over the CBOR protocol.
+
+import type {
+  BrokerMetadata,
+  ListOffsetsResult,
+  OffsetSpec,
+  TopicDescription,
+  TopicSummary,
+} from "../broker/types.ts";
+import { TributaryError } from "../errors.ts";
+import { ListOffsetsTimestamp } from "../protocol/cbor/messages.ts";
+import { type ClientRuntime, ClusterClient, type ClusterOptions } from "./cluster.ts";
+import { throwIfError } from "./wire-result.ts";
+
+export type AdminOptions = ClusterOptions;
+
+export interface CreateTopicOptions {
+  partitions?: number;
+  replicationFactor?: number;
+  /** Kafka config names, e.g. {"retention.ms": "86400000"}. */
+  configs?: Record<string, string>;
+}
+
+export class Admin {
+  readonly #cluster: ClusterClient;
+
+  constructor(rt: ClientRuntime, options: AdminOptions) {
+    this.#cluster = new ClusterClient(rt, options);
+  }
+
+  async createTopic(name: string, options: CreateTopicOptions = {}): Promise<TopicDescription> {
+    const response = await this.#cluster.request("CreateTopics", { topics: [{ name, ...options }] });
+    const result = response.topics.find((t) => t.name === name) ?? response.topics[0];
+    if (!result) throw new TributaryError("UNKNOWN_SERVER_ERROR", `CreateTopics answered nothing for "${name}"`);
+    throwIfError(result.error);
+    if (!result.topic) throw new TributaryError("UNKNOWN_SERVER_ERROR", `CreateTopics returned no topic "${name}"`);
+    return result.topic;
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    const response = await this.#cluster.request("DeleteTopics", { topics: [name] });
+    throwIfError(response.topics.find((t) => t.name === name)?.error);
+    this.#cluster.invalidate(name);
+  }
+
+  async listTopics(): Promise<TopicSummary[]> {
+    const response = await this.#cluster.request("ListTopics", {});
+    return response.topics;
+  }
+
+  async describeTopic(name: string): Promise<TopicDescription> {
+    const response = await this.#cluster.request("DescribeTopics", { topics: [name] });
+    const result = response.topics.find((t) => t.name === name);
+    if (!result) throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `topic "${name}" not described`);
+    throwIfError(result.error);
+    if (!result.topic) throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `topic "${name}" not described`);
+    return result.topic;
+  }
+
+  /** Earliest, latest, or first offset at or after a timestamp (offset -1 when none). */
+  async listOffsets(topic: string, partition: number, spec: OffsetSpec): Promise<ListOffsetsResult> {
+    return listOffsets(this.#cluster, topic, partition, spec);
+  }
+
+  /** Cluster metadata; null asks for every topic. Never auto-creates topics. */
+  async metadata(topics: string[] | null = null): Promise<BrokerMetadata> {
+    return this.#cluster.metadata(topics, false);
+  }
+
+  async close(): Promise<void> {
+    await this.#cluster.close();
+  }
+}
+
+export async function listOffsets(
+  cluster: ClusterClient,
+  topic: string,
+  partition: number,
+  spec: OffsetSpec,
+): Promise<ListOffsetsResult> {
+  const timestamp = spec === "earliest"
+    ? ListOffsetsTimestamp.Earliest
+    : spec === "latest"
+    ? ListOffsetsTimestamp.Latest
+    : spec.timestampMs;
+  const route = await cluster.route(topic);
+  const response = await cluster.request(
+    "ListOffsets",
+    { partitions: [{ topic, partition, timestamp }] },
+    route.leaders[partition],
+  );
+  const result = response.partitions.find((p) => p.topic === topic && p.partition === partition);
+  if (!result) throw new TributaryError("UNKNOWN_SERVER_ERROR", `ListOffsets answered nothing for ${topic}-${partition}`);
+  throwIfError(result.error);
+  return { offset: result.offset, timestampMs: result.timestampMs };
+}

@@ -1,0 +1,323 @@
+// Turns closed producer batches into Produce requests: per partition a queue in sequence order,
+// at most inFlightMax requests outstanding, retries with backoff that keep order.
+//
+// Idempotence: a batch gets its sequence number the first time it is sent and keeps it (and
+// its encoded bytes) across retries, so the broker recognises a retry of something it already
+// wrote and answers with the original offsets. When a batch fails retriably, the partition
+// stops sending new batches until everything in flight has come back, then resends its queue
+// from the lowest sequence. Batches behind a failed one come back OUT_OF_ORDER_SEQUENCE_NUMBER;
+// that is expected and they are retried, not failed.
+//
+// A batch that fails for good leaves a hole in the sequence the broker expects; the producer
+// then stops sending everywhere until nothing is in flight, gets a fresh producer id and starts
+// every partition's sequence again from 0 (what Kafka's producer does by bumping its epoch).
+
+import type { Acks, ProducerIdentity } from "../broker/types.ts";
+import { TributaryError, toTributaryError } from "../errors.ts";
+import { encodeBatch } from "../log/record-batch.ts";
+import type { ProducePartitionResult } from "../protocol/cbor/messages.ts";
+import type { ProducerBatch } from "./accumulator.ts";
+import type { ClusterClient } from "./cluster.ts";
+import { fromWireError } from "../protocol/cbor/wire-error.ts";
+
+export interface SenderOptions {
+  acks: Acks;
+  idempotent: boolean;
+  retries: number;
+  retryBackoffMs: number;
+  retryBackoffMsMax: number;
+  inFlightMax: number;
+  produceTimeoutMs: number;
+  /** Called once a batch is settled (acknowledged or failed), to free its buffer bytes. */
+  onSettled: (batch: ProducerBatch) => void;
+}
+
+interface SendBatch {
+  readonly batch: ProducerBatch;
+  /** Enqueue order; retries go back into the queue by it, so per-partition order holds. */
+  readonly ordinal: number;
+  bytes: Uint8Array | null;
+  /** -1 until assigned (and always without idempotence). */
+  sequence: number;
+  attempts: number;
+}
+
+interface PartitionState {
+  readonly topic: string;
+  readonly partition: number;
+  queue: SendBatch[];
+  inFlight: number;
+  nextSequence: number;
+  /** Set after a retriable failure: send nothing until inFlight drains and backoff passes. */
+  recovering: boolean;
+  backoffUntilMs: number;
+  /** Lowest sequence that failed since the last success; later OUT_OF_ORDER replies are expected. */
+  failedSequence: number;
+}
+
+export class Sender {
+  readonly #cluster: ClusterClient;
+  readonly #options: SenderOptions;
+  readonly #partitions = new Map<string, PartitionState>();
+  #identity: ProducerIdentity | null = null;
+  #identityPending = false;
+  #resetPending = false;
+  #inFlightTotal = 0;
+  #wakeAtMs = Infinity;
+  #closedError: TributaryError | null = null;
+  #ordinalNext = 0;
+
+  constructor(cluster: ClusterClient, options: SenderOptions) {
+    this.#cluster = cluster;
+    this.#options = options;
+  }
+
+  enqueue(batch: ProducerBatch): void {
+    const item: SendBatch = { batch, ordinal: this.#ordinalNext++, bytes: null, sequence: -1, attempts: 0 };
+    if (this.#closedError) {
+      this.#fail(item, this.#closedError);
+      return;
+    }
+    this.#state(batch.topic, batch.partition).queue.push(item);
+    this.#pump();
+  }
+
+  /** Fails everything queued (not what is in flight) with err; used by a forced close. */
+  abort(err: TributaryError): void {
+    this.#closedError = err;
+    for (const state of this.#partitions.values()) {
+      for (const item of state.queue.splice(0)) this.#fail(item, err);
+    }
+  }
+
+  #state(topic: string, partition: number): PartitionState {
+    const key = `${partition}\u0000${topic}`;
+    let state = this.#partitions.get(key);
+    if (!state) {
+      state = { topic, partition, queue: [], inFlight: 0, nextSequence: 0, recovering: false, backoffUntilMs: 0, failedSequence: Infinity };
+      this.#partitions.set(key, state);
+    }
+    return state;
+  }
+
+  /** Sends whatever may go now: one request per leader with one batch per ready partition. */
+  #pump(): void {
+    if (this.#resetPending) {
+      if (this.#inFlightTotal === 0) void this.#resetIdentity();
+      return;
+    }
+    if (this.#options.idempotent && !this.#identity) {
+      if (!this.#identityPending) void this.#fetchIdentity();
+      return;
+    }
+    const nowMs = this.#cluster.rt.clock.monotonicMs();
+    const byLeader = new Map<number, Array<{ state: PartitionState; item: SendBatch }>>();
+    let wakeAtMs = Infinity;
+    for (const state of this.#partitions.values()) {
+      while (state.queue.length > 0 && state.inFlight < this.#options.inFlightMax) {
+        if (state.recovering && state.inFlight > 0) break;
+        if (state.backoffUntilMs > nowMs) {
+          wakeAtMs = Math.min(wakeAtMs, state.backoffUntilMs);
+          break;
+        }
+        const route = this.#cluster.cachedRoute(state.topic);
+        if (!route) {
+          this.#refreshRoute(state);
+          break;
+        }
+        state.recovering = false;
+        const item = state.queue.shift() as SendBatch;
+        this.#prepare(state, item);
+        state.inFlight++;
+        this.#inFlightTotal++;
+        const leader = route.leaders[state.partition] ?? -1;
+        const list = byLeader.get(leader) ?? [];
+        list.push({ state, item });
+        byLeader.set(leader, list);
+      }
+    }
+    for (const [leader, list] of byLeader) void this.#sendRequest(leader, list);
+    this.#scheduleWake(wakeAtMs);
+  }
+
+  #prepare(state: PartitionState, item: SendBatch): void {
+    if (item.bytes) return;
+    const identity = this.#identity;
+    if (identity) {
+      item.sequence = state.nextSequence;
+      state.nextSequence = (state.nextSequence + item.batch.records.length) % 0x8000_0000;
+    }
+    item.bytes = encodeBatch({
+      records: item.batch.records,
+      producerId: identity?.producerId ?? -1,
+      producerEpoch: identity?.producerEpoch ?? -1,
+      baseSequence: identity ? item.sequence : -1,
+    });
+  }
+
+  async #sendRequest(leader: number, list: Array<{ state: PartitionState; item: SendBatch }>): Promise<void> {
+    const body = {
+      acks: this.#options.acks,
+      timeoutMs: this.#options.produceTimeoutMs,
+      partitions: list.map(({ state, item }) => ({
+        topic: state.topic,
+        partition: state.partition,
+        records: item.bytes as Uint8Array,
+      })),
+    };
+    const nodeId = leader >= 0 ? leader : undefined;
+    let results: ProducePartitionResult[] | null = null;
+    let failure: TributaryError | null = null;
+    try {
+      if (this.#options.acks === 0) await this.#cluster.send("Produce", body, nodeId);
+      else results = (await this.#cluster.request("Produce", body, nodeId)).partitions;
+    } catch (err) {
+      failure = toTributaryError(err);
+    }
+    for (const { state, item } of list) {
+      state.inFlight--;
+      this.#inFlightTotal--;
+      item.attempts++;
+      if (failure) {
+        this.#onError(state, item, failure);
+        continue;
+      }
+      const result = results?.find((r) => r.topic === state.topic && r.partition === state.partition);
+      if (this.#options.acks !== 0 && !result) {
+        this.#onError(state, item, new TributaryError("UNKNOWN_SERVER_ERROR", "Produce response lacks a partition"));
+      } else if (result?.error) {
+        this.#onError(state, item, fromWireError(result.error));
+      } else {
+        this.#onSuccess(state, item, result?.baseOffset ?? -1);
+      }
+    }
+    this.#pump();
+  }
+
+  #onSuccess(state: PartitionState, item: SendBatch, baseOffset: number): void {
+    if (item.sequence >= state.failedSequence || item.sequence === -1) state.failedSequence = Infinity;
+    const deliveries = item.batch.deliveries;
+    for (let i = 0; i < deliveries.length; i++) deliveries[i].resolve(baseOffset < 0 ? -1 : baseOffset + i);
+    this.#options.onSettled(item.batch);
+  }
+
+  #onError(state: PartitionState, item: SendBatch, err: TributaryError): void {
+    if (err.code === "DUPLICATE_SEQUENCE_NUMBER") {
+      // Already written by an earlier attempt whose answer was lost; offsets are unknown.
+      this.#onSuccess(state, item, -1);
+      return;
+    }
+    const behindFailure = err.code === "OUT_OF_ORDER_SEQUENCE_NUMBER" && item.sequence > state.failedSequence;
+    if ((err.retriable || behindFailure) && item.attempts <= this.#options.retries && !this.#closedError) {
+      this.#requeue(state, item, err);
+      return;
+    }
+    this.#fail(item, err);
+    if (item.sequence >= 0) {
+      state.failedSequence = Math.min(state.failedSequence, item.sequence);
+      this.#resetPending = true;
+    }
+  }
+
+  #requeue(state: PartitionState, item: SendBatch, err: TributaryError): void {
+    if (item.sequence >= 0) state.failedSequence = Math.min(state.failedSequence, item.sequence);
+    if (err.code === "NOT_LEADER_OR_FOLLOWER" || err.code === "UNKNOWN_TOPIC_OR_PARTITION" || err.code === "NETWORK_EXCEPTION") {
+      this.#cluster.invalidate(state.topic);
+    }
+    insertInOrder(state.queue, item);
+    state.recovering = true;
+    const nowMs = this.#cluster.rt.clock.monotonicMs();
+    state.backoffUntilMs = Math.max(state.backoffUntilMs, nowMs + this.#backoffMs(item.attempts));
+  }
+
+  #fail(item: SendBatch, err: unknown): void {
+    for (const delivery of item.batch.deliveries) delivery.reject(err);
+    this.#options.onSettled(item.batch);
+  }
+
+  #backoffMs(attempts: number): number {
+    const base = Math.min(this.#options.retryBackoffMsMax, this.#options.retryBackoffMs * 2 ** Math.min(attempts - 1, 20));
+    // +-20% jitter so many producers do not retry in lockstep.
+    return Math.max(1, Math.round(base * (0.8 + 0.4 * this.#cluster.rt.random.float())));
+  }
+
+  #refreshRoute(state: PartitionState): void {
+    const nowMs = this.#cluster.rt.clock.monotonicMs();
+    state.backoffUntilMs = nowMs + this.#options.retryBackoffMs;
+    this.#cluster.route(state.topic).then(
+      () => this.#pump(),
+      (err) => this.#onRouteError(state, toTributaryError(err)),
+    );
+  }
+
+  #onRouteError(state: PartitionState, err: TributaryError): void {
+    const head = state.queue[0];
+    if (!head) return;
+    head.attempts++;
+    if (!err.retriable || head.attempts > this.#options.retries) {
+      for (const item of state.queue.splice(0)) this.#fail(item, err);
+    }
+    this.#pump();
+  }
+
+  async #fetchIdentity(): Promise<void> {
+    this.#identityPending = true;
+    try {
+      const response = await this.#cluster.request("InitProducerId", {});
+      this.#identity = { producerId: response.producerId, producerEpoch: response.producerEpoch };
+    } catch (err) {
+      this.#onIdentityError(toTributaryError(err));
+    } finally {
+      this.#identityPending = false;
+    }
+    this.#pump();
+  }
+
+  #onIdentityError(err: TributaryError): void {
+    // Nothing can be sent without an identity: fail the head of every queue once retries run
+    // out, so send() callers learn about a broker that does not answer.
+    for (const state of this.#partitions.values()) {
+      const head = state.queue[0];
+      if (!head) continue;
+      head.attempts++;
+      if (!err.retriable || head.attempts > this.#options.retries) {
+        for (const item of state.queue.splice(0)) this.#fail(item, err);
+      } else {
+        state.backoffUntilMs = this.#cluster.rt.clock.monotonicMs() + this.#backoffMs(head.attempts);
+      }
+    }
+    if (err.retriable) this.#scheduleWake(this.#cluster.rt.clock.monotonicMs() + this.#options.retryBackoffMs);
+  }
+
+  /** After a batch failed for good: new producer id, every sequence from 0, unsent batches re-encoded. */
+  async #resetIdentity(): Promise<void> {
+    this.#resetPending = false;
+    this.#identity = null;
+    for (const state of this.#partitions.values()) {
+      state.nextSequence = 0;
+      state.failedSequence = Infinity;
+      state.recovering = false;
+      for (const item of state.queue) {
+        item.bytes = null;
+        item.sequence = -1;
+      }
+    }
+    this.#pump();
+  }
+
+  #scheduleWake(atMs: number): void {
+    if (atMs === Infinity || atMs >= this.#wakeAtMs) return;
+    this.#wakeAtMs = atMs;
+    const delayMs = Math.max(0, atMs - this.#cluster.rt.clock.monotonicMs());
+    this.#cluster.rt.timers.setTimeout(() => {
+      if (this.#wakeAtMs === atMs) this.#wakeAtMs = Infinity;
+      this.#pump();
+    }, delayMs + 1);
+  }
+}
+
+function insertInOrder(queue: SendBatch[], item: SendBatch): void {
+  let i = 0;
+  while (i < queue.length && queue[i].ordinal < item.ordinal) i++;
+  queue.splice(i, 0, item);
+}
