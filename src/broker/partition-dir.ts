@@ -1,0 +1,79 @@
+// Partition directories, laid out as Kafka does: dataDir/<topic>-<partition>. Each holds the
+// log's files plus partition.metadata naming the topic id it belongs to, so a directory left
+// behind by a deleted topic is recognised and never adopted by a new topic of the same name.
+// Deletion renames first to <topic>-<partition>.<id>-delete (one atomic step that takes the
+// directory out of service), then removes it; start-up finishes removals a crash interrupted.
+import { TributaryError } from "../errors.ts";
+import { writeFileAtomic } from "../log/checkpoint.ts";
+import { joinPath } from "../log/segment-files.ts";
+import { type FileSystem, isIoError } from "../../runtime/types.ts";
+
+export const PARTITION_METADATA_FILE = "partition.metadata";
+export const DELETE_DIR_SUFFIX = "-delete";
+const METADATA_BYTES_MAX = 256;
+const DIR_NAME = /^(.+)-(\d{1,9})$/;
+
+export function partitionDirName(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}
+
+export function partitionDir(dataDir: string, topic: string, partition: number): string {
+  return joinPath(dataDir, partitionDirName(topic, partition));
+}
+
+/** The topic and partition a directory name stands for, or null when it is not one. */
+export function parsePartitionDirName(name: string): { topic: string; partition: number } | null {
+  const match = DIR_NAME.exec(name);
+  return match === null ? null : { topic: match[1], partition: Number(match[2]) };
+}
+
+export function isDeletingDirName(name: string): boolean {
+  return name.endsWith(DELETE_DIR_SUFFIX);
+}
+
+export function deletingDirName(topic: string, partition: number, topicId: string): string {
+  return `${topic}-${partition}.${topicId.replaceAll("-", "")}${DELETE_DIR_SUFFIX}`;
+}
+
+/** The topic id recorded in a partition directory, or null when it has none. */
+export async function readPartitionTopicId(fs: FileSystem, dir: string): Promise<string | null> {
+  const path = joinPath(dir, PARTITION_METADATA_FILE);
+  let bytes: Uint8Array;
+  try {
+    bytes = await fs.readFile(path);
+  } catch (err) {
+    if (isIoError(err, "ENOENT")) return null;
+    throw err;
+  }
+  const text = bytes.length <= METADATA_BYTES_MAX ? new TextDecoder().decode(bytes) : "";
+  const match = /^version: 0\ntopic_id: ([0-9a-f-]{36})\n$/.exec(text);
+  if (match === null) {
+    throw new TributaryError("KAFKA_STORAGE_ERROR", `malformed ${path} (${bytes.length} bytes)`);
+  }
+  return match[1];
+}
+
+export async function writePartitionTopicId(
+  fs: FileSystem,
+  dir: string,
+  topicId: string,
+): Promise<void> {
+  const text = `version: 0\ntopic_id: ${topicId}\n`;
+  await writeFileAtomic(fs, dir, PARTITION_METADATA_FILE, new TextEncoder().encode(text));
+}
+
+/** Takes a partition directory out of service atomically, then removes it. */
+export async function removePartitionDir(
+  fs: FileSystem,
+  dataDir: string,
+  dirName: string,
+  deletingName: string,
+): Promise<void> {
+  const from = joinPath(dataDir, dirName);
+  const to = joinPath(dataDir, deletingName);
+  if (await fs.exists(from)) {
+    await fs.rename(from, to);
+    await fs.syncDir(dataDir);
+  }
+  await fs.remove(to, { recursive: true });
+}
