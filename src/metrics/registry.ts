@@ -152,7 +152,7 @@ class CounterMetric extends Metric<{ value: number }> implements Counter {
 
 class GaugeMetric extends Metric<{ value: number }> implements Gauge {
   readonly type = "gauge";
-  readonly #collect: (() => CollectedSample[]) | undefined;
+  readonly #collectors: Array<() => CollectedSample[]> = [];
 
   constructor(
     name: string,
@@ -162,7 +162,12 @@ class GaugeMetric extends Metric<{ value: number }> implements Gauge {
     collect: (() => CollectedSample[]) | undefined,
   ) {
     super(name, help, labelNames, seriesMax);
-    this.#collect = collect;
+    if (collect !== undefined) this.#collectors.push(collect);
+  }
+
+  /** Several owners (the HTTP server, the CBOR server) may each report their own series. */
+  addCollector(collect: () => CollectedSample[]): void {
+    this.#collectors.push(collect);
   }
 
   protected initial(): { value: number } {
@@ -191,8 +196,8 @@ class GaugeMetric extends Metric<{ value: number }> implements Gauge {
     for (const s of this.series.values()) {
       out.push(sampleLine(this.name, this.labelNames, s.labelValues, s.data.value));
     }
-    if (this.#collect === undefined) return;
-    const collected = this.#collect();
+    if (this.#collectors.length === 0) return;
+    const collected = this.#collectors.flatMap((collect) => collect());
     const kept = collected.slice(0, this.seriesMax);
     this.droppedCount += collected.length - kept.length;
     for (const sample of kept) {
@@ -273,15 +278,23 @@ export class MetricsRegistry {
     }) as CounterMetric;
   }
 
+  /**
+   * A gauge; `collect` reports series computed at render time. Registering an existing gauge
+   * again with a collect adds that collector beside the earlier ones.
+   */
   gauge(
     name: string,
     help: string,
     labelNames: readonly string[] = [],
     collect?: () => CollectedSample[],
   ): Gauge {
-    return this.#register(name, "gauge", labelNames, () => {
+    let created = false;
+    const gauge = this.#register(name, "gauge", labelNames, () => {
+      created = true;
       return new GaugeMetric(name, help, labelNames, this.#seriesMax, collect);
     }) as GaugeMetric;
+    if (!created && collect !== undefined) gauge.addCollector(collect);
+    return gauge;
   }
 
   histogram(

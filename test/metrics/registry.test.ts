@@ -110,3 +110,24 @@ describe("MetricsRegistry", () => {
     expect(h.count()).toBe(1);
   });
 });
+
+describe("MetricsRegistry collectors", () => {
+  it("merges collectors registered by several owners under one gauge", () => {
+    const registry = new MetricsRegistry();
+    registry.gauge("conns", "Open connections.", ["protocol"], () => [
+      { labels: { protocol: "http" }, value: 2 },
+    ]);
+    registry.gauge("conns", "Open connections.", ["protocol"], () => [
+      { labels: { protocol: "cbor" }, value: 5 },
+    ]);
+    expect(registry.render()).toBe(
+      [
+        "# HELP conns Open connections.",
+        "# TYPE conns gauge",
+        'conns{protocol="http"} 2',
+        'conns{protocol="cbor"} 5',
+        "",
+      ].join("\n"),
+    );
+  });
+});

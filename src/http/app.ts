@@ -1,0 +1,92 @@
+// The HTTP API (Hono): wiring, request metrics and the one error mapping. Routes live in
+// routes/*, codecs in codec.ts, validation in validate.ts. docs/http.md describes every endpoint.
+
+import { Hono } from "hono";
+import type { Context, Next } from "hono";
+import { routePath } from "hono/route";
+import type { BrokerApi } from "../broker/types.ts";
+import type { Histogram } from "../metrics/registry.ts";
+import { mapError } from "./error-map.ts";
+import { reply } from "./reply.ts";
+import type { HttpAppOptions, HttpDeps } from "./reply.ts";
+import { BODY_BYTES_MAX_DEFAULT, FETCH_WAIT_MS_MAX_DEFAULT, SSE_HEARTBEAT_MS_DEFAULT } from "./reply.ts";
+import { registerRecordRoutes } from "./routes/records.ts";
+import { registerStreamRoute } from "./routes/stream.ts";
+import { registerTopicRoutes } from "./routes/topics.ts";
+
+export type { HttpAppOptions } from "./reply.ts";
+
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+// Request latencies run from sub-millisecond reads to 30 s long polls.
+const LATENCY_BUCKETS_SECONDS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+];
+
+export function createHttpApp(broker: BrokerApi, options: HttpAppOptions): Hono {
+  const deps: HttpDeps = {
+    broker,
+    random: options.random,
+    clock: options.clock,
+    bodyBytesMax: options.bodyBytesMax ?? BODY_BYTES_MAX_DEFAULT,
+    fetchWaitMsMax: options.fetchWaitMsMax ?? FETCH_WAIT_MS_MAX_DEFAULT,
+    sseHeartbeatMs: options.sseHeartbeatMs ?? SSE_HEARTBEAT_MS_DEFAULT,
+  };
+  const app = new Hono();
+  app.use("*", requestMetrics(options));
+
+  app.get("/v1/health", (c) => {
+    return reply(c, {
+      status: "ok",
+      nodeId: options.nodeId,
+      runtime: options.runtimeName,
+      version: options.version,
+    });
+  });
+  app.get("/metrics", () => {
+    return new Response(options.metrics.render(), {
+      headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+    });
+  });
+  registerTopicRoutes(app, deps);
+  registerRecordRoutes(app, deps);
+  registerStreamRoute(app, deps);
+
+  app.notFound((c) => {
+    const message = `no route for ${c.req.method} ${new URL(c.req.url).pathname}`;
+    return reply(c, { error: { code: "NOT_FOUND", message } }, 404);
+  });
+  app.onError((err, c) => {
+    const mapped = mapError(err);
+    if (mapped.unexpected) options.onUnexpectedError?.(err);
+    return reply(c, mapped.body, mapped.status);
+  });
+  return app;
+}
+
+function requestMetrics(options: HttpAppOptions): (c: Context, next: Next) => Promise<void> {
+  const { metrics, clock, openConnections } = options;
+  const latency: Histogram = metrics.histogram(
+    "tributary_http_request_duration_seconds",
+    "HTTP request latency until the response starts, by route pattern, method and status class.",
+    ["route", "method", "status"],
+    LATENCY_BUCKETS_SECONDS,
+  );
+  if (openConnections !== undefined) {
+    metrics.gauge(
+      "tributary_open_connections",
+      "Open client connections by protocol.",
+      ["protocol"],
+      () => [{ labels: { protocol: "http" }, value: openConnections() }],
+    );
+  }
+  return async (c, next) => {
+    const startMs = clock.monotonicMs();
+    await next();
+    // Route patterns and status classes only: raw paths would make label values unbounded.
+    const pattern = routePath(c);
+    const route = pattern === "*" || pattern === "" ? "unmatched" : pattern;
+    const method = METHODS.has(c.req.method) ? c.req.method : "OTHER";
+    const status = `${Math.floor(c.res.status / 100)}xx`;
+    latency.observe({ route, method, status }, (clock.monotonicMs() - startMs) / 1000);
+  };
+}

@@ -1,0 +1,49 @@
+// One place that turns a body into a Response in the format the client asked for, and the
+// settings every route module shares.
+
+import type { Context } from "hono";
+import type { Clock, Random, RuntimeName } from "../../runtime/types.ts";
+import type { BrokerApi } from "../broker/types.ts";
+import type { MetricsRegistry } from "../metrics/registry.ts";
+import { contentType, encodeResponse, responseFormat } from "./codec.ts";
+
+export interface HttpAppOptions {
+  runtimeName: RuntimeName;
+  version: string;
+  nodeId: number;
+  metrics: MetricsRegistry;
+  /** Largest request body accepted (default 10 MiB). */
+  bodyBytesMax?: number;
+  random: Random;
+  clock: Clock;
+  /** Longest a fetch may wait (timeoutMs) and the SSE long-poll slice (default 30 s). */
+  fetchWaitMsMax?: number;
+  /** Time between SSE keepalive comments when a partition is idle (default 15 s). */
+  sseHeartbeatMs?: number;
+  /** Open HTTP connections, exported as tributary_open_connections{protocol="http"}. */
+  openConnections?: () => number;
+  /** Called with exceptions that became a 500, so the server can log them. */
+  onUnexpectedError?: (err: unknown) => void;
+}
+
+/** Options with defaults applied: what route modules receive. */
+export interface HttpDeps {
+  broker: BrokerApi;
+  random: Random;
+  clock: Clock;
+  bodyBytesMax: number;
+  fetchWaitMsMax: number;
+  sseHeartbeatMs: number;
+}
+
+export const BODY_BYTES_MAX_DEFAULT = 10 * 1024 * 1024;
+export const FETCH_WAIT_MS_MAX_DEFAULT = 30_000;
+export const SSE_HEARTBEAT_MS_DEFAULT = 15_000;
+
+export function reply(c: Context, body: unknown, status = 200): Response {
+  const format = responseFormat(c.req.raw);
+  return new Response(encodeResponse(body, format) as BodyInit, {
+    status,
+    headers: { "content-type": contentType(format) },
+  });
+}

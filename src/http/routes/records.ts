@@ -1,0 +1,142 @@
+// Produce, fetch and offset lookups for one topic or partition.
+
+import type { Context, Hono } from "hono";
+import type { Acks, BrokerApi, FetchPartitionResult } from "../../broker/types.ts";
+import { TributaryError, isErrorCode } from "../../errors.ts";
+import { encodeBatch } from "../../log/record-batch.ts";
+import { OUTPUT_ENCODINGS, readBody, responseFormat } from "../codec.ts";
+import type { OutputEncoding } from "../codec.ts";
+import { assignPartitions, groupByPartition, parseProduceBody } from "../produce-body.ts";
+import type { ProduceRecord } from "../produce-body.ts";
+import { recordsFromBatches } from "../records-out.ts";
+import type { HttpDeps } from "../reply.ts";
+import { reply } from "../reply.ts";
+import { invalid, parseEnumParam, parseIntegerParam, pathParam } from "../validate.ts";
+
+export const FETCH_RECORDS_MAX = 10_000;
+export const FETCH_RECORDS_DEFAULT = 500;
+export const FETCH_BYTES_MAX = 64 * 1024 * 1024;
+export const FETCH_BYTES_DEFAULT = 1024 * 1024;
+const PARTITION_MAX = 0x7fff_ffff;
+
+const ACKS: Record<string, Acks> = { all: -1, "-1": -1, "1": 1, "0": 0 };
+
+export function registerRecordRoutes(app: Hono, deps: HttpDeps): void {
+  app.post("/v1/topics/:topic/records", (c) => produce(c, deps));
+  app.get("/v1/topics/:topic/partitions/:partition/records", (c) => fetchRecords(c, deps));
+  app.get("/v1/topics/:topic/partitions/:partition/offsets", (c) => offsets(c, deps.broker));
+}
+
+async function produce(c: Context, deps: HttpDeps): Promise<Response> {
+  const topic = pathParam(c.req.param(), "topic");
+  const acksParam = c.req.query("acks") ?? "all";
+  if (!Object.hasOwn(ACKS, acksParam)) {
+    throw invalid("acks must be all, -1, 1 or 0", "INVALID_REQUIRED_ACKS");
+  }
+  const acks = ACKS[acksParam];
+  const records = parseProduceBody(await readBody(c.req.raw, deps.bodyBytesMax), deps.clock.nowMs());
+  const partitionCount = await deps.broker.partitionCount(topic);
+  const partitions = assignPartitions(records, topic, partitionCount, deps.random);
+  const offsets = new Array<{ partition: number; offset: number }>(records.length);
+  // Partitions are written concurrently; one failing fails the request, but partitions already
+  // written stay written (like a Kafka produce request, it is not atomic across partitions).
+  const writes = [...groupByPartition(partitions)].map(async ([partition, indexes]) => {
+    const batch = encodeBatch({ records: indexes.map((i) => recordInput(records[i])) });
+    const result = await deps.broker.produce({ topic, partition, batches: batch, acks });
+    indexes.forEach((recordIndex, i) => {
+      const offset = acks === 0 ? -1 : result.baseOffset + i;
+      offsets[recordIndex] = { partition, offset };
+    });
+  });
+  await Promise.all(writes);
+  return reply(c, { offsets });
+}
+
+function recordInput(record: ProduceRecord) {
+  return { key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp };
+}
+
+async function fetchRecords(c: Context, deps: HttpDeps): Promise<Response> {
+  const topic = pathParam(c.req.param(), "topic");
+  const partition = partitionParam(c);
+  const recordsMax = parseIntegerParam(c.req.query("maxRecords"), "maxRecords", {
+    min: 1,
+    max: FETCH_RECORDS_MAX,
+    default: FETCH_RECORDS_DEFAULT,
+  });
+  const bytesMax = parseIntegerParam(c.req.query("maxBytes"), "maxBytes", {
+    min: 1,
+    max: FETCH_BYTES_MAX,
+    default: FETCH_BYTES_DEFAULT,
+    code: "INVALID_FETCH_SIZE",
+  });
+  const waitMs = parseIntegerParam(c.req.query("timeoutMs"), "timeoutMs", {
+    min: 0,
+    max: deps.fetchWaitMsMax,
+    default: 0,
+  });
+  const encoding = outputEncodingParam(c);
+  const offset = await offsetParam(c, deps.broker, topic, partition);
+  const [result] = await deps.broker.fetch({
+    partitions: [{ topic, partition, offset, maxBytes: bytesMax }],
+    maxWaitMs: waitMs,
+    minBytes: 1,
+    maxBytes: bytesMax,
+    signal: c.req.raw.signal,
+  });
+  throwIfFailed(result);
+  const page = await recordsFromBatches(result.records, offset, recordsMax, encoding);
+  return reply(c, { ...page, highWatermark: result.highWatermark });
+}
+
+async function offsets(c: Context, broker: BrokerApi): Promise<Response> {
+  const topic = pathParam(c.req.param(), "topic");
+  const partition = partitionParam(c);
+  const timestamp = c.req.query("timestamp");
+  if (timestamp !== undefined) {
+    const timestampMs = parseIntegerParam(timestamp, "timestamp", {
+      min: 0,
+      max: Number.MAX_SAFE_INTEGER,
+    });
+    const found = await broker.listOffsets(topic, partition, { timestampMs });
+    return reply(c, { offset: found.offset });
+  }
+  const earliest = await broker.listOffsets(topic, partition, "earliest");
+  const latest = await broker.listOffsets(topic, partition, "latest");
+  return reply(c, { earliest: earliest.offset, latest: latest.offset });
+}
+
+export function partitionParam(c: Context): number {
+  return parseIntegerParam(pathParam(c.req.param(), "partition"), "partition", { min: 0, max: PARTITION_MAX });
+}
+
+/** `offset=N|earliest|latest`, default earliest; explicit offsets are checked by the broker. */
+export async function offsetParam(
+  c: Context,
+  broker: BrokerApi,
+  topic: string,
+  partition: number,
+): Promise<number> {
+  const raw = c.req.query("offset");
+  if (raw === "latest") return (await broker.listOffsets(topic, partition, "latest")).offset;
+  if (raw === undefined || raw === "" || raw === "earliest") {
+    return (await broker.listOffsets(topic, partition, "earliest")).offset;
+  }
+  return parseIntegerParam(raw, "offset", { min: 0, max: Number.MAX_SAFE_INTEGER });
+}
+
+/** `encoding`: utf8 by default, bytes by default for CBOR responses. */
+export function outputEncodingParam(c: Context): OutputEncoding {
+  const cbor = responseFormat(c.req.raw) === "cbor";
+  const encoding = parseEnumParam(c.req.query("encoding"), "encoding", OUTPUT_ENCODINGS, cbor ? "bytes" : "utf8");
+  if (encoding === "bytes" && !cbor) {
+    throw invalid("encoding=bytes needs a CBOR response (Accept: application/cbor)");
+  }
+  return encoding;
+}
+
+export function throwIfFailed(result: FetchPartitionResult): void {
+  if (result.error === undefined) return;
+  const code = isErrorCode(result.error) ? result.error : "UNKNOWN_SERVER_ERROR";
+  throw new TributaryError(code, result.errorMessage ?? result.error);
+}
