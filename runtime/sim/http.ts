@@ -1,0 +1,105 @@
+// HTTP in the simulation, without sockets: serve() registers a fetch handler on a node's port
+// and SimHttp.fetch() dispatches a Request to it after a network latency each way. The port is
+// reserved on the simulated network too, so HTTP and TCP listeners collide as on a real host.
+// Partitions make requests fail ETIMEDOUT after their timeout; a crashed node's servers vanish.
+
+import { type HttpServer, type HttpServing, RuntimeIoError, type ServeOptions } from "../types.ts";
+import type { SimNetwork } from "./network.ts";
+import type { SimScheduler } from "./scheduler.ts";
+
+interface Served {
+  readonly node: string;
+  readonly port: number;
+  readonly options: ServeOptions;
+}
+
+export interface SimFetchOptions {
+  /** Node the request comes from (default: a client outside the cluster, never partitioned). */
+  from?: string;
+  /** Deadline for the whole exchange in virtual ms (default 30 s). */
+  timeoutMs?: number;
+}
+
+const FETCH_TIMEOUT_MS_DEFAULT = 30_000;
+
+export class SimHttp {
+  readonly #net: SimNetwork;
+  readonly #scheduler: SimScheduler;
+  readonly #servers = new Map<string, Served>();
+
+  constructor(net: SimNetwork, scheduler: SimScheduler) {
+    this.#net = net;
+    this.#scheduler = scheduler;
+  }
+
+  /** The HttpServing a process on node sees. */
+  forNode(node: string): HttpServing {
+    return { serve: (options) => this.#serve(node, options) };
+  }
+
+  /** Sends request to node's server on port; resolves with its Response. */
+  async fetch(
+    node: string,
+    port: number,
+    request: Request,
+    options: SimFetchOptions = {},
+  ): Promise<Response> {
+    const from = options.from ?? "";
+    const timeoutMs = options.timeoutMs ?? FETCH_TIMEOUT_MS_DEFAULT;
+    const where = `${request.method} ${request.url} on ${node}:${port}`;
+    if (from !== "" && this.#net.isPartitioned(from, node)) {
+      await this.#wait(from, timeoutMs);
+      throw new RuntimeIoError("ETIMEDOUT", `${where}: no answer (partitioned)`);
+    }
+    await this.#wait(from, this.#net.sampleLatencyMs());
+    const served = this.#servers.get(`${node}:${port}`);
+    if (served === undefined) throw new RuntimeIoError("ECONNREFUSED", `${where}: nobody serving`);
+    const response = await handle(served.options, request);
+    await this.#wait(node, this.#net.sampleLatencyMs());
+    // The server's node may have crashed while handling: a dead host sends no reply.
+    if (this.#servers.get(`${node}:${port}`) !== served) {
+      throw new RuntimeIoError("ECONNRESET", `${where}: server went away`);
+    }
+    return response;
+  }
+
+  /** Forgets node's servers (its host crashed). */
+  crashNode(node: string): void {
+    for (const [key, served] of this.#servers) if (served.node === node) this.#servers.delete(key);
+  }
+
+  async #serve(node: string, options: ServeOptions): Promise<HttpServer> {
+    // Reserve the port; raw TCP connections to an HTTP port are closed at once.
+    const listener = await this.#net.forNode(node).listen({
+      host: options.host,
+      port: options.port,
+    }, (conn) => {
+      void conn.close();
+    });
+    const served: Served = { node, port: listener.port, options };
+    const key = `${node}:${listener.port}`;
+    this.#servers.set(key, served);
+    return {
+      host: options.host,
+      port: listener.port,
+      close: async () => {
+        if (this.#servers.get(key) === served) this.#servers.delete(key);
+        await listener.close();
+      },
+    };
+  }
+
+  #wait(owner: string, delayMs: number): Promise<void> {
+    return new Promise((resolve) => this.#scheduler.schedule(owner, delayMs, resolve));
+  }
+}
+
+/** Runs the handler; a throwing handler becomes a 500, as the real adapters answer. */
+async function handle(options: ServeOptions, request: Request): Promise<Response> {
+  try {
+    return await options.fetch(request);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return new Response(`internal error: ${message}`, { status: 500 });
+  }
+}
