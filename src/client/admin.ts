@@ -62,9 +62,12 @@ export class Admin {
     return listOffsets(this.#cluster, topic, partition, spec);
   }
 
-  /** Cluster metadata; null asks for every topic. Never auto-creates topics. */
-  async metadata(topics: string[] | null = null): Promise<BrokerMetadata> {
-    return this.#cluster.metadata(topics, false);
+  /**
+   * Cluster metadata; null asks for every topic. Named topics that do not exist fail with
+   * UNKNOWN_TOPIC_OR_PARTITION unless allowAutoTopicCreation is set and the broker allows it.
+   */
+  async metadata(topics: string[] | null = null, options: { allowAutoTopicCreation?: boolean } = {}): Promise<BrokerMetadata> {
+    return this.#cluster.metadata(topics, options.allowAutoTopicCreation ?? false);
   }
 
   async close(): Promise<void> {

@@ -111,6 +111,11 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     this.#startLoop();
   }
 
+  /** True once close() was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   assignment(): TopicPartition[] {
     return [...this.#assigned.values()].map((a) => ({ ...a.tp }));
   }

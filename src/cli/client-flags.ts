@@ -1,0 +1,22 @@
+// Flags every client command shares, and how the CLI builds its clients from them.
+
+import type { Runtime } from "../../runtime/types.ts";
+import { defaultBootstrap } from "../client/bootstrap.ts";
+import type { ClusterOptions } from "../client/cluster.ts";
+import { type FlagSpecs, type ParsedArgs, stringFlag } from "./args.ts";
+
+export const clientFlagSpecs: FlagSpecs = {
+  bootstrap: { type: "string" },
+  "request-timeout-ms": { type: "integer" },
+};
+
+export function clusterOptionsOf(args: ParsedArgs): ClusterOptions {
+  const timeout = args.flags["request-timeout-ms"];
+  return {
+    bootstrap: stringFlag(args, "bootstrap") ?? defaultBootstrap,
+    clientId: "tributary-cli",
+    requestTimeoutMs: typeof timeout === "number" && timeout > 0 ? timeout : 15_000,
+  };
+}
+
+export type CliRuntime = Runtime;

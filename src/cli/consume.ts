@@ -1,0 +1,103 @@
+// `tributary consume TOPIC [--from-beginning | --partition P [--offset N|earliest|latest]]
+// [--max-messages N] [--timeout-ms N]`: prints one value per line (null as "null", like
+// Kafka's console consumer). Stops after --max-messages records, after --timeout-ms without a
+// record, or on SIGINT/SIGTERM.
+
+import { Admin } from "../client/admin.ts";
+import { Consumer, type ConsumerRecord, type TopicPartition } from "../client/consumer.ts";
+import { boolFlag, expectPositionals, intFlag, parseArgs, stringFlag, UsageError } from "./args.ts";
+import { type CliRuntime, clientFlagSpecs, clusterOptionsOf } from "./client-flags.ts";
+
+const specs = {
+  ...clientFlagSpecs,
+  "from-beginning": { type: "boolean" },
+  partition: { type: "integer" },
+  offset: { type: "string" },
+  "max-messages": { type: "integer" },
+  "timeout-ms": { type: "integer" },
+  "print-key": { type: "boolean" },
+  "key-separator": { type: "string" },
+} as const;
+
+type Start = { kind: "earliest" } | { kind: "latest" } | { kind: "offset"; offset: number };
+
+export async function consumeCommand(rt: CliRuntime, argv: readonly string[]): Promise<void> {
+  const args = parseArgs(argv, specs);
+  const [topic] = expectPositionals(args, ["TOPIC"], "tributary consume TOPIC [--from-beginning | --partition P --offset N]");
+  const start = startOf(args);
+  const partition = intFlag(args, "partition");
+  const maxMessages = intFlag(args, "max-messages") ?? Infinity;
+  const timeoutMs = intFlag(args, "timeout-ms") ?? Infinity;
+  if (maxMessages < 1) throw new UsageError("--max-messages must be at least 1");
+  const tps = await partitionsOf(rt, args, topic, partition);
+  const consumer = new Consumer(rt, { ...clusterOptionsOf(args), autoOffsetReset: "earliest" });
+  const stopSignals = (["SIGINT", "SIGTERM"] as const).map((s) => rt.process.onSignal(s, () => void consumer.close()));
+  try {
+    consumer.assign(tps);
+    if (start.kind === "earliest") consumer.seekToBeginning();
+    else if (start.kind === "latest") consumer.seekToEnd();
+    else consumer.seek(tps[0], start.offset);
+    const printKey = boolFlag(args, "print-key");
+    const separator = stringFlag(args, "key-separator") ?? "\t";
+    await printRecords(rt, consumer, { maxMessages, timeoutMs, printKey, separator });
+  } finally {
+    for (const off of stopSignals) off();
+    await consumer.close();
+  }
+}
+
+function startOf(args: ReturnType<typeof parseArgs>): Start {
+  const fromBeginning = boolFlag(args, "from-beginning");
+  const offset = stringFlag(args, "offset");
+  const partition = intFlag(args, "partition");
+  if (offset !== undefined && partition === undefined) throw new UsageError("--offset needs --partition");
+  if (fromBeginning && offset !== undefined) throw new UsageError("--from-beginning and --offset exclude each other");
+  if (fromBeginning || offset === "earliest") return { kind: "earliest" };
+  if (offset === undefined || offset === "latest") return { kind: "latest" };
+  if (!/^\d{1,16}$/.test(offset)) throw new UsageError(`--offset must be a number, earliest or latest, got "${offset}"`);
+  return { kind: "offset", offset: Number(offset) };
+}
+
+async function partitionsOf(rt: CliRuntime, args: ReturnType<typeof parseArgs>, topic: string, partition: number | undefined): Promise<TopicPartition[]> {
+  const admin = new Admin(rt, clusterOptionsOf(args));
+  try {
+    const description = await admin.describeTopic(topic);
+    if (partition === undefined) return description.partitions.map((p) => ({ topic, partition: p.partition }));
+    if (!description.partitions.some((p) => p.partition === partition)) {
+      throw new UsageError(`topic "${topic}" has no partition ${partition}`);
+    }
+    return [{ topic, partition }];
+  } finally {
+    await admin.close();
+  }
+}
+
+interface PrintOptions {
+  maxMessages: number;
+  timeoutMs: number;
+  printKey: boolean;
+  separator: string;
+}
+
+async function printRecords(rt: CliRuntime, consumer: Consumer, options: PrintOptions): Promise<void> {
+  const decoder = new TextDecoder();
+  const text = (bytes: Uint8Array | null) => (bytes === null ? "null" : decoder.decode(bytes));
+  const line = (r: ConsumerRecord) => (options.printKey ? `${text(r.key)}${options.separator}${text(r.value)}\n` : `${text(r.value)}\n`);
+  let printed = 0;
+  let idleSinceMs = rt.clock.monotonicMs();
+  while (printed < options.maxMessages) {
+    const leftMs = options.timeoutMs - (rt.clock.monotonicMs() - idleSinceMs);
+    if (leftMs <= 0) return;
+    const records = await consumer.poll({
+      timeoutMs: Math.min(leftMs, 1000),
+      maxRecords: Math.min(500, options.maxMessages - printed),
+    });
+    if (records.length === 0) {
+      if (consumer.closed) return;
+      continue;
+    }
+    idleSinceMs = rt.clock.monotonicMs();
+    printed += records.length;
+    await rt.process.writeStdout(records.map(line).join(""));
+  }
+}

@@ -1,0 +1,26 @@
+// Writing to the terminal: whole lines, errors as exactly one line on stderr.
+
+import type { HostProcess } from "../../runtime/types.ts";
+import { TributaryError } from "../errors.ts";
+import { UsageError } from "./args.ts";
+
+export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** One line describing err; never a stack trace, never more than one line. */
+export function describeError(err: unknown): string {
+  let text: string;
+  if (err instanceof TributaryError) text = `${err.code}: ${err.message}`;
+  else if (err instanceof Error) text = err.message;
+  else text = String(err);
+  return text.replace(/\s*[\r\n]+\s*/g, " ").slice(0, 2000);
+}
+
+export async function reportError(process: Pick<HostProcess, "writeStderr">, err: unknown): Promise<number> {
+  await process.writeStderr(`tributary: ${describeError(err)}\n`);
+  return err instanceof UsageError ? ExitCode.usage : ExitCode.failure;
+}
+
+/** A JSON document on stdout, pretty-printed for people. */
+export async function printJson(process: Pick<HostProcess, "writeStdout">, value: unknown): Promise<void> {
+  await process.writeStdout(`${JSON.stringify(value, null, 2)}\n`);
+}

@@ -1,0 +1,44 @@
+// The `tributary` command: picks the subcommand and turns every failure into one line on
+// stderr and a non-zero exit status (2 for usage mistakes, 1 for everything else).
+
+import { VERSION } from "../version.ts";
+import { UsageError } from "./args.ts";
+import type { CliRuntime } from "./client-flags.ts";
+import { consumeCommand } from "./consume.ts";
+import { ExitCode, reportError } from "./output.ts";
+import { produceCommand } from "./produce.ts";
+import { serveCommand } from "./serve.ts";
+import { topicsCommand } from "./topics.ts";
+import { usage } from "./usage.ts";
+
+const commands: Record<string, (rt: CliRuntime, argv: readonly string[]) => Promise<void>> = {
+  serve: serveCommand,
+  topics: topicsCommand,
+  produce: produceCommand,
+  consume: consumeCommand,
+};
+
+/** Runs the CLI and returns its exit status (the caller exits with it). */
+export async function runCli(rt: CliRuntime, argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+      await rt.process.writeStdout(usage);
+      return name === undefined ? ExitCode.usage : ExitCode.ok;
+    }
+    if (name === "version" || name === "--version") {
+      await rt.process.writeStdout(`tributary ${VERSION} (${rt.name} ${rt.process.version})\n`);
+      return ExitCode.ok;
+    }
+    const command = commands[name];
+    if (!command) throw new UsageError(`unknown command "${name}" (try --help)`);
+    if (rest.includes("--help")) {
+      await rt.process.writeStdout(usage);
+      return ExitCode.ok;
+    }
+    await command(rt, rest);
+    return ExitCode.ok;
+  } catch (err) {
+    return reportError(rt.process, err);
+  }
+}

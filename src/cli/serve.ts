@@ -1,0 +1,68 @@
+// `tributary serve`: runs one broker node until SIGINT or SIGTERM, then stops it cleanly
+// (listeners stop accepting, in-flight requests finish, the log is flushed and closed with
+// clean-shutdown markers). Prints one line with its addresses once it listens.
+
+import { type StartBrokerOptions, startBroker } from "../server/start-broker.ts";
+import { VERSION } from "../version.ts";
+import { boolFlag, expectPositionals, intFlag, parseArgs, stringFlag, UsageError } from "./args.ts";
+import type { CliRuntime } from "./client-flags.ts";
+import { describeError } from "./output.ts";
+import { parseServerConfig } from "./server-config.ts";
+
+const specs = {
+  "data-dir": { type: "string" },
+  host: { type: "string" },
+  "http-port": { type: "integer" },
+  port: { type: "integer" },
+  "node-id": { type: "integer" },
+  config: { type: "string" },
+  memory: { type: "boolean" },
+  "auto-create-topics": { type: "boolean" },
+} as const;
+
+export async function serveCommand(rt: CliRuntime, argv: readonly string[]): Promise<void> {
+  const args = parseArgs(argv, specs);
+  expectPositionals(args, [], "tributary serve [--data-dir DIR] [--host H] [--http-port N] [--port N] [--node-id N]");
+  const options = await optionsOf(rt, args);
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const offs = (["SIGINT", "SIGTERM"] as const).map((s) => rt.process.onSignal(s, () => stop()));
+  try {
+    const node = await startBroker(rt, {
+      ...options,
+      onUnexpectedError: (err) => void rt.process.writeStderr(`tributary: unexpected error: ${describeError(err)}\n`),
+    });
+    const http = node.httpUrl ?? "off";
+    const where = options.storage === "memory" ? "memory" : (options.dataDir ?? "./data");
+    await rt.process.writeStdout(
+      `tributary ${VERSION} serving nodeId=${node.nodeId} runtime=${rt.name} bootstrap=${node.bootstrap} http=${http} data=${where}\n`,
+    );
+    await stopped;
+    await node.close();
+  } finally {
+    for (const off of offs) off();
+  }
+}
+
+async function optionsOf(rt: CliRuntime, args: ReturnType<typeof parseArgs>): Promise<StartBrokerOptions> {
+  const file = stringFlag(args, "config");
+  const options: StartBrokerOptions = file ? parseServerConfig(new TextDecoder().decode(await rt.fs.readFile(file)), file) : {};
+  const dataDir = stringFlag(args, "data-dir");
+  if (dataDir !== undefined) options.dataDir = dataDir;
+  const host = stringFlag(args, "host");
+  if (host !== undefined) options.host = host;
+  const port = intFlag(args, "port");
+  if (port !== undefined) options.port = checkPort("--port", port);
+  const httpPort = intFlag(args, "http-port");
+  if (httpPort !== undefined) options.httpPort = httpPort < 0 ? null : checkPort("--http-port", httpPort);
+  const nodeId = intFlag(args, "node-id");
+  if (nodeId !== undefined) options.nodeId = nodeId;
+  if (boolFlag(args, "memory")) options.storage = "memory";
+  if (boolFlag(args, "auto-create-topics")) options.autoCreateTopics = true;
+  return options;
+}
+
+function checkPort(flag: string, port: number): number {
+  if (port < 0 || port > 65535) throw new UsageError(`${flag} must be between 0 and 65535, got ${port}`);
+  return port;
+}

@@ -1,0 +1,113 @@
+// `serve --config FILE`: broker settings from a file, either JSON (when the file starts with
+// "{") or Java-style properties (key=value lines, # or ! comments), Kafka's names where Kafka
+// has one. Command-line flags override the file. The README's CLI section lists every key.
+
+import type { StartBrokerOptions } from "../server/start-broker.ts";
+import { UsageError } from "./args.ts";
+
+type Setter = (options: StartBrokerOptions, value: string) => void;
+
+const int = (key: string, value: string): number => {
+  if (!/^-?\d{1,16}$/.test(value.trim())) throw new UsageError(`config ${key} needs an integer, got "${value}"`);
+  return Number(value.trim());
+};
+const bool = (key: string, value: string): boolean => {
+  const v = value.trim().toLowerCase();
+  if (v !== "true" && v !== "false") throw new UsageError(`config ${key} needs true or false, got "${value}"`);
+  return v === "true";
+};
+const topicDefault = (name: string): Setter => (o, v) => {
+  o.topicDefaults = { ...o.topicDefaults, [name]: v.trim() };
+};
+
+/** Properties keys (Kafka broker names where one exists) and what they set. */
+const propertySetters: Record<string, Setter> = {
+  "node.id": (o, v) => void (o.nodeId = int("node.id", v)),
+  "data.dir": (o, v) => void (o.dataDir = v.trim()),
+  "log.dir": (o, v) => void (o.dataDir = v.trim()),
+  "log.dirs": (o, v) => void (o.dataDir = v.trim()),
+  host: (o, v) => void (o.host = v.trim()),
+  port: (o, v) => void (o.port = int("port", v)),
+  "http.port": (o, v) => void (o.httpPort = int("http.port", v) < 0 ? null : int("http.port", v)),
+  storage: (o, v) => void (o.storage = v.trim() as StartBrokerOptions["storage"]),
+  "auto.create.topics.enable": (o, v) => void (o.autoCreateTopics = bool("auto.create.topics.enable", v)),
+  "num.partitions": (o, v) => void (o.defaultPartitions = int("num.partitions", v)),
+  "log.retention.ms": topicDefault("retention.ms"),
+  "log.retention.bytes": topicDefault("retention.bytes"),
+  "log.segment.bytes": topicDefault("segment.bytes"),
+  "log.segment.ms": topicDefault("segment.ms"),
+  "log.cleanup.policy": topicDefault("cleanup.policy"),
+  "message.max.bytes": topicDefault("max.message.bytes"),
+};
+
+/** JSON keys (the camelCase option names) and their properties equivalent. */
+const jsonKeys: Record<string, string> = {
+  nodeId: "node.id",
+  dataDir: "data.dir",
+  host: "host",
+  port: "port",
+  httpPort: "http.port",
+  storage: "storage",
+  autoCreateTopics: "auto.create.topics.enable",
+  defaultPartitions: "num.partitions",
+};
+
+export function parseServerConfig(text: string, fileName: string): StartBrokerOptions {
+  return text.trimStart().startsWith("{") ? parseJsonConfig(text, fileName) : parseProperties(text, fileName);
+}
+
+function parseProperties(text: string, fileName: string): StartBrokerOptions {
+  const options: StartBrokerOptions = {};
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === "" || line.startsWith("#") || line.startsWith("!")) continue;
+    const at = line.search(/[=:]/);
+    if (at <= 0) throw new UsageError(`${fileName}:${i + 1}: expected key=value`);
+    apply(options, line.slice(0, at).trim(), line.slice(at + 1), `${fileName}:${i + 1}`);
+  }
+  return options;
+}
+
+function parseJsonConfig(text: string, fileName: string): StartBrokerOptions {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${fileName}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError(`${fileName}: the JSON config must be an object`);
+  }
+  const options: StartBrokerOptions = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (key === "topicDefaults") {
+      options.topicDefaults = stringRecord(value, `${fileName}: topicDefaults`);
+      continue;
+    }
+    const property = jsonKeys[key];
+    if (property === undefined) throw new UsageError(`${fileName}: unknown config key "${key}"`);
+    if (value === null && key === "httpPort") {
+      options.httpPort = null;
+      continue;
+    }
+    if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+      throw new UsageError(`${fileName}: ${key} must be a string, number or boolean`);
+    }
+    apply(options, property, String(value), fileName);
+  }
+  return options;
+}
+
+function apply(options: StartBrokerOptions, key: string, value: string, where: string): void {
+  const setter = propertySetters[key];
+  if (setter === undefined) throw new UsageError(`${where}: unknown config key "${key}"`);
+  setter(options, value);
+}
+
+function stringRecord(value: unknown, what: string): Record<string, string> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new UsageError(`${what} must be an object`);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = String(v);
+  return out;
+}

@@ -1,0 +1,22 @@
+// The CLI's help text (also the reference the README's CLI section follows).
+
+export const usage = `Usage: tributary <command> [flags]
+
+Commands:
+  serve [--data-dir ./data] [--host 127.0.0.1] [--http-port 8080] [--port 9093] [--node-id 1]
+        [--config FILE] [--memory] [--auto-create-topics]
+      Run a broker until SIGINT/SIGTERM. --http-port 0 / --port 0 pick free ports;
+      --http-port -1 turns HTTP off. Prints one line with its addresses once it listens.
+  topics create NAME [--partitions N] [--replication-factor N] [--config k=v ...]
+  topics list
+  topics describe NAME
+  topics delete NAME
+  produce TOPIC [--key-separator SEP] [--acks all|1|0]
+      One record per stdin line (key and value split at the first SEP when given).
+  consume TOPIC [--from-beginning | --partition P [--offset N|earliest|latest]]
+        [--max-messages N] [--timeout-ms N] [--print-key] [--key-separator SEP]
+      Prints one value per line; without a start flag, only records produced from now on.
+
+Client commands take --bootstrap HOST:PORT (default 127.0.0.1:9093).
+Other flags: --help, --version.
+`;

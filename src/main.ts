@@ -1,0 +1,9 @@
+// The `tributary` executable: a composition root, so it may load the host's Runtime.
+// Node runs the build (dist/main.js imports dist/src/main.js); Deno and Bun run this file.
+
+import { loadRuntime } from "../runtime/load.ts";
+import { runCli } from "./cli/run.ts";
+
+const rt = await loadRuntime();
+const code = await runCli(rt, rt.process.args);
+rt.process.exit(code);

@@ -1,0 +1,132 @@
+// The composition of one broker node: the Broker on its data directory (or an in-memory file
+// system), the CBOR-over-TCP listener and the HTTP API, sharing one metrics registry. The CLI's
+// `serve` and embedded mode (`startBroker` from the package entry) both come through here, so a
+// test suite's embedded broker runs exactly the server's code.
+
+import type { Runtime } from "../../runtime/types.ts";
+import { MemoryFileSystem } from "../../runtime/sim/memory-fs.ts";
+import { Broker } from "../broker/broker.ts";
+import { TributaryError } from "../errors.ts";
+import { createHttpApp } from "../http/app.ts";
+import { MetricsRegistry } from "../metrics/registry.ts";
+import { serveProtocol } from "../protocol/cbor/server.ts";
+import { VERSION } from "../version.ts";
+import { closeAll, type Closer } from "./close-all.ts";
+
+export interface StartBrokerOptions {
+  /** Where the log lives with storage "disk" (default "./data"). */
+  dataDir?: string;
+  /** "memory": nothing touches the disk; everything is gone after close(). Default "disk". */
+  storage?: "disk" | "memory";
+  /** Interface both listeners bind (default 127.0.0.1). */
+  host?: string;
+  /** CBOR-over-TCP port (default 9093; 0 picks a free one). */
+  port?: number;
+  /** HTTP port (default 8080; 0 picks a free one; null or false: no HTTP listener). */
+  httpPort?: number | null | false;
+  nodeId?: number;
+  /** Create unknown topics on first produce or metadata request (default false). */
+  autoCreateTopics?: boolean;
+  /** Broker-wide topic config defaults, Kafka names (e.g. {"retention.ms": "3600000"}). */
+  topicDefaults?: Record<string, string>;
+  /** Partitions of topics created without a count (default 1). */
+  defaultPartitions?: number;
+  /** Longest close() waits for in-flight requests before closing connections anyway. */
+  shutdownGraceMsMax?: number;
+  /** Called with errors that became a 500 or broke a connection (server logging). */
+  onUnexpectedError?: (err: unknown) => void;
+}
+
+export interface RunningBroker {
+  readonly nodeId: number;
+  readonly host: string;
+  /** The CBOR-over-TCP port actually bound. */
+  readonly port: number;
+  /** The HTTP port actually bound, or null without HTTP. */
+  readonly httpPort: number | null;
+  /** "host:port" of the CBOR listener, what clients take as bootstrap. */
+  readonly bootstrap: string;
+  /** "http://host:port", or null without HTTP. */
+  readonly httpUrl: string | null;
+  readonly broker: Broker;
+  readonly metrics: MetricsRegistry;
+  /** Stops accepting, lets in-flight requests finish (bounded), closes the log cleanly. */
+  close(): Promise<void>;
+}
+
+const memoryDataDir = "/tributary";
+
+export async function startBroker(rt: Runtime, options: StartBrokerOptions = {}): Promise<RunningBroker> {
+  const host = options.host ?? "127.0.0.1";
+  const nodeId = options.nodeId ?? 1;
+  const storage = options.storage ?? "disk";
+  if (storage !== "disk" && storage !== "memory") {
+    throw new TributaryError("INVALID_CONFIG", `storage must be "disk" or "memory", got "${String(storage)}"`);
+  }
+  const hostRt: Runtime = storage === "memory" ? { ...rt, fs: new MemoryFileSystem({ random: rt.random }) } : rt;
+  const dataDir = storage === "memory" ? memoryDataDir : (options.dataDir ?? "./data");
+  const httpPortWanted = options.httpPort === null || options.httpPort === false ? null : (options.httpPort ?? 8080);
+  const metrics = new MetricsRegistry();
+  const closers: Closer[] = [];
+  const graceMs = options.shutdownGraceMsMax ?? 10_000;
+  try {
+    const broker = await Broker.open(hostRt, {
+      nodeId,
+      dataDir,
+      host,
+      port: options.port ?? 9093,
+      autoCreateTopics: options.autoCreateTopics ?? false,
+      metrics,
+      ...(options.topicDefaults ? { topicDefaults: options.topicDefaults } : {}),
+      ...(options.defaultPartitions ? { defaultPartitions: options.defaultPartitions } : {}),
+    });
+    closers.push({ name: "broker", close: () => broker.close() });
+    const protocol = await serveProtocol(hostRt, broker, { host, port: options.port ?? 9093, metrics, version: VERSION });
+    closers.unshift({ name: "protocol listener", close: () => protocol.close() });
+    let httpPort: number | null = null;
+    if (httpPortWanted !== null) {
+      const app = createHttpApp(broker, {
+        runtimeName: rt.name,
+        version: VERSION,
+        nodeId,
+        metrics,
+        random: rt.random,
+        clock: rt.clock,
+        ...(options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {}),
+      });
+      const http = await hostRt.http.serve({ host, port: httpPortWanted, fetch: app.fetch });
+      closers.unshift({ name: "http listener", close: () => http.close() });
+      httpPort = http.port;
+    }
+    broker.advertise({ port: protocol.port, ...(httpPort !== null ? { httpPort } : {}) });
+    const close = () => closeAll(closers, rt.timers, graceMs);
+    return running({ nodeId, host, port: protocol.port, httpPort, broker, metrics, close });
+  } catch (err) {
+    await closeAll(closers, rt.timers, graceMs);
+    throw err;
+  }
+}
+
+function running(parts: {
+  nodeId: number;
+  host: string;
+  port: number;
+  httpPort: number | null;
+  broker: Broker;
+  metrics: MetricsRegistry;
+  close: () => Promise<void>;
+}): RunningBroker {
+  const hostInUrl = parts.host.includes(":") ? `[${parts.host}]` : parts.host;
+  let closing: Promise<void> | null = null;
+  return {
+    nodeId: parts.nodeId,
+    host: parts.host,
+    port: parts.port,
+    httpPort: parts.httpPort,
+    bootstrap: `${hostInUrl}:${parts.port}`,
+    httpUrl: parts.httpPort === null ? null : `http://${hostInUrl}:${parts.httpPort}`,
+    broker: parts.broker,
+    metrics: parts.metrics,
+    close: () => (closing ??= parts.close()),
+  };
+}
