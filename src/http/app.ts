@@ -84,7 +84,7 @@ function requestMetrics(options: HttpAppOptions): (c: Context, next: Next) => Pr
     await next();
     // Route patterns and status classes only: raw paths would make label values unbounded.
     const pattern = routePath(c);
-    const route = pattern === "*" || pattern === "" ? "unmatched" : pattern;
+    const route = pattern === "/*" || pattern === "*" || pattern === "" ? "unmatched" : pattern;
     const method = METHODS.has(c.req.method) ? c.req.method : "OTHER";
     const status = `${Math.floor(c.res.status / 100)}xx`;
     latency.observe({ route, method, status }, (clock.monotonicMs() - startMs) / 1000);
