@@ -77,7 +77,7 @@ export async function startBroker(rt: Runtime, options: StartBrokerOptions = {})
       port: options.port ?? 9093,
       autoCreateTopics: options.autoCreateTopics ?? false,
       metrics,
-      ...(options.topicDefaults ? { topicDefaults: options.topicDefaults } : {}),
+      ...(options.topicDefaults ? { defaultTopicConfigs: options.topicDefaults } : {}),
       ...(options.defaultPartitions ? { defaultPartitions: options.defaultPartitions } : {}),
     });
     closers.push({ name: "broker", close: () => broker.close() });

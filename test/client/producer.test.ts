@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createNodeRuntime } from "../../runtime/node/mod.ts";
+import { partitionForKey } from "../../src/broker/partitioner.ts";
+import { Admin } from "../../src/client/admin.ts";
+import type { Connector, WireConnection } from "../../src/client/cluster.ts";
+import { Consumer, type ConsumerRecord } from "../../src/client/consumer.ts";
+import { Producer } from "../../src/client/producer.ts";
+import { TributaryError } from "../../src/errors.ts";
+import { ProtocolClient } from "../../src/protocol/cbor/client.ts";
+import { type RunningBroker, startBroker } from "../../src/server/start-broker.ts";
+
+const rt = createNodeRuntime();
+const text = new TextEncoder();
+
+/** A real connection whose Produce requests the test can hold back or whose responses it can lose. */
+function faultyConnector(faults: { loseProduceResponses: number; hold?: Promise<void>; produceRecordBatches?: number[] }): Connector {
+  return async (runtime, address, options) => {
+    const real = await ProtocolClient.connect(runtime, { ...address, ...options });
+    const conn: WireConnection = {
+      async request(op, body) {
+        if (op === "Produce") {
+          if (faults.hold) await faults.hold;
+          faults.produceRecordBatches?.push((body as { partitions: unknown[] }).partitions.length);
+        }
+        const response = await real.request(op, body);
+        if (op === "Produce" && faults.loseProduceResponses > 0) {
+          faults.loseProduceResponses--;
+          throw new TributaryError("REQUEST_TIMED_OUT", "test: response lost after the broker wrote the batch");
+        }
+        return response;
+      },
+      send: (op, body) => real.send(op, body),
+      close: () => real.close(),
+      closed: real.closed,
+    };
+    return conn;
+  };
+}
+
+async function readAll(bootstrap: string, topic: string, partition: number, count: number): Promise<ConsumerRecord[]> {
+  const consumer = new Consumer(rt, { bootstrap, autoOffsetReset: "earliest" });
+  consumer.assign([{ topic, partition }]);
+  const out: ConsumerRecord[] = [];
+  for (let i = 0; i < 50 && out.length < count; i++) out.push(...(await consumer.poll({ timeoutMs: 200 })));
+  // One more short poll: nothing beyond count may be there (no duplicates).
+  out.push(...(await consumer.poll({ timeoutMs: 100 })));
+  await consumer.close();
+  return out;
+}
+
+describe("Producer against an embedded broker", () => {
+  let broker: RunningBroker;
+  let admin: Admin;
+
+  beforeAll(async () => {
+    broker = await startBroker(rt, { storage: "memory", port: 0, httpPort: null });
+    admin = new Admin(rt, { bootstrap: broker.bootstrap });
+  });
+  afterAll(async () => {
+    await admin?.close();
+    await broker?.close();
+  });
+
+  it("retries a batch whose response was lost without writing it twice", async () => {
+    await admin.createTopic("idem", { partitions: 1 });
+    const faults = { loseProduceResponses: 2 };
+    const producer = new Producer(rt, {
+      bootstrap: broker.bootstrap,
+      connector: faultyConnector(faults),
+      retryBackoffMs: 5,
+      lingerMs: 1,
+    });
+    const first = await producer.send({ topic: "idem", value: "a" });
+    const rest = await Promise.all(["b", "c", "d"].map((value) => producer.send({ topic: "idem", value })));
+    await producer.close();
+    expect(faults.loseProduceResponses).toBe(0);
+    expect([first, ...rest].map((m) => m.offset)).toEqual([0, 1, 2, 3]);
+    const records = await readAll(broker.bootstrap, "idem", 0, 4);
+    expect(records.map((r) => [r.offset, new TextDecoder().decode(r.value ?? undefined)])).toEqual([
+      [0, "a"],
+      [1, "b"],
+      [2, "c"],
+      [3, "d"],
+    ]);
+  });
+
+  it("without idempotence the same lost response does write a duplicate (the test can fail)", async () => {
+    await admin.createTopic("dup", { partitions: 1 });
+    const producer = new Producer(rt, {
+      bootstrap: broker.bootstrap,
+      connector: faultyConnector({ loseProduceResponses: 1 }),
+      idempotent: false,
+      retryBackoffMs: 5,
+    });
+    const sent = await producer.send({ topic: "dup", value: "x" });
+    await producer.close();
+    expect(sent.offset).toBe(1);
+    expect((await readAll(broker.bootstrap, "dup", 0, 2)).length).toBe(2);
+  });
+
+  it("puts keyed records where murmur2 says and keeps per-partition order", async () => {
+    await admin.createTopic("keyed", { partitions: 5 });
+    const producer = new Producer(rt, { bootstrap: broker.bootstrap, batchBytes: 512, lingerMs: 1 });
+    const sends = Array.from({ length: 200 }, (_, i) => producer.send({ topic: "keyed", key: `k${i % 13}`, value: String(i) }));
+    const results = await Promise.all(sends);
+    await producer.close();
+    const lastOffset = new Map<number, number>();
+    results.forEach((m, i) => {
+      expect(m.partition).toBe(partitionForKey(text.encode(`k${i % 13}`), 5));
+      expect(m.offset).toBeGreaterThan(lastOffset.get(m.partition) ?? -1);
+      lastOffset.set(m.partition, m.offset);
+    });
+  });
+
+  it("pushes back when the buffer is full: no more than it holds is in flight", async () => {
+    await admin.createTopic("pressure", { partitions: 1 });
+    let release!: () => void;
+    const hold = new Promise<void>((resolve) => (release = resolve));
+    const faults = { loseProduceResponses: 0, hold, produceRecordBatches: [] as number[] };
+    const producer = new Producer(rt, {
+      bootstrap: broker.bootstrap,
+      connector: faultyConnector(faults),
+      bufferBytesMax: 1000,
+      batchBytes: 300,
+      lingerMs: 1,
+    });
+    let settled = 0;
+    const sends = Array.from({ length: 40 }, (_, i) =>
+      producer.send({ topic: "pressure", value: new Uint8Array(100).fill(i) }).then((m) => {
+        settled++;
+        return m;
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    // ~126 estimated bytes per record: at most 7 records fit in 1000 bytes, so at most a few
+    // batches were closed and handed on while the broker is held back.
+    expect(settled).toBe(0);
+    expect(faults.produceRecordBatches.length).toBeLessThanOrEqual(4);
+    release();
+    const results = await Promise.all(sends);
+    await producer.close();
+    expect(results.map((m) => m.offset)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+
+  it("acks=0 resolves with offset -1 and the records still arrive", async () => {
+    await admin.createTopic("fire", { partitions: 1 });
+    const producer = new Producer(rt, { bootstrap: broker.bootstrap, acks: 0 });
+    const sent = await Promise.all([1, 2, 3].map((i) => producer.send({ topic: "fire", value: String(i) })));
+    await producer.close();
+    expect(sent.map((m) => m.offset)).toEqual([-1, -1, -1]);
+    expect((await readAll(broker.bootstrap, "fire", 0, 3)).length).toBe(3);
+  });
+
+  it("fails send() for an unknown topic, and for a partition the topic lacks", async () => {
+    const producer = new Producer(rt, { bootstrap: broker.bootstrap, metadataWaitMsMax: 200 });
+    await expect(producer.send({ topic: "nope", value: "x" })).rejects.toMatchObject({ code: "UNKNOWN_TOPIC_OR_PARTITION" });
+    await expect(producer.send({ topic: "fire", partition: 7, value: "x" })).rejects.toMatchObject({
+      code: "UNKNOWN_TOPIC_OR_PARTITION",
+    });
+    await producer.close();
+  });
+
+  it("rejects an idempotent producer without acks all", () => {
+    expect(() => new Producer(rt, { bootstrap: "127.0.0.1:1", acks: 1, idempotent: true })).toThrow(/acks/);
+    expect(() => new Producer(rt, { bootstrap: "127.0.0.1:1", acks: 1 })).not.toThrow();
+  });
+});

@@ -1,0 +1,149 @@
+// Starting `tributary` as a real child process under node, deno or bun, for the end-to-end
+// suites. Node runs the build (npm test builds first); Deno and Bun run the sources. Every wait
+// is bounded, and stop() always leaves no process behind.
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export type HostName = "node" | "deno" | "bun";
+export const hosts: readonly HostName[] = ["node", "deno", "bun"];
+
+const root = resolve(import.meta.dirname, "../..");
+
+/** The command line that runs the CLI under a host. */
+export function cliCommand(host: HostName): { command: string; args: string[] } {
+  switch (host) {
+    case "node":
+      return { command: process.execPath, args: [join(root, "dist/main.js")] };
+    case "deno":
+      return { command: join(root, "node_modules/.bin/deno"), args: ["run", "-A", "--quiet", join(root, "src/main.ts")] };
+    case "bun":
+      return { command: join(root, "node_modules/.bin/bun"), args: ["run", join(root, "src/main.ts")] };
+  }
+}
+
+/** Why a host cannot run here (no build, no binary), or null when it can. */
+export function hostMissing(host: HostName): string | null {
+  if (host === "node" && !existsSync(join(root, "dist/main.js"))) return "dist/main.js missing: run npm run build";
+  if (host !== "node" && !existsSync(join(root, `node_modules/.bin/${host}`))) return `node_modules/.bin/${host} missing`;
+  return null;
+}
+
+export interface BrokerProcess {
+  readonly host: HostName;
+  readonly child: ChildProcess;
+  readonly bootstrap: string;
+  readonly httpUrl: string;
+  readonly port: number;
+  readonly stderr: () => string;
+  /** SIGTERM and wait (graceful); SIGKILL after graceMs. Resolves with the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+  /** kill -9, and wait for the process to be gone. */
+  kill9(): Promise<void>;
+}
+
+export interface SpawnOptions {
+  dataDir: string;
+  port?: number;
+  httpPort?: number;
+  extraArgs?: string[];
+  startTimeoutMs?: number;
+}
+
+export async function startBrokerProcess(host: HostName, options: SpawnOptions): Promise<BrokerProcess> {
+  const { command, args } = cliCommand(host);
+  const serveArgs = [
+    "serve",
+    "--data-dir", options.dataDir,
+    "--host", "127.0.0.1",
+    "--port", String(options.port ?? 0),
+    "--http-port", String(options.httpPort ?? 0),
+    ...(options.extraArgs ?? []),
+  ];
+  const child = spawn(command, [...args, ...serveArgs], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: cleanEnv() });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr = (stderr + d).slice(-20_000)));
+  const exited = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
+  const line = await waitFor(() => /^tributary .* serving .*$/m.exec(stdout)?.[0], exited, options.startTimeoutMs ?? 30_000)
+    .catch(async (err) => {
+      child.kill("SIGKILL");
+      await exited;
+      throw new Error(`${host} broker did not start: ${(err as Error).message}; stderr: ${stderr.slice(-2000)}`);
+    });
+  const bootstrap = /bootstrap=(\S+)/.exec(line)?.[1] ?? "";
+  const httpUrl = /http=(\S+)/.exec(line)?.[1] ?? "";
+  return {
+    host,
+    child,
+    bootstrap,
+    httpUrl,
+    port: Number(bootstrap.split(":").pop()),
+    stderr: () => stderr,
+    async stop(graceMs = 15_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+    async kill9() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+/** Polls check every 20 ms until it returns a value, the process exits, or timeoutMs passes. */
+async function waitFor<T>(check: () => T | undefined, exited: Promise<number | null>, timeoutMs: number): Promise<T> {
+  let exitCode: number | null | undefined;
+  void exited.then((c) => (exitCode = c));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (exitCode !== undefined) throw new Error(`exited with code ${exitCode}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms`);
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one CLI command to completion (killed after timeoutMs), feeding stdin. */
+export function runCliProcess(host: HostName, cliArgs: string[], stdin = "", timeoutMs = 30_000): Promise<CliResult> {
+  const { command, args } = cliCommand(host);
+  const child = spawn(command, [...args, ...cliArgs], { cwd: root, stdio: ["pipe", "pipe", "pipe"], env: cleanEnv() });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  child.stdin?.on("error", () => undefined); // a command that exits early closes its stdin
+  child.stdin?.end(stdin);
+  return new Promise((res) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      res({ code: signal ? -1 : code, stdout, stderr });
+    });
+  });
+}
+
+export function makeTempDir(prefix: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** The environment minus anything that would make Deno or Bun chatty or colourful. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", FORCE_COLOR: "0" };
+}
