@@ -2,6 +2,7 @@
 // and SimHttp.fetch() dispatches a Request to it after a network latency each way. The port is
 // reserved on the simulated network too, so HTTP and TCP listeners collide as on a real host.
 // Partitions make requests fail ETIMEDOUT after their timeout; a crashed node's servers vanish.
+// close() stops accepting and resolves once the requests it had accepted are answered.
 
 import { type HttpServer, type HttpServing, RuntimeIoError, type ServeOptions } from "../types.ts";
 import type { SimNetwork } from "./network.ts";
@@ -11,6 +12,11 @@ interface Served {
   readonly node: string;
   readonly port: number;
   readonly options: ServeOptions;
+  /** Requests being handled; close() waits for them. */
+  inFlight: number;
+  drained: Array<() => void>;
+  /** Its node crashed: in-flight requests get no reply. */
+  crashed: boolean;
 }
 
 export interface SimFetchOptions {
@@ -54,18 +60,25 @@ export class SimHttp {
     await this.#wait(from, this.#net.sampleLatencyMs());
     const served = this.#servers.get(`${node}:${port}`);
     if (served === undefined) throw new RuntimeIoError("ECONNREFUSED", `${where}: nobody serving`);
-    const response = await handle(served.options, request);
-    await this.#wait(node, this.#net.sampleLatencyMs());
-    // The server's node may have crashed while handling: a dead host sends no reply.
-    if (this.#servers.get(`${node}:${port}`) !== served) {
-      throw new RuntimeIoError("ECONNRESET", `${where}: server went away`);
+    served.inFlight++;
+    try {
+      const response = await handle(served.options, request);
+      await this.#wait(node, this.#net.sampleLatencyMs());
+      // A crashed host sends no reply; a closed server still answers what it had accepted.
+      if (served.crashed) throw new RuntimeIoError("ECONNRESET", `${where}: server crashed`);
+      return response;
+    } finally {
+      if (--served.inFlight === 0) { for (const wake of served.drained.splice(0)) wake(); }
     }
-    return response;
   }
 
   /** Forgets node's servers (its host crashed). */
   crashNode(node: string): void {
-    for (const [key, served] of this.#servers) if (served.node === node) this.#servers.delete(key);
+    for (const [key, served] of this.#servers) {
+      if (served.node !== node) continue;
+      served.crashed = true;
+      this.#servers.delete(key);
+    }
   }
 
   async #serve(node: string, options: ServeOptions): Promise<HttpServer> {
@@ -76,7 +89,14 @@ export class SimHttp {
     }, (conn) => {
       void conn.close();
     });
-    const served: Served = { node, port: listener.port, options };
+    const served: Served = {
+      node,
+      port: listener.port,
+      options,
+      inFlight: 0,
+      drained: [],
+      crashed: false,
+    };
     const key = `${node}:${listener.port}`;
     this.#servers.set(key, served);
     return {
@@ -85,6 +105,7 @@ export class SimHttp {
       close: async () => {
         if (this.#servers.get(key) === served) this.#servers.delete(key);
         await listener.close();
+        if (served.inFlight > 0) await new Promise<void>((resolve) => served.drained.push(resolve));
       },
     };
   }

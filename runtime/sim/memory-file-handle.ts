@@ -1,3 +1,6 @@
+// deno-lint-ignore-file require-await -- async without await is deliberate: every call settles
+// as a promise, and a thrown RuntimeIoError becomes a rejection, as with the real adapters.
+
 // An open file of the in-memory file system. Like a POSIX descriptor it keeps working after its
 // name is removed or renamed, and it dies with the process: after a crash every call fails ECLOSED.
 
@@ -6,7 +9,7 @@ import type { FileNode } from "./fs-nodes.ts";
 
 /** What a handle needs from its file system: crash generation, space and sync fault checks. */
 export interface HandleHost {
-  readonly generation: number;
+  generation(): number;
   /** Throws ENOSPC when growing the file to newLength would pass the capacity. */
   checkGrowth(node: FileNode, newLength: number): void;
   /** Throws EIO when the fault plan says this sync fails. */
@@ -26,7 +29,7 @@ export class MemoryFileHandle implements FileHandle {
     this.#node = node;
     this.#writable = writable;
     this.#host = host;
-    this.#generation = host.generation;
+    this.#generation = host.generation();
   }
 
   async readAt(buf: Uint8Array, position: number): Promise<number> {
@@ -78,7 +81,7 @@ export class MemoryFileHandle implements FileHandle {
 
   #checkOpen(what: string): void {
     if (this.#closed) throw new RuntimeIoError("ECLOSED", `${what} on closed file ${this.path}`);
-    if (this.#generation !== this.#host.generation) {
+    if (this.#generation !== this.#host.generation()) {
       throw new RuntimeIoError("ECLOSED", `${what} on ${this.path}: its process crashed`);
     }
   }

@@ -1,3 +1,6 @@
+// deno-lint-ignore-file require-await -- async without await is deliberate: every call settles
+// as a promise, and a thrown RuntimeIoError becomes a rejection, as with the real adapters.
+
 // An in-memory FileSystem that models a disk behind a page cache, for crash testing and for
 // embedded brokers that want no disk at all. It does not depend on the simulation scheduler.
 //
@@ -62,11 +65,8 @@ export class MemoryFileSystem implements FileSystem {
     this.faults = { ...options.faults };
     this.#root = this.#newDir();
     this.#root.linkDurable(TEMP_ROOT.slice(1), this.#newDir());
-    const fs = this;
     this.#host = {
-      get generation() {
-        return fs.#generation;
-      },
+      generation: () => this.#generation,
       checkGrowth: (node, newLength) => this.#checkGrowth(node, newLength),
       checkSync: (path) => this.#checkSync(path),
     };

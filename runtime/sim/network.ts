@@ -1,3 +1,6 @@
+// deno-lint-ignore-file require-await -- async without await is deliberate: every call settles
+// as a promise, and a thrown RuntimeIoError becomes a rejection, as with the real adapters.
+
 // The simulated network between named nodes, with the faults a cluster must survive.
 //
 // Every node is its own host: it listens on its own ports and is reached by its name (or by

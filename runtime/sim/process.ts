@@ -1,3 +1,6 @@
+// deno-lint-ignore-file require-await -- async without await is deliberate: every call settles
+// as a promise, and a thrown RuntimeIoError becomes a rejection, as with the real adapters.
+
 // The host process of a simulated node: no arguments, an environment from options, an empty
 // stdin, stdout and stderr captured for assertions, signals delivered by the world, and exit()
 // that throws instead of ending the test runner.

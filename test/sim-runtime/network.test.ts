@@ -279,4 +279,44 @@ describe("SimNetwork", () => {
       closed: "ECONNREFUSED",
     });
   });
+
+  it("lets a closing HTTP server answer its in-flight requests; a crashed one answers nothing", async () => {
+    const world = new SimWorld({ seed: 6 });
+    const a = world.runtime("a");
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const server = await a.http.serve({
+      host: "a",
+      port: 8080,
+      fetch: async () => (await gate, new Response("late")),
+    });
+    const result = await world.run(async () => {
+      const pending = world.http.fetch("a", 8080, new Request("http://a:8080/"));
+      await a.timers.sleep(20);
+      let closed = false;
+      const closing = server.close().then(() => (closed = true));
+      await a.timers.sleep(20);
+      const closedEarly = closed;
+      release();
+      const body = await (await pending).text();
+      await closing;
+      // The handler finishes (on another node's timer) after its host crashed: no reply.
+      const elsewhere = world.runtime("b").timers;
+      await a.http.serve({
+        host: "a",
+        port: 8080,
+        fetch: async () => (await elsewhere.sleep(30), new Response("x")),
+      });
+      const afterCrash = codeOf(world.http.fetch("a", 8080, new Request("http://a:8080/")));
+      await elsewhere.sleep(20);
+      world.crash("a");
+      return { closedEarly, body, closed, afterCrash: await afterCrash };
+    }, bounds);
+    expect(result).toEqual({
+      closedEarly: false,
+      body: "late",
+      closed: true,
+      afterCrash: "ECONNRESET",
+    });
+  });
 });
