@@ -28,9 +28,13 @@ export function encodeRequestFrame(op: number, version: number, correlationId: n
   return frameOf([op, version, correlationId, body]);
 }
 
-/** One whole frame (length header included) holding a response. */
+/**
+ * One whole frame (length header included) holding a response. With an error the body is
+ * normally null; ApiVersions sends its body along with UNSUPPORTED_VERSION so a client can
+ * still learn which versions the server speaks.
+ */
 export function encodeResponseFrame(correlationId: number, error: WireError | null, body: unknown): Uint8Array {
-  return frameOf([correlationId, error, error === null ? body : null]);
+  return frameOf([correlationId, error, body ?? null]);
 }
 
 function frameOf(item: unknown[]): Uint8Array {
