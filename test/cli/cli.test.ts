@@ -1,0 +1,110 @@
+// The CLI in-process: runCli with a captured stdin/stdout/stderr against an embedded broker.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createNodeRuntime } from "../../runtime/node/mod.ts";
+import type { HostProcess, Runtime } from "../../runtime/types.ts";
+import { runCli } from "../../src/cli/run.ts";
+import { type RunningBroker, startBroker } from "../../src/server/start-broker.ts";
+
+const host = createNodeRuntime();
+
+interface Captured {
+  rt: Runtime;
+  stdout: () => string;
+  stderr: () => string;
+}
+
+function captured(stdin = ""): Captured {
+  let out = "";
+  let err = "";
+  const decoder = new TextDecoder();
+  const text = (d: Uint8Array | string) => (typeof d === "string" ? d : decoder.decode(d));
+  const process: HostProcess = {
+    ...host.process,
+    args: [],
+    stdin: new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(stdin));
+        controller.close();
+      },
+    }),
+    writeStdout: async (d) => void (out += text(d)),
+    writeStderr: async (d) => void (err += text(d)),
+    stdoutIsTerminal: false,
+    onSignal: () => () => undefined,
+    exit: (code) => {
+      throw new Error(`exit(${code}) must not be called by runCli`);
+    },
+  };
+  return { rt: { ...host, process }, stdout: () => out, stderr: () => err };
+}
+
+async function cli(args: string[], stdin = ""): Promise<{ code: number; stdout: string; stderr: string }> {
+  const c = captured(stdin);
+  const code = await runCli(c.rt, args);
+  return { code, stdout: c.stdout(), stderr: c.stderr() };
+}
+
+describe("tributary CLI (in process)", () => {
+  let broker: RunningBroker;
+  let bootstrap: string[];
+
+  beforeAll(async () => {
+    broker = await startBroker(host, { storage: "memory", port: 0, httpPort: null });
+    bootstrap = ["--bootstrap", broker.bootstrap];
+  });
+  afterAll(async () => {
+    await broker?.close();
+  });
+
+  it("creates, lists, describes and deletes topics", async () => {
+    const created = await cli(["topics", "create", "cli-t", "--partitions", "2", "--config", "retention.ms=60000", ...bootstrap]);
+    expect(created).toMatchObject({ code: 0, stderr: "" });
+    expect((await cli(["topics", "list", ...bootstrap])).stdout.split("\n")).toContain("cli-t");
+    const described = JSON.parse((await cli(["topics", "describe", "cli-t", ...bootstrap])).stdout);
+    expect(described.partitions).toHaveLength(2);
+    expect(described.configs["retention.ms"]).toBe("60000");
+    expect((await cli(["topics", "delete", "cli-t", ...bootstrap])).code).toBe(0);
+    expect((await cli(["topics", "list", ...bootstrap])).stdout.split("\n")).not.toContain("cli-t");
+  });
+
+  it("produces stdin lines with keys and consumes them back", async () => {
+    await cli(["topics", "create", "lines", "--partitions", "3", ...bootstrap]);
+    const produced = await cli(["produce", "lines", "--key-separator", ":", ...bootstrap], "a:one\nb:two\r\nc:three:3\n");
+    expect(produced).toEqual({ code: 0, stdout: "", stderr: "" });
+    const consumed = await cli(["consume", "lines", "--from-beginning", "--max-messages", "3", "--print-key", ...bootstrap]);
+    expect(consumed.code).toBe(0);
+    expect(consumed.stdout.trim().split("\n").sort()).toEqual(["a\tone", "b\ttwo", "c\tthree:3"]);
+  });
+
+  it("consumes one partition from an offset", async () => {
+    await cli(["topics", "create", "single", ...bootstrap]);
+    await cli(["produce", "single", ...bootstrap], "v0\nv1\nv2\nv3\n");
+    const consumed = await cli(["consume", "single", "--partition", "0", "--offset", "2", "--max-messages", "2", ...bootstrap]);
+    expect(consumed).toEqual({ code: 0, stdout: "v2\nv3\n", stderr: "" });
+    const idle = await cli(["consume", "single", "--partition", "0", "--offset", "4", "--timeout-ms", "300", ...bootstrap]);
+    expect(idle).toEqual({ code: 0, stdout: "", stderr: "" });
+  });
+
+  it("fails with one line and a non-zero status on bad flags, unknown topics and a broker that is down", async () => {
+    const badFlag = await cli(["topics", "list", "--nope"]);
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toMatch(/^tributary: unknown flag --nope\n$/);
+    const unknown = await cli(["produce", "missing-topic", ...bootstrap], "x\n");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^tributary: UNKNOWN_TOPIC_OR_PARTITION: .*\n$/);
+    const consumeUnknown = await cli(["consume", "missing-topic", "--max-messages", "1", ...bootstrap]);
+    expect(consumeUnknown.code).toBe(1);
+    const down = await cli(["topics", "list", "--bootstrap", "127.0.0.1:1"]);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/^tributary: NETWORK_EXCEPTION: .*\n$/);
+    const noKeySep = await cli(["produce", "single", "--key-separator", ":", ...bootstrap], "nokey\n");
+    expect(noKeySep.code).toBe(1);
+    expect(noKeySep.stderr).toMatch(/no key separator/);
+    expect((await cli(["frobnicate"])).code).toBe(2);
+  });
+
+  it("prints usage and version", async () => {
+    expect((await cli(["--help"])).stdout).toMatch(/Usage: tributary/);
+    expect((await cli(["--version"])).stdout).toMatch(/^tributary \d+\.\d+\.\d+ \(node /);
+  });
+});
