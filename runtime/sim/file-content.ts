@@ -136,7 +136,7 @@ export class FileContent {
     this.#dirtyBytes += record.writtenBytes + record.overwritten.length;
     // Writeback: the oldest dirty operations reach the disk on their own.
     while (
-      this.#undo.length > 1 &&
+      this.#undo.length > 0 &&
       (this.#dirtyBytes > this.#bounds.dirtyBytesMax ||
         this.#undo.length > this.#bounds.dirtyOpsMax)
     ) {

@@ -34,7 +34,10 @@ export interface MemoryFileSystemOptions {
   random?: Random;
   /** Per file: unsynced bytes kept revocable before the oldest are written back (default 64 MiB). */
   dirtyBytesMax?: number;
-  /** Per file or directory: unsynced operations kept revocable (default 4096). */
+  /**
+   * Per file or directory: unsynced operations kept revocable (default 4096). 0 turns crash
+   * modelling off (everything is durable at once, nothing extra is kept): embedded memory storage.
+   */
   dirtyOpsMax?: number;
   faults?: MemoryFsFaults;
 }

@@ -138,6 +138,17 @@ describe("MemoryFileSystem faults", () => {
     for (const c of "abcdef") await f.append(bytes(c));
     expect(str(fs.durableSnapshot(`${dir}/x`))).toBe("abc");
   });
+
+  it("keeps nothing revocable with dirtyOpsMax 0 (embedded memory storage)", async () => {
+    const fs = new MemoryFileSystem({ dirtyOpsMax: 0 });
+    const dir = await fs.makeTempDir("embedded-");
+    const f = await fs.open(`${dir}/x`, { create: true, write: true });
+    await f.append(bytes("kept"));
+    await fs.rename(`${dir}/x`, `${dir}/y`);
+    const report = fs.crash();
+    expect(report.fileOpsPending + report.dirOpsPending).toBe(0);
+    expect(str(await fs.readFile(`${dir}/y`))).toBe("kept");
+  });
 });
 
 describe("MemoryFileSystem crash", () => {
