@@ -63,7 +63,7 @@ export async function startBroker(rt: Runtime, options: StartBrokerOptions = {})
   if (storage !== "disk" && storage !== "memory") {
     throw new TributaryError("INVALID_CONFIG", `storage must be "disk" or "memory", got "${String(storage)}"`);
   }
-  const hostRt: Runtime = storage === "memory" ? { ...rt, fs: new MemoryFileSystem({ random: rt.random }) } : rt;
+  const hostRt: Runtime = storage === "memory" ? { ...rt, fs: new MemoryFileSystem({ random: rt.random, dirtyOpsMax: 0 }) } : rt;
   const dataDir = storage === "memory" ? memoryDataDir : (options.dataDir ?? "./data");
   const httpPortWanted = options.httpPort === null || options.httpPort === false ? null : (options.httpPort ?? 8080);
   const metrics = new MetricsRegistry();
