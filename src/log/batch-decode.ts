@@ -93,6 +93,9 @@ function checkCounts(header: BatchHeader, size: number, position: number): void 
       `batch at byte ${position} has recordCount ${recordCount} and lastOffsetDelta ${lastOffsetDelta}`,
     );
   }
+  if (!Number.isSafeInteger(header.baseOffset + lastOffsetDelta)) {
+    throw corrupt(`batch at byte ${position} ends beyond offset 2^53`);
+  }
   const recordsBytes = size - BATCH_HEADER_BYTES;
   if (codec === Compression.none && recordCount * RECORD_BYTES_MIN > recordsBytes) {
     throw corrupt(`batch at byte ${position} cannot hold ${recordCount} records in ${recordsBytes} bytes`);

@@ -42,6 +42,11 @@ export function encodeUncompressed(input: BatchInput): Uint8Array {
   if (!Array.isArray(records) || records.length === 0) {
     throw new TributaryError("INVALID_RECORD", "a batch needs at least one record");
   }
+  const fields = producerFields(input);
+  if (!Number.isSafeInteger(fields.baseOffset + (records.length - 1))) {
+    throw new TributaryError("INVALID_RECORD", `offsets from ${fields.baseOffset} pass 2^53`);
+  }
+  const attributes = attributesOf(input, Compression.none);
   const baseTimestamp = records[0].timestamp;
   let maxTimestamp = baseTimestamp;
   let recordsBytes = 0;
@@ -59,11 +64,11 @@ export function encodeUncompressed(input: BatchInput): Uint8Array {
   const out = new Uint8Array(BATCH_HEADER_BYTES + recordsBytes);
   const view = viewOf(out);
   writeHeaderFields(view, 0, {
-    ...producerFields(input),
+    ...fields,
     batchLength,
     magic: MAGIC_V2,
     crc: 0,
-    attributes: attributesOf(input, Compression.none),
+    attributes,
     lastOffsetDelta: records.length - 1,
     baseTimestamp,
     maxTimestamp,

@@ -32,12 +32,10 @@ export function readRecords(
 ): DecodedRecord[] {
   const cursor: Cursor = { pos: start, end };
   const records: DecodedRecord[] = [];
-  let previousOffsetDelta = -1;
+  const order = { previousOffsetDelta: -1 };
   for (let i = 0; i < header.recordCount; i++) {
     if (cursor.pos >= end) throw corrupt(`batch declares ${header.recordCount} records, holds ${i}`);
-    const record = readRecord(bytes, cursor, header, previousOffsetDelta);
-    previousOffsetDelta = record.offset - header.baseOffset;
-    records.push(record);
+    records.push(readRecord(bytes, cursor, header, order));
   }
   if (cursor.pos !== end) {
     throw corrupt(`${end - cursor.pos} bytes left after the batch's ${header.recordCount} records`);
@@ -49,7 +47,7 @@ function readRecord(
   bytes: Uint8Array,
   cursor: Cursor,
   header: BatchHeader,
-  previousOffsetDelta: number,
+  order: { previousOffsetDelta: number },
 ): DecodedRecord {
   const recordStart = cursor.pos;
   const length = readVarint(bytes, cursor);
@@ -62,12 +60,13 @@ function readRecord(
   const attributes = (bytes[cursor.pos++] << 24) >> 24; // int8
   const timestampDelta = readVarlong(bytes, cursor);
   const offsetDelta = readVarint(bytes, cursor);
-  if (offsetDelta <= previousOffsetDelta || offsetDelta > header.lastOffsetDelta) {
+  if (offsetDelta <= order.previousOffsetDelta || offsetDelta > header.lastOffsetDelta) {
     throw corrupt(
-      `record at byte ${recordStart} has offsetDelta ${offsetDelta} after ${previousOffsetDelta}, ` +
+      `record at byte ${recordStart} has offsetDelta ${offsetDelta} after ${order.previousOffsetDelta}, ` +
         `lastOffsetDelta ${header.lastOffsetDelta}`,
     );
   }
+  order.previousOffsetDelta = offsetDelta;
   const key = readBytes(bytes, cursor, "key");
   const value = readBytes(bytes, cursor, "value");
   const headers = readHeaders(bytes, cursor);
