@@ -28,6 +28,7 @@ export class BunConnection implements Connection {
   readonly #queue: ReceiveQueue;
   #pending: PendingWrite[] = [];
   #closing = false;
+  #finSent = false;
   #socketClosed = false;
   #failure: RuntimeIoError | null = null;
   #linger: ReturnType<typeof setTimeout> | undefined;
@@ -65,7 +66,7 @@ export class BunConnection implements Connection {
     // the kernel send a reset, which can destroy data the peer has not received yet.
     this.#queue.discard();
     this.#linger = setTimeout(() => this.#socket.terminate(), closeLingerMsMax);
-    if (this.#pending.length === 0) this.#socket.end();
+    if (this.#pending.length === 0) this.#sendFin();
     return this.closed;
   }
 
@@ -111,7 +112,13 @@ export class BunConnection implements Connection {
       this.#pending.shift();
       head.resolve();
     }
-    if (this.#closing && !this.#socketClosed) this.#socket.end();
+    if (this.#closing) this.#sendFin();
+  }
+
+  #sendFin(): void {
+    if (this.#finSent || this.#socketClosed) return;
+    this.#finSent = true;
+    this.#socket.end();
   }
 
   #writeError(): RuntimeIoError {

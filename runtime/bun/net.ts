@@ -41,36 +41,36 @@ function listen(
   });
 }
 
-async function connect(options: ConnectOptions): Promise<Connection> {
+function connect(options: ConnectOptions): Promise<Connection> {
   const where = `connect ${options.host}:${options.port}`;
   const attempt = Bun.connect<BunConnection | undefined>({
     hostname: options.host,
     port: options.port,
     socket: connectionHandlers(() => {}),
   });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    if (options.timeoutMs === undefined) return;
-    timer = setTimeout(() => {
+  return new Promise((resolve, reject) => {
+    let timedOut = false;
+    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+      timedOut = true;
       reject(
         new RuntimeIoError(IoErrorCode.TimedOut, `${where}: no answer in ${options.timeoutMs} ms`),
       );
-      // Bun.connect cannot be cancelled; a late connection is closed unused.
-      attempt.then((socket) => socket.terminate(), () => {});
     }, options.timeoutMs);
+    attempt.then(
+      (socket) => {
+        clearTimeout(timer);
+        // Bun.connect cannot be cancelled; a late connection is closed unused.
+        if (timedOut) socket.terminate();
+        else if (socket.data === undefined) {
+          reject(new RuntimeIoError(IoErrorCode.Io, `${where}: opened without a handler`));
+        } else resolve(socket.data);
+      },
+      (err) => {
+        clearTimeout(timer);
+        reject(toIoError(err, where));
+      },
+    );
   });
-  try {
-    const socket = await Promise.race([attempt, deadline]);
-    const conn = socket.data;
-    if (conn === undefined) {
-      throw new RuntimeIoError(IoErrorCode.Io, `${where}: socket opened without its handler`);
-    }
-    return conn;
-  } catch (err) {
-    throw toIoError(err, where);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export function createBunNet(): Network {

@@ -9,6 +9,8 @@ import { ConformanceFailure } from "./check.ts";
 import { fsCases } from "./fs-cases.ts";
 import { httpCases } from "./http-cases.ts";
 import { netCases } from "./net-cases.ts";
+import { processCases } from "./process-cases.ts";
+import { randomCases } from "./random-cases.ts";
 import { timeCases } from "./time-cases.ts";
 
 export type { ConformanceCase } from "./case.ts";
@@ -19,6 +21,8 @@ export const conformanceCases: readonly ConformanceCase[] = [
   ...netCases,
   ...httpCases,
   ...timeCases,
+  ...randomCases,
+  ...processCases,
 ];
 
 export const caseTimeoutMsDefault = 30_000;

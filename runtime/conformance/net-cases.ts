@@ -140,11 +140,33 @@ const refused: ConformanceCase = {
     const listener = await rt.net.listen({ host, port: 0 }, (conn) => void conn.close());
     const port = listener.port;
     await listener.close();
+    const code = IoErrorCode.ConnectionRefused;
+    await checkIoError(() => rt.net.connect({ host, port }), code, "connect");
     await checkIoError(
-      () => rt.net.connect({ host, port }),
-      IoErrorCode.ConnectionRefused,
-      "connect",
+      () => rt.net.connect({ host, port, timeoutMs: 5_000 }),
+      code,
+      "connect with timeoutMs",
     );
+  },
+};
+
+const concurrentStreams: ConformanceCase = {
+  name: "net: concurrent connections keep their streams apart",
+  async run(rt) {
+    const echoes: Promise<void>[] = [];
+    const listener = await rt.net.listen({ host, port: 0 }, (conn) => echoes.push(echo(conn)));
+    const clients = 20;
+    const exchanges = Array.from({ length: clients }, async (_, i) => {
+      const conn = await rt.net.connect({ host, port: listener.port, timeoutMs: 10_000 });
+      const payload = pattern(1000 + i * 4099, i);
+      const [, back] = await Promise.all([conn.write(payload), readExactly(conn, payload.length)]);
+      checkBytes(back, payload, `client ${i}`);
+      await conn.close();
+    });
+    await Promise.all(exchanges);
+    await listener.close();
+    await Promise.all(echoes);
+    checkEqual(echoes.length, clients, "connections accepted");
   },
 };
 
@@ -217,6 +239,7 @@ export const netCases: readonly ConformanceCase[] = [
   largeEcho,
   backpressure,
   refused,
+  concurrentStreams,
   addressInUse,
   closeFlushes,
   listenerClose,
