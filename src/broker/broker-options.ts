@@ -1,0 +1,82 @@
+// What a broker is started with, and the bounds every option is checked against.
+import { TributaryError } from "../errors.ts";
+import type { MetricsRegistry } from "../metrics/registry.ts";
+import { normalizeTopicConfigs } from "./topic-config.ts";
+
+export interface BrokerOptions {
+  nodeId: number;
+  dataDir: string;
+  /** Advertised host of the CBOR and HTTP listeners (the broker does not listen itself). */
+  host: string;
+  /** Advertised CBOR-over-TCP port; Broker.advertise() updates it once a listener is bound. */
+  port: number;
+  httpPort?: number;
+  /** Checked against (or written to) dataDir/meta.properties; random on first start. */
+  clusterId?: string;
+  /** Produce, metadata and partitionCount create unknown topics (default false). */
+  autoCreateTopics?: boolean;
+  /** Partitions of topics created without a count (default 1). */
+  defaultPartitions?: number;
+  /** Broker-wide overrides of Kafka's topic config defaults. */
+  defaultTopicConfigs?: Record<string, string>;
+  metrics?: MetricsRegistry;
+  /** How often retention runs over every log (default 5 minutes). */
+  retentionCheckIntervalMs?: number;
+  /** Longest a fetch may wait for minBytes, whatever it asks for (default 30 s). */
+  fetchWaitMsMax?: number;
+  /** Fetches waiting at once; beyond it fetches answer at once (default 10,000). */
+  parkedFetchesMax?: number;
+}
+
+export const PARTITIONS_PER_TOPIC_MAX = 10_000;
+const RETENTION_CHECK_INTERVAL_MS_DEFAULT = 5 * 60 * 1000;
+const FETCH_WAIT_MS_MAX_DEFAULT = 30_000;
+const PARKED_FETCHES_MAX_DEFAULT = 10_000;
+
+export type ResolvedBrokerOptions = Required<Omit<BrokerOptions, "httpPort" | "clusterId" | "metrics">> &
+  Pick<BrokerOptions, "httpPort" | "clusterId" | "metrics">;
+
+function checkInt(name: string, value: number, min: number, max: number): number {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new TributaryError("INVALID_CONFIG", `${name} must be an integer in [${min}, ${max}]`);
+  }
+  return value;
+}
+
+export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOptions {
+  if (typeof options.dataDir !== "string" || options.dataDir.length === 0) {
+    throw new TributaryError("INVALID_CONFIG", "dataDir must be a non-empty path");
+  }
+  const intMax = 2 ** 31 - 1;
+  return {
+    ...options,
+    nodeId: checkInt("nodeId", options.nodeId, 0, intMax),
+    port: checkInt("port", options.port, 0, 65535),
+    autoCreateTopics: options.autoCreateTopics ?? false,
+    defaultPartitions: checkInt(
+      "defaultPartitions",
+      options.defaultPartitions ?? 1,
+      1,
+      PARTITIONS_PER_TOPIC_MAX,
+    ),
+    defaultTopicConfigs: normalizeTopicConfigs(options.defaultTopicConfigs ?? {}),
+    retentionCheckIntervalMs: checkInt(
+      "retentionCheckIntervalMs",
+      options.retentionCheckIntervalMs ?? RETENTION_CHECK_INTERVAL_MS_DEFAULT,
+      1,
+      intMax,
+    ),
+    fetchWaitMsMax: checkInt(
+      "fetchWaitMsMax",
+      options.fetchWaitMsMax ?? FETCH_WAIT_MS_MAX_DEFAULT,
+      0,
+      intMax,
+    ),
+    parkedFetchesMax: checkInt(
+      "parkedFetchesMax",
+      options.parkedFetchesMax ?? PARKED_FETCHES_MAX_DEFAULT,
+      0,
+      intMax,
+    ),
+  };
+}

@@ -1,0 +1,378 @@
+// The single-node broker: topics, produce, fetch, list offsets and producer ids over one data
+// directory. Transports (HTTP, CBOR-over-TCP, embedded callers) call this and nothing else.
+//
+// Lifecycle: open() claims the data directory, replays the metadata log, opens every partition
+// and starts retention. close() refuses new requests, answers waiting fetches, lets in-flight
+// requests finish, stops timers and closes every log cleanly (clean-shutdown markers).
+import { TributaryError } from "../errors.ts";
+import type { Runtime, TimerHandle } from "../../runtime/types.ts";
+import { BrokerMetrics } from "./broker-metrics.ts";
+import { type BrokerOptions, type ResolvedBrokerOptions, resolveBrokerOptions } from "./broker-options.ts";
+import { FetchPurgatory, partitionKey } from "./delayed-fetch.ts";
+import { checkFetchRequest, type FetchContext, readFetch } from "./fetch.ts";
+import { claimDataDir } from "./meta-properties.ts";
+import type { Partition } from "./partition.ts";
+import { type ProduceContext, producePartition } from "./produce.ts";
+import { TopicStore } from "./topic-store.ts";
+import { validateTopicName } from "./topic-name.ts";
+import type {
+  BrokerApi,
+  BrokerEndpoint,
+  BrokerMetadata,
+  CreateTopicRequest,
+  FetchPartitionResult,
+  FetchRequest,
+  ListOffsetsResult,
+  OffsetSpec,
+  ProduceRequest,
+  ProduceResult,
+  ProducerIdentity,
+  TopicDescription,
+  TopicSummary,
+} from "./types.ts";
+
+export type { BrokerOptions } from "./broker-options.ts";
+
+/** Producer ids reserved per metadata record; a restart skips the unused rest of a block. */
+export const PRODUCER_ID_BLOCK_SIZE = 1000;
+/** Re-reads before a fetch parks, when appends keep landing between read and park. */
+const FETCH_PARK_ATTEMPTS_MAX = 3;
+
+type State = "running" | "closing" | "closed";
+
+export class Broker implements BrokerApi {
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly #rt: Runtime;
+  readonly #options: ResolvedBrokerOptions;
+  readonly #store: TopicStore;
+  readonly #purgatory: FetchPurgatory;
+  readonly #metrics: BrokerMetrics;
+  readonly #produceContext: ProduceContext;
+  readonly #inflight = new Set<Promise<unknown>>();
+  readonly #creating = new Map<string, Promise<void>>();
+  #endpoint: BrokerEndpoint;
+  #state: State = "running";
+  #closed: Promise<void> | null = null;
+  #retentionTimer: TimerHandle | null = null;
+  #producerIdNext = 0;
+  #producerIdBlockEnd = 0;
+
+  private constructor(
+    rt: Runtime,
+    options: ResolvedBrokerOptions,
+    clusterId: string,
+    store: TopicStore,
+    purgatory: FetchPurgatory,
+  ) {
+    this.nodeId = options.nodeId;
+    this.clusterId = clusterId;
+    this.#rt = rt;
+    this.#options = options;
+    this.#store = store;
+    this.#purgatory = purgatory;
+    this.#endpoint = { nodeId: options.nodeId, host: options.host, port: options.port, httpPort: options.httpPort };
+    this.#metrics = new BrokerMetrics(options.metrics, () =>
+      [...store.allPartitions()].map((p) => ({
+        labels: { topic: p.topic, partition: String(p.partition) },
+        value: p.log.sizeBytes,
+      })));
+    this.#produceContext = { nowMs: () => rt.clock.nowMs(), timers: rt.timers, metrics: this.#metrics };
+    this.#scheduleRetention();
+  }
+
+  static async open(rt: Runtime, options: BrokerOptions): Promise<Broker> {
+    const resolved = resolveBrokerOptions(options);
+    await rt.fs.mkdirp(resolved.dataDir);
+    const meta = await claimDataDir(rt.fs, rt.random, resolved.dataDir, resolved);
+    const purgatory = new FetchPurgatory(rt.timers, { parkedMax: resolved.parkedFetchesMax });
+    const store = await TopicStore.open(rt, {
+      dataDir: resolved.dataDir,
+      nodeId: resolved.nodeId,
+      defaultPartitions: resolved.defaultPartitions,
+      defaultTopicConfigs: resolved.defaultTopicConfigs,
+      onReadable: (p, bytes) => purgatory.onAppend(partitionKey(p.topic, p.partition), bytes),
+    });
+    return new Broker(rt, resolved, meta.clusterId, store, purgatory);
+  }
+
+  /** Where clients reach this broker; transports call it once their listeners are bound. */
+  advertise(endpoint: Partial<Omit<BrokerEndpoint, "nodeId">>): void {
+    this.#endpoint = { ...this.#endpoint, ...endpoint, nodeId: this.nodeId };
+  }
+
+  get endpoint(): BrokerEndpoint {
+    return { ...this.#endpoint };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Topics
+
+  metadata(topics?: string[]): BrokerMetadata {
+    this.#checkRunning();
+    const names = topics ?? this.#store.list().map((t) => t.name);
+    const described: TopicDescription[] = [];
+    for (const name of names) {
+      if (this.#store.partitionsOf(name) !== undefined) described.push(this.#store.describe(name));
+      else if (this.#options.autoCreateTopics) this.#autoCreateInBackground(name);
+    }
+    return {
+      clusterId: this.clusterId,
+      controllerId: this.nodeId,
+      brokers: [this.endpoint],
+      topics: described,
+    };
+  }
+
+  createTopic(request: CreateTopicRequest): Promise<TopicDescription> {
+    this.#checkRunning();
+    return this.#track(this.#store.create(request));
+  }
+
+  deleteTopic(name: string): Promise<void> {
+    this.#checkRunning();
+    return this.#track(this.#store.delete(name, (partitions) => {
+      for (const p of partitions) this.#purgatory.completeKey(partitionKey(p.topic, p.partition));
+    }));
+  }
+
+  listTopics(): TopicSummary[] {
+    this.#checkRunning();
+    return this.#store.list();
+  }
+
+  describeTopic(name: string): TopicDescription {
+    this.#checkRunning();
+    return this.#store.describe(name);
+  }
+
+  async partitionCount(topic: string): Promise<number> {
+    this.#checkRunning();
+    return (await this.#partitionsOf(topic)).length;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Produce and fetch
+
+  produce(request: ProduceRequest): Promise<ProduceResult> {
+    try {
+      this.#checkRunning();
+      const partitions = this.#store.partitionsOf(request.topic);
+      // Known topic: reach the log in this same turn, so calls keep their order (pipelining).
+      if (partitions !== undefined) {
+        return this.#track(producePartition(this.#partitionOf(partitions, request), request, this.#produceContext));
+      }
+      return this.#track(this.#partitionsOf(request.topic).then((list) =>
+        producePartition(this.#partitionOf(list, request), request, this.#produceContext)
+      ));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  async fetch(request: FetchRequest): Promise<FetchPartitionResult[]> {
+    this.#checkRunning();
+    checkFetchRequest(request);
+    return await this.#track(this.#fetchWaiting(request));
+  }
+
+  async listOffsets(topic: string, partition: number, spec: OffsetSpec): Promise<ListOffsetsResult> {
+    this.#checkRunning();
+    const p = this.#lookup(topic, partition);
+    if (p === undefined) {
+      throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `unknown partition ${topic}-${partition}`);
+    }
+    if (spec === "earliest") return { offset: p.logStartOffset, timestampMs: -1 };
+    if (spec === "latest") return { offset: p.highWatermark, timestampMs: -1 };
+    const ts = typeof spec === "object" && spec !== null ? spec.timestampMs : Number.NaN;
+    if (ts === -2) return { offset: p.logStartOffset, timestampMs: -1 };
+    if (ts === -1) return { offset: p.highWatermark, timestampMs: -1 };
+    if (!Number.isSafeInteger(ts) || ts < 0) {
+      throw new TributaryError("INVALID_REQUEST", `offset spec must be earliest, latest or {timestampMs >= 0}`);
+    }
+    const found = await this.#track(p.track(p.log.offsetForTimestamp(ts)));
+    if (found === null || found.offset >= p.highWatermark) return { offset: -1, timestampMs: -1 };
+    return { offset: Math.max(found.offset, p.logStartOffset), timestampMs: found.timestamp };
+  }
+
+  async initProducerId(): Promise<ProducerIdentity> {
+    this.#checkRunning();
+    if (this.#producerIdNext >= this.#producerIdBlockEnd) {
+      const start = await this.#track(this.#store.reserveProducerIds(PRODUCER_ID_BLOCK_SIZE));
+      // Another caller may have reserved a newer block meanwhile; the later one wins.
+      if (start >= this.#producerIdBlockEnd) {
+        this.#producerIdNext = start;
+        this.#producerIdBlockEnd = start + PRODUCER_ID_BLOCK_SIZE;
+      }
+    }
+    return { producerId: this.#producerIdNext++, producerEpoch: 0 };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Lifecycle
+
+  close(): Promise<void> {
+    this.#closed ??= this.#shutdown();
+    return this.#closed;
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#state = "closing";
+    this.#retentionTimer?.cancel();
+    this.#retentionTimer = null;
+    this.#purgatory.completeAll();
+    await Promise.allSettled([...this.#inflight]);
+    await this.#store.close();
+    this.#state = "closed";
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Internals
+
+  get #fetchContext(): FetchContext {
+    return { lookup: (t, p) => this.#lookup(t, p), metrics: this.#metrics };
+  }
+
+  #checkRunning(): void {
+    if (this.#state !== "running") {
+      throw new TributaryError("BROKER_SHUTTING_DOWN", `broker ${this.nodeId} is ${this.#state}`);
+    }
+  }
+
+  #track<T>(operation: Promise<T>): Promise<T> {
+    this.#inflight.add(operation);
+    const forget = () => this.#inflight.delete(operation);
+    operation.then(forget, forget);
+    return operation;
+  }
+
+  #lookup(topic: string, partition: number): Partition | undefined {
+    const p = this.#store.partition(topic, partition);
+    return p === undefined || p.closed ? undefined : p;
+  }
+
+  #partitionOf(partitions: Partition[], request: ProduceRequest): Partition {
+    const p = Number.isInteger(request.partition) ? partitions[request.partition] : undefined;
+    if (p === undefined) {
+      throw new TributaryError(
+        "UNKNOWN_TOPIC_OR_PARTITION",
+        `topic ${request.topic} has no partition ${String(request.partition)}`,
+      );
+    }
+    return p;
+  }
+
+  /** The topic's partitions, creating the topic first when auto-creation is on. */
+  async #partitionsOf(topic: string): Promise<Partition[]> {
+    const existing = this.#store.partitionsOf(topic);
+    if (existing !== undefined) return existing;
+    if (!this.#options.autoCreateTopics) {
+      throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `unknown topic ${String(topic)}`);
+    }
+    validateTopicName(topic);
+    await this.#autoCreate(topic);
+    const created = this.#store.partitionsOf(topic);
+    if (created === undefined) {
+      throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `topic ${topic} was removed`);
+    }
+    return created;
+  }
+
+  /** One creation per name at a time; concurrent callers share it. */
+  #autoCreate(topic: string): Promise<void> {
+    let pending = this.#creating.get(topic);
+    if (pending === undefined) {
+      pending = this.#track(this.#store.create({ name: topic }).then(
+        () => undefined,
+        (err: unknown) => {
+          if (err instanceof TributaryError && err.code === "TOPIC_ALREADY_EXISTS") return;
+          throw err;
+        },
+      ));
+      const forget = () => this.#creating.delete(topic);
+      pending.then(forget, forget);
+      this.#creating.set(topic, pending);
+    }
+    return pending;
+  }
+
+  /** metadata() is synchronous: it starts the creation and a later call sees the topic. */
+  #autoCreateInBackground(topic: string): void {
+    try {
+      validateTopicName(topic);
+    } catch (err) {
+      if (err instanceof TributaryError) return; // an invalid name simply stays unknown
+      throw err;
+    }
+    this.#autoCreate(topic).catch((err: unknown) => this.#report(`auto-creating topic ${topic}`, err));
+  }
+
+  async #fetchWaiting(request: FetchRequest): Promise<FetchPartitionResult[]> {
+    const waitMs = Math.min(request.maxWaitMs, this.#options.fetchWaitMsMax);
+    for (let attempt = 0; attempt < FETCH_PARK_ATTEMPTS_MAX; attempt++) {
+      const pass = await readFetch(request, this.#fetchContext);
+      const done = pass.hasError || pass.bytes >= request.minBytes || waitMs <= 0;
+      if (done || this.#state !== "running") return pass.results;
+      // An append that completed while we read would not wake us: read again instead.
+      if (this.#advancedSince(pass.results)) continue;
+      return await this.#park(request, pass.results, pass.bytes, waitMs);
+    }
+    return (await readFetch(request, this.#fetchContext)).results;
+  }
+
+  #advancedSince(results: FetchPartitionResult[]): boolean {
+    return results.some((r) => {
+      const p = this.#lookup(r.topic, r.partition);
+      return p === undefined || p.highWatermark !== r.highWatermark;
+    });
+  }
+
+  #park(
+    request: FetchRequest,
+    results: FetchPartitionResult[],
+    bytes: number,
+    waitMs: number,
+  ): Promise<FetchPartitionResult[]> {
+    return new Promise((resolve, reject) => {
+      const parked = this.#purgatory.park({
+        keys: request.partitions.map((p) => partitionKey(p.topic, p.partition)),
+        bytesNeeded: request.minBytes - bytes,
+        waitMs,
+        signal: request.signal,
+        complete: () => {
+          readFetch(request, this.#fetchContext).then((pass) => resolve(pass.results), reject);
+        },
+      });
+      if (!parked) resolve(results);
+    });
+  }
+
+  #scheduleRetention(): void {
+    this.#retentionTimer = this.#rt.timers.setTimeout(() => {
+      this.#retentionTimer = null;
+      if (this.#state !== "running") return;
+      this.#track(this.#applyRetention()).then(() => {
+        if (this.#state === "running") this.#scheduleRetention();
+      });
+    }, this.#options.retentionCheckIntervalMs);
+  }
+
+  /** One retention pass; a failing partition is reported and the others still run. */
+  async #applyRetention(): Promise<void> {
+    const nowMs = this.#rt.clock.nowMs();
+    for (const p of [...this.#store.allPartitions()]) {
+      if (p.closed || this.#state !== "running") continue;
+      try {
+        await p.track(p.log.applyRetention(nowMs));
+      } catch (err) {
+        await this.#report(`retention of ${p.name}`, err);
+      }
+    }
+  }
+
+  /** Background failures have no caller to throw to: they go to stderr. */
+  async #report(what: string, err: unknown): Promise<void> {
+    const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    await this.#rt.process.writeStderr(`tributary broker ${this.nodeId}: ${what} failed: ${message}\n`);
+  }
+}

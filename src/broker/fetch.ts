@@ -1,0 +1,115 @@
+// One pass of a fetch: read each requested partition from its log up to the high watermark,
+// within the request's byte limits. Per-partition problems (unknown partition, offset out of
+// range) become that partition's `error`, never a throw, so one bad partition does not fail
+// the others. Waiting for minBytes is the broker's job (delayed-fetch.ts); this only reads.
+import { TributaryError } from "../errors.ts";
+import { batchesIn } from "../log/record-batch.ts";
+import type { BrokerMetrics } from "./broker-metrics.ts";
+import type { Partition } from "./partition.ts";
+import type { FetchPartitionRequest, FetchPartitionResult, FetchRequest } from "./types.ts";
+
+/** Partitions one fetch may name. */
+export const FETCH_PARTITIONS_MAX = 1000;
+const EMPTY = new Uint8Array(0);
+
+export interface FetchContext {
+  lookup(topic: string, partition: number): Partition | undefined;
+  metrics: BrokerMetrics;
+}
+
+export interface FetchPass {
+  results: FetchPartitionResult[];
+  /** Record bytes returned in total. */
+  bytes: number;
+  /** Some partition answered with an error: the fetch should not wait. */
+  hasError: boolean;
+}
+
+/** Checks the request's shape; a malformed request fails as a whole. */
+export function checkFetchRequest(request: FetchRequest): void {
+  const { partitions, maxWaitMs, minBytes, maxBytes } = request;
+  if (!Array.isArray(partitions) || partitions.length > FETCH_PARTITIONS_MAX) {
+    throw new TributaryError(
+      "INVALID_REQUEST",
+      `a fetch names between 0 and ${FETCH_PARTITIONS_MAX} partitions`,
+    );
+  }
+  for (const [name, value] of [["maxWaitMs", maxWaitMs], ["minBytes", minBytes]] as const) {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new TributaryError("INVALID_REQUEST", `${name} must be an integer >= 0`);
+    }
+  }
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
+    throw new TributaryError("INVALID_FETCH_SIZE", "maxBytes must be an integer >= 0");
+  }
+}
+
+export async function readFetch(request: FetchRequest, ctx: FetchContext): Promise<FetchPass> {
+  const pass: FetchPass = { results: [], bytes: 0, hasError: false };
+  for (const wanted of request.partitions) {
+    const result = await readOne(wanted, request.maxBytes - pass.bytes, pass.bytes > 0, ctx);
+    pass.results.push(result);
+    pass.bytes += result.records.length;
+    if (result.error !== undefined) pass.hasError = true;
+  }
+  return pass;
+}
+
+function failed(
+  wanted: FetchPartitionRequest,
+  code: string,
+  message: string,
+  partition?: Partition,
+): FetchPartitionResult {
+  return {
+    topic: wanted.topic,
+    partition: wanted.partition,
+    error: code,
+    errorMessage: message,
+    highWatermark: partition?.highWatermark ?? -1,
+    logStartOffset: partition?.logStartOffset ?? -1,
+    records: EMPTY,
+  };
+}
+
+async function readOne(
+  wanted: FetchPartitionRequest,
+  bytesLeft: number,
+  haveData: boolean,
+  ctx: FetchContext,
+): Promise<FetchPartitionResult> {
+  const p = ctx.lookup(wanted.topic, wanted.partition);
+  if (p === undefined || p.closed) {
+    const what = `${String(wanted.topic)}-${String(wanted.partition)}`;
+    return failed(wanted, "UNKNOWN_TOPIC_OR_PARTITION", `unknown partition ${what}`);
+  }
+  const { offset, maxBytes } = wanted;
+  const highWatermark = p.highWatermark;
+  const logStartOffset = p.logStartOffset;
+  if (!Number.isSafeInteger(offset) || offset < logStartOffset || offset > highWatermark) {
+    const range = `[${logStartOffset}, ${highWatermark}]`;
+    return failed(wanted, "OFFSET_OUT_OF_RANGE", `offset ${offset} of ${p.name} outside ${range}`, p);
+  }
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
+    return failed(wanted, "INVALID_FETCH_SIZE", `maxBytes ${maxBytes} of ${p.name}`, p);
+  }
+  const base = { topic: p.topic, partition: p.partition, highWatermark, logStartOffset };
+  const budget = Math.min(maxBytes, bytesLeft);
+  if (offset === highWatermark || (haveData && budget <= 0)) return { ...base, records: EMPTY };
+  let bytes: Uint8Array;
+  try {
+    ({ bytes } = await p.track(p.log.read(offset, Math.max(budget, 1), { maxOffset: highWatermark })));
+  } catch (err) {
+    if (err instanceof TributaryError && err.code === "OFFSET_OUT_OF_RANGE") {
+      return failed(wanted, err.code, err.message, p);
+    }
+    if (p.closed) return failed(wanted, "UNKNOWN_TOPIC_OR_PARTITION", `${p.name} was removed`);
+    throw err;
+  }
+  // Only the first partition with data may exceed the budget (so a big batch still moves).
+  if (haveData && bytes.length > bytesLeft) return { ...base, records: EMPTY };
+  let records = 0;
+  for (const { header } of batchesIn(bytes)) records += header.recordCount;
+  ctx.metrics.fetched(p.topic, records, bytes.length);
+  return { ...base, records: bytes };
+}

@@ -1,0 +1,166 @@
+// One partition as the broker serves it: its log, its leadership facts (leader, replicas, ISR,
+// leader epoch), its high watermark and its idempotent producer state.
+//
+// On a single node the high watermark follows each completed append (produce.ts calls
+// setHighWatermark); replication will drive the same method from follower progress. Readers
+// never see past it. Appends become readable to fetches in the purgatory via onReadable.
+import { assert, TributaryError } from "../errors.ts";
+import type { Runtime } from "../../runtime/types.ts";
+import type { LogConfig } from "../log/config.ts";
+import { PartitionLog } from "../log/partition-log.ts";
+import { batchesIn } from "../log/record-batch.ts";
+import { partitionDir, readPartitionTopicId, writePartitionTopicId } from "./partition-dir.ts";
+import { ProducerStateTable } from "./producer-state.ts";
+import type { TopicPolicy } from "./topic-config.ts";
+
+/** Producer state is rebuilt from at most this many trailing offsets ... */
+export const PRODUCER_SCAN_OFFSETS_MAX = 100_000;
+/** ... and this many bytes of log read at open. */
+export const PRODUCER_SCAN_BYTES_MAX = 32 * 1024 * 1024;
+const SCAN_CHUNK_BYTES = 1024 * 1024;
+const SCAN_ATTEMPTS_MAX = 8;
+
+export interface PartitionInit {
+  topic: string;
+  partition: number;
+  topicId: string;
+  nodeId: number;
+  replicas: number[];
+  leaderEpoch: number;
+  logConfig: Partial<LogConfig>;
+  policy: TopicPolicy;
+  /** The high watermark moved forward over `bytes` new bytes. */
+  onReadable: (partition: Partition, bytes: number) => void;
+}
+
+export class Partition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly topicId: string;
+  readonly dir: string;
+  readonly log: PartitionLog;
+  readonly producers = new ProducerStateTable();
+  leader: number;
+  leaderEpoch: number;
+  replicas: number[];
+  isr: number[];
+  policy: TopicPolicy;
+  #highWatermark: number;
+  #closed = false;
+  readonly #onReadable: PartitionInit["onReadable"];
+  readonly #inflight = new Set<Promise<unknown>>();
+
+  private constructor(init: PartitionInit, dir: string, log: PartitionLog) {
+    this.topic = init.topic;
+    this.partition = init.partition;
+    this.topicId = init.topicId;
+    this.dir = dir;
+    this.log = log;
+    this.leader = init.nodeId;
+    this.leaderEpoch = init.leaderEpoch;
+    this.replicas = [...init.replicas];
+    this.isr = [init.nodeId];
+    this.policy = init.policy;
+    this.#onReadable = init.onReadable;
+    // Everything the log recovered is committed: there is no other replica to wait for.
+    this.#highWatermark = log.logEndOffset;
+  }
+
+  static async open(rt: Runtime, dataDir: string, init: PartitionInit): Promise<Partition> {
+    const dir = partitionDir(dataDir, init.topic, init.partition);
+    await rt.fs.mkdirp(dir);
+    const owner = await readPartitionTopicId(rt.fs, dir);
+    if (owner !== null && owner !== init.topicId) {
+      throw new TributaryError(
+        "KAFKA_STORAGE_ERROR",
+        `${dir} belongs to topic id ${owner}, not ${init.topicId}`,
+      );
+    }
+    if (owner === null) await writePartitionTopicId(rt.fs, dir, init.topicId);
+    const log = await PartitionLog.open(rt, dir, init.logConfig);
+    const partition = new Partition(init, dir, log);
+    await rebuildProducerState(log, partition.producers);
+    return partition;
+  }
+
+  get name(): string {
+    return `${this.topic}-${this.partition}`;
+  }
+
+  get highWatermark(): number {
+    return this.#highWatermark;
+  }
+
+  get logStartOffset(): number {
+    return this.log.logStartOffset;
+  }
+
+  get logEndOffset(): number {
+    return this.log.logEndOffset;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Moves the high watermark forward (never back); `bytes` became readable with it. */
+  setHighWatermark(offset: number, bytes = 0): void {
+    assert(offset <= this.log.logEndOffset, `${this.name}: HW ${offset} beyond LEO`);
+    if (offset <= this.#highWatermark) return;
+    this.#highWatermark = offset;
+    this.#onReadable(this, bytes);
+  }
+
+  /** Throws UNKNOWN_TOPIC_OR_PARTITION once the partition was closed (topic deleted). */
+  checkOpen(): void {
+    if (this.#closed) {
+      throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `partition ${this.name} was removed`);
+    }
+  }
+
+  /** Registers an operation that must finish before the log closes. */
+  track<T>(operation: Promise<T>): Promise<T> {
+    this.#inflight.add(operation);
+    const forget = () => this.#inflight.delete(operation);
+    operation.then(forget, forget);
+    return operation;
+  }
+
+  /** Waits for tracked operations, then closes the log cleanly. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([...this.#inflight]);
+    await this.log.close();
+  }
+}
+
+/**
+ * Rebuilds idempotent producer state from the headers of the log's tail, so a retry after a
+ * restart is still recognised. The tail is bounded in offsets and bytes: when the window holds
+ * too many bytes it shrinks and the scan starts over closer to the end.
+ */
+async function rebuildProducerState(log: PartitionLog, table: ProducerStateTable): Promise<void> {
+  let windowOffsets = PRODUCER_SCAN_OFFSETS_MAX;
+  for (let attempt = 0; attempt < SCAN_ATTEMPTS_MAX; attempt++) {
+    table.clear();
+    const from = Math.max(log.logStartOffset, log.logEndOffset - windowOffsets);
+    if (await scanTail(log, table, from)) return;
+    windowOffsets = Math.max(1, Math.floor(windowOffsets / 4));
+  }
+}
+
+async function scanTail(log: PartitionLog, table: ProducerStateTable, from: number): Promise<boolean> {
+  let offset = from;
+  let bytesRead = 0;
+  const end = log.logEndOffset;
+  while (offset < end) {
+    if (bytesRead >= PRODUCER_SCAN_BYTES_MAX) return false;
+    const { bytes, nextOffset } = await log.read(offset, SCAN_CHUNK_BYTES);
+    assert(nextOffset > offset, `producer state scan at ${offset} made no progress`);
+    for (const { header } of batchesIn(bytes)) table.replay(header);
+    bytesRead += bytes.length;
+    offset = nextOffset;
+  }
+  return true;
+}

@@ -1,0 +1,267 @@
+// Produce to one partition: check the producer's batches, settle idempotence, append, and
+// move the high watermark. The broker never decodes records here: it reads batch headers,
+// checks CRCs, and hands the producer's bytes to the log as they are.
+//
+// Ordering: everything up to log.append runs synchronously in the caller's turn, so produce
+// calls for one partition reach the log in the order they were made (the CBOR server's
+// pipelining relies on it), and sequence checks of pipelined batches see each other.
+import { assert, TributaryError } from "../errors.ts";
+import type { Timers } from "../../runtime/types.ts";
+import { Attribute, Compression } from "../log/batch-header.ts";
+import {
+  type BatchHeader,
+  batchSizeAt,
+  setMaxTimestampLogAppend,
+  validateBatch,
+} from "../log/record-batch.ts";
+import type { BrokerMetrics } from "./broker-metrics.ts";
+import type { Partition } from "./partition.ts";
+import type { ProducedBatch, SequenceDecision } from "./producer-state.ts";
+import type { Acks, ProduceRequest, ProduceResult } from "./types.ts";
+
+export interface ProduceContext {
+  nowMs: () => number;
+  timers: Pick<Timers, "setTimeout">;
+  metrics: BrokerMetrics;
+}
+
+interface ParsedBatch {
+  position: number;
+  sizeBytes: number;
+  header: BatchHeader;
+}
+
+export function checkAcks(acks: unknown): asserts acks is Acks {
+  if (acks !== 0 && acks !== 1 && acks !== -1) {
+    throw new TributaryError("INVALID_REQUIRED_ACKS", `acks must be 0, 1 or -1, got ${String(acks)}`);
+  }
+}
+
+/** Splits request bytes into whole, valid batches a producer may send. */
+export function parseProducedBatches(bytes: unknown, maxMessageBytes: number): ParsedBatch[] {
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0) {
+    throw new TributaryError("CORRUPT_MESSAGE", "produce request carries no record batch");
+  }
+  const out: ParsedBatch[] = [];
+  let position = 0;
+  // Every batch is at least a 61-byte header, so this runs at most bytes.length / 61 times.
+  while (position < bytes.length) {
+    const sizeBytes = batchSizeAt(bytes, position);
+    if (sizeBytes === -1 || sizeBytes > bytes.length - position) {
+      throw new TributaryError(
+        "CORRUPT_MESSAGE",
+        `${bytes.length - position} trailing bytes at ${position} are not a whole batch`,
+      );
+    }
+    if (sizeBytes > maxMessageBytes) {
+      throw new TributaryError(
+        "MESSAGE_TOO_LARGE",
+        `batch of ${sizeBytes} bytes exceeds max.message.bytes ${maxMessageBytes}`,
+      );
+    }
+    const header = validateBatch(bytes, position);
+    checkProducedHeader(header, position);
+    out.push({ position, sizeBytes, header });
+    position += sizeBytes;
+  }
+  return out;
+}
+
+function checkProducedHeader(header: BatchHeader, position: number): void {
+  if (header.recordCount < 1 || header.recordCount !== header.lastOffsetDelta + 1) {
+    throw new TributaryError(
+      "CORRUPT_MESSAGE",
+      `batch at ${position}: recordCount ${header.recordCount} with lastOffsetDelta ` +
+        `${header.lastOffsetDelta}`,
+    );
+  }
+  const codec = header.attributes & Attribute.compressionMask;
+  if (codec !== Compression.none && codec !== Compression.gzip) {
+    throw new TributaryError(
+      "UNSUPPORTED_COMPRESSION_TYPE",
+      `batch at ${position} uses compression codec ${codec}; only none and gzip are supported`,
+    );
+  }
+  if ((header.attributes & Attribute.control) !== 0) {
+    throw new TributaryError("INVALID_RECORD", `batch at ${position} is a control batch`);
+  }
+  if ((header.attributes & Attribute.transactional) !== 0) {
+    throw new TributaryError("INVALID_RECORD", `batch at ${position}: transactions are not supported`);
+  }
+}
+
+/** Takes the sequence decisions for all batches, or none of them when one is refused. */
+function decideSequences(partition: Partition, batches: ParsedBatch[]): SequenceDecision[] {
+  const decisions: SequenceDecision[] = [];
+  try {
+    for (const batch of batches) decisions.push(partition.producers.begin(batch.header));
+  } catch (err) {
+    for (const d of decisions.reverse()) if (d.kind === "append") d.undo();
+    throw err;
+  }
+  return decisions;
+}
+
+function concatBatches(bytes: Uint8Array, batches: ParsedBatch[]): Uint8Array {
+  const total = batches.reduce((n, b) => n + b.sizeBytes, 0);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const b of batches) {
+    out.set(bytes.subarray(b.position, b.position + b.sizeBytes), at);
+    at += b.sizeBytes;
+  }
+  return out;
+}
+
+/**
+ * Appends the request's batches to the partition. Synchronous up to the log append (see the
+ * file comment); the returned promise settles when the acks are satisfied.
+ */
+export function producePartition(
+  partition: Partition,
+  request: ProduceRequest,
+  ctx: ProduceContext,
+): Promise<ProduceResult> {
+  checkAcks(request.acks);
+  partition.checkOpen();
+  const batches = parseProducedBatches(request.batches, partition.policy.maxMessageBytes);
+  const decisions = decideSequences(partition, batches);
+  const fresh = batches.filter((_, i) => decisions[i].kind !== "duplicate");
+  const logAppendTimeMs = partition.policy.timestampType === "LogAppendTime" ? ctx.nowMs() : -1;
+  let appended: Promise<AppendOutcome> | null = null;
+  if (fresh.length > 0) {
+    const bytes = fresh.length === batches.length
+      ? request.batches
+      : concatBatches(request.batches, fresh);
+    appended = partition.track(
+      appendFresh(partition, bytes, batches, decisions, request.acks, logAppendTimeMs, ctx),
+    );
+  }
+  const result = finish(partition, batches, decisions, appended, request.acks, logAppendTimeMs);
+  if (request.acks !== -1 || request.timeoutMs === undefined) return result;
+  return withTimeout(result, request.timeoutMs, ctx.timers, partition.name);
+}
+
+interface AppendOutcome {
+  /** Offsets per fresh batch, in request order. */
+  offsets: Array<{ baseOffset: number; lastOffset: number }>;
+}
+
+function appendFresh(
+  partition: Partition,
+  bytes: Uint8Array,
+  batches: ParsedBatch[],
+  decisions: SequenceDecision[],
+  acks: Acks,
+  logAppendTimeMs: number,
+  ctx: ProduceContext,
+): Promise<AppendOutcome> {
+  const fresh = batches.filter((_, i) => decisions[i].kind !== "duplicate");
+  const forget = (err: unknown) => {
+    decisions.forEach((d, i) => {
+      if (d.kind === "append") partition.producers.fail(batches[i].header.producerId, d.batch, err);
+    });
+  };
+  let pending: Promise<{ baseOffset: number; lastOffset: number }>;
+  try {
+    if (logAppendTimeMs >= 0) stampLogAppendTime(bytes, logAppendTimeMs);
+    pending = partition.log.append(bytes, { durable: acks === -1, leaderEpoch: partition.leaderEpoch });
+  } catch (err) {
+    forget(err);
+    return Promise.reject(err);
+  }
+  return pending.then(
+    (result) => {
+      const offsets = assignOffsets(result.baseOffset, fresh);
+      assert(
+        offsets[offsets.length - 1].lastOffset === result.lastOffset,
+        `${partition.name}: log assigned ${result.baseOffset}..${result.lastOffset} to ${fresh.length} batches`,
+      );
+      let f = 0;
+      for (const d of decisions) {
+        if (d.kind === "duplicate") continue;
+        const { baseOffset, lastOffset } = offsets[f++];
+        if (d.kind === "append") partition.producers.complete(d.batch, baseOffset, lastOffset);
+      }
+      partition.setHighWatermark(result.lastOffset + 1, bytes.length);
+      const records = fresh.reduce((n, b) => n + b.header.recordCount, 0);
+      ctx.metrics.produced(partition.topic, records, bytes.length);
+      return { offsets };
+    },
+    (err: unknown) => {
+      forget(err);
+      throw err;
+    },
+  );
+}
+
+function stampLogAppendTime(bytes: Uint8Array, nowMs: number): void {
+  let position = 0;
+  while (position < bytes.length) {
+    setMaxTimestampLogAppend(bytes, position, nowMs);
+    position += batchSizeAt(bytes, position);
+  }
+}
+
+function assignOffsets(baseOffset: number, fresh: ParsedBatch[]) {
+  const offsets: Array<{ baseOffset: number; lastOffset: number }> = [];
+  let next = baseOffset;
+  for (const b of fresh) {
+    offsets.push({ baseOffset: next, lastOffset: next + b.header.lastOffsetDelta });
+    next += b.header.lastOffsetDelta + 1;
+  }
+  return offsets;
+}
+
+async function finish(
+  partition: Partition,
+  batches: ParsedBatch[],
+  decisions: SequenceDecision[],
+  appended: Promise<AppendOutcome> | null,
+  acks: Acks,
+  logAppendTimeMs: number,
+): Promise<ProduceResult> {
+  const outcome = appended === null ? { offsets: [] } : await appended;
+  const offsets: Array<{ baseOffset: number; lastOffset: number }> = [];
+  let f = 0;
+  for (const d of decisions) {
+    if (d.kind === "duplicate") offsets.push(await originalOffsets(d.batch));
+    else offsets.push(outcome.offsets[f++]);
+  }
+  assert(offsets.length === batches.length, "one offset range per batch");
+  const acked = acks !== 0;
+  return {
+    baseOffset: acked ? offsets[0].baseOffset : -1,
+    lastOffset: acked ? offsets[offsets.length - 1].lastOffset : -1,
+    logAppendTimeMs,
+    logStartOffset: partition.logStartOffset,
+  };
+}
+
+async function originalOffsets(batch: ProducedBatch) {
+  await batch.settled;
+  return { baseOffset: batch.baseOffset, lastOffset: batch.lastOffset };
+}
+
+function withTimeout<T>(
+  operation: Promise<T>,
+  timeoutMs: number,
+  timers: Pick<Timers, "setTimeout">,
+  what: string,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = timers.setTimeout(() => {
+      reject(new TributaryError("REQUEST_TIMED_OUT", `${what}: acks not satisfied in ${timeoutMs} ms`));
+    }, Math.max(0, timeoutMs));
+    operation.then(
+      (value) => {
+        timer.cancel();
+        resolve(value);
+      },
+      (err: unknown) => {
+        timer.cancel();
+        reject(err);
+      },
+    );
+  });
+}
