@@ -174,6 +174,7 @@ export class Sender {
     } catch (err) {
       failure = toTributaryError(err);
     }
+    const resultsOf = groupResults(results);
     for (const { state, item } of list) {
       state.inFlight--;
       this.#inFlightTotal--;
@@ -182,7 +183,8 @@ export class Sender {
         this.#onError(state, item, failure);
         continue;
       }
-      const result = results?.find((r) => r.topic === state.topic && r.partition === state.partition);
+      // A request may carry several batches of one partition: their results come in that order.
+      const result = resultsOf.get(`${state.partition}\u0000${state.topic}`)?.shift();
       if (this.#options.acks !== 0 && !result) {
         this.#onError(state, item, new TributaryError("UNKNOWN_SERVER_ERROR", "Produce response lacks a partition"));
       } else if (result?.error) {
@@ -314,6 +316,17 @@ export class Sender {
       this.#pump();
     }, delayMs + 1);
   }
+}
+
+function groupResults(results: ProducePartitionResult[] | null): Map<string, ProducePartitionResult[]> {
+  const grouped = new Map<string, ProducePartitionResult[]>();
+  for (const r of results ?? []) {
+    const key = `${r.partition}\u0000${r.topic}`;
+    const list = grouped.get(key);
+    if (list) list.push(r);
+    else grouped.set(key, [r]);
+  }
+  return grouped;
 }
 
 function insertInOrder(queue: SendBatch[], item: SendBatch): void {
