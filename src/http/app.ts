@@ -9,7 +9,11 @@ import type { Histogram } from "../metrics/registry.ts";
 import { mapError } from "./error-map.ts";
 import { reply } from "./reply.ts";
 import type { HttpAppOptions, HttpDeps } from "./reply.ts";
-import { BODY_BYTES_MAX_DEFAULT, FETCH_WAIT_MS_MAX_DEFAULT, SSE_HEARTBEAT_MS_DEFAULT } from "./reply.ts";
+import {
+  BODY_BYTES_MAX_DEFAULT,
+  FETCH_WAIT_MS_MAX_DEFAULT,
+  SSE_HEARTBEAT_MS_DEFAULT,
+} from "./reply.ts";
 import { registerRecordRoutes } from "./routes/records.ts";
 import { registerStreamRoute } from "./routes/stream.ts";
 import { registerTopicRoutes } from "./routes/topics.ts";
@@ -19,7 +23,21 @@ export type { HttpAppOptions } from "./reply.ts";
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 // Request latencies run from sub-millisecond reads to 30 s long polls.
 const LATENCY_BUCKETS_SECONDS = [
-  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+  0.0005,
+  0.001,
+  0.0025,
+  0.005,
+  0.01,
+  0.025,
+  0.05,
+  0.1,
+  0.25,
+  0.5,
+  1,
+  2.5,
+  5,
+  10,
+  30,
 ];
 
 export function createHttpApp(broker: BrokerApi, options: HttpAppOptions): Hono {

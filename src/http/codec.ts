@@ -126,7 +126,11 @@ export const OUTPUT_ENCODINGS: readonly OutputEncoding[] = ["utf8", "base64", "j
  * A key, value or header value from a request body as bytes. Strings are UTF-8 (or base64),
  * null stays null, a CBOR byte string is taken as is, any other JSON value becomes its JSON text.
  */
-export function inputBytes(value: unknown, encoding: InputEncoding, field: string): Uint8Array | null {
+export function inputBytes(
+  value: unknown,
+  encoding: InputEncoding,
+  field: string,
+): Uint8Array | null {
   if (value === null) return null;
   if (value instanceof Uint8Array) return value;
   if (typeof value === "string") {
@@ -139,7 +143,9 @@ export function inputBytes(value: unknown, encoding: InputEncoding, field: strin
     text = JSON.stringify(value);
   } catch (err) {
     // A CBOR body can nest values JSON cannot spell (bigints); that is the client's error.
-    throw new TributaryError("INVALID_REQUEST", `${field} cannot be written as JSON`, { cause: err });
+    throw new TributaryError("INVALID_REQUEST", `${field} cannot be written as JSON`, {
+      cause: err,
+    });
   }
   return utf8Encoder.encode(text);
 }

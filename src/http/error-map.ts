@@ -29,7 +29,11 @@ export function mapError(err: unknown): MappedError {
   if (err instanceof HTTPException && err.status < 500) {
     // Raised by Hono itself (e.g. a malformed request line it parses); keep its status.
     const code: ErrorCodeName = err.status === 413 ? "PAYLOAD_TOO_LARGE" : "INVALID_REQUEST";
-    return { status: err.status, body: { error: { code, message: err.message || code } }, unexpected: false };
+    return {
+      status: err.status,
+      body: { error: { code, message: err.message || code } },
+      unexpected: false,
+    };
   }
   return {
     status: 500,

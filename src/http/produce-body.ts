@@ -47,14 +47,22 @@ function encodingOf(value: unknown): InputEncoding {
   throw invalid(`encoding must be one of ${INPUT_ENCODINGS.join(", ")}`);
 }
 
-function parseRecord(item: unknown, field: string, encoding: InputEncoding, nowMs: number): ProduceRecord {
+function parseRecord(
+  item: unknown,
+  field: string,
+  encoding: InputEncoding,
+  nowMs: number,
+): ProduceRecord {
   const rec = requireObject(item, field);
   rejectUnknownFields(rec, RECORD_FIELDS, field);
   if (!Object.hasOwn(rec, "value")) {
     throw invalid(`${field}.value is required (null for a tombstone)`);
   }
   const key = rec.key === undefined ? null : inputBytes(rec.key, encoding, `${field}.key`);
-  const partition = optionalInteger(rec.partition, `${field}.partition`, { min: 0, max: PARTITION_MAX });
+  const partition = optionalInteger(rec.partition, `${field}.partition`, {
+    min: 0,
+    max: PARTITION_MAX,
+  });
   const timestamp = optionalInteger(rec.timestamp, `${field}.timestamp`, {
     min: 0,
     max: Number.MAX_SAFE_INTEGER,

@@ -51,9 +51,15 @@ export function optionalInteger(
 }
 
 /** Rejects fields this endpoint does not know, so a typo ("partion") is not silently ignored. */
-export function rejectUnknownFields(obj: JsonObject, known: readonly string[], where: string): void {
+export function rejectUnknownFields(
+  obj: JsonObject,
+  known: readonly string[],
+  where: string,
+): void {
   for (const name of Object.keys(obj)) {
-    if (!known.includes(name)) throw invalid(`${where} has an unknown field ${JSON.stringify(name)}`);
+    if (!known.includes(name)) {
+      throw invalid(`${where} has an unknown field ${JSON.stringify(name)}`);
+    }
   }
 }
 
@@ -74,7 +80,9 @@ export function parseIntegerParam(
   }
   const value = DIGITS.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isSafeInteger(value)) {
-    throw invalid(`${name} must be a non-negative integer, got ${JSON.stringify(raw.slice(0, 40))}`);
+    throw invalid(
+      `${name} must be a non-negative integer, got ${JSON.stringify(raw.slice(0, 40))}`,
+    );
   }
   if (value < options.min || value > options.max) {
     const code = options.code ?? "INVALID_REQUEST";

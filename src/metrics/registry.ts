@@ -5,7 +5,7 @@
 // samples for series beyond the cap are dropped and counted in
 // tributary_metrics_series_dropped_total{metric}, rendered once anything was dropped.
 
-import { AssertionError, assert } from "../errors.ts";
+import { assert, AssertionError } from "../errors.ts";
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -39,7 +39,17 @@ export interface MetricsRegistryOptions {
 
 /** Prometheus' default buckets, in seconds. */
 export const DEFAULT_BUCKETS_SECONDS: readonly number[] = [
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+  0.005,
+  0.01,
+  0.025,
+  0.05,
+  0.1,
+  0.25,
+  0.5,
+  1,
+  2.5,
+  5,
+  10,
 ];
 
 const SERIES_MAX_DEFAULT = 1000;

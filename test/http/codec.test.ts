@@ -37,7 +37,9 @@ describe("content negotiation", () => {
     expect(responseFormat(withAccept("application/cbor"))).toBe("cbor");
     expect(responseFormat(withAccept("application/cbor, */*;q=0.1"))).toBe("cbor");
     expect(responseFormat(withAccept("application/cbor;q=0.5, application/json"))).toBe("json");
-    expect(responseFormat(withAccept("application/json;q=0.2, application/cbor;q=0.9"))).toBe("cbor");
+    expect(responseFormat(withAccept("application/json;q=0.2, application/cbor;q=0.9"))).toBe(
+      "cbor",
+    );
     expect(responseFormat(withAccept("text/html, application/cbor;q=0"))).toBe("json");
   });
 });

@@ -14,14 +14,21 @@ async function setup(): Promise<TestApp & { broker: FakeBroker }> {
 
 /** After every bad request, a normal produce and fetch still work. */
 async function expectHealthy(t: TestApp): Promise<void> {
-  const produced = await call(t.app, "POST", "/v1/topics/t/records", { records: [{ value: "ok", partition: 0 }] });
+  const produced = await call(t.app, "POST", "/v1/topics/t/records", {
+    records: [{ value: "ok", partition: 0 }],
+  });
   expect(produced.status).toBe(200);
   const offset = produced.body.offsets[0].offset;
   const fetched = await call(t.app, "GET", `/v1/topics/t/partitions/0/records?offset=${offset}`);
   expect(fetched.body.records[0].value).toBe("ok");
 }
 
-function expectError(res: { status: number; body: any }, status: number, code: string, mention?: string) {
+function expectError(
+  res: { status: number; body: any },
+  status: number,
+  code: string,
+  mention?: string,
+) {
   expect(res.status).toBe(status);
   expect(Object.keys(res.body)).toEqual(["error"]);
   expect(Object.keys(res.body.error).sort()).toEqual(["code", "message"]);
@@ -32,14 +39,16 @@ function expectError(res: { status: number; body: any }, status: number, code: s
 describe("HTTP bad input", () => {
   it("refuses malformed JSON, CBOR and invalid UTF-8 bodies", async () => {
     const t = await setup();
-    for (const body of ["{", "{\"records\": [}", "", "nul"]) {
+    for (const body of ["{", '{"records": [}', "", "nul"]) {
       expectError(await call(t.app, "POST", "/v1/topics/t/records", body), 400, "INVALID_REQUEST");
       await expectHealthy(t);
     }
     const badUtf8 = Uint8Array.from([0x22, 0xff, 0xfe, 0x22]);
     expectError(await call(t.app, "POST", "/v1/topics", badUtf8), 400, "INVALID_REQUEST", "JSON");
     const badCbor = Uint8Array.from([0xa1, 0x61]);
-    const res = await call(t.app, "POST", "/v1/topics", badCbor, { "content-type": "application/cbor" });
+    const res = await call(t.app, "POST", "/v1/topics", badCbor, {
+      "content-type": "application/cbor",
+    });
     expectError(res, 400, "INVALID_REQUEST", "CBOR");
     await expectHealthy(t);
   });
@@ -107,7 +116,11 @@ describe("HTTP bad input", () => {
       const res = await call(t.app, "GET", `/v1/topics/t/partitions/0/records?offset=${offset}`);
       expectError(res, 400, "INVALID_REQUEST", "offset");
     }
-    const beyond = await call(t.app, "GET", "/v1/topics/t/partitions/0/records?offset=9007199254740991");
+    const beyond = await call(
+      t.app,
+      "GET",
+      "/v1/topics/t/partitions/0/records?offset=9007199254740991",
+    );
     expectError(beyond, 416, "OFFSET_OUT_OF_RANGE");
     const justBeyond = await call(t.app, "GET", "/v1/topics/t/partitions/0/records?offset=2");
     expectError(justBeyond, 416, "OFFSET_OUT_OF_RANGE");
@@ -145,9 +158,16 @@ describe("HTTP bad input", () => {
     for (const [method, path] of paths) {
       expectError(await call(t.app, method, path), 404, "UNKNOWN_TOPIC_OR_PARTITION");
     }
-    const produce = await call(t.app, "POST", "/v1/topics/nope/records", { records: [{ value: "a" }] });
+    const produce = await call(t.app, "POST", "/v1/topics/nope/records", {
+      records: [{ value: "a" }],
+    });
     expectError(produce, 404, "UNKNOWN_TOPIC_OR_PARTITION");
-    expectError(await call(t.app, "GET", "/v1/topics/t/partitions/x/records"), 400, "INVALID_REQUEST", "partition");
+    expectError(
+      await call(t.app, "GET", "/v1/topics/t/partitions/x/records"),
+      400,
+      "INVALID_REQUEST",
+      "partition",
+    );
     expectError(await call(t.app, "GET", "/v1/nothing"), 404, "NOT_FOUND", "/v1/nothing");
     expectError(await call(t.app, "PUT", "/v1/topics"), 404, "NOT_FOUND");
     await expectHealthy(t);

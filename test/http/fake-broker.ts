@@ -104,7 +104,11 @@ export class FakeBroker implements BrokerApi {
       setBaseOffset(bytes, position, p.highWatermark);
       const size = header.batchLength + 12;
       const lastOffset = p.highWatermark + header.lastOffsetDelta;
-      p.batches.push({ bytes: bytes.subarray(position, position + size), baseOffset: p.highWatermark, lastOffset });
+      p.batches.push({
+        bytes: bytes.subarray(position, position + size),
+        baseOffset: p.highWatermark,
+        lastOffset,
+      });
       p.highWatermark = lastOffset + 1;
     }
     this.#wake();
@@ -121,23 +125,33 @@ export class FakeBroker implements BrokerApi {
     this.fetchCalls.push(request);
     const deadline = Date.now() + request.maxWaitMs;
     for (let round = 0; round < 10_000; round++) {
-      const results = request.partitions.map((r) => this.#fetchOne(r.topic, r.partition, r.offset, r.maxBytes));
+      const results = request.partitions.map((r) =>
+        this.#fetchOne(r.topic, r.partition, r.offset, r.maxBytes)
+      );
       const bytes = results.reduce((n, r) => n + r.records.length, 0);
       const remainingMs = deadline - Date.now();
-      if (bytes >= request.minBytes || remainingMs <= 0 || results.some((r) => r.error)) return results;
+      if (bytes >= request.minBytes || remainingMs <= 0 || results.some((r) => r.error)) {
+        return results;
+      }
       if (request.signal?.aborted) throw request.signal.reason;
       await this.#waitForProduce(remainingMs, request.signal);
     }
     throw new Error("fake fetch looped too often");
   }
 
-  async listOffsets(topic: string, partition: number, spec: OffsetSpec): Promise<ListOffsetsResult> {
+  async listOffsets(
+    topic: string,
+    partition: number,
+    spec: OffsetSpec,
+  ): Promise<ListOffsetsResult> {
     const p = this.#partition(topic, partition);
     if (spec === "earliest") return { offset: 0, timestampMs: -1 };
     if (spec === "latest") return { offset: p.highWatermark, timestampMs: -1 };
     for (const batch of p.batches) {
       for (const record of decodeRecords(batch.bytes)) {
-        if (record.timestamp >= spec.timestampMs) return { offset: record.offset, timestampMs: record.timestamp };
+        if (record.timestamp >= spec.timestampMs) {
+          return { offset: record.offset, timestampMs: record.timestamp };
+        }
       }
     }
     return { offset: -1, timestampMs: -1 };
@@ -147,8 +161,19 @@ export class FakeBroker implements BrokerApi {
     return { producerId: 1, producerEpoch: 0 };
   }
 
-  #fetchOne(topic: string, partition: number, offset: number, maxBytes: number): FetchPartitionResult {
-    const base = { topic, partition, highWatermark: 0, logStartOffset: 0, records: new Uint8Array(0) };
+  #fetchOne(
+    topic: string,
+    partition: number,
+    offset: number,
+    maxBytes: number,
+  ): FetchPartitionResult {
+    const base = {
+      topic,
+      partition,
+      highWatermark: 0,
+      logStartOffset: 0,
+      records: new Uint8Array(0),
+    };
     let p: FakePartition;
     try {
       p = this.#partition(topic, partition);
@@ -157,7 +182,12 @@ export class FakeBroker implements BrokerApi {
       return { ...base, error: e.code, errorMessage: e.message };
     }
     if (offset > p.highWatermark) {
-      return { ...base, highWatermark: p.highWatermark, error: "OFFSET_OUT_OF_RANGE", errorMessage: `offset ${offset}` };
+      return {
+        ...base,
+        highWatermark: p.highWatermark,
+        error: "OFFSET_OUT_OF_RANGE",
+        errorMessage: `offset ${offset}`,
+      };
     }
     const chosen: Uint8Array[] = [];
     let total = 0;
@@ -201,14 +231,20 @@ export class FakeBroker implements BrokerApi {
   #topic(name: string): FakeTopic {
     this.#maybeFail();
     const topic = this.topics.get(name);
-    if (topic === undefined) throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `unknown topic ${name}`);
+    if (topic === undefined) {
+      throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `unknown topic ${name}`);
+    }
     return topic;
   }
 
   #partition(name: string, partition: number): FakePartition {
     const p = this.#topic(name).partitions[partition];
-    if (p === undefined) throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `unknown partition ${name}/${partition}`);
+    if (p === undefined) {
+      throw new TributaryError(
+        "UNKNOWN_TOPIC_OR_PARTITION",
+        `unknown partition ${name}/${partition}`,
+      );
+    }
     return p;
   }
 }
-

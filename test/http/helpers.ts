@@ -41,7 +41,9 @@ export async function call(
 ): Promise<{ status: number; body: any; headers: Headers }> {
   const init: RequestInit = { method, headers: { ...headers } };
   if (body !== undefined) {
-    init.body = typeof body === "string" || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body);
+    init.body = typeof body === "string" || body instanceof Uint8Array
+      ? (body as BodyInit)
+      : JSON.stringify(body);
     (init.headers as Record<string, string>)["content-type"] ??= "application/json";
   }
   const res = await app.request(`${BASE}${path}`, init);

@@ -21,11 +21,19 @@ describe("HTTP /metrics", () => {
     const series = "tributary_http_request_duration_seconds";
     expect(body).toContain(`# TYPE ${series} histogram`);
     expect(body).toContain(`${series}_count{route="/v1/topics",method="POST",status="2xx"} 1`);
-    expect(body).toContain(`${series}_count{route="/v1/topics/:topic",method="GET",status="2xx"} 2`);
-    expect(body).toContain(`${series}_count{route="/v1/topics/:topic",method="GET",status="4xx"} 1`);
+    expect(body).toContain(
+      `${series}_count{route="/v1/topics/:topic",method="GET",status="2xx"} 2`,
+    );
+    expect(body).toContain(
+      `${series}_count{route="/v1/topics/:topic",method="GET",status="4xx"} 1`,
+    );
     expect(body).toContain(`${series}_count{route="unmatched",method="GET",status="4xx"} 1`);
-    expect(body).toMatch(new RegExp(`${series}_bucket\\{route="/v1/topics",method="POST",status="2xx",le="\\+Inf"\\} 1`));
-    expect(body).not.toContain("/v1/topics/t\"");
+    expect(body).toMatch(
+      new RegExp(
+        `${series}_bucket\\{route="/v1/topics",method="POST",status="2xx",le="\\+Inf"\\} 1`,
+      ),
+    );
+    expect(body).not.toContain('/v1/topics/t"');
     expect(body).not.toContain("/v1/no/such/route");
     expect(body).toContain('tributary_open_connections{protocol="http"} 5');
     expect(body).toContain("tributary_produce_records_total 7");

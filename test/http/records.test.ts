@@ -31,16 +31,34 @@ describe("HTTP produce and fetch", () => {
     expect(fetched.body.highWatermark).toBe(4);
     expect(fetched.body.nextOffset).toBe(4);
     const [r0, r1, r2, r3] = fetched.body.records;
-    expect(r0).toEqual({ offset: 0, timestamp: 1_700_000_000_123, key: "k1", value: "hello", headers: { trace: "abc" } });
+    expect(r0).toEqual({
+      offset: 0,
+      timestamp: 1_700_000_000_123,
+      key: "k1",
+      value: "hello",
+      headers: { trace: "abc" },
+    });
     expect(r1.value).toBe('{"n":1,"ok":true}');
     expect(r1.key).toBeNull();
     expect(Math.abs(r1.timestamp - Date.now())).toBeLessThan(60_000);
     expect(r2).toMatchObject({ offset: 2, key: null, value: null, headers: {} });
     expect(r3.value).toBe("42");
 
-    const asJson = await call(app, "GET", "/v1/topics/t/partitions/0/records?offset=1&encoding=json");
-    expect(asJson.body.records.map((r: { value: unknown }) => r.value)).toEqual([{ n: 1, ok: true }, null, 42]);
-    const utf8NotJson = await call(app, "GET", "/v1/topics/t/partitions/0/records?offset=0&maxRecords=1&encoding=json");
+    const asJson = await call(
+      app,
+      "GET",
+      "/v1/topics/t/partitions/0/records?offset=1&encoding=json",
+    );
+    expect(asJson.body.records.map((r: { value: unknown }) => r.value)).toEqual([
+      { n: 1, ok: true },
+      null,
+      42,
+    ]);
+    const utf8NotJson = await call(
+      app,
+      "GET",
+      "/v1/topics/t/partitions/0/records?offset=0&maxRecords=1&encoding=json",
+    );
     expect(utf8NotJson.body.records[0].value).toBe("hello");
     expect(utf8NotJson.body.nextOffset).toBe(1);
   });
@@ -55,7 +73,11 @@ describe("HTTP produce and fetch", () => {
     });
     expect(produced.status).toBe(200);
     const fetched = await call(app, "GET", "/v1/topics/t/partitions/0/records?encoding=base64");
-    expect(fetched.body.records[0]).toMatchObject({ key: "AQID", value: b64, headers: { h: "/w==" } });
+    expect(fetched.body.records[0]).toMatchObject({
+      key: "AQID",
+      value: b64,
+      headers: { h: "/w==" },
+    });
     const bad = await call(app, "POST", "/v1/topics/t/records", {
       encoding: "base64",
       records: [{ value: "not base64!" }],
@@ -82,7 +104,9 @@ describe("HTTP produce and fetch", () => {
       records: [{ key: "key-0", value: "x", partition: 5 }, { value: "y", partition: 3 }],
     });
     expect(explicit.body.offsets.map((o: { partition: number }) => o.partition)).toEqual([5, 3]);
-    const missing = await call(app, "POST", "/v1/topics/t/records", { records: [{ value: "z", partition: 6 }] });
+    const missing = await call(app, "POST", "/v1/topics/t/records", {
+      records: [{ value: "z", partition: 6 }],
+    });
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe("UNKNOWN_TOPIC_OR_PARTITION");
   });
@@ -113,14 +137,18 @@ describe("HTTP produce and fetch", () => {
 
   it("maps acks and refuses unknown values", async () => {
     const { app, broker } = await withTopic(1);
-    const zero = await call(app, "POST", "/v1/topics/t/records?acks=0", { records: [{ value: "a" }] });
+    const zero = await call(app, "POST", "/v1/topics/t/records?acks=0", {
+      records: [{ value: "a" }],
+    });
     expect(zero.body.offsets).toEqual([{ partition: 0, offset: -1 }]);
     await call(app, "POST", "/v1/topics/t/records?acks=1", { records: [{ value: "a" }] });
     await call(app, "POST", "/v1/topics/t/records", { records: [{ value: "a" }] });
     await call(app, "POST", "/v1/topics/t/records?acks=-1", { records: [{ value: "a" }] });
     expect(broker.produceCalls.map((c) => c.acks)).toEqual([0, 1, -1, -1]);
     for (const acks of ["2", "yes", "constructor", "toString"]) {
-      const res = await call(app, "POST", `/v1/topics/t/records?acks=${acks}`, { records: [{ value: "a" }] });
+      const res = await call(app, "POST", `/v1/topics/t/records?acks=${acks}`, {
+        records: [{ value: "a" }],
+      });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe("INVALID_REQUIRED_ACKS");
     }
@@ -148,9 +176,15 @@ describe("HTTP produce and fetch", () => {
     expect(new Uint8Array(record.headers.h)).toEqual(text.encode("v"));
     // Integers of 2^32 and above travel as CBOR uint64 (a bigint to cbor-x's default decoder).
     expect(record.timestamp).toBe(5_000_000_000_000n);
-    const asText = await call(app, "GET", "/v1/topics/t/partitions/0/records?encoding=base64", undefined, {
-      accept: "application/cbor",
-    });
+    const asText = await call(
+      app,
+      "GET",
+      "/v1/topics/t/partitions/0/records?encoding=base64",
+      undefined,
+      {
+        accept: "application/cbor",
+      },
+    );
     expect(asText.body.records[0].key).toBe("AQID");
     const bytesInJson = await call(app, "GET", "/v1/topics/t/partitions/0/records?encoding=bytes");
     expect(bytesInJson.status).toBe(400);
@@ -161,9 +195,14 @@ describe("HTTP produce and fetch", () => {
     await call(app, "POST", "/v1/topics/t/records", {
       records: [1000, 2000, 3000].map((timestamp) => ({ value: "x", timestamp })),
     });
-    expect((await call(app, "GET", "/v1/topics/t/partitions/0/offsets")).body).toEqual({ earliest: 0, latest: 3 });
-    expect((await call(app, "GET", "/v1/topics/t/partitions/0/offsets?timestamp=1500")).body).toEqual({ offset: 1 });
-    expect((await call(app, "GET", "/v1/topics/t/partitions/0/offsets?timestamp=9999")).body).toEqual({ offset: -1 });
+    expect((await call(app, "GET", "/v1/topics/t/partitions/0/offsets")).body).toEqual({
+      earliest: 0,
+      latest: 3,
+    });
+    expect((await call(app, "GET", "/v1/topics/t/partitions/0/offsets?timestamp=1500")).body)
+      .toEqual({ offset: 1 });
+    expect((await call(app, "GET", "/v1/topics/t/partitions/0/offsets?timestamp=9999")).body)
+      .toEqual({ offset: -1 });
     const bad = await call(app, "GET", "/v1/topics/t/partitions/0/offsets?timestamp=-5");
     expect(bad.status).toBe(400);
     expect((await call(app, "GET", "/v1/topics/t/partitions/9/offsets")).status).toBe(404);
@@ -177,7 +216,11 @@ describe("HTTP produce and fetch", () => {
     const seen: string[] = [];
     let offset = 0;
     for (let round = 0; round < 10 && offset < 10; round++) {
-      const page = await call(app, "GET", `/v1/topics/t/partitions/0/records?offset=${offset}&maxRecords=3`);
+      const page = await call(
+        app,
+        "GET",
+        `/v1/topics/t/partitions/0/records?offset=${offset}&maxRecords=3`,
+      );
       expect(page.body.records.length).toBeLessThanOrEqual(3);
       seen.push(...page.body.records.map((r: { value: string }) => r.value));
       offset = page.body.nextOffset;

@@ -20,9 +20,14 @@ function sseReader(res: Response): SseReader {
         if (remaining <= 0) throw new Error(`timed out; read so far:\n${text}`);
         let timer: ReturnType<typeof setTimeout> | undefined;
         const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`timed out; read so far:\n${text}`)), remaining);
+          timer = setTimeout(
+            () => reject(new Error(`timed out; read so far:\n${text}`)),
+            remaining,
+          );
         });
-        const chunk = await Promise.race([reader.read(), timeout]).finally(() => clearTimeout(timer));
+        const chunk = await Promise.race([reader.read(), timeout]).finally(() =>
+          clearTimeout(timer)
+        );
         if (chunk.done) break;
         text += decoder.decode(chunk.value, { stream: true });
       }
@@ -37,7 +42,9 @@ function events(text: string): Array<{ id?: string; event?: string; data: any }>
     .split("\n\n")
     .filter((block) => block.split("\n").some((line) => line.startsWith("data: ")))
     .map((block) => {
-      const fields = Object.fromEntries(block.split("\n").map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 2)]));
+      const fields = Object.fromEntries(
+        block.split("\n").map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 2)]),
+      );
       return { id: fields.id, event: fields.event, data: JSON.parse(fields.data) };
     });
 }
@@ -47,7 +54,9 @@ async function setup(heartbeatMs = 15_000) {
   const t = makeApp(broker, { sseHeartbeatMs: heartbeatMs });
   await call(t.app, "POST", "/v1/topics", { name: "t", partitions: 1 });
   const produce = (values: string[]) =>
-    call(t.app, "POST", "/v1/topics/t/records", { records: values.map((value) => ({ value, headers: { h: value } })) });
+    call(t.app, "POST", "/v1/topics/t/records", {
+      records: values.map((value) => ({ value, headers: { h: value } })),
+    });
   return { broker, app: t.app, produce };
 }
 
@@ -90,7 +99,9 @@ describe("HTTP SSE stream", () => {
 
   it("sends keepalive comments while the partition is idle", async () => {
     const { app } = await setup(30);
-    const sse = sseReader(await app.request(`${BASE}/v1/topics/t/partitions/0/stream?offset=latest`));
+    const sse = sseReader(
+      await app.request(`${BASE}/v1/topics/t/partitions/0/stream?offset=latest`),
+    );
     const text = await sse.readUntil((s) => s.split(": keepalive\n\n").length >= 3);
     expect(events(text)).toEqual([]);
     await sse.cancel();
@@ -113,7 +124,9 @@ describe("HTTP SSE stream", () => {
     const beyond = await call(app, "GET", "/v1/topics/t/partitions/0/stream?offset=5");
     expect(beyond.status).toBe(416);
     expect(beyond.body.error.code).toBe("OFFSET_OUT_OF_RANGE");
-    const badId = await call(app, "GET", "/v1/topics/t/partitions/0/stream", undefined, { "last-event-id": "x" });
+    const badId = await call(app, "GET", "/v1/topics/t/partitions/0/stream", undefined, {
+      "last-event-id": "x",
+    });
     expect(badId.status).toBe(400);
     expect(badId.body.error.message).toContain("Last-Event-ID");
     const nope = await call(app, "GET", "/v1/topics/nope/partitions/0/stream");

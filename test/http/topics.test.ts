@@ -32,7 +32,9 @@ describe("HTTP health and topics", () => {
     });
 
     const listed = await call(app, "GET", "/v1/topics");
-    expect(listed.body).toEqual({ topics: [{ name: "orders", partitions: 3, replicationFactor: 1 }] });
+    expect(listed.body).toEqual({
+      topics: [{ name: "orders", partitions: 3, replicationFactor: 1 }],
+    });
 
     const described = await call(app, "GET", "/v1/topics/orders");
     expect(described.status).toBe(200);
@@ -52,7 +54,9 @@ describe("HTTP health and topics", () => {
     expect((await call(app, "POST", "/v1/topics", { name: "t" })).status).toBe(201);
     const dup = await call(app, "POST", "/v1/topics", { name: "t" });
     expect(dup.status).toBe(409);
-    expect(dup.body).toEqual({ error: { code: "TOPIC_ALREADY_EXISTS", message: expect.any(String) } });
+    expect(dup.body).toEqual({
+      error: { code: "TOPIC_ALREADY_EXISTS", message: expect.any(String) },
+    });
 
     for (const name of ["..", "bad name", "x".repeat(250), "", 12]) {
       const res = await call(app, "POST", "/v1/topics", { name });
@@ -88,13 +92,17 @@ describe("HTTP health and topics", () => {
     expect(created.headers.get("content-type")).toBe("application/cbor");
     expect(created.body.partitions).toHaveLength(2);
 
-    const err = await call(app, "GET", "/v1/topics/nope", undefined, { accept: "application/cbor" });
+    const err = await call(app, "GET", "/v1/topics/nope", undefined, {
+      accept: "application/cbor",
+    });
     expect(err.status).toBe(404);
     expect(err.headers.get("content-type")).toBe("application/cbor");
     expect(err.body.error.code).toBe("UNKNOWN_TOPIC_OR_PARTITION");
 
     // JSON wins ties and */*; CBOR only when ranked above JSON.
-    const tie = await call(app, "GET", "/v1/topics", undefined, { accept: "application/json, application/cbor" });
+    const tie = await call(app, "GET", "/v1/topics", undefined, {
+      accept: "application/json, application/cbor",
+    });
     expect(tie.headers.get("content-type")).toContain("application/json");
     const ranked = await call(app, "GET", "/v1/topics", undefined, {
       accept: "application/json;q=0.5, application/cbor",

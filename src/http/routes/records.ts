@@ -2,7 +2,7 @@
 
 import type { Context, Hono } from "hono";
 import type { Acks, BrokerApi, FetchPartitionResult } from "../../broker/types.ts";
-import { TributaryError, isErrorCode } from "../../errors.ts";
+import { isErrorCode, TributaryError } from "../../errors.ts";
 import { encodeBatch } from "../../log/record-batch.ts";
 import { OUTPUT_ENCODINGS, readBody, responseFormat } from "../codec.ts";
 import type { OutputEncoding } from "../codec.ts";
@@ -34,7 +34,10 @@ async function produce(c: Context, deps: HttpDeps): Promise<Response> {
     throw invalid("acks must be all, -1, 1 or 0", "INVALID_REQUIRED_ACKS");
   }
   const acks = ACKS[acksParam];
-  const records = parseProduceBody(await readBody(c.req.raw, deps.bodyBytesMax), deps.clock.nowMs());
+  const records = parseProduceBody(
+    await readBody(c.req.raw, deps.bodyBytesMax),
+    deps.clock.nowMs(),
+  );
   const partitionCount = await deps.broker.partitionCount(topic);
   const partitions = assignPartitions(records, topic, partitionCount, deps.random);
   const offsets = new Array<{ partition: number; offset: number }>(records.length);
@@ -53,7 +56,12 @@ async function produce(c: Context, deps: HttpDeps): Promise<Response> {
 }
 
 function recordInput(record: ProduceRecord) {
-  return { key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp };
+  return {
+    key: record.key,
+    value: record.value,
+    headers: record.headers,
+    timestamp: record.timestamp,
+  };
 }
 
 async function fetchRecords(c: Context, deps: HttpDeps): Promise<Response> {
@@ -107,7 +115,10 @@ async function offsets(c: Context, broker: BrokerApi): Promise<Response> {
 }
 
 export function partitionParam(c: Context): number {
-  return parseIntegerParam(pathParam(c.req.param(), "partition"), "partition", { min: 0, max: PARTITION_MAX });
+  return parseIntegerParam(pathParam(c.req.param(), "partition"), "partition", {
+    min: 0,
+    max: PARTITION_MAX,
+  });
 }
 
 /** `offset=N|earliest|latest`, default earliest; explicit offsets are checked by the broker. */
@@ -128,7 +139,12 @@ export async function offsetParam(
 /** `encoding`: utf8 by default, bytes by default for CBOR responses. */
 export function outputEncodingParam(c: Context): OutputEncoding {
   const cbor = responseFormat(c.req.raw) === "cbor";
-  const encoding = parseEnumParam(c.req.query("encoding"), "encoding", OUTPUT_ENCODINGS, cbor ? "bytes" : "utf8");
+  const encoding = parseEnumParam(
+    c.req.query("encoding"),
+    "encoding",
+    OUTPUT_ENCODINGS,
+    cbor ? "bytes" : "utf8",
+  );
   if (encoding === "bytes" && !cbor) {
     throw invalid("encoding=bytes needs a CBOR response (Accept: application/cbor)");
   }

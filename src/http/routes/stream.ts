@@ -46,11 +46,19 @@ export function registerStreamRoute(app: Hono, deps: HttpDeps): void {
 }
 
 /** Last-Event-ID + 1 when resuming, else ?offset=; checked against the log before streaming. */
-async function startOffset(c: Context, deps: HttpDeps, topic: string, partition: number): Promise<number> {
+async function startOffset(
+  c: Context,
+  deps: HttpDeps,
+  topic: string,
+  partition: number,
+): Promise<number> {
   const lastEventId = c.req.header("last-event-id");
   const offset = lastEventId === undefined || lastEventId === ""
     ? await offsetParam(c, deps.broker, topic, partition)
-    : parseIntegerParam(lastEventId, "Last-Event-ID", { min: 0, max: Number.MAX_SAFE_INTEGER - 1 }) + 1;
+    : parseIntegerParam(lastEventId, "Last-Event-ID", {
+      min: 0,
+      max: Number.MAX_SAFE_INTEGER - 1,
+    }) + 1;
   // An empty fetch validates offset and partition up front, so errors are plain HTTP errors.
   const [probe] = await deps.broker.fetch({
     partitions: [{ topic, partition, offset, maxBytes: 1 }],
@@ -62,14 +70,20 @@ async function startOffset(c: Context, deps: HttpDeps, topic: string, partition:
   return offset;
 }
 
-function tailStream(deps: HttpDeps, start: TailPosition, requestSignal: AbortSignal): ReadableStream<Uint8Array> {
+function tailStream(
+  deps: HttpDeps,
+  start: TailPosition,
+  requestSignal: AbortSignal,
+): ReadableStream<Uint8Array> {
   const cancelled = new AbortController();
   const signal = AbortSignal.any([requestSignal, cancelled.signal]);
   const position = { ...start };
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        controller.enqueue(encoder.encode(`: tail ${start.topic}/${start.partition} from ${start.offset}\n\n`));
+        controller.enqueue(
+          encoder.encode(`: tail ${start.topic}/${start.partition} from ${start.offset}\n\n`),
+        );
       },
       async pull(controller) {
         let chunk: string;
@@ -98,16 +112,30 @@ function errorEvent(err: unknown): string {
 }
 
 /** One long-poll: the events of the records that arrived, or a keepalive comment. */
-async function nextChunk(deps: HttpDeps, position: TailPosition, signal: AbortSignal): Promise<string> {
+async function nextChunk(
+  deps: HttpDeps,
+  position: TailPosition,
+  signal: AbortSignal,
+): Promise<string> {
   const [result] = await deps.broker.fetch({
-    partitions: [{ topic: position.topic, partition: position.partition, offset: position.offset, maxBytes: SSE_BYTES_PER_FETCH_MAX }],
+    partitions: [{
+      topic: position.topic,
+      partition: position.partition,
+      offset: position.offset,
+      maxBytes: SSE_BYTES_PER_FETCH_MAX,
+    }],
     maxWaitMs: deps.sseHeartbeatMs,
     minBytes: 1,
     maxBytes: SSE_BYTES_PER_FETCH_MAX,
     signal,
   });
   throwIfFailed(result);
-  const page = await recordsFromBatches(result.records, position.offset, SSE_RECORDS_PER_FETCH_MAX, position.encoding);
+  const page = await recordsFromBatches(
+    result.records,
+    position.offset,
+    SSE_RECORDS_PER_FETCH_MAX,
+    position.encoding,
+  );
   position.offset = page.nextOffset;
   if (page.records.length === 0) return ": keepalive\n\n";
   return page.records.map((r) => `id: ${r.offset}\ndata: ${JSON.stringify(r)}\n\n`).join("");

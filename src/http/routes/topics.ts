@@ -45,7 +45,10 @@ export function registerTopicRoutes(app: Hono, deps: HttpDeps): void {
     const body = requireObject(await readBody(c.req.raw, deps.bodyBytesMax), "body");
     rejectUnknownFields(body, ["name", "partitions", "replicationFactor", "configs"], "body");
     validateTopicName(body.name);
-    const partitions = optionalInteger(body.partitions, "partitions", { min: 1, max: PARTITIONS_MAX });
+    const partitions = optionalInteger(body.partitions, "partitions", {
+      min: 1,
+      max: PARTITIONS_MAX,
+    });
     const replicationFactor = optionalInteger(body.replicationFactor, "replicationFactor", {
       min: 1,
       max: REPLICATION_FACTOR_MAX,
@@ -75,7 +78,9 @@ function configsOf(value: unknown): Record<string, string> | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isPlainObject(value)) throw invalid("configs must be an object of name -> value");
   const entries = Object.entries(value);
-  if (entries.length > CONFIGS_MAX) throw invalid(`configs may hold at most ${CONFIGS_MAX} entries`);
+  if (entries.length > CONFIGS_MAX) {
+    throw invalid(`configs may hold at most ${CONFIGS_MAX} entries`);
+  }
   const out: Record<string, string> = {};
   for (const [name, v] of entries) {
     if (typeof v === "string") out[name] = v;
