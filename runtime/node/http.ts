@@ -26,11 +26,11 @@ function closeGracefully(server: Server): Promise<void> {
   });
 }
 
-async function serve(options: ServeOptions): Promise<HttpServer> {
+function listenWithHono(options: ServeOptions): Promise<{ server: Server; port: number }> {
   const where = `serve ${options.host}:${options.port}`;
-  let server: Server | undefined;
-  const info = await new Promise<AddressInfo>((resolve, reject) => {
-    const created = honoServe(
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(toIoError(err, where));
+    const server = honoServe(
       {
         fetch: (request) => options.fetch(request),
         hostname: options.host,
@@ -38,17 +38,28 @@ async function serve(options: ServeOptions): Promise<HttpServer> {
         // Leave the global Request/Response alone: other code in the process may rely on them.
         overrideGlobalObjects: false,
       },
-      resolve,
+      (info: AddressInfo) => {
+        server.off("error", onError);
+        resolve({ server, port: info.port });
+      },
     ) as Server;
-    created.once("error", (err) => reject(toIoError(err, where)));
-    server = created;
+    server.once("error", onError);
   });
-  const listening = server as Server;
+}
+
+async function serve(options: ServeOptions): Promise<HttpServer> {
+  const { server, port } = await listenWithHono(options);
+  // After listening, the only server errors are failed accepts (EMFILE and the like); Node
+  // keeps accepting, so report them rather than let an unhandled 'error' end the process.
+  server.on(
+    "error",
+    (err) => console.error(`tributary: http accept on ${options.host}: ${err.message}`),
+  );
   let closing: Promise<void> | undefined;
   return {
     host: options.host,
-    port: info.port,
-    close: () => (closing ??= closeGracefully(listening)),
+    port,
+    close: () => (closing ??= closeGracefully(server)),
   };
 }
 
