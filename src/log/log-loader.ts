@@ -1,0 +1,174 @@
+// Opening a partition directory: find the segments, decide which of them recovery must rescan,
+// rescan those, and leave the directory consistent and durable before the first append.
+//
+// Clean shutdown (marker present and the checkpoint agrees with the log end): every segment is
+// trusted after sanity checks; nothing is rescanned. Unclean: segments wholly below the one
+// holding the checkpointed recovery point are trusted (their data and indexes were fsynced
+// before the recovery point passed them); that segment and all later ones are validated batch
+// by batch (CRC included), their indexes rebuilt, and the log is cut at the first torn, corrupt,
+// partial or out-of-order batch, deleting every later segment. A segment failing its sanity
+// checks is rescanned as well. The recovered data is then fsynced and the checkpoint rewritten,
+// so the recovery point equals the log end when open() returns.
+
+import { assert } from "../errors.ts";
+import type { FileSystem } from "../../runtime/types.ts";
+import { hasCleanShutdownMarker, type LogCheckpoint, readCheckpoint, removeCleanShutdownMarker, writeCheckpoint } from "./checkpoint.ts";
+import { type IndexPolicy, LogSegment, segmentIndexOf } from "./segment.ts";
+import { DELETED_SUFFIX, joinPath, parseSegmentFileName, segmentPath, TEMP_SUFFIX } from "./segment-files.ts";
+
+export interface LoadedLog {
+  segments: LogSegment[];
+  logStartOffset: number;
+  recoveryPoint: number;
+  /** What loading did, for logs and tests. */
+  report: LoadReport;
+}
+
+export interface LoadReport {
+  cleanShutdown: boolean;
+  segmentsFound: number;
+  segmentsRecovered: number;
+  segmentsDeleted: number;
+  /** Bytes cut from torn or corrupt tails. */
+  truncatedBytes: number;
+  /** Why the first truncation happened ("" when none did). */
+  truncationReason: string;
+}
+
+export async function loadLog(fs: FileSystem, dir: string, policy: IndexPolicy, nowMs: number): Promise<LoadedLog> {
+  await fs.mkdirp(dir);
+  const bases = await listSegmentsAndTidy(fs, dir);
+  const checkpoint = await readCheckpoint(fs, dir);
+  const cleanShutdown = await hasCleanShutdownMarker(fs, dir);
+  // From here on a crash must count as unclean, whatever happens to this open.
+  if (cleanShutdown) await removeCleanShutdownMarker(fs, dir);
+  const report: LoadReport = {
+    cleanShutdown,
+    segmentsFound: bases.length,
+    segmentsRecovered: 0,
+    segmentsDeleted: 0,
+    truncatedBytes: 0,
+    truncationReason: "",
+  };
+  const segments: LogSegment[] = [];
+  try {
+    for (const base of bases) segments.push(await LogSegment.open(fs, dir, base, nowMs, policy));
+    await recoverSegments(fs, dir, segments, cleanShutdown ? checkpoint : null, checkpoint, report);
+    const state = await settleStart(fs, dir, segments, checkpoint, nowMs, policy, report);
+    for (const segment of segments) if (segment.dirty) await segment.sync(true);
+    await fs.syncDir(dir);
+    await writeCheckpoint(fs, dir, state);
+    return { segments, ...state, report };
+  } catch (err) {
+    for (const segment of segments) await segment.close();
+    throw err;
+  }
+}
+
+/** Sorted base offsets of the .log files; removes temp files, delayed deletions and orphans. */
+async function listSegmentsAndTidy(fs: FileSystem, dir: string): Promise<number[]> {
+  const entries = await fs.list(dir);
+  const logs = new Set<number>();
+  for (const entry of entries) {
+    const parsed = entry.isFile ? parseSegmentFileName(entry.name) : null;
+    if (parsed?.kind === "log") logs.add(parsed.baseOffset);
+  }
+  for (const entry of entries) {
+    if (!entry.isFile) continue;
+    const parsed = parseSegmentFileName(entry.name);
+    const orphanIndex = parsed !== null && parsed.kind !== "log" && !logs.has(parsed.baseOffset);
+    if (orphanIndex || entry.name.endsWith(TEMP_SUFFIX) || entry.name.endsWith(DELETED_SUFFIX)) {
+      await fs.remove(joinPath(dir, entry.name));
+    }
+  }
+  return [...logs].sort((a, b) => a - b);
+}
+
+/**
+ * Trusts what it may (see the file comment) and rescans the rest, in place: segments after a
+ * truncation point are closed, removed from the array and deleted.
+ */
+async function recoverSegments(
+  fs: FileSystem,
+  dir: string,
+  segments: LogSegment[],
+  cleanCheckpoint: LogCheckpoint | null,
+  checkpoint: LogCheckpoint | null,
+  report: LoadReport,
+): Promise<void> {
+  const trustedCount = cleanCheckpoint !== null ? segments.length : segmentIndexOf(segments, checkpoint?.recoveryPoint ?? 0);
+  let first = await loadTrustedPrefix(segments, trustedCount);
+  const logEnd = segments.length > 0 ? segments[segments.length - 1].nextOffset : 0;
+  if (first === segments.length && cleanCheckpoint !== null && cleanCheckpoint.recoveryPoint !== logEnd) {
+    // A clean shutdown writes recoveryPoint = log end; disagreement means the marker lies.
+    first = segmentIndexOf(segments, Math.min(cleanCheckpoint.recoveryPoint, logEnd));
+  }
+  for (let i = first; i < segments.length; i++) {
+    const segment = segments[i];
+    const minOffset = i > 0 ? Math.max(segment.baseOffset, segments[i - 1].nextOffset) : segment.baseOffset;
+    const fileBytes = await segment.log.size();
+    const result = await segment.rebuild(true, minOffset);
+    report.segmentsRecovered++;
+    report.truncatedBytes += fileBytes - result.validBytes;
+    const overlaps = i + 1 < segments.length && segments[i + 1].baseOffset < segment.nextOffset;
+    if (result.stop === "end" && !overlaps) continue;
+    if (report.truncationReason === "") {
+      report.truncationReason = overlaps ? `segment ${segments[i + 1].baseOffset} overlaps ${segment.baseOffset}` : `${result.stop}: ${result.detail}`;
+    }
+    for (const later of segments.splice(i + 1)) {
+      report.truncatedBytes += later.sizeBytes;
+      await deleteSegmentFiles(fs, dir, later);
+      report.segmentsDeleted++;
+    }
+  }
+}
+
+/** Loads segments [0, count) as trusted; returns the index of the first that fails its checks. */
+async function loadTrustedPrefix(segments: LogSegment[], count: number): Promise<number> {
+  for (let i = 0; i < count; i++) {
+    const isLast = i === segments.length - 1;
+    const upper = isLast ? Number.MAX_SAFE_INTEGER : segments[i + 1].baseOffset;
+    if (!(await segments[i].loadTrusted(isLast, upper))) return i;
+  }
+  return count;
+}
+
+/**
+ * Applies the checkpointed log start offset: deletes segments wholly below it, and when the log
+ * ends before it (data lost in the crash was never acknowledged durable) starts over there.
+ */
+async function settleStart(
+  fs: FileSystem,
+  dir: string,
+  segments: LogSegment[],
+  checkpoint: LogCheckpoint | null,
+  nowMs: number,
+  policy: IndexPolicy,
+  report: LoadReport,
+): Promise<LogCheckpoint> {
+  const firstBase = segments.length > 0 ? segments[0].baseOffset : 0;
+  const logStartOffset = Math.max(checkpoint?.logStartOffset ?? firstBase, firstBase);
+  while (segments.length > 1 && segments[1].baseOffset <= logStartOffset) {
+    await deleteSegmentFiles(fs, dir, segments.shift() as LogSegment);
+    report.segmentsDeleted++;
+  }
+  const logEnd = segments.length > 0 ? segments[segments.length - 1].nextOffset : logStartOffset;
+  if (segments.length === 0 || logEnd < logStartOffset) {
+    for (const segment of segments.splice(0)) {
+      await deleteSegmentFiles(fs, dir, segment);
+      report.segmentsDeleted++;
+    }
+    segments.push(await LogSegment.create(fs, dir, logStartOffset, nowMs, policy));
+  }
+  const end = segments[segments.length - 1].nextOffset;
+  assert(logStartOffset <= end, `log start ${logStartOffset} <= log end ${end} after loading`);
+  return { logStartOffset, recoveryPoint: end };
+}
+
+/** Closes the segment and removes its three files (durable with the next syncDir). */
+export async function deleteSegmentFiles(fs: FileSystem, dir: string, segment: LogSegment): Promise<void> {
+  await segment.close();
+  await fs.remove(segmentPath(dir, segment.baseOffset, "log"));
+  await fs.remove(segmentPath(dir, segment.baseOffset, "index"));
+  await fs.remove(segmentPath(dir, segment.baseOffset, "timeindex"));
+}

@@ -1,0 +1,638 @@
+// The log of one partition: an ordered list of segments in one directory, the last one active.
+//
+// Concurrency (all in one event loop, so "atomic" means "between two awaits"):
+// - writeLock (FIFO mutex) orders appends and every structural change (roll, truncation,
+//   retention, close), so appends are applied in call order.
+// - gate (readers-writer lock): reads and fsync rounds share it; truncation, segment deletion
+//   and close take it exclusively, so nobody reads or syncs a file while it is cut or removed.
+//   Appends do not take the gate: they only add bytes past what readers and rounds look at.
+// - fsyncs run in group-commit rounds (group-commit.ts) outside writeLock, so appends keep
+//   landing in the page cache while a round waits for the disk.
+//
+// Durability: the recovery point is the offset below which everything is fsynced; a round
+// advances it. Index files of the active segment are written only at roll and close, since
+// recovery rebuilds the indexes of every segment at or after the recovery point anyway.
+// Creating or deleting segment files marks the directory dirty; the next round syncs it before
+// any durable append that needs it is acknowledged.
+
+import { AssertionError, assert, TributaryError } from "../errors.ts";
+import type { Runtime, TimerHandle } from "../../runtime/types.ts";
+import { parseAppendInput, type InputBatch } from "./append-input.ts";
+import { AsyncLock } from "./async-lock.ts";
+import { type LogCheckpoint, writeCheckpoint, writeCleanShutdownMarker } from "./checkpoint.ts";
+import { type LogConfig, resolveLogConfig } from "./config.ts";
+import { GroupCommit } from "./group-commit.ts";
+import { deleteSegmentFiles, type LoadReport, loadLog } from "./log-loader.ts";
+import { offsetForTimestampIn, readBatches, type ReadResult } from "./log-read.ts";
+import { lastOffsetOf, setBaseOffset, setPartitionLeaderEpoch } from "./record-batch.ts";
+import { segmentsToDelete } from "./retention.ts";
+import { type IndexPolicy, LogSegment, RELATIVE_OFFSET_MAX, segmentIndexOf } from "./segment.ts";
+import { DELETED_SUFFIX, parentPath, segmentPath } from "./segment-files.ts";
+import { OFFSET_INDEX_FORMAT, TIME_INDEX_FORMAT } from "./sparse-index.ts";
+
+export type { ReadResult } from "./log-read.ts";
+
+export type LogRuntime = Pick<Runtime, "fs" | "clock" | "timers">;
+
+export interface AppendResult {
+  baseOffset: number;
+  lastOffset: number;
+  /** Position of the first batch in its segment file. */
+  position: number;
+}
+
+export interface AppendOptions {
+  /** Resolve only after an fsync covering this append (shared with concurrent ones). */
+  durable?: boolean;
+  /** Stamped into every batch's partitionLeaderEpoch. */
+  leaderEpoch?: number;
+}
+
+type LogState = "open" | "closing" | "closed";
+
+export class PartitionLog {
+  readonly dir: string;
+  /** What open() found and repaired. */
+  readonly loadReport: LoadReport;
+  readonly #rt: LogRuntime;
+  #config: LogConfig;
+  readonly #policy: IndexPolicy;
+  #segments: LogSegment[];
+  #logStartOffset: number;
+  #recoveryPoint: number;
+  #sizeBytes = 0;
+  readonly #writeLock = new AsyncLock("log writes");
+  readonly #gate = new AsyncLock("log segments");
+  readonly #checkpointLock = new AsyncLock("log checkpoint");
+  readonly #groupCommit: GroupCommit;
+  #checkpointed: LogCheckpoint;
+  #dirDirty = false;
+  #flushTimer: TimerHandle | null = null;
+  readonly #background = new Set<Promise<void>>();
+  readonly #deleteTimers = new Set<TimerHandle>();
+  #state: LogState = "open";
+  #closing: Promise<void> | null = null;
+  #failure: TributaryError | null = null;
+
+  private constructor(rt: LogRuntime, dir: string, config: LogConfig, policy: IndexPolicy, loaded: Awaited<ReturnType<typeof loadLog>>) {
+    this.#rt = rt;
+    this.dir = dir;
+    this.#config = config;
+    this.#policy = policy;
+    this.#segments = loaded.segments;
+    this.#logStartOffset = loaded.logStartOffset;
+    this.#recoveryPoint = loaded.recoveryPoint;
+    this.#checkpointed = { logStartOffset: loaded.logStartOffset, recoveryPoint: loaded.recoveryPoint };
+    this.loadReport = loaded.report;
+    for (const segment of loaded.segments) this.#sizeBytes += segment.sizeBytes;
+    this.#groupCommit = new GroupCommit((onTarget) => this.#syncRound(onTarget), () => this.#recoveryPoint);
+    this.#checkInvariants();
+  }
+
+  /** Opens (creating if needed) the log in dir, recovering it after an unclean stop. */
+  static async open(rt: LogRuntime, dir: string, config: Partial<LogConfig> = {}): Promise<PartitionLog> {
+    const resolved = resolveLogConfig(config);
+    const policy: IndexPolicy = { indexIntervalBytes: resolved.indexIntervalBytes };
+    const loaded = await loadLog(rt.fs, dir, policy, rt.clock.nowMs());
+    return new PartitionLog(rt, dir, resolved, policy, loaded);
+  }
+
+  get logStartOffset(): number {
+    return this.#logStartOffset;
+  }
+
+  /** The next offset to assign. */
+  get logEndOffset(): number {
+    return this.#active.nextOffset;
+  }
+
+  /** Offsets below it are fsynced. */
+  get recoveryPoint(): number {
+    return this.#recoveryPoint;
+  }
+
+  get sizeBytes(): number {
+    return this.#sizeBytes;
+  }
+
+  get config(): Readonly<LogConfig> {
+    return this.#config;
+  }
+
+  get segmentCount(): number {
+    return this.#segments.length;
+  }
+
+  /** Base offsets of the segments, oldest first. */
+  segmentBaseOffsets(): number[] {
+    return this.#segments.map((segment) => segment.baseOffset);
+  }
+
+  /** Group-commit rounds (each at most one fsync per dirty file) since open. */
+  get syncRounds(): number {
+    return this.#groupCommit.rounds;
+  }
+
+  get #active(): LogSegment {
+    return this.#segments[this.#segments.length - 1];
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Appends
+
+  async append(batches: Uint8Array, options: AppendOptions = {}): Promise<AppendResult> {
+    this.#checkUsable();
+    const input = parseAppendInput(batches, { assignOffsets: true, batchBytesMax: this.#config.segmentBytes });
+    if (options.leaderEpoch !== undefined) stampLeaderEpoch(batches, input, options.leaderEpoch);
+    const result = await this.#writeLock.exclusive(async () => {
+      this.#checkUsable();
+      let next = this.logEndOffset;
+      for (const batch of input) {
+        setBaseOffset(batches, batch.at, next);
+        batch.header.baseOffset = next;
+        next = lastOffsetOf(batch.header) + 1;
+      }
+      return await this.#appendLocked(batches, input);
+    });
+    await this.#afterAppend(result.lastOffset + 1, options.durable === true);
+    return result;
+  }
+
+  /** Replication: batches keep their offsets; the first must be at or past logEndOffset. */
+  async appendWithOffsets(batches: Uint8Array, options: { durable?: boolean } = {}): Promise<AppendResult> {
+    this.#checkUsable();
+    const input = parseAppendInput(batches, { assignOffsets: false, batchBytesMax: this.#config.segmentBytes });
+    const result = await this.#writeLock.exclusive(async () => {
+      this.#checkUsable();
+      const first = input[0].header.baseOffset;
+      if (first < this.logEndOffset) {
+        throw new TributaryError("OFFSET_OUT_OF_RANGE", `append at offset ${first} below log end ${this.logEndOffset}`);
+      }
+      return await this.#appendLocked(batches, input);
+    });
+    await this.#afterAppend(result.lastOffset + 1, options.durable === true);
+    return result;
+  }
+
+  /** Writes validated batches with offsets set, rolling segments as needed. Holds writeLock. */
+  async #appendLocked(bytes: Uint8Array, input: InputBatch[]): Promise<AppendResult> {
+    let position = -1;
+    try {
+      // Each iteration writes at least one batch, so this ends after input.length rounds.
+      for (let i = 0; i < input.length; ) {
+        if (this.#mustRoll(this.#active, input[i], this.#active.sizeBytes, 0)) await this.#roll(input[i].header.baseOffset);
+        const end = this.#runEnd(input, i);
+        const written = await this.#writeRun(bytes, input, i, end);
+        if (position < 0) position = written;
+        i = end;
+      }
+    } catch (err) {
+      throw this.#fail("append", err);
+    }
+    const last = input[input.length - 1].header;
+    assert(this.logEndOffset === lastOffsetOf(last) + 1, `log end ${this.logEndOffset} follows the append`);
+    return { baseOffset: input[0].header.baseOffset, lastOffset: lastOffsetOf(last), position };
+  }
+
+  /** End (exclusive) of the run of batches from i that fit the active segment together. */
+  #runEnd(input: InputBatch[], i: number): number {
+    let sizeBytes = this.#active.sizeBytes + input[i].sizeBytes;
+    let end = i + 1;
+    while (end < input.length && !this.#mustRoll(this.#active, input[end], sizeBytes, end - i)) {
+      sizeBytes += input[end].sizeBytes;
+      end++;
+    }
+    return end;
+  }
+
+  /** Whether batch cannot join segment after `pending` batches totalling sizeBytes. */
+  #mustRoll(segment: LogSegment, batch: InputBatch, sizeBytes: number, pending: number): boolean {
+    const config = this.#config;
+    if (lastOffsetOf(batch.header) - segment.baseOffset > RELATIVE_OFFSET_MAX) return true;
+    if (sizeBytes === 0) return false;
+    if (sizeBytes + batch.sizeBytes > config.segmentBytes) return true;
+    // Every batch may add one entry to each index: leave room for all of them.
+    const offsetEntriesMax = Math.floor(config.segmentIndexBytes / OFFSET_INDEX_FORMAT.entryBytes);
+    const timeEntriesMax = Math.floor(config.segmentIndexBytes / TIME_INDEX_FORMAT.entryBytes);
+    if (segment.indexFull(offsetEntriesMax - pending, timeEntriesMax - pending)) return true;
+    const first = segment.firstBatchTimestamp;
+    const stamp = batch.header.maxTimestamp;
+    const ageMs = first >= 0 && stamp >= 0 ? stamp - first : this.#rt.clock.nowMs() - segment.createdMs;
+    return ageMs > config.segmentMs;
+  }
+
+  async #writeRun(bytes: Uint8Array, input: InputBatch[], from: number, to: number): Promise<number> {
+    const start = input[from].at;
+    const last = input[to - 1];
+    const end = last.at + last.sizeBytes;
+    const run = input.slice(from, to).map((batch) => ({ at: batch.at - start, sizeBytes: batch.sizeBytes, header: batch.header }));
+    const position = await this.#active.append(bytes.subarray(start, end), run);
+    this.#sizeBytes += end - start;
+    return position;
+  }
+
+  /** A new active segment at baseOffset; the old one is sealed and flushed in the background. */
+  async #roll(baseOffset: number): Promise<void> {
+    const old = this.#active;
+    assert(baseOffset >= old.nextOffset, `roll at ${baseOffset} after ${old.nextOffset}`);
+    const segment = await LogSegment.create(this.#rt.fs, this.dir, baseOffset, this.#rt.clock.nowMs(), this.#policy);
+    old.seal();
+    this.#segments = [...this.#segments, segment];
+    this.#dirDirty = true;
+    // Like Kafka: flush what the roll completed, so recovery after a crash stays short.
+    this.#track(this.#flushAndCheckpoint(baseOffset));
+  }
+
+  async #afterAppend(endOffset: number, durable: boolean): Promise<void> {
+    const unflushed = this.logEndOffset - this.#recoveryPoint;
+    if (durable) await this.#durable(endOffset);
+    else if (unflushed >= this.#config.flushMessages) await this.#durable(this.logEndOffset);
+    this.#armFlushTimer();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reads
+
+  /**
+   * Whole batches from the one holding offset, up to maxBytes (at least one batch when any
+   * exists below maxOffset), all from one segment. offset == logEndOffset reads nothing.
+   */
+  async read(offset: number, maxBytes: number, options: { maxOffset?: number } = {}): Promise<ReadResult> {
+    this.#checkUsable();
+    checkOffsetArgument("offset", offset);
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
+      throw new TributaryError("INVALID_FETCH_SIZE", `maxBytes must be a non-negative integer, got ${maxBytes}`);
+    }
+    if (options.maxOffset !== undefined) checkOffsetArgument("maxOffset", options.maxOffset);
+    return await this.#gate.shared(async () => {
+      this.#checkUsable();
+      const logEnd = this.logEndOffset;
+      if (offset < this.#logStartOffset || offset > logEnd) {
+        throw new TributaryError("OFFSET_OUT_OF_RANGE", `offset ${offset} outside [${this.#logStartOffset}, ${logEnd}]`);
+      }
+      const maxOffset = Math.min(options.maxOffset ?? logEnd, logEnd);
+      try {
+        return await readBatches(this.#segments, offset, { maxBytes, maxOffset, scanWindowBytes: this.#scanWindowBytes() });
+      } catch (err) {
+        throw this.#fail("read", err);
+      }
+    });
+  }
+
+  /** The first record with timestamp >= timestampMs, or null when every record is older. */
+  async offsetForTimestamp(timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
+    this.#checkUsable();
+    if (!Number.isSafeInteger(timestampMs)) throw new TributaryError("INVALID_REQUEST", `timestamp ${timestampMs}`);
+    return await this.#gate.shared(async () => {
+      this.#checkUsable();
+      try {
+        return await offsetForTimestampIn(this.#segments, timestampMs, this.#logStartOffset, this.#scanWindowBytes());
+      } catch (err) {
+        throw this.#fail("offsetForTimestamp", err);
+      }
+    });
+  }
+
+  #scanWindowBytes(): number {
+    return Math.min(1024 * 1024, Math.max(8 * 1024, 2 * this.#config.indexIntervalBytes + 1024));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Flushing
+
+  /** Fsyncs everything appended so far, advances the recovery point and checkpoints it. */
+  async flush(): Promise<void> {
+    this.#checkUsable();
+    await this.#flushAndCheckpoint(this.logEndOffset);
+  }
+
+  async #flushAndCheckpoint(offset: number): Promise<void> {
+    await this.#durable(offset);
+    await this.#writeCheckpoint();
+  }
+
+  async #durable(offset: number): Promise<void> {
+    try {
+      await this.#groupCommit.waitDurable(offset);
+    } catch (err) {
+      throw this.#fail("fsync", err);
+    }
+  }
+
+  /** One group-commit round: fsync every dirty file (and the directory), then advance. */
+  #syncRound(onTarget: (target: number) => void): Promise<void> {
+    return this.#gate.shared(async () => {
+      if (this.#state === "closed") {
+        onTarget(this.#recoveryPoint);
+        return;
+      }
+      if (this.#failure !== null) throw this.#failure;
+      const target = this.logEndOffset;
+      onTarget(target);
+      const segments = this.#segments;
+      const active = segments[segments.length - 1];
+      const dirDirty = this.#dirDirty;
+      this.#dirDirty = false;
+      try {
+        for (const segment of segments) if (segment.dirty) await segment.sync(segment !== active);
+        if (dirDirty) await this.#rt.fs.syncDir(this.dir);
+      } catch (err) {
+        this.#dirDirty ||= dirDirty;
+        throw this.#fail("fsync", err);
+      }
+      this.#recoveryPoint = Math.max(this.#recoveryPoint, target);
+      this.#checkInvariants();
+    });
+  }
+
+  #armFlushTimer(): void {
+    if (this.#flushTimer !== null || this.#config.flushMs === Infinity || this.#state !== "open") return;
+    if (this.logEndOffset <= this.#recoveryPoint) return;
+    this.#flushTimer = this.#rt.timers.setTimeout(() => {
+      this.#flushTimer = null;
+      if (this.#state === "open" && this.#failure === null) this.#track(this.#flushAndCheckpoint(this.logEndOffset));
+    }, this.#config.flushMs);
+  }
+
+  /** Checkpoints are written one at a time, each with the values current when it starts. */
+  #writeCheckpoint(): Promise<void> {
+    return this.#checkpointLock.exclusive(async () => {
+      const next = { logStartOffset: this.#logStartOffset, recoveryPoint: this.#recoveryPoint };
+      const last = this.#checkpointed;
+      if (next.logStartOffset === last.logStartOffset && next.recoveryPoint === last.recoveryPoint) return;
+      try {
+        await writeCheckpoint(this.#rt.fs, this.dir, next);
+      } catch (err) {
+        throw this.#fail("checkpoint", err);
+      }
+      this.#checkpointed = next;
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Truncation and retention
+
+  /**
+   * Drops every offset >= offset. Works in whole batches: when offset falls inside a batch, that
+   * batch goes too, so logEndOffset may end up below offset.
+   */
+  async truncateTo(offset: number): Promise<void> {
+    this.#checkUsable();
+    checkOffsetArgument("offset", offset);
+    await this.#writeLock.exclusive(() =>
+      this.#gate.exclusive(async () => {
+        this.#checkUsable();
+        if (offset >= this.logEndOffset) return;
+        try {
+          if (offset < this.#segments[0].baseOffset) await this.#truncateFullyAndStartAt(offset);
+          else await this.#truncateWithin(offset);
+          await this.#rt.fs.syncDir(this.dir);
+          this.#dirDirty = false;
+        } catch (err) {
+          throw this.#fail("truncate", err);
+        }
+        this.#recoveryPoint = Math.min(this.#recoveryPoint, this.logEndOffset);
+        this.#logStartOffset = Math.min(this.#logStartOffset, this.logEndOffset);
+        // Lower the recovery point on disk before anything new can be appended below it.
+        await this.#writeCheckpoint();
+        this.#checkInvariants();
+      })
+    );
+  }
+
+  async #truncateWithin(offset: number): Promise<void> {
+    let keep = segmentIndexOf(this.#segments, offset);
+    if (keep > 0 && this.#segments[keep].baseOffset === offset) keep--;
+    const doomed = this.#segments.slice(keep + 1);
+    this.#segments = this.#segments.slice(0, keep + 1);
+    for (const segment of doomed) {
+      this.#sizeBytes -= segment.sizeBytes;
+      await deleteSegmentFiles(this.#rt.fs, this.dir, segment);
+    }
+    const segment = this.#active;
+    const before = segment.sizeBytes;
+    await segment.truncateTo(offset);
+    this.#sizeBytes -= before - segment.sizeBytes;
+    await segment.sync(false);
+  }
+
+  async #truncateFullyAndStartAt(offset: number): Promise<void> {
+    const doomed = this.#segments;
+    const fresh = await LogSegment.create(this.#rt.fs, this.dir, offset, this.#rt.clock.nowMs(), this.#policy);
+    this.#segments = [fresh];
+    this.#sizeBytes = 0;
+    for (const segment of doomed) await deleteSegmentFiles(this.#rt.fs, this.dir, segment);
+    this.#logStartOffset = offset;
+  }
+
+  /** Advances logStartOffset (DeleteRecords); segments wholly below it are deleted. */
+  async deleteRecordsBefore(offset: number): Promise<void> {
+    this.#checkUsable();
+    checkOffsetArgument("offset", offset);
+    await this.#writeLock.exclusive(async () => {
+      this.#checkUsable();
+      if (offset > this.logEndOffset) {
+        throw new TributaryError("OFFSET_OUT_OF_RANGE", `cannot delete records before ${offset}: log ends at ${this.logEndOffset}`);
+      }
+      if (offset <= this.#logStartOffset) return;
+      // Never let the checkpointed start pass data a crash could still take away.
+      if (offset > this.#recoveryPoint) await this.#durable(offset);
+      this.#logStartOffset = offset;
+      await this.#writeCheckpoint();
+      const active = this.#active;
+      if (!active.isEmpty && active.nextOffset <= offset) await this.#rollOrFail(this.logEndOffset);
+      let count = 0;
+      while (count < this.#segments.length - 1 && this.#segments[count + 1].baseOffset <= offset) count++;
+      await this.#deleteOldest(count);
+    });
+  }
+
+  /** Deletes segments by retention.ms / retention.bytes; never the active one. */
+  async applyRetention(nowMs: number = this.#rt.clock.nowMs()): Promise<number> {
+    this.#checkUsable();
+    return await this.#writeLock.exclusive(async () => {
+      this.#checkUsable();
+      const count = segmentsToDelete(this.#segments, this.#config, nowMs);
+      if (count === 0) return 0;
+      this.#logStartOffset = Math.max(this.#logStartOffset, this.#segments[count].baseOffset);
+      await this.#writeCheckpoint();
+      await this.#deleteOldest(count);
+      return count;
+    });
+  }
+
+  async #rollOrFail(baseOffset: number): Promise<void> {
+    try {
+      await this.#roll(baseOffset);
+    } catch (err) {
+      throw this.#fail("roll", err);
+    }
+  }
+
+  /** Removes the count oldest segments (the log start offset is already past them). */
+  async #deleteOldest(count: number): Promise<void> {
+    if (count === 0) return;
+    assert(count < this.#segments.length, "the active segment is never deleted");
+    await this.#gate.exclusive(async () => {
+      const doomed = this.#segments.slice(0, count);
+      this.#segments = this.#segments.slice(count);
+      assert(this.#segments[0].baseOffset <= this.#logStartOffset, "log start offset lies in the first segment");
+      try {
+        for (const segment of doomed) {
+          this.#sizeBytes -= segment.sizeBytes;
+          await this.#removeSegment(segment);
+        }
+      } catch (err) {
+        throw this.#fail("delete segment", err);
+      }
+      this.#dirDirty = true;
+      this.#checkInvariants();
+    });
+  }
+
+  /** Closes and removes a segment's files, after file.delete.delay.ms when one is set. */
+  async #removeSegment(segment: LogSegment): Promise<void> {
+    const delayMs = this.#config.fileDeleteDelayMs ?? 0;
+    if (delayMs === 0) return await deleteSegmentFiles(this.#rt.fs, this.dir, segment);
+    await segment.close();
+    const fs = this.#rt.fs;
+    const paths: string[] = [];
+    for (const kind of ["log", "index", "timeindex"] as const) {
+      const path = segmentPath(this.dir, segment.baseOffset, kind);
+      await fs.rename(path, path + DELETED_SUFFIX);
+      paths.push(path + DELETED_SUFFIX);
+    }
+    const timer = this.#rt.timers.setTimeout(() => {
+      this.#deleteTimers.delete(timer);
+      // A failed removal leaves a *.deleted file that the next open() removes.
+      this.#track(Promise.all(paths.map((path) => fs.remove(path))).then(() => undefined));
+    }, delayMs);
+    this.#deleteTimers.add(timer);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Configuration and lifecycle
+
+  updateConfig(config: Partial<LogConfig>): void {
+    this.#checkUsable();
+    this.#config = resolveLogConfig(config, this.#config);
+    this.#policy.indexIntervalBytes = this.#config.indexIntervalBytes;
+    this.#flushTimer?.cancel();
+    this.#flushTimer = null;
+    this.#armFlushTimer();
+  }
+
+  /** Flushes, checkpoints and writes the clean-shutdown marker. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown(true);
+    return this.#closing;
+  }
+
+  /** Closes without the final flush and removes the directory (topic deletion). */
+  async deleteAll(): Promise<void> {
+    this.#closing ??= this.#shutdown(false);
+    await this.#closing;
+    await this.#rt.fs.remove(this.dir, { recursive: true });
+    await this.#rt.fs.syncDir(parentPath(this.dir));
+  }
+
+  async #shutdown(clean: boolean): Promise<void> {
+    this.#state = "closing";
+    this.#flushTimer?.cancel();
+    this.#flushTimer = null;
+    for (const timer of this.#deleteTimers) timer.cancel();
+    this.#deleteTimers.clear();
+    await this.#writeLock.exclusive(async () => {
+      await this.#settleBackground();
+      await this.#gate.exclusive(async () => {
+        const wasHealthy = this.#failure === null;
+        try {
+          if (clean && wasHealthy) await this.#finalFlush();
+        } finally {
+          for (const segment of this.#segments) await segment.close();
+          this.#state = "closed";
+        }
+      });
+    });
+  }
+
+  /** Under both locks: everything durable, indexes complete, checkpoint and marker written. */
+  async #finalFlush(): Promise<void> {
+    try {
+      this.#active.seal();
+      for (const segment of this.#segments) await segment.sync(true);
+      await this.#rt.fs.syncDir(this.dir);
+      this.#recoveryPoint = this.logEndOffset;
+      await this.#writeCheckpoint();
+      await writeCleanShutdownMarker(this.#rt.fs, this.dir);
+    } catch (err) {
+      throw this.#fail("close", err);
+    }
+  }
+
+  async #settleBackground(): Promise<void> {
+    // Background work can start more background work (a timer flush); bounded by rounds.
+    for (let i = 0; this.#background.size > 0; i++) {
+      assert(i < 1000, "background log work keeps coming");
+      await Promise.all([...this.#background]);
+    }
+  }
+
+  /** Runs background work whose failure marks the log failed instead of vanishing. */
+  #track(work: Promise<void>): void {
+    const tracked: Promise<void> = work
+      .catch((err: unknown) => {
+        this.#fail("background", err);
+      })
+      .finally(() => {
+        this.#background.delete(tracked);
+      });
+    this.#background.add(tracked);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Failure and invariants
+
+  /**
+   * Records the first storage failure: from then on every operation fails with it (as with a
+   * Kafka log dir going offline), since after a failed write or fsync the page cache and the
+   * disk may disagree in ways no retry can see. Returns the error to throw.
+   */
+  #fail(operation: string, err: unknown): TributaryError {
+    if (err instanceof TributaryError && err === this.#failure) return err;
+    const message = err instanceof Error ? err.message : String(err);
+    const failure = new TributaryError("KAFKA_STORAGE_ERROR", `${operation} in ${this.dir} failed: ${message}`, { cause: err });
+    this.#failure ??= failure;
+    if (err instanceof AssertionError) throw err;
+    return failure;
+  }
+
+  #checkUsable(): void {
+    if (this.#failure !== null) throw this.#failure;
+    if (this.#state !== "open") throw new TributaryError("KAFKA_STORAGE_ERROR", `log ${this.dir} is closed`);
+  }
+
+  #checkInvariants(): void {
+    const logEnd = this.logEndOffset;
+    assert(this.#logStartOffset <= logEnd, `logStartOffset ${this.#logStartOffset} <= logEndOffset ${logEnd}`);
+    assert(this.#recoveryPoint <= logEnd, `recoveryPoint ${this.#recoveryPoint} <= logEndOffset ${logEnd}`);
+    assert(this.#segments.length > 0, "a log has an active segment");
+    assert(this.#segments[0].baseOffset <= this.#logStartOffset, "logStartOffset within the first segment");
+    for (let i = 1; i < this.#segments.length; i++) {
+      assert(this.#segments[i - 1].baseOffset < this.#segments[i].baseOffset, "segment base offsets increase");
+    }
+  }
+}
+
+function checkOffsetArgument(name: string, value: number): void {
+  if (!Number.isSafeInteger(value)) throw new TributaryError("INVALID_REQUEST", `${name} must be an integer, got ${value}`);
+  if (value < 0) throw new TributaryError("OFFSET_OUT_OF_RANGE", `${name} ${value} is negative`);
+}
+
+function stampLeaderEpoch(bytes: Uint8Array, input: InputBatch[], epoch: number): void {
+  if ((epoch | 0) !== epoch) throw new TributaryError("INVALID_REQUEST", `leaderEpoch ${epoch} is not an int32`);
+  for (const batch of input) {
+    setPartitionLeaderEpoch(bytes, batch.at, epoch);
+    batch.header.partitionLeaderEpoch = epoch;
+  }
+}
