@@ -8,6 +8,7 @@
 // fetch at once.
 
 import type { Context, Hono } from "hono";
+import { TributaryError } from "../../errors.ts";
 import { mapError } from "../error-map.ts";
 import type { OutputEncoding } from "../codec.ts";
 import { recordsFromBatches } from "../records-out.ts";
@@ -59,14 +60,15 @@ async function startOffset(
       min: 0,
       max: Number.MAX_SAFE_INTEGER - 1,
     }) + 1;
-  // An empty fetch validates offset and partition up front, so errors are plain HTTP errors.
-  const [probe] = await deps.broker.fetch({
-    partitions: [{ topic, partition, offset, maxBytes: 1 }],
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1,
-  });
-  throwIfFailed(probe);
+  // Checked here so that a bad start is an ordinary HTTP error, not an error event.
+  const earliest = await deps.broker.listOffsets(topic, partition, "earliest");
+  const latest = await deps.broker.listOffsets(topic, partition, "latest");
+  if (offset < earliest.offset || offset > latest.offset) {
+    throw new TributaryError(
+      "OFFSET_OUT_OF_RANGE",
+      `offset ${offset} is outside [${earliest.offset}, ${latest.offset}] of ${topic}-${partition}`,
+    );
+  }
   return offset;
 }
 
