@@ -10,8 +10,9 @@ import { ProtocolClient, type ProtocolClientOptions } from "../../../../src/prot
 import { decodeResponse, type ResponseEnvelope } from "../../../../src/protocol/cbor/envelope.ts";
 import { FrameDecoder } from "../../../../src/protocol/cbor/frame.ts";
 import { serveProtocol, type ProtocolServer, type ProtocolServerOptions } from "../../../../src/protocol/cbor/server.ts";
-import { encodeBatch } from "../../../../src/log/record-batch.ts";
 import { FakeBroker, type FakeBrokerOptions } from "./fake-broker.ts";
+
+export { batchOf, concatBytes } from "./batch.ts";
 
 export interface Harness {
   rt: Runtime;
@@ -104,27 +105,6 @@ export class RawConnection {
     }
     return false;
   }
-}
-
-export function batchOf(values: string[], options: { timestamp?: number; key?: string } = {}): Uint8Array {
-  const enc = new TextEncoder();
-  return encodeBatch({
-    records: values.map((v) => ({
-      key: options.key === undefined ? null : enc.encode(options.key),
-      value: enc.encode(v),
-      timestamp: options.timestamp ?? 1_700_000_000_000,
-    })),
-  });
-}
-
-export function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.byteLength;
-  }
-  return out;
 }
 
 /** Polls a condition every 5 ms for at most timeoutMs. */
