@@ -10,6 +10,7 @@ import { BrokerMetrics } from "./broker-metrics.ts";
 import { type BrokerOptions, type ResolvedBrokerOptions, resolveBrokerOptions } from "./broker-options.ts";
 import { FetchPurgatory, partitionKey } from "./delayed-fetch.ts";
 import { checkFetchRequest, type FetchContext, readFetch } from "./fetch.ts";
+import { mkdirDurable } from "../metadata/durable-dir.ts";
 import { claimDataDir } from "./meta-properties.ts";
 import type { Partition } from "./partition.ts";
 import { type ProduceContext, producePartition } from "./produce.ts";
@@ -83,7 +84,7 @@ export class Broker implements BrokerApi {
 
   static async open(rt: Runtime, options: BrokerOptions): Promise<Broker> {
     const resolved = resolveBrokerOptions(options);
-    await rt.fs.mkdirp(resolved.dataDir);
+    await mkdirDurable(rt.fs, resolved.dataDir);
     const meta = await claimDataDir(rt.fs, rt.random, resolved.dataDir, resolved);
     const purgatory = new FetchPurgatory(rt.timers, { parkedMax: resolved.parkedFetchesMax });
     const store = await TopicStore.open(rt, {
@@ -351,8 +352,12 @@ export class Broker implements BrokerApi {
     this.#retentionTimer = this.#rt.timers.setTimeout(() => {
       this.#retentionTimer = null;
       if (this.#state !== "running") return;
-      this.#track(this.#applyRetention()).then(() => {
+      const next = () => {
         if (this.#state === "running") this.#scheduleRetention();
+      };
+      this.#track(this.#applyRetention()).then(next, (err: unknown) => {
+        this.#report("retention", err);
+        next();
       });
     }, this.#options.retentionCheckIntervalMs);
   }
@@ -365,14 +370,17 @@ export class Broker implements BrokerApi {
       try {
         await p.track(p.log.applyRetention(nowMs));
       } catch (err) {
-        await this.#report(`retention of ${p.name}`, err);
+        this.#report(`retention of ${p.name}`, err);
       }
     }
   }
 
   /** Background failures have no caller to throw to: they go to stderr. */
-  async #report(what: string, err: unknown): Promise<void> {
+  #report(what: string, err: unknown): void {
     const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    await this.#rt.process.writeStderr(`tributary broker ${this.nodeId}: ${what} failed: ${message}\n`);
+    const { process: host } = this.#rt; // the Runtime's process, not the global
+    const line = `tributary broker ${this.nodeId}: ${what} failed: ${message}\n`;
+    // If stderr itself fails there is nowhere left to report to; never crash the broker over it.
+    host.writeStderr(line).then(undefined, () => undefined);
   }
 }

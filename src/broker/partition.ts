@@ -8,6 +8,7 @@ import { assert, TributaryError } from "../errors.ts";
 import type { Runtime } from "../../runtime/types.ts";
 import type { LogConfig } from "../log/config.ts";
 import { PartitionLog } from "../log/partition-log.ts";
+import { mkdirDurable } from "../metadata/durable-dir.ts";
 import { batchesIn } from "../log/record-batch.ts";
 import { partitionDir, readPartitionTopicId, writePartitionTopicId } from "./partition-dir.ts";
 import { ProducerStateTable } from "./producer-state.ts";
@@ -68,7 +69,7 @@ export class Partition {
 
   static async open(rt: Runtime, dataDir: string, init: PartitionInit): Promise<Partition> {
     const dir = partitionDir(dataDir, init.topic, init.partition);
-    await rt.fs.mkdirp(dir);
+    await mkdirDurable(rt.fs, dir);
     const owner = await readPartitionTopicId(rt.fs, dir);
     if (owner !== null && owner !== init.topicId) {
       throw new TributaryError(

@@ -7,6 +7,7 @@ import type { Runtime } from "../../runtime/types.ts";
 import { PartitionLog } from "../log/partition-log.ts";
 import { batchesIn, decodeRecords, encodeBatch } from "../log/record-batch.ts";
 import { joinPath } from "../log/segment-files.ts";
+import { mkdirDurable } from "./durable-dir.ts";
 import { MetadataImage } from "./image.ts";
 import { decodeMetadataRecord, encodeMetadataRecord, type MetadataRecord } from "./records.ts";
 
@@ -27,8 +28,10 @@ export class MetadataLog {
 
   /** Opens (or creates) the log and replays it into a fresh image. */
   static async open(rt: Runtime, dataDir: string): Promise<{ log: MetadataLog; image: MetadataImage }> {
+    const dir = joinPath(dataDir, METADATA_LOG_DIR);
+    await mkdirDurable(rt.fs, dir);
     // Metadata is never expired and every change is fsynced by its own append.
-    const log = await PartitionLog.open(rt, joinPath(dataDir, METADATA_LOG_DIR), {
+    const log = await PartitionLog.open(rt, dir, {
       segmentBytes: METADATA_SEGMENT_BYTES,
       retentionMs: -1,
       retentionBytes: -1,
