@@ -16,7 +16,7 @@ import {
 } from "./batch-header.ts";
 import { crc32c } from "./crc32c.ts";
 import type { BatchHeader, DecodedRecord } from "./record-batch.ts";
-import { RECORD_BYTES_MIN, readRecords } from "./record-read.ts";
+import { readRecords, RECORD_BYTES_MIN } from "./record-read.ts";
 
 const BATCH_LENGTH_MIN = BATCH_HEADER_BYTES - BATCH_OVERHEAD_BYTES;
 
@@ -35,7 +35,9 @@ export function readBatchHeader(bytes: Uint8Array, position = 0): BatchHeader {
   checkPosition(bytes, position);
   const available = bytes.length - position;
   if (available < BATCH_HEADER_BYTES) {
-    throw corrupt(`batch at byte ${position}: ${available} bytes, a header needs ${BATCH_HEADER_BYTES}`);
+    throw corrupt(
+      `batch at byte ${position}: ${available} bytes, a header needs ${BATCH_HEADER_BYTES}`,
+    );
   }
   return readHeaderFields(viewOf(bytes), position);
 }
@@ -48,7 +50,7 @@ export function batchSizeAt(bytes: Uint8Array, position: number): number {
   checkPosition(bytes, position);
   if (bytes.length - position < BATCH_OVERHEAD_BYTES) return -1;
   const p = position + Offset.batchLength;
-  const batchLength = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]);
+  const batchLength = (bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3];
   if (batchLength < BATCH_LENGTH_MIN) {
     throw corrupt(`batch at byte ${position} has batchLength ${batchLength} < ${BATCH_LENGTH_MIN}`);
   }
@@ -63,16 +65,22 @@ export function lastOffsetOf(header: BatchHeader): number {
 export function validateBatch(bytes: Uint8Array, position = 0): BatchHeader {
   const header = readBatchHeader(bytes, position);
   if (header.magic !== MAGIC_V2) {
-    throw corrupt(`batch at byte ${position} has magic ${header.magic}, only ${MAGIC_V2} is supported`);
+    throw corrupt(
+      `batch at byte ${position} has magic ${header.magic}, only ${MAGIC_V2} is supported`,
+    );
   }
   const size = batchSizeAt(bytes, position);
   if (size > bytes.length - position) {
-    throw corrupt(`batch at byte ${position} is ${size} bytes, only ${bytes.length - position} given`);
+    throw corrupt(
+      `batch at byte ${position} is ${size} bytes, only ${bytes.length - position} given`,
+    );
   }
   const crc = crc32c(bytes, position + Offset.attributes, position + size);
   if (crc !== header.crc) {
     throw corrupt(
-      `batch at byte ${position} fails its CRC: stored ${hex32(header.crc)}, computed ${hex32(crc)}`,
+      `batch at byte ${position} fails its CRC: stored ${hex32(header.crc)}, computed ${
+        hex32(crc)
+      }`,
     );
   }
   checkCounts(header, size, position);
@@ -85,7 +93,9 @@ function hex32(n: number): string {
 
 function checkCounts(header: BatchHeader, size: number, position: number): void {
   const codec = header.attributes & Attribute.compressionMask;
-  if (codec > Compression.zstd) throw corrupt(`batch at byte ${position} uses unknown ${codecName(codec)}`);
+  if (codec > Compression.zstd) {
+    throw corrupt(`batch at byte ${position} uses unknown ${codecName(codec)}`);
+  }
   const { recordCount, lastOffsetDelta } = header;
   // Compaction may drop records, so recordCount can be below lastOffsetDelta + 1, never above.
   if (lastOffsetDelta < 0 || recordCount < 0 || recordCount > lastOffsetDelta + 1) {
@@ -98,7 +108,9 @@ function checkCounts(header: BatchHeader, size: number, position: number): void 
   }
   const recordsBytes = size - BATCH_HEADER_BYTES;
   if (codec === Compression.none && recordCount * RECORD_BYTES_MIN > recordsBytes) {
-    throw corrupt(`batch at byte ${position} cannot hold ${recordCount} records in ${recordsBytes} bytes`);
+    throw corrupt(
+      `batch at byte ${position} cannot hold ${recordCount} records in ${recordsBytes} bytes`,
+    );
   }
 }
 
@@ -120,7 +132,9 @@ export function decodeRecords(bytes: Uint8Array, position = 0): DecodedRecord[] 
  * Walks the batches concatenated in bytes, yielding each one's position and header; stops
  * before a partial trailing batch. Headers are not validated (see validateBatch).
  */
-export function* batchesIn(bytes: Uint8Array): Generator<{ position: number; header: BatchHeader }> {
+export function* batchesIn(
+  bytes: Uint8Array,
+): Generator<{ position: number; header: BatchHeader }> {
   // Each step advances by at least a header (batchSizeAt guarantees it), so this ends.
   let position = 0;
   for (;;) {

@@ -68,7 +68,9 @@ export async function decodeRecordsAsync(
 
 function streamOf(data: Uint8Array): ReadableStream<BufferSource> {
   // (De)compression streams take only ArrayBuffer-backed chunks; copy a shared one.
-  const chunk = data.buffer instanceof ArrayBuffer ? (data as Uint8Array<ArrayBuffer>) : data.slice();
+  const chunk = data.buffer instanceof ArrayBuffer
+    ? (data as Uint8Array<ArrayBuffer>)
+    : data.slice();
   return new ReadableStream<BufferSource>({
     start(controller) {
       controller.enqueue(chunk);
@@ -96,7 +98,10 @@ async function gunzip(data: Uint8Array, bytesMax: number, position: number): Pro
   }
 }
 
-async function readAll(reader: ReadableStreamDefaultReader<Uint8Array>, bytesMax: number): Promise<Uint8Array> {
+async function readAll(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  bytesMax: number,
+): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   // Bounded: every chunk adds bytes and total may not pass bytesMax.

@@ -30,7 +30,11 @@ export function setPartitionLeaderEpoch(bytes: Uint8Array, position: number, epo
  * Marks the batch LogAppendTime with the broker's timestamp and re-seals its CRC. The batch is
  * validated first (CORRUPT_MESSAGE otherwise), so a corrupt batch is never given a fresh CRC.
  */
-export function setMaxTimestampLogAppend(bytes: Uint8Array, position: number, timestamp: number): void {
+export function setMaxTimestampLogAppend(
+  bytes: Uint8Array,
+  position: number,
+  timestamp: number,
+): void {
   assert(Number.isSafeInteger(timestamp), `timestamp ${timestamp} is not a safe integer`);
   const header = validateBatch(bytes, position);
   const view = viewOf(bytes);

@@ -40,8 +40,7 @@ export function crc32c(bytes: Uint8Array, start = 0, end: number = bytes.length)
   const wideStop = stop - 7;
   for (; i < wideStop; i += 8) {
     const lo = crc ^ (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24));
-    crc =
-      t[1792 + (lo & 0xff)] ^
+    crc = t[1792 + (lo & 0xff)] ^
       t[1536 + ((lo >>> 8) & 0xff)] ^
       t[1280 + ((lo >>> 16) & 0xff)] ^
       t[1024 + (lo >>> 24)] ^

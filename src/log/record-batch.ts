@@ -25,7 +25,12 @@
 // Offsets, timestamps and producer ids are JS numbers, exact to 2^53; larger values on the
 // wire are CORRUPT_MESSAGE. Decoded keys and values are views into the input bytes.
 
-export { BATCH_HEADER_BYTES, BATCH_OVERHEAD_BYTES, Compression, TimestampType } from "./batch-header.ts";
+export {
+  BATCH_HEADER_BYTES,
+  BATCH_OVERHEAD_BYTES,
+  Compression,
+  TimestampType,
+} from "./batch-header.ts";
 export { encodeBatch } from "./batch-encode.ts";
 export {
   batchesIn,
@@ -36,7 +41,7 @@ export {
   validateBatch,
 } from "./batch-decode.ts";
 export { setBaseOffset, setMaxTimestampLogAppend, setPartitionLeaderEpoch } from "./batch-patch.ts";
-export { compressBatch, DECOMPRESSED_BYTES_MAX_DEFAULT, decodeRecordsAsync } from "./batch-gzip.ts";
+export { compressBatch, decodeRecordsAsync, DECOMPRESSED_BYTES_MAX_DEFAULT } from "./batch-gzip.ts";
 export type { DecodeOptions } from "./batch-gzip.ts";
 export { crc32c } from "./crc32c.ts";
 

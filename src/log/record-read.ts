@@ -34,7 +34,9 @@ export function readRecords(
   const records: DecodedRecord[] = [];
   const order = { previousOffsetDelta: -1 };
   for (let i = 0; i < header.recordCount; i++) {
-    if (cursor.pos >= end) throw corrupt(`batch declares ${header.recordCount} records, holds ${i}`);
+    if (cursor.pos >= end) {
+      throw corrupt(`batch declares ${header.recordCount} records, holds ${i}`);
+    }
     records.push(readRecord(bytes, cursor, header, order));
   }
   if (cursor.pos !== end) {
@@ -71,7 +73,9 @@ function readRecord(
   const value = readBytes(bytes, cursor, "value");
   const headers = readHeaders(bytes, cursor);
   if (cursor.pos !== recordEnd) {
-    throw corrupt(`record at byte ${recordStart} declares ${length} bytes but its fields end early`);
+    throw corrupt(
+      `record at byte ${recordStart} declares ${length} bytes but its fields end early`,
+    );
   }
   cursor.end = sectionEnd;
   return {

@@ -42,7 +42,10 @@ export function writeUtf8(bytes: Uint8Array, pos: number, s: string, byteLength:
     return pos + byteLength;
   }
   const { written } = encoder.encodeInto(s, bytes.subarray(pos, pos + byteLength));
-  assert(written === byteLength, `utf8Length said ${byteLength} bytes, TextEncoder wrote ${written}`);
+  // The message is built only on failure.
+  if (written !== byteLength) {
+    assert(false, `utf8Length said ${byteLength} bytes, TextEncoder wrote ${written}`);
+  }
   return pos + byteLength;
 }
 

@@ -94,7 +94,9 @@ export function readVarint(bytes: Uint8Array, cursor: Cursor): number {
     if (pos >= end) throw corrupt(`varint truncated at byte ${pos}`);
     const b = bytes[pos++];
     // The fifth byte may only carry the top 4 bits of 32; anything more is overlong.
-    if (shift === 28 && b > 0x0f) throw corrupt(`varint at byte ${cursor.pos} exceeds 5 bytes or 32 bits`);
+    if (shift === 28 && b > 0x0f) {
+      throw corrupt(`varint at byte ${cursor.pos} exceeds 5 bytes or 32 bits`);
+    }
     u |= (b & 0x7f) << shift;
     if (b < 0x80) {
       cursor.pos = pos;
@@ -123,7 +125,13 @@ export function readVarlong(bytes: Uint8Array, cursor: Cursor): number {
 
 // Bytes 5..10 of a varlong: the magnitude grows past 32 bits, so continue in float arithmetic,
 // which is exact while the magnitude stays below 2^53 (checked at the end).
-function readVarlongTail(bytes: Uint8Array, cursor: Cursor, pos: number, end: number, low28: number): number {
+function readVarlongTail(
+  bytes: Uint8Array,
+  cursor: Cursor,
+  pos: number,
+  end: number,
+  low28: number,
+): number {
   const sign = low28 & 1;
   let m = low28 >>> 1;
   let scale = TWO_POW_27;

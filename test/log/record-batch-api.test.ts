@@ -21,7 +21,10 @@ import { errorCode, utf8 } from "../fixtures/record-batch/helpers.ts";
 const T = 1_700_000_000_000;
 
 function batchOf(count: number, baseOffset = 0): Uint8Array {
-  const records = Array.from({ length: count }, (_, i) => ({ key: utf8(`k${i}`), value: utf8(`v${i}`), timestamp: T + i }));
+  const records = Array.from(
+    { length: count },
+    (_, i) => ({ key: utf8(`k${i}`), value: utf8(`v${i}`), timestamp: T + i }),
+  );
   return encodeBatch({ baseOffset, records });
 }
 
@@ -80,7 +83,8 @@ describe("batchesIn", () => {
     const b = batchOf(1, 3);
     const c = batchOf(2, 4);
     const all = concat(a, b, c);
-    const walk = (bytes: Uint8Array) => [...batchesIn(bytes)].map((x) => [x.position, x.header.baseOffset]);
+    const walk = (bytes: Uint8Array) =>
+      [...batchesIn(bytes)].map((x) => [x.position, x.header.baseOffset]);
     expect(walk(all)).toEqual([[0, 0], [a.length, 3], [a.length + b.length, 4]]);
     expect(walk(all.subarray(0, all.length - 1))).toEqual([[0, 0], [a.length, 3]]);
     expect(walk(all.subarray(0, a.length + b.length + 11))).toEqual([[0, 0], [a.length, 3]]);
@@ -97,13 +101,21 @@ describe("in-place edits", () => {
     setPartitionLeaderEpoch(bytes, 0, 12);
     const header = validateBatch(bytes);
     expect(header).toMatchObject({ baseOffset: 2 ** 40 + 7, partitionLeaderEpoch: 12, crc });
-    expect(decodeRecords(bytes).map((r) => r.offset)).toEqual([2 ** 40 + 7, 2 ** 40 + 8, 2 ** 40 + 9]);
+    expect(decodeRecords(bytes).map((r) => r.offset)).toEqual([
+      2 ** 40 + 7,
+      2 ** 40 + 8,
+      2 ** 40 + 9,
+    ]);
   });
 
   it("setMaxTimestampLogAppend turns a CreateTime batch into LogAppendTime with a fresh CRC", () => {
     const bytes = batchOf(2);
     setMaxTimestampLogAppend(bytes, 0, T + 500);
-    expect(validateBatch(bytes)).toMatchObject({ attributes: 0x08, baseTimestamp: T, maxTimestamp: T + 500 });
+    expect(validateBatch(bytes)).toMatchObject({
+      attributes: 0x08,
+      baseTimestamp: T,
+      maxTimestamp: T + 500,
+    });
     expect(decodeRecords(bytes).map((r) => r.timestamp)).toEqual([T + 500, T + 500]);
   });
 
@@ -136,30 +148,56 @@ describe("encodeBatch input checks", () => {
 
   it("rejects empty batches, bad timestamps and out-of-range producer fields", () => {
     expect(errorCode(() => encodeBatch({ records: [] }))).toBe("INVALID_RECORD");
-    expect(errorCode(() => encodeBatch({ records: [{ key: null, value: null, timestamp: 1.5 }] }))).toBe(
-      "INVALID_TIMESTAMP",
-    );
-    const spread = [{ key: null, value: null, timestamp: -(2 ** 52) }, { key: null, value: null, timestamp: 2 ** 52 }];
+    expect(errorCode(() => encodeBatch({ records: [{ key: null, value: null, timestamp: 1.5 }] })))
+      .toBe(
+        "INVALID_TIMESTAMP",
+      );
+    const spread = [{ key: null, value: null, timestamp: -(2 ** 52) }, {
+      key: null,
+      value: null,
+      timestamp: 2 ** 52,
+    }];
     expect(errorCode(() => encodeBatch({ records: spread }))).toBe("INVALID_TIMESTAMP");
-    expect(errorCode(() => encodeBatch({ records: one, producerEpoch: 40000 }))).toBe("INVALID_RECORD");
-    expect(errorCode(() => encodeBatch({ records: one, baseSequence: 2 ** 31 }))).toBe("INVALID_RECORD");
+    expect(errorCode(() => encodeBatch({ records: one, producerEpoch: 40000 }))).toBe(
+      "INVALID_RECORD",
+    );
+    expect(errorCode(() => encodeBatch({ records: one, baseSequence: 2 ** 31 }))).toBe(
+      "INVALID_RECORD",
+    );
     expect(errorCode(() => encodeBatch({ records: one, baseOffset: -5 }))).toBe("INVALID_RECORD");
     expect(errorCode(() => encodeBatch({ records: one, timestampType: 2 }))).toBe("INVALID_RECORD");
     const two = [...one, ...one];
-    expect(encodeBatch({ records: two, baseOffset: Number.MAX_SAFE_INTEGER - 1 }).length).toBeGreaterThan(61);
-    expect(errorCode(() => encodeBatch({ records: two, baseOffset: Number.MAX_SAFE_INTEGER }))).toBe("INVALID_RECORD");
+    expect(encodeBatch({ records: two, baseOffset: Number.MAX_SAFE_INTEGER - 1 }).length)
+      .toBeGreaterThan(61);
+    expect(errorCode(() => encodeBatch({ records: two, baseOffset: Number.MAX_SAFE_INTEGER })))
+      .toBe("INVALID_RECORD");
   });
 
   it("writes only uncompressed batches", () => {
-    for (const compression of [Compression.gzip, Compression.snappy, Compression.lz4, Compression.zstd, 7]) {
-      expect(errorCode(() => encodeBatch({ records: one, compression }))).toBe("UNSUPPORTED_COMPRESSION_TYPE");
+    for (
+      const compression of [
+        Compression.gzip,
+        Compression.snappy,
+        Compression.lz4,
+        Compression.zstd,
+        7,
+      ]
+    ) {
+      expect(errorCode(() => encodeBatch({ records: one, compression }))).toBe(
+        "UNSUPPORTED_COMPRESSION_TYPE",
+      );
     }
   });
 
   it("round-trips non-ASCII and long header keys, and replaces a lone surrogate like TextEncoder", () => {
     const keys = ["ключ", "🐱 cat", "k".repeat(300), "\uFEFFbom", "a\uD800b"];
     const bytes = encodeBatch({
-      records: [{ key: null, value: null, timestamp: T, headers: keys.map((key) => ({ key, value: null })) }],
+      records: [{
+        key: null,
+        value: null,
+        timestamp: T,
+        headers: keys.map((key) => ({ key, value: null })),
+      }],
     });
     const decoded = decodeRecords(bytes)[0].headers.map((h) => h.key);
     expect(decoded).toEqual(["ключ", "🐱 cat", "k".repeat(300), "\uFEFFbom", "a\uFFFDb"]);

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import {
   BATCH_HEADER_BYTES,
   type BatchInput,
-  Compression,
   compressBatch,
+  Compression,
   decodeRecords,
   decodeRecordsAsync,
   encodeBatch,
@@ -37,7 +37,9 @@ async function gzipBytes(data: Uint8Array): Promise<Uint8Array> {
       controller.close();
     },
   });
-  return new Uint8Array(await new Response(stream.pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
+  return new Uint8Array(
+    await new Response(stream.pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
+  );
 }
 
 /** A gzip batch whose records section is exactly `section`, re-sealed. */
@@ -63,7 +65,9 @@ describe("gzip batches", () => {
       crc: header.crc,
       attributes: plainHeader.attributes | Compression.gzip,
     });
-    expect(gzipped.subarray(BATCH_HEADER_BYTES, BATCH_HEADER_BYTES + 2)).toEqual(new Uint8Array([0x1f, 0x8b]));
+    expect(gzipped.subarray(BATCH_HEADER_BYTES, BATCH_HEADER_BYTES + 2)).toEqual(
+      new Uint8Array([0x1f, 0x8b]),
+    );
     expect(await decodeRecordsAsync(gzipped)).toEqual(decodeRecords(plain));
     expect(errorCode(() => decodeRecords(gzipped))).toBe("UNSUPPORTED_COMPRESSION_TYPE");
   });
@@ -88,9 +92,13 @@ describe("gzip batches", () => {
   });
 
   it("compressBatch honours compression none and refuses other codecs", async () => {
-    expect(await compressBatch({ ...input, compression: Compression.none })).toEqual(encodeBatch(input));
+    expect(await compressBatch({ ...input, compression: Compression.none })).toEqual(
+      encodeBatch(input),
+    );
     for (const compression of [Compression.snappy, Compression.lz4, Compression.zstd]) {
-      expect(await asyncErrorCode(() => compressBatch({ ...input, compression }))).toBe("UNSUPPORTED_COMPRESSION_TYPE");
+      expect(await asyncErrorCode(() => compressBatch({ ...input, compression }))).toBe(
+        "UNSUPPORTED_COMPRESSION_TYPE",
+      );
     }
   });
 
@@ -98,7 +106,9 @@ describe("gzip batches", () => {
     for (const codec of [Compression.snappy, Compression.lz4, Compression.zstd]) {
       const bytes = loadFixture("sarama-gzip");
       view(bytes).setInt16(21, codec);
-      expect(await asyncErrorCode(() => decodeRecordsAsync(reseal(bytes)))).toBe("UNSUPPORTED_COMPRESSION_TYPE");
+      expect(await asyncErrorCode(() => decodeRecordsAsync(reseal(bytes)))).toBe(
+        "UNSUPPORTED_COMPRESSION_TYPE",
+      );
     }
   });
 
@@ -115,10 +125,14 @@ describe("gzip batches", () => {
   });
 
   it("bounds decompression: a small batch may not expand past decompressedBytesMax", async () => {
-    const bomb = await compressBatch({ records: [{ key: null, value: new Uint8Array(4 << 20), timestamp: T }] });
+    const bomb = await compressBatch({
+      records: [{ key: null, value: new Uint8Array(4 << 20), timestamp: T }],
+    });
     expect(bomb.length).toBeLessThan(10_000);
     const small = { decompressedBytesMax: 1 << 20 };
-    expect(await asyncErrorCode(() => decodeRecordsAsync(bomb, 0, small))).toBe("MESSAGE_TOO_LARGE");
+    expect(await asyncErrorCode(() => decodeRecordsAsync(bomb, 0, small))).toBe(
+      "MESSAGE_TOO_LARGE",
+    );
     const records = await decodeRecordsAsync(bomb, 0, { decompressedBytesMax: 8 << 20 });
     expect(records[0].value?.length).toBe(4 << 20);
   });

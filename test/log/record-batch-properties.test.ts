@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { TributaryError } from "../../src/errors.ts";
 import {
-  type BatchInput,
   batchesIn,
+  type BatchInput,
   batchSizeAt,
   compressBatch,
   type DecodedRecord,
@@ -29,7 +29,8 @@ const bytesOrNull = fc.oneof(
   { weight: 1, arbitrary: fc.uint8Array({ minLength: 200, maxLength: 20_000 }) },
 );
 
-const wellFormed = (s: string) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+const wellFormed = (s: string) =>
+  !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 const headerKey = fc.oneof(
   fc.string({ unit: "binary-ascii", maxLength: 40 }),
   fc.string({ unit: "binary", maxLength: 40 }).filter(wellFormed),
@@ -59,7 +60,10 @@ const batchInput: fc.Arbitrary<BatchInput> = fc.record(
       { weight: 5, arbitrary: fc.array(recordInput, { minLength: 1, maxLength: 8 }) },
       { weight: 1, arbitrary: fc.array(recordInput, { minLength: 100, maxLength: 400 }) },
     ),
-    baseOffset: fc.oneof(fc.nat({ max: 1000 }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER - 400 })),
+    baseOffset: fc.oneof(
+      fc.nat({ max: 1000 }),
+      fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER - 400 }),
+    ),
     partitionLeaderEpoch: fc.integer({ min: -0x80000000, max: 0x7fffffff }),
     timestampType: fc.constantFrom(TimestampType.create, TimestampType.logAppend),
     transactional: fc.boolean(),
@@ -121,7 +125,8 @@ describe("record batch properties", () => {
           baseSequence: input.baseSequence ?? -1,
         });
         expect(header.attributes).toBe(
-          (input.timestampType === TimestampType.logAppend ? 0x08 : 0) | (input.transactional ? 0x10 : 0) |
+          (input.timestampType === TimestampType.logAppend ? 0x08 : 0) |
+            (input.transactional ? 0x10 : 0) |
             (input.control ? 0x20 : 0),
         );
         expect(decodeRecords(bytes)).toEqual(expectedRecords(input));
@@ -159,7 +164,15 @@ describe("record batch properties", () => {
   });
 
   it("every single-bit flip from the CRC onwards in each golden fixture fails validation", () => {
-    for (const name of ["one-record", "headers-null-key", "multi-record", "control-commit", "kafka-java-producer"]) {
+    for (
+      const name of [
+        "one-record",
+        "headers-null-key",
+        "multi-record",
+        "control-commit",
+        "kafka-java-producer",
+      ]
+    ) {
       const golden = loadFixture(name);
       const size = batchSizeAt(golden, 0);
       for (let bit = 17 * 8; bit < size * 8; bit++) {
@@ -231,7 +244,10 @@ describe("record batch properties", () => {
   });
 
   it("mutated valid batches, re-sealed, decode or throw only TributaryError", () => {
-    const mutation = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 });
+    const mutation = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), {
+      minLength: 1,
+      maxLength: 4,
+    });
     fc.assert(
       fc.property(batchInput, mutation, (input, edits) => {
         const bytes = encodeBatch(input);
@@ -243,8 +259,13 @@ describe("record batch properties", () => {
   });
 
   it("mutated gzip batches decode or throw only TributaryError", async () => {
-    const mutation = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 });
-    const small = fc.array(recordInput, { minLength: 1, maxLength: 5 }).map((records) => ({ records }));
+    const mutation = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), {
+      minLength: 1,
+      maxLength: 3,
+    });
+    const small = fc.array(recordInput, { minLength: 1, maxLength: 5 }).map((records) => ({
+      records,
+    }));
     await fc.assert(
       fc.asyncProperty(small, mutation, async (input, edits) => {
         const bytes = await compressBatch(input);

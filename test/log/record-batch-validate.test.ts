@@ -29,7 +29,9 @@ describe("validateBatch", () => {
 
   it("rejects truncated batches and impossible batchLengths", () => {
     const bytes = oneRecord();
-    expect(errorCode(() => validateBatch(bytes.subarray(0, bytes.length - 1)))).toBe("CORRUPT_MESSAGE");
+    expect(errorCode(() => validateBatch(bytes.subarray(0, bytes.length - 1)))).toBe(
+      "CORRUPT_MESSAGE",
+    );
     expect(errorCode(() => validateBatch(bytes.subarray(0, 60)))).toBe("CORRUPT_MESSAGE");
     expect(errorCode(() => validateBatch(withBatchLength(oneRecord(), 1)))).toBe("CORRUPT_MESSAGE");
     const tiny = oneRecord();
@@ -55,7 +57,8 @@ describe("validateBatch", () => {
       const bytes = oneRecord();
       view(bytes).setInt32(57, recordCount);
       view(bytes).setInt32(23, lastOffsetDelta);
-      expect(errorCode(() => validateBatch(reseal(bytes))), `${recordCount}/${lastOffsetDelta}`).toBe("CORRUPT_MESSAGE");
+      expect(errorCode(() => validateBatch(reseal(bytes))), `${recordCount}/${lastOffsetDelta}`)
+        .toBe("CORRUPT_MESSAGE");
     }
   });
 
@@ -118,7 +121,9 @@ describe("decodeRecords structure checks", () => {
     const short = loadFixture("multi-record");
     view(short).setInt32(57, 3);
     view(short).setInt32(8, view(short).getInt32(8) - 14); // drop record 2
-    expect(errorCode(() => decodeRecords(reseal(short.subarray(0, short.length - 14))))).toBe("CORRUPT_MESSAGE");
+    expect(errorCode(() => decodeRecords(reseal(short.subarray(0, short.length - 14))))).toBe(
+      "CORRUPT_MESSAGE",
+    );
   });
 
   it("rejects key and value lengths below -1 or past the record", () => {

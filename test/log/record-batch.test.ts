@@ -1,25 +1,19 @@
 import { describe, expect, it } from "vitest";
 import {
   BATCH_HEADER_BYTES,
-  BATCH_OVERHEAD_BYTES,
+  batchesIn,
   type BatchHeader,
   type BatchInput,
-  batchesIn,
-  batchSizeAt,
-  crc32c,
   type DecodedRecord,
   decodeRecords,
   encodeBatch,
-  lastOffsetOf,
   readBatchHeader,
-  setBaseOffset,
   setMaxTimestampLogAppend,
-  setPartitionLeaderEpoch,
   TimestampType,
   validateBatch,
 } from "../../src/log/record-batch.ts";
 import { loadFixture } from "../fixtures/record-batch/hex.ts";
-import { errorCode, utf8, view } from "../fixtures/record-batch/helpers.ts";
+import { utf8 } from "../fixtures/record-batch/helpers.ts";
 
 const T = 1_700_000_000_000;
 
@@ -45,8 +39,13 @@ interface Golden {
   records: DecodedRecord[];
 }
 
-const record = (offset: number, timestamp: number, key: Uint8Array | null, value: Uint8Array | null,
-  headers: DecodedRecord["headers"] = []): DecodedRecord => ({ offset, timestamp, key, value, headers, attributes: 0 });
+const record = (
+  offset: number,
+  timestamp: number,
+  key: Uint8Array | null,
+  value: Uint8Array | null,
+  headers: DecodedRecord["headers"] = [],
+): DecodedRecord => ({ offset, timestamp, key, value, headers, attributes: 0 });
 
 const goldens: Golden[] = [
   {
@@ -66,7 +65,12 @@ const goldens: Golden[] = [
       }],
     },
     header: { ...defaults, batchLength: 75, crc: 0x70e718b4 },
-    records: [record(0, T, null, utf8("v"), [{ key: "trace-id", value: utf8("abc") }, { key: "nil", value: null }])],
+    records: [
+      record(0, T, null, utf8("v"), [{ key: "trace-id", value: utf8("abc") }, {
+        key: "nil",
+        value: null,
+      }]),
+    ],
   },
   {
     name: "multi-record",
@@ -76,7 +80,12 @@ const goldens: Golden[] = [
       records: [
         { key: utf8("a"), value: utf8("1"), timestamp: T },
         { key: utf8("b"), value: utf8("2"), timestamp: T + 250 },
-        { key: utf8("c"), value: utf8("3"), timestamp: T - 100, headers: [{ key: "é", value: new Uint8Array(0) }] },
+        {
+          key: utf8("c"),
+          value: utf8("3"),
+          timestamp: T - 100,
+          headers: [{ key: "é", value: new Uint8Array(0) }],
+        },
       ],
     },
     header: {
@@ -120,8 +129,18 @@ const goldens: Golden[] = [
   },
   {
     name: "tombstone",
-    input: { baseOffset: 100, partitionLeaderEpoch: 3, records: [{ key: utf8("user-1"), value: null, timestamp: T }] },
-    header: { ...defaults, baseOffset: 100, batchLength: 62, partitionLeaderEpoch: 3, crc: 0x9959e176 },
+    input: {
+      baseOffset: 100,
+      partitionLeaderEpoch: 3,
+      records: [{ key: utf8("user-1"), value: null, timestamp: T }],
+    },
+    header: {
+      ...defaults,
+      baseOffset: 100,
+      batchLength: 62,
+      partitionLeaderEpoch: 3,
+      crc: 0x9959e176,
+    },
     records: [record(100, T, utf8("user-1"), null)],
   },
   {
@@ -133,7 +152,11 @@ const goldens: Golden[] = [
       control: true,
       producerId: 4000,
       producerEpoch: 3,
-      records: [{ key: new Uint8Array([0, 0, 0, 1]), value: new Uint8Array([0, 0, 0, 0, 0, 5]), timestamp: T }],
+      records: [{
+        key: new Uint8Array([0, 0, 0, 1]),
+        value: new Uint8Array([0, 0, 0, 0, 0, 5]),
+        timestamp: T,
+      }],
     },
     header: {
       ...defaults,
@@ -174,7 +197,11 @@ describe("record batch v2 golden bytes", () => {
     });
     setMaxTimestampLogAppend(bytes, 0, appendTime);
     expect(bytes).toEqual(loadFixture("log-append-time"));
-    expect(validateBatch(bytes)).toMatchObject({ attributes: 0x08, baseTimestamp: T, maxTimestamp: appendTime });
+    expect(validateBatch(bytes)).toMatchObject({
+      attributes: 0x08,
+      baseTimestamp: T,
+      maxTimestamp: appendTime,
+    });
     expect(decodeRecords(bytes)).toEqual([
       record(0, appendTime, null, utf8("x")),
       record(1, appendTime, null, utf8("y")),
@@ -187,12 +214,23 @@ describe("record batch v2 against other implementations' bytes", () => {
     const bytes = loadFixture("kafka-java-producer");
     const positions = [...batchesIn(bytes)].map((b) => b.position);
     expect(positions).toEqual([0, 107, 214, 321, 428, 535]);
-    const timestamps = [1539644731680, 1539644732194, 1539644732699, 1539644733203, 1539644733708, 1539644734213];
+    const timestamps = [
+      1539644731680,
+      1539644732194,
+      1539644732699,
+      1539644733203,
+      1539644733708,
+      1539644734213,
+    ];
     for (let i = 0; i < 6; i++) {
       const key = utf8(`KEY-${i + 1}`);
       const value = utf8(`VALUE-Lorem ipsum dolor sit amet-${i + 1}`);
       expect(decodeRecords(bytes, positions[i])).toEqual([record(i, timestamps[i], key, value)]);
-      const ours = encodeBatch({ baseOffset: i, partitionLeaderEpoch: 0, records: [{ key, value, timestamp: timestamps[i] }] });
+      const ours = encodeBatch({
+        baseOffset: i,
+        partitionLeaderEpoch: 0,
+        records: [{ key, value, timestamp: timestamps[i] }],
+      });
       expect(ours).toEqual(bytes.subarray(positions[i], positions[i] + 107));
     }
   });
@@ -200,17 +238,33 @@ describe("record batch v2 against other implementations' bytes", () => {
   it("agrees with Sarama's (Go client) uncompressed batch: CRC, header and record bytes", () => {
     const bytes = loadFixture("sarama-uncompressed");
     const header = validateBatch(bytes);
-    expect(header).toMatchObject({ crc: 0x547961fd, baseTimestamp: 1479847795000, maxTimestamp: 0, producerId: 0 });
-    const expected = record(0, 1479847795005, new Uint8Array([1, 2, 3, 4]), new Uint8Array([5, 6, 7]), [
-      { key: "\b\t\n", value: new Uint8Array([11, 12]) },
-    ]);
+    expect(header).toMatchObject({
+      crc: 0x547961fd,
+      baseTimestamp: 1479847795000,
+      maxTimestamp: 0,
+      producerId: 0,
+    });
+    const expected = record(
+      0,
+      1479847795005,
+      new Uint8Array([1, 2, 3, 4]),
+      new Uint8Array([5, 6, 7]),
+      [
+        { key: "\b\t\n", value: new Uint8Array([11, 12]) },
+      ],
+    );
     expect(decodeRecords(bytes)).toEqual([expected]);
     const ours = encodeBatch({
       partitionLeaderEpoch: 0,
       producerId: 0,
       producerEpoch: 0,
       baseSequence: 0,
-      records: [{ key: expected.key, value: expected.value, headers: expected.headers, timestamp: 1479847795005 }],
+      records: [{
+        key: expected.key,
+        value: expected.value,
+        headers: expected.headers,
+        timestamp: 1479847795005,
+      }],
     });
     // Sarama's batch starts its baseTimestamp 5 ms before its only record (timestampDelta 5 at
     // byte 63); ours uses the first record's timestamp (delta 0). Everything else must match.

@@ -11,7 +11,8 @@ import {
   writeVarlong,
 } from "../../src/log/varint.ts";
 
-const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");
+const hex = (bytes: Uint8Array) =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");
 const fromHex = (text: string) => Uint8Array.from(text.split(" "), (h) => parseInt(h, 16));
 
 function encodeVarint(value: number): Uint8Array {
@@ -92,8 +93,12 @@ describe("varint (zig-zag int32)", () => {
   it("never reads past cursor.end or the array", () => {
     const bytes = fromHex("80 80 01");
     expect(corruptCode(() => readVarint(bytes, { pos: 0, end: 2 }))).toBe("CORRUPT_MESSAGE");
-    expect(corruptCode(() => readVarint(bytes.subarray(0, 2), { pos: 0, end: 50 }))).toBe("CORRUPT_MESSAGE");
-    expect(corruptCode(() => readVarlong(bytes.subarray(0, 2), { pos: 0, end: 50 }))).toBe("CORRUPT_MESSAGE");
+    expect(corruptCode(() => readVarint(bytes.subarray(0, 2), { pos: 0, end: 50 }))).toBe(
+      "CORRUPT_MESSAGE",
+    );
+    expect(corruptCode(() => readVarlong(bytes.subarray(0, 2), { pos: 0, end: 50 }))).toBe(
+      "CORRUPT_MESSAGE",
+    );
     expect(readVarint(bytes, { pos: 0, end: 50 })).toBe(8192);
   });
 });
@@ -137,8 +142,12 @@ describe("varlong (zig-zag int64 as safe integers)", () => {
   it("rejects values beyond 2^53 in magnitude and more than 10 bytes", () => {
     // 2^53 (zig-zag 2^54) and -(2^53) (zig-zag 2^54 - 1): valid int64s, not safe integers.
     for (const bytes of ["80 80 80 80 80 80 80 20", "ff ff ff ff ff ff ff 1f"]) {
-      expect(referenceVarlong(fromHex(bytes))?.value).toBe(bytes.startsWith("80") ? 2n ** 53n : -(2n ** 53n));
-      expect(corruptCode(() => readVarlong(fromHex(bytes), { pos: 0, end: 8 }))).toBe("CORRUPT_MESSAGE");
+      expect(referenceVarlong(fromHex(bytes))?.value).toBe(
+        bytes.startsWith("80") ? 2n ** 53n : -(2n ** 53n),
+      );
+      expect(corruptCode(() => readVarlong(fromHex(bytes), { pos: 0, end: 8 }))).toBe(
+        "CORRUPT_MESSAGE",
+      );
     }
     const eleven = fromHex("80 80 80 80 80 80 80 80 80 80 00");
     expect(corruptCode(() => readVarlong(eleven, { pos: 0, end: 11 }))).toBe("CORRUPT_MESSAGE");
