@@ -48,6 +48,8 @@ export function createHttpApp(broker: BrokerApi, options: HttpAppOptions): Hono 
     bodyBytesMax: options.bodyBytesMax ?? BODY_BYTES_MAX_DEFAULT,
     fetchWaitMsMax: options.fetchWaitMsMax ?? FETCH_WAIT_MS_MAX_DEFAULT,
     sseHeartbeatMs: options.sseHeartbeatMs ?? SSE_HEARTBEAT_MS_DEFAULT,
+    shutdownSignal: options.shutdownSignal,
+    onUnexpectedError: options.onUnexpectedError,
   };
   const app = new Hono();
   app.use("*", requestMetrics(options));

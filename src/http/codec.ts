@@ -5,7 +5,10 @@
 // JSON otherwise. Bodies are read with a byte cap enforced while streaming, never buffered whole
 // first.
 
-import { Decoder, Encoder } from "cbor-x";
+// cbor-x/decode and cbor-x/encode skip the optional native string extractor (cbor-extract),
+// which crashes Deno and Bun when it loads.
+import { Decoder } from "cbor-x/decode";
+import { Encoder } from "cbor-x/encode";
 import { TributaryError } from "../errors.ts";
 import { decodeBase64, encodeBase64 } from "./base64.ts";
 import { invalid } from "./validate.ts";

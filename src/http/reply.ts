@@ -24,6 +24,11 @@ export interface HttpAppOptions {
   openConnections?: () => number;
   /** Called with exceptions that became a 500, so the server can log them. */
   onUnexpectedError?: (err: unknown) => void;
+  /**
+   * Aborted when the server shuts down: waiting fetches answer at once and SSE streams end, so
+   * they do not hold the listener's graceful close open until its grace period runs out.
+   */
+  shutdownSignal?: AbortSignal;
 }
 
 /** Options with defaults applied: what route modules receive. */
@@ -34,11 +39,19 @@ export interface HttpDeps {
   bodyBytesMax: number;
   fetchWaitMsMax: number;
   sseHeartbeatMs: number;
+  shutdownSignal: AbortSignal | undefined;
+  onUnexpectedError: ((err: unknown) => void) | undefined;
 }
 
 export const BODY_BYTES_MAX_DEFAULT = 10 * 1024 * 1024;
 export const FETCH_WAIT_MS_MAX_DEFAULT = 30_000;
 export const SSE_HEARTBEAT_MS_DEFAULT = 15_000;
+
+/** The request's own signal, joined with the server's shutdown signal when there is one. */
+export function requestSignal(request: Request, deps: HttpDeps): AbortSignal {
+  const shutdown = deps.shutdownSignal;
+  return shutdown === undefined ? request.signal : AbortSignal.any([request.signal, shutdown]);
+}
 
 export function reply(c: Context, body: unknown, status = 200): Response {
   const format = responseFormat(c.req.raw);

@@ -36,6 +36,7 @@ export class FakeBroker implements BrokerApi {
   #wakers = new Set<() => void>();
   /** When set, every call throws it (to test the error mapping). */
   failWith: unknown = undefined;
+  rejectOnAbort = false;
   produceCalls: ProduceRequest[] = [];
   fetchCalls: FetchRequest[] = [];
 
@@ -133,7 +134,12 @@ export class FakeBroker implements BrokerApi {
       if (bytes >= request.minBytes || remainingMs <= 0 || results.some((r) => r.error)) {
         return results;
       }
-      if (request.signal?.aborted) throw request.signal.reason;
+      // Like the real Broker, an aborted wait answers with what is there; rejectOnAbort
+      // plays a broker that rejects instead (the API contract allows either).
+      if (request.signal?.aborted) {
+        if (this.rejectOnAbort) throw request.signal.reason;
+        return results;
+      }
       await this.#waitForProduce(remainingMs, request.signal);
     }
     throw new Error("fake fetch looped too often");

@@ -133,3 +133,47 @@ describe("HTTP SSE stream", () => {
     expect(nope.status).toBe(404);
   });
 });
+
+describe("HTTP shutdown signal", () => {
+  it("ends SSE streams and answers waiting fetches at once", async () => {
+    const broker = new FakeBroker();
+    const shutdown = new AbortController();
+    const { app } = makeApp(broker, { shutdownSignal: shutdown.signal, sseHeartbeatMs: 60_000 });
+    await call(app, "POST", "/v1/topics", { name: "t" });
+    const sse = sseReader(await app.request(`${BASE}/v1/topics/t/partitions/0/stream`));
+    await sse.readUntil((s) => s.includes(": tail"));
+    const started = Date.now();
+    const poll = call(app, "GET", "/v1/topics/t/partitions/0/records?timeoutMs=30000");
+    await new Promise((r) => setTimeout(r, 30));
+    shutdown.abort();
+    const res = await poll;
+    expect(res.body).toEqual({ records: [], nextOffset: 0, highWatermark: 0 });
+    const rest = await sse.readUntil(() => false, 5_000); // returns once the stream has ended
+    expect(events(rest)).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
+
+describe("HTTP shutdown with a broker whose aborted fetches reject", () => {
+  it("answers a cut-short long poll with 503 BROKER_SHUTTING_DOWN and ends SSE quietly", async () => {
+    const broker = new FakeBroker();
+    broker.rejectOnAbort = true;
+    const shutdown = new AbortController();
+    const { app, unexpected } = makeApp(broker, {
+      shutdownSignal: shutdown.signal,
+      sseHeartbeatMs: 60_000,
+    });
+    await call(app, "POST", "/v1/topics", { name: "t" });
+    const sse = sseReader(await app.request(`${BASE}/v1/topics/t/partitions/0/stream`));
+    await sse.readUntil((s) => s.includes(": tail"));
+    const poll = call(app, "GET", "/v1/topics/t/partitions/0/records?timeoutMs=30000");
+    await new Promise((r) => setTimeout(r, 30));
+    shutdown.abort();
+    const res = await poll;
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe("BROKER_SHUTTING_DOWN");
+    const rest = await sse.readUntil(() => false, 5_000);
+    expect(rest).not.toContain("event: error");
+    expect(unexpected).toEqual([]);
+  });
+});

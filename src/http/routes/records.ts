@@ -1,7 +1,7 @@
 // Produce, fetch and offset lookups for one topic or partition.
 
 import type { Context, Hono } from "hono";
-import type { Acks, BrokerApi, FetchPartitionResult } from "../../broker/types.ts";
+import type { Acks, BrokerApi, FetchPartitionResult, FetchRequest } from "../../broker/types.ts";
 import { isErrorCode, TributaryError } from "../../errors.ts";
 import { encodeBatch } from "../../log/record-batch.ts";
 import { OUTPUT_ENCODINGS, readBody, responseFormat } from "../codec.ts";
@@ -10,7 +10,7 @@ import { assignPartitions, groupByPartition, parseProduceBody } from "../produce
 import type { ProduceRecord } from "../produce-body.ts";
 import { recordsFromBatches } from "../records-out.ts";
 import type { HttpDeps } from "../reply.ts";
-import { reply } from "../reply.ts";
+import { reply, requestSignal } from "../reply.ts";
 import { invalid, parseEnumParam, parseIntegerParam, pathParam } from "../validate.ts";
 
 export const FETCH_RECORDS_MAX = 10_000;
@@ -85,14 +85,13 @@ async function fetchRecords(c: Context, deps: HttpDeps): Promise<Response> {
   });
   const encoding = outputEncodingParam(c);
   const offset = await offsetParam(c, deps.broker, topic, partition);
-  const [result] = await deps.broker.fetch({
+  const result = await fetchPartition(deps, {
     partitions: [{ topic, partition, offset, maxBytes: bytesMax }],
     maxWaitMs: waitMs,
     minBytes: 1,
     maxBytes: bytesMax,
-    signal: c.req.raw.signal,
+    signal: requestSignal(c.req.raw, deps),
   });
-  throwIfFailed(result);
   const page = await recordsFromBatches(result.records, offset, recordsMax, encoding);
   return reply(c, { ...page, highWatermark: result.highWatermark });
 }
@@ -151,8 +150,23 @@ export function outputEncodingParam(c: Context): OutputEncoding {
   return encoding;
 }
 
-export function throwIfFailed(result: FetchPartitionResult): void {
-  if (result.error === undefined) return;
+/**
+ * Fetches one partition, its per-partition error thrown as a TributaryError. A wait cut short by
+ * shutdown may reject (the BrokerApi allows it): that is BROKER_SHUTTING_DOWN, not a 500.
+ */
+export async function fetchPartition(
+  deps: HttpDeps,
+  request: FetchRequest,
+): Promise<FetchPartitionResult> {
+  let results: FetchPartitionResult[];
+  try {
+    results = await deps.broker.fetch(request);
+  } catch (err) {
+    if (deps.shutdownSignal?.aborted !== true) throw err;
+    throw new TributaryError("BROKER_SHUTTING_DOWN", "the server is shutting down", { cause: err });
+  }
+  const [result] = results;
+  if (result.error === undefined) return result;
   const code = isErrorCode(result.error) ? result.error : "UNKNOWN_SERVER_ERROR";
   throw new TributaryError(code, result.errorMessage ?? result.error);
 }

@@ -4,8 +4,8 @@
 // The body is a pull-driven ReadableStream: the next long-poll fetch starts only when the client
 // has taken the previous chunk, so a slow reader holds at most one chunk in memory here. An idle
 // partition yields a `: keepalive` comment every heartbeat, which also lets the host notice a
-// vanished client. A client disconnect (request signal) or a cancelled body aborts the waiting
-// fetch at once.
+// vanished client. A client disconnect (request signal), a cancelled body or the server shutting
+// down (shutdownSignal) aborts the waiting fetch at once and ends the stream.
 
 import type { Context, Hono } from "hono";
 import { TributaryError } from "../../errors.ts";
@@ -13,8 +13,9 @@ import { mapError } from "../error-map.ts";
 import type { OutputEncoding } from "../codec.ts";
 import { recordsFromBatches } from "../records-out.ts";
 import type { HttpDeps } from "../reply.ts";
+import { requestSignal } from "../reply.ts";
 import { invalid, parseIntegerParam, pathParam } from "../validate.ts";
-import { offsetParam, outputEncodingParam, partitionParam, throwIfFailed } from "./records.ts";
+import { fetchPartition, offsetParam, outputEncodingParam, partitionParam } from "./records.ts";
 
 export const SSE_RECORDS_PER_FETCH_MAX = 500;
 export const SSE_BYTES_PER_FETCH_MAX = 1024 * 1024;
@@ -35,7 +36,11 @@ export function registerStreamRoute(app: Hono, deps: HttpDeps): void {
     const encoding = outputEncodingParam(c);
     if (encoding === "bytes") throw invalid("encoding=bytes is not available for SSE (text only)");
     const offset = await startOffset(c, deps, topic, partition);
-    const body = tailStream(deps, { topic, partition, offset, encoding }, c.req.raw.signal);
+    const body = tailStream(
+      deps,
+      { topic, partition, offset, encoding },
+      requestSignal(c.req.raw, deps),
+    );
     return new Response(body, {
       headers: {
         "content-type": "text/event-stream; charset=utf-8",
@@ -75,10 +80,10 @@ async function startOffset(
 function tailStream(
   deps: HttpDeps,
   start: TailPosition,
-  requestSignal: AbortSignal,
+  endSignal: AbortSignal,
 ): ReadableStream<Uint8Array> {
   const cancelled = new AbortController();
-  const signal = AbortSignal.any([requestSignal, cancelled.signal]);
+  const signal = AbortSignal.any([endSignal, cancelled.signal]);
   const position = { ...start };
   return new ReadableStream<Uint8Array>(
     {
@@ -94,12 +99,12 @@ function tailStream(
           chunk = await nextChunk(deps, position, signal);
         } catch (err) {
           // After a disconnect the failure is just the aborted wait: nobody is left to tell.
-          chunk = signal.aborted ? "" : errorEvent(err);
+          chunk = signal.aborted ? "" : errorEvent(err, deps);
           last = true;
         }
         if (cancelled.signal.aborted) return; // the body was cancelled: the stream is closed
         if (chunk !== "") controller.enqueue(encoder.encode(chunk));
-        if (last || requestSignal.aborted) controller.close();
+        if (last || endSignal.aborted) controller.close();
       },
       cancel() {
         cancelled.abort();
@@ -109,8 +114,10 @@ function tailStream(
   );
 }
 
-function errorEvent(err: unknown): string {
-  return `event: error\ndata: ${JSON.stringify(mapError(err).body)}\n\n`;
+function errorEvent(err: unknown, deps: HttpDeps): string {
+  const mapped = mapError(err);
+  if (mapped.unexpected) deps.onUnexpectedError?.(err);
+  return `event: error\ndata: ${JSON.stringify(mapped.body)}\n\n`;
 }
 
 /** One long-poll: the events of the records that arrived, or a keepalive comment. */
@@ -119,7 +126,7 @@ async function nextChunk(
   position: TailPosition,
   signal: AbortSignal,
 ): Promise<string> {
-  const [result] = await deps.broker.fetch({
+  const result = await fetchPartition(deps, {
     partitions: [{
       topic: position.topic,
       partition: position.partition,
@@ -131,7 +138,6 @@ async function nextChunk(
     maxBytes: SSE_BYTES_PER_FETCH_MAX,
     signal,
   });
-  throwIfFailed(result);
   const page = await recordsFromBatches(
     result.records,
     position.offset,
