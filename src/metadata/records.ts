@@ -5,7 +5,10 @@
 // Wire form: each record is the value of one record in a record batch v2, encoded as a CBOR map
 // { "type": <name>, "version": 0, ...fields }. A batch holds the records of one atomic change
 // (a topic and all its partitions and configs), so a crash never leaves half a change.
-import { Decoder, Encoder } from "cbor-x";
+// cbor-x/decode and cbor-x/encode skip the optional native string extractor (cbor-extract),
+// which crashes Deno and Bun when it loads.
+import { Decoder } from "cbor-x/decode";
+import { Encoder } from "cbor-x/encode";
 import { TributaryError } from "../errors.ts";
 
 export const METADATA_RECORD_VERSION = 0;

@@ -3,7 +3,9 @@
 // 64-bit integers beyond 2^53 bigints (validators reject them). Failures of any kind become
 // CORRUPT_MESSAGE; what the item means is the validators' business, not this file's.
 
-import { Decoder } from "cbor-x";
+// cbor-x/decode skips the optional native string extractor (cbor-extract), which crashes Deno
+// and Bun when it loads.
+import { Decoder } from "cbor-x/decode";
 import { TributaryError } from "../../errors.ts";
 
 const decoder = new Decoder({
