@@ -24,6 +24,7 @@ async function expectHealthy(t: TestApp): Promise<void> {
 }
 
 function expectError(
+  // deno-lint-ignore no-explicit-any -- response bodies are checked field by field
   res: { status: number; body: any },
   status: number,
   code: string,

@@ -45,6 +45,7 @@ export class FakeBroker implements BrokerApi {
   }
 
   async createTopic(request: CreateTopicRequest): Promise<TopicDescription> {
+    await this.#tick();
     this.#maybeFail();
     validateTopicName(request.name);
     if (this.topics.has(request.name)) {
@@ -57,6 +58,7 @@ export class FakeBroker implements BrokerApi {
   }
 
   async deleteTopic(name: string): Promise<void> {
+    await this.#tick();
     this.#topic(name);
     this.topics.delete(name);
     this.#wake();
@@ -92,10 +94,12 @@ export class FakeBroker implements BrokerApi {
   }
 
   async partitionCount(topic: string): Promise<number> {
+    await this.#tick();
     return this.#topic(topic).partitions.length;
   }
 
   async produce(request: ProduceRequest): Promise<ProduceResult> {
+    await this.#tick();
     this.produceCalls.push(request);
     const p = this.#partition(request.topic, request.partition);
     const baseOffset = p.highWatermark;
@@ -150,6 +154,7 @@ export class FakeBroker implements BrokerApi {
     partition: number,
     spec: OffsetSpec,
   ): Promise<ListOffsetsResult> {
+    await this.#tick();
     const p = this.#partition(topic, partition);
     if (spec === "earliest") return { offset: 0, timestampMs: -1 };
     if (spec === "latest") return { offset: p.highWatermark, timestampMs: -1 };
@@ -164,6 +169,7 @@ export class FakeBroker implements BrokerApi {
   }
 
   async initProducerId() {
+    await this.#tick();
     return { producerId: 1, producerEpoch: 0 };
   }
 
@@ -224,6 +230,11 @@ export class FakeBroker implements BrokerApi {
       this.#wakers.add(done);
       signal?.addEventListener("abort", done);
     });
+  }
+
+  /** A real broker answers asynchronously; so does the fake. */
+  async #tick(): Promise<void> {
+    await Promise.resolve();
   }
 
   #wake(): void {

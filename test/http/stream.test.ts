@@ -37,6 +37,7 @@ function sseReader(res: Response): SseReader {
   };
 }
 
+// deno-lint-ignore no-explicit-any -- response bodies are checked field by field
 function events(text: string): Array<{ id?: string; event?: string; data: any }> {
   return text
     .split("\n\n")
