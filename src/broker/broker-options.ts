@@ -33,8 +33,9 @@ const RETENTION_CHECK_INTERVAL_MS_DEFAULT = 5 * 60 * 1000;
 const FETCH_WAIT_MS_MAX_DEFAULT = 30_000;
 const PARKED_FETCHES_MAX_DEFAULT = 10_000;
 
-export type ResolvedBrokerOptions = Required<Omit<BrokerOptions, "httpPort" | "clusterId" | "metrics">> &
-  Pick<BrokerOptions, "httpPort" | "clusterId" | "metrics">;
+export type ResolvedBrokerOptions =
+  & Required<Omit<BrokerOptions, "httpPort" | "clusterId" | "metrics">>
+  & Pick<BrokerOptions, "httpPort" | "clusterId" | "metrics">;
 
 function checkInt(name: string, value: number, min: number, max: number): number {
   if (!Number.isSafeInteger(value) || value < min || value > max) {

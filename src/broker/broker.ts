@@ -7,7 +7,11 @@
 import { TributaryError } from "../errors.ts";
 import type { Runtime, TimerHandle } from "../../runtime/types.ts";
 import { BrokerMetrics } from "./broker-metrics.ts";
-import { type BrokerOptions, type ResolvedBrokerOptions, resolveBrokerOptions } from "./broker-options.ts";
+import {
+  type BrokerOptions,
+  resolveBrokerOptions,
+  type ResolvedBrokerOptions,
+} from "./broker-options.ts";
 import { FetchPurgatory, partitionKey } from "./delayed-fetch.ts";
 import { checkFetchRequest, type FetchContext, readFetch } from "./fetch.ts";
 import { mkdirDurable } from "../metadata/durable-dir.ts";
@@ -72,13 +76,25 @@ export class Broker implements BrokerApi {
     this.#options = options;
     this.#store = store;
     this.#purgatory = purgatory;
-    this.#endpoint = { nodeId: options.nodeId, host: options.host, port: options.port, httpPort: options.httpPort };
-    this.#metrics = new BrokerMetrics(options.metrics, () =>
-      [...store.allPartitions()].map((p) => ({
-        labels: { topic: p.topic, partition: String(p.partition) },
-        value: p.log.sizeBytes,
-      })));
-    this.#produceContext = { nowMs: () => rt.clock.nowMs(), timers: rt.timers, metrics: this.#metrics };
+    this.#endpoint = {
+      nodeId: options.nodeId,
+      host: options.host,
+      port: options.port,
+      httpPort: options.httpPort,
+    };
+    this.#metrics = new BrokerMetrics(
+      options.metrics,
+      () =>
+        [...store.allPartitions()].map((p) => ({
+          labels: { topic: p.topic, partition: String(p.partition) },
+          value: p.log.sizeBytes,
+        })),
+    );
+    this.#produceContext = {
+      nowMs: () => rt.clock.nowMs(),
+      timers: rt.timers,
+      metrics: this.#metrics,
+    };
     this.#scheduleRetention();
   }
 
@@ -111,6 +127,9 @@ export class Broker implements BrokerApi {
 
   metadata(topics?: string[]): BrokerMetadata {
     this.#checkRunning();
+    if (topics !== undefined && !Array.isArray(topics)) {
+      throw new TributaryError("INVALID_REQUEST", "metadata topics must be a list of names");
+    }
     const names = topics ?? this.#store.list().map((t) => t.name);
     const described: TopicDescription[] = [];
     for (const name of names) {
@@ -158,14 +177,19 @@ export class Broker implements BrokerApi {
   produce(request: ProduceRequest): Promise<ProduceResult> {
     try {
       this.#checkRunning();
+      checkShape(request, "produce request");
       const partitions = this.#store.partitionsOf(request.topic);
       // Known topic: reach the log in this same turn, so calls keep their order (pipelining).
       if (partitions !== undefined) {
-        return this.#track(producePartition(this.#partitionOf(partitions, request), request, this.#produceContext));
+        return this.#track(
+          producePartition(this.#partitionOf(partitions, request), request, this.#produceContext),
+        );
       }
-      return this.#track(this.#partitionsOf(request.topic).then((list) =>
-        producePartition(this.#partitionOf(list, request), request, this.#produceContext)
-      ));
+      return this.#track(
+        this.#partitionsOf(request.topic).then((list) =>
+          producePartition(this.#partitionOf(list, request), request, this.#produceContext)
+        ),
+      );
     } catch (err) {
       return Promise.reject(err);
     }
@@ -173,15 +197,23 @@ export class Broker implements BrokerApi {
 
   async fetch(request: FetchRequest): Promise<FetchPartitionResult[]> {
     this.#checkRunning();
+    checkShape(request, "fetch request");
     checkFetchRequest(request);
     return await this.#track(this.#fetchWaiting(request));
   }
 
-  async listOffsets(topic: string, partition: number, spec: OffsetSpec): Promise<ListOffsetsResult> {
+  async listOffsets(
+    topic: string,
+    partition: number,
+    spec: OffsetSpec,
+  ): Promise<ListOffsetsResult> {
     this.#checkRunning();
     const p = this.#lookup(topic, partition);
     if (p === undefined) {
-      throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `unknown partition ${topic}-${partition}`);
+      throw new TributaryError(
+        "UNKNOWN_TOPIC_OR_PARTITION",
+        `unknown partition ${topic}-${partition}`,
+      );
     }
     if (spec === "earliest") return { offset: p.logStartOffset, timestampMs: -1 };
     if (spec === "latest") return { offset: p.highWatermark, timestampMs: -1 };
@@ -189,7 +221,10 @@ export class Broker implements BrokerApi {
     if (ts === -2) return { offset: p.logStartOffset, timestampMs: -1 };
     if (ts === -1) return { offset: p.highWatermark, timestampMs: -1 };
     if (!Number.isSafeInteger(ts) || ts < 0) {
-      throw new TributaryError("INVALID_REQUEST", `offset spec must be earliest, latest or {timestampMs >= 0}`);
+      throw new TributaryError(
+        "INVALID_REQUEST",
+        `offset spec must be earliest, latest or {timestampMs >= 0}`,
+      );
     }
     const found = await this.#track(p.track(p.log.offsetForTimestamp(ts)));
     if (found === null || found.offset >= p.highWatermark) return { offset: -1, timestampMs: -1 };
@@ -283,13 +318,15 @@ export class Broker implements BrokerApi {
   #autoCreate(topic: string): Promise<void> {
     let pending = this.#creating.get(topic);
     if (pending === undefined) {
-      pending = this.#track(this.#store.create({ name: topic }).then(
-        () => undefined,
-        (err: unknown) => {
-          if (err instanceof TributaryError && err.code === "TOPIC_ALREADY_EXISTS") return;
-          throw err;
-        },
-      ));
+      pending = this.#track(
+        this.#store.create({ name: topic }).then(
+          () => undefined,
+          (err: unknown) => {
+            if (err instanceof TributaryError && err.code === "TOPIC_ALREADY_EXISTS") return;
+            throw err;
+          },
+        ),
+      );
       const forget = () => this.#creating.delete(topic);
       pending.then(forget, forget);
       this.#creating.set(topic, pending);
@@ -305,7 +342,9 @@ export class Broker implements BrokerApi {
       if (err instanceof TributaryError) return; // an invalid name simply stays unknown
       throw err;
     }
-    this.#autoCreate(topic).catch((err: unknown) => this.#report(`auto-creating topic ${topic}`, err));
+    this.#autoCreate(topic).catch((err: unknown) =>
+      this.#report(`auto-creating topic ${topic}`, err)
+    );
   }
 
   async #fetchWaiting(request: FetchRequest): Promise<FetchPartitionResult[]> {
@@ -382,5 +421,11 @@ export class Broker implements BrokerApi {
     const line = `tributary broker ${this.nodeId}: ${what} failed: ${message}\n`;
     // If stderr itself fails there is nowhere left to report to; never crash the broker over it.
     host.writeStderr(line).then(undefined, () => undefined);
+  }
+}
+
+function checkShape(request: unknown, what: string): void {
+  if (typeof request !== "object" || request === null) {
+    throw new TributaryError("INVALID_REQUEST", `${what} must be an object`);
   }
 }

@@ -65,7 +65,7 @@ export class FetchPurgatory {
     this.#all.add(parked);
     for (const key of parked.keys) {
       let set = this.#byKey.get(key);
-      if (set === undefined) this.#byKey.set(key, (set = new Set()));
+      if (set === undefined) this.#byKey.set(key, set = new Set());
       set.add(parked);
     }
     if (options.signal?.aborted === true) {

@@ -88,7 +88,12 @@ async function readOne(
   const logStartOffset = p.logStartOffset;
   if (!Number.isSafeInteger(offset) || offset < logStartOffset || offset > highWatermark) {
     const range = `[${logStartOffset}, ${highWatermark}]`;
-    return failed(wanted, "OFFSET_OUT_OF_RANGE", `offset ${offset} of ${p.name} outside ${range}`, p);
+    return failed(
+      wanted,
+      "OFFSET_OUT_OF_RANGE",
+      `offset ${offset} of ${p.name} outside ${range}`,
+      p,
+    );
   }
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
     return failed(wanted, "INVALID_FETCH_SIZE", `maxBytes ${maxBytes} of ${p.name}`, p);
@@ -98,7 +103,9 @@ async function readOne(
   if (offset === highWatermark || (haveData && budget <= 0)) return { ...base, records: EMPTY };
   let bytes: Uint8Array;
   try {
-    ({ bytes } = await p.track(p.log.read(offset, Math.max(budget, 1), { maxOffset: highWatermark })));
+    ({ bytes } = await p.track(
+      p.log.read(offset, Math.max(budget, 1), { maxOffset: highWatermark }),
+    ));
   } catch (err) {
     if (err instanceof TributaryError && err.code === "OFFSET_OUT_OF_RANGE") {
       return failed(wanted, err.code, err.message, p);

@@ -23,7 +23,10 @@ export function newClusterId(random: Pick<Random, "bytes">): string {
   return b64.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-export async function readMetaProperties(fs: FileSystem, dataDir: string): Promise<MetaProperties | null> {
+export async function readMetaProperties(
+  fs: FileSystem,
+  dataDir: string,
+): Promise<MetaProperties | null> {
   const path = joinPath(dataDir, META_PROPERTIES_FILE);
   let bytes: Uint8Array;
   try {

@@ -151,7 +151,11 @@ async function rebuildProducerState(log: PartitionLog, table: ProducerStateTable
   }
 }
 
-async function scanTail(log: PartitionLog, table: ProducerStateTable, from: number): Promise<boolean> {
+async function scanTail(
+  log: PartitionLog,
+  table: ProducerStateTable,
+  from: number,
+): Promise<boolean> {
   let offset = from;
   let bytesRead = 0;
   const end = log.logEndOffset;

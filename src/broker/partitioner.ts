@@ -81,5 +81,7 @@ export function choosePartition(
   key: Uint8Array | null,
   numPartitions: number,
 ): number {
-  return key === null ? sticky.partition(topic, numPartitions) : partitionForKey(key, numPartitions);
+  return key === null
+    ? sticky.partition(topic, numPartitions)
+    : partitionForKey(key, numPartitions);
 }

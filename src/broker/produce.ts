@@ -33,7 +33,10 @@ interface ParsedBatch {
 
 export function checkAcks(acks: unknown): asserts acks is Acks {
   if (acks !== 0 && acks !== 1 && acks !== -1) {
-    throw new TributaryError("INVALID_REQUIRED_ACKS", `acks must be 0, 1 or -1, got ${String(acks)}`);
+    throw new TributaryError(
+      "INVALID_REQUIRED_ACKS",
+      `acks must be 0, 1 or -1, got ${String(acks)}`,
+    );
   }
 }
 
@@ -86,7 +89,10 @@ function checkProducedHeader(header: BatchHeader, position: number): void {
     throw new TributaryError("INVALID_RECORD", `batch at ${position} is a control batch`);
   }
   if ((header.attributes & Attribute.transactional) !== 0) {
-    throw new TributaryError("INVALID_RECORD", `batch at ${position}: transactions are not supported`);
+    throw new TributaryError(
+      "INVALID_RECORD",
+      `batch at ${position}: transactions are not supported`,
+    );
   }
 }
 
@@ -165,7 +171,10 @@ function appendFresh(
   let pending: Promise<{ baseOffset: number; lastOffset: number }>;
   try {
     if (logAppendTimeMs >= 0) stampLogAppendTime(bytes, logAppendTimeMs);
-    pending = partition.log.append(bytes, { durable: acks === -1, leaderEpoch: partition.leaderEpoch });
+    pending = partition.log.append(bytes, {
+      durable: acks === -1,
+      leaderEpoch: partition.leaderEpoch,
+    });
   } catch (err) {
     forget(err);
     return Promise.reject(err);
@@ -251,7 +260,9 @@ function withTimeout<T>(
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = timers.setTimeout(() => {
-      reject(new TributaryError("REQUEST_TIMED_OUT", `${what}: acks not satisfied in ${timeoutMs} ms`));
+      reject(
+        new TributaryError("REQUEST_TIMED_OUT", `${what}: acks not satisfied in ${timeoutMs} ms`),
+      );
     }, Math.max(0, timeoutMs));
     operation.then(
       (value) => {

@@ -52,7 +52,12 @@ export class TopicStore {
   readonly #partitions = new Map<string, Partition[]>();
   readonly #lock = new AsyncLock("metadata", { waitersMax: 10_000 });
 
-  private constructor(rt: Runtime, options: TopicStoreOptions, metadata: MetadataLog, image: MetadataImage) {
+  private constructor(
+    rt: Runtime,
+    options: TopicStoreOptions,
+    metadata: MetadataLog,
+    image: MetadataImage,
+  ) {
     this.#rt = rt;
     this.#options = options;
     this.#metadata = metadata;
@@ -123,14 +128,24 @@ export class TopicStore {
   }
 
   async create(request: CreateTopicRequest): Promise<TopicDescription> {
-    const { name, partitions, configs } = checkCreateRequest(request, this.#options.defaultPartitions);
+    const { name, partitions, configs } = checkCreateRequest(
+      request,
+      this.#options.defaultPartitions,
+    );
     return await this.#lock.exclusive(async () => {
       this.#checkNewName(name);
       const topicId = newTopicId(this.#rt.random);
       const records: MetadataRecord[] = [{ type: "TopicRecord", name, topicId, internal: false }];
       for (let p = 0; p < partitions; p++) {
         const replicas = [this.#options.nodeId];
-        records.push({ type: "PartitionRecord", topic: name, partition: p, replicas, leader: replicas[0], leaderEpoch: 0 });
+        records.push({
+          type: "PartitionRecord",
+          topic: name,
+          partition: p,
+          replicas,
+          leader: replicas[0],
+          leaderEpoch: 0,
+        });
       }
       for (const [config, value] of Object.entries(configs)) {
         records.push({ type: "ConfigRecord", topic: name, name: config, value });
@@ -177,7 +192,10 @@ export class TopicStore {
   async reserveProducerIds(blockSize: number): Promise<number> {
     return await this.#lock.exclusive(async () => {
       const start = this.#image.nextProducerIdBlockStart;
-      const record: MetadataRecord = { type: "ProducerIdsRecord", nextBlockStart: start + blockSize };
+      const record: MetadataRecord = {
+        type: "ProducerIdsRecord",
+        nextBlockStart: start + blockSize,
+      };
       await this.#metadata.append([record]);
       this.#image.apply(record);
       return start;
@@ -223,19 +241,21 @@ export class TopicStore {
     try {
       for (let from = 0; from < topic.partitions.length; from += OPEN_PARALLEL_MAX) {
         const chunk = topic.partitions.slice(from, from + OPEN_PARALLEL_MAX);
-        const results = await Promise.allSettled(chunk.map((p) =>
-          Partition.open(this.#rt, this.#options.dataDir, {
-            topic: topic.name,
-            partition: p.partition,
-            topicId: topic.topicId,
-            nodeId: this.#options.nodeId,
-            replicas: p.replicas,
-            leaderEpoch: p.leaderEpoch,
-            logConfig,
-            policy,
-            onReadable: this.#options.onReadable,
-          })
-        ));
+        const results = await Promise.allSettled(
+          chunk.map((p) =>
+            Partition.open(this.#rt, this.#options.dataDir, {
+              topic: topic.name,
+              partition: p.partition,
+              topicId: topic.topicId,
+              nodeId: this.#options.nodeId,
+              replicas: p.replicas,
+              leaderEpoch: p.leaderEpoch,
+              logConfig,
+              policy,
+              onReadable: this.#options.onReadable,
+            })
+          ),
+        );
         for (const r of results) if (r.status === "fulfilled") opened.push(r.value);
         const failure = results.find((r) => r.status === "rejected");
         if (failure !== undefined) throw (failure as PromiseRejectedResult).reason;
@@ -251,7 +271,12 @@ export class TopicStore {
     for (const p of partitions) {
       await p.close();
       const dirName = partitionDirName(p.topic, p.partition);
-      await removePartitionDir(this.#rt.fs, this.#options.dataDir, dirName, deletingDirName(p.topic, p.partition, topicId));
+      await removePartitionDir(
+        this.#rt.fs,
+        this.#options.dataDir,
+        dirName,
+        deletingDirName(p.topic, p.partition, topicId),
+      );
     }
   }
 
@@ -274,7 +299,12 @@ export class TopicStore {
       const live = topic !== undefined && topic.topicId === owner &&
         parsed.partition < topic.partitions.length;
       if (!live) {
-        await removePartitionDir(fs, dataDir, entry.name, deletingDirName(parsed.topic, parsed.partition, owner));
+        await removePartitionDir(
+          fs,
+          dataDir,
+          entry.name,
+          deletingDirName(parsed.topic, parsed.partition, owner),
+        );
       }
     }
   }
@@ -286,10 +316,14 @@ function checkCreateRequest(request: CreateTopicRequest, defaultPartitions: numb
   }
   validateTopicName(request.name);
   const partitions = request.partitions ?? defaultPartitions;
-  if (!Number.isSafeInteger(partitions) || partitions < 1 || partitions > PARTITIONS_PER_TOPIC_MAX) {
+  if (
+    !Number.isSafeInteger(partitions) || partitions < 1 || partitions > PARTITIONS_PER_TOPIC_MAX
+  ) {
     throw new TributaryError(
       "INVALID_PARTITIONS",
-      `partitions must be an integer in [1, ${PARTITIONS_PER_TOPIC_MAX}], got ${String(partitions)}`,
+      `partitions must be an integer in [1, ${PARTITIONS_PER_TOPIC_MAX}], got ${
+        String(partitions)
+      }`,
     );
   }
   const rf = request.replicationFactor ?? -1;

@@ -62,7 +62,10 @@ export class MetadataImage {
           Number.isInteger(partition) && partition >= 0 && partition <= topic.partitions.length,
           `partition ${record.topic}-${partition} would leave a gap`,
         );
-        assert(record.replicas.length > 0, `partition ${record.topic}-${partition} has no replicas`);
+        assert(
+          record.replicas.length > 0,
+          `partition ${record.topic}-${partition} has no replicas`,
+        );
         const before = topic.partitions[partition];
         assert(
           before === undefined || record.leaderEpoch >= before.leaderEpoch,

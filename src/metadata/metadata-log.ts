@@ -27,7 +27,10 @@ export class MetadataLog {
   }
 
   /** Opens (or creates) the log and replays it into a fresh image. */
-  static async open(rt: Runtime, dataDir: string): Promise<{ log: MetadataLog; image: MetadataImage }> {
+  static async open(
+    rt: Runtime,
+    dataDir: string,
+  ): Promise<{ log: MetadataLog; image: MetadataImage }> {
     const dir = joinPath(dataDir, METADATA_LOG_DIR);
     await mkdirDurable(rt.fs, dir);
     // Metadata is never expired and every change is fsynced by its own append.

@@ -34,20 +34,22 @@ async function produceUntilCrash(world: SimWorld, rt: Runtime): Promise<Phase1> 
     const group: Promise<void>[] = [];
     for (let seq = from; seq < Math.min(from + IN_FLIGHT_MAX, BATCHES); seq++) {
       const bytes = batch([`v${seq}`], { producerId, producerEpoch: 0, baseSequence: seq });
-      group.push(broker.produce({ topic: "t", partition: 0, batches: bytes, acks: -1 }).then(
-        (result) => {
-          if (crashed) return;
-          acked.set(seq, result.baseOffset);
-          if (acked.size > crashAfterAcks) {
-            crashed = true;
-            world.crash("b1");
-            onCrash();
-          }
-        },
-        (err: unknown) => {
-          if (!crashed) errorsBeforeCrash.push(err);
-        },
-      ));
+      group.push(
+        broker.produce({ topic: "t", partition: 0, batches: bytes, acks: -1 }).then(
+          (result) => {
+            if (crashed) return;
+            acked.set(seq, result.baseOffset);
+            if (acked.size > crashAfterAcks) {
+              crashed = true;
+              world.crash("b1");
+              onCrash();
+            }
+          },
+          (err: unknown) => {
+            if (!crashed) errorsBeforeCrash.push(err);
+          },
+        ),
+      );
     }
     await Promise.race([Promise.all(group), crash]);
   }
@@ -61,7 +63,9 @@ async function reopenAndCheck(rt: Runtime, phase1: Phase1): Promise<void> {
   const broker = await Broker.open(rt, options);
   const before = await readAll(broker, "t");
   for (const [seq, offset] of phase1.acked) {
-    expect(before.find((r) => r.offset === offset)?.value, `acked v${seq} at ${offset}`).toBe(`v${seq}`);
+    expect(before.find((r) => r.offset === offset)?.value, `acked v${seq} at ${offset}`).toBe(
+      `v${seq}`,
+    );
   }
   // The producer resends everything it has no ack for, in order, with the same sequences.
   const { producerId } = phase1;

@@ -64,7 +64,8 @@ describe("FetchPurgatory", () => {
 
   it("refuses to park beyond its bound", () => {
     const purgatory = new FetchPurgatory(manualTimers(), { parkedMax: 2 });
-    const park = () => purgatory.park({ keys: [k], bytesNeeded: 1, waitMs: 10, complete: () => {} });
+    const park = () =>
+      purgatory.park({ keys: [k], bytesNeeded: 1, waitMs: 10, complete: () => {} });
     expect([park(), park(), park()]).toEqual([true, true, false]);
   });
 });

@@ -24,7 +24,13 @@ export async function testEnv(): Promise<TestEnv> {
     dataDir,
     brokers: [],
     async open(overrides = {}) {
-      const broker = await Broker.open(rt, { nodeId: 1, dataDir, host: "127.0.0.1", port: 0, ...overrides });
+      const broker = await Broker.open(rt, {
+        nodeId: 1,
+        dataDir,
+        host: "127.0.0.1",
+        port: 0,
+        ...overrides,
+      });
       env.brokers.push(broker);
       return broker;
     },
@@ -69,10 +75,14 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
 }
 
 /** Every record in fetched bytes as {offset, value}. */
-export function recordsIn(bytes: Uint8Array): Array<{ offset: number; value: string | null; timestamp: number }> {
+export function recordsIn(
+  bytes: Uint8Array,
+): Array<{ offset: number; value: string | null; timestamp: number }> {
   const out: Array<{ offset: number; value: string | null; timestamp: number }> = [];
   for (const { position } of batchesIn(bytes)) {
-    for (const r of decodeRecords(bytes, position)) out.push({ offset: r.offset, value: dec(r.value), timestamp: r.timestamp });
+    for (const r of decodeRecords(bytes, position)) {
+      out.push({ offset: r.offset, value: dec(r.value), timestamp: r.timestamp });
+    }
   }
   return out;
 }
@@ -88,7 +98,9 @@ export async function readAll(broker: Broker, topic: string, partition = 0, from
       minBytes: 0,
       maxBytes: 1 << 20,
     });
-    if (r.error !== undefined) throw new TributaryError(r.error as "UNKNOWN_SERVER_ERROR", r.errorMessage ?? "");
+    if (r.error !== undefined) {
+      throw new TributaryError(r.error as "UNKNOWN_SERVER_ERROR", r.errorMessage ?? "");
+    }
     const got = recordsIn(r.records).filter((x) => x.offset >= offset);
     if (got.length === 0) return out;
     out.push(...got);

@@ -13,7 +13,8 @@ afterEach(async () => {
   await env.cleanup();
 });
 
-const send = (b: Uint8Array, acks: 0 | 1 | -1 = 1) => broker.produce({ topic: "t", partition: 0, batches: b, acks });
+const send = (b: Uint8Array, acks: 0 | 1 | -1 = 1) =>
+  broker.produce({ topic: "t", partition: 0, batches: b, acks });
 
 describe("idempotent producers", () => {
   it("hands out distinct producer ids, also across restarts", async () => {
@@ -51,7 +52,10 @@ describe("idempotent producers", () => {
 
   it("still deduplicates after a restart", async () => {
     const { producerId } = await broker.initProducerId();
-    const batches = Array.from({ length: 3 }, (_, i) => batch([`v${i}`], { producerId, producerEpoch: 0, baseSequence: i }));
+    const batches = Array.from(
+      { length: 3 },
+      (_, i) => batch([`v${i}`], { producerId, producerEpoch: 0, baseSequence: i }),
+    );
     const offsets = [];
     for (const b of batches) offsets.push((await send(b.slice(), -1)).baseOffset);
     await broker.close();
@@ -60,25 +64,58 @@ describe("idempotent producers", () => {
     expect(retried.baseOffset).toBe(offsets[2]);
     const next = await send(batch(["v3"], { producerId, producerEpoch: 0, baseSequence: 3 }));
     expect(next.baseOffset).toBe(3);
-    expect(await codeOf(send(batch(["gap"], { producerId, producerEpoch: 0, baseSequence: 9 })))).toBe(
-      "OUT_OF_ORDER_SEQUENCE_NUMBER",
-    );
+    expect(await codeOf(send(batch(["gap"], { producerId, producerEpoch: 0, baseSequence: 9 }))))
+      .toBe(
+        "OUT_OF_ORDER_SEQUENCE_NUMBER",
+      );
     expect((await readAll(broker, "t")).map((r) => r.value)).toEqual(["v0", "v1", "v2", "v3"]);
   });
 
   it("rejects sequence gaps and fences older epochs", async () => {
     const { producerId } = await broker.initProducerId();
-    expect(await codeOf(send(batch(["x"], { producerId, producerEpoch: 0, baseSequence: 1 })))).toBe(
-      "OUT_OF_ORDER_SEQUENCE_NUMBER",
-    );
+    expect(await codeOf(send(batch(["x"], { producerId, producerEpoch: 0, baseSequence: 1 }))))
+      .toBe(
+        "OUT_OF_ORDER_SEQUENCE_NUMBER",
+      );
     await send(batch(["a"], { producerId, producerEpoch: 0, baseSequence: 0 }));
-    expect(await codeOf(send(batch(["x"], { producerId, producerEpoch: 0, baseSequence: 5 })))).toBe(
-      "OUT_OF_ORDER_SEQUENCE_NUMBER",
-    );
+    expect(await codeOf(send(batch(["x"], { producerId, producerEpoch: 0, baseSequence: 5 }))))
+      .toBe(
+        "OUT_OF_ORDER_SEQUENCE_NUMBER",
+      );
     await send(batch(["b"], { producerId, producerEpoch: 1, baseSequence: 0 }));
-    expect(await codeOf(send(batch(["x"], { producerId, producerEpoch: 0, baseSequence: 1 })))).toBe(
-      "INVALID_PRODUCER_EPOCH",
-    );
+    expect(await codeOf(send(batch(["x"], { producerId, producerEpoch: 0, baseSequence: 1 }))))
+      .toBe(
+        "INVALID_PRODUCER_EPOCH",
+      );
     expect((await readAll(broker, "t")).map((r) => r.value)).toEqual(["a", "b"]);
+  });
+});
+
+describe("idempotent producers, mixed requests", () => {
+  it("answers a request holding a retried batch and a new one with the whole range", async () => {
+    const { producerId } = await broker.initProducerId();
+    const b0 = batch(["a"], { producerId, producerEpoch: 0, baseSequence: 0 });
+    const b1 = batch(["b", "c"], { producerId, producerEpoch: 0, baseSequence: 1 });
+    await send(batch(["before"]));
+    const r0 = await send(b0.slice());
+    const both = new Uint8Array(b0.length + b1.length);
+    both.set(b0);
+    both.set(b1, b0.length);
+    const r = await send(both);
+    expect([r.baseOffset, r.lastOffset]).toEqual([r0.baseOffset, 3]);
+    expect((await readAll(broker, "t")).map((x) => x.value)).toEqual(["before", "a", "b", "c"]);
+  });
+
+  it("writes nothing of a request whose second batch is out of sequence", async () => {
+    const { producerId } = await broker.initProducerId();
+    const b0 = batch(["a"], { producerId, producerEpoch: 0, baseSequence: 0 });
+    const bad = batch(["z"], { producerId, producerEpoch: 0, baseSequence: 7 });
+    const both = new Uint8Array(b0.length + bad.length);
+    both.set(b0);
+    both.set(bad, b0.length);
+    expect(await codeOf(send(both))).toBe("OUT_OF_ORDER_SEQUENCE_NUMBER");
+    // The first batch's reservation was undone: it is accepted as new.
+    expect((await send(b0.slice())).baseOffset).toBe(0);
+    expect((await readAll(broker, "t")).map((x) => x.value)).toEqual(["a"]);
   });
 });

@@ -24,7 +24,12 @@ const fetchOne = (offset: number, maxBytes = 1 << 20, partition = 0, topic = "t"
 
 describe("produce and fetch", () => {
   it("round-trips with acks 0, 1 and all", async () => {
-    const r1 = await broker.produce({ topic: "t", partition: 0, batches: batch(["a", "b"]), acks: 1 });
+    const r1 = await broker.produce({
+      topic: "t",
+      partition: 0,
+      batches: batch(["a", "b"]),
+      acks: 1,
+    });
     expect(r1).toEqual({ baseOffset: 0, lastOffset: 1, logAppendTimeMs: -1, logStartOffset: 0 });
     const r2 = await broker.produce({ topic: "t", partition: 0, batches: batch(["c"]), acks: -1 });
     expect([r2.baseOffset, r2.lastOffset]).toEqual([2, 2]);
@@ -44,7 +49,14 @@ describe("produce and fetch", () => {
       acks: 1,
     });
     expect([r.baseOffset, r.lastOffset]).toEqual([0, 5]);
-    expect((await readAll(broker, "t", 1)).map((x) => x.value)).toEqual(["a", "b", "c", "d", "e", "f"]);
+    expect((await readAll(broker, "t", 1)).map((x) => x.value)).toEqual([
+      "a",
+      "b",
+      "c",
+      "d",
+      "e",
+      "f",
+    ]);
   });
 
   it("rejects bad batches with their codes and leaves the log intact", async () => {
@@ -62,14 +74,27 @@ describe("produce and fetch", () => {
       [batch(["x"], { control: true }), "INVALID_RECORD"],
     ];
     for (const [bytes, code] of cases) {
-      expect(await codeOf(broker.produce({ topic: "t", partition: 0, batches: bytes, acks: 1 }))).toBe(code);
+      expect(await codeOf(broker.produce({ topic: "t", partition: 0, batches: bytes, acks: 1 })))
+        .toBe(code);
     }
     // A valid batch followed by a corrupt one: nothing of the request is written.
     expect(
-      await codeOf(broker.produce({ topic: "t", partition: 0, batches: concat(batch(["y"]), flipped), acks: 1 })),
+      await codeOf(
+        broker.produce({
+          topic: "t",
+          partition: 0,
+          batches: concat(batch(["y"]), flipped),
+          acks: 1,
+        }),
+      ),
     ).toBe("CORRUPT_MESSAGE");
     expect((await readAll(broker, "t")).map((r) => r.value)).toEqual(["ok"]);
-    const r = await broker.produce({ topic: "t", partition: 0, batches: batch(["after"]), acks: 1 });
+    const r = await broker.produce({
+      topic: "t",
+      partition: 0,
+      batches: batch(["after"]),
+      acks: 1,
+    });
     expect(r.baseOffset).toBe(1);
   });
 
@@ -80,9 +105,10 @@ describe("produce and fetch", () => {
     // Re-seal the CRC so only the codec is wrong.
     const { crc32c } = await import("../../src/log/crc32c.ts");
     view.setUint32(17, crc32c(snappy, 21, snappy.length));
-    expect(await codeOf(broker.produce({ topic: "t", partition: 0, batches: snappy, acks: 1 }))).toBe(
-      "UNSUPPORTED_COMPRESSION_TYPE",
-    );
+    expect(await codeOf(broker.produce({ topic: "t", partition: 0, batches: snappy, acks: 1 })))
+      .toBe(
+        "UNSUPPORTED_COMPRESSION_TYPE",
+      );
   });
 
   it("enforces max.message.bytes per batch", async () => {
@@ -91,17 +117,19 @@ describe("produce and fetch", () => {
     const big = batch(["x".repeat(300)]);
     expect(ok.length).toBeLessThanOrEqual(200);
     await broker.produce({ topic: "small", partition: 0, batches: ok, acks: 1 });
-    expect(await codeOf(broker.produce({ topic: "small", partition: 0, batches: big, acks: 1 }))).toBe(
-      "MESSAGE_TOO_LARGE",
-    );
+    expect(await codeOf(broker.produce({ topic: "small", partition: 0, batches: big, acks: 1 })))
+      .toBe(
+        "MESSAGE_TOO_LARGE",
+      );
     expect((await readAll(broker, "small")).length).toBe(1);
   });
 
   it("checks acks, topic and partition", async () => {
     const b = batch(["x"]);
-    expect(await codeOf(broker.produce({ topic: "t", partition: 0, batches: b, acks: 2 as never }))).toBe(
-      "INVALID_REQUIRED_ACKS",
-    );
+    expect(await codeOf(broker.produce({ topic: "t", partition: 0, batches: b, acks: 2 as never })))
+      .toBe(
+        "INVALID_REQUIRED_ACKS",
+      );
     expect(await codeOf(broker.produce({ topic: "t", partition: 2, batches: b, acks: 1 }))).toBe(
       "UNKNOWN_TOPIC_OR_PARTITION",
     );
@@ -114,17 +142,32 @@ describe("produce and fetch", () => {
   });
 
   it("rewrites timestamps on LogAppendTime topics", async () => {
-    await broker.createTopic({ name: "lat", configs: { "message.timestamp.type": "LogAppendTime" } });
+    await broker.createTopic({
+      name: "lat",
+      configs: { "message.timestamp.type": "LogAppendTime" },
+    });
     const before = env.rt.clock.nowMs();
-    const r = await broker.produce({ topic: "lat", partition: 0, batches: batch(["a", "b"], { timestamp: 5 }), acks: 1 });
+    const r = await broker.produce({
+      topic: "lat",
+      partition: 0,
+      batches: batch(["a", "b"], { timestamp: 5 }),
+      acks: 1,
+    });
     expect(r.logAppendTimeMs).toBeGreaterThanOrEqual(before);
     const records = await readAll(broker, "lat");
     expect(records.map((x) => x.timestamp)).toEqual([r.logAppendTimeMs, r.logAppendTimeMs]);
   });
 
   it("applies pipelined produce calls in call order", async () => {
-    const calls = Array.from({ length: 200 }, (_, i) =>
-      broker.produce({ topic: "t", partition: 0, batches: batch([`v${i}`]), acks: i % 3 === 0 ? -1 : 1 })
+    const calls = Array.from(
+      { length: 200 },
+      (_, i) =>
+        broker.produce({
+          topic: "t",
+          partition: 0,
+          batches: batch([`v${i}`]),
+          acks: i % 3 === 0 ? -1 : 1,
+        }),
     );
     const results = await Promise.all(calls);
     expect(results.map((r) => r.baseOffset)).toEqual(results.map((_, i) => i));
@@ -166,15 +209,30 @@ describe("produce and fetch", () => {
     const base = { partitions: [], maxWaitMs: 0, minBytes: 0, maxBytes: 100 };
     expect(await codeOf(broker.fetch({ ...base, maxBytes: -1 }))).toBe("INVALID_FETCH_SIZE");
     expect(await codeOf(broker.fetch({ ...base, minBytes: -1 }))).toBe("INVALID_REQUEST");
-    expect(await codeOf(broker.fetch({ ...base, partitions: "x" as never }))).toBe("INVALID_REQUEST");
-    const many = Array.from({ length: 1001 }, () => ({ topic: "t", partition: 0, offset: 0, maxBytes: 1 }));
+    expect(await codeOf(broker.fetch({ ...base, partitions: "x" as never }))).toBe(
+      "INVALID_REQUEST",
+    );
+    const many = Array.from(
+      { length: 1001 },
+      () => ({ topic: "t", partition: 0, offset: 0, maxBytes: 1 }),
+    );
     expect(await codeOf(broker.fetch({ ...base, partitions: many }))).toBe("INVALID_REQUEST");
   });
 
   it("bounds the response: the first batch always, then within maxBytes", async () => {
     for (let i = 0; i < 10; i++) {
-      await broker.produce({ topic: "t", partition: 0, batches: batch([`a${i}`.padEnd(100, ".")]), acks: 1 });
-      await broker.produce({ topic: "t", partition: 1, batches: batch([`b${i}`.padEnd(100, ".")]), acks: 1 });
+      await broker.produce({
+        topic: "t",
+        partition: 0,
+        batches: batch([`a${i}`.padEnd(100, ".")]),
+        acks: 1,
+      });
+      await broker.produce({
+        topic: "t",
+        partition: 1,
+        batches: batch([`b${i}`.padEnd(100, ".")]),
+        acks: 1,
+      });
     }
     const one = batch(["x".repeat(100)]).length;
     const results = await broker.fetch({

@@ -18,7 +18,12 @@ describe("retention", () => {
       configs: { "segment.bytes": "1024", "retention.bytes": "1024" },
     });
     for (let i = 0; i < 40; i++) {
-      await broker.produce({ topic: "r", partition: 0, batches: batch(["x".repeat(200)]), acks: 1 });
+      await broker.produce({
+        topic: "r",
+        partition: 0,
+        batches: batch(["x".repeat(200)]),
+        acks: 1,
+      });
     }
     let start = 0;
     for (let i = 0; i < 200 && start === 0; i++) {

@@ -78,7 +78,9 @@ describe("topic configs", () => {
     expect(log.retentionBytes).toBe(100);
     expect(log.retentionMs).toBe(604800000);
     expect(log.flushMessages).toBe(Infinity);
-    const policy = topicPolicyOf(effectiveTopicConfigs({ "message.timestamp.type": "LogAppendTime" }));
+    const policy = topicPolicyOf(
+      effectiveTopicConfigs({ "message.timestamp.type": "LogAppendTime" }),
+    );
     expect(policy).toEqual({
       maxMessageBytes: 1048588,
       timestampType: "LogAppendTime",

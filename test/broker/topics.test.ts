@@ -12,7 +12,11 @@ afterEach(async () => {
 describe("topics", () => {
   it("creates, lists, describes and deletes topics", async () => {
     const broker = await env.open();
-    const created = await broker.createTopic({ name: "orders", partitions: 3, configs: { "retention.ms": "60000" } });
+    const created = await broker.createTopic({
+      name: "orders",
+      partitions: 3,
+      configs: { "retention.ms": "60000" },
+    });
     expect(created.name).toBe("orders");
     expect(created.partitions.map((p) => p.partition)).toEqual([0, 1, 2]);
     expect(created.partitions[1]).toMatchObject({
@@ -58,14 +62,20 @@ describe("topics", () => {
       [{ name: "t", configs: { "unknown.thing": "1" } }, "INVALID_CONFIG"],
     ];
     for (const [request, code] of cases) {
-      expect(await codeOf(broker.createTopic(request)), JSON.stringify(request).slice(0, 60)).toBe(code);
+      expect(await codeOf(broker.createTopic(request)), JSON.stringify(request).slice(0, 60)).toBe(
+        code,
+      );
     }
     expect(broker.listTopics().map((t) => t.name)).toEqual(["a.b"]);
   });
 
   it("keeps topics, partitions and configs across restarts", async () => {
     let broker = await env.open();
-    await broker.createTopic({ name: "keep", partitions: 2, configs: { "cleanup.policy": "compact" } });
+    await broker.createTopic({
+      name: "keep",
+      partitions: 2,
+      configs: { "cleanup.policy": "compact" },
+    });
     await broker.createTopic({ name: "gone" });
     await broker.produce({ topic: "keep", partition: 1, batches: batch(["x", "y"]), acks: 1 });
     await broker.deleteTopic("gone");
@@ -98,7 +108,10 @@ describe("topics", () => {
     // An orphan: looks like a partition of ours (has partition.metadata) but no topic owns it.
     await fs.mkdirp(`${env.dataDir}/ghost-0`);
     const meta = await fs.readFile(`${env.dataDir}/t-0/partition.metadata`);
-    const file = await fs.open(`${env.dataDir}/ghost-0/partition.metadata`, { create: true, write: true });
+    const file = await fs.open(`${env.dataDir}/ghost-0/partition.metadata`, {
+      create: true,
+      write: true,
+    });
     await file.writeAt(meta, 0);
     await file.close();
     await fs.mkdirp(`${env.dataDir}/t-3.0123abcd-delete`);
@@ -114,7 +127,9 @@ describe("topics", () => {
   it("auto-creates unknown topics only when enabled", async () => {
     let broker = await env.open();
     expect(await codeOf(broker.partitionCount("auto"))).toBe("UNKNOWN_TOPIC_OR_PARTITION");
-    expect(await codeOf(broker.produce({ topic: "auto", partition: 0, batches: batch(["a"]), acks: 1 }))).toBe(
+    expect(
+      await codeOf(broker.produce({ topic: "auto", partition: 0, batches: batch(["a"]), acks: 1 })),
+    ).toBe(
       "UNKNOWN_TOPIC_OR_PARTITION",
     );
     expect(broker.metadata(["auto"]).topics).toEqual([]);
@@ -159,7 +174,9 @@ describe("topics", () => {
     await broker.createTopic({ name: "t" });
     await broker.close();
     expect(await codeOf(() => broker.listTopics())).toBe("BROKER_SHUTTING_DOWN");
-    expect(await codeOf(broker.produce({ topic: "t", partition: 0, batches: batch(["a"]), acks: 1 }))).toBe(
+    expect(
+      await codeOf(broker.produce({ topic: "t", partition: 0, batches: batch(["a"]), acks: 1 })),
+    ).toBe(
       "BROKER_SHUTTING_DOWN",
     );
     await broker.close(); // idempotent

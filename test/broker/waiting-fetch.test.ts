@@ -47,7 +47,12 @@ describe("waiting fetch", () => {
     await env.rt.timers.sleep(20);
     expect(settled).toBe(false);
     for (let i = 0; i < 4; i++) {
-      await broker.produce({ topic: "t", partition: 0, batches: batch(["x".repeat(100)]), acks: 1 });
+      await broker.produce({
+        topic: "t",
+        partition: 0,
+        batches: batch(["x".repeat(100)]),
+        acks: 1,
+      });
     }
     const results = await pending;
     expect(recordsIn(results[0].records).length).toBeGreaterThanOrEqual(3);
@@ -83,7 +88,10 @@ describe("waiting fetch", () => {
     const onDelete = waitingFetch(60_000);
     await env.rt.timers.sleep(10);
     await broker.deleteTopic("t");
-    expect((await onDelete).map((r) => r.error)).toEqual(["UNKNOWN_TOPIC_OR_PARTITION", "UNKNOWN_TOPIC_OR_PARTITION"]);
+    expect((await onDelete).map((r) => r.error)).toEqual([
+      "UNKNOWN_TOPIC_OR_PARTITION",
+      "UNKNOWN_TOPIC_OR_PARTITION",
+    ]);
     await broker.createTopic({ name: "t", partitions: 2 });
     const onClose = waitingFetch(60_000);
     await env.rt.timers.sleep(10);

@@ -4,9 +4,21 @@ import type { MetadataRecord } from "../../src/metadata/records.ts";
 import { AssertionError } from "../../src/errors.ts";
 
 function topic(name: string, partitions: number): MetadataRecord[] {
-  const out: MetadataRecord[] = [{ type: "TopicRecord", name, topicId: `id-${name}`, internal: false }];
+  const out: MetadataRecord[] = [{
+    type: "TopicRecord",
+    name,
+    topicId: `id-${name}`,
+    internal: false,
+  }];
   for (let p = 0; p < partitions; p++) {
-    out.push({ type: "PartitionRecord", topic: name, partition: p, replicas: [1], leader: 1, leaderEpoch: 0 });
+    out.push({
+      type: "PartitionRecord",
+      topic: name,
+      partition: p,
+      replicas: [1],
+      leader: 1,
+      leaderEpoch: 0,
+    });
   }
   return out;
 }
@@ -54,8 +66,22 @@ describe("MetadataImage", () => {
     for (const r of topic("a", 1)) image.apply(r);
     const bad: MetadataRecord[] = [
       { type: "TopicRecord", name: "a", topicId: "x", internal: false },
-      { type: "PartitionRecord", topic: "zz", partition: 0, replicas: [1], leader: 1, leaderEpoch: 0 },
-      { type: "PartitionRecord", topic: "a", partition: 5, replicas: [1], leader: 1, leaderEpoch: 0 },
+      {
+        type: "PartitionRecord",
+        topic: "zz",
+        partition: 0,
+        replicas: [1],
+        leader: 1,
+        leaderEpoch: 0,
+      },
+      {
+        type: "PartitionRecord",
+        topic: "a",
+        partition: 5,
+        replicas: [1],
+        leader: 1,
+        leaderEpoch: 0,
+      },
       { type: "RemoveTopicRecord", name: "zz" },
       { type: "ProducerIdsRecord", nextBlockStart: 0 },
     ];

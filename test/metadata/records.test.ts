@@ -8,7 +8,12 @@ import {
 import { TributaryError } from "../../src/errors.ts";
 
 const samples: MetadataRecord[] = [
-  { type: "TopicRecord", name: "t", topicId: "0f8e1c3a-0000-4000-8000-000000000001", internal: false },
+  {
+    type: "TopicRecord",
+    name: "t",
+    topicId: "0f8e1c3a-0000-4000-8000-000000000001",
+    internal: false,
+  },
   { type: "PartitionRecord", topic: "t", partition: 2, replicas: [1], leader: 1, leaderEpoch: 0 },
   { type: "ConfigRecord", topic: "t", name: "retention.ms", value: "1000" },
   { type: "ConfigRecord", topic: "t", name: "retention.ms", value: null },
