@@ -1,5 +1,6 @@
 // Shared setup for the HTTP API tests: an app over a BrokerApi, and request helpers.
-import { decode, encode } from "cbor-x";
+import { decode } from "cbor-x/decode";
+import { encode } from "cbor-x/encode";
 import type { Hono } from "hono";
 import { createHostClock } from "../../runtime/host/clock.ts";
 import { SeededRandom } from "../../runtime/sim/prng.ts";
