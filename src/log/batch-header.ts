@@ -110,3 +110,22 @@ const CODEC_NAMES = ["none", "gzip", "snappy", "lz4", "zstd"];
 export function codecName(codec: number): string {
   return CODEC_NAMES[codec] ?? `codec ${codec}`;
 }
+
+/** The batch's Compression code (attributes bits 0-2). */
+export function compressionOf(header: BatchHeader): number {
+  return header.attributes & Attribute.compressionMask;
+}
+
+/** The batch's TimestampType code (attributes bit 3). */
+export function timestampTypeOf(header: BatchHeader): number {
+  return (header.attributes & Attribute.logAppendTime) === 0 ? 0 : 1;
+}
+
+export function isTransactional(header: BatchHeader): boolean {
+  return (header.attributes & Attribute.transactional) !== 0;
+}
+
+/** Control batches hold transaction markers, never user records. */
+export function isControlBatch(header: BatchHeader): boolean {
+  return (header.attributes & Attribute.control) !== 0;
+}

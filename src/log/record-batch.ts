@@ -29,7 +29,11 @@ export {
   BATCH_HEADER_BYTES,
   BATCH_OVERHEAD_BYTES,
   Compression,
+  compressionOf,
+  isControlBatch,
+  isTransactional,
   TimestampType,
+  timestampTypeOf,
 } from "./batch-header.ts";
 export { encodeBatch } from "./batch-encode.ts";
 export {

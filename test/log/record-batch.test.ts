@@ -4,12 +4,17 @@ import {
   batchesIn,
   type BatchHeader,
   type BatchInput,
+  Compression,
+  compressionOf,
   type DecodedRecord,
   decodeRecords,
   encodeBatch,
+  isControlBatch,
+  isTransactional,
   readBatchHeader,
   setMaxTimestampLogAppend,
   TimestampType,
+  timestampTypeOf,
   validateBatch,
 } from "../../src/log/record-batch.ts";
 import { loadFixture } from "../fixtures/record-batch/hex.ts";
@@ -185,6 +190,25 @@ describe("record batch v2 golden bytes", () => {
       expect(decodeRecords(bytes)).toEqual(golden.records);
     });
   }
+
+  it("attribute helpers read the documented bits", () => {
+    const control = readBatchHeader(loadFixture("control-commit"));
+    expect([isControlBatch(control), isTransactional(control), compressionOf(control)]).toEqual([
+      true,
+      true,
+      0,
+    ]);
+    const plain = readBatchHeader(loadFixture("one-record"));
+    expect([isControlBatch(plain), isTransactional(plain), timestampTypeOf(plain)]).toEqual([
+      false,
+      false,
+      0,
+    ]);
+    expect(timestampTypeOf(readBatchHeader(loadFixture("log-append-time")))).toBe(
+      TimestampType.logAppend,
+    );
+    expect(compressionOf(readBatchHeader(loadFixture("sarama-gzip")))).toBe(Compression.gzip);
+  });
 
   it("log-append-time: the leader's stamp gives exactly the fixture, every record reads the append time", () => {
     const appendTime = T + 9_999;
