@@ -14,7 +14,7 @@ import { assert } from "../errors.ts";
 import type { FileSystem } from "../../runtime/types.ts";
 import { hasCleanShutdownMarker, type LogCheckpoint, readCheckpoint, removeCleanShutdownMarker, writeCheckpoint } from "./checkpoint.ts";
 import { type IndexPolicy, LogSegment, segmentIndexOf } from "./segment.ts";
-import { DELETED_SUFFIX, joinPath, parseSegmentFileName, segmentPath, TEMP_SUFFIX } from "./segment-files.ts";
+import { DELETED_SUFFIX, joinPath, parentPath, parseSegmentFileName, segmentPath, TEMP_SUFFIX } from "./segment-files.ts";
 
 export interface LoadedLog {
   segments: LogSegment[];
@@ -36,7 +36,7 @@ export interface LoadReport {
 }
 
 export async function loadLog(fs: FileSystem, dir: string, policy: IndexPolicy, nowMs: number): Promise<LoadedLog> {
-  await fs.mkdirp(dir);
+  await makeDirDurably(fs, dir);
   const bases = await listSegmentsAndTidy(fs, dir);
   const checkpoint = await readCheckpoint(fs, dir);
   const cleanShutdown = await hasCleanShutdownMarker(fs, dir);
@@ -63,6 +63,16 @@ export async function loadLog(fs: FileSystem, dir: string, policy: IndexPolicy, 
     for (const segment of segments) await segment.close();
     throw err;
   }
+}
+
+/** mkdir -p, then syncs the parent of every directory it created so none vanishes in a crash. */
+async function makeDirDurably(fs: FileSystem, dir: string): Promise<void> {
+  const missing: string[] = [];
+  // Bounded by the path's depth: parentPath() shortens the path until it reaches "/".
+  for (let path = dir; path !== "/" && path !== "." && !(await fs.exists(path)); path = parentPath(path)) missing.push(path);
+  if (missing.length === 0) return;
+  await fs.mkdirp(dir);
+  for (const path of missing.reverse()) await fs.syncDir(parentPath(path));
 }
 
 /** Sorted base offsets of the .log files; removes temp files, delayed deletions and orphans. */

@@ -49,9 +49,10 @@ export function joinPath(dir: string, name: string): string {
   return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
 }
 
-/** The directory holding path ("/a/b/c" -> "/a/b"); "/" for top-level entries. */
+/** The directory holding path: "/a/b/c" -> "/a/b", "/a" -> "/", "a" -> "." (relative). */
 export function parentPath(path: string): string {
   const trimmed = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
   const slash = trimmed.lastIndexOf("/");
-  return slash <= 0 ? "/" : trimmed.slice(0, slash);
+  if (slash < 0) return ".";
+  return slash === 0 ? "/" : trimmed.slice(0, slash);
 }

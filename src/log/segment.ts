@@ -44,6 +44,8 @@ export class LogSegment {
   #changes = 0;
   #changesSynced = 0;
   #indexLoad: Promise<void> | null = null;
+  /** An index file was missing at open: the empty one created in its place proves nothing. */
+  #indexesMissing = false;
 
   private constructor(baseOffset: number, files: SegmentFiles, createdMs: number, policy: IndexPolicy) {
     this.baseOffset = baseOffset;
@@ -67,12 +69,16 @@ export class LogSegment {
 
   /** Existing segment files (missing index files are created empty); contents are not read yet. */
   static async open(fs: FileSystem, dir: string, baseOffset: number, nowMs: number, policy: IndexPolicy): Promise<LogSegment> {
+    const indexesExisted = (await fs.exists(segmentPath(dir, baseOffset, "index"))) &&
+      (await fs.exists(segmentPath(dir, baseOffset, "timeindex")));
     const log = await fs.open(segmentPath(dir, baseOffset, "log"), { write: true });
     const index = await fs.open(segmentPath(dir, baseOffset, "index"), { create: true, write: true });
     const timeIndex = await fs.open(segmentPath(dir, baseOffset, "timeindex"), { create: true, write: true });
     const [logBytes, indexBytes, timeIndexBytes] = await Promise.all([log.size(), index.size(), timeIndex.size()]);
     const files = { log, index, timeIndex, logBytes, indexBytes, timeIndexBytes };
-    return new LogSegment(baseOffset, files, nowMs, policy);
+    const segment = new LogSegment(baseOffset, files, nowMs, policy);
+    segment.#indexesMissing = !indexesExisted;
+    return segment;
   }
 
   get sizeBytes(): number {
@@ -224,6 +230,7 @@ export class LogSegment {
    */
   async loadTrusted(isLast: boolean, upperOffset: number): Promise<boolean> {
     const { offsetIndex: offsets, timeIndex: times } = this;
+    if (this.#indexesMissing && this.#sizeBytes > 0) return false;
     if (offsets.fileBytes % offsets.format.entryBytes !== 0) return false;
     if (times.fileBytes % times.format.entryBytes !== 0) return false;
     if (isLast) {
