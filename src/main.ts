@@ -5,5 +5,6 @@ import { loadRuntime } from "../runtime/load.ts";
 import { runCli } from "./cli/run.ts";
 
 const rt = await loadRuntime();
-const code = await runCli(rt, rt.process.args);
-rt.process.exit(code);
+const host = rt.process;
+const code = await runCli(rt, host.args);
+host.exit(code);

@@ -1,6 +1,6 @@
 // Flags every client command shares, and how the CLI builds its clients from them.
 
-import type { Runtime } from "../../runtime/types.ts";
+import type { HostProcess, Runtime } from "../../runtime/types.ts";
 import { defaultBootstrap } from "../client/bootstrap.ts";
 import type { ClusterOptions } from "../client/cluster.ts";
 import { type FlagSpecs, type ParsedArgs, stringFlag } from "./args.ts";
@@ -20,3 +20,8 @@ export function clusterOptionsOf(args: ParsedArgs): ClusterOptions {
 }
 
 export type CliRuntime = Runtime;
+
+/** The host's standard streams, arguments and signals. */
+export function io(rt: CliRuntime): HostProcess {
+  return rt.process;
+}

@@ -6,7 +6,7 @@
 import { Admin } from "../client/admin.ts";
 import { Consumer, type ConsumerRecord, type TopicPartition } from "../client/consumer.ts";
 import { boolFlag, expectPositionals, intFlag, parseArgs, stringFlag, UsageError } from "./args.ts";
-import { type CliRuntime, clientFlagSpecs, clusterOptionsOf } from "./client-flags.ts";
+import { type CliRuntime, clientFlagSpecs, clusterOptionsOf, io } from "./client-flags.ts";
 
 const specs = {
   ...clientFlagSpecs,
@@ -31,7 +31,7 @@ export async function consumeCommand(rt: CliRuntime, argv: readonly string[]): P
   if (maxMessages < 1) throw new UsageError("--max-messages must be at least 1");
   const tps = await partitionsOf(rt, args, topic, partition);
   const consumer = new Consumer(rt, { ...clusterOptionsOf(args), autoOffsetReset: "earliest" });
-  const stopSignals = (["SIGINT", "SIGTERM"] as const).map((s) => rt.process.onSignal(s, () => void consumer.close()));
+  const stopSignals = (["SIGINT", "SIGTERM"] as const).map((s) => io(rt).onSignal(s, () => void consumer.close()));
   try {
     consumer.assign(tps);
     if (start.kind === "earliest") consumer.seekToBeginning();
@@ -98,6 +98,6 @@ async function printRecords(rt: CliRuntime, consumer: Consumer, options: PrintOp
     }
     idleSinceMs = rt.clock.monotonicMs();
     printed += records.length;
-    await rt.process.writeStdout(records.map(line).join(""));
+    await io(rt).writeStdout(records.map(line).join(""));
   }
 }

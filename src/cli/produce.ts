@@ -5,7 +5,7 @@ import { Admin } from "../client/admin.ts";
 import { Producer, type AcksOption } from "../client/producer.ts";
 import { TributaryError } from "../errors.ts";
 import { expectPositionals, parseArgs, stringFlag, UsageError } from "./args.ts";
-import { type CliRuntime, clientFlagSpecs, clusterOptionsOf } from "./client-flags.ts";
+import { type CliRuntime, clientFlagSpecs, clusterOptionsOf, io } from "./client-flags.ts";
 import { readLines } from "./lines.ts";
 
 const specs = {
@@ -41,7 +41,7 @@ export async function produceCommand(rt: CliRuntime, argv: readonly string[]): P
   try {
     let pending: Array<Promise<unknown>> = [];
     let lineNumber = 0;
-    for await (const line of readLines(rt.process.stdin, lineBytesMax)) {
+    for await (const line of readLines(io(rt).stdin, lineBytesMax)) {
       if (failure !== null) break;
       lineNumber++;
       pending.push(producer.send({ topic, ...splitLine(line, separator, lineNumber) }).catch(onFailure));

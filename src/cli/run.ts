@@ -3,7 +3,7 @@
 
 import { VERSION } from "../version.ts";
 import { UsageError } from "./args.ts";
-import type { CliRuntime } from "./client-flags.ts";
+import { type CliRuntime, io } from "./client-flags.ts";
 import { consumeCommand } from "./consume.ts";
 import { ExitCode, reportError } from "./output.ts";
 import { produceCommand } from "./produce.ts";
@@ -23,17 +23,17 @@ export async function runCli(rt: CliRuntime, argv: readonly string[]): Promise<n
   const [name, ...rest] = argv;
   try {
     if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-      await rt.process.writeStdout(usage);
+      await io(rt).writeStdout(usage);
       return name === undefined ? ExitCode.usage : ExitCode.ok;
     }
     if (name === "version" || name === "--version") {
-      await rt.process.writeStdout(`tributary ${VERSION} (${rt.name} ${rt.process.version})\n`);
+      await io(rt).writeStdout(`tributary ${VERSION} (${rt.name} ${io(rt).version})\n`);
       return ExitCode.ok;
     }
     const command = commands[name];
     if (!command) throw new UsageError(`unknown command "${name}" (try --help)`);
     if (rest.includes("--help")) {
-      await rt.process.writeStdout(usage);
+      await io(rt).writeStdout(usage);
       return ExitCode.ok;
     }
     await command(rt, rest);

@@ -5,7 +5,7 @@
 import { type StartBrokerOptions, startBroker } from "../server/start-broker.ts";
 import { VERSION } from "../version.ts";
 import { boolFlag, expectPositionals, intFlag, parseArgs, stringFlag, UsageError } from "./args.ts";
-import type { CliRuntime } from "./client-flags.ts";
+import { type CliRuntime, io } from "./client-flags.ts";
 import { describeError } from "./output.ts";
 import { parseServerConfig } from "./server-config.ts";
 
@@ -26,15 +26,15 @@ export async function serveCommand(rt: CliRuntime, argv: readonly string[]): Pro
   const options = await optionsOf(rt, args);
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
-  const offs = (["SIGINT", "SIGTERM"] as const).map((s) => rt.process.onSignal(s, () => stop()));
+  const offs = (["SIGINT", "SIGTERM"] as const).map((s) => io(rt).onSignal(s, () => stop()));
   try {
     const node = await startBroker(rt, {
       ...options,
-      onUnexpectedError: (err) => void rt.process.writeStderr(`tributary: unexpected error: ${describeError(err)}\n`),
+      onUnexpectedError: (err) => void io(rt).writeStderr(`tributary: unexpected error: ${describeError(err)}\n`),
     });
     const http = node.httpUrl ?? "off";
     const where = options.storage === "memory" ? "memory" : (options.dataDir ?? "./data");
-    await rt.process.writeStdout(
+    await io(rt).writeStdout(
       `tributary ${VERSION} serving nodeId=${node.nodeId} runtime=${rt.name} bootstrap=${node.bootstrap} http=${http} data=${where}\n`,
     );
     await stopped;

@@ -2,7 +2,7 @@
 
 import { Admin } from "../client/admin.ts";
 import { expectPositionals, intFlag, parseArgs, parseKeyValues, stringList, UsageError } from "./args.ts";
-import { type CliRuntime, clientFlagSpecs, clusterOptionsOf } from "./client-flags.ts";
+import { type CliRuntime, clientFlagSpecs, clusterOptionsOf, io } from "./client-flags.ts";
 import { printJson } from "./output.ts";
 
 const specs = {
@@ -29,14 +29,14 @@ export async function topicsCommand(rt: CliRuntime, argv: readonly string[]): Pr
           ...(partitions !== undefined ? { partitions } : {}),
           ...(replicationFactor !== undefined ? { replicationFactor } : {}),
         });
-        await rt.process.writeStdout(`Created topic ${name}.\n`);
+        await io(rt).writeStdout(`Created topic ${name}.\n`);
         return;
       }
       case "list": {
         expectPositionals(sub, [], "tributary topics list");
         const topics = await admin.listTopics();
         const names = topics.map((t) => t.name).sort();
-        await rt.process.writeStdout(names.map((n) => `${n}\n`).join(""));
+        await io(rt).writeStdout(names.map((n) => `${n}\n`).join(""));
         return;
       }
       case "describe": {
@@ -47,7 +47,7 @@ export async function topicsCommand(rt: CliRuntime, argv: readonly string[]): Pr
       case "delete": {
         const [name] = expectPositionals(sub, ["NAME"], "tributary topics delete NAME");
         await admin.deleteTopic(name);
-        await rt.process.writeStdout(`Deleted topic ${name}.\n`);
+        await io(rt).writeStdout(`Deleted topic ${name}.\n`);
         return;
       }
       default:
