@@ -5,7 +5,7 @@
 // and starts retention. close() refuses new requests, answers waiting fetches, lets in-flight
 // requests finish, stops timers and closes every log cleanly (clean-shutdown markers).
 import { TributaryError } from "../errors.ts";
-import type { Runtime, TimerHandle } from "../../runtime/types.ts";
+import type { Runtime } from "../../runtime/types.ts";
 import { BrokerMetrics } from "./broker-metrics.ts";
 import {
   type BrokerOptions,
@@ -13,11 +13,13 @@ import {
   type ResolvedBrokerOptions,
 } from "./broker-options.ts";
 import { FetchPurgatory, partitionKey } from "./delayed-fetch.ts";
-import { checkFetchRequest, type FetchContext, readFetch } from "./fetch.ts";
+import { checkFetchRequest } from "./fetch.ts";
 import { mkdirDurable } from "../metadata/durable-dir.ts";
 import { claimDataDir } from "./meta-properties.ts";
 import type { Partition } from "./partition.ts";
+import { fetchWithWait, type WaitingFetchContext } from "./waiting-fetch.ts";
 import { type ProduceContext, producePartition } from "./produce.ts";
+import { RetentionTask } from "./retention-task.ts";
 import { TopicStore } from "./topic-store.ts";
 import { validateTopicName } from "./topic-name.ts";
 import type {
@@ -40,8 +42,6 @@ export type { BrokerOptions } from "./broker-options.ts";
 
 /** Producer ids reserved per metadata record; a restart skips the unused rest of a block. */
 export const PRODUCER_ID_BLOCK_SIZE = 1000;
-/** Re-reads before a fetch parks, when appends keep landing between read and park. */
-const FETCH_PARK_ATTEMPTS_MAX = 3;
 
 type State = "running" | "closing" | "closed";
 
@@ -59,7 +59,7 @@ export class Broker implements BrokerApi {
   #endpoint: BrokerEndpoint;
   #state: State = "running";
   #closed: Promise<void> | null = null;
-  #retentionTimer: TimerHandle | null = null;
+  readonly #retention: RetentionTask;
   #producerIdNext = 0;
   #producerIdBlockEnd = 0;
 
@@ -95,7 +95,15 @@ export class Broker implements BrokerApi {
       timers: rt.timers,
       metrics: this.#metrics,
     };
-    this.#scheduleRetention();
+    this.#retention = new RetentionTask({
+      intervalMs: options.retentionCheckIntervalMs,
+      timers: rt.timers,
+      clock: rt.clock,
+      partitions: () => store.allPartitions(),
+      track: (run) => this.#track(run),
+      report: (what, err) => this.#report(what, err),
+    });
+    this.#retention.start();
   }
 
   static async open(rt: Runtime, options: BrokerOptions): Promise<Broker> {
@@ -199,7 +207,8 @@ export class Broker implements BrokerApi {
     this.#checkRunning();
     checkShape(request, "fetch request");
     checkFetchRequest(request);
-    return await this.#track(this.#fetchWaiting(request));
+    const waitMs = Math.min(request.maxWaitMs, this.#options.fetchWaitMsMax);
+    return await this.#track(fetchWithWait(request, waitMs, this.#fetchContext));
   }
 
   async listOffsets(
@@ -254,8 +263,7 @@ export class Broker implements BrokerApi {
 
   async #shutdown(): Promise<void> {
     this.#state = "closing";
-    this.#retentionTimer?.cancel();
-    this.#retentionTimer = null;
+    this.#retention.stop();
     this.#purgatory.completeAll();
     await Promise.allSettled([...this.#inflight]);
     await this.#store.close();
@@ -265,8 +273,13 @@ export class Broker implements BrokerApi {
   // ---------------------------------------------------------------------------------------------
   // Internals
 
-  get #fetchContext(): FetchContext {
-    return { lookup: (t, p) => this.#lookup(t, p), metrics: this.#metrics };
+  get #fetchContext(): WaitingFetchContext {
+    return {
+      lookup: (t, p) => this.#lookup(t, p),
+      metrics: this.#metrics,
+      purgatory: this.#purgatory,
+      running: () => this.#state === "running",
+    };
   }
 
   #checkRunning(): void {
@@ -345,73 +358,6 @@ export class Broker implements BrokerApi {
     this.#autoCreate(topic).catch((err: unknown) =>
       this.#report(`auto-creating topic ${topic}`, err)
     );
-  }
-
-  async #fetchWaiting(request: FetchRequest): Promise<FetchPartitionResult[]> {
-    const waitMs = Math.min(request.maxWaitMs, this.#options.fetchWaitMsMax);
-    for (let attempt = 0; attempt < FETCH_PARK_ATTEMPTS_MAX; attempt++) {
-      const pass = await readFetch(request, this.#fetchContext);
-      const done = pass.hasError || pass.bytes >= request.minBytes || waitMs <= 0;
-      if (done || this.#state !== "running") return pass.results;
-      // An append that completed while we read would not wake us: read again instead.
-      if (this.#advancedSince(pass.results)) continue;
-      return await this.#park(request, pass.results, pass.bytes, waitMs);
-    }
-    return (await readFetch(request, this.#fetchContext)).results;
-  }
-
-  #advancedSince(results: FetchPartitionResult[]): boolean {
-    return results.some((r) => {
-      const p = this.#lookup(r.topic, r.partition);
-      return p === undefined || p.highWatermark !== r.highWatermark;
-    });
-  }
-
-  #park(
-    request: FetchRequest,
-    results: FetchPartitionResult[],
-    bytes: number,
-    waitMs: number,
-  ): Promise<FetchPartitionResult[]> {
-    return new Promise((resolve, reject) => {
-      const parked = this.#purgatory.park({
-        keys: request.partitions.map((p) => partitionKey(p.topic, p.partition)),
-        bytesNeeded: request.minBytes - bytes,
-        waitMs,
-        signal: request.signal,
-        complete: () => {
-          readFetch(request, this.#fetchContext).then((pass) => resolve(pass.results), reject);
-        },
-      });
-      if (!parked) resolve(results);
-    });
-  }
-
-  #scheduleRetention(): void {
-    this.#retentionTimer = this.#rt.timers.setTimeout(() => {
-      this.#retentionTimer = null;
-      if (this.#state !== "running") return;
-      const next = () => {
-        if (this.#state === "running") this.#scheduleRetention();
-      };
-      this.#track(this.#applyRetention()).then(next, (err: unknown) => {
-        this.#report("retention", err);
-        next();
-      });
-    }, this.#options.retentionCheckIntervalMs);
-  }
-
-  /** One retention pass; a failing partition is reported and the others still run. */
-  async #applyRetention(): Promise<void> {
-    const nowMs = this.#rt.clock.nowMs();
-    for (const p of [...this.#store.allPartitions()]) {
-      if (p.closed || this.#state !== "running") continue;
-      try {
-        await p.track(p.log.applyRetention(nowMs));
-      } catch (err) {
-        this.#report(`retention of ${p.name}`, err);
-      }
-    }
   }
 
   /** Background failures have no caller to throw to: they go to stderr. */
