@@ -8,16 +8,18 @@
 import { Decoder } from "cbor-x/decode";
 import { TributaryError } from "../../errors.ts";
 
-const decoder = new Decoder({
-  useRecords: false,
-  mapsAsObjects: true,
-  copyBuffers: false,
-  bundleStrings: false,
-  structuredClone: false,
-  tagUint8Array: false,
-  int64AsNumber: false,
-  sequential: false,
-} as ConstructorParameters<typeof Decoder>[0]);
+const decoder = new Decoder(
+  {
+    useRecords: false,
+    mapsAsObjects: true,
+    copyBuffers: false,
+    bundleStrings: false,
+    structuredClone: false,
+    tagUint8Array: false,
+    int64AsNumber: false,
+    sequential: false,
+  } as ConstructorParameters<typeof Decoder>[0],
+);
 
 /** The single CBOR item that must fill `bytes` exactly (trailing bytes are an error too). */
 export function decodeCbor(bytes: Uint8Array): unknown {
@@ -25,7 +27,9 @@ export function decodeCbor(bytes: Uint8Array): unknown {
   try {
     return decoder.decode(bytes) as unknown;
   } catch (err) {
-    throw new TributaryError("CORRUPT_MESSAGE", `undecodable CBOR: ${describe(err)}`, { cause: err });
+    throw new TributaryError("CORRUPT_MESSAGE", `undecodable CBOR: ${describe(err)}`, {
+      cause: err,
+    });
   }
 }
 

@@ -7,15 +7,15 @@
 // REQUEST_TIMED_OUT (no response in time; a late response is then ignored).
 
 import type { Connection, Runtime } from "../../../runtime/types.ts";
-import { TributaryError, assert, toTributaryError } from "../../errors.ts";
+import { assert, toTributaryError, TributaryError } from "../../errors.ts";
 import { decodeResponse, encodeRequestFrame } from "./envelope.ts";
 import { FRAME_BYTES_MAX_DEFAULT, FRAME_HEADER_BYTES, FrameDecoder } from "./frame.ts";
 import {
+  type ApiVersionsResponse,
   CORRELATION_ID_CONNECTION,
   CORRELATION_ID_MAX,
-  OP_VERSIONS,
   Op,
-  type ApiVersionsResponse,
+  OP_VERSIONS,
   type OpName,
   type RequestBody,
   type ResponseBody,
@@ -23,6 +23,7 @@ import {
 import { validateResponse } from "./validate-response.ts";
 import { fromWireError } from "./wire-error.ts";
 import { Slots } from "./slots.ts";
+import { VERSION } from "../../version.ts";
 
 export interface ProtocolClientOptions {
   host: string;
@@ -50,7 +51,6 @@ interface Pending {
 const REQUEST_TIMEOUT_MS_DEFAULT = 30_000;
 const CONNECT_TIMEOUT_MS_DEFAULT = 10_000;
 const IN_FLIGHT_MAX_DEFAULT = 64;
-const CLIENT_VERSION_DEFAULT = "0.1.0";
 
 export class ProtocolClient {
   readonly #rt: Pick<Runtime, "net" | "timers" | "clock">;
@@ -66,10 +66,16 @@ export class ProtocolClient {
   #failure: TributaryError | null = null;
   #server: ApiVersionsResponse | null = null;
 
-  private constructor(rt: Pick<Runtime, "net" | "timers" | "clock">, conn: Connection, options: ProtocolClientOptions) {
+  private constructor(
+    rt: Pick<Runtime, "net" | "timers" | "clock">,
+    conn: Connection,
+    options: ProtocolClientOptions,
+  ) {
     this.#rt = rt;
     this.#conn = conn;
-    this.#decoder = new FrameDecoder({ frameBytesMax: options.frameBytesMax ?? FRAME_BYTES_MAX_DEFAULT });
+    this.#decoder = new FrameDecoder({
+      frameBytesMax: options.frameBytesMax ?? FRAME_BYTES_MAX_DEFAULT,
+    });
     this.#slots = new Slots(options.inFlightMax ?? IN_FLIGHT_MAX_DEFAULT);
     this.#requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS_DEFAULT;
     assert(this.#requestTimeoutMs > 0, "requestTimeoutMs must be positive");
@@ -87,16 +93,20 @@ export class ProtocolClient {
       conn = await rt.net.connect({ host: options.host, port: options.port, timeoutMs });
     } catch (err) {
       const where = `${options.host}:${options.port}`;
-      throw new TributaryError("NETWORK_EXCEPTION", `cannot connect to ${where}: ${messageOf(err)}`, {
-        cause: err,
-      });
+      throw new TributaryError(
+        "NETWORK_EXCEPTION",
+        `cannot connect to ${where}: ${messageOf(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
     const client = new ProtocolClient(rt, conn, options);
     void client.#readLoop();
     try {
       client.#server = await client.request("ApiVersions", {
         clientId: options.clientId ?? "tributary-ts",
-        clientVersion: options.clientVersion ?? CLIENT_VERSION_DEFAULT,
+        clientVersion: options.clientVersion ?? VERSION,
       });
     } catch (err) {
       await client.close();
@@ -151,7 +161,10 @@ export class ProtocolClient {
    */
   async send<K extends OpName>(op: K, body: RequestBody<K>): Promise<void> {
     if (op !== "Produce" || (body as RequestBody<"Produce">).acks !== 0) {
-      throw new TributaryError("INVALID_REQUEST", `send() is only for Produce with acks 0, not ${op}`);
+      throw new TributaryError(
+        "INVALID_REQUEST",
+        `send() is only for Produce with acks 0, not ${op}`,
+      );
     }
     this.#throwIfFailed();
     const frame = this.#frameFor(op, body, this.#allocateCorrelationId());
@@ -169,18 +182,28 @@ export class ProtocolClient {
     this.#throwIfFailed();
     const acquired = await this.#slots.acquire(signal);
     if (!acquired) {
-      throw new TributaryError("REQUEST_TIMED_OUT", `${op}: no in-flight slot within ${timeoutMs} ms`);
+      throw new TributaryError(
+        "REQUEST_TIMED_OUT",
+        `${op}: no in-flight slot within ${timeoutMs} ms`,
+      );
     }
   }
 
-  #exchange<K extends OpName>(op: K, body: RequestBody<K>, timeoutMs: number, signal: AbortSignal): Promise<ResponseBody<K>> {
+  #exchange<K extends OpName>(
+    op: K,
+    body: RequestBody<K>,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<ResponseBody<K>> {
     this.#throwIfFailed();
     const correlationId = this.#allocateCorrelationId();
     const frame = this.#frameFor(op, body, correlationId);
     return new Promise<ResponseBody<K>>((resolve, reject) => {
       const onTimeout = () => {
         this.#pending.delete(correlationId);
-        reject(new TributaryError("REQUEST_TIMED_OUT", `${op}: no response within ${timeoutMs} ms`));
+        reject(
+          new TributaryError("REQUEST_TIMED_OUT", `${op}: no response within ${timeoutMs} ms`),
+        );
       };
       if (signal.aborted) return onTimeout();
       signal.addEventListener("abort", onTimeout, { once: true });
@@ -195,7 +218,9 @@ export class ProtocolClient {
           reject(err);
         },
       });
-      this.#write(frame).catch((err: unknown) => this.#pending.get(correlationId)?.reject(toTributaryError(err)));
+      this.#write(frame).catch((err: unknown) =>
+        this.#pending.get(correlationId)?.reject(toTributaryError(err))
+      );
     });
   }
 
@@ -219,7 +244,10 @@ export class ProtocolClient {
     const theirs = this.#server.apis.find((api) => api.op === Op[op]);
     const version = Math.min(ours.max, theirs?.maxVersion ?? -1);
     if (theirs === undefined || version < Math.max(ours.min, theirs.minVersion)) {
-      throw new TributaryError("UNSUPPORTED_VERSION", `the broker does not support ${op} v${ours.min}-${ours.max}`);
+      throw new TributaryError(
+        "UNSUPPORTED_VERSION",
+        `the broker does not support ${op} v${ours.min}-${ours.max}`,
+      );
     }
     return version;
   }
@@ -237,10 +265,14 @@ export class ProtocolClient {
   #write(frame: Uint8Array): Promise<void> {
     const written = this.#writes.then(() => this.#conn.write(frame));
     this.#writes = written.catch((err: unknown) => {
-      this.#fail(new TributaryError("NETWORK_EXCEPTION", `write failed: ${messageOf(err)}`, { cause: err }));
+      this.#fail(
+        new TributaryError("NETWORK_EXCEPTION", `write failed: ${messageOf(err)}`, { cause: err }),
+      );
     });
     return written.catch((err: unknown) => {
-      throw new TributaryError("NETWORK_EXCEPTION", `write failed: ${messageOf(err)}`, { cause: err });
+      throw new TributaryError("NETWORK_EXCEPTION", `write failed: ${messageOf(err)}`, {
+        cause: err,
+      });
     });
   }
 
@@ -270,7 +302,8 @@ export class ProtocolClient {
   #onResponse(payload: Uint8Array): void {
     const response = decodeResponse(payload);
     if (response.correlationId === CORRELATION_ID_CONNECTION) {
-      const wire = response.error ?? { code: "UNKNOWN_SERVER_ERROR", message: "connection error", retriable: false };
+      const wire = response.error ??
+        { code: "UNKNOWN_SERVER_ERROR", message: "connection error", retriable: false };
       this.#fail(fromWireError(wire));
       return;
     }
@@ -299,7 +332,9 @@ export class ProtocolClient {
   #throwIfFailed(): void {
     if (this.#failure !== null) {
       const reason = this.#failure.message;
-      throw new TributaryError("NETWORK_EXCEPTION", `connection is closed (${reason})`, { cause: this.#failure });
+      throw new TributaryError("NETWORK_EXCEPTION", `connection is closed (${reason})`, {
+        cause: this.#failure,
+      });
     }
   }
 }

@@ -8,7 +8,7 @@ import { decodeCbor } from "./cbor-decode.ts";
 import { encodeCbor } from "./cbor-encode.ts";
 import { FRAME_HEADER_BYTES, writeFrameHeader } from "./frame.ts";
 import { CORRELATION_ID_MAX, type WireError } from "./messages.ts";
-import { Shape, isPlainMap, toSafeInteger } from "./shape.ts";
+import { isPlainMap, Shape, toSafeInteger } from "./shape.ts";
 
 export interface RequestEnvelope {
   op: number;
@@ -24,7 +24,12 @@ export interface ResponseEnvelope {
 }
 
 /** One whole frame (length header included) holding a request. */
-export function encodeRequestFrame(op: number, version: number, correlationId: number, body: unknown): Uint8Array {
+export function encodeRequestFrame(
+  op: number,
+  version: number,
+  correlationId: number,
+  body: unknown,
+): Uint8Array {
   return frameOf([op, version, correlationId, body]);
 }
 
@@ -33,7 +38,11 @@ export function encodeRequestFrame(op: number, version: number, correlationId: n
  * normally null; ApiVersions sends its body along with UNSUPPORTED_VERSION so a client can
  * still learn which versions the server speaks.
  */
-export function encodeResponseFrame(correlationId: number, error: WireError | null, body: unknown): Uint8Array {
+export function encodeResponseFrame(
+  correlationId: number,
+  error: WireError | null,
+  body: unknown,
+): Uint8Array {
   return frameOf([correlationId, error, body ?? null]);
 }
 
@@ -71,7 +80,9 @@ export function decodeResponse(payload: Uint8Array): ResponseEnvelope {
   try {
     item = decodeCbor(payload);
   } catch (err) {
-    throw new TributaryError("UNKNOWN_SERVER_ERROR", "malformed response: undecodable CBOR", { cause: err });
+    throw new TributaryError("UNKNOWN_SERVER_ERROR", "malformed response: undecodable CBOR", {
+      cause: err,
+    });
   }
   if (!Array.isArray(item) || item.length !== 3) shape.fail("response", "an array of 3 items");
   const correlationId = toSafeInteger(item[0]);

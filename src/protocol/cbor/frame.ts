@@ -4,7 +4,7 @@
 // returns the complete payloads. It buffers at most one partial frame, allocated only once the
 // length is known and within frameBytesMax, so a peer announcing 2 GiB costs nothing.
 
-import { TributaryError, assert } from "../../errors.ts";
+import { assert, TributaryError } from "../../errors.ts";
 
 export const FRAME_HEADER_BYTES = 4;
 /** Default payload limit: 64 MiB of record data plus room for the envelope around it. */
@@ -85,7 +85,9 @@ export class FrameDecoder {
 
   // Whole header in this chunk: read it in place, and hand out the payload as a view if whole too.
   #fastPath(chunk: Uint8Array, pos: number, frames: Uint8Array[]): number {
-    const length = new DataView(chunk.buffer, chunk.byteOffset + pos, FRAME_HEADER_BYTES).getUint32(0);
+    const length = new DataView(chunk.buffer, chunk.byteOffset + pos, FRAME_HEADER_BYTES).getUint32(
+      0,
+    );
     pos += FRAME_HEADER_BYTES;
     if (!this.#accept(length)) return pos;
     if (chunk.byteLength - pos >= length) {

@@ -17,8 +17,8 @@ import type {
 } from "../../broker/types.ts";
 import {
   ListOffsetsTimestamp,
-  OP_VERSIONS,
   Op,
+  OP_VERSIONS,
   type OpName,
   type RequestBody,
   type ResponseBody,
@@ -35,7 +35,10 @@ export interface HandlerContext {
 }
 
 /** null: the request gets no response (Produce with acks 0). */
-type Handler<K extends OpName> = (ctx: HandlerContext, body: RequestBody<K>) => Promise<ResponseBody<K> | null>;
+type Handler<K extends OpName> = (
+  ctx: HandlerContext,
+  body: RequestBody<K>,
+) => Promise<ResponseBody<K> | null>;
 
 export const HANDLERS: { [K in OpName]: Handler<K> } = {
   ApiVersions: (ctx) => Promise.resolve(apiVersionsBody(ctx)),
@@ -43,7 +46,7 @@ export const HANDLERS: { [K in OpName]: Handler<K> } = {
   CreateTopics: async (ctx, body) => {
     const topics: TopicResult[] = [];
     for (const request of body.topics) {
-      topics.push(await topicResult(request.name, async () => ctx.broker.createTopic(request)));
+      topics.push(await topicResult(request.name, () => ctx.broker.createTopic(request)));
     }
     return { topics };
   },
@@ -76,17 +79,27 @@ export const HANDLERS: { [K in OpName]: Handler<K> } = {
   },
 };
 
-export function apiVersionsBody(ctx: Pick<HandlerContext, "broker" | "serverVersion" | "frameBytesMax">): ResponseBody<"ApiVersions"> {
+export function apiVersionsBody(
+  ctx: Pick<HandlerContext, "broker" | "serverVersion" | "frameBytesMax">,
+): ResponseBody<"ApiVersions"> {
   const apis = (Object.keys(Op) as OpName[]).map((name) => ({
     op: Op[name],
     name,
     minVersion: OP_VERSIONS[name].min,
     maxVersion: OP_VERSIONS[name].max,
   }));
-  return { nodeId: ctx.broker.nodeId, serverVersion: ctx.serverVersion, frameBytesMax: ctx.frameBytesMax, apis };
+  return {
+    nodeId: ctx.broker.nodeId,
+    serverVersion: ctx.serverVersion,
+    frameBytesMax: ctx.frameBytesMax,
+    apis,
+  };
 }
 
-async function metadata(ctx: HandlerContext, body: RequestBody<"Metadata">): Promise<ResponseBody<"Metadata">> {
+async function metadata(
+  ctx: HandlerContext,
+  body: RequestBody<"Metadata">,
+): Promise<ResponseBody<"Metadata">> {
   // partitionCount is the broker's auto-creation point: asking for a topic may create it.
   if (body.topics !== null && body.allowAutoTopicCreation !== false) {
     for (const topic of body.topics) await ctx.broker.partitionCount(topic);
@@ -100,10 +113,19 @@ async function metadata(ctx: HandlerContext, body: RequestBody<"Metadata">): Pro
   };
 }
 
-function produce(ctx: HandlerContext, body: RequestBody<"Produce">): Promise<ResponseBody<"Produce"> | null> {
+function produce(
+  ctx: HandlerContext,
+  body: RequestBody<"Produce">,
+): Promise<ResponseBody<"Produce"> | null> {
   // Every broker.produce call happens here, synchronously, in request order.
   const results = body.partitions.map(({ topic, partition, records }) =>
-    produceNow(ctx.broker, { topic, partition, batches: records, acks: body.acks, timeoutMs: body.timeoutMs }).then(
+    produceNow(ctx.broker, {
+      topic,
+      partition,
+      batches: records,
+      acks: body.acks,
+      timeoutMs: body.timeoutMs,
+    }).then(
       (r) => ({
         topic,
         partition,
@@ -139,7 +161,10 @@ function produceNow(broker: BrokerApi, request: ProduceRequest): Promise<Produce
 /** Room kept in a Fetch response frame for everything around the record bytes. */
 const FETCH_RESPONSE_ROOM_BYTES = 64 * 1024;
 
-async function fetch(ctx: HandlerContext, body: RequestBody<"Fetch">): Promise<ResponseBody<"Fetch">> {
+async function fetch(
+  ctx: HandlerContext,
+  body: RequestBody<"Fetch">,
+): Promise<ResponseBody<"Fetch">> {
   // The answer must fit one frame the client accepts; maxBytes beyond that are trimmed.
   const bytesCap = Math.max(1, ctx.frameBytesMax - FETCH_RESPONSE_ROOM_BYTES);
   const results = await ctx.broker.fetch({
@@ -161,12 +186,21 @@ async function fetch(ctx: HandlerContext, body: RequestBody<"Fetch">): Promise<R
   };
 }
 
-async function listOffsets(ctx: HandlerContext, body: RequestBody<"ListOffsets">): Promise<ResponseBody<"ListOffsets">> {
+async function listOffsets(
+  ctx: HandlerContext,
+  body: RequestBody<"ListOffsets">,
+): Promise<ResponseBody<"ListOffsets">> {
   const partitions: ResponseBody<"ListOffsets">["partitions"] = [];
   for (const { topic, partition, timestamp } of body.partitions) {
     try {
       const r = await ctx.broker.listOffsets(topic, partition, offsetSpec(timestamp));
-      partitions.push({ topic, partition, error: null, offset: r.offset, timestampMs: r.timestampMs });
+      partitions.push({
+        topic,
+        partition,
+        error: null,
+        offset: r.offset,
+        timestampMs: r.timestampMs,
+      });
     } catch (err) {
       partitions.push({ topic, partition, error: toWireError(err), offset: -1, timestampMs: -1 });
     }
@@ -180,7 +214,10 @@ function offsetSpec(timestamp: number): OffsetSpec {
   return { timestampMs: timestamp };
 }
 
-async function topicResult(name: string, get: () => Promise<TopicDescription>): Promise<TopicResult> {
+async function topicResult(
+  name: string,
+  get: () => Promise<TopicDescription>,
+): Promise<TopicResult> {
   try {
     return { name, error: null, topic: topicWire(await get()) };
   } catch (err) {
@@ -198,11 +235,21 @@ function endpointWire(b: BrokerEndpoint): BrokerEndpoint {
 }
 
 function topicSummaryWire(t: TopicSummary): TopicSummary {
-  return { name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, internal: t.internal };
+  return {
+    name: t.name,
+    partitions: t.partitions,
+    replicationFactor: t.replicationFactor,
+    internal: t.internal,
+  };
 }
 
 function topicWire(t: TopicDescription): TopicDescription {
-  return { name: t.name, internal: t.internal, configs: { ...t.configs }, partitions: t.partitions.map(partitionWire) };
+  return {
+    name: t.name,
+    internal: t.internal,
+    configs: { ...t.configs },
+    partitions: t.partitions.map(partitionWire),
+  };
 }
 
 function partitionWire(p: PartitionDescription): PartitionDescription {

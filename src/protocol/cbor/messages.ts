@@ -41,8 +41,12 @@ export const OP_RESERVED_RANGES = [
   { from: 0, to: 0, purpose: "never used (catches zeroed frames)" },
   { from: 7, to: 9, purpose: "further topic administration (configs, partitions, delete records)" },
   { from: 14, to: 19, purpose: "further data-path operations" },
-  { from: 20, to: 39, purpose: "consumer groups (find coordinator, join, sync, heartbeat, leave, "
-    + "offset commit, offset fetch, list groups, describe groups, delete groups)" },
+  {
+    from: 20,
+    to: 39,
+    purpose: "consumer groups (find coordinator, join, sync, heartbeat, leave, " +
+      "offset commit, offset fetch, list groups, describe groups, delete groups)",
+  },
   { from: 40, to: 59, purpose: "cluster (replica fetch, controller quorum, broker registration)" },
   { from: 60, to: 69, purpose: "authentication (SASL handshake, SASL authenticate)" },
   { from: 70, to: 99, purpose: "transactions" },

@@ -12,13 +12,19 @@
 // operation, unsupported version, invalid body, broker errors) is an error response and the
 // connection carries on.
 
-import type { Clock, Connection } from "../../../runtime/types.ts";
+import { type Clock, type Connection, IoErrorCode, isIoError } from "../../../runtime/types.ts";
 import type { BrokerApi } from "../../broker/types.ts";
-import { TributaryError, toTributaryError } from "../../errors.ts";
+import { toTributaryError, TributaryError } from "../../errors.ts";
 import { decodeRequest, encodeResponseFrame } from "./envelope.ts";
 import { FrameDecoder } from "./frame.ts";
-import { apiVersionsBody, HANDLERS, type HandlerContext } from "./handlers.ts";
-import { CORRELATION_ID_CONNECTION, OP_VERSIONS, opName, type OpName, type WireError } from "./messages.ts";
+import { apiVersionsBody, type HandlerContext, HANDLERS } from "./handlers.ts";
+import {
+  CORRELATION_ID_CONNECTION,
+  OP_VERSIONS,
+  type OpName,
+  opName,
+  type WireError,
+} from "./messages.ts";
 import type { ServerMetrics } from "./server-metrics.ts";
 import { Slots } from "./slots.ts";
 import { validateRequest } from "./validate-request.ts";
@@ -31,6 +37,8 @@ export interface ServerConnectionOptions {
   inFlightMax: number;
   clock: Pick<Clock, "monotonicMs">;
   metrics: ServerMetrics;
+  /** Told about failures that point at a bug or a host problem (not peers misbehaving). */
+  onUnexpectedError?: (err: unknown) => void;
 }
 
 export class ServerConnection {
@@ -88,7 +96,11 @@ export class ServerConnection {
   }
 
   async #run(): Promise<void> {
-    await this.#readLoop();
+    try {
+      await this.#readLoop();
+    } catch (err) {
+      this.#unexpected(err);
+    }
     // The peer is gone or sent garbage: parked fetches for it should not wait any longer.
     this.#abort.abort(new TributaryError("NETWORK_EXCEPTION", "connection ended"));
     await this.idle();
@@ -118,7 +130,7 @@ export class ServerConnection {
     } catch (err) {
       // A reset while reading ends this connection like a close does; nothing to answer.
       this.#writable = false;
-      void err;
+      if (!isPeerGone(err)) this.#unexpected(err);
       return null;
     }
   }
@@ -160,37 +172,59 @@ export class ServerConnection {
   ): Promise<{ error: WireError | null; body: unknown }> {
     try {
       if (name === undefined) {
-        throw new TributaryError("UNSUPPORTED_VERSION", `operation ${op} is not supported by this server`);
+        throw new TributaryError(
+          "UNSUPPORTED_VERSION",
+          `operation ${op} is not supported by this server`,
+        );
       }
       const versions = OP_VERSIONS[name];
       if (version < versions.min || version > versions.max) {
-        const error = toWireError(new TributaryError(
-          "UNSUPPORTED_VERSION",
-          `${name} v${version} is not supported; this server speaks v${versions.min}-v${versions.max}`,
-        ));
+        const error = toWireError(
+          new TributaryError(
+            "UNSUPPORTED_VERSION",
+            `${name} v${version} is not supported; this server speaks v${versions.min}-v${versions.max}`,
+          ),
+        );
         const body = name === "ApiVersions" ? apiVersionsBody(this.#ctx) : null;
         return Promise.resolve({ error, body });
       }
-      if (this.#stopping) throw new TributaryError("BROKER_SHUTTING_DOWN", "the broker is shutting down");
+      if (this.#stopping) {
+        throw new TributaryError("BROKER_SHUTTING_DOWN", "the broker is shutting down");
+      }
       const body = validateRequest(name, version, rawBody);
       const handler = HANDLERS[name] as (ctx: HandlerContext, body: unknown) => Promise<unknown>;
       return handler(this.#ctx, body).then(
         (result) => ({ error: null, body: result === null ? undefined : result }),
-        (err: unknown) => ({ error: toWireError(err), body: null }),
+        (err: unknown) => ({ error: this.#errorFor(err), body: null }),
       );
     } catch (err) {
-      return Promise.resolve({ error: toWireError(err), body: null });
+      return Promise.resolve({ error: this.#errorFor(err), body: null });
     }
   }
 
+  /** The wire error for a failure; anything but a TributaryError is a bug worth reporting. */
+  #errorFor(err: unknown): WireError {
+    if (!(err instanceof TributaryError)) this.#unexpected(err);
+    return toWireError(err);
+  }
+
+  #unexpected(err: unknown): void {
+    this.#options.onUnexpectedError?.(err);
+  }
+
   /** Writes the response (unless there is none); resolves with the error code sent, if any. */
-  async #answer(correlationId: number, error: WireError | null, body: unknown): Promise<string | null> {
+  async #answer(
+    correlationId: number,
+    error: WireError | null,
+    body: unknown,
+  ): Promise<string | null> {
     if (error === null && body === undefined) return null;
     let frame: Uint8Array;
     try {
       frame = encodeResponseFrame(correlationId, error, body);
     } catch (err) {
       // A response we cannot encode is a bug on our side; the client still gets an answer.
+      this.#unexpected(err);
       error = toWireError(err);
       frame = encodeResponseFrame(correlationId, error, null);
     }
@@ -212,8 +246,14 @@ export class ServerConnection {
         // The peer is gone: later answers have nowhere to go, and its fetches should stop waiting.
         this.#writable = false;
         this.#abort.abort(toTributaryError(err));
+        if (!isPeerGone(err)) this.#unexpected(err);
       }
     });
     return this.#writes;
   }
+}
+
+/** Resets and closes are how peers leave; anything else from the socket is worth a report. */
+function isPeerGone(err: unknown): boolean {
+  return isIoError(err, IoErrorCode.ConnectionReset) || isIoError(err, IoErrorCode.Closed);
 }

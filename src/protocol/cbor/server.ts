@@ -26,6 +26,8 @@ export interface ProtocolServerOptions {
   /** How long close() lets in-flight requests finish before closing connections anyway. */
   closeWaitMsMax?: number;
   metrics?: MetricsRegistry;
+  /** Told about failures that point at a bug or a host problem (for the server's log). */
+  onUnexpectedError?: (err: unknown) => void;
   /** Server software version reported by ApiVersions. */
   version: string;
 }
@@ -47,7 +49,10 @@ export async function serveProtocol(
   const connectionsMax = options.connectionsMax ?? CONNECTIONS_MAX_DEFAULT;
   const closeWaitMsMax = options.closeWaitMsMax ?? CLOSE_WAIT_MS_MAX_DEFAULT;
   assert(frameBytesMax >= 1 && frameBytesMax <= FRAME_BYTES_LIMIT, "frameBytesMax out of range");
-  assert(Number.isInteger(inFlightMax) && inFlightMax >= 1, "inFlightMax must be a positive integer");
+  assert(
+    Number.isInteger(inFlightMax) && inFlightMax >= 1,
+    "inFlightMax must be a positive integer",
+  );
   assert(connectionsMax >= 1 && closeWaitMsMax >= 0, "connectionsMax and closeWaitMsMax");
 
   const connections = new Set<ServerConnection>();
@@ -66,6 +71,7 @@ export async function serveProtocol(
       inFlightMax,
       clock: rt.clock,
       metrics,
+      ...(options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {}),
     });
     connections.add(connection);
     void connection.done.finally(() => connections.delete(connection));
@@ -79,7 +85,9 @@ export async function serveProtocol(
     for (const c of open) c.stop();
     const allIdle = Promise.all(open.map((c) => c.idle()));
     let timer: TimerHandle | undefined;
-    const timeUp = new Promise<void>((resolve) => (timer = rt.timers.setTimeout(resolve, closeWaitMsMax)));
+    const timeUp = new Promise<void>((
+      resolve,
+    ) => (timer = rt.timers.setTimeout(resolve, closeWaitMsMax)));
     await Promise.race([allIdle, timeUp]);
     timer?.cancel();
     await Promise.all(open.map((c) => c.finish()));

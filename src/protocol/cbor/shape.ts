@@ -5,7 +5,7 @@
 // the peer learns what it got wrong. Requests fail with INVALID_REQUEST; malformed responses
 // (a server bug or a foreign server) fail with UNKNOWN_SERVER_ERROR.
 
-import { TributaryError, type ErrorCodeName } from "../../errors.ts";
+import { type ErrorCodeName, TributaryError } from "../../errors.ts";
 import { MESSAGE_LIMITS } from "./messages.ts";
 
 export type CborMap = Record<string, unknown>;
@@ -15,7 +15,11 @@ export class Shape {
   readonly #what: string;
   readonly #listLengthMax: number;
 
-  constructor(code: ErrorCodeName, what: string, listLengthMax: number = MESSAGE_LIMITS.listLengthMax) {
+  constructor(
+    code: ErrorCodeName,
+    what: string,
+    listLengthMax: number = MESSAGE_LIMITS.listLengthMax,
+  ) {
     this.#code = code;
     this.#what = what;
     this.#listLengthMax = listLengthMax;

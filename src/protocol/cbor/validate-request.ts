@@ -3,13 +3,8 @@
 
 import { TributaryError } from "../../errors.ts";
 import type { Acks, CreateTopicRequest } from "../../broker/types.ts";
-import {
-  MESSAGE_LIMITS,
-  type OpName,
-  type Operations,
-  type RequestBody,
-} from "./messages.ts";
-import { Shape, type CborMap } from "./shape.ts";
+import { MESSAGE_LIMITS, type Operations, type OpName, type RequestBody } from "./messages.ts";
+import { type CborMap, Shape } from "./shape.ts";
 
 const INT32_MAX = 0x7fff_ffff;
 const SAFE = Number.MAX_SAFE_INTEGER;
@@ -30,7 +25,11 @@ const VALIDATORS: Validators = {
 };
 
 /** Checks a request body; throws INVALID_REQUEST (or a more specific code) when it is wrong. */
-export function validateRequest<K extends OpName>(op: K, version: number, body: unknown): RequestBody<K> {
+export function validateRequest<K extends OpName>(
+  op: K,
+  version: number,
+  body: unknown,
+): RequestBody<K> {
   const validator = VALIDATORS[op][version] as ((body: unknown) => RequestBody<K>) | undefined;
   if (validator === undefined) {
     throw new TributaryError("UNSUPPORTED_VERSION", `${op} has no version ${version}`);
@@ -41,14 +40,19 @@ export function validateRequest<K extends OpName>(op: K, version: number, body: 
 function apiVersionsV1(body: unknown): RequestBody<"ApiVersions"> {
   const shape = new Shape("INVALID_REQUEST", "ApiVersions v1");
   const m = shape.map(body, "body");
-  return { clientId: shape.text(m, "clientId", "body"), clientVersion: shape.text(m, "clientVersion", "body") };
+  return {
+    clientId: shape.text(m, "clientId", "body"),
+    clientVersion: shape.text(m, "clientVersion", "body"),
+  };
 }
 
 function metadataV1(body: unknown): RequestBody<"Metadata"> {
   const shape = new Shape("INVALID_REQUEST", "Metadata v1");
   const m = shape.map(body, "body");
-  const topics = shape.nullable(m, "topics", () =>
-    shape.list(m, "topics", "body", (t, path) => shape.textValue(t, path)),
+  const topics = shape.nullable(
+    m,
+    "topics",
+    () => shape.list(m, "topics", "body", (t, path) => shape.textValue(t, path)),
   );
   const allow = shape.optBool(m, "allowAutoTopicCreation", "body");
   return allow === undefined ? { topics } : { topics, allowAutoTopicCreation: allow };
@@ -64,7 +68,9 @@ function createTopicsV1(body: unknown): RequestBody<"CreateTopics"> {
     const replicationFactor = shape.optInt(t, "replicationFactor", path, -1, 0x7fff);
     if (partitions !== undefined) topic.partitions = partitions;
     if (replicationFactor !== undefined) topic.replicationFactor = replicationFactor;
-    if (t.configs !== undefined && t.configs !== null) topic.configs = shape.textMap(t, "configs", path);
+    if (t.configs !== undefined && t.configs !== null) {
+      topic.configs = shape.textMap(t, "configs", path);
+    }
     return topic;
   });
   return { topics };
@@ -86,7 +92,10 @@ function produceV1(body: unknown): RequestBody<"Produce"> {
   const m = shape.map(body, "body");
   const acks = shape.int(m, "acks", "body", -SAFE, SAFE);
   if (acks !== 0 && acks !== 1 && acks !== -1) {
-    throw new TributaryError("INVALID_REQUIRED_ACKS", `Produce v1: acks must be 0, 1 or -1, got ${acks}`);
+    throw new TributaryError(
+      "INVALID_REQUIRED_ACKS",
+      `Produce v1: acks must be 0, 1 or -1, got ${acks}`,
+    );
   }
   const timeoutMs = shape.int(m, "timeoutMs", "body", 0, MESSAGE_LIMITS.produceTimeoutMsMax);
   const partitions = shape.list(m, "partitions", "body", (item, path) => {
@@ -120,7 +129,10 @@ function listOffsetsV1(body: unknown): RequestBody<"ListOffsets"> {
   return {
     partitions: shape.list(m, "partitions", "body", (item, path) => {
       const p = shape.map(item, path);
-      return { ...topicPartition(shape, p, path), timestamp: shape.int(p, "timestamp", path, -2, SAFE) };
+      return {
+        ...topicPartition(shape, p, path),
+        timestamp: shape.int(p, "timestamp", path, -2, SAFE),
+      };
     }),
   };
 }
@@ -134,6 +146,13 @@ function initProducerIdV1(body: unknown): RequestBody<"InitProducerId"> {
   return {};
 }
 
-function topicPartition(shape: Shape, p: CborMap, path: string): { topic: string; partition: number } {
-  return { topic: shape.text(p, "topic", path), partition: shape.int(p, "partition", path, -INT32_MAX, INT32_MAX) };
+function topicPartition(
+  shape: Shape,
+  p: CborMap,
+  path: string,
+): { topic: string; partition: number } {
+  return {
+    topic: shape.text(p, "topic", path),
+    partition: shape.int(p, "partition", path, -INT32_MAX, INT32_MAX),
+  };
 }

@@ -8,8 +8,8 @@ import type {
   TopicSummary,
 } from "../../broker/types.ts";
 import { readWireError } from "./envelope.ts";
-import type { OpName, Operations, ResponseBody, TopicResult } from "./messages.ts";
-import { Shape, type CborMap } from "./shape.ts";
+import type { Operations, OpName, ResponseBody, TopicResult } from "./messages.ts";
+import { type CborMap, Shape } from "./shape.ts";
 
 /** Responses describe whole clusters; their lists may be far longer than any request's. */
 const RESPONSE_LIST_LENGTH_MAX = 10_000_000;
@@ -92,7 +92,11 @@ const VALIDATORS: Validators = {
 };
 
 export function validateResponse<K extends OpName>(op: K, body: unknown): ResponseBody<K> {
-  const shape = new Shape("UNKNOWN_SERVER_ERROR", `malformed ${op} response`, RESPONSE_LIST_LENGTH_MAX);
+  const shape = new Shape(
+    "UNKNOWN_SERVER_ERROR",
+    `malformed ${op} response`,
+    RESPONSE_LIST_LENGTH_MAX,
+  );
   const validator = VALIDATORS[op] as (shape: Shape, m: CborMap) => ResponseBody<K>;
   return validator(shape, shape.map(body, "body"));
 }
@@ -101,7 +105,11 @@ function int(shape: Shape, m: CborMap, key: string, path: string): number {
   return shape.int(m, key, path, -SAFE, SAFE);
 }
 
-function topicPartition(shape: Shape, p: CborMap, path: string): { topic: string; partition: number } {
+function topicPartition(
+  shape: Shape,
+  p: CborMap,
+  path: string,
+): { topic: string; partition: number } {
   return { topic: shape.text(p, "topic", path), partition: int(shape, p, "partition", path) };
 }
 
@@ -144,7 +152,12 @@ function topicDescription(shape: Shape, item: unknown, path: string): TopicDescr
     name: shape.text(t, "name", path),
     internal: shape.optBool(t, "internal", path) ?? false,
     configs: shape.textMap(t, "configs", path),
-    partitions: shape.list(t, "partitions", path, (p, pPath) => partitionDescription(shape, p, pPath)),
+    partitions: shape.list(
+      t,
+      "partitions",
+      path,
+      (p, pPath) => partitionDescription(shape, p, pPath),
+    ),
   };
 }
 

@@ -3,7 +3,7 @@
 // Codes travel as their names (e.g. "UNKNOWN_TOPIC_OR_PARTITION"), never as numbers, so an
 // older client meeting a newer code still gets a readable error instead of a bare integer.
 
-import { ErrorCode, TributaryError, isErrorCode, toTributaryError } from "../../errors.ts";
+import { ErrorCode, isErrorCode, toTributaryError, TributaryError } from "../../errors.ts";
 import type { WireError } from "./messages.ts";
 
 export function toWireError(err: unknown): WireError {

@@ -5,7 +5,7 @@ import { encodeCbor } from "../../../src/protocol/cbor/cbor-encode.ts";
 import { encodeRequestFrame } from "../../../src/protocol/cbor/envelope.ts";
 import { encodeFrame } from "../../../src/protocol/cbor/frame.ts";
 import { Op } from "../../../src/protocol/cbor/messages.ts";
-import { batchOf, eventually, startHarness, type Harness } from "./support/harness.ts";
+import { batchOf, eventually, type Harness, startHarness } from "./support/harness.ts";
 
 describe("protocol server on bad input", () => {
   let h: Harness;
@@ -57,7 +57,11 @@ describe("protocol server on bad input", () => {
     const raw = await h.raw();
     await raw.send(new Uint8Array([0x80, 0, 0, 0, 0xa0]));
     const response = await raw.next();
-    expect(response).toMatchObject({ correlationId: 0, error: { code: "PAYLOAD_TOO_LARGE", retriable: false }, body: null });
+    expect(response).toMatchObject({
+      correlationId: 0,
+      error: { code: "PAYLOAD_TOO_LARGE", retriable: false },
+      body: null,
+    });
     expect(response?.error?.message).toContain("2147483648");
     expect(await raw.closedByServer()).toBe(true);
     await stillServes();
@@ -118,28 +122,56 @@ describe("protocol server on bad input", () => {
   it("unknown operations and versions get UNSUPPORTED_VERSION and the connection carries on", async () => {
     const raw = await h.raw();
     await raw.send(encodeRequestFrame(21, 1, 5, {})); // reserved for consumer groups
-    expect(await raw.next()).toMatchObject({ correlationId: 5, error: { code: "UNSUPPORTED_VERSION" }, body: null });
+    expect(await raw.next()).toMatchObject({
+      correlationId: 5,
+      error: { code: "UNSUPPORTED_VERSION" },
+      body: null,
+    });
     await raw.send(encodeRequestFrame(Op.Fetch, 2, 6, {}));
-    expect(await raw.next()).toMatchObject({ correlationId: 6, error: { code: "UNSUPPORTED_VERSION" } });
+    expect(await raw.next()).toMatchObject({
+      correlationId: 6,
+      error: { code: "UNSUPPORTED_VERSION" },
+    });
     await raw.send(encodeRequestFrame(Op.ApiVersions, 99, 7, {}));
     const handshake = await raw.next();
     expect(handshake?.error?.code).toBe("UNSUPPORTED_VERSION");
     expect((handshake?.body as { apis: unknown[] }).apis.length).toBeGreaterThan(5);
     await raw.send(encodeRequestFrame(Op.ListTopics, 1, 8, {}));
-    expect(await raw.next()).toMatchObject({ correlationId: 8, error: null, body: { topics: [{ name: "t" }] } });
+    expect(await raw.next()).toMatchObject({
+      correlationId: 8,
+      error: null,
+      body: { topics: [{ name: "t" }] },
+    });
   });
 
   it("wrong body types get INVALID_REQUEST naming the field, on the same connection", async () => {
     const raw = await h.raw();
     const cases: Array<[number, unknown, string]> = [
       [Op.ListTopics, [], "body must be a map"],
-      [Op.Produce, { acks: 1, timeoutMs: 10, partitions: [{ topic: "t", partition: 0, records: "text" }] }, "body.partitions[0].records"],
+      [Op.Produce, {
+        acks: 1,
+        timeoutMs: 10,
+        partitions: [{ topic: "t", partition: 0, records: "text" }],
+      }, "body.partitions[0].records"],
       [Op.Produce, { acks: 1, timeoutMs: -1, partitions: [] }, "body.timeoutMs"],
       [Op.Fetch, { maxWaitMs: 10, minBytes: 1, maxBytes: 1.5, partitions: [] }, "body.maxBytes"],
-      [Op.Fetch, { maxWaitMs: 10 ** 9, minBytes: 1, maxBytes: 1, partitions: [] }, "body.maxWaitMs"],
-      [Op.Fetch, { maxWaitMs: 0, minBytes: 0, maxBytes: 1, partitions: [{ topic: "t", partition: 0, offset: 2n ** 60n, maxBytes: 1 }] }, "body.partitions[0].offset"],
+      [
+        Op.Fetch,
+        { maxWaitMs: 10 ** 9, minBytes: 1, maxBytes: 1, partitions: [] },
+        "body.maxWaitMs",
+      ],
+      [Op.Fetch, {
+        maxWaitMs: 0,
+        minBytes: 0,
+        maxBytes: 1,
+        partitions: [{ topic: "t", partition: 0, offset: 2n ** 60n, maxBytes: 1 }],
+      }, "body.partitions[0].offset"],
       [Op.CreateTopics, { topics: [{ name: 5 }] }, "body.topics[0].name"],
-      [Op.CreateTopics, { topics: [{ name: "x", configs: { "retention.ms": 5 } }] }, "body.topics[0].configs.retention.ms"],
+      [
+        Op.CreateTopics,
+        { topics: [{ name: "x", configs: { "retention.ms": 5 } }] },
+        "body.topics[0].configs.retention.ms",
+      ],
       [Op.Metadata, { topics: "all" }, "body.topics"],
       [Op.DeleteTopics, { topics: new Array(10_001).fill("x") }, "body.topics"],
       [Op.ApiVersions, { clientId: null, clientVersion: "1" }, "body.clientId"],
@@ -168,11 +200,16 @@ describe("protocol server on bad input", () => {
         { topic: "nope", partition: 0, offset: 0, maxBytes: 1000 },
       ],
     });
-    expect(r.partitions.map((p) => p.error?.code)).toEqual(["OFFSET_OUT_OF_RANGE", "OFFSET_OUT_OF_RANGE", "UNKNOWN_TOPIC_OR_PARTITION"]);
+    expect(r.partitions.map((p) => p.error?.code)).toEqual([
+      "OFFSET_OUT_OF_RANGE",
+      "OFFSET_OUT_OF_RANGE",
+      "UNKNOWN_TOPIC_OR_PARTITION",
+    ]);
   });
 
   it("a broker method that throws something untyped becomes UNKNOWN_SERVER_ERROR, not a crash", async () => {
-    const broken = await startHarness({}, {}, {
+    const reported: unknown[] = [];
+    const broken = await startHarness({}, { onUnexpectedError: (err) => reported.push(err) }, {
       ...h.broker,
       nodeId: 1,
       metadata: h.broker.metadata.bind(h.broker),
@@ -182,8 +219,14 @@ describe("protocol server on bad input", () => {
     } as never);
     try {
       const client = await broken.client();
-      await expect(client.request("ListTopics", {})).rejects.toMatchObject({ code: "UNKNOWN_SERVER_ERROR", message: "boom" });
-      expect((await client.request("Metadata", { topics: null })).topics.map((t) => t.name)).toEqual(["t"]);
+      await expect(client.request("ListTopics", {})).rejects.toMatchObject({
+        code: "UNKNOWN_SERVER_ERROR",
+        message: "boom",
+      });
+      expect((await client.request("Metadata", { topics: null })).topics.map((t) => t.name))
+        .toEqual(["t"]);
+      expect(reported).toHaveLength(1);
+      expect(reported[0]).toBeInstanceOf(RangeError);
     } finally {
       await broken.stop();
     }

@@ -93,7 +93,9 @@ describe("decodeCbor", () => {
 
   it("fails with CORRUPT_MESSAGE on truncated input, trailing bytes and empty input", () => {
     for (const h of ["a1", "8201", "0102", "", "5affffffff00"]) {
-      expect(() => decodeCbor(bytes(h)), h).toThrow(expect.objectContaining({ code: "CORRUPT_MESSAGE" }));
+      expect(() => decodeCbor(bytes(h)), h).toThrow(
+        expect.objectContaining({ code: "CORRUPT_MESSAGE" }),
+      );
     }
   });
 });

@@ -4,11 +4,15 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Connection, Listener } from "../../../runtime/types.ts";
 import { createNodeRuntime } from "../../../runtime/node/mod.ts";
 import { ProtocolClient } from "../../../src/protocol/cbor/client.ts";
-import { decodeRequest, encodeResponseFrame, type RequestEnvelope } from "../../../src/protocol/cbor/envelope.ts";
+import {
+  decodeRequest,
+  encodeResponseFrame,
+  type RequestEnvelope,
+} from "../../../src/protocol/cbor/envelope.ts";
 import { FrameDecoder } from "../../../src/protocol/cbor/frame.ts";
 import { apiVersionsBody } from "../../../src/protocol/cbor/handlers.ts";
 import { Op } from "../../../src/protocol/cbor/messages.ts";
-import { batchOf, eventually, startHarness, type Harness } from "./support/harness.ts";
+import { batchOf, eventually, type Harness, startHarness } from "./support/harness.ts";
 import { FakeBroker } from "./support/fake-broker.ts";
 
 const rt = createNodeRuntime();
@@ -17,11 +21,15 @@ const rt = createNodeRuntime();
 async function scriptedServer(
   script: (request: RequestEnvelope, conn: Connection) => Promise<void> | void,
   handshake: (request: RequestEnvelope, conn: Connection) => Promise<void> | void = (r, conn) =>
-    conn.write(encodeResponseFrame(r.correlationId, null, apiVersionsBody({
-      broker: new FakeBroker(),
-      serverVersion: "scripted",
-      frameBytesMax: 1024,
-    }))),
+    conn.write(encodeResponseFrame(
+      r.correlationId,
+      null,
+      apiVersionsBody({
+        broker: new FakeBroker(),
+        serverVersion: "scripted",
+        frameBytesMax: 1024,
+      }),
+    )),
 ): Promise<{ listener: Listener; conns: Connection[] }> {
   const conns: Connection[] = [];
   const listener = await rt.net.listen({ host: "127.0.0.1", port: 0 }, (conn) => {
@@ -48,7 +56,10 @@ describe("ProtocolClient", () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function scripted(script: Parameters<typeof scriptedServer>[0], handshake?: Parameters<typeof scriptedServer>[1]) {
+  async function scripted(
+    script: Parameters<typeof scriptedServer>[0],
+    handshake?: Parameters<typeof scriptedServer>[1],
+  ) {
     const server = await scriptedServer(script, handshake);
     cleanups.push(async () => {
       await server.listener.close();
@@ -57,7 +68,10 @@ describe("ProtocolClient", () => {
     return server;
   }
 
-  async function connect(port: number, options: { requestTimeoutMs?: number; inFlightMax?: number } = {}) {
+  async function connect(
+    port: number,
+    options: { requestTimeoutMs?: number; inFlightMax?: number } = {},
+  ) {
     const client = await ProtocolClient.connect(rt, { host: "127.0.0.1", port, ...options });
     cleanups.push(() => client.close());
     return client;
@@ -67,32 +81,46 @@ describe("ProtocolClient", () => {
     const server = await rt.net.listen({ host: "127.0.0.1", port: 0 }, (c) => void c.close());
     const port = server.port;
     await server.close();
-    await expect(ProtocolClient.connect(rt, { host: "127.0.0.1", port })).rejects.toMatchObject({ code: "NETWORK_EXCEPTION", retriable: true });
+    await expect(ProtocolClient.connect(rt, { host: "127.0.0.1", port })).rejects.toMatchObject({
+      code: "NETWORK_EXCEPTION",
+      retriable: true,
+    });
   });
 
   it("maps known error codes to TributaryError and unknown ones to UNKNOWN_SERVER_ERROR", async () => {
     const server = await scripted((r, conn) => {
       const code = r.op === Op.ListTopics ? "TOPIC_ALREADY_EXISTS" : "SOMETHING_FROM_THE_FUTURE";
-      return conn.write(encodeResponseFrame(r.correlationId, { code, message: "why", retriable: true }, null));
+      return conn.write(
+        encodeResponseFrame(r.correlationId, { code, message: "why", retriable: true }, null),
+      );
     });
     const client = await connect(server.listener.port);
-    await expect(client.request("ListTopics", {})).rejects.toMatchObject({ code: "TOPIC_ALREADY_EXISTS", message: "why" });
+    await expect(client.request("ListTopics", {})).rejects.toMatchObject({
+      code: "TOPIC_ALREADY_EXISTS",
+      message: "why",
+    });
     const err = await client.request("InitProducerId", {}).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "UNKNOWN_SERVER_ERROR" });
     expect((err as Error).message).toContain("SOMETHING_FROM_THE_FUTURE: why");
   });
 
   it("rejects a response whose body does not match its operation", async () => {
-    const server = await scripted((r, conn) => conn.write(encodeResponseFrame(r.correlationId, null, { topics: [{ name: 5 }] })));
+    const server = await scripted((r, conn) =>
+      conn.write(encodeResponseFrame(r.correlationId, null, { topics: [{ name: 5 }] }))
+    );
     const client = await connect(server.listener.port);
-    await expect(client.request("ListTopics", {})).rejects.toMatchObject({ code: "UNKNOWN_SERVER_ERROR" });
+    await expect(client.request("ListTopics", {})).rejects.toMatchObject({
+      code: "UNKNOWN_SERVER_ERROR",
+    });
   });
 
   it("times out a request with REQUEST_TIMED_OUT and ignores the late answer", async () => {
     const held: RequestEnvelope[] = [];
     const server = await scripted((r) => void held.push(r));
     const client = await connect(server.listener.port, { requestTimeoutMs: 100 });
-    await expect(client.request("ListTopics", {})).rejects.toMatchObject({ code: "REQUEST_TIMED_OUT" });
+    await expect(client.request("ListTopics", {})).rejects.toMatchObject({
+      code: "REQUEST_TIMED_OUT",
+    });
     expect(client.inFlight).toBe(0);
     await server.conns[0].write(encodeResponseFrame(held[0].correlationId, null, { topics: [] }));
     // The connection is still usable afterwards.
@@ -104,54 +132,96 @@ describe("ProtocolClient", () => {
 
   it("adds a Fetch's maxWaitMs to its deadline", async () => {
     const server = await scripted((r, conn) => {
-      setTimeout(() => void conn.write(encodeResponseFrame(r.correlationId, null, { partitions: [] })), 250);
+      setTimeout(
+        () => void conn.write(encodeResponseFrame(r.correlationId, null, { partitions: [] })),
+        250,
+      );
     });
     const client = await connect(server.listener.port, { requestTimeoutMs: 100 });
-    await expect(client.request("Fetch", { maxWaitMs: 300, minBytes: 1, maxBytes: 1, partitions: [] })).resolves.toEqual({ partitions: [] });
+    await expect(
+      client.request("Fetch", { maxWaitMs: 300, minBytes: 1, maxBytes: 1, partitions: [] }),
+    ).resolves.toEqual({ partitions: [] });
   });
 
   it("fails every pending request with NETWORK_EXCEPTION when the connection drops", async () => {
     const server = await scripted(() => {});
     const client = await connect(server.listener.port);
-    const pending = Array.from({ length: 5 }, () => client.request("ListTopics", {}).catch((e: unknown) => e));
+    const pending = Array.from(
+      { length: 5 },
+      () => client.request("ListTopics", {}).catch((e: unknown) => e),
+    );
     await eventually(() => client.inFlight === 5);
     await server.conns[0].close();
-    for (const err of await Promise.all(pending)) expect(err).toMatchObject({ code: "NETWORK_EXCEPTION" });
+    for (const err of await Promise.all(pending)) {
+      expect(err).toMatchObject({ code: "NETWORK_EXCEPTION" });
+    }
     await client.closed;
-    await expect(client.request("ListTopics", {})).rejects.toMatchObject({ code: "NETWORK_EXCEPTION" });
+    await expect(client.request("ListTopics", {})).rejects.toMatchObject({
+      code: "NETWORK_EXCEPTION",
+    });
   });
 
   it("fails pending requests with the server's connection-level error", async () => {
     const server = await scripted((_r, conn) =>
-      conn.write(encodeResponseFrame(0, { code: "CORRUPT_MESSAGE", message: "bad frame", retriable: false }, null))
+      conn.write(
+        encodeResponseFrame(
+          0,
+          { code: "CORRUPT_MESSAGE", message: "bad frame", retriable: false },
+          null,
+        ),
+      )
     );
     const client = await connect(server.listener.port);
-    await expect(client.request("ListTopics", {})).rejects.toMatchObject({ code: "CORRUPT_MESSAGE" });
-    await expect(client.request("ListTopics", {})).rejects.toMatchObject({ code: "NETWORK_EXCEPTION" });
+    await expect(client.request("ListTopics", {})).rejects.toMatchObject({
+      code: "CORRUPT_MESSAGE",
+    });
+    await expect(client.request("ListTopics", {})).rejects.toMatchObject({
+      code: "NETWORK_EXCEPTION",
+    });
   });
 
   it("refuses locally a request larger than the broker's frame limit", async () => {
     const server = await scripted(() => {});
     const client = await connect(server.listener.port);
     const records = new Uint8Array(2000);
-    await expect(client.request("Produce", { acks: 1, timeoutMs: 0, partitions: [{ topic: "t", partition: 0, records }] }))
+    await expect(
+      client.request("Produce", {
+        acks: 1,
+        timeoutMs: 0,
+        partitions: [{ topic: "t", partition: 0, records }],
+      }),
+    )
       .rejects.toMatchObject({ code: "PAYLOAD_TOO_LARGE" });
     expect(client.inFlight).toBe(0);
   });
 
   it("refuses operations the broker does not list, with UNSUPPORTED_VERSION", async () => {
     const server = await scripted(() => {}, (r, conn) => {
-      const body = apiVersionsBody({ broker: new FakeBroker(), serverVersion: "old", frameBytesMax: 1024 });
+      const body = apiVersionsBody({
+        broker: new FakeBroker(),
+        serverVersion: "old",
+        frameBytesMax: 1024,
+      });
       body.apis = body.apis.filter((a) => a.name !== "InitProducerId");
       return conn.write(encodeResponseFrame(r.correlationId, null, body));
     });
     const client = await connect(server.listener.port);
-    await expect(client.request("InitProducerId", {})).rejects.toMatchObject({ code: "UNSUPPORTED_VERSION" });
+    await expect(client.request("InitProducerId", {})).rejects.toMatchObject({
+      code: "UNSUPPORTED_VERSION",
+    });
   });
 
   it("fails connect when the handshake is refused", async () => {
-    const server = await scripted(() => {}, (r, conn) =>
-      conn.write(encodeResponseFrame(r.correlationId, { code: "UNSUPPORTED_VERSION", message: "no", retriable: false }, null))
+    const server = await scripted(
+      () => {},
+      (r, conn) =>
+        conn.write(
+          encodeResponseFrame(r.correlationId, {
+            code: "UNSUPPORTED_VERSION",
+            message: "no",
+            retriable: false,
+          }, null),
+        ),
     );
     await expect(ProtocolClient.connect(rt, { host: "127.0.0.1", port: server.listener.port }))
       .rejects.toMatchObject({ code: "UNSUPPORTED_VERSION" });
@@ -167,7 +237,9 @@ describe("server shutdown as clients see it", () => {
 
   it("answers parked fetches, lets in-flight produces finish, then closes every connection", async () => {
     const gates: Array<() => void> = [];
-    h = await startHarness({ produceDelay: () => new Promise<void>((resolve) => gates.push(resolve)) });
+    h = await startHarness({
+      produceDelay: () => new Promise<void>((resolve) => gates.push(resolve)),
+    });
     await h.broker.createTopic({ name: "s", partitions: 1 });
     const client = await h.client();
     const fetch = client.request("Fetch", {
@@ -176,7 +248,11 @@ describe("server shutdown as clients see it", () => {
       maxBytes: 1000,
       partitions: [{ topic: "s", partition: 0, offset: 0, maxBytes: 1000 }],
     });
-    const produce = client.request("Produce", { acks: 1, timeoutMs: 1000, partitions: [{ topic: "s", partition: 0, records: batchOf(["last"]) }] });
+    const produce = client.request("Produce", {
+      acks: 1,
+      timeoutMs: 1000,
+      partitions: [{ topic: "s", partition: 0, records: batchOf(["last"]) }],
+    });
     await eventually(() => gates.length === 1 && h!.broker.parkedFetches === 1);
     const closing = h.server.close();
     const fetched = await fetch;
@@ -186,15 +262,27 @@ describe("server shutdown as clients see it", () => {
     await closing;
     await client.closed;
     expect(h.server.openConnections()).toBe(0);
-    await expect(ProtocolClient.connect(h.rt, { host: "127.0.0.1", port: h.server.port, connectTimeoutMs: 2000 }))
+    await expect(
+      ProtocolClient.connect(h.rt, {
+        host: "127.0.0.1",
+        port: h.server.port,
+        connectTimeoutMs: 2000,
+      }),
+    )
       .rejects.toMatchObject({ code: "NETWORK_EXCEPTION" });
   });
 
   it("closes connections after closeWaitMsMax even if a request never finishes", async () => {
-    h = await startHarness({ produceDelay: () => new Promise<void>(() => {}) }, { closeWaitMsMax: 100 });
+    h = await startHarness({ produceDelay: () => new Promise<void>(() => {}) }, {
+      closeWaitMsMax: 100,
+    });
     await h.broker.createTopic({ name: "stuck", partitions: 1 });
     const client = await h.client();
-    const stuck = client.request("Produce", { acks: 1, timeoutMs: 1000, partitions: [{ topic: "stuck", partition: 0, records: batchOf(["x"]) }] })
+    const stuck = client.request("Produce", {
+      acks: 1,
+      timeoutMs: 1000,
+      partitions: [{ topic: "stuck", partition: 0, records: batchOf(["x"]) }],
+    })
       .catch((e: unknown) => e);
     await eventually(() => h!.broker.produceCalls.length === 1);
     const started = Date.now();

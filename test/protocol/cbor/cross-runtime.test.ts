@@ -9,7 +9,10 @@ const script = "test/protocol/cbor/support/cross-runtime-smoke.ts";
 
 function run(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     const collect = (chunk: Uint8Array) => {
       if (output.length < outputBytesMax) output += new TextDecoder().decode(chunk);

@@ -6,7 +6,12 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync, writeFileSync } from "node:fs";
 import { encodeBatch } from "../../../src/log/record-batch.ts";
-import { decodeRequest, decodeResponse, encodeRequestFrame, encodeResponseFrame } from "../../../src/protocol/cbor/envelope.ts";
+import {
+  decodeRequest,
+  decodeResponse,
+  encodeRequestFrame,
+  encodeResponseFrame,
+} from "../../../src/protocol/cbor/envelope.ts";
 import { FrameDecoder } from "../../../src/protocol/cbor/frame.ts";
 import { Op, type OpName, type WireError } from "../../../src/protocol/cbor/messages.ts";
 import { validateRequest } from "../../../src/protocol/cbor/validate-request.ts";
@@ -15,11 +20,14 @@ import { parseHex } from "../../fixtures/record-batch/hex.ts";
 import { annotateFrame } from "./support/annotate.ts";
 
 const enc = new TextEncoder();
-const fixtureUrl = (name: string) => new URL(`../../fixtures/protocol/${name}.hex`, import.meta.url);
+const fixtureUrl = (name: string) =>
+  new URL(`../../fixtures/protocol/${name}.hex`, import.meta.url);
 const update = process.env.TRIBUTARY_UPDATE_GOLDEN === "1";
 
 /** One record, key "k", value "v", timestamp 1700000000000, no producer id: 70 bytes. */
-const oneRecordBatch = encodeBatch({ records: [{ key: enc.encode("k"), value: enc.encode("v"), timestamp: 1_700_000_000_000 }] });
+const oneRecordBatch = encodeBatch({
+  records: [{ key: enc.encode("k"), value: enc.encode("v"), timestamp: 1_700_000_000_000 }],
+});
 
 interface RequestCase {
   kind: "request";
@@ -54,11 +62,15 @@ const cases: Array<RequestCase | ResponseCase> = [
     name: "produce-request",
     title: [
       "Produce v1 request, correlation id 2: acks -1 (all), one record batch for orders/0.",
-      "The batch holds one record: key \"k\", value \"v\", timestamp 1700000000000.",
+      'The batch holds one record: key "k", value "v", timestamp 1700000000000.',
     ],
     op: "Produce",
     correlationId: 2,
-    body: { acks: -1, timeoutMs: 30_000, partitions: [{ topic: "orders", partition: 0, records: oneRecordBatch }] },
+    body: {
+      acks: -1,
+      timeoutMs: 30_000,
+      partitions: [{ topic: "orders", partition: 0, records: oneRecordBatch }],
+    },
   },
   {
     kind: "response",
@@ -68,21 +80,38 @@ const cases: Array<RequestCase | ResponseCase> = [
     correlationId: 2,
     error: null,
     body: {
-      partitions: [{ topic: "orders", partition: 0, error: null, baseOffset: 42, lastOffset: 42, logAppendTimeMs: -1, logStartOffset: 0 }],
+      partitions: [{
+        topic: "orders",
+        partition: 0,
+        error: null,
+        baseOffset: 42,
+        lastOffset: 42,
+        logAppendTimeMs: -1,
+        logStartOffset: 0,
+      }],
     },
   },
   {
     kind: "request",
     name: "fetch-request",
-    title: ["Fetch v1 request, correlation id 3: orders/0 from offset 42, waiting up to 500 ms for 1 byte."],
+    title: [
+      "Fetch v1 request, correlation id 3: orders/0 from offset 42, waiting up to 500 ms for 1 byte.",
+    ],
     op: "Fetch",
     correlationId: 3,
-    body: { maxWaitMs: 500, minBytes: 1, maxBytes: 1_048_576, partitions: [{ topic: "orders", partition: 0, offset: 42, maxBytes: 1_048_576 }] },
+    body: {
+      maxWaitMs: 500,
+      minBytes: 1,
+      maxBytes: 1_048_576,
+      partitions: [{ topic: "orders", partition: 0, offset: 42, maxBytes: 1_048_576 }],
+    },
   },
   {
     kind: "response",
     name: "fetch-response",
-    title: ["Fetch v1 response to correlation id 3: the batch as stored (baseOffset 42 set by the broker)."],
+    title: [
+      "Fetch v1 response to correlation id 3: the batch as stored (baseOffset 42 set by the broker).",
+    ],
     op: "Fetch",
     correlationId: 3,
     error: null,
@@ -109,19 +138,33 @@ const cases: Array<RequestCase | ResponseCase> = [
   {
     kind: "response",
     name: "connection-error",
-    title: ["A connection-level error (correlation id 0) sent before the server closes the connection."],
+    title: [
+      "A connection-level error (correlation id 0) sent before the server closes the connection.",
+    ],
     op: null,
     correlationId: 0,
-    error: { code: "PAYLOAD_TOO_LARGE", message: "frame of 2147483648 bytes announced; the limit is 67174400", retriable: false },
+    error: {
+      code: "PAYLOAD_TOO_LARGE",
+      message: "frame of 2147483648 bytes announced; the limit is 67174400",
+      retriable: false,
+    },
     body: null,
   },
   {
     kind: "request",
     name: "list-offsets-request",
-    title: ["ListOffsets v1 request, correlation id 5: latest (-1) and first at or after 1700000000000 ms."],
+    title: [
+      "ListOffsets v1 request, correlation id 5: latest (-1) and first at or after 1700000000000 ms.",
+    ],
     op: "ListOffsets",
     correlationId: 5,
-    body: { partitions: [{ topic: "orders", partition: 0, timestamp: -1 }, { topic: "orders", partition: 0, timestamp: 1_700_000_000_000 }] },
+    body: {
+      partitions: [{ topic: "orders", partition: 0, timestamp: -1 }, {
+        topic: "orders",
+        partition: 0,
+        timestamp: 1_700_000_000_000,
+      }],
+    },
   },
 ];
 
@@ -154,8 +197,9 @@ describe("golden frames", () => {
         const response = decodeResponse(payload);
         expect(response.correlationId).toBe(c.correlationId);
         expect(response.error).toEqual(c.error);
-        if (c.op !== null && c.error === null) expect(validateResponse(c.op, response.body)).toEqual(c.body);
-        else expect(response.body).toBeNull();
+        if (c.op !== null && c.error === null) {
+          expect(validateResponse(c.op, response.body)).toEqual(c.body);
+        } else expect(response.body).toBeNull();
       }
     });
   }

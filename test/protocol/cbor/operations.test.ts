@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { decodeRecords, setBaseOffset } from "../../../src/log/record-batch.ts";
 import { ListOffsetsTimestamp, Op, OP_VERSIONS } from "../../../src/protocol/cbor/messages.ts";
 import type { ProtocolClient } from "../../../src/protocol/cbor/client.ts";
-import { batchOf, concatBytes, startHarness, type Harness } from "./support/harness.ts";
+import { batchOf, concatBytes, type Harness, startHarness } from "./support/harness.ts";
 
 const dec = new TextDecoder();
 
@@ -19,14 +19,19 @@ describe("protocol operations", () => {
     await h.stop();
   });
 
-  it("ApiVersions: the handshake reports node, version, limits and every operation", async () => {
+  it("ApiVersions: the handshake reports node, version, limits and every operation", () => {
     expect(client.server.nodeId).toBe(7);
     expect(client.server.serverVersion).toBe("test-1.0");
     expect(client.server.frameBytesMax).toBeGreaterThan(64 * 1024 * 1024);
     const ops = client.server.apis.map((a) => a.name).sort();
     expect(ops).toEqual(Object.keys(Op).sort());
     const produce = client.server.apis.find((a) => a.name === "Produce");
-    expect(produce).toEqual({ op: Op.Produce, name: "Produce", minVersion: OP_VERSIONS.Produce.min, maxVersion: OP_VERSIONS.Produce.max });
+    expect(produce).toEqual({
+      op: Op.Produce,
+      name: "Produce",
+      minVersion: OP_VERSIONS.Produce.min,
+      maxVersion: OP_VERSIONS.Produce.max,
+    });
   });
 
   it("CreateTopics, ListTopics, DescribeTopics, DeleteTopics with per-topic errors", async () => {
@@ -39,20 +44,40 @@ describe("protocol operations", () => {
     expect(created.topics[0].error).toBeNull();
     expect(created.topics[0].topic?.partitions.map((p) => p.partition)).toEqual([0, 1, 2]);
     expect(created.topics[0].topic?.configs["retention.ms"]).toBe("1000");
-    expect(created.topics[1]).toMatchObject({ name: "bad/name", topic: null, error: { code: "INVALID_TOPIC_EXCEPTION", retriable: false } });
+    expect(created.topics[1]).toMatchObject({
+      name: "bad/name",
+      topic: null,
+      error: { code: "INVALID_TOPIC_EXCEPTION", retriable: false },
+    });
 
     const again = await client.request("CreateTopics", { topics: [{ name: "orders" }] });
     expect(again.topics[0].error?.code).toBe("TOPIC_ALREADY_EXISTS");
 
     const listed = await client.request("ListTopics", {});
-    expect(listed.topics).toEqual([{ name: "orders", partitions: 3, replicationFactor: 1, internal: false }]);
+    expect(listed.topics).toEqual([{
+      name: "orders",
+      partitions: 3,
+      replicationFactor: 1,
+      internal: false,
+    }]);
 
     const described = await client.request("DescribeTopics", { topics: ["orders", "nope"] });
-    expect(described.topics[0].topic?.partitions[2]).toMatchObject({ partition: 2, leader: 7, isr: [7], highWatermark: 0 });
-    expect(described.topics[1].error).toMatchObject({ code: "UNKNOWN_TOPIC_OR_PARTITION", retriable: true });
+    expect(described.topics[0].topic?.partitions[2]).toMatchObject({
+      partition: 2,
+      leader: 7,
+      isr: [7],
+      highWatermark: 0,
+    });
+    expect(described.topics[1].error).toMatchObject({
+      code: "UNKNOWN_TOPIC_OR_PARTITION",
+      retriable: true,
+    });
 
     const deleted = await client.request("DeleteTopics", { topics: ["orders", "orders"] });
-    expect(deleted.topics.map((t) => t.error?.code ?? null)).toEqual([null, "UNKNOWN_TOPIC_OR_PARTITION"]);
+    expect(deleted.topics.map((t) => t.error?.code ?? null)).toEqual([
+      null,
+      "UNKNOWN_TOPIC_OR_PARTITION",
+    ]);
     expect((await client.request("ListTopics", {})).topics).toEqual([]);
   });
 
@@ -64,7 +89,9 @@ describe("protocol operations", () => {
     expect(all.topics.map((t) => t.name)).toEqual(["a", "b"]);
     const named = await client.request("Metadata", { topics: ["b"] });
     expect(named.topics.map((t) => t.name)).toEqual(["b"]);
-    await expect(client.request("Metadata", { topics: ["zzz"] })).rejects.toMatchObject({ code: "UNKNOWN_TOPIC_OR_PARTITION" });
+    await expect(client.request("Metadata", { topics: ["zzz"] })).rejects.toMatchObject({
+      code: "UNKNOWN_TOPIC_OR_PARTITION",
+    });
 
     const auto = await startHarness({ autoCreateTopics: true });
     try {
@@ -92,7 +119,11 @@ describe("protocol operations", () => {
         { topic: "t", partition: 1, records: new Uint8Array([1, 2, 3]) },
       ],
     });
-    expect(produced.partitions.map((p) => [p.partition, p.error?.code ?? null, p.baseOffset, p.lastOffset])).toEqual([
+    expect(
+      produced.partitions.map((
+        p,
+      ) => [p.partition, p.error?.code ?? null, p.baseOffset, p.lastOffset]),
+    ).toEqual([
       [0, null, 0, 3],
       [1, null, 0, 0],
       [9, "UNKNOWN_TOPIC_OR_PARTITION", -1, -1],
@@ -109,12 +140,20 @@ describe("protocol operations", () => {
       ],
     });
     const [p0, p1] = fetched.partitions;
-    expect(p0).toMatchObject({ topic: "t", partition: 0, error: null, highWatermark: 4, logStartOffset: 0 });
+    expect(p0).toMatchObject({
+      topic: "t",
+      partition: 0,
+      error: null,
+      highWatermark: 4,
+      logStartOffset: 0,
+    });
     // Both batches come back exactly as stored: the broker set their base offsets, nothing else.
     const expected = concatBytes([first, second]);
     setBaseOffset(expected, first.byteLength, 3);
     expect(p0.records).toEqual(expected);
-    const values = decodeRecords(p0.records, 0).map((r) => [r.offset, dec.decode(r.value ?? new Uint8Array())]);
+    const values = decodeRecords(p0.records, 0).map((
+      r,
+    ) => [r.offset, dec.decode(r.value ?? new Uint8Array())]);
     expect(values).toEqual([[0, "a"], [1, "b"], [2, "c"]]);
     expect(decodeRecords(p0.records, first.byteLength).map((r) => r.offset)).toEqual([3]);
     expect(p1).toMatchObject({ error: { code: "OFFSET_OUT_OF_RANGE" }, highWatermark: 1 });
@@ -123,7 +162,11 @@ describe("protocol operations", () => {
 
   it("Produce with acks 0 gets no response; send() resolves once written", async () => {
     await client.request("CreateTopics", { topics: [{ name: "quiet" }] });
-    await client.send("Produce", { acks: 0, timeoutMs: 0, partitions: [{ topic: "quiet", partition: 0, records: batchOf(["1", "2"]) }] });
+    await client.send("Produce", {
+      acks: 0,
+      timeoutMs: 0,
+      partitions: [{ topic: "quiet", partition: 0, records: batchOf(["1", "2"]) }],
+    });
     const fetched = await client.request("Fetch", {
       maxWaitMs: 5_000,
       minBytes: 1,
@@ -132,15 +175,29 @@ describe("protocol operations", () => {
     });
     expect(decodeRecords(fetched.partitions[0].records).map((r) => r.offset)).toEqual([0, 1]);
     expect(client.inFlight).toBe(0);
-    await expect(client.send("Produce", { acks: 1, timeoutMs: 0, partitions: [] })).rejects.toMatchObject({ code: "INVALID_REQUEST" });
+    await expect(client.send("Produce", { acks: 1, timeoutMs: 0, partitions: [] })).rejects
+      .toMatchObject({ code: "INVALID_REQUEST" });
   });
 
   it("Produce with acks -1 and an invalid acks value", async () => {
     await client.request("CreateTopics", { topics: [{ name: "d" }] });
-    const r = await client.request("Produce", { acks: -1, timeoutMs: 1000, partitions: [{ topic: "d", partition: 0, records: batchOf(["x"]) }] });
-    expect(r.partitions[0]).toMatchObject({ error: null, baseOffset: 0, lastOffset: 0, logAppendTimeMs: -1 });
-    const bad = { acks: 2, timeoutMs: 1000, partitions: [] } as unknown as Parameters<ProtocolClient["request"]>[1];
-    await expect(client.request("Produce", bad as never)).rejects.toMatchObject({ code: "INVALID_REQUIRED_ACKS" });
+    const r = await client.request("Produce", {
+      acks: -1,
+      timeoutMs: 1000,
+      partitions: [{ topic: "d", partition: 0, records: batchOf(["x"]) }],
+    });
+    expect(r.partitions[0]).toMatchObject({
+      error: null,
+      baseOffset: 0,
+      lastOffset: 0,
+      logAppendTimeMs: -1,
+    });
+    const bad = { acks: 2, timeoutMs: 1000, partitions: [] } as unknown as Parameters<
+      ProtocolClient["request"]
+    >[1];
+    await expect(client.request("Produce", bad as never)).rejects.toMatchObject({
+      code: "INVALID_REQUIRED_ACKS",
+    });
   });
 
   it("Fetch waits for minBytes and wakes when data is appended", async () => {
@@ -155,10 +212,16 @@ describe("protocol operations", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(h.broker.parkedFetches).toBe(1);
     const producer = await h.client();
-    await producer.request("Produce", { acks: 1, timeoutMs: 1000, partitions: [{ topic: "w", partition: 0, records: batchOf(["hello"]) }] });
+    await producer.request("Produce", {
+      acks: 1,
+      timeoutMs: 1000,
+      partitions: [{ topic: "w", partition: 0, records: batchOf(["hello"]) }],
+    });
     const r = await waiting;
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(decodeRecords(r.partitions[0].records).map((x) => dec.decode(x.value ?? new Uint8Array()))).toEqual(["hello"]);
+    expect(
+      decodeRecords(r.partitions[0].records).map((x) => dec.decode(x.value ?? new Uint8Array())),
+    ).toEqual(["hello"]);
   });
 
   it("Fetch with nothing to wait for answers empty after maxWaitMs", async () => {
@@ -178,7 +241,11 @@ describe("protocol operations", () => {
   it("ListOffsets: earliest, latest, by timestamp, and unknown partitions", async () => {
     await client.request("CreateTopics", { topics: [{ name: "o" }] });
     for (const ts of [1000, 2000, 3000]) {
-      await client.request("Produce", { acks: 1, timeoutMs: 1000, partitions: [{ topic: "o", partition: 0, records: batchOf(["v", "w"], { timestamp: ts }) }] });
+      await client.request("Produce", {
+        acks: 1,
+        timeoutMs: 1000,
+        partitions: [{ topic: "o", partition: 0, records: batchOf(["v", "w"], { timestamp: ts }) }],
+      });
     }
     const r = await client.request("ListOffsets", {
       partitions: [
@@ -204,15 +271,28 @@ describe("protocol operations", () => {
     const b = await client.request("InitProducerId", { transactionalId: null });
     expect(a.producerId).not.toBe(b.producerId);
     expect(a.producerEpoch).toBe(0);
-    await expect(client.request("InitProducerId", { transactionalId: "tx" } as never)).rejects.toMatchObject({ code: "INVALID_REQUEST" });
+    await expect(client.request("InitProducerId", { transactionalId: "tx" } as never)).rejects
+      .toMatchObject({ code: "INVALID_REQUEST" });
   });
 
   it("large offsets and timestamps survive the trip as exact integers", async () => {
-    const r = await client.request("ListOffsets", { partitions: [{ topic: "x", partition: 0, timestamp: 2 ** 53 - 1 }] });
+    const r = await client.request("ListOffsets", {
+      partitions: [{ topic: "x", partition: 0, timestamp: 2 ** 53 - 1 }],
+    });
     expect(r.partitions[0].error?.code).toBe("UNKNOWN_TOPIC_OR_PARTITION");
     await client.request("CreateTopics", { topics: [{ name: "big" }] });
-    await client.request("Produce", { acks: 1, timeoutMs: 1000, partitions: [{ topic: "big", partition: 0, records: batchOf(["x"], { timestamp: 1_700_000_000_123 }) }] });
-    const t = await client.request("ListOffsets", { partitions: [{ topic: "big", partition: 0, timestamp: 1_700_000_000_000 }] });
+    await client.request("Produce", {
+      acks: 1,
+      timeoutMs: 1000,
+      partitions: [{
+        topic: "big",
+        partition: 0,
+        records: batchOf(["x"], { timestamp: 1_700_000_000_123 }),
+      }],
+    });
+    const t = await client.request("ListOffsets", {
+      partitions: [{ topic: "big", partition: 0, timestamp: 1_700_000_000_000 }],
+    });
     expect(t.partitions[0]).toMatchObject({ offset: 0, timestampMs: 1_700_000_000_123 });
   });
 
@@ -223,7 +303,9 @@ describe("protocol operations", () => {
     const text = h.metrics.render();
     expect(text).toContain('tributary_requests_total{op="ApiVersions"} 1');
     expect(text).toContain('tributary_requests_total{op="ListTopics"} 1');
-    expect(text).toContain('tributary_request_errors_total{op="Metadata",code="UNKNOWN_TOPIC_OR_PARTITION"} 1');
+    expect(text).toContain(
+      'tributary_request_errors_total{op="Metadata",code="UNKNOWN_TOPIC_OR_PARTITION"} 1',
+    );
     expect(text).toContain('tributary_request_duration_seconds_count{op="ListTopics"} 1');
     expect(text).toContain('tributary_open_connections{protocol="cbor"} 1');
   });

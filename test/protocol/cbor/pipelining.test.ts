@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { encodeRequestFrame } from "../../../src/protocol/cbor/envelope.ts";
 import { Op } from "../../../src/protocol/cbor/messages.ts";
 import type { ProduceRequest } from "../../../src/broker/types.ts";
-import { batchOf, eventually, startHarness, type Harness } from "./support/harness.ts";
+import { batchOf, eventually, type Harness, startHarness } from "./support/harness.ts";
 
 describe("pipelining", () => {
   let h: Harness | undefined;
@@ -34,8 +34,7 @@ describe("pipelining", () => {
       }).then((r) => {
         completion.push(i);
         return r.partitions[0];
-      })
-    );
+      }));
     const results = await Promise.all(sends);
     // Request i is the (i >> 1)-th on its partition, with two records each.
     expect(results.map((r) => r.baseOffset)).toEqual(results.map((_, i) => (i >> 1) * 2));
@@ -59,14 +58,20 @@ describe("pipelining", () => {
     const listed = await client.request("ListTopics", {});
     expect(listed.topics.map((t) => t.name)).toEqual(["f"]);
     expect(client.inFlight).toBe(1);
-    await client.request("Produce", { acks: 1, timeoutMs: 1000, partitions: [{ topic: "f", partition: 0, records: batchOf(["x"]) }] });
+    await client.request("Produce", {
+      acks: 1,
+      timeoutMs: 1000,
+      partitions: [{ topic: "f", partition: 0, records: batchOf(["x"]) }],
+    });
     expect((await parked).partitions[0].highWatermark).toBe(1);
   });
 
   it("the server handles at most inFlightMax requests per connection and stops reading beyond", async () => {
     const gates: Array<() => void> = [];
     h = await startHarness(
-      { produceDelay: (_req: ProduceRequest) => new Promise<void>((resolve) => gates.push(resolve)) },
+      {
+        produceDelay: (_req: ProduceRequest) => new Promise<void>((resolve) => gates.push(resolve)),
+      },
       { inFlightMax: 2 },
     );
     await h.broker.createTopic({ name: "g", partitions: 1 });
@@ -94,11 +99,19 @@ describe("pipelining", () => {
 
   it("the client waits for a slot beyond its own inFlightMax", async () => {
     const gates: Array<() => void> = [];
-    h = await startHarness({ produceDelay: () => new Promise<void>((resolve) => gates.push(resolve)) });
+    h = await startHarness({
+      produceDelay: () => new Promise<void>((resolve) => gates.push(resolve)),
+    });
     await h.broker.createTopic({ name: "c", partitions: 1 });
     const client = await h.client({ inFlightMax: 3 });
-    const all = Array.from({ length: 6 }, (_, i) =>
-      client.request("Produce", { acks: 1, timeoutMs: 1000, partitions: [{ topic: "c", partition: 0, records: batchOf([`${i}`]) }] })
+    const all = Array.from(
+      { length: 6 },
+      (_, i) =>
+        client.request("Produce", {
+          acks: 1,
+          timeoutMs: 1000,
+          partitions: [{ topic: "c", partition: 0, records: batchOf([`${i}`]) }],
+        }),
     );
     await eventually(() => gates.length === 3);
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -8,14 +8,23 @@ import { Broker } from "../../../src/broker/broker.ts";
 import { decodeRecords, encodeBatch } from "../../../src/log/record-batch.ts";
 import { ProtocolClient } from "../../../src/protocol/cbor/client.ts";
 import { ListOffsetsTimestamp } from "../../../src/protocol/cbor/messages.ts";
-import { serveProtocol, type ProtocolServer } from "../../../src/protocol/cbor/server.ts";
+import { type ProtocolServer, serveProtocol } from "../../../src/protocol/cbor/server.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-function idempotentBatch(producerId: number, producerEpoch: number, baseSequence: number, values: string[]): Uint8Array {
+function idempotentBatch(
+  producerId: number,
+  producerEpoch: number,
+  baseSequence: number,
+  values: string[],
+): Uint8Array {
   return encodeBatch({
-    records: values.map((v) => ({ key: enc.encode(`k-${v}`), value: enc.encode(v), timestamp: 1_700_000_000_000 })),
+    records: values.map((v) => ({
+      key: enc.encode(`k-${v}`),
+      value: enc.encode(v),
+      timestamp: 1_700_000_000_000,
+    })),
     producerId,
     producerEpoch,
     baseSequence,
@@ -29,11 +38,18 @@ describe("protocol with the real broker", () => {
 
   beforeEach(async () => {
     const host = createNodeRuntime();
-    const rt: Runtime = { ...host, fs: new MemoryFileSystem({ random: host.random, dirtyOpsMax: 0 }) };
+    const rt: Runtime = {
+      ...host,
+      fs: new MemoryFileSystem({ random: host.random, dirtyOpsMax: 0 }),
+    };
     broker = await Broker.open(rt, { nodeId: 3, dataDir: "/data", host: "127.0.0.1", port: 0 });
     server = await serveProtocol(rt, broker, { host: "127.0.0.1", port: 0, version: "real-test" });
     broker.advertise({ port: server.port });
-    client = await ProtocolClient.connect(rt, { host: "127.0.0.1", port: server.port, requestTimeoutMs: 10_000 });
+    client = await ProtocolClient.connect(rt, {
+      host: "127.0.0.1",
+      port: server.port,
+      requestTimeoutMs: 10_000,
+    });
   });
   afterEach(async () => {
     await client.close();
@@ -42,7 +58,9 @@ describe("protocol with the real broker", () => {
   });
 
   it("runs a topic's whole life: create, produce idempotently, fetch, list offsets, delete", async () => {
-    const created = await client.request("CreateTopics", { topics: [{ name: "life", partitions: 2 }] });
+    const created = await client.request("CreateTopics", {
+      topics: [{ name: "life", partitions: 2 }],
+    });
     expect(created.topics[0].error).toBeNull();
     const meta = await client.request("Metadata", { topics: ["life"] });
     expect(meta.brokers).toEqual([{ nodeId: 3, host: "127.0.0.1", port: server.port }]);
@@ -53,7 +71,11 @@ describe("protocol with the real broker", () => {
       client.request("Produce", {
         acks: -1,
         timeoutMs: 5_000,
-        partitions: [{ topic: "life", partition: 1, records: idempotentBatch(producerId, producerEpoch, baseSequence, values) }],
+        partitions: [{
+          topic: "life",
+          partition: 1,
+          records: idempotentBatch(producerId, producerEpoch, baseSequence, values),
+        }],
       });
     const first = await produce(0, ["a", "b"]);
     expect(first.partitions[0]).toMatchObject({ error: null, baseOffset: 0, lastOffset: 1 });
@@ -97,7 +119,9 @@ describe("protocol with the real broker", () => {
   });
 
   it("passes the broker's validation errors through per partition", async () => {
-    await client.request("CreateTopics", { topics: [{ name: "v", configs: { "max.message.bytes": "100" } }] });
+    await client.request("CreateTopics", {
+      topics: [{ name: "v", configs: { "max.message.bytes": "100" } }],
+    });
     const corrupt = encodeBatch({ records: [{ key: null, value: enc.encode("x"), timestamp: 1 }] });
     corrupt[30] ^= 0xff; // inside the CRC'd region
     const big = encodeBatch({ records: [{ key: null, value: new Uint8Array(500), timestamp: 1 }] });
@@ -110,7 +134,11 @@ describe("protocol with the real broker", () => {
         { topic: "v", partition: 3, records: big },
       ],
     });
-    expect(r.partitions.map((p) => p.error?.code)).toEqual(["CORRUPT_MESSAGE", "MESSAGE_TOO_LARGE", "UNKNOWN_TOPIC_OR_PARTITION"]);
+    expect(r.partitions.map((p) => p.error?.code)).toEqual([
+      "CORRUPT_MESSAGE",
+      "MESSAGE_TOO_LARGE",
+      "UNKNOWN_TOPIC_OR_PARTITION",
+    ]);
   });
 
   it("a parked fetch on the real broker wakes on append", async () => {
@@ -122,10 +150,16 @@ describe("protocol with the real broker", () => {
       partitions: [{ topic: "wake", partition: 0, offset: 0, maxBytes: 1 << 20 }],
     });
     await new Promise((resolve) => setTimeout(resolve, 30));
-    await client.request("Produce", { acks: 1, timeoutMs: 1_000, partitions: [{ topic: "wake", partition: 0, records: idempotentBatch(-1, -1, -1, ["hi"]) }] });
+    await client.request("Produce", {
+      acks: 1,
+      timeoutMs: 1_000,
+      partitions: [{ topic: "wake", partition: 0, records: idempotentBatch(-1, -1, -1, ["hi"]) }],
+    });
     const started = Date.now();
     const r = await waiting;
     expect(Date.now() - started).toBeLessThan(5_000);
-    expect(decodeRecords(r.partitions[0].records).map((x) => dec.decode(x.value ?? new Uint8Array()))).toEqual(["hi"]);
+    expect(
+      decodeRecords(r.partitions[0].records).map((x) => dec.decode(x.value ?? new Uint8Array())),
+    ).toEqual(["hi"]);
   });
 });

@@ -55,7 +55,13 @@ function walk(bytes: Uint8Array, pos: number, depth: number, out: string[], labe
       out.push(line(headBytes, `${prefix}negative(${-1 - h.argument})`, indent));
       return pos;
     case 2:
-      out.push(line(headBytes, `${prefix}bytes(${h.argument})${h.argument > 0 ? ": record batch v2" : ""}`, indent));
+      out.push(
+        line(
+          headBytes,
+          `${prefix}bytes(${h.argument})${h.argument > 0 ? ": record batch v2" : ""}`,
+          indent,
+        ),
+      );
       for (let i = 0; i < h.argument; i += 16) {
         const chunk = bytes.subarray(pos + i, pos + Math.min(i + 16, h.argument));
         out.push(`${indent}  ${hexOf(chunk)}`);
@@ -70,7 +76,9 @@ function walk(bytes: Uint8Array, pos: number, depth: number, out: string[], labe
       }
       out.push(line(headBytes, comment, indent));
       for (let i = 0; i < h.argument; i += 16) {
-        out.push(`${indent}  ${hexOf(bytes.subarray(pos + i, pos + Math.min(i + 16, h.argument)))}`);
+        out.push(
+          `${indent}  ${hexOf(bytes.subarray(pos + i, pos + Math.min(i + 16, h.argument)))}`,
+        );
       }
       return pos + h.argument;
     }
@@ -83,8 +91,16 @@ function walk(bytes: Uint8Array, pos: number, depth: number, out: string[], labe
       for (let i = 0; i < h.argument; i++) {
         const key = head(bytes, pos);
         if (key.major !== 3) throw new Error("map keys must be text");
-        const name = new TextDecoder().decode(bytes.subarray(pos + key.size, pos + key.size + key.argument));
-        out.push(line(bytes.subarray(pos, pos + key.size + key.argument), `key ${JSON.stringify(name)}`, `${indent}  `));
+        const name = new TextDecoder().decode(
+          bytes.subarray(pos + key.size, pos + key.size + key.argument),
+        );
+        out.push(
+          line(
+            bytes.subarray(pos, pos + key.size + key.argument),
+            `key ${JSON.stringify(name)}`,
+            `${indent}  `,
+          ),
+        );
         pos = walk(bytes, pos + key.size + key.argument, depth + 1, out, name);
       }
       return pos;

@@ -1,7 +1,10 @@
 // Record batches for tests, host-neutral (the cross-runtime smoke script uses them too).
 import { encodeBatch } from "../../../../src/log/record-batch.ts";
 
-export function batchOf(values: string[], options: { timestamp?: number; key?: string } = {}): Uint8Array {
+export function batchOf(
+  values: string[],
+  options: { timestamp?: number; key?: string } = {},
+): Uint8Array {
   const enc = new TextEncoder();
   return encodeBatch({
     records: values.map((v) => ({

@@ -15,13 +15,28 @@ function check(condition: boolean, what: string): void {
 async function main(): Promise<void> {
   const rt = await loadRuntime();
   const broker = new FakeBroker();
-  const server = await serveProtocol(rt, broker, { host: "127.0.0.1", port: 0, version: "smoke", closeWaitMsMax: 1_000 });
-  const client = await ProtocolClient.connect(rt, { host: "127.0.0.1", port: server.port, requestTimeoutMs: 10_000 });
+  const server = await serveProtocol(rt, broker, {
+    host: "127.0.0.1",
+    port: 0,
+    version: "smoke",
+    closeWaitMsMax: 1_000,
+  });
+  const client = await ProtocolClient.connect(rt, {
+    host: "127.0.0.1",
+    port: server.port,
+    requestTimeoutMs: 10_000,
+  });
   try {
     check(client.server.serverVersion === "smoke", "handshake");
     await client.request("CreateTopics", { topics: [{ name: "x", partitions: 2 }] });
-    const sends = Array.from({ length: 200 }, (_, i) =>
-      client.request("Produce", { acks: 1, timeoutMs: 1000, partitions: [{ topic: "x", partition: i % 2, records: batchOf([`v${i}`]) }] })
+    const sends = Array.from(
+      { length: 200 },
+      (_, i) =>
+        client.request("Produce", {
+          acks: 1,
+          timeoutMs: 1000,
+          partitions: [{ topic: "x", partition: i % 2, records: batchOf([`v${i}`]) }],
+        }),
     );
     const offsets = (await Promise.all(sends)).map((r) => r.partitions[0].baseOffset);
     check(offsets.every((o, i) => o === i >> 1), "pipelined produce offsets in order");
@@ -32,7 +47,10 @@ async function main(): Promise<void> {
       partitions: [{ topic: "x", partition: 1, offset: 99, maxBytes: 1 << 20 }],
     });
     const value = decodeRecords(fetched.partitions[0].records)[0].value;
-    check(new TextDecoder().decode(value ?? new Uint8Array()) === "v199", "fetched the last record");
+    check(
+      new TextDecoder().decode(value ?? new Uint8Array()) === "v199",
+      "fetched the last record",
+    );
 
     // A bad peer does not disturb the good one.
     const bad = await rt.net.connect({ host: "127.0.0.1", port: server.port });

@@ -71,16 +71,27 @@ export class FakeBroker implements BrokerApi {
   }
 
   createTopic(request: CreateTopicRequest): Promise<TopicDescription> {
-    if (!/^[a-zA-Z0-9._-]{1,249}$/.test(request.name) || request.name === "." || request.name === "..") {
-      return Promise.reject(new TributaryError("INVALID_TOPIC_EXCEPTION", `bad topic name ${request.name}`));
+    if (
+      !/^[a-zA-Z0-9._-]{1,249}$/.test(request.name) || request.name === "." || request.name === ".."
+    ) {
+      return Promise.reject(
+        new TributaryError("INVALID_TOPIC_EXCEPTION", `bad topic name ${request.name}`),
+      );
     }
     if (this.topics.has(request.name)) {
-      return Promise.reject(new TributaryError("TOPIC_ALREADY_EXISTS", `topic ${request.name} exists`));
+      return Promise.reject(
+        new TributaryError("TOPIC_ALREADY_EXISTS", `topic ${request.name} exists`),
+      );
     }
     const count = request.partitions ?? 1;
-    if (count < 1) return Promise.reject(new TributaryError("INVALID_PARTITIONS", `${count} partitions`));
+    if (count < 1) {
+      return Promise.reject(new TributaryError("INVALID_PARTITIONS", `${count} partitions`));
+    }
     const partitions = Array.from({ length: count }, () => ({ batches: [], nextOffset: 0 }));
-    this.topics.set(request.name, { configs: { "cleanup.policy": "delete", ...request.configs }, partitions });
+    this.topics.set(request.name, {
+      configs: { "cleanup.policy": "delete", ...request.configs },
+      partitions,
+    });
     return Promise.resolve(this.describeTopic(request.name));
   }
 
@@ -149,13 +160,29 @@ export class FakeBroker implements BrokerApi {
       const batch = bytes.slice(position, position + size);
       setBaseOffset(batch, 0, partition.nextOffset);
       const lastOffset = partition.nextOffset + header.lastOffsetDelta;
-      partition.batches.push({ baseOffset: partition.nextOffset, lastOffset, maxTimestamp: header.maxTimestamp, bytes: batch });
+      partition.batches.push({
+        baseOffset: partition.nextOffset,
+        lastOffset,
+        maxTimestamp: header.maxTimestamp,
+        bytes: batch,
+      });
       partition.nextOffset = lastOffset + 1;
     }
-    if (partition.nextOffset === firstOffset) throw new TributaryError("CORRUPT_MESSAGE", "no record batch");
-    this.produceCalls.push({ topic: request.topic, partition: request.partition, baseOffset: firstOffset });
+    if (partition.nextOffset === firstOffset) {
+      throw new TributaryError("CORRUPT_MESSAGE", "no record batch");
+    }
+    this.produceCalls.push({
+      topic: request.topic,
+      partition: request.partition,
+      baseOffset: firstOffset,
+    });
     for (const wake of [...this.#wakers]) wake();
-    return { baseOffset: firstOffset, lastOffset: partition.nextOffset - 1, logAppendTimeMs: -1, logStartOffset: 0 };
+    return {
+      baseOffset: firstOffset,
+      lastOffset: partition.nextOffset - 1,
+      logAppendTimeMs: -1,
+      logStartOffset: 0,
+    };
   }
 
   async fetch(request: FetchRequest): Promise<FetchPartitionResult[]> {
@@ -169,9 +196,12 @@ export class FakeBroker implements BrokerApi {
     return this.#readAll(request);
   }
 
-  #waitForAppend(waitMs: number, signal: AbortSignal | undefined, satisfied: () => boolean): Promise<void> {
+  #waitForAppend(
+    waitMs: number,
+    signal: AbortSignal | undefined,
+    satisfied: () => boolean,
+  ): Promise<void> {
     return new Promise((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
       const done = () => {
         clearTimeout(timer);
         this.#wakers.delete(wake);
@@ -188,7 +218,7 @@ export class FakeBroker implements BrokerApi {
       };
       this.parkedFetches++;
       this.#wakers.add(wake);
-      timer = setTimeout(done, waitMs);
+      const timer = setTimeout(done, waitMs);
       if (signal?.aborted) onAbort();
       else signal?.addEventListener("abort", onAbort, { once: true });
     });
@@ -199,10 +229,26 @@ export class FakeBroker implements BrokerApi {
       const t = this.topics.get(topic);
       const p = t?.partitions[partition];
       if (p === undefined) {
-        return { topic, partition, error: "UNKNOWN_TOPIC_OR_PARTITION", errorMessage: `no ${topic}/${partition}`, highWatermark: -1, logStartOffset: -1, records: new Uint8Array(0) };
+        return {
+          topic,
+          partition,
+          error: "UNKNOWN_TOPIC_OR_PARTITION",
+          errorMessage: `no ${topic}/${partition}`,
+          highWatermark: -1,
+          logStartOffset: -1,
+          records: new Uint8Array(0),
+        };
       }
       if (offset < 0 || offset > p.nextOffset) {
-        return { topic, partition, error: "OFFSET_OUT_OF_RANGE", errorMessage: `offset ${offset}`, highWatermark: p.nextOffset, logStartOffset: 0, records: new Uint8Array(0) };
+        return {
+          topic,
+          partition,
+          error: "OFFSET_OUT_OF_RANGE",
+          errorMessage: `offset ${offset}`,
+          highWatermark: p.nextOffset,
+          logStartOffset: 0,
+          records: new Uint8Array(0),
+        };
       }
       const chosen: Uint8Array[] = [];
       let bytes = 0;
@@ -228,7 +274,11 @@ export class FakeBroker implements BrokerApi {
       if (spec === "earliest") return Promise.resolve({ offset: 0, timestampMs: -1 });
       if (spec === "latest") return Promise.resolve({ offset: p.nextOffset, timestampMs: -1 });
       const hit = p.batches.find((b) => b.maxTimestamp >= spec.timestampMs);
-      return Promise.resolve(hit === undefined ? { offset: -1, timestampMs: -1 } : { offset: hit.baseOffset, timestampMs: hit.maxTimestamp });
+      return Promise.resolve(
+        hit === undefined
+          ? { offset: -1, timestampMs: -1 }
+          : { offset: hit.baseOffset, timestampMs: hit.maxTimestamp },
+      );
     } catch (err) {
       return Promise.reject(err);
     }

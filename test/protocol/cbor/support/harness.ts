@@ -6,10 +6,17 @@ import type { Connection, Runtime } from "../../../../runtime/types.ts";
 import { createNodeRuntime } from "../../../../runtime/node/mod.ts";
 import type { BrokerApi } from "../../../../src/broker/types.ts";
 import { MetricsRegistry } from "../../../../src/metrics/registry.ts";
-import { ProtocolClient, type ProtocolClientOptions } from "../../../../src/protocol/cbor/client.ts";
+import {
+  ProtocolClient,
+  type ProtocolClientOptions,
+} from "../../../../src/protocol/cbor/client.ts";
 import { decodeResponse, type ResponseEnvelope } from "../../../../src/protocol/cbor/envelope.ts";
 import { FrameDecoder } from "../../../../src/protocol/cbor/frame.ts";
-import { serveProtocol, type ProtocolServer, type ProtocolServerOptions } from "../../../../src/protocol/cbor/server.ts";
+import {
+  type ProtocolServer,
+  type ProtocolServerOptions,
+  serveProtocol,
+} from "../../../../src/protocol/cbor/server.ts";
 import { FakeBroker, type FakeBrokerOptions } from "./fake-broker.ts";
 
 export { batchOf, concatBytes } from "./batch.ts";
@@ -48,7 +55,12 @@ export async function startHarness(
     server,
     metrics,
     async client(options = {}) {
-      const c = await ProtocolClient.connect(rt, { host: "127.0.0.1", port: server.port, requestTimeoutMs: 10_000, ...options });
+      const c = await ProtocolClient.connect(rt, {
+        host: "127.0.0.1",
+        port: server.port,
+        requestTimeoutMs: 10_000,
+        ...options,
+      });
       clients.push(c);
       return c;
     },
@@ -93,7 +105,9 @@ export class RawConnection {
       ]);
       if (chunk === "timeout") continue;
       if (chunk === null) this.#ended = true;
-      else for (const payload of this.#decoder.push(chunk)) this.#responses.push(decodeResponse(payload));
+      else {for (const payload of this.#decoder.push(chunk)) {
+          this.#responses.push(decodeResponse(payload));
+        }}
     }
     return this.#responses.shift() ?? null;
   }
