@@ -15,9 +15,9 @@ import { ProducerStateTable } from "./producer-state.ts";
 import type { TopicPolicy } from "./topic-config.ts";
 
 /** Producer state is rebuilt from at most this many trailing offsets ... */
-export const PRODUCER_SCAN_OFFSETS_MAX = 100_000;
+export const PRODUCER_SCAN_OFFSETS_MAX = 20_000;
 /** ... and this many bytes of log read at open. */
-export const PRODUCER_SCAN_BYTES_MAX = 32 * 1024 * 1024;
+export const PRODUCER_SCAN_BYTES_MAX = 8 * 1024 * 1024;
 const SCAN_CHUNK_BYTES = 1024 * 1024;
 const SCAN_ATTEMPTS_MAX = 8;
 
