@@ -66,6 +66,11 @@ export class ServerConnection {
       frameBytesMax: options.frameBytesMax,
       signal: this.#abort.signal,
     };
+    // The read loop may be parked waiting for a slot; a peer that left must not keep its
+    // fetches waiting until then.
+    void conn.closed.then(() =>
+      this.#abort.abort(new TributaryError("NETWORK_EXCEPTION", "connection closed"))
+    );
     this.done = this.#run();
   }
 

@@ -96,6 +96,28 @@ describe("protocol server on bad input", () => {
     await stillServes();
   });
 
+  it("a peer that leaves while all its slots are taken by parked fetches is cleaned up at once", async () => {
+    const tight = await startHarness({}, { inFlightMax: 1 });
+    try {
+      await tight.broker.createTopic({ name: "t", partitions: 1 });
+      const raw = await tight.raw();
+      const fetch = {
+        maxWaitMs: 60_000,
+        minBytes: 1,
+        maxBytes: 1000,
+        partitions: [{ topic: "t", partition: 0, offset: 0, maxBytes: 1000 }],
+      };
+      await raw.send(encodeRequestFrame(Op.Fetch, 1, 1, fetch));
+      await raw.send(encodeRequestFrame(Op.Fetch, 1, 2, fetch));
+      await eventually(() => tight.broker.parkedFetches === 1);
+      await raw.conn.close();
+      await eventually(() => tight.server.openConnections() === 0, 3_000);
+      expect(tight.broker.parkedFetches).toBe(0);
+    } finally {
+      await tight.stop();
+    }
+  });
+
   it("undecodable CBOR and envelopes that are not 4-item arrays close the connection", async () => {
     const bad = [
       new Uint8Array([0xa1]), // truncated map
