@@ -5,9 +5,9 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 const forbidden: Array<[RegExp, string]> = [
-  [/\bprocess\./, "process"],
-  [/\bDeno\./, "Deno"],
-  [/\bBun\./, "Bun"],
+  [/(?<![.\w])process\./, "process"],
+  [/(?<![.\w])Deno\./, "Deno"],
+  [/(?<![.\w])Bun\./, "Bun"],
   [/\bBuffer\b/, "Buffer"],
   [/from\s+["']node:(fs|net|tls|http|https|child_process|os)(\/promises)?["']/, "node:fs/net/..."],
   [/from\s+["'](fs|net|tls|http|os)["']/, "bare node builtin"],
@@ -50,7 +50,7 @@ describe("src/ purity", () => {
   });
 
   it("would catch a leak (the checker itself works)", () => {
-    const code = stripComments("const t = Date.now(); // fine\nsetTimeout(f, 1)");
+    const code = stripComments("const t = Date.now(); // fine\nsetTimeout(f, 1); rt.process.exit(1)");
     const hits = forbidden.filter(([p]) => p.test(code)).map(([, w]) => w);
     expect(hits).toEqual(["Date.now", "setTimeout"]);
   });
