@@ -70,6 +70,8 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   #error: TributaryError | null = null;
   #loop: Promise<void> | null = null;
   #closed = false;
+  /** Aborted by close(), so a retry backoff does not hold close() up. */
+  readonly #closing = new AbortController();
 
   constructor(rt: ClientRuntime, options: ConsumerOptions) {
     if (options.groupId !== undefined) {
@@ -173,6 +175,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closing.abort();
     this.#dataArrived.notify();
     this.#spaceFreed.notify();
     await this.#cluster.close();
@@ -250,8 +253,16 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
         failures++;
         this.#error = toTributaryError(err);
         this.#dataArrived.notify();
-        await this.#rt.timers.sleep(Math.min(this.#options.retryBackoffMs * 2 ** Math.min(failures, 5), 5000));
+        await this.#backoff(Math.min(this.#options.retryBackoffMs * 2 ** Math.min(failures, 5), 5000));
       }
+    }
+  }
+
+  async #backoff(delayMs: number): Promise<void> {
+    try {
+      await this.#rt.timers.sleep(delayMs, this.#closing.signal);
+    } catch (err) {
+      if (!this.#closed) throw err;
     }
   }
 

@@ -46,7 +46,7 @@ interface PartitionState {
   readonly topic: string;
   readonly partition: number;
   queue: SendBatch[];
-  inFlight: number;
+  readonly inFlight: Set<SendBatch>;
   nextSequence: number;
   /** Set after a retriable failure: send nothing until inFlight drains and backoff passes. */
   recovering: boolean;
@@ -94,7 +94,7 @@ export class Sender {
     const key = `${partition}\u0000${topic}`;
     let state = this.#partitions.get(key);
     if (!state) {
-      state = { topic, partition, queue: [], inFlight: 0, nextSequence: 0, recovering: false, backoffUntilMs: 0, failedSequence: Infinity };
+      state = { topic, partition, queue: [], inFlight: new Set(), nextSequence: 0, recovering: false, backoffUntilMs: 0, failedSequence: Infinity };
       this.#partitions.set(key, state);
     }
     return state;
@@ -114,8 +114,8 @@ export class Sender {
     const byLeader = new Map<number, Array<{ state: PartitionState; item: SendBatch }>>();
     let wakeAtMs = Infinity;
     for (const state of this.#partitions.values()) {
-      while (state.queue.length > 0 && state.inFlight < this.#options.inFlightMax) {
-        if (state.recovering && state.inFlight > 0) break;
+      while (state.queue.length > 0 && state.inFlight.size < this.#options.inFlightMax) {
+        if (state.recovering && state.inFlight.size > 0) break;
         if (state.backoffUntilMs > nowMs) {
           wakeAtMs = Math.min(wakeAtMs, state.backoffUntilMs);
           break;
@@ -128,7 +128,7 @@ export class Sender {
         state.recovering = false;
         const item = state.queue.shift() as SendBatch;
         this.#prepare(state, item);
-        state.inFlight++;
+        state.inFlight.add(item);
         this.#inFlightTotal++;
         const leader = route.leaders[state.partition] ?? -1;
         const list = byLeader.get(leader) ?? [];
@@ -176,7 +176,7 @@ export class Sender {
     }
     const resultsOf = groupResults(results);
     for (const { state, item } of list) {
-      state.inFlight--;
+      state.inFlight.delete(item);
       this.#inFlightTotal--;
       item.attempts++;
       if (failure) {
@@ -209,7 +209,7 @@ export class Sender {
       this.#onSuccess(state, item, -1);
       return;
     }
-    const behindFailure = err.code === "OUT_OF_ORDER_SEQUENCE_NUMBER" && item.sequence > state.failedSequence;
+    const behindFailure = err.code === "OUT_OF_ORDER_SEQUENCE_NUMBER" && this.#behindUnacked(state, item);
     if ((err.retriable || behindFailure) && item.attempts <= this.#options.retries && !this.#closedError) {
       this.#requeue(state, item, err);
       return;
@@ -219,6 +219,17 @@ export class Sender {
       state.failedSequence = Math.min(state.failedSequence, item.sequence);
       this.#resetPending = true;
     }
+  }
+
+  /**
+   * A sequence gap is expected, not fatal, while a lower sequence of the partition is still
+   * unsettled (in flight or waiting for a retry) or has just failed: that batch goes first.
+   */
+  #behindUnacked(state: PartitionState, item: SendBatch): boolean {
+    if (item.sequence < 0) return false;
+    if (item.sequence > state.failedSequence) return true;
+    for (const other of state.inFlight) if (other.sequence >= 0 && other.sequence < item.sequence) return true;
+    return state.queue.some((other) => other.sequence >= 0 && other.sequence < item.sequence);
   }
 
   #requeue(state: PartitionState, item: SendBatch, err: TributaryError): void {

@@ -13,16 +13,37 @@ const rt = createNodeRuntime();
 const text = new TextEncoder();
 
 /** A real connection whose Produce requests the test can hold back or whose responses it can lose. */
-function faultyConnector(faults: { loseProduceResponses: number; hold?: Promise<void>; produceRecordBatches?: number[] }): Connector {
+interface Faults {
+  loseProduceResponses: number;
+  hold?: Promise<void>;
+  produceRecordBatches?: number[];
+  /** 1-based numbers of Produce requests that fail before reaching the broker. */
+  rejectProduceRequests?: Set<number>;
+  produceRequests?: number;
+  /** Counts OUT_OF_ORDER_SEQUENCE_NUMBER answers seen. */
+  outOfOrder?: number;
+}
+
+function faultyConnector(faults: Faults): Connector {
   return async (runtime, address, options) => {
     const real = await ProtocolClient.connect(runtime, { ...address, ...options });
     const conn: WireConnection = {
       async request(op, body) {
         if (op === "Produce") {
+          faults.produceRequests = (faults.produceRequests ?? 0) + 1;
+          if (faults.rejectProduceRequests?.has(faults.produceRequests)) {
+            // Late, so the requests behind it reach the broker first and meet a sequence gap.
+            await new Promise((r) => setTimeout(r, 30));
+            throw new TributaryError("NOT_LEADER_OR_FOLLOWER", "test: rejected before the broker saw it");
+          }
           if (faults.hold) await faults.hold;
           faults.produceRecordBatches?.push((body as { partitions: unknown[] }).partitions.length);
         }
         const response = await real.request(op, body);
+        if (op === "Produce" && faults.outOfOrder !== undefined) {
+          const errors = (response as { partitions: Array<{ error: { code: string } | null }> }).partitions;
+          faults.outOfOrder += errors.filter((p) => p.error?.code === "OUT_OF_ORDER_SEQUENCE_NUMBER").length;
+        }
         if (op === "Produce" && faults.loseProduceResponses > 0) {
           faults.loseProduceResponses--;
           throw new TributaryError("REQUEST_TIMED_OUT", "test: response lost after the broker wrote the batch");
@@ -82,6 +103,30 @@ describe("Producer against an embedded broker", () => {
       [2, "c"],
       [3, "d"],
     ]);
+  });
+
+  it("keeps order when a batch fails while later ones of the partition are in flight", async () => {
+    await admin.createTopic("order", { partitions: 1 });
+    const faults: Faults = { loseProduceResponses: 0, rejectProduceRequests: new Set([2]), outOfOrder: 0 };
+    const producer = new Producer(rt, {
+      bootstrap: broker.bootstrap,
+      connector: faultyConnector(faults),
+      batchBytes: 200,
+      lingerMs: 1,
+      retryBackoffMs: 5,
+    });
+    const sent: Array<Promise<{ offset: number }>> = [];
+    for (let i = 0; i < 30; i++) {
+      sent.push(producer.send({ topic: "order", value: `m${i}` }));
+      await new Promise((r) => setTimeout(r, 2)); // batches close one by one, several in flight
+    }
+    const results = await Promise.all(sent);
+    await producer.close();
+    // Batches sent behind the rejected one met a sequence gap and were sent again, in order.
+    expect(faults.outOfOrder).toBeGreaterThan(0);
+    expect(results.map((m) => m.offset)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    const records = await readAll(broker.bootstrap, "order", 0, 30);
+    expect(records.map((r) => new TextDecoder().decode(r.value ?? undefined))).toEqual(results.map((_, i) => `m${i}`));
   });
 
   it("without idempotence the same lost response does write a duplicate (the test can fail)", async () => {
