@@ -24,17 +24,35 @@ const START_TIMEOUT_MS = 30_000;
 
 // dist/bench/client-throughput.js or bench/client-throughput.ts: the repo root is two or one up.
 const here = import.meta.dirname;
-const root = existsSync(join(here, "../package.json")) ? resolve(here, "..") : resolve(here, "../..");
+const root = existsSync(join(here, "../package.json"))
+  ? resolve(here, "..")
+  : resolve(here, "../..");
 const rt = createNodeRuntime();
 
 function command(host: Host): string[] {
   if (host === "node") return [process.execPath, join(root, "dist/main.js")];
-  return [join(root, `node_modules/.bin/${host}`), ...(host === "deno" ? ["run", "-A", "--quiet"] : ["run"]), join(root, "src/main.ts")];
+  return [
+    join(root, `node_modules/.bin/${host}`),
+    ...(host === "deno" ? ["run", "-A", "--quiet"] : ["run"]),
+    join(root, "src/main.ts"),
+  ];
 }
 
-async function startBroker(host: Host, dataDir: string): Promise<{ child: ChildProcess; bootstrap: string }> {
+async function startBroker(
+  host: Host,
+  dataDir: string,
+): Promise<{ child: ChildProcess; bootstrap: string }> {
   const [cmd, ...args] = command(host);
-  const child = spawn(cmd, [...args, "serve", "--data-dir", dataDir, "--port", "0", "--http-port", "-1"], {
+  const child = spawn(cmd, [
+    ...args,
+    "serve",
+    "--data-dir",
+    dataDir,
+    "--port",
+    "0",
+    "--http-port",
+    "-1",
+  ], {
     cwd: root,
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, NO_COLOR: "1" },
@@ -79,8 +97,14 @@ async function produce(bootstrap: string): Promise<number> {
 }
 
 async function consume(bootstrap: string): Promise<number> {
-  const consumer = new Consumer(rt, { bootstrap, autoOffsetReset: "earliest", maxPollRecords: 5000 });
-  consumer.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: "bench", partition })));
+  const consumer = new Consumer(rt, {
+    bootstrap,
+    autoOffsetReset: "earliest",
+    maxPollRecords: 5000,
+  });
+  consumer.assign(
+    Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: "bench", partition })),
+  );
   const started = performance.now();
   let count = 0;
   for (let polls = 0; count < RECORDS && polls < 1_000_000; polls++) {
@@ -111,7 +135,15 @@ async function benchHost(host: Host): Promise<{ host: Host; produced: number; co
 const rows: string[] = [];
 for (const host of HOSTS) {
   const r = await benchHost(host);
-  rows.push(`${host.padEnd(5)} produced ${Math.round(r.produced).toLocaleString("en-US").padStart(9)} records/s   consumed ${Math.round(r.consumed).toLocaleString("en-US").padStart(9)} records/s`);
+  rows.push(
+    `${host.padEnd(5)} produced ${
+      Math.round(r.produced).toLocaleString("en-US").padStart(9)
+    } records/s   consumed ${Math.round(r.consumed).toLocaleString("en-US").padStart(9)} records/s`,
+  );
   console.log(rows[rows.length - 1]);
 }
-console.log(`(${RECORDS.toLocaleString("en-US")} records of ${VALUE_BYTES} B, ${PARTITIONS} partitions, acks=all, client on node ${process.version})`);
+console.log(
+  `(${
+    RECORDS.toLocaleString("en-US")
+  } records of ${VALUE_BYTES} B, ${PARTITIONS} partitions, acks=all, client on node ${process.version})`,
+);

@@ -5,12 +5,18 @@
 import { loadRuntime } from "../runtime/load.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { Admin as AdminClient, type AdminOptions as AdminClientOptions } from "./client/admin.ts";
-import { Consumer as ConsumerClient, type ConsumerOptions as ConsumerClientOptions } from "./client/consumer.ts";
-import { Producer as ProducerClient, type ProducerOptions as ProducerClientOptions } from "./client/producer.ts";
+import {
+  Consumer as ConsumerClient,
+  type ConsumerOptions as ConsumerClientOptions,
+} from "./client/consumer.ts";
+import {
+  Producer as ProducerClient,
+  type ProducerOptions as ProducerClientOptions,
+} from "./client/producer.ts";
 import {
   type RunningBroker,
-  type StartBrokerOptions as ServerOptions,
   startBroker as startBrokerOn,
+  type StartBrokerOptions as ServerOptions,
 } from "./server/start-broker.ts";
 
 let hostRuntime: Promise<Runtime> | null = null;
@@ -37,7 +43,7 @@ export type AdminOptions = AdminClientOptions & WithRuntime;
  * Starts a broker inside this process: on a data directory (default ./data) or entirely in
  * memory with `{ storage: "memory" }`. Same code as `tributary serve`.
  */
-export async function startBroker(options: StartBrokerOptions = {}): Promise<RunningBroker> {
+export function startBroker(options: StartBrokerOptions = {}): Promise<RunningBroker> {
   const { runtime, ...rest } = options;
   return startBrokerOn(runtime ?? defaultRuntime, rest);
 }
@@ -64,7 +70,12 @@ export type { RunningBroker } from "./server/start-broker.ts";
 export type { ConsumerRecord, OffsetResetPolicy, TopicPartition } from "./client/consumer.ts";
 export type { AcksOption } from "./client/producer.ts";
 export type { CreateTopicOptions } from "./client/admin.ts";
-export type { HeadersInput, ProducerRecord, RecordData, RecordMetadata } from "./client/record-input.ts";
+export type {
+  HeadersInput,
+  ProducerRecord,
+  RecordData,
+  RecordMetadata,
+} from "./client/record-input.ts";
 export type { RecordHeader } from "./client/accumulator.ts";
 export type {
   BrokerMetadata,
@@ -78,8 +89,8 @@ export type { Runtime, RuntimeName } from "../runtime/types.ts";
 export { ErrorCode, isErrorCode, TributaryError } from "./errors.ts";
 export type { ErrorCodeName } from "./errors.ts";
 export {
-  batchesIn,
   BATCH_HEADER_BYTES,
+  batchesIn,
   decodeRecords,
   decodeRecordsAsync,
   encodeBatch,

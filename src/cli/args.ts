@@ -67,7 +67,12 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs): ParsedArgs
   return { positionals, flags };
 }
 
-function setFlag(flags: Record<string, FlagValue>, name: string, spec: FlagSpec, value: string | number): void {
+function setFlag(
+  flags: Record<string, FlagValue>,
+  name: string,
+  spec: FlagSpec,
+  value: string | number,
+): void {
   if (!spec.multiple) {
     if (name in flags) throw new UsageError(`flag --${name} given more than once`);
     flags[name] = value;
@@ -86,7 +91,9 @@ function parseBoolean(name: string, raw: string | undefined): boolean {
 
 /** A decimal integer within the safe range; rejects "", "1.5", "1e3", "0x10", " 7". */
 export function parseInteger(name: string, raw: string): number {
-  if (!/^-?\d{1,16}$/.test(raw)) throw new UsageError(`flag --${name} needs an integer, got "${raw}"`);
+  if (!/^-?\d{1,16}$/.test(raw)) {
+    throw new UsageError(`flag --${name} needs an integer, got "${raw}"`);
+  }
   const value = Number(raw);
   if (!Number.isSafeInteger(value)) throw new UsageError(`flag --${name} is out of range: ${raw}`);
   return value;
@@ -125,12 +132,18 @@ export function parseKeyValues(pairs: readonly string[], what: string): Record<s
 }
 
 /** Checks the number of positional arguments after the command words. */
-export function expectPositionals(args: ParsedArgs, names: readonly string[], usage: string): string[] {
+export function expectPositionals(
+  args: ParsedArgs,
+  names: readonly string[],
+  usage: string,
+): string[] {
   if (args.positionals.length < names.length) {
     throw new UsageError(`missing ${names[args.positionals.length]}; usage: ${usage}`);
   }
   if (args.positionals.length > names.length) {
-    throw new UsageError(`unexpected argument "${args.positionals[names.length]}"; usage: ${usage}`);
+    throw new UsageError(
+      `unexpected argument "${args.positionals[names.length]}"; usage: ${usage}`,
+    );
   }
   return args.positionals;
 }

@@ -6,7 +6,7 @@
 import { Admin } from "../client/admin.ts";
 import { Consumer, type ConsumerRecord, type TopicPartition } from "../client/consumer.ts";
 import { boolFlag, expectPositionals, intFlag, parseArgs, stringFlag, UsageError } from "./args.ts";
-import { type CliRuntime, clientFlagSpecs, clusterOptionsOf, io } from "./client-flags.ts";
+import { clientFlagSpecs, type CliRuntime, clusterOptionsOf, io } from "./client-flags.ts";
 
 const specs = {
   ...clientFlagSpecs,
@@ -23,7 +23,11 @@ type Start = { kind: "earliest" } | { kind: "latest" } | { kind: "offset"; offse
 
 export async function consumeCommand(rt: CliRuntime, argv: readonly string[]): Promise<void> {
   const args = parseArgs(argv, specs);
-  const [topic] = expectPositionals(args, ["TOPIC"], "tributary consume TOPIC [--from-beginning | --partition P --offset N]");
+  const [topic] = expectPositionals(
+    args,
+    ["TOPIC"],
+    "tributary consume TOPIC [--from-beginning | --partition P --offset N]",
+  );
   const start = startOf(args);
   const partition = intFlag(args, "partition");
   const maxMessages = intFlag(args, "max-messages") ?? Infinity;
@@ -31,7 +35,9 @@ export async function consumeCommand(rt: CliRuntime, argv: readonly string[]): P
   if (maxMessages < 1) throw new UsageError("--max-messages must be at least 1");
   const tps = await partitionsOf(rt, args, topic, partition);
   const consumer = new Consumer(rt, { ...clusterOptionsOf(args), autoOffsetReset: "earliest" });
-  const stopSignals = (["SIGINT", "SIGTERM"] as const).map((s) => io(rt).onSignal(s, () => void consumer.close()));
+  const stopSignals = (["SIGINT", "SIGTERM"] as const).map((s) =>
+    io(rt).onSignal(s, () => void consumer.close())
+  );
   try {
     consumer.assign(tps);
     if (start.kind === "earliest") consumer.seekToBeginning();
@@ -50,19 +56,32 @@ function startOf(args: ReturnType<typeof parseArgs>): Start {
   const fromBeginning = boolFlag(args, "from-beginning");
   const offset = stringFlag(args, "offset");
   const partition = intFlag(args, "partition");
-  if (offset !== undefined && partition === undefined) throw new UsageError("--offset needs --partition");
-  if (fromBeginning && offset !== undefined) throw new UsageError("--from-beginning and --offset exclude each other");
+  if (offset !== undefined && partition === undefined) {
+    throw new UsageError("--offset needs --partition");
+  }
+  if (fromBeginning && offset !== undefined) {
+    throw new UsageError("--from-beginning and --offset exclude each other");
+  }
   if (fromBeginning || offset === "earliest") return { kind: "earliest" };
   if (offset === undefined || offset === "latest") return { kind: "latest" };
-  if (!/^\d{1,16}$/.test(offset)) throw new UsageError(`--offset must be a number, earliest or latest, got "${offset}"`);
+  if (!/^\d{1,16}$/.test(offset)) {
+    throw new UsageError(`--offset must be a number, earliest or latest, got "${offset}"`);
+  }
   return { kind: "offset", offset: Number(offset) };
 }
 
-async function partitionsOf(rt: CliRuntime, args: ReturnType<typeof parseArgs>, topic: string, partition: number | undefined): Promise<TopicPartition[]> {
+async function partitionsOf(
+  rt: CliRuntime,
+  args: ReturnType<typeof parseArgs>,
+  topic: string,
+  partition: number | undefined,
+): Promise<TopicPartition[]> {
   const admin = new Admin(rt, clusterOptionsOf(args));
   try {
     const description = await admin.describeTopic(topic);
-    if (partition === undefined) return description.partitions.map((p) => ({ topic, partition: p.partition }));
+    if (partition === undefined) {
+      return description.partitions.map((p) => ({ topic, partition: p.partition }));
+    }
     if (!description.partitions.some((p) => p.partition === partition)) {
       throw new UsageError(`topic "${topic}" has no partition ${partition}`);
     }
@@ -79,10 +98,18 @@ interface PrintOptions {
   separator: string;
 }
 
-async function printRecords(rt: CliRuntime, consumer: Consumer, options: PrintOptions): Promise<void> {
+async function printRecords(
+  rt: CliRuntime,
+  consumer: Consumer,
+  options: PrintOptions,
+): Promise<void> {
   const decoder = new TextDecoder();
   const text = (bytes: Uint8Array | null) => (bytes === null ? "null" : decoder.decode(bytes));
-  const line = (r: ConsumerRecord) => (options.printKey ? `${text(r.key)}${options.separator}${text(r.value)}\n` : `${text(r.value)}\n`);
+  const line = (
+    r: ConsumerRecord,
+  ) => (options.printKey
+    ? `${text(r.key)}${options.separator}${text(r.value)}\n`
+    : `${text(r.value)}\n`);
   let printed = 0;
   let idleSinceMs = rt.clock.monotonicMs();
   while (printed < options.maxMessages) {

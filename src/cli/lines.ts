@@ -4,7 +4,10 @@
 
 import { TributaryError } from "../errors.ts";
 
-export async function* readLines(stream: ReadableStream<Uint8Array>, lineBytesMax: number): AsyncGenerator<string> {
+export async function* readLines(
+  stream: ReadableStream<Uint8Array>,
+  lineBytesMax: number,
+): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   const reader = stream.getReader();
   let partial = "";
@@ -23,7 +26,10 @@ export async function* readLines(stream: ReadableStream<Uint8Array>, lineBytesMa
       partial = partial.slice(start);
       // Counted in UTF-16 units: close enough to bytes for a memory bound.
       if (partial.length > lineBytesMax) {
-        throw new TributaryError("MESSAGE_TOO_LARGE", `an input line is longer than ${lineBytesMax} bytes`);
+        throw new TributaryError(
+          "MESSAGE_TOO_LARGE",
+          `an input line is longer than ${lineBytesMax} bytes`,
+        );
       }
     }
     partial += decoder.decode();

@@ -15,12 +15,18 @@ export function describeError(err: unknown): string {
   return text.replace(/\s*[\r\n]+\s*/g, " ").slice(0, 2000);
 }
 
-export async function reportError(io: Pick<HostProcess, "writeStderr">, err: unknown): Promise<number> {
+export async function reportError(
+  io: Pick<HostProcess, "writeStderr">,
+  err: unknown,
+): Promise<number> {
   await io.writeStderr(`tributary: ${describeError(err)}\n`);
   return err instanceof UsageError ? ExitCode.usage : ExitCode.failure;
 }
 
 /** A JSON document on stdout, pretty-printed for people. */
-export async function printJson(io: Pick<HostProcess, "writeStdout">, value: unknown): Promise<void> {
+export async function printJson(
+  io: Pick<HostProcess, "writeStdout">,
+  value: unknown,
+): Promise<void> {
   await io.writeStdout(`${JSON.stringify(value, null, 2)}\n`);
 }

@@ -2,10 +2,10 @@
 // Prints nothing on success; the first failure ends the command with one line on stderr.
 
 import { Admin } from "../client/admin.ts";
-import { Producer, type AcksOption } from "../client/producer.ts";
+import { type AcksOption, Producer } from "../client/producer.ts";
 import { TributaryError } from "../errors.ts";
 import { expectPositionals, parseArgs, stringFlag, UsageError } from "./args.ts";
-import { type CliRuntime, clientFlagSpecs, clusterOptionsOf, io } from "./client-flags.ts";
+import { clientFlagSpecs, type CliRuntime, clusterOptionsOf, io } from "./client-flags.ts";
 import { readLines } from "./lines.ts";
 
 const specs = {
@@ -21,7 +21,11 @@ const pendingRecordsMax = 10_000;
 
 export async function produceCommand(rt: CliRuntime, argv: readonly string[]): Promise<void> {
   const args = parseArgs(argv, specs);
-  const [topic] = expectPositionals(args, ["TOPIC"], "tributary produce TOPIC [--key-separator SEP] [--acks all|1|0]");
+  const [topic] = expectPositionals(
+    args,
+    ["TOPIC"],
+    "tributary produce TOPIC [--key-separator SEP] [--acks all|1|0]",
+  );
   const acks = parseAcks(stringFlag(args, "acks") ?? "all");
   const separator = stringFlag(args, "key-separator");
   if (separator === "") throw new UsageError("--key-separator must not be empty");
@@ -44,7 +48,9 @@ export async function produceCommand(rt: CliRuntime, argv: readonly string[]): P
     for await (const line of readLines(io(rt).stdin, lineBytesMax)) {
       if (failure !== null) break;
       lineNumber++;
-      pending.push(producer.send({ topic, ...splitLine(line, separator, lineNumber) }).catch(onFailure));
+      pending.push(
+        producer.send({ topic, ...splitLine(line, separator, lineNumber) }).catch(onFailure),
+      );
       if (pending.length >= pendingRecordsMax) {
         await Promise.all(pending);
         pending = [];
@@ -59,7 +65,11 @@ export async function produceCommand(rt: CliRuntime, argv: readonly string[]): P
 }
 
 /** Fails fast, with one clear line, on a broker that is down or a topic that does not exist. */
-async function checkTopic(rt: CliRuntime, args: ReturnType<typeof parseArgs>, topic: string): Promise<void> {
+async function checkTopic(
+  rt: CliRuntime,
+  args: ReturnType<typeof parseArgs>,
+  topic: string,
+): Promise<void> {
   const admin = new Admin(rt, clusterOptionsOf(args));
   try {
     await admin.metadata([topic], { allowAutoTopicCreation: true });
@@ -68,11 +78,18 @@ async function checkTopic(rt: CliRuntime, args: ReturnType<typeof parseArgs>, to
   }
 }
 
-function splitLine(line: string, separator: string | undefined, lineNumber: number): { key: string | null; value: string } {
+function splitLine(
+  line: string,
+  separator: string | undefined,
+  lineNumber: number,
+): { key: string | null; value: string } {
   if (separator === undefined) return { key: null, value: line };
   const at = line.indexOf(separator);
   if (at === -1) {
-    throw new TributaryError("INVALID_RECORD", `line ${lineNumber} has no key separator "${separator}"`);
+    throw new TributaryError(
+      "INVALID_RECORD",
+      `line ${lineNumber} has no key separator "${separator}"`,
+    );
   }
   return { key: line.slice(0, at), value: line.slice(at + separator.length) };
 }

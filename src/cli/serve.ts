@@ -2,7 +2,7 @@
 // (listeners stop accepting, in-flight requests finish, the log is flushed and closed with
 // clean-shutdown markers). Prints one line with its addresses once it listens.
 
-import { type StartBrokerOptions, startBroker } from "../server/start-broker.ts";
+import { startBroker, type StartBrokerOptions } from "../server/start-broker.ts";
 import { VERSION } from "../version.ts";
 import { boolFlag, expectPositionals, intFlag, parseArgs, stringFlag, UsageError } from "./args.ts";
 import { type CliRuntime, io } from "./client-flags.ts";
@@ -22,7 +22,11 @@ const specs = {
 
 export async function serveCommand(rt: CliRuntime, argv: readonly string[]): Promise<void> {
   const args = parseArgs(argv, specs);
-  expectPositionals(args, [], "tributary serve [--data-dir DIR] [--host H] [--http-port N] [--port N] [--node-id N]");
+  expectPositionals(
+    args,
+    [],
+    "tributary serve [--data-dir DIR] [--host H] [--http-port N] [--port N] [--node-id N]",
+  );
   const options = await optionsOf(rt, args);
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
@@ -30,7 +34,8 @@ export async function serveCommand(rt: CliRuntime, argv: readonly string[]): Pro
   try {
     const node = await startBroker(rt, {
       ...options,
-      onUnexpectedError: (err) => void io(rt).writeStderr(`tributary: unexpected error: ${describeError(err)}\n`),
+      onUnexpectedError: (err) =>
+        void io(rt).writeStderr(`tributary: unexpected error: ${describeError(err)}\n`),
     });
     const http = node.httpUrl ?? "off";
     const where = options.storage === "memory" ? "memory" : (options.dataDir ?? "./data");
@@ -44,9 +49,14 @@ export async function serveCommand(rt: CliRuntime, argv: readonly string[]): Pro
   }
 }
 
-async function optionsOf(rt: CliRuntime, args: ReturnType<typeof parseArgs>): Promise<StartBrokerOptions> {
+async function optionsOf(
+  rt: CliRuntime,
+  args: ReturnType<typeof parseArgs>,
+): Promise<StartBrokerOptions> {
   const file = stringFlag(args, "config");
-  const options: StartBrokerOptions = file ? parseServerConfig(new TextDecoder().decode(await rt.fs.readFile(file)), file) : {};
+  const options: StartBrokerOptions = file
+    ? parseServerConfig(new TextDecoder().decode(await rt.fs.readFile(file)), file)
+    : {};
   const dataDir = stringFlag(args, "data-dir");
   if (dataDir !== undefined) options.dataDir = dataDir;
   const host = stringFlag(args, "host");
@@ -54,7 +64,9 @@ async function optionsOf(rt: CliRuntime, args: ReturnType<typeof parseArgs>): Pr
   const port = intFlag(args, "port");
   if (port !== undefined) options.port = checkPort("--port", port);
   const httpPort = intFlag(args, "http-port");
-  if (httpPort !== undefined) options.httpPort = httpPort < 0 ? null : checkPort("--http-port", httpPort);
+  if (httpPort !== undefined) {
+    options.httpPort = httpPort < 0 ? null : checkPort("--http-port", httpPort);
+  }
   const nodeId = intFlag(args, "node-id");
   if (nodeId !== undefined) options.nodeId = nodeId;
   if (boolFlag(args, "memory")) options.storage = "memory";
@@ -63,6 +75,8 @@ async function optionsOf(rt: CliRuntime, args: ReturnType<typeof parseArgs>): Pr
 }
 
 function checkPort(flag: string, port: number): number {
-  if (port < 0 || port > 65535) throw new UsageError(`${flag} must be between 0 and 65535, got ${port}`);
+  if (port < 0 || port > 65535) {
+    throw new UsageError(`${flag} must be between 0 and 65535, got ${port}`);
+  }
   return port;
 }

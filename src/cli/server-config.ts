@@ -8,12 +8,16 @@ import { UsageError } from "./args.ts";
 type Setter = (options: StartBrokerOptions, value: string) => void;
 
 const int = (key: string, value: string): number => {
-  if (!/^-?\d{1,16}$/.test(value.trim())) throw new UsageError(`config ${key} needs an integer, got "${value}"`);
+  if (!/^-?\d{1,16}$/.test(value.trim())) {
+    throw new UsageError(`config ${key} needs an integer, got "${value}"`);
+  }
   return Number(value.trim());
 };
 const bool = (key: string, value: string): boolean => {
   const v = value.trim().toLowerCase();
-  if (v !== "true" && v !== "false") throw new UsageError(`config ${key} needs true or false, got "${value}"`);
+  if (v !== "true" && v !== "false") {
+    throw new UsageError(`config ${key} needs true or false, got "${value}"`);
+  }
   return v === "true";
 };
 const topicDefault = (name: string): Setter => (o, v) => {
@@ -30,7 +34,8 @@ const propertySetters: Record<string, Setter> = {
   port: (o, v) => void (o.port = int("port", v)),
   "http.port": (o, v) => void (o.httpPort = int("http.port", v) < 0 ? null : int("http.port", v)),
   storage: (o, v) => void (o.storage = v.trim() as StartBrokerOptions["storage"]),
-  "auto.create.topics.enable": (o, v) => void (o.autoCreateTopics = bool("auto.create.topics.enable", v)),
+  "auto.create.topics.enable": (o, v) =>
+    void (o.autoCreateTopics = bool("auto.create.topics.enable", v)),
   "num.partitions": (o, v) => void (o.defaultPartitions = int("num.partitions", v)),
   "log.retention.ms": topicDefault("retention.ms"),
   "log.retention.bytes": topicDefault("retention.bytes"),
@@ -53,7 +58,9 @@ const jsonKeys: Record<string, string> = {
 };
 
 export function parseServerConfig(text: string, fileName: string): StartBrokerOptions {
-  return text.trimStart().startsWith("{") ? parseJsonConfig(text, fileName) : parseProperties(text, fileName);
+  return text.trimStart().startsWith("{")
+    ? parseJsonConfig(text, fileName)
+    : parseProperties(text, fileName);
 }
 
 function parseProperties(text: string, fileName: string): StartBrokerOptions {
@@ -74,7 +81,9 @@ function parseJsonConfig(text: string, fileName: string): StartBrokerOptions {
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`${fileName}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    throw new UsageError(
+      `${fileName}: not valid JSON (${err instanceof Error ? err.message : String(err)})`,
+    );
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new UsageError(`${fileName}: the JSON config must be an object`);
@@ -106,7 +115,9 @@ function apply(options: StartBrokerOptions, key: string, value: string, where: s
 }
 
 function stringRecord(value: unknown, what: string): Record<string, string> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new UsageError(`${what} must be an object`);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new UsageError(`${what} must be an object`);
+  }
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) out[k] = String(v);
   return out;

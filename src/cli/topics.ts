@@ -1,8 +1,15 @@
 // `tributary topics create|list|describe|delete`.
 
 import { Admin } from "../client/admin.ts";
-import { expectPositionals, intFlag, parseArgs, parseKeyValues, stringList, UsageError } from "./args.ts";
-import { type CliRuntime, clientFlagSpecs, clusterOptionsOf, io } from "./client-flags.ts";
+import {
+  expectPositionals,
+  intFlag,
+  parseArgs,
+  parseKeyValues,
+  stringList,
+  UsageError,
+} from "./args.ts";
+import { clientFlagSpecs, type CliRuntime, clusterOptionsOf, io } from "./client-flags.ts";
 import { printJson } from "./output.ts";
 
 const specs = {
@@ -20,7 +27,11 @@ export async function topicsCommand(rt: CliRuntime, argv: readonly string[]): Pr
   try {
     switch (action) {
       case "create": {
-        const [name] = expectPositionals(sub, ["NAME"], "tributary topics create NAME [--partitions N] [--config k=v ...]");
+        const [name] = expectPositionals(
+          sub,
+          ["NAME"],
+          "tributary topics create NAME [--partitions N] [--config k=v ...]",
+        );
         const configs = parseKeyValues(stringList(args, "config"), "--config");
         const partitions = intFlag(args, "partitions");
         const replicationFactor = intFlag(args, "replication-factor");
@@ -52,7 +63,9 @@ export async function topicsCommand(rt: CliRuntime, argv: readonly string[]): Pr
       }
       default:
         throw new UsageError(
-          action === undefined ? "topics needs an action: create, list, describe or delete" : `unknown topics action "${action}"`,
+          action === undefined
+            ? "topics needs an action: create, list, describe or delete"
+            : `unknown topics action "${action}"`,
         );
     }
   } finally {

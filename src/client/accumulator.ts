@@ -49,7 +49,9 @@ export const batchOverheadBytes = 61;
 export function estimateRecordBytes(record: PendingRecord): number {
   // length, attributes, timestamp delta, offset delta, key/value lengths, header count: <= 26 B.
   let bytes = 26 + (record.key?.length ?? 0) + (record.value?.length ?? 0);
-  for (const header of record.headers) bytes += 10 + header.key.length * 3 + (header.value?.length ?? 0);
+  for (const header of record.headers) {
+    bytes += 10 + header.key.length * 3 + (header.value?.length ?? 0);
+  }
   return bytes;
 }
 
@@ -74,10 +76,19 @@ export class RecordAccumulator {
    * Adds a record to its partition's open batch (closing that batch first when the record does
    * not fit). The caller has already reserved recordBytes in the producer's buffer pool.
    */
-  append(topic: string, partition: number, record: PendingRecord, recordBytes: number, delivery: Delivery): void {
+  append(
+    topic: string,
+    partition: number,
+    record: PendingRecord,
+    recordBytes: number,
+    delivery: Delivery,
+  ): void {
     const key = `${partition}\u0000${topic}`;
     let open = this.#open.get(key);
-    if (open && open.batch.records.length > 0 && open.batch.sizeBytes + recordBytes > this.#options.batchBytes) {
+    if (
+      open && open.batch.records.length > 0 &&
+      open.batch.sizeBytes + recordBytes > this.#options.batchBytes
+    ) {
       this.#close(key, open);
       open = undefined;
     }

@@ -29,11 +29,20 @@ export class Admin {
   }
 
   async createTopic(name: string, options: CreateTopicOptions = {}): Promise<TopicDescription> {
-    const response = await this.#cluster.request("CreateTopics", { topics: [{ name, ...options }] });
+    const response = await this.#cluster.request("CreateTopics", {
+      topics: [{ name, ...options }],
+    });
     const result = response.topics.find((t) => t.name === name) ?? response.topics[0];
-    if (!result) throw new TributaryError("UNKNOWN_SERVER_ERROR", `CreateTopics answered nothing for "${name}"`);
+    if (!result) {
+      throw new TributaryError(
+        "UNKNOWN_SERVER_ERROR",
+        `CreateTopics answered nothing for "${name}"`,
+      );
+    }
     throwIfError(result.error);
-    if (!result.topic) throw new TributaryError("UNKNOWN_SERVER_ERROR", `CreateTopics returned no topic "${name}"`);
+    if (!result.topic) {
+      throw new TributaryError("UNKNOWN_SERVER_ERROR", `CreateTopics returned no topic "${name}"`);
+    }
     return result.topic;
   }
 
@@ -51,14 +60,22 @@ export class Admin {
   async describeTopic(name: string): Promise<TopicDescription> {
     const response = await this.#cluster.request("DescribeTopics", { topics: [name] });
     const result = response.topics.find((t) => t.name === name);
-    if (!result) throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `topic "${name}" not described`);
+    if (!result) {
+      throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `topic "${name}" not described`);
+    }
     throwIfError(result.error);
-    if (!result.topic) throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `topic "${name}" not described`);
+    if (!result.topic) {
+      throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `topic "${name}" not described`);
+    }
     return result.topic;
   }
 
   /** Earliest, latest, or first offset at or after a timestamp (offset -1 when none). */
-  async listOffsets(topic: string, partition: number, spec: OffsetSpec): Promise<ListOffsetsResult> {
+  listOffsets(
+    topic: string,
+    partition: number,
+    spec: OffsetSpec,
+  ): Promise<ListOffsetsResult> {
     return listOffsets(this.#cluster, topic, partition, spec);
   }
 
@@ -66,7 +83,10 @@ export class Admin {
    * Cluster metadata; null asks for every topic. Named topics that do not exist fail with
    * UNKNOWN_TOPIC_OR_PARTITION unless allowAutoTopicCreation is set and the broker allows it.
    */
-  async metadata(topics: string[] | null = null, options: { allowAutoTopicCreation?: boolean } = {}): Promise<BrokerMetadata> {
+  metadata(
+    topics: string[] | null = null,
+    options: { allowAutoTopicCreation?: boolean } = {},
+  ): Promise<BrokerMetadata> {
     return this.#cluster.metadata(topics, options.allowAutoTopicCreation ?? false);
   }
 
@@ -93,7 +113,12 @@ export async function listOffsets(
     route.leaders[partition],
   );
   const result = response.partitions.find((p) => p.topic === topic && p.partition === partition);
-  if (!result) throw new TributaryError("UNKNOWN_SERVER_ERROR", `ListOffsets answered nothing for ${topic}-${partition}`);
+  if (!result) {
+    throw new TributaryError(
+      "UNKNOWN_SERVER_ERROR",
+      `ListOffsets answered nothing for ${topic}-${partition}`,
+    );
+  }
   throwIfError(result.error);
   return { offset: result.offset, timestampMs: result.timestampMs };
 }

@@ -19,7 +19,10 @@ export class BufferPool {
 
   constructor(bytesMax: number) {
     if (!Number.isSafeInteger(bytesMax) || bytesMax <= 0) {
-      throw new TributaryError("INVALID_CONFIG", `bufferBytesMax must be a positive integer, got ${bytesMax}`);
+      throw new TributaryError(
+        "INVALID_CONFIG",
+        `bufferBytesMax must be a positive integer, got ${bytesMax}`,
+      );
     }
     this.bytesMax = bytesMax;
   }

@@ -8,7 +8,12 @@ import type { Runtime } from "../../runtime/types.ts";
 import type { TopicDescription } from "../broker/types.ts";
 import { TributaryError } from "../errors.ts";
 import { ProtocolClient } from "../protocol/cbor/client.ts";
-import type { MetadataResponse, OpName, RequestBody, ResponseBody } from "../protocol/cbor/messages.ts";
+import type {
+  MetadataResponse,
+  OpName,
+  RequestBody,
+  ResponseBody,
+} from "../protocol/cbor/messages.ts";
 import { VERSION } from "../version.ts";
 import { type HostPort, parseBootstrap } from "./bootstrap.ts";
 
@@ -23,7 +28,11 @@ export interface WireConnection {
   readonly closed?: Promise<void>;
 }
 
-export type Connector = (rt: ClientRuntime, address: HostPort, options: ConnectOptions) => Promise<WireConnection>;
+export type Connector = (
+  rt: ClientRuntime,
+  address: HostPort,
+  options: ConnectOptions,
+) => Promise<WireConnection>;
 
 export interface ConnectOptions {
   clientId: string;
@@ -74,7 +83,11 @@ export class ClusterClient {
   }
 
   /** Sends a request to a broker (any bootstrap broker when nodeId is undefined). */
-  async request<K extends OpName>(op: K, body: RequestBody<K>, nodeId?: number): Promise<ResponseBody<K>> {
+  async request<K extends OpName>(
+    op: K,
+    body: RequestBody<K>,
+    nodeId?: number,
+  ): Promise<ResponseBody<K>> {
     const { key, conn } = await this.#connection(nodeId);
     try {
       return await conn.request(op, body);
@@ -93,20 +106,34 @@ export class ClusterClient {
     }
   }
 
-  async metadata(topics: string[] | null, allowAutoTopicCreation = true): Promise<MetadataResponse> {
+  async metadata(
+    topics: string[] | null,
+    allowAutoTopicCreation = true,
+  ): Promise<MetadataResponse> {
     const response = await this.request("Metadata", { topics, allowAutoTopicCreation });
-    for (const broker of response.brokers) this.#brokers.set(broker.nodeId, { host: broker.host, port: broker.port });
-    for (const topic of response.topics) this.#routes.set(topic.name, routeOf(topic, this.rt.clock.monotonicMs()));
+    for (const broker of response.brokers) {
+      this.#brokers.set(broker.nodeId, { host: broker.host, port: broker.port });
+    }
+    for (const topic of response.topics) {
+      this.#routes.set(topic.name, routeOf(topic, this.rt.clock.monotonicMs()));
+    }
     return response;
   }
 
   /** Partition count and leaders of a topic, from cache when fresh. */
   async route(topic: string): Promise<TopicRoute> {
     const cached = this.#routes.get(topic);
-    if (cached && this.rt.clock.monotonicMs() - cached.fetchedMs < this.#metadataMaxAgeMs) return cached;
+    if (cached && this.rt.clock.monotonicMs() - cached.fetchedMs < this.#metadataMaxAgeMs) {
+      return cached;
+    }
     await this.metadata([topic]);
     const route = this.#routes.get(topic);
-    if (!route) throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `topic "${topic}" is not in the metadata`);
+    if (!route) {
+      throw new TributaryError(
+        "UNKNOWN_TOPIC_OR_PARTITION",
+        `topic "${topic}" is not in the metadata`,
+      );
+    }
     return route;
   }
 
@@ -133,7 +160,10 @@ export class ClusterClient {
     const key = `${address.host}:${address.port}`;
     let pending = this.#connections.get(key);
     if (!pending) {
-      pending = this.#connector(this.rt, address, { clientId: this.clientId, requestTimeoutMs: this.requestTimeoutMs });
+      pending = this.#connector(this.rt, address, {
+        clientId: this.clientId,
+        requestTimeoutMs: this.requestTimeoutMs,
+      });
       this.#connections.set(key, pending);
       this.#forgetWhenClosed(key, pending);
     }
@@ -149,9 +179,10 @@ export class ClusterClient {
   /** A connection the broker closed is dropped from the table, so the next request reconnects. */
   #forgetWhenClosed(key: string, pending: Promise<WireConnection>): void {
     pending.then(
-      (conn) => conn.closed?.then(() => {
-        if (this.#connections.get(key) === pending) this.#connections.delete(key);
-      }),
+      (conn) =>
+        conn.closed?.then(() => {
+          if (this.#connections.get(key) === pending) this.#connections.delete(key);
+        }),
       // A failed connect is reported to the caller that awaited it (see #connection).
       () => undefined,
     );

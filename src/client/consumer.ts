@@ -8,7 +8,7 @@
 // change, but setting it fails until the group coordinator exists.
 
 import type { FetchPartitionResultBody } from "../protocol/cbor/messages.ts";
-import { TributaryError, toTributaryError } from "../errors.ts";
+import { toTributaryError, TributaryError } from "../errors.ts";
 import { fromWireError } from "../protocol/cbor/wire-error.ts";
 import { listOffsets } from "./admin.ts";
 import { type ClientRuntime, ClusterClient, type ClusterOptions } from "./cluster.ts";
@@ -75,7 +75,10 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
 
   constructor(rt: ClientRuntime, options: ConsumerOptions) {
     if (options.groupId !== undefined) {
-      throw new TributaryError("INVALID_CONFIG", "consumer groups are not supported yet: assign partitions instead");
+      throw new TributaryError(
+        "INVALID_CONFIG",
+        "consumer groups are not supported yet: assign partitions instead",
+      );
     }
     this.#rt = rt;
     this.#cluster = new ClusterClient(rt, options);
@@ -107,7 +110,13 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       const key = tpKey(tp);
       if (this.#assigned.has(key)) continue;
       const reset = this.#options.autoOffsetReset === "none" ? null : this.#options.autoOffsetReset;
-      this.#assigned.set(key, { tp: { ...tp }, position: null, fetchOffset: null, reset, epoch: 0 });
+      this.#assigned.set(key, {
+        tp: { ...tp },
+        position: null,
+        fetchOffset: null,
+        reset,
+        epoch: 0,
+      });
     }
     this.#dropStale();
     this.#startLoop();
@@ -124,7 +133,10 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
 
   seek(tp: TopicPartition, offset: number): void {
     if (!Number.isSafeInteger(offset) || offset < 0) {
-      throw new TributaryError("INVALID_REQUEST", `seek offset must be a non-negative integer, got ${offset}`);
+      throw new TributaryError(
+        "INVALID_REQUEST",
+        `seek offset must be a non-negative integer, got ${offset}`,
+      );
     }
     this.#reposition(this.#get(tp), offset, null);
   }
@@ -141,7 +153,12 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   async position(tp: TopicPartition): Promise<number> {
     const a = this.#get(tp);
     if (a.position === null) await this.#resolveReset(a);
-    if (a.position === null) throw new TributaryError("OFFSET_OUT_OF_RANGE", `no position for ${tp.topic}-${tp.partition}`);
+    if (a.position === null) {
+      throw new TributaryError(
+        "OFFSET_OUT_OF_RANGE",
+        `no position for ${tp.topic}-${tp.partition}`,
+      );
+    }
     return a.position;
   }
 
@@ -213,7 +230,10 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   #dropStale(): void {
     for (let i = this.#chunks.length - 1; i >= 0; i--) {
       const chunk = this.#chunks[i];
-      if (chunk.epoch === chunk.assignment.epoch && this.#assigned.get(tpKey(chunk.assignment.tp)) === chunk.assignment) continue;
+      if (
+        chunk.epoch === chunk.assignment.epoch &&
+        this.#assigned.get(tpKey(chunk.assignment.tp)) === chunk.assignment
+      ) continue;
       this.#buffered -= chunk.records.length - chunk.index;
       this.#chunks.splice(i, 1);
     }
@@ -221,7 +241,9 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
 
   #get(tp: TopicPartition): Assignment {
     const a = this.#assigned.get(tpKey(tp));
-    if (!a) throw new TributaryError("INVALID_REQUEST", `${tp.topic}-${tp.partition} is not assigned`);
+    if (!a) {
+      throw new TributaryError("INVALID_REQUEST", `${tp.topic}-${tp.partition} is not assigned`);
+    }
     return a;
   }
 
@@ -253,7 +275,9 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
         failures++;
         this.#error = toTributaryError(err);
         this.#dataArrived.notify();
-        await this.#backoff(Math.min(this.#options.retryBackoffMs * 2 ** Math.min(failures, 5), 5000));
+        await this.#backoff(
+          Math.min(this.#options.retryBackoffMs * 2 ** Math.min(failures, 5), 5000),
+        );
       }
     }
   }
@@ -285,20 +309,31 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     await Promise.all([...byLeader].map(([leader, entries]) => this.#fetchFrom(leader, entries)));
   }
 
-  async #fetchFrom(leader: number, entries: Array<{ a: Assignment; epoch: number; offset: number }>): Promise<void> {
+  async #fetchFrom(
+    leader: number,
+    entries: Array<{ a: Assignment; epoch: number; offset: number }>,
+  ): Promise<void> {
     const response = await this.#cluster.request(
       "Fetch",
       {
         maxWaitMs: this.#options.fetchMaxWaitMs,
         minBytes: this.#options.fetchMinBytes,
         maxBytes: this.#options.fetchMaxBytes,
-        partitions: entries.map(({ a, offset }) => ({ ...a.tp, offset, maxBytes: this.#options.partitionFetchBytesMax })),
+        partitions: entries.map(({ a, offset }) => ({
+          ...a.tp,
+          offset,
+          maxBytes: this.#options.partitionFetchBytesMax,
+        })),
       },
       leader >= 0 ? leader : undefined,
     );
     for (const entry of entries) {
-      const result = response.partitions.find((p) => p.topic === entry.a.tp.topic && p.partition === entry.a.tp.partition);
-      if (result && entry.a.epoch === entry.epoch && !this.#closed) await this.#accept(entry.a, entry.offset, result);
+      const result = response.partitions.find((p) =>
+        p.topic === entry.a.tp.topic && p.partition === entry.a.tp.partition
+      );
+      if (result && entry.a.epoch === entry.epoch && !this.#closed) {
+        await this.#accept(entry.a, entry.offset, result);
+      }
     }
   }
 

@@ -27,7 +27,11 @@ export interface FetchedRecords {
   nextOffset: number;
 }
 
-export async function recordsFrom(tp: TopicPartition, bytes: Uint8Array, fromOffset: number): Promise<FetchedRecords> {
+export async function recordsFrom(
+  tp: TopicPartition,
+  bytes: Uint8Array,
+  fromOffset: number,
+): Promise<FetchedRecords> {
   const records: ConsumerRecord[] = [];
   let nextOffset = fromOffset;
   for (const { position, header } of batchesIn(bytes)) {
@@ -36,10 +40,19 @@ export async function recordsFrom(tp: TopicPartition, bytes: Uint8Array, fromOff
     nextOffset = Math.max(nextOffset, last + 1);
     if ((header.attributes & Attribute.control) !== 0) continue;
     const compressed = (header.attributes & Attribute.compressionMask) !== 0;
-    const decoded = compressed ? await decodeRecordsAsync(bytes, position) : decodeRecords(bytes, position);
+    const decoded = compressed
+      ? await decodeRecordsAsync(bytes, position)
+      : decodeRecords(bytes, position);
     for (const r of decoded) {
       if (r.offset < fromOffset) continue;
-      records.push({ ...tp, offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers });
+      records.push({
+        ...tp,
+        offset: r.offset,
+        timestamp: r.timestamp,
+        key: r.key,
+        value: r.value,
+        headers: r.headers,
+      });
     }
   }
   return { records, nextOffset };

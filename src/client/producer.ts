@@ -3,11 +3,22 @@
 // Records sent in order to one partition are written in that order, retries included.
 
 import type { Acks } from "../broker/types.ts";
-import { StickyPartitioner, partitionForKey } from "../broker/partitioner.ts";
+import { partitionForKey, StickyPartitioner } from "../broker/partitioner.ts";
 import { TributaryError } from "../errors.ts";
-import { batchOverheadBytes, estimateRecordBytes, type PendingRecord, type ProducerBatch, RecordAccumulator } from "./accumulator.ts";
+import {
+  batchOverheadBytes,
+  estimateRecordBytes,
+  type PendingRecord,
+  type ProducerBatch,
+  RecordAccumulator,
+} from "./accumulator.ts";
 import { BufferPool } from "./buffer-pool.ts";
-import { type ClientRuntime, ClusterClient, type ClusterOptions, type TopicRoute } from "./cluster.ts";
+import {
+  type ClientRuntime,
+  ClusterClient,
+  type ClusterOptions,
+  type TopicRoute,
+} from "./cluster.ts";
 import { type ProducerRecord, type RecordMetadata, toPendingRecord } from "./record-input.ts";
 import { Sender } from "./sender.ts";
 
@@ -60,7 +71,10 @@ export class Producer {
     }
     const inFlightMax = options.inFlightMax ?? inFlightMaxIdempotent;
     if (idempotent && inFlightMax > inFlightMaxIdempotent) {
-      throw new TributaryError("INVALID_CONFIG", `an idempotent producer allows at most ${inFlightMaxIdempotent} in flight`);
+      throw new TributaryError(
+        "INVALID_CONFIG",
+        `an idempotent producer allows at most ${inFlightMaxIdempotent} in flight`,
+      );
     }
     this.#cluster = new ClusterClient(rt, options);
     this.#pool = new BufferPool(options.bufferBytesMax ?? 32 * 1024 * 1024);
@@ -103,7 +117,9 @@ export class Producer {
   /** Sends every batch now and waits until all records sent so far are settled. */
   async flush(): Promise<void> {
     this.#accumulator.drainAll();
-    const waits = [...this.#unsettled].map((batch) => new Promise<void>((resolve) => this.#settledWaiters.set(batch, resolve)));
+    const waits = [...this.#unsettled].map((batch) =>
+      new Promise<void>((resolve) => this.#settledWaiters.set(batch, resolve))
+    );
     await Promise.all(waits);
   }
 
@@ -118,7 +134,10 @@ export class Producer {
 
   #choosePartition(record: ProducerRecord, pending: PendingRecord, route: TopicRoute): number {
     if (record.partition !== undefined) {
-      if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= route.partitions) {
+      if (
+        !Number.isInteger(record.partition) || record.partition < 0 ||
+        record.partition >= route.partitions
+      ) {
         throw new TributaryError(
           "UNKNOWN_TOPIC_OR_PARTITION",
           `topic "${record.topic}" has no partition ${record.partition} (it has ${route.partitions})`,
@@ -143,12 +162,14 @@ export class Producer {
   async #fetchRoute(topic: string): Promise<TopicRoute> {
     const deadlineMs = this.#rt.clock.monotonicMs() + this.#metadataWaitMsMax;
     let backoffMs = 50;
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1;; attempt++) {
       try {
         return await this.#cluster.route(topic);
       } catch (err) {
         const retriable = err instanceof TributaryError && err.retriable;
-        if (!retriable || this.#rt.clock.monotonicMs() + backoffMs > deadlineMs || attempt >= 1000) throw err;
+        if (
+          !retriable || this.#rt.clock.monotonicMs() + backoffMs > deadlineMs || attempt >= 1000
+        ) throw err;
       }
       await this.#rt.timers.sleep(backoffMs);
       backoffMs = Math.min(backoffMs * 2, 1000);
@@ -178,7 +199,10 @@ function toAcks(acks: AcksOption | string): Acks {
   if (acks === "all" || acks === -1 || acks === "-1") return -1;
   if (acks === 1 || acks === "1") return 1;
   if (acks === 0 || acks === "0") return 0;
-  throw new TributaryError("INVALID_REQUIRED_ACKS", `acks must be "all", 1 or 0, got ${String(acks)}`);
+  throw new TributaryError(
+    "INVALID_REQUIRED_ACKS",
+    `acks must be "all", 1 or 0, got ${String(acks)}`,
+  );
 }
 
 function positive(value: number, name: string): number {

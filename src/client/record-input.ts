@@ -38,10 +38,19 @@ export function toBytes(data: RecordData | undefined, what: string): Uint8Array 
 export function toHeaders(headers: HeadersInput | undefined): RecordHeader[] {
   if (headers === undefined) return [];
   const list: RecordHeader[] = Array.isArray(headers)
-    ? (headers as RecordHeader[]).map((h) => ({ key: String(h.key), value: toBytes(h.value, "header value") }))
-    : Object.entries(headers).map(([key, value]) => ({ key, value: toBytes(value, "header value") }));
+    ? (headers as RecordHeader[]).map((h) => ({
+      key: String(h.key),
+      value: toBytes(h.value, "header value"),
+    }))
+    : Object.entries(headers).map(([key, value]) => ({
+      key,
+      value: toBytes(value, "header value"),
+    }));
   if (list.length > headersCountMax) {
-    throw new TributaryError("INVALID_RECORD", `a record may carry at most ${headersCountMax} headers`);
+    throw new TributaryError(
+      "INVALID_RECORD",
+      `a record may carry at most ${headersCountMax} headers`,
+    );
   }
   return list;
 }
@@ -49,7 +58,10 @@ export function toHeaders(headers: HeadersInput | undefined): RecordHeader[] {
 export function toPendingRecord(record: ProducerRecord, nowMs: number): PendingRecord {
   const timestamp = record.timestamp ?? nowMs;
   if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
-    throw new TributaryError("INVALID_TIMESTAMP", `timestamp must be a non-negative integer, got ${timestamp}`);
+    throw new TributaryError(
+      "INVALID_TIMESTAMP",
+      `timestamp must be a non-negative integer, got ${timestamp}`,
+    );
   }
   return {
     key: toBytes(record.key, "key"),

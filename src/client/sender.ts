@@ -13,7 +13,7 @@
 // every partition's sequence again from 0 (what Kafka's producer does by bumping its epoch).
 
 import type { Acks, ProducerIdentity } from "../broker/types.ts";
-import { TributaryError, toTributaryError } from "../errors.ts";
+import { toTributaryError, TributaryError } from "../errors.ts";
 import { encodeBatch } from "../log/record-batch.ts";
 import type { ProducePartitionResult } from "../protocol/cbor/messages.ts";
 import type { ProducerBatch } from "./accumulator.ts";
@@ -73,7 +73,13 @@ export class Sender {
   }
 
   enqueue(batch: ProducerBatch): void {
-    const item: SendBatch = { batch, ordinal: this.#ordinalNext++, bytes: null, sequence: -1, attempts: 0 };
+    const item: SendBatch = {
+      batch,
+      ordinal: this.#ordinalNext++,
+      bytes: null,
+      sequence: -1,
+      attempts: 0,
+    };
     if (this.#closedError) {
       this.#fail(item, this.#closedError);
       return;
@@ -94,7 +100,16 @@ export class Sender {
     const key = `${partition}\u0000${topic}`;
     let state = this.#partitions.get(key);
     if (!state) {
-      state = { topic, partition, queue: [], inFlight: new Set(), nextSequence: 0, recovering: false, backoffUntilMs: 0, failedSequence: Infinity };
+      state = {
+        topic,
+        partition,
+        queue: [],
+        inFlight: new Set(),
+        nextSequence: 0,
+        recovering: false,
+        backoffUntilMs: 0,
+        failedSequence: Infinity,
+      };
       this.#partitions.set(key, state);
     }
     return state;
@@ -103,7 +118,7 @@ export class Sender {
   /** Sends whatever may go now: one request per leader with one batch per ready partition. */
   #pump(): void {
     if (this.#resetPending) {
-      if (this.#inFlightTotal === 0) void this.#resetIdentity();
+      if (this.#inFlightTotal === 0) this.#resetIdentity();
       return;
     }
     if (this.#options.idempotent && !this.#identity) {
@@ -155,7 +170,10 @@ export class Sender {
     });
   }
 
-  async #sendRequest(leader: number, list: Array<{ state: PartitionState; item: SendBatch }>): Promise<void> {
+  async #sendRequest(
+    leader: number,
+    list: Array<{ state: PartitionState; item: SendBatch }>,
+  ): Promise<void> {
     const body = {
       acks: this.#options.acks,
       timeoutMs: this.#options.produceTimeoutMs,
@@ -186,7 +204,11 @@ export class Sender {
       // A request may carry several batches of one partition: their results come in that order.
       const result = resultsOf.get(`${state.partition}\u0000${state.topic}`)?.shift();
       if (this.#options.acks !== 0 && !result) {
-        this.#onError(state, item, new TributaryError("UNKNOWN_SERVER_ERROR", "Produce response lacks a partition"));
+        this.#onError(
+          state,
+          item,
+          new TributaryError("UNKNOWN_SERVER_ERROR", "Produce response lacks a partition"),
+        );
       } else if (result?.error) {
         this.#onError(state, item, fromWireError(result.error));
       } else {
@@ -197,9 +219,13 @@ export class Sender {
   }
 
   #onSuccess(state: PartitionState, item: SendBatch, baseOffset: number): void {
-    if (item.sequence >= state.failedSequence || item.sequence === -1) state.failedSequence = Infinity;
+    if (item.sequence >= state.failedSequence || item.sequence === -1) {
+      state.failedSequence = Infinity;
+    }
     const deliveries = item.batch.deliveries;
-    for (let i = 0; i < deliveries.length; i++) deliveries[i].resolve(baseOffset < 0 ? -1 : baseOffset + i);
+    for (let i = 0; i < deliveries.length; i++) {
+      deliveries[i].resolve(baseOffset < 0 ? -1 : baseOffset + i);
+    }
     this.#options.onSettled(item.batch);
   }
 
@@ -209,8 +235,12 @@ export class Sender {
       this.#onSuccess(state, item, -1);
       return;
     }
-    const behindFailure = err.code === "OUT_OF_ORDER_SEQUENCE_NUMBER" && this.#behindUnacked(state, item);
-    if ((err.retriable || behindFailure) && item.attempts <= this.#options.retries && !this.#closedError) {
+    const behindFailure = err.code === "OUT_OF_ORDER_SEQUENCE_NUMBER" &&
+      this.#behindUnacked(state, item);
+    if (
+      (err.retriable || behindFailure) && item.attempts <= this.#options.retries &&
+      !this.#closedError
+    ) {
       this.#requeue(state, item, err);
       return;
     }
@@ -228,13 +258,18 @@ export class Sender {
   #behindUnacked(state: PartitionState, item: SendBatch): boolean {
     if (item.sequence < 0) return false;
     if (item.sequence > state.failedSequence) return true;
-    for (const other of state.inFlight) if (other.sequence >= 0 && other.sequence < item.sequence) return true;
+    for (const other of state.inFlight) {
+      if (other.sequence >= 0 && other.sequence < item.sequence) return true;
+    }
     return state.queue.some((other) => other.sequence >= 0 && other.sequence < item.sequence);
   }
 
   #requeue(state: PartitionState, item: SendBatch, err: TributaryError): void {
     if (item.sequence >= 0) state.failedSequence = Math.min(state.failedSequence, item.sequence);
-    if (err.code === "NOT_LEADER_OR_FOLLOWER" || err.code === "UNKNOWN_TOPIC_OR_PARTITION" || err.code === "NETWORK_EXCEPTION") {
+    if (
+      err.code === "NOT_LEADER_OR_FOLLOWER" || err.code === "UNKNOWN_TOPIC_OR_PARTITION" ||
+      err.code === "NETWORK_EXCEPTION"
+    ) {
       this.#cluster.invalidate(state.topic);
     }
     insertInOrder(state.queue, item);
@@ -249,7 +284,10 @@ export class Sender {
   }
 
   #backoffMs(attempts: number): number {
-    const base = Math.min(this.#options.retryBackoffMsMax, this.#options.retryBackoffMs * 2 ** Math.min(attempts - 1, 20));
+    const base = Math.min(
+      this.#options.retryBackoffMsMax,
+      this.#options.retryBackoffMs * 2 ** Math.min(attempts - 1, 20),
+    );
     // +-20% jitter so many producers do not retry in lockstep.
     return Math.max(1, Math.round(base * (0.8 + 0.4 * this.#cluster.rt.random.float())));
   }
@@ -296,14 +334,17 @@ export class Sender {
       if (!err.retriable || head.attempts > this.#options.retries) {
         for (const item of state.queue.splice(0)) this.#fail(item, err);
       } else {
-        state.backoffUntilMs = this.#cluster.rt.clock.monotonicMs() + this.#backoffMs(head.attempts);
+        state.backoffUntilMs = this.#cluster.rt.clock.monotonicMs() +
+          this.#backoffMs(head.attempts);
       }
     }
-    if (err.retriable) this.#scheduleWake(this.#cluster.rt.clock.monotonicMs() + this.#options.retryBackoffMs);
+    if (err.retriable) {
+      this.#scheduleWake(this.#cluster.rt.clock.monotonicMs() + this.#options.retryBackoffMs);
+    }
   }
 
   /** After a batch failed for good: new producer id, every sequence from 0, unsent batches re-encoded. */
-  async #resetIdentity(): Promise<void> {
+  #resetIdentity(): void {
     this.#resetPending = false;
     this.#identity = null;
     for (const state of this.#partitions.values()) {
@@ -329,7 +370,9 @@ export class Sender {
   }
 }
 
-function groupResults(results: ProducePartitionResult[] | null): Map<string, ProducePartitionResult[]> {
+function groupResults(
+  results: ProducePartitionResult[] | null,
+): Map<string, ProducePartitionResult[]> {
   const grouped = new Map<string, ProducePartitionResult[]>();
   for (const r of results ?? []) {
     const key = `${r.partition}\u0000${r.topic}`;

@@ -11,7 +11,11 @@ export interface Closer {
   close(): Promise<void>;
 }
 
-export async function closeAll(closers: readonly Closer[], timers?: Pick<Timers, "setTimeout">, graceMs = 10_000): Promise<void> {
+export async function closeAll(
+  closers: readonly Closer[],
+  timers?: Pick<Timers, "setTimeout">,
+  graceMs = 10_000,
+): Promise<void> {
   let firstError: unknown = null;
   for (const closer of closers) {
     try {
@@ -23,12 +27,22 @@ export async function closeAll(closers: readonly Closer[], timers?: Pick<Timers,
   if (firstError !== null) throw firstError;
 }
 
-async function bounded(closer: Closer, timers: Pick<Timers, "setTimeout"> | undefined, graceMs: number): Promise<void> {
+async function bounded(
+  closer: Closer,
+  timers: Pick<Timers, "setTimeout"> | undefined,
+  graceMs: number,
+): Promise<void> {
   if (!timers) return closer.close();
   let timer: { cancel(): void } | null = null;
   const late = new Promise<never>((_, reject) => {
     timer = timers.setTimeout(
-      () => reject(new TributaryError("REQUEST_TIMED_OUT", `closing the ${closer.name} took over ${graceMs} ms`)),
+      () =>
+        reject(
+          new TributaryError(
+            "REQUEST_TIMED_OUT",
+            `closing the ${closer.name} took over ${graceMs} ms`,
+          ),
+        ),
       graceMs,
     );
   });

@@ -56,16 +56,26 @@ export interface RunningBroker {
 
 const memoryDataDir = "/tributary";
 
-export async function startBroker(rt: Runtime, options: StartBrokerOptions = {}): Promise<RunningBroker> {
+export async function startBroker(
+  rt: Runtime,
+  options: StartBrokerOptions = {},
+): Promise<RunningBroker> {
   const host = options.host ?? "127.0.0.1";
   const nodeId = options.nodeId ?? 1;
   const storage = options.storage ?? "disk";
   if (storage !== "disk" && storage !== "memory") {
-    throw new TributaryError("INVALID_CONFIG", `storage must be "disk" or "memory", got "${String(storage)}"`);
+    throw new TributaryError(
+      "INVALID_CONFIG",
+      `storage must be "disk" or "memory", got "${String(storage)}"`,
+    );
   }
-  const hostRt: Runtime = storage === "memory" ? { ...rt, fs: new MemoryFileSystem({ random: rt.random, dirtyOpsMax: 0 }) } : rt;
+  const hostRt: Runtime = storage === "memory"
+    ? { ...rt, fs: new MemoryFileSystem({ random: rt.random, dirtyOpsMax: 0 }) }
+    : rt;
   const dataDir = storage === "memory" ? memoryDataDir : (options.dataDir ?? "./data");
-  const httpPortWanted = options.httpPort === null || options.httpPort === false ? null : (options.httpPort ?? 8080);
+  const httpPortWanted = options.httpPort === null || options.httpPort === false
+    ? null
+    : (options.httpPort ?? 8080);
   const metrics = new MetricsRegistry();
   const closers: Closer[] = [];
   const graceMs = options.shutdownGraceMsMax ?? 10_000;
@@ -81,7 +91,12 @@ export async function startBroker(rt: Runtime, options: StartBrokerOptions = {})
       ...(options.defaultPartitions ? { defaultPartitions: options.defaultPartitions } : {}),
     });
     closers.push({ name: "broker", close: () => broker.close() });
-    const protocol = await serveProtocol(hostRt, broker, { host, port: options.port ?? 9093, metrics, version: VERSION });
+    const protocol = await serveProtocol(hostRt, broker, {
+      host,
+      port: options.port ?? 9093,
+      metrics,
+      version: VERSION,
+    });
     closers.unshift({ name: "protocol listener", close: () => protocol.close() });
     let httpPort: number | null = null;
     if (httpPortWanted !== null) {

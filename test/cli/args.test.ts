@@ -19,7 +19,16 @@ const specs = {
 describe("parseArgs", () => {
   it("separates positionals from flags in both --k v and --k=v forms", () => {
     const args = parseArgs(
-      ["create", "orders", "--partitions", "3", "--config=retention.ms=1000", "--config", "a=b", "--from-beginning"],
+      [
+        "create",
+        "orders",
+        "--partitions",
+        "3",
+        "--config=retention.ms=1000",
+        "--config",
+        "a=b",
+        "--from-beginning",
+      ],
       specs,
     );
     expect(args.positionals).toEqual(["create", "orders"]);
@@ -40,7 +49,9 @@ describe("parseArgs", () => {
     for (const bad of ["1.5", "1e3", "0x10", "", " 7", "99999999999999999"]) {
       expect(() => parseArgs(["--partitions", bad], specs)).toThrow(UsageError);
     }
-    expect(() => parseArgs(["--bootstrap", "a", "--bootstrap", "b"], specs)).toThrow(/more than once/);
+    expect(() => parseArgs(["--bootstrap", "a", "--bootstrap", "b"], specs)).toThrow(
+      /more than once/,
+    );
     expect(() => parseArgs(["--from-beginning=yes"], specs)).toThrow(UsageError);
   });
 

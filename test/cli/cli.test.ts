@@ -27,8 +27,8 @@ function captured(stdin = ""): Captured {
         controller.close();
       },
     }),
-    writeStdout: async (d) => void (out += text(d)),
-    writeStderr: async (d) => void (err += text(d)),
+    writeStdout: (d) => Promise.resolve(void (out += text(d))),
+    writeStderr: (d) => Promise.resolve(void (err += text(d))),
     stdoutIsTerminal: false,
     onSignal: () => () => undefined,
     exit: (code) => {
@@ -38,7 +38,10 @@ function captured(stdin = ""): Captured {
   return { rt: { ...host, process }, stdout: () => out, stderr: () => err };
 }
 
-async function cli(args: string[], stdin = ""): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  args: string[],
+  stdin = "",
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const c = captured(stdin);
   const code = await runCli(c.rt, args);
   return { code, stdout: c.stdout(), stderr: c.stderr() };
@@ -57,7 +60,16 @@ describe("tributary CLI (in process)", () => {
   });
 
   it("creates, lists, describes and deletes topics", async () => {
-    const created = await cli(["topics", "create", "cli-t", "--partitions", "2", "--config", "retention.ms=60000", ...bootstrap]);
+    const created = await cli([
+      "topics",
+      "create",
+      "cli-t",
+      "--partitions",
+      "2",
+      "--config",
+      "retention.ms=60000",
+      ...bootstrap,
+    ]);
     expect(created).toMatchObject({ code: 0, stderr: "" });
     expect((await cli(["topics", "list", ...bootstrap])).stdout.split("\n")).toContain("cli-t");
     const described = JSON.parse((await cli(["topics", "describe", "cli-t", ...bootstrap])).stdout);
@@ -69,9 +81,20 @@ describe("tributary CLI (in process)", () => {
 
   it("produces stdin lines with keys and consumes them back", async () => {
     await cli(["topics", "create", "lines", "--partitions", "3", ...bootstrap]);
-    const produced = await cli(["produce", "lines", "--key-separator", ":", ...bootstrap], "a:one\nb:two\r\nc:three:3\n");
+    const produced = await cli(
+      ["produce", "lines", "--key-separator", ":", ...bootstrap],
+      "a:one\nb:two\r\nc:three:3\n",
+    );
     expect(produced).toEqual({ code: 0, stdout: "", stderr: "" });
-    const consumed = await cli(["consume", "lines", "--from-beginning", "--max-messages", "3", "--print-key", ...bootstrap]);
+    const consumed = await cli([
+      "consume",
+      "lines",
+      "--from-beginning",
+      "--max-messages",
+      "3",
+      "--print-key",
+      ...bootstrap,
+    ]);
     expect(consumed.code).toBe(0);
     expect(consumed.stdout.trim().split("\n").sort()).toEqual(["a\tone", "b\ttwo", "c\tthree:3"]);
   });
@@ -79,9 +102,29 @@ describe("tributary CLI (in process)", () => {
   it("consumes one partition from an offset", async () => {
     await cli(["topics", "create", "single", ...bootstrap]);
     await cli(["produce", "single", ...bootstrap], "v0\nv1\nv2\nv3\n");
-    const consumed = await cli(["consume", "single", "--partition", "0", "--offset", "2", "--max-messages", "2", ...bootstrap]);
+    const consumed = await cli([
+      "consume",
+      "single",
+      "--partition",
+      "0",
+      "--offset",
+      "2",
+      "--max-messages",
+      "2",
+      ...bootstrap,
+    ]);
     expect(consumed).toEqual({ code: 0, stdout: "v2\nv3\n", stderr: "" });
-    const idle = await cli(["consume", "single", "--partition", "0", "--offset", "4", "--timeout-ms", "300", ...bootstrap]);
+    const idle = await cli([
+      "consume",
+      "single",
+      "--partition",
+      "0",
+      "--offset",
+      "4",
+      "--timeout-ms",
+      "300",
+      ...bootstrap,
+    ]);
     expect(idle).toEqual({ code: 0, stdout: "", stderr: "" });
   });
 
@@ -92,12 +135,21 @@ describe("tributary CLI (in process)", () => {
     const unknown = await cli(["produce", "missing-topic", ...bootstrap], "x\n");
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/^tributary: UNKNOWN_TOPIC_OR_PARTITION: .*\n$/);
-    const consumeUnknown = await cli(["consume", "missing-topic", "--max-messages", "1", ...bootstrap]);
+    const consumeUnknown = await cli([
+      "consume",
+      "missing-topic",
+      "--max-messages",
+      "1",
+      ...bootstrap,
+    ]);
     expect(consumeUnknown.code).toBe(1);
     const down = await cli(["topics", "list", "--bootstrap", "127.0.0.1:1"]);
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^tributary: NETWORK_EXCEPTION: .*\n$/);
-    const noKeySep = await cli(["produce", "single", "--key-separator", ":", ...bootstrap], "nokey\n");
+    const noKeySep = await cli(
+      ["produce", "single", "--key-separator", ":", ...bootstrap],
+      "nokey\n",
+    );
     expect(noKeySep.code).toBe(1);
     expect(noKeySep.stderr).toMatch(/no key separator/);
     expect((await cli(["frobnicate"])).code).toBe(2);

@@ -5,8 +5,8 @@ import { parseServerConfig } from "../../src/cli/server-config.ts";
 describe("serve --config", () => {
   it("reads Kafka-style properties, with comments and topic defaults", () => {
     const options = parseServerConfig(
-      "# broker\nnode.id=3\nlog.dirs = /var/lib/tributary\nport: 9999\nhttp.port=-1\n! note\n"
-        + "auto.create.topics.enable=true\nnum.partitions=4\nlog.retention.ms=1000\nmessage.max.bytes=2048\n",
+      "# broker\nnode.id=3\nlog.dirs = /var/lib/tributary\nport: 9999\nhttp.port=-1\n! note\n" +
+        "auto.create.topics.enable=true\nnum.partitions=4\nlog.retention.ms=1000\nmessage.max.bytes=2048\n",
       "b.properties",
     );
     expect(options).toEqual({
@@ -25,11 +25,19 @@ describe("serve --config", () => {
       '{"nodeId": 2, "dataDir": "d", "httpPort": 0, "storage": "memory", "topicDefaults": {"segment.bytes": 4096}}',
       "b.json",
     );
-    expect(options).toEqual({ nodeId: 2, dataDir: "d", httpPort: 0, storage: "memory", topicDefaults: { "segment.bytes": "4096" } });
+    expect(options).toEqual({
+      nodeId: 2,
+      dataDir: "d",
+      httpPort: 0,
+      storage: "memory",
+      topicDefaults: { "segment.bytes": "4096" },
+    });
   });
 
   it("rejects unknown keys, bad numbers and malformed files with the place named", () => {
-    expect(() => parseServerConfig("colour=blue\n", "f")).toThrow(/f:1: unknown config key "colour"/);
+    expect(() => parseServerConfig("colour=blue\n", "f")).toThrow(
+      /f:1: unknown config key "colour"/,
+    );
     expect(() => parseServerConfig("\nport=abc\n", "f")).toThrow(UsageError);
     expect(() => parseServerConfig("justtext\n", "f")).toThrow(/f:1: expected key=value/);
     expect(() => parseServerConfig("{not json", "f")).toThrow(/not valid JSON/);

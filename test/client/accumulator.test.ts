@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { type PendingRecord, type ProducerBatch, RecordAccumulator, estimateRecordBytes } from "../../src/client/accumulator.ts";
+import {
+  estimateRecordBytes,
+  type PendingRecord,
+  type ProducerBatch,
+  RecordAccumulator,
+} from "../../src/client/accumulator.ts";
 import { BufferPool } from "../../src/client/buffer-pool.ts";
 
 // A manual clock and timer queue: time moves only when the test says so.
@@ -37,8 +42,15 @@ describe("RecordAccumulator", () => {
   it("closes a batch when the next record would exceed batchBytes", () => {
     const time = fakeTime();
     const ready: ProducerBatch[] = [];
-    const acc = new RecordAccumulator({ batchBytes: 400, lingerMs: 1000, ...time, onReady: (b) => ready.push(b) });
-    for (let i = 0; i < 7; i++) acc.append("t", 0, record(100), estimateRecordBytes(record(100)), noDelivery);
+    const acc = new RecordAccumulator({
+      batchBytes: 400,
+      lingerMs: 1000,
+      ...time,
+      onReady: (b) => ready.push(b),
+    });
+    for (let i = 0; i < 7; i++) {
+      acc.append("t", 0, record(100), estimateRecordBytes(record(100)), noDelivery);
+    }
     // 61 + n*126 <= 400 fits two records per batch; the third opens a new one.
     expect(ready.map((b) => b.records.length)).toEqual([2, 2, 2]);
     expect(acc.openBatches).toBe(1);
@@ -48,7 +60,12 @@ describe("RecordAccumulator", () => {
   it("closes a partly filled batch after lingerMs, per partition", () => {
     const time = fakeTime();
     const ready: ProducerBatch[] = [];
-    const acc = new RecordAccumulator({ batchBytes: 16384, lingerMs: 5, ...time, onReady: (b) => ready.push(b) });
+    const acc = new RecordAccumulator({
+      batchBytes: 16384,
+      lingerMs: 5,
+      ...time,
+      onReady: (b) => ready.push(b),
+    });
     acc.append("t", 0, record(10), 36, noDelivery);
     time.advance(3);
     acc.append("t", 1, record(10), 36, noDelivery);
@@ -63,7 +80,12 @@ describe("RecordAccumulator", () => {
   it("gives an oversized record a batch of its own and cancels timers of closed batches", () => {
     const time = fakeTime();
     const ready: ProducerBatch[] = [];
-    const acc = new RecordAccumulator({ batchBytes: 100, lingerMs: 5, ...time, onReady: (b) => ready.push(b) });
+    const acc = new RecordAccumulator({
+      batchBytes: 100,
+      lingerMs: 5,
+      ...time,
+      onReady: (b) => ready.push(b),
+    });
     acc.append("t", 0, record(10), 36, noDelivery);
     acc.append("t", 0, record(500), 526, noDelivery);
     expect(ready.map((b) => b.records.length)).toEqual([1, 1]);

@@ -17,8 +17,14 @@ describe("Consumer against an embedded broker", () => {
     const admin = new Admin(rt, { bootstrap: broker.bootstrap });
     await admin.createTopic("events", { partitions: 1 });
     await admin.close();
-    const producer = new Producer(rt, { bootstrap: broker.bootstrap, batchBytes: 200, lingerMs: 1 });
-    await Promise.all(Array.from({ length: 100 }, (_, i) => producer.send({ topic: "events", value: `e${i}` })));
+    const producer = new Producer(rt, {
+      bootstrap: broker.bootstrap,
+      batchBytes: 200,
+      lingerMs: 1,
+    });
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) => producer.send({ topic: "events", value: `e${i}` })),
+    );
     await producer.close();
   });
   afterAll(async () => {
@@ -27,7 +33,9 @@ describe("Consumer against an embedded broker", () => {
 
   async function take(consumer: Consumer, n: number): Promise<ConsumerRecord[]> {
     const out: ConsumerRecord[] = [];
-    for (let i = 0; i < 40 && out.length < n; i++) out.push(...(await consumer.poll({ timeoutMs: 250, maxRecords: n - out.length })));
+    for (let i = 0; i < 40 && out.length < n; i++) {
+      out.push(...(await consumer.poll({ timeoutMs: 250, maxRecords: n - out.length })));
+    }
     return out;
   }
 
@@ -68,15 +76,23 @@ describe("Consumer against an embedded broker", () => {
     expect((await take(earliest, 1)).map((r) => r.offset)).toEqual([0]);
     await earliest.close();
 
-    const none = new Consumer(rt, { bootstrap: broker.bootstrap, autoOffsetReset: "none", retryBackoffMs: 10 });
+    const none = new Consumer(rt, {
+      bootstrap: broker.bootstrap,
+      autoOffsetReset: "none",
+      retryBackoffMs: 10,
+    });
     none.assign([tp]);
     none.seek(tp, 1_000_000);
-    await expect(none.poll({ timeoutMs: 2000 })).rejects.toMatchObject({ code: "OFFSET_OUT_OF_RANGE" });
+    await expect(none.poll({ timeoutMs: 2000 })).rejects.toMatchObject({
+      code: "OFFSET_OUT_OF_RANGE",
+    });
     await none.close();
   });
 
   it("refuses group consumption for now and unassigned partitions always", async () => {
-    expect(() => new Consumer(rt, { bootstrap: broker.bootstrap, groupId: "g" })).toThrow(/not supported/);
+    expect(() => new Consumer(rt, { bootstrap: broker.bootstrap, groupId: "g" })).toThrow(
+      /not supported/,
+    );
     const consumer = new Consumer(rt, { bootstrap: broker.bootstrap });
     expect(() => consumer.seek({ topic: "events", partition: 3 }, 0)).toThrow(/not assigned/);
     await consumer.close();

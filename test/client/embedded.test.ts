@@ -25,8 +25,15 @@ describe("embedded broker (storage: memory)", () => {
     await admin.createTopic("orders", { partitions: 3 });
     const producer = new Producer({ bootstrap: broker.bootstrap, lingerMs: 2 });
     const sent = await Promise.all(
-      Array.from({ length: 60 }, (_, i) =>
-        producer.send({ topic: "orders", key: `customer-${i % 7}`, value: `order ${i}`, headers: { seq: String(i) } }),
+      Array.from(
+        { length: 60 },
+        (_, i) =>
+          producer.send({
+            topic: "orders",
+            key: `customer-${i % 7}`,
+            value: `order ${i}`,
+            headers: { seq: String(i) },
+          }),
       ),
     );
     await producer.close();
@@ -54,7 +61,12 @@ describe("embedded broker (storage: memory)", () => {
     }
     await consumer.close();
     sent.forEach((m, i) => {
-      expect(seen.get(`order ${i}`)).toEqual({ partition: m.partition, offset: m.offset, key: `customer-${i % 7}`, seq: String(i) });
+      expect(seen.get(`order ${i}`)).toEqual({
+        partition: m.partition,
+        offset: m.offset,
+        key: `customer-${i % 7}`,
+        seq: String(i),
+      });
     });
     const description = await admin.describeTopic("orders");
     const total = description.partitions.reduce((n, p) => n + p.highWatermark, 0);

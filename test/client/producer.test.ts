@@ -34,19 +34,28 @@ function faultyConnector(faults: Faults): Connector {
           if (faults.rejectProduceRequests?.has(faults.produceRequests)) {
             // Late, so the requests behind it reach the broker first and meet a sequence gap.
             await new Promise((r) => setTimeout(r, 30));
-            throw new TributaryError("NOT_LEADER_OR_FOLLOWER", "test: rejected before the broker saw it");
+            throw new TributaryError(
+              "NOT_LEADER_OR_FOLLOWER",
+              "test: rejected before the broker saw it",
+            );
           }
           if (faults.hold) await faults.hold;
           faults.produceRecordBatches?.push((body as { partitions: unknown[] }).partitions.length);
         }
         const response = await real.request(op, body);
         if (op === "Produce" && faults.outOfOrder !== undefined) {
-          const errors = (response as { partitions: Array<{ error: { code: string } | null }> }).partitions;
-          faults.outOfOrder += errors.filter((p) => p.error?.code === "OUT_OF_ORDER_SEQUENCE_NUMBER").length;
+          const errors =
+            (response as { partitions: Array<{ error: { code: string } | null }> }).partitions;
+          faults.outOfOrder += errors.filter((p) =>
+            p.error?.code === "OUT_OF_ORDER_SEQUENCE_NUMBER"
+          ).length;
         }
         if (op === "Produce" && faults.loseProduceResponses > 0) {
           faults.loseProduceResponses--;
-          throw new TributaryError("REQUEST_TIMED_OUT", "test: response lost after the broker wrote the batch");
+          throw new TributaryError(
+            "REQUEST_TIMED_OUT",
+            "test: response lost after the broker wrote the batch",
+          );
         }
         return response;
       },
@@ -58,11 +67,18 @@ function faultyConnector(faults: Faults): Connector {
   };
 }
 
-async function readAll(bootstrap: string, topic: string, partition: number, count: number): Promise<ConsumerRecord[]> {
+async function readAll(
+  bootstrap: string,
+  topic: string,
+  partition: number,
+  count: number,
+): Promise<ConsumerRecord[]> {
   const consumer = new Consumer(rt, { bootstrap, autoOffsetReset: "earliest" });
   consumer.assign([{ topic, partition }]);
   const out: ConsumerRecord[] = [];
-  for (let i = 0; i < 50 && out.length < count; i++) out.push(...(await consumer.poll({ timeoutMs: 200 })));
+  for (let i = 0; i < 50 && out.length < count; i++) {
+    out.push(...(await consumer.poll({ timeoutMs: 200 })));
+  }
   // One more short poll: nothing beyond count may be there (no duplicates).
   out.push(...(await consumer.poll({ timeoutMs: 100 })));
   await consumer.close();
@@ -92,7 +108,9 @@ describe("Producer against an embedded broker", () => {
       lingerMs: 1,
     });
     const first = await producer.send({ topic: "idem", value: "a" });
-    const rest = await Promise.all(["b", "c", "d"].map((value) => producer.send({ topic: "idem", value })));
+    const rest = await Promise.all(
+      ["b", "c", "d"].map((value) => producer.send({ topic: "idem", value })),
+    );
     await producer.close();
     expect(faults.loseProduceResponses).toBe(0);
     expect([first, ...rest].map((m) => m.offset)).toEqual([0, 1, 2, 3]);
@@ -107,7 +125,11 @@ describe("Producer against an embedded broker", () => {
 
   it("keeps order when a batch fails while later ones of the partition are in flight", async () => {
     await admin.createTopic("order", { partitions: 1 });
-    const faults: Faults = { loseProduceResponses: 0, rejectProduceRequests: new Set([2]), outOfOrder: 0 };
+    const faults: Faults = {
+      loseProduceResponses: 0,
+      rejectProduceRequests: new Set([2]),
+      outOfOrder: 0,
+    };
     const producer = new Producer(rt, {
       bootstrap: broker.bootstrap,
       connector: faultyConnector(faults),
@@ -126,7 +148,9 @@ describe("Producer against an embedded broker", () => {
     expect(faults.outOfOrder).toBeGreaterThan(0);
     expect(results.map((m) => m.offset)).toEqual(Array.from({ length: 30 }, (_, i) => i));
     const records = await readAll(broker.bootstrap, "order", 0, 30);
-    expect(records.map((r) => new TextDecoder().decode(r.value ?? undefined))).toEqual(results.map((_, i) => `m${i}`));
+    expect(records.map((r) => new TextDecoder().decode(r.value ?? undefined))).toEqual(
+      results.map((_, i) => `m${i}`),
+    );
   });
 
   it("without idempotence the same lost response does write a duplicate (the test can fail)", async () => {
@@ -145,8 +169,15 @@ describe("Producer against an embedded broker", () => {
 
   it("puts keyed records where murmur2 says and keeps per-partition order", async () => {
     await admin.createTopic("keyed", { partitions: 5 });
-    const producer = new Producer(rt, { bootstrap: broker.bootstrap, batchBytes: 512, lingerMs: 1 });
-    const sends = Array.from({ length: 200 }, (_, i) => producer.send({ topic: "keyed", key: `k${i % 13}`, value: String(i) }));
+    const producer = new Producer(rt, {
+      bootstrap: broker.bootstrap,
+      batchBytes: 512,
+      lingerMs: 1,
+    });
+    const sends = Array.from(
+      { length: 200 },
+      (_, i) => producer.send({ topic: "keyed", key: `k${i % 13}`, value: String(i) }),
+    );
     const results = await Promise.all(sends);
     await producer.close();
     const lastOffset = new Map<number, number>();
@@ -170,11 +201,13 @@ describe("Producer against an embedded broker", () => {
       lingerMs: 1,
     });
     let settled = 0;
-    const sends = Array.from({ length: 40 }, (_, i) =>
-      producer.send({ topic: "pressure", value: new Uint8Array(100).fill(i) }).then((m) => {
-        settled++;
-        return m;
-      }),
+    const sends = Array.from(
+      { length: 40 },
+      (_, i) =>
+        producer.send({ topic: "pressure", value: new Uint8Array(100).fill(i) }).then((m) => {
+          settled++;
+          return m;
+        }),
     );
     await new Promise((r) => setTimeout(r, 100));
     // ~126 estimated bytes per record: at most 7 records fit in 1000 bytes, so at most a few
@@ -190,7 +223,9 @@ describe("Producer against an embedded broker", () => {
   it("acks=0 resolves with offset -1 and the records still arrive", async () => {
     await admin.createTopic("fire", { partitions: 1 });
     const producer = new Producer(rt, { bootstrap: broker.bootstrap, acks: 0 });
-    const sent = await Promise.all([1, 2, 3].map((i) => producer.send({ topic: "fire", value: String(i) })));
+    const sent = await Promise.all(
+      [1, 2, 3].map((i) => producer.send({ topic: "fire", value: String(i) })),
+    );
     await producer.close();
     expect(sent.map((m) => m.offset)).toEqual([-1, -1, -1]);
     expect((await readAll(broker.bootstrap, "fire", 0, 3)).length).toBe(3);
@@ -198,7 +233,9 @@ describe("Producer against an embedded broker", () => {
 
   it("fails send() for an unknown topic, and for a partition the topic lacks", async () => {
     const producer = new Producer(rt, { bootstrap: broker.bootstrap, metadataWaitMsMax: 200 });
-    await expect(producer.send({ topic: "nope", value: "x" })).rejects.toMatchObject({ code: "UNKNOWN_TOPIC_OR_PARTITION" });
+    await expect(producer.send({ topic: "nope", value: "x" })).rejects.toMatchObject({
+      code: "UNKNOWN_TOPIC_OR_PARTITION",
+    });
     await expect(producer.send({ topic: "fire", partition: 7, value: "x" })).rejects.toMatchObject({
       code: "UNKNOWN_TOPIC_OR_PARTITION",
     });
@@ -206,7 +243,9 @@ describe("Producer against an embedded broker", () => {
   });
 
   it("rejects an idempotent producer without acks all", () => {
-    expect(() => new Producer(rt, { bootstrap: "127.0.0.1:1", acks: 1, idempotent: true })).toThrow(/acks/);
+    expect(() => new Producer(rt, { bootstrap: "127.0.0.1:1", acks: 1, idempotent: true })).toThrow(
+      /acks/,
+    );
     expect(() => new Producer(rt, { bootstrap: "127.0.0.1:1", acks: 1 })).not.toThrow();
   });
 });

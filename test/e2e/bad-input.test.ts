@@ -4,12 +4,24 @@
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Admin, Producer } from "../../src/index.ts";
-import { type BrokerProcess, type HostName, hostMissing, hosts, makeTempDir, startBrokerProcess } from "./broker-process.ts";
+import {
+  type BrokerProcess,
+  hostMissing,
+  type HostName,
+  hosts,
+  makeTempDir,
+  startBrokerProcess,
+} from "./broker-process.ts";
 
 const selected = (process.env.E2E_BAD_INPUT_HOSTS?.split(",") ?? hosts) as HostName[];
 
 /** Writes chunks, then collects what comes back until the server closes or waitMs passes. */
-async function exchange(port: number, chunks: Uint8Array[], waitMs: number, endAfter = false): Promise<{ bytes: number; closed: boolean }> {
+async function exchange(
+  port: number,
+  chunks: Uint8Array[],
+  waitMs: number,
+  endAfter = false,
+): Promise<{ bytes: number; closed: boolean }> {
   const socket: Socket = connect({ host: "127.0.0.1", port });
   let bytes = 0;
   let closed = false;
@@ -69,15 +81,34 @@ for (const host of selected) {
         fetch(`${http}${path}`, { method: "POST", headers: { "content-type": type }, body });
       const cases: Array<[Promise<Response>, number, string]> = [
         [post("/v1/topics/ok/records", "{not json"), 400, "INVALID_REQUEST"],
-        [post("/v1/topics/ok/records", JSON.stringify({ records: "nope" })), 400, "INVALID_REQUEST"],
-        [post("/v1/topics/ok/records", JSON.stringify({ records: [{ value: "x", partition: "zero" }] })), 400, "INVALID_REQUEST"],
+        [
+          post("/v1/topics/ok/records", JSON.stringify({ records: "nope" })),
+          400,
+          "INVALID_REQUEST",
+        ],
+        [
+          post(
+            "/v1/topics/ok/records",
+            JSON.stringify({ records: [{ value: "x", partition: "zero" }] }),
+          ),
+          400,
+          "INVALID_REQUEST",
+        ],
         [post("/v1/topics", JSON.stringify({ name: "bad/name" })), 400, "INVALID_TOPIC_EXCEPTION"],
         [post("/v1/topics", JSON.stringify({ name: "ok" })), 409, "TOPIC_ALREADY_EXISTS"],
         [post("/v1/topics/ok/records", "x".repeat(12 * 1024 * 1024)), 413, "PAYLOAD_TOO_LARGE"],
         [fetch(`${http}/v1/topics/ok/partitions/0/records?offset=-5`), 400, "INVALID_REQUEST"],
-        [fetch(`${http}/v1/topics/ok/partitions/0/records?offset=99999999999`), 416, "OFFSET_OUT_OF_RANGE"],
+        [
+          fetch(`${http}/v1/topics/ok/partitions/0/records?offset=99999999999`),
+          416,
+          "OFFSET_OUT_OF_RANGE",
+        ],
         [fetch(`${http}/v1/topics/ok/partitions/0/records?offset=abc`), 400, "INVALID_REQUEST"],
-        [fetch(`${http}/v1/topics/missing/partitions/0/records`), 404, "UNKNOWN_TOPIC_OR_PARTITION"],
+        [
+          fetch(`${http}/v1/topics/missing/partitions/0/records`),
+          404,
+          "UNKNOWN_TOPIC_OR_PARTITION",
+        ],
         [fetch(`${http}/v1/topics/ok/partitions/9/records`), 404, "UNKNOWN_TOPIC_OR_PARTITION"],
       ];
       for (const [pending, status, code] of cases) {

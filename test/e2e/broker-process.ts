@@ -18,16 +18,26 @@ export function cliCommand(host: HostName): { command: string; args: string[] } 
     case "node":
       return { command: process.execPath, args: [join(root, "dist/main.js")] };
     case "deno":
-      return { command: join(root, "node_modules/.bin/deno"), args: ["run", "-A", "--quiet", join(root, "src/main.ts")] };
+      return {
+        command: join(root, "node_modules/.bin/deno"),
+        args: ["run", "-A", "--quiet", join(root, "src/main.ts")],
+      };
     case "bun":
-      return { command: join(root, "node_modules/.bin/bun"), args: ["run", join(root, "src/main.ts")] };
+      return {
+        command: join(root, "node_modules/.bin/bun"),
+        args: ["run", join(root, "src/main.ts")],
+      };
   }
 }
 
 /** Why a host cannot run here (no build, no binary), or null when it can. */
 export function hostMissing(host: HostName): string | null {
-  if (host === "node" && !existsSync(join(root, "dist/main.js"))) return "dist/main.js missing: run npm run build";
-  if (host !== "node" && !existsSync(join(root, `node_modules/.bin/${host}`))) return `node_modules/.bin/${host} missing`;
+  if (host === "node" && !existsSync(join(root, "dist/main.js"))) {
+    return "dist/main.js missing: run npm run build";
+  }
+  if (host !== "node" && !existsSync(join(root, `node_modules/.bin/${host}`))) {
+    return `node_modules/.bin/${host} missing`;
+  }
   return null;
 }
 
@@ -52,27 +62,47 @@ export interface SpawnOptions {
   startTimeoutMs?: number;
 }
 
-export async function startBrokerProcess(host: HostName, options: SpawnOptions): Promise<BrokerProcess> {
+export async function startBrokerProcess(
+  host: HostName,
+  options: SpawnOptions,
+): Promise<BrokerProcess> {
   const { command, args } = cliCommand(host);
   const serveArgs = [
     "serve",
-    "--data-dir", options.dataDir,
-    "--host", "127.0.0.1",
-    "--port", String(options.port ?? 0),
-    "--http-port", String(options.httpPort ?? 0),
+    "--data-dir",
+    options.dataDir,
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(options.port ?? 0),
+    "--http-port",
+    String(options.httpPort ?? 0),
     ...(options.extraArgs ?? []),
   ];
-  const child = spawn(command, [...args, ...serveArgs], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: cleanEnv() });
+  const child = spawn(command, [...args, ...serveArgs], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: cleanEnv(),
+  });
   let stdout = "";
   let stderr = "";
   child.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-  child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr = (stderr + d).slice(-20_000)));
+  child.stderr?.setEncoding("utf8").on(
+    "data",
+    (d: string) => (stderr = (stderr + d).slice(-20_000)),
+  );
   const exited = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
-  const line = await waitFor(() => /^tributary .* serving .*$/m.exec(stdout)?.[0], exited, options.startTimeoutMs ?? 30_000)
+  const line = await waitFor(
+    () => /^tributary .* serving .*$/m.exec(stdout)?.[0],
+    exited,
+    options.startTimeoutMs ?? 30_000,
+  )
     .catch(async (err) => {
       child.kill("SIGKILL");
       await exited;
-      throw new Error(`${host} broker did not start: ${(err as Error).message}; stderr: ${stderr.slice(-2000)}`);
+      throw new Error(
+        `${host} broker did not start: ${(err as Error).message}; stderr: ${stderr.slice(-2000)}`,
+      );
     });
   const bootstrap = /bootstrap=(\S+)/.exec(line)?.[1] ?? "";
   const httpUrl = /http=(\S+)/.exec(line)?.[1] ?? "";
@@ -100,7 +130,11 @@ export async function startBrokerProcess(host: HostName, options: SpawnOptions):
 }
 
 /** Polls check every 20 ms until it returns a value, the process exits, or timeoutMs passes. */
-async function waitFor<T>(check: () => T | undefined, exited: Promise<number | null>, timeoutMs: number): Promise<T> {
+async function waitFor<T>(
+  check: () => T | undefined,
+  exited: Promise<number | null>,
+  timeoutMs: number,
+): Promise<T> {
   let exitCode: number | null | undefined;
   void exited.then((c) => (exitCode = c));
   const deadline = Date.now() + timeoutMs;
@@ -120,9 +154,18 @@ export interface CliResult {
 }
 
 /** Runs one CLI command to completion (killed after timeoutMs), feeding stdin. */
-export function runCliProcess(host: HostName, cliArgs: string[], stdin = "", timeoutMs = 30_000): Promise<CliResult> {
+export function runCliProcess(
+  host: HostName,
+  cliArgs: string[],
+  stdin = "",
+  timeoutMs = 30_000,
+): Promise<CliResult> {
   const { command, args } = cliCommand(host);
-  const child = spawn(command, [...args, ...cliArgs], { cwd: root, stdio: ["pipe", "pipe", "pipe"], env: cleanEnv() });
+  const child = spawn(command, [...args, ...cliArgs], {
+    cwd: root,
+    stdio: ["pipe", "pipe", "pipe"],
+    env: cleanEnv(),
+  });
   let stdout = "";
   let stderr = "";
   child.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d));

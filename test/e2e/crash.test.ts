@@ -3,7 +3,14 @@
 // acknowledgement named, with its value. Run under each host (E2E_CRASH_HOSTS narrows it).
 import { afterAll, describe, expect, it } from "vitest";
 import { Admin, Consumer, type ConsumerRecord, Producer } from "../../src/index.ts";
-import { type BrokerProcess, type HostName, hostMissing, hosts, makeTempDir, startBrokerProcess } from "./broker-process.ts";
+import {
+  type BrokerProcess,
+  hostMissing,
+  type HostName,
+  hosts,
+  makeTempDir,
+  startBrokerProcess,
+} from "./broker-process.ts";
 
 const PARTITIONS = 2;
 const TOPIC = "crash";
@@ -63,7 +70,9 @@ for (const host of selected) {
 
       broker = await startBrokerProcess(host, { dataDir: dir.path });
       const consumer = new Consumer({ bootstrap: broker.bootstrap, autoOffsetReset: "earliest" });
-      consumer.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: TOPIC, partition })));
+      consumer.assign(
+        Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: TOPIC, partition })),
+      );
       const found = new Map<string, ConsumerRecord>();
       for (let i = 0; i < 200; i++) {
         const records = await consumer.poll({ timeoutMs: 300 });

@@ -5,7 +5,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { partitionForKey } from "../../src/broker/partitioner.ts";
 import { Admin, Consumer, type ConsumerRecord, Producer } from "../../src/index.ts";
-import { type BrokerProcess, type HostName, hostMissing, hosts, makeTempDir, runCliProcess, startBrokerProcess } from "./broker-process.ts";
+import {
+  type BrokerProcess,
+  hostMissing,
+  type HostName,
+  hosts,
+  makeTempDir,
+  runCliProcess,
+  startBrokerProcess,
+} from "./broker-process.ts";
 
 const CLIENT_RECORDS = 10_000;
 const HTTP_RECORDS = 100;
@@ -58,7 +66,9 @@ for (const host of hosts) {
       await Promise.all(sends);
       await producer.close();
       for (const e of expected.values()) {
-        if (e.key !== null) expect(e.partition).toBe(partitionForKey(text.encode(e.key), PARTITIONS));
+        if (e.key !== null) {
+          expect(e.partition).toBe(partitionForKey(text.encode(e.key), PARTITIONS));
+        }
       }
       expect(expected.size).toBe(CLIENT_RECORDS);
     });
@@ -76,7 +86,9 @@ for (const host of hosts) {
         body: JSON.stringify({ records }),
       });
       expect(response.status).toBe(200);
-      const { offsets } = (await response.json()) as { offsets: Array<{ partition: number; offset: number }> };
+      const { offsets } = (await response.json()) as {
+        offsets: Array<{ partition: number; offset: number }>;
+      };
       expect(offsets).toHaveLength(HTTP_RECORDS);
       records.forEach((r, i) => {
         expect(offsets[i].partition).toBe(partitionForKey(text.encode(r.key), PARTITIONS));
@@ -87,7 +99,9 @@ for (const host of hosts) {
     it("reads every record back through the client", async () => {
       const b = broker as BrokerProcess;
       const consumer = new Consumer({ bootstrap: b.bootstrap, autoOffsetReset: "earliest" });
-      consumer.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: TOPIC, partition })));
+      consumer.assign(
+        Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: TOPIC, partition })),
+      );
       const got: ConsumerRecord[] = [];
       for (let i = 0; i < 400 && got.length < CLIENT_RECORDS + HTTP_RECORDS; i++) {
         got.push(...(await consumer.poll({ timeoutMs: 500 })));
@@ -103,7 +117,9 @@ for (const host of hosts) {
           partition: e?.partition,
           offset: e?.offset,
         });
-        expect(Object.fromEntries(r.headers.map((h) => [h.key, utf8(h.value)]))).toEqual(e?.headers);
+        expect(Object.fromEntries(r.headers.map((h) => [h.key, utf8(h.value)]))).toEqual(
+          e?.headers,
+        );
       }
     });
 
@@ -113,11 +129,14 @@ for (const host of hosts) {
       for (let partition = 0; partition < PARTITIONS; partition++) {
         let offset = 0;
         for (let page = 0; page < 200; page++) {
-          const url = `${b.httpUrl}/v1/topics/${TOPIC}/partitions/${partition}/records?offset=${offset}&maxRecords=1000`;
+          const url =
+            `${b.httpUrl}/v1/topics/${TOPIC}/partitions/${partition}/records?offset=${offset}&maxRecords=1000`;
           const response = await fetch(url);
           expect(response.status).toBe(200);
           const body = (await response.json()) as {
-            records: Array<{ offset: number; key: string | null; value: string; headers: Record<string, string> }>;
+            records: Array<
+              { offset: number; key: string | null; value: string; headers: Record<string, string> }
+            >;
             nextOffset: number;
             highWatermark: number;
           };
@@ -142,18 +161,44 @@ for (const host of hosts) {
     it("runs the CLI under the same runtime: topics list, produce, consume", async () => {
       const b = broker as BrokerProcess;
       const bootstrap = ["--bootstrap", b.bootstrap];
-      const created = await runCliProcess(host, ["topics", "create", "cli", "--partitions", "2", ...bootstrap]);
+      const created = await runCliProcess(host, [
+        "topics",
+        "create",
+        "cli",
+        "--partitions",
+        "2",
+        ...bootstrap,
+      ]);
       expect(created.stderr).toBe("");
       expect(created.code).toBe(0);
       const listed = await runCliProcess(host, ["topics", "list", ...bootstrap]);
       expect(listed.code).toBe(0);
       expect(listed.stdout.split("\n")).toEqual(expect.arrayContaining(["cli", TOPIC]));
-      const produced = await runCliProcess(host, ["produce", "cli", "--key-separator", "=", ...bootstrap], "a=1\nb=2\nc=3\n");
+      const produced = await runCliProcess(host, [
+        "produce",
+        "cli",
+        "--key-separator",
+        "=",
+        ...bootstrap,
+      ], "a=1\nb=2\nc=3\n");
       expect(produced).toEqual({ code: 0, stdout: "", stderr: "" });
-      const consumed = await runCliProcess(host, ["consume", "cli", "--from-beginning", "--max-messages", "3", ...bootstrap]);
+      const consumed = await runCliProcess(host, [
+        "consume",
+        "cli",
+        "--from-beginning",
+        "--max-messages",
+        "3",
+        ...bootstrap,
+      ]);
       expect(consumed.code).toBe(0);
       expect(consumed.stdout.trim().split("\n").sort()).toEqual(["1", "2", "3"]);
-      const unknown = await runCliProcess(host, ["consume", "nope", "--max-messages", "1", ...bootstrap]);
+      const unknown = await runCliProcess(host, [
+        "consume",
+        "nope",
+        "--max-messages",
+        "1",
+        ...bootstrap,
+      ]);
       expect(unknown.code).not.toBe(0);
       expect(unknown.stderr.trim().split("\n")).toHaveLength(1);
     });

@@ -15,12 +15,20 @@ const commands = {
 
 describe("the package entry point", () => {
   for (const host of hosts) {
-    it.skipIf(hostMissing(host) !== null)(`works when imported as "tributary" under ${host}`, () => {
-      const [command, ...args] = commands[host];
-      const result = spawnSync(command, args, { cwd: root, encoding: "utf8", timeout: 60_000, env: { ...process.env, NO_COLOR: "1" } });
-      expect(result.stderr).toBe("");
-      expect(result.stdout.trim()).toBe(`ok 10 ${host}`);
-      expect(result.status).toBe(0);
-    });
+    it.skipIf(hostMissing(host) !== null)(
+      `works when imported as "tributary" under ${host}`,
+      () => {
+        const [command, ...args] = commands[host];
+        const result = spawnSync(command, args, {
+          cwd: root,
+          encoding: "utf8",
+          timeout: 60_000,
+          env: { ...process.env, NO_COLOR: "1" },
+        });
+        expect(result.stderr).toBe("");
+        expect(result.stdout.trim()).toBe(`ok 10 ${host}`);
+        expect(result.status).toBe(0);
+      },
+    );
   }
 });
