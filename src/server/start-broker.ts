@@ -72,17 +72,14 @@ export async function startBroker(
   const hostRt: Runtime = storage === "memory"
     ? { ...rt, fs: new MemoryFileSystem({ random: rt.random, dirtyOpsMax: 0 }) }
     : rt;
-  const dataDir = storage === "memory" ? memoryDataDir : (options.dataDir ?? "./data");
-  const httpPortWanted = options.httpPort === null || options.httpPort === false
-    ? null
-    : (options.httpPort ?? 8080);
   const metrics = new MetricsRegistry();
+  const onUnexpectedError = options.onUnexpectedError;
   const closers: Closer[] = [];
   const graceMs = options.shutdownGraceMsMax ?? 10_000;
   try {
     const broker = await Broker.open(hostRt, {
       nodeId,
-      dataDir,
+      dataDir: storage === "memory" ? memoryDataDir : (options.dataDir ?? "./data"),
       host,
       port: options.port ?? 9093,
       autoCreateTopics: options.autoCreateTopics ?? false,
@@ -96,23 +93,15 @@ export async function startBroker(
       port: options.port ?? 9093,
       metrics,
       version: VERSION,
+      ...(onUnexpectedError ? { onUnexpectedError } : {}),
     });
     closers.unshift({ name: "protocol listener", close: () => protocol.close() });
-    let httpPort: number | null = null;
-    if (httpPortWanted !== null) {
-      const app = createHttpApp(broker, {
-        runtimeName: rt.name,
-        version: VERSION,
-        nodeId,
-        metrics,
-        random: rt.random,
-        clock: rt.clock,
-        ...(options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {}),
-      });
-      const http = await hostRt.http.serve({ host, port: httpPortWanted, fetch: app.fetch });
-      closers.unshift({ name: "http listener", close: () => http.close() });
-      httpPort = http.port;
-    }
+    const httpPort = await startHttp(
+      hostRt,
+      broker,
+      { ...options, host, nodeId, metrics },
+      closers,
+    );
     broker.advertise({ port: protocol.port, ...(httpPort !== null ? { httpPort } : {}) });
     const close = () => closeAll(closers, rt.timers, graceMs);
     return running({ nodeId, host, port: protocol.port, httpPort, broker, metrics, close });
@@ -120,6 +109,42 @@ export async function startBroker(
     await closeAll(closers, rt.timers, graceMs);
     throw err;
   }
+}
+
+/** The HTTP listener, unless turned off; returns its port (or null) and registers its closers. */
+async function startHttp(
+  rt: Runtime,
+  broker: Broker,
+  options: StartBrokerOptions & { host: string; nodeId: number; metrics: MetricsRegistry },
+  closers: Closer[],
+): Promise<number | null> {
+  if (options.httpPort === null || options.httpPort === false) return null;
+  // Aborted first on close: long polls answer and SSE streams end instead of holding the
+  // listener's graceful close open until its grace period runs out.
+  const shutdown = new AbortController();
+  const app = createHttpApp(broker, {
+    runtimeName: rt.name,
+    version: VERSION,
+    nodeId: options.nodeId,
+    metrics: options.metrics,
+    random: rt.random,
+    clock: rt.clock,
+    shutdownSignal: shutdown.signal,
+    ...(options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {}),
+  });
+  const http = await rt.http.serve({
+    host: options.host,
+    port: options.httpPort ?? 8080,
+    fetch: app.fetch,
+  });
+  closers.unshift({
+    name: "http listener",
+    close: () => {
+      shutdown.abort();
+      return http.close();
+    },
+  });
+  return http.port;
 }
 
 function running(parts: {

@@ -82,3 +82,30 @@ describe("embedded broker (storage: memory)", () => {
     expect(body.partitions).toHaveLength(3);
   });
 });
+
+describe("embedded broker close()", () => {
+  it("ends open SSE streams and long polls instead of waiting out the grace period", async () => {
+    const broker = await startBroker({
+      storage: "memory",
+      port: 0,
+      httpPort: 0,
+      autoCreateTopics: false,
+    });
+    const admin = new Admin({ bootstrap: broker.bootstrap });
+    await admin.createTopic("tail", { partitions: 1 });
+    await admin.close();
+    const stream = await fetch(`${broker.httpUrl}/v1/topics/tail/partitions/0/stream?offset=0`);
+    expect(stream.status).toBe(200);
+    const longPoll = fetch(
+      `${broker.httpUrl}/v1/topics/tail/partitions/0/records?offset=0&timeoutMs=30000`,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    const started = performance.now();
+    await broker.close();
+    expect(performance.now() - started).toBeLessThan(3000);
+    // The stream ended (or was cut); either way reading it finishes.
+    await stream.body?.cancel();
+    const answered = await longPoll.then((r) => r.status, () => "cut");
+    expect([200, 503, "cut"]).toContain(answered);
+  });
+});
