@@ -30,7 +30,13 @@ export async function serveCommand(rt: CliRuntime, argv: readonly string[]): Pro
   const options = await optionsOf(rt, args);
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
-  const offs = (["SIGINT", "SIGTERM"] as const).map((s) => io(rt).onSignal(s, () => stop()));
+  let signals = 0;
+  const onSignal = () => {
+    // The first signal stops gracefully; a second one means "now", as with most servers.
+    if (++signals === 1) stop();
+    else io(rt).exit(130);
+  };
+  const offs = (["SIGINT", "SIGTERM"] as const).map((s) => io(rt).onSignal(s, onSignal));
   try {
     const node = await startBroker(rt, {
       ...options,

@@ -99,6 +99,26 @@ describe("tributary CLI (in process)", () => {
     expect(consumed.stdout.trim().split("\n").sort()).toEqual(["a\tone", "b\ttwo", "c\tthree:3"]);
   });
 
+  it("produces with acks 0 and 1 too", async () => {
+    await cli(["topics", "create", "acks", ...bootstrap]);
+    expect(await cli(["produce", "acks", "--acks", "0", ...bootstrap], "zero\n")).toEqual({
+      code: 0,
+      stdout: "",
+      stderr: "",
+    });
+    expect((await cli(["produce", "acks", "--acks", "1", ...bootstrap], "one\n")).code).toBe(0);
+    const consumed = await cli([
+      "consume",
+      "acks",
+      "--from-beginning",
+      "--max-messages",
+      "2",
+      ...bootstrap,
+    ]);
+    expect(consumed.stdout).toBe("zero\none\n");
+    expect((await cli(["produce", "acks", "--acks", "2", ...bootstrap], "x\n")).code).toBe(2);
+  });
+
   it("consumes one partition from an offset", async () => {
     await cli(["topics", "create", "single", ...bootstrap]);
     await cli(["produce", "single", ...bootstrap], "v0\nv1\nv2\nv3\n");
