@@ -125,7 +125,7 @@ async function recoverSegments(
     if (report.truncationReason === "") {
       report.truncationReason = overlaps ? `segment ${segments[i + 1].baseOffset} overlaps ${segment.baseOffset}` : `${result.stop}: ${result.detail}`;
     }
-    for (const later of segments.splice(i + 1)) {
+    for (const later of segments.splice(i + 1).reverse()) {
       report.truncatedBytes += later.sizeBytes;
       await deleteSegmentFiles(fs, dir, later);
       report.segmentsDeleted++;

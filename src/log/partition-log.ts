@@ -231,15 +231,21 @@ export class PartitionLog {
     return position;
   }
 
-  /** A new active segment at baseOffset; the old one is sealed and flushed in the background. */
+  /**
+   * A new active segment at baseOffset. The old one is sealed and fsynced (data and indexes)
+   * first: then a segment file that survives a crash proves every segment before it is whole,
+   * so recovery never sees a hole where unflushed data of an older segment was lost.
+   */
   async #roll(baseOffset: number): Promise<void> {
     const old = this.#active;
     assert(baseOffset >= old.nextOffset, `roll at ${baseOffset} after ${old.nextOffset}`);
-    const segment = await LogSegment.create(this.#rt.fs, this.dir, baseOffset, this.#rt.clock.nowMs(), this.#policy);
     old.seal();
+    await old.sync(true);
+    const segment = await LogSegment.create(this.#rt.fs, this.dir, baseOffset, this.#rt.clock.nowMs(), this.#policy);
     this.#segments = [...this.#segments, segment];
     this.#dirDirty = true;
-    // Like Kafka: flush what the roll completed, so recovery after a crash stays short.
+    // Make the new file durable and move the recovery point past the old segment soon, so
+    // recovery after a crash stays short (Kafka flushes after a roll too).
     this.#track(this.#flushAndCheckpoint(baseOffset));
   }
 
@@ -405,10 +411,15 @@ export class PartitionLog {
     if (keep > 0 && this.#segments[keep].baseOffset === offset) keep--;
     const doomed = this.#segments.slice(keep + 1);
     this.#segments = this.#segments.slice(0, keep + 1);
-    for (const segment of doomed) {
+    // Newest first: directory changes reach the disk in order, so a crash part way leaves the
+    // log cut at a segment boundary, never with a hole in the middle.
+    for (const segment of doomed.reverse()) {
       this.#sizeBytes -= segment.sizeBytes;
       await deleteSegmentFiles(this.#rt.fs, this.dir, segment);
     }
+    // The removals must be durable before the cut: a crash must not keep a cut segment with
+    // later segments still after it.
+    if (doomed.length > 0) await this.#rt.fs.syncDir(this.dir);
     const segment = this.#active;
     const before = segment.sizeBytes;
     await segment.truncateTo(offset);
@@ -417,11 +428,11 @@ export class PartitionLog {
   }
 
   async #truncateFullyAndStartAt(offset: number): Promise<void> {
-    const doomed = this.#segments;
-    const fresh = await LogSegment.create(this.#rt.fs, this.dir, offset, this.#rt.clock.nowMs(), this.#policy);
-    this.#segments = [fresh];
+    // Newest first, and the fresh segment last: a crash part way leaves a prefix of the old log.
+    for (const segment of [...this.#segments].reverse()) await deleteSegmentFiles(this.#rt.fs, this.dir, segment);
+    await this.#rt.fs.syncDir(this.dir);
     this.#sizeBytes = 0;
-    for (const segment of doomed) await deleteSegmentFiles(this.#rt.fs, this.dir, segment);
+    this.#segments = [await LogSegment.create(this.#rt.fs, this.dir, offset, this.#rt.clock.nowMs(), this.#policy)];
     this.#logStartOffset = offset;
   }
 

@@ -317,10 +317,12 @@ export class LogSegment {
   /** Drops every batch with lastOffset >= offset (the batch holding offset included). */
   async truncateTo(offset: number): Promise<void> {
     const located = await this.locate(offset, this.#sizeBytes, 64 * 1024);
-    if (located === null) return;
-    await this.log.truncate(located.position);
-    this.#changes++;
-    // The cut is rare; rebuilding the indexes from the remaining headers keeps them exact.
+    if (located !== null) {
+      await this.log.truncate(located.position);
+      this.#changes++;
+    }
+    // The cut is rare; rebuilding the indexes from the remaining headers keeps them exact, and
+    // gives the exact next offset even to a segment loaded with only an upper bound for it.
     await this.rebuild(false);
   }
 
