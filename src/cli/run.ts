@@ -6,6 +6,7 @@ import { UsageError } from "./args.ts";
 import { type CliRuntime, io } from "./client-flags.ts";
 import { consumeCommand } from "./consume.ts";
 import { ExitCode, reportError } from "./output.ts";
+import { perfCommand } from "./perf.ts";
 import { produceCommand } from "./produce.ts";
 import { serveCommand } from "./serve.ts";
 import { topicsCommand } from "./topics.ts";
@@ -16,6 +17,7 @@ const commands: Record<string, (rt: CliRuntime, argv: readonly string[]) => Prom
   topics: topicsCommand,
   produce: produceCommand,
   consume: consumeCommand,
+  perf: perfCommand,
 };
 
 /** Runs the CLI and returns its exit status (the caller exits with it). */

@@ -16,6 +16,10 @@ Commands:
   consume TOPIC [--from-beginning | --partition P [--offset N|earliest|latest]]
         [--max-messages N] [--timeout-ms N] [--print-key] [--key-separator SEP]
       Prints one value per line; without a start flag, only records produced from now on.
+  perf produce|consume|e2e --topic T [--records N] [--record-size BYTES] [--partitions N]
+        [--acks all|1|0] [--batch-bytes N] [--linger-ms N] [--connections N]
+        [--rate RECORDS_PER_S] [--http URL [--http-batch-records N]] [--json]
+      Load test: creates the topic if missing, prints records/s, MB/s and latency percentiles.
 
 Client commands take --bootstrap HOST:PORT (default 127.0.0.1:9093).
 Other flags: --help, --version.
