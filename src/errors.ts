@@ -48,6 +48,7 @@ export const ErrorCode = {
   UNKNOWN_LEADER_EPOCH: { kafka: 75, retriable: true, http: 409 },
   UNSUPPORTED_COMPRESSION_TYPE: { kafka: 76, retriable: false, http: 400 },
   MEMBER_ID_REQUIRED: { kafka: 79, retriable: false, http: 400 },
+  GROUP_MAX_SIZE_REACHED: { kafka: 81, retriable: false, http: 409 },
   FENCED_INSTANCE_ID: { kafka: 82, retriable: false, http: 409 },
   INVALID_RECORD: { kafka: 87, retriable: false, http: 400 },
   UNSTABLE_OFFSET_COMMIT: { kafka: 88, retriable: true, http: 409 },

@@ -111,6 +111,7 @@ class StickyPlan {
   }
 
   #findMove(): Move | null {
+    if (this.#members.length < 2) return null;
     const byOrder = (a: AssignorMember, b: AssignorMember) =>
       this.#order.get(a.memberId)! - this.#order.get(b.memberId)!;
     const donors = [...this.#members].sort((a, b) => this.#loadOf(b) - this.#loadOf(a) || byOrder(a, b));

@@ -1,0 +1,35 @@
+// What the coordinator's operations share, and the writer through which they change state:
+// every change is a record, applied to the store at once and handed back to the shell.
+import type { Assignor } from "./assignors/index.ts";
+import type { GroupCoordinatorConfig } from "./config.ts";
+import type { MemberDeadlines } from "./deadlines.ts";
+import type { GroupStore } from "./group-store.ts";
+import type { GroupRecord } from "./records.ts";
+
+export interface CoordinatorContext {
+  readonly store: GroupStore;
+  readonly deadlines: MemberDeadlines;
+  readonly config: GroupCoordinatorConfig;
+  readonly assignors: ReadonlyMap<string, Assignor>;
+  /** Partition counts of existing topics, as last told by the shell. */
+  readonly partitionCounts: Map<string, number>;
+  readonly newMemberId: () => string;
+}
+
+/**
+ * Operations validate everything before their first write, so a thrown error leaves the state
+ * untouched; once writing starts, only an invariant failure (a bug) can interrupt it.
+ */
+export class RecordWriter {
+  readonly records: GroupRecord[] = [];
+  readonly #store: GroupStore;
+
+  constructor(store: GroupStore) {
+    this.#store = store;
+  }
+
+  write(record: GroupRecord): void {
+    this.#store.apply(record);
+    this.records.push(record);
+  }
+}
