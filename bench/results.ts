@@ -1,0 +1,40 @@
+// The shape of bench/results/*.json: one row per measured (or skipped) run.
+
+import type { PerfSummary } from "../src/perf/summary.ts";
+import type { Machine } from "./machine.ts";
+
+export const SCENARIOS = ["produce", "durable", "consume", "e2e", "http-produce", "http-consume"] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+export type System = "tributary" | "nats" | "redis";
+
+export interface BenchRow {
+  scenario: Scenario;
+  system: System;
+  /** Runtime of the Tributary broker; null for peers. */
+  runtime: "node" | "deno" | "bun" | null;
+  recordSize: number;
+  partitions: number;
+  connections: number;
+  acks: string;
+  /** Records per second asked for; 0 = unpaced. */
+  rate: number;
+  records: number;
+  durability: string;
+  summary: PerfSummary | null;
+  /** Why there is no summary (peer not installed, run failed). */
+  note?: string;
+}
+
+export interface BenchResults {
+  quick: boolean;
+  machine: Machine;
+  /** dd if=/dev/zero bs=1M conv=fdatasync, MiB/s, same run. */
+  diskWriteMBps: number;
+  durationS: number;
+  rows: BenchRow[];
+}
+
+export const DURABILITY = {
+  tributaryAcks1: "acks=1: acknowledged once in the page cache; OS writeback (Kafka's default)",
+  tributaryDurable: "acks=all: fsync (group commit) before the acknowledgement",
+} as const;
