@@ -38,7 +38,13 @@ export function bumpAndAssign(
     const partitions = normalizeAssignment(targets.get(m.memberId)!);
     const previous = g.targets.get(m.memberId);
     if (previous === undefined || !assignmentEquals(previous.partitions, partitions)) {
-      w.write({ type: "TargetAssignment", groupId: g.groupId, memberId: m.memberId, epoch, partitions });
+      w.write({
+        type: "TargetAssignment",
+        groupId: g.groupId,
+        memberId: m.memberId,
+        epoch,
+        partitions,
+      });
     }
   }
 }
@@ -61,7 +67,10 @@ export function tooManyGroups(ctx: CoordinatorContext): TributaryError {
 }
 
 /** Existing topics some member subscribes to, with their partition counts, by topic. */
-export function subscribedTopicCounts(ctx: CoordinatorContext, g: GroupTables): TopicPartitionCount[] {
+export function subscribedTopicCounts(
+  ctx: CoordinatorContext,
+  g: GroupTables,
+): TopicPartitionCount[] {
   const topics = new Set<string>();
   for (const m of g.members.values()) for (const t of m.subscribedTopics) topics.add(t);
   return [...topics].sort(compareStrings)

@@ -59,13 +59,22 @@ export function groupCoordinatorConfig(
     }
   }
   const inRange = (v: number, lo: number, hi: number) => lo <= v && v <= hi;
-  if (!inRange(config.sessionTimeoutMsDefault, config.sessionTimeoutMsMin, config.sessionTimeoutMsMax)) {
+  if (
+    !inRange(config.sessionTimeoutMsDefault, config.sessionTimeoutMsMin, config.sessionTimeoutMsMax)
+  ) {
     throw new TributaryError("INVALID_CONFIG", "group sessionTimeoutMsDefault is outside min..max");
   }
   if (
-    !inRange(config.rebalanceTimeoutMsDefault, config.rebalanceTimeoutMsMin, config.rebalanceTimeoutMsMax)
+    !inRange(
+      config.rebalanceTimeoutMsDefault,
+      config.rebalanceTimeoutMsMin,
+      config.rebalanceTimeoutMsMax,
+    )
   ) {
-    throw new TributaryError("INVALID_CONFIG", "group rebalanceTimeoutMsDefault is outside min..max");
+    throw new TributaryError(
+      "INVALID_CONFIG",
+      "group rebalanceTimeoutMsDefault is outside min..max",
+    );
   }
   return config;
 }

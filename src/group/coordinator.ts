@@ -56,7 +56,10 @@ export class GroupCoordinator {
     this.config = groupCoordinatorConfig(options.config);
     const assignors = new Map((options.assignors ?? builtInAssignors()).map((a) => [a.name, a]));
     if (!assignors.has(this.config.defaultAssignor)) {
-      throw new TributaryError("INVALID_CONFIG", `default assignor ${this.config.defaultAssignor} is not offered`);
+      throw new TributaryError(
+        "INVALID_CONFIG",
+        `default assignor ${this.config.defaultAssignor} is not offered`,
+      );
     }
     const partitionCounts = new Map<string, number>();
     for (const [topic, count] of options.partitionCounts ?? []) {
@@ -82,7 +85,9 @@ export class GroupCoordinator {
   }
 
   commitOffsets(req: CommitOffsetsRequest, nowMs: number): RecordsResult {
-    return { records: this.#write(req.groupId, (w) => commitOffsets(this.#ctx, w, req, nowMs)).records };
+    return {
+      records: this.#write(req.groupId, (w) => commitOffsets(this.#ctx, w, req, nowMs)).records,
+    };
   }
 
   fetchOffsets(req: FetchOffsetsRequest, nowMs: number): CommittedOffset[] {
@@ -91,7 +96,9 @@ export class GroupCoordinator {
 
   /** Admin: set committed offsets; NON_EMPTY_GROUP while the group has members. */
   resetOffsets(req: ResetOffsetsRequest, nowMs: number): RecordsResult {
-    return { records: this.#write(req.groupId, (w) => resetOffsets(this.#ctx, w, req, nowMs)).records };
+    return {
+      records: this.#write(req.groupId, (w) => resetOffsets(this.#ctx, w, req, nowMs)).records,
+    };
   }
 
   /** Admin: forget a group and its offsets; NON_EMPTY_GROUP while it has members. */
@@ -154,7 +161,11 @@ export class GroupCoordinator {
       for (const m of g.members.values()) {
         deadlines.setSession(groupId, m.memberId, nowMs + m.sessionTimeoutMs);
         const pending = g.currents.get(m.memberId)?.pendingRevocation.length ?? 0;
-        deadlines.setRevocation(groupId, m.memberId, pending > 0 ? nowMs + m.rebalanceTimeoutMs : null);
+        deadlines.setRevocation(
+          groupId,
+          m.memberId,
+          pending > 0 ? nowMs + m.rebalanceTimeoutMs : null,
+        );
       }
     }
     return { records: this.#rebalanceStale(), nextDeadlineMs: this.nextDeadlineMs() };

@@ -23,7 +23,9 @@ export function memberState(g: GroupTables, memberId: string): MemberStateName {
   if (current.memberEpoch === STATIC_LEAVE_EPOCH) return "staticLeft";
   if (current.pendingRevocation.length > 0) return "unrevokedPartitions";
   if (current.memberEpoch !== g.metadata?.epoch) return "awaitingHeartbeat";
-  return assignmentEquals(current.assigned, targetOf(g, memberId)) ? "stable" : "unreleasedPartitions";
+  return assignmentEquals(current.assigned, targetOf(g, memberId))
+    ? "stable"
+    : "unreleasedPartitions";
 }
 
 export function groupState(store: GroupStore, groupId: string): GroupStateName {

@@ -31,7 +31,12 @@ import {
 import { invalid, validateHeartbeat, validatePartitions } from "./validate.ts";
 import { assert, TributaryError } from "../errors.ts";
 
-const FRESH: MemberAssignment = { memberEpoch: 0, previousMemberEpoch: 0, assigned: [], pendingRevocation: [] };
+const FRESH: MemberAssignment = {
+  memberEpoch: 0,
+  previousMemberEpoch: 0,
+  assigned: [],
+  pendingRevocation: [],
+};
 
 export function heartbeat(
   ctx: CoordinatorContext,
@@ -42,14 +47,29 @@ export function heartbeat(
   validateHeartbeat(ctx.config, req);
   if (req.memberEpoch === LEAVE_EPOCH || req.memberEpoch === STATIC_LEAVE_EPOCH) {
     const staticLeave = req.memberEpoch === STATIC_LEAVE_EPOCH;
-    leave(ctx, w, { groupId: req.groupId, memberId: req.memberId, instanceId: req.instanceId, staticLeave }, nowMs);
-    return { memberId: req.memberId, memberEpoch: req.memberEpoch, heartbeatIntervalMs: 0, assignment: [] };
+    leave(ctx, w, {
+      groupId: req.groupId,
+      memberId: req.memberId,
+      instanceId: req.instanceId,
+      staticLeave,
+    }, nowMs);
+    return {
+      memberId: req.memberId,
+      memberEpoch: req.memberEpoch,
+      heartbeatIntervalMs: 0,
+      assignment: [],
+    };
   }
   if (req.memberEpoch === JOIN_EPOCH) return join(ctx, w, req, nowMs);
   return stay(ctx, w, req, nowMs);
 }
 
-function join(ctx: CoordinatorContext, w: RecordWriter, req: HeartbeatRequest, nowMs: number): HeartbeatResponse {
+function join(
+  ctx: CoordinatorContext,
+  w: RecordWriter,
+  req: HeartbeatRequest,
+  nowMs: number,
+): HeartbeatResponse {
   const g = ctx.store.group(req.groupId);
   const instanceId = req.instanceId ?? null;
   const hasMembers = g !== undefined && g.members.size > 0;
@@ -89,7 +109,9 @@ function addMember(
   req: HeartbeatRequest,
   nowMs: number,
 ): HeartbeatResponse {
-  if (existing === undefined && ctx.store.groupCount >= ctx.config.groupsMax) throw tooManyGroups(ctx);
+  if (existing === undefined && ctx.store.groupCount >= ctx.config.groupsMax) {
+    throw tooManyGroups(ctx);
+  }
   if (existing !== undefined && existing.members.size >= ctx.config.membersPerGroupMax) {
     throw new TributaryError(
       "GROUP_MAX_SIZE_REACHED",
@@ -149,15 +171,30 @@ function replaceStatic(
 }
 
 /** A regular heartbeat from a member at its epoch (or the one before, see below). */
-function stay(ctx: CoordinatorContext, w: RecordWriter, req: HeartbeatRequest, nowMs: number): HeartbeatResponse {
+function stay(
+  ctx: CoordinatorContext,
+  w: RecordWriter,
+  req: HeartbeatRequest,
+  nowMs: number,
+): HeartbeatResponse {
   const g = ctx.store.group(req.groupId);
   const instanceId = req.instanceId ?? null;
   const member = instanceId !== null ? findByInstance(g, instanceId) : g?.members.get(req.memberId);
-  if (g === undefined || member === undefined || ctx.deadlines.expired(g.groupId, member.memberId, nowMs)) {
-    throw new TributaryError("UNKNOWN_MEMBER_ID", `no member ${req.memberId} in group ${req.groupId}`);
+  if (
+    g === undefined || member === undefined ||
+    ctx.deadlines.expired(g.groupId, member.memberId, nowMs)
+  ) {
+    throw new TributaryError(
+      "UNKNOWN_MEMBER_ID",
+      `no member ${req.memberId} in group ${req.groupId}`,
+    );
   }
-  if (member.memberId !== req.memberId || member.instanceId !== instanceId) throw fencedInstance(req);
-  const owned = req.ownedPartitions != null ? validatePartitions(ctx.config, req.ownedPartitions) : null;
+  if (member.memberId !== req.memberId || member.instanceId !== instanceId) {
+    throw fencedInstance(req);
+  }
+  const owned = req.ownedPartitions != null
+    ? validatePartitions(ctx.config, req.ownedPartitions)
+    : null;
   const current = currentOf(g, member.memberId);
   checkEpoch(req, current, owned);
   updateMember(ctx, w, g, member, req);
@@ -168,7 +205,11 @@ function stay(ctx: CoordinatorContext, w: RecordWriter, req: HeartbeatRequest, n
  * The epoch must be the member's own. The previous one is accepted too when the member owns no
  * more than its assignment: the response that raised its epoch may have been lost (KIP-848).
  */
-function checkEpoch(req: HeartbeatRequest, current: MemberAssignment, owned: Assignment | null): void {
+function checkEpoch(
+  req: HeartbeatRequest,
+  current: MemberAssignment,
+  owned: Assignment | null,
+): void {
   if (current.memberEpoch !== STATIC_LEAVE_EPOCH) {
     if (req.memberEpoch === current.memberEpoch) return;
     const lostResponse = req.memberEpoch === current.previousMemberEpoch && owned !== null &&
@@ -215,7 +256,9 @@ function finish(
     heldByOther: (t, p) => held.has(t, p),
   });
   const stored = g.currents.get(memberId);
-  if (stored === undefined || !sameAssignment(stored, next)) w.write(currentRecord(g, memberId, next));
+  if (stored === undefined || !sameAssignment(stored, next)) {
+    w.write(currentRecord(g, memberId, next));
+  }
   const member = g.members.get(memberId)!;
   ctx.deadlines.setSession(g.groupId, memberId, nowMs + member.sessionTimeoutMs);
   if (next.pendingRevocation.length === 0) ctx.deadlines.setRevocation(g.groupId, memberId, null);
@@ -233,6 +276,8 @@ function finish(
 function fencedInstance(req: HeartbeatRequest): TributaryError {
   return new TributaryError(
     "FENCED_INSTANCE_ID",
-    `member ${req.memberId} does not hold instance ${String(req.instanceId ?? null)} of group ${req.groupId}`,
+    `member ${req.memberId} does not hold instance ${
+      String(req.instanceId ?? null)
+    } of group ${req.groupId}`,
   );
 }

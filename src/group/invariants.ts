@@ -12,8 +12,12 @@ export function checkStoreInvariants(store: GroupStore): void {
 export function checkGroupInvariants(g: GroupTables): void {
   const where = `group ${g.groupId}`;
   if (g.members.size > 0) assert(g.metadata !== null, `${where}: members without metadata`);
-  for (const id of g.targets.keys()) assert(g.members.has(id), `${where}: target of non-member ${id}`);
-  for (const id of g.currents.keys()) assert(g.members.has(id), `${where}: current of non-member ${id}`);
+  for (const id of g.targets.keys()) {
+    assert(g.members.has(id), `${where}: target of non-member ${id}`);
+  }
+  for (const id of g.currents.keys()) {
+    assert(g.members.has(id), `${where}: current of non-member ${id}`);
+  }
   const targeted = new PartitionSet();
   const held = new PartitionSet();
   for (const id of g.members.keys()) {

@@ -11,15 +11,25 @@ import { type LeaveRequest, STATIC_LEAVE_EPOCH } from "./types.ts";
 import { invalid, validateGroupId } from "./validate.ts";
 import { TributaryError } from "../errors.ts";
 
-export function leave(ctx: CoordinatorContext, w: RecordWriter, req: LeaveRequest, nowMs: number): void {
+export function leave(
+  ctx: CoordinatorContext,
+  w: RecordWriter,
+  req: LeaveRequest,
+  nowMs: number,
+): void {
   validateGroupId(ctx.config, req.groupId);
   if (typeof req.memberId !== "string") invalid("memberId must be a string");
   const instanceId = req.instanceId ?? null;
-  if (req.staticLeave === true && instanceId === null) invalid("only static members leave statically");
+  if (req.staticLeave === true && instanceId === null) {
+    invalid("only static members leave statically");
+  }
   const g = ctx.store.group(req.groupId);
   const member = instanceId !== null ? findByInstance(g, instanceId) : g?.members.get(req.memberId);
   if (g === undefined || member === undefined) {
-    throw new TributaryError("UNKNOWN_MEMBER_ID", `no member ${req.memberId} in group ${req.groupId}`);
+    throw new TributaryError(
+      "UNKNOWN_MEMBER_ID",
+      `no member ${req.memberId} in group ${req.groupId}`,
+    );
   }
   if (member.memberId !== req.memberId || member.instanceId !== instanceId) {
     throw new TributaryError(

@@ -7,7 +7,10 @@ import type { MemberAssignment } from "./reconcile.ts";
 import { type HeartbeatRequest, STATIC_LEAVE_EPOCH } from "./types.ts";
 import { assert, TributaryError } from "../errors.ts";
 
-export function findByInstance(g: GroupTables | undefined, instanceId: string): MemberRecord | undefined {
+export function findByInstance(
+  g: GroupTables | undefined,
+  instanceId: string,
+): MemberRecord | undefined {
   if (g === undefined) return undefined;
   for (const m of g.members.values()) if (m.instanceId === instanceId) return m;
   return undefined;
@@ -81,7 +84,8 @@ export function memberRecordFor(
 
 export function sameMember(a: MemberRecord, b: MemberRecord): boolean {
   return a.instanceId === b.instanceId && a.clientId === b.clientId &&
-    sameTopics(a.subscribedTopics, b.subscribedTopics) && a.sessionTimeoutMs === b.sessionTimeoutMs &&
+    sameTopics(a.subscribedTopics, b.subscribedTopics) &&
+    a.sessionTimeoutMs === b.sessionTimeoutMs &&
     a.rebalanceTimeoutMs === b.rebalanceTimeoutMs;
 }
 
@@ -100,5 +104,8 @@ export function freshMemberId(ctx: CoordinatorContext, g: GroupTables | undefine
 }
 
 export function heartbeatIntervalFor(ctx: CoordinatorContext, member: MemberRecord): number {
-  return Math.max(1, Math.min(ctx.config.heartbeatIntervalMs, Math.floor(member.sessionTimeoutMs / 3)));
+  return Math.max(
+    1,
+    Math.min(ctx.config.heartbeatIntervalMs, Math.floor(member.sessionTimeoutMs / 3)),
+  );
 }

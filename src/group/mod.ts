@@ -12,9 +12,9 @@ export type * from "./records.ts";
 export { groupRecordKey, tombstone } from "./records.ts";
 export {
   decodeGroupRecord,
+  type EncodedGroupRecord,
   encodeGroupRecord,
   encodeGroupRecordKey,
-  type EncodedGroupRecord,
   GROUP_RECORD_KEY_VERSION,
   GROUP_RECORD_VALUE_VERSION,
 } from "./record-codec.ts";
@@ -27,8 +27,8 @@ export {
   type TopicPartitions,
 } from "./assignment.ts";
 export {
-  type Assignor,
   type AssignmentSpec,
+  type Assignor,
   type AssignorMember,
   builtInAssignors,
   DEFAULT_ASSIGNOR,

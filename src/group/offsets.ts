@@ -63,7 +63,11 @@ export function resetOffsets(
   write(ctx, w, req.groupId, offsets, nowMs);
 }
 
-export function fetchOffsets(ctx: CoordinatorContext, req: FetchOffsetsRequest, nowMs: number): CommittedOffset[] {
+export function fetchOffsets(
+  ctx: CoordinatorContext,
+  req: FetchOffsetsRequest,
+  nowMs: number,
+): CommittedOffset[] {
   validateGroupId(ctx.config, req.groupId);
   const g = ctx.store.group(req.groupId);
   if (req.memberId != null && req.memberId !== "") {
@@ -77,14 +81,16 @@ export function fetchOffsets(ctx: CoordinatorContext, req: FetchOffsetsRequest, 
   for (const { topic, partitions } of wanted) {
     for (const partition of partitions) {
       const record = g?.offsets.get(topic)?.get(partition);
-      out.push(record !== undefined ? committed(record) : {
-        topic,
-        partition,
-        offset: null,
-        leaderEpoch: null,
-        metadata: null,
-        commitTimestampMs: null,
-      });
+      out.push(
+        record !== undefined ? committed(record) : {
+          topic,
+          partition,
+          offset: null,
+          leaderEpoch: null,
+          metadata: null,
+          commitTimestampMs: null,
+        },
+      );
     }
   }
   return out;
@@ -118,7 +124,10 @@ function checkMemberEpoch(
   );
 }
 
-function validateOffsets(ctx: CoordinatorContext, offsets: readonly OffsetToCommit[]): OffsetToCommit[] {
+function validateOffsets(
+  ctx: CoordinatorContext,
+  offsets: readonly OffsetToCommit[],
+): OffsetToCommit[] {
   if (!Array.isArray(offsets)) invalid("offsets must be a list");
   if (offsets.length > ctx.config.offsetsPerCommitMax) {
     invalid(`more than ${ctx.config.offsetsPerCommitMax} offsets in one commit`);
@@ -126,17 +135,25 @@ function validateOffsets(ctx: CoordinatorContext, offsets: readonly OffsetToComm
   for (const o of offsets) {
     if (typeof o !== "object" || o === null) invalid("bad offset entry");
     validateTopic(o.topic);
-    if (!Number.isSafeInteger(o.partition) || o.partition < 0) invalid(`bad partition ${String(o.partition)}`);
+    if (!Number.isSafeInteger(o.partition) || o.partition < 0) {
+      invalid(`bad partition ${String(o.partition)}`);
+    }
     if (!Number.isSafeInteger(o.offset) || o.offset < 0) invalid(`bad offset ${String(o.offset)}`);
     if (o.leaderEpoch != null && !Number.isSafeInteger(o.leaderEpoch)) invalid("bad leaderEpoch");
-    if (o.metadata != null && (typeof o.metadata !== "string" || o.metadata.length > ctx.config.offsetMetadataCharsMax)) {
+    if (
+      o.metadata != null &&
+      (typeof o.metadata !== "string" || o.metadata.length > ctx.config.offsetMetadataCharsMax)
+    ) {
       throw new TributaryError(
         "INVALID_COMMIT_OFFSET_SIZE",
         `offset metadata must be a string of at most ${ctx.config.offsetMetadataCharsMax} characters`,
       );
     }
     if (o.partition >= (ctx.partitionCounts.get(o.topic) ?? 0)) {
-      throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `no partition ${o.topic}-${o.partition}`);
+      throw new TributaryError(
+        "UNKNOWN_TOPIC_OR_PARTITION",
+        `no partition ${o.topic}-${o.partition}`,
+      );
     }
   }
   return [...offsets];
@@ -151,7 +168,9 @@ function write(
 ): void {
   const g = ctx.store.group(groupId);
   const fresh = new PartitionSet();
-  for (const o of offsets) if (g?.offsets.get(o.topic)?.has(o.partition) !== true) fresh.add(o.topic, o.partition);
+  for (const o of offsets) {
+    if (g?.offsets.get(o.topic)?.has(o.partition) !== true) fresh.add(o.topic, o.partition);
+  }
   const count = (g === undefined ? 0 : committedOffsetCount(g)) + fresh.size;
   if (count > ctx.config.committedOffsetsPerGroupMax) {
     throw new TributaryError(
@@ -178,7 +197,9 @@ function allCommitted(g: GroupTables): CommittedOffset[] {
   const out: CommittedOffset[] = [];
   for (const topic of [...g.offsets.keys()].sort(compareStrings)) {
     const byPartition = g.offsets.get(topic)!;
-    for (const p of [...byPartition.keys()].sort((a, b) => a - b)) out.push(committed(byPartition.get(p)!));
+    for (const p of [...byPartition.keys()].sort((a, b) => a - b)) {
+      out.push(committed(byPartition.get(p)!));
+    }
   }
   return out;
 }

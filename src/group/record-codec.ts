@@ -151,7 +151,9 @@ function decodeKey(bytes: Uint8Array): GroupRecordKey {
     case "Member":
     case "TargetAssignment":
     case "CurrentAssignment":
-      return raw.length === 4 ? { type: raw[1], groupId, memberId: str(raw[3]) } : corrupt("key length");
+      return raw.length === 4
+        ? { type: raw[1], groupId, memberId: str(raw[3]) }
+        : corrupt("key length");
     case "OffsetCommit":
       return raw.length === 5
         ? { type: raw[1], groupId, topic: str(raw[3]), partition: natural(raw[4]) }

@@ -29,7 +29,10 @@ export function validateHeartbeat(config: GroupCoordinatorConfig, req: Heartbeat
   else if (req.memberEpoch === JOIN_EPOCH) invalid("a joining member must list its topics");
   if (req.sessionTimeoutMs != null) {
     const ms = req.sessionTimeoutMs;
-    if (!Number.isSafeInteger(ms) || ms < config.sessionTimeoutMsMin || ms > config.sessionTimeoutMsMax) {
+    if (
+      !Number.isSafeInteger(ms) || ms < config.sessionTimeoutMsMin ||
+      ms > config.sessionTimeoutMsMax
+    ) {
       throw new TributaryError(
         "INVALID_SESSION_TIMEOUT",
         `sessionTimeoutMs must be within ${config.sessionTimeoutMsMin}..${config.sessionTimeoutMsMax}`,
@@ -38,11 +41,18 @@ export function validateHeartbeat(config: GroupCoordinatorConfig, req: Heartbeat
   }
   if (req.rebalanceTimeoutMs != null) {
     const ms = req.rebalanceTimeoutMs;
-    if (!Number.isSafeInteger(ms) || ms < config.rebalanceTimeoutMsMin || ms > config.rebalanceTimeoutMsMax) {
-      invalid(`rebalanceTimeoutMs must be within ${config.rebalanceTimeoutMsMin}..${config.rebalanceTimeoutMsMax}`);
+    if (
+      !Number.isSafeInteger(ms) || ms < config.rebalanceTimeoutMsMin ||
+      ms > config.rebalanceTimeoutMsMax
+    ) {
+      invalid(
+        `rebalanceTimeoutMs must be within ${config.rebalanceTimeoutMsMin}..${config.rebalanceTimeoutMsMax}`,
+      );
     }
   }
-  if (req.assignor != null && typeof req.assignor !== "string") invalid("assignor must be a string");
+  if (req.assignor != null && typeof req.assignor !== "string") {
+    invalid("assignor must be a string");
+  }
   if (req.ownedPartitions != null) validatePartitions(config, req.ownedPartitions);
   if (req.memberEpoch > JOIN_EPOCH && req.memberId === "") {
     throw new TributaryError("UNKNOWN_MEMBER_ID", "a heartbeat past joining needs the member id");

@@ -23,12 +23,12 @@ describe("group membership", () => {
     const members = [make(), make(), make()];
     let now = 0;
     for (const m of members) {
-      m.join((now += 10));
+      m.join(now += 10);
       expectDisjoint(members);
     }
     for (let i = 0; i < 5; i++) {
       for (const m of members) {
-        m.heartbeat((now += 10));
+        m.heartbeat(now += 10);
         expectDisjoint(members);
       }
     }
@@ -56,7 +56,12 @@ describe("group membership", () => {
 
     // a is told to give up three partitions and stays at epoch 1 until it confirms.
     const owned = a.owned;
-    const told = c.heartbeat({ groupId: "g", memberId: a.memberId, memberEpoch: 1, ownedPartitions: owned }, 20);
+    const told = c.heartbeat({
+      groupId: "g",
+      memberId: a.memberId,
+      memberEpoch: 1,
+      ownedPartitions: owned,
+    }, 20);
     expect(told.response.memberEpoch).toBe(1);
     expect(told.response.assignment.flatMap((e) => e.partitions).length).toBe(3);
     expect(c.describeGroup("g").members[0].state).toBe("unrevokedPartitions");
@@ -82,12 +87,14 @@ describe("group membership", () => {
     const { c, make } = setup();
     const [a, b, d] = [make(), make(), make()];
     let now = rounds([], 0, 0);
-    for (const m of [a, b, d]) m.join((now += 10));
+    for (const m of [a, b, d]) m.join(now += 10);
     now = rounds([a, b, d], 4, now);
     d.leave(now);
     expect(c.describeGroup("g").epoch).toBe(4);
     now = rounds([a, b], 3, now);
-    expect(a.owned.flatMap((e) => e.partitions).length + b.owned.flatMap((e) => e.partitions).length)
+    expect(
+      a.owned.flatMap((e) => e.partitions).length + b.owned.flatMap((e) => e.partitions).length,
+    )
       .toBe(6);
     expect(codeOf(() => d.heartbeat(now + 1))).toBe("UNKNOWN_MEMBER_ID");
   });
@@ -98,10 +105,10 @@ describe("group membership", () => {
     const a = new TestMember(c, log, { topics: ["t"] });
     const b = new TestMember(c, log, { topics: ["t"] });
     let now = 0;
-    a.join((now += 10));
-    b.join((now += 10));
+    a.join(now += 10);
+    b.join(now += 10);
     now = rounds([a, b], 3, now);
-    b.heartbeat((now += 10), { subscribedTopics: ["u"] });
+    b.heartbeat(now += 10, { subscribedTopics: ["u"] });
     expect(c.describeGroup("g").epoch).toBe(3);
     now = rounds([a, b], 3, now);
     expect(names(a.owned)).toEqual(["t-0", "t-1"]);
@@ -114,8 +121,8 @@ describe("group membership", () => {
     const a = new TestMember(c, log, { topics: ["t", "later"] });
     const b = new TestMember(c, log, { topics: ["t"] });
     let now = 0;
-    a.join((now += 10));
-    b.join((now += 10));
+    a.join(now += 10);
+    b.join(now += 10);
     now = rounds([a, b], 3, now);
     log.add(c.onPartitionCountChange("t", 6, now));
     expect(c.describeGroup("g").epoch).toBe(3);
@@ -135,11 +142,11 @@ describe("group membership", () => {
     const log = new RecordLog();
     const a = new TestMember(c, log, { topics: ["t", "u"] });
     let now = 0;
-    a.join((now += 10));
+    a.join(now += 10);
     log.add(c.onPartitionCountChange("u", 0, now));
-    a.heartbeat((now += 10));
+    a.heartbeat(now += 10);
     expect(names(a.owned)).toEqual(["t-0", "t-1"]);
-    a.heartbeat((now += 10));
+    a.heartbeat(now += 10);
     expect(c.describeGroup("g").state).toBe("stable");
   });
 
@@ -150,25 +157,43 @@ describe("group membership", () => {
     a.join(0); // epoch 1, all six
     b.join(10); // epoch 2
     const owned = a.owned;
-    const revoke = c.heartbeat({ groupId: "g", memberId: a.memberId, memberEpoch: 1, ownedPartitions: owned }, 20);
+    const revoke = c.heartbeat({
+      groupId: "g",
+      memberId: a.memberId,
+      memberEpoch: 1,
+      ownedPartitions: owned,
+    }, 20);
     const kept = revoke.response.assignment;
     // The confirmation raises a to epoch 2, but pretend that response was lost.
     c.heartbeat({ groupId: "g", memberId: a.memberId, memberEpoch: 1, ownedPartitions: kept }, 30);
-    const retry = c.heartbeat({ groupId: "g", memberId: a.memberId, memberEpoch: 1, ownedPartitions: kept }, 40);
+    const retry = c.heartbeat({
+      groupId: "g",
+      memberId: a.memberId,
+      memberEpoch: 1,
+      ownedPartitions: kept,
+    }, 40);
     expect(retry.response.memberEpoch).toBe(2);
     // The previous epoch claiming more than the assignment is a zombie.
-    expect(codeOf(() =>
-      c.heartbeat({ groupId: "g", memberId: a.memberId, memberEpoch: 1, ownedPartitions: owned }, 50)
-    )).toBe("FENCED_MEMBER_EPOCH");
-    expect(codeOf(() => c.heartbeat({ groupId: "g", memberId: a.memberId, memberEpoch: 7 }, 50))).toBe(
-      "FENCED_MEMBER_EPOCH",
-    );
-    expect(codeOf(() => c.heartbeat({ groupId: "g", memberId: "nobody", memberEpoch: 1 }, 50))).toBe(
-      "UNKNOWN_MEMBER_ID",
-    );
-    expect(codeOf(() => c.heartbeat({ groupId: "other", memberId: "m1", memberEpoch: 1 }, 50))).toBe(
-      "UNKNOWN_MEMBER_ID",
-    );
+    expect(
+      codeOf(() =>
+        c.heartbeat(
+          { groupId: "g", memberId: a.memberId, memberEpoch: 1, ownedPartitions: owned },
+          50,
+        )
+      ),
+    ).toBe("FENCED_MEMBER_EPOCH");
+    expect(codeOf(() => c.heartbeat({ groupId: "g", memberId: a.memberId, memberEpoch: 7 }, 50)))
+      .toBe(
+        "FENCED_MEMBER_EPOCH",
+      );
+    expect(codeOf(() => c.heartbeat({ groupId: "g", memberId: "nobody", memberEpoch: 1 }, 50)))
+      .toBe(
+        "UNKNOWN_MEMBER_ID",
+      );
+    expect(codeOf(() => c.heartbeat({ groupId: "other", memberId: "m1", memberEpoch: 1 }, 50)))
+      .toBe(
+        "UNKNOWN_MEMBER_ID",
+      );
   });
 
   it("lets a fenced member rejoin with epoch 0 under its id, owning nothing", () => {
@@ -179,7 +204,7 @@ describe("group membership", () => {
     b.join(10);
     let now = rounds([a, b], 3, 10);
     const id = a.memberId;
-    const rejoined = a.join((now += 10));
+    const rejoined = a.join(now += 10);
     expect(rejoined.memberId).toBe(id);
     expect(rejoined.memberEpoch).toBe(2);
     expect(names(rejoined.assignment)).toHaveLength(3);
@@ -193,19 +218,51 @@ describe("group membership", () => {
     const a = make();
     a.join(0);
     const before = c.snapshot();
-    expect(codeOf(() => c.heartbeat({ groupId: "", memberId: "", memberEpoch: 0, subscribedTopics: ["t"] }, 1)))
+    expect(
+      codeOf(() =>
+        c.heartbeat({ groupId: "", memberId: "", memberEpoch: 0, subscribedTopics: ["t"] }, 1)
+      ),
+    )
       .toBe("INVALID_GROUP_ID");
-    expect(codeOf(() => c.heartbeat({ groupId: "g", memberId: "", memberEpoch: 0 }, 1))).toBe("INVALID_REQUEST");
-    expect(codeOf(() =>
-      c.heartbeat({ groupId: "g", memberId: "", memberEpoch: 0, subscribedTopics: ["t"], sessionTimeoutMs: 1 }, 1)
-    )).toBe("INVALID_SESSION_TIMEOUT");
-    expect(codeOf(() => c.heartbeat({ groupId: "g", memberId: "", memberEpoch: -3 }, 1))).toBe("INVALID_REQUEST");
-    expect(codeOf(() =>
-      c.heartbeat({ groupId: "g", memberId: "", memberEpoch: 0, subscribedTopics: ["t"], assignor: "range" }, 1)
-    )).toBe("INCONSISTENT_GROUP_PROTOCOL");
-    expect(codeOf(() =>
-      c.heartbeat({ groupId: "h", memberId: "", memberEpoch: 0, subscribedTopics: ["t"], assignor: "nope" }, 1)
-    )).toBe("INVALID_REQUEST");
+    expect(codeOf(() => c.heartbeat({ groupId: "g", memberId: "", memberEpoch: 0 }, 1))).toBe(
+      "INVALID_REQUEST",
+    );
+    expect(
+      codeOf(() =>
+        c.heartbeat({
+          groupId: "g",
+          memberId: "",
+          memberEpoch: 0,
+          subscribedTopics: ["t"],
+          sessionTimeoutMs: 1,
+        }, 1)
+      ),
+    ).toBe("INVALID_SESSION_TIMEOUT");
+    expect(codeOf(() => c.heartbeat({ groupId: "g", memberId: "", memberEpoch: -3 }, 1))).toBe(
+      "INVALID_REQUEST",
+    );
+    expect(
+      codeOf(() =>
+        c.heartbeat({
+          groupId: "g",
+          memberId: "",
+          memberEpoch: 0,
+          subscribedTopics: ["t"],
+          assignor: "range",
+        }, 1)
+      ),
+    ).toBe("INCONSISTENT_GROUP_PROTOCOL");
+    expect(
+      codeOf(() =>
+        c.heartbeat({
+          groupId: "h",
+          memberId: "",
+          memberEpoch: 0,
+          subscribedTopics: ["t"],
+          assignor: "nope",
+        }, 1)
+      ),
+    ).toBe("INVALID_REQUEST");
     expect(codeOf(() =>
       c.heartbeat({
         groupId: "g",
@@ -223,7 +280,9 @@ describe("group membership", () => {
     const first = new TestMember(c, log, { topics: ["t"], assignor: "range" });
     first.join(0);
     new TestMember(c, log, { topics: ["t"] }).join(1);
-    expect(codeOf(() => new TestMember(c, log, { topics: ["t"] }).join(2))).toBe("GROUP_MAX_SIZE_REACHED");
+    expect(codeOf(() => new TestMember(c, log, { topics: ["t"] }).join(2))).toBe(
+      "GROUP_MAX_SIZE_REACHED",
+    );
     expect(c.describeGroup("g").assignor).toBe("range");
     expect(c.describeGroup("g").members.map((m) => names(m.targetAssignment))).toEqual([
       ["t-0", "t-1"],
@@ -243,7 +302,14 @@ describe("group membership", () => {
     const a = make();
     a.join(0);
     const messy = [{ topic: "t", partitions: [1, 0, 1] }];
-    const r = c.heartbeat({ groupId: "g", memberId: a.memberId, memberEpoch: 1, ownedPartitions: messy }, 1);
-    expect(r.response.assignment).toEqual(assignmentFromList([{ topic: "t", partition: 0 }, { topic: "t", partition: 1 }]));
+    const r = c.heartbeat({
+      groupId: "g",
+      memberId: a.memberId,
+      memberEpoch: 1,
+      ownedPartitions: messy,
+    }, 1);
+    expect(r.response.assignment).toEqual(
+      assignmentFromList([{ topic: "t", partition: 0 }, { topic: "t", partition: 1 }]),
+    );
   });
 });

@@ -33,12 +33,40 @@ describe("committed offsets", () => {
       commitTimestampMs: now,
     }]);
     expect(c.fetchOffsets({ groupId: "g" }, now)).toEqual([
-      { topic: "t", partition: p, offset: 42, leaderEpoch: 3, metadata: "m", commitTimestampMs: now },
+      {
+        topic: "t",
+        partition: p,
+        offset: 42,
+        leaderEpoch: 3,
+        metadata: "m",
+        commitTimestampMs: now,
+      },
     ]);
-    expect(c.fetchOffsets({ groupId: "g", memberId: a.memberId, memberEpoch: a.memberEpoch, partitions: [{ topic: "t", partitions: [p, 3 - p] }] }, now))
+    expect(
+      c.fetchOffsets({
+        groupId: "g",
+        memberId: a.memberId,
+        memberEpoch: a.memberEpoch,
+        partitions: [{ topic: "t", partitions: [p, 3 - p] }],
+      }, now),
+    )
       .toEqual([
-        { topic: "t", partition: p, offset: 42, leaderEpoch: 3, metadata: "m", commitTimestampMs: now },
-        { topic: "t", partition: 3 - p, offset: null, leaderEpoch: null, metadata: null, commitTimestampMs: null },
+        {
+          topic: "t",
+          partition: p,
+          offset: 42,
+          leaderEpoch: 3,
+          metadata: "m",
+          commitTimestampMs: now,
+        },
+        {
+          topic: "t",
+          partition: 3 - p,
+          offset: null,
+          leaderEpoch: null,
+          metadata: null,
+          commitTimestampMs: null,
+        },
       ].sort((x, y) => x.partition - y.partition));
     expect(c.fetchOffsets({ groupId: "unknown" }, now)).toEqual([]);
   });
@@ -52,12 +80,15 @@ describe("committed offsets", () => {
     expect(codeOf(commit(a.memberId, a.memberEpoch + 1))).toBe("FENCED_MEMBER_EPOCH");
     expect(codeOf(commit("ghost", 1))).toBe("UNKNOWN_MEMBER_ID");
     expect(codeOf(commit(a.memberId, 1, "nope"))).toBe("GROUP_ID_NOT_FOUND");
-    expect(codeOf(() => c.fetchOffsets({ groupId: "g", memberId: a.memberId, memberEpoch: 99 }, now))).toBe(
+    expect(
+      codeOf(() => c.fetchOffsets({ groupId: "g", memberId: a.memberId, memberEpoch: 99 }, now)),
+    ).toBe(
       "FENCED_MEMBER_EPOCH",
     );
-    expect(codeOf(() => c.fetchOffsets({ groupId: "nope", memberId: "x", memberEpoch: 1 }, now))).toBe(
-      "GROUP_ID_NOT_FOUND",
-    );
+    expect(codeOf(() => c.fetchOffsets({ groupId: "nope", memberId: "x", memberEpoch: 1 }, now)))
+      .toBe(
+        "GROUP_ID_NOT_FOUND",
+      );
   });
 
   it("accepts the previous epoch only for partitions the member still holds", () => {
@@ -72,7 +103,12 @@ describe("committed offsets", () => {
     const held = a.owned[0].partitions[0];
     const notHeld = [0, 1, 2, 3].find((p) => !a.owned[0].partitions.includes(p))!;
     const commit = (partition: number) => () =>
-      c.commitOffsets({ groupId: "g", memberId: a.memberId, memberEpoch: 2, offsets: [{ topic: "t", partition, offset: 9 }] }, now);
+      c.commitOffsets({
+        groupId: "g",
+        memberId: a.memberId,
+        memberEpoch: 2,
+        offsets: [{ topic: "t", partition, offset: 9 }],
+      }, now);
     expect(codeOf(commit(held))).toBeUndefined();
     expect(codeOf(commit(notHeld))).toBe("FENCED_MEMBER_EPOCH");
   });
@@ -80,7 +116,12 @@ describe("committed offsets", () => {
   it("allows admin commits (epoch -1) only while the group has no members", () => {
     const { c, a, b, now } = twoMembers();
     const admin = () =>
-      c.commitOffsets({ groupId: "g", memberId: "", memberEpoch: -1, offsets: [{ topic: "t", partition: 0, offset: 5 }] }, now);
+      c.commitOffsets({
+        groupId: "g",
+        memberId: "",
+        memberEpoch: -1,
+        offsets: [{ topic: "t", partition: 0, offset: 5 }],
+      }, now);
     expect(codeOf(admin)).toBe("UNKNOWN_MEMBER_ID");
     a.leave(now);
     b.leave(now);
@@ -103,7 +144,8 @@ describe("committed offsets", () => {
 
   it("resets offsets only for groups without members", () => {
     const { c, a, b, now } = twoMembers();
-    const reset = () => c.resetOffsets({ groupId: "g", offsets: [{ topic: "t", partition: 2, offset: 0 }] }, now);
+    const reset = () =>
+      c.resetOffsets({ groupId: "g", offsets: [{ topic: "t", partition: 2, offset: 0 }] }, now);
     expect(codeOf(reset)).toBe("NON_EMPTY_GROUP");
     a.leave(now);
     expect(codeOf(reset)).toBe("NON_EMPTY_GROUP");
@@ -113,9 +155,16 @@ describe("committed offsets", () => {
   });
 
   it("validates topics, partitions, offsets and metadata size", () => {
-    const c = newCoordinator({ t: 2 }, { config: { offsetMetadataCharsMax: 3, committedOffsetsPerGroupMax: 2 } });
+    const c = newCoordinator({ t: 2 }, {
+      config: { offsetMetadataCharsMax: 3, committedOffsetsPerGroupMax: 2 },
+    });
     const commit = (o: Record<string, unknown>) => () =>
-      c.commitOffsets({ groupId: "s", memberId: "", memberEpoch: -1, offsets: [{ topic: "t", partition: 0, offset: 0, ...o }] }, 0);
+      c.commitOffsets({
+        groupId: "s",
+        memberId: "",
+        memberEpoch: -1,
+        offsets: [{ topic: "t", partition: 0, offset: 0, ...o }],
+      }, 0);
     expect(codeOf(commit({ topic: "nope" }))).toBe("UNKNOWN_TOPIC_OR_PARTITION");
     expect(codeOf(commit({ partition: 2 }))).toBe("UNKNOWN_TOPIC_OR_PARTITION");
     expect(codeOf(commit({ offset: -1 }))).toBe("INVALID_REQUEST");
@@ -128,7 +177,12 @@ describe("committed offsets", () => {
 
   it("deletes a group without members, with its offsets", () => {
     const c = newCoordinator({ t: 2 });
-    c.commitOffsets({ groupId: "s", memberId: "", memberEpoch: -1, offsets: [{ topic: "t", partition: 0, offset: 1 }] }, 0);
+    c.commitOffsets({
+      groupId: "s",
+      memberId: "",
+      memberEpoch: -1,
+      offsets: [{ topic: "t", partition: 0, offset: 1 }],
+    }, 0);
     const { records } = c.deleteGroup("s");
     expect(records.map((r) => r.type)).toEqual(["Tombstone", "Tombstone"]);
     expect(c.listGroups()).toEqual([]);

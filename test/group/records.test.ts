@@ -13,7 +13,13 @@ const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "
 const unhex = (s: string) => new Uint8Array(s.match(/../g)!.map((h) => parseInt(h, 16)));
 
 const samples: GroupRecord[] = [
-  { type: "GroupMetadata", groupId: "g", epoch: 3, assignor: "sticky", topics: [{ topic: "t", partitionCount: 6 }] },
+  {
+    type: "GroupMetadata",
+    groupId: "g",
+    epoch: 3,
+    assignor: "sticky",
+    topics: [{ topic: "t", partitionCount: 6 }],
+  },
   {
     type: "Member",
     groupId: "g",
@@ -24,7 +30,13 @@ const samples: GroupRecord[] = [
     sessionTimeoutMs: 45_000,
     rebalanceTimeoutMs: 300_000,
   },
-  { type: "TargetAssignment", groupId: "g", memberId: "m1", epoch: 3, partitions: [{ topic: "t", partitions: [0, 3] }] },
+  {
+    type: "TargetAssignment",
+    groupId: "g",
+    memberId: "m1",
+    epoch: 3,
+    partitions: [{ topic: "t", partitions: [0, 3] }],
+  },
   {
     type: "CurrentAssignment",
     groupId: "g",
@@ -44,7 +56,16 @@ const samples: GroupRecord[] = [
     metadata: null,
     commitTimestampMs: 1_700_000_000_000,
   },
-  { type: "OffsetCommit", groupId: "g", topic: "t", partition: 0, offset: 2 ** 40, leaderEpoch: 7, metadata: "x", commitTimestampMs: 0 },
+  {
+    type: "OffsetCommit",
+    groupId: "g",
+    topic: "t",
+    partition: 0,
+    offset: 2 ** 40,
+    leaderEpoch: 7,
+    metadata: "x",
+    commitTimestampMs: 0,
+  },
   { type: "Tombstone", key: { type: "CurrentAssignment", groupId: "g", memberId: "m1" } },
 ];
 
@@ -82,7 +103,9 @@ describe("group record codec", () => {
     expect(keyOf(samples[3])).toBe(keyOf(samples[6]));
     const keys = new Set(samples.slice(0, 6).map(keyOf));
     expect(keys.size).toBe(6);
-    expect(hex(encodeGroupRecordKey({ type: "GroupMetadata", groupId: "g" }))).toBe(keyOf(samples[0]));
+    expect(hex(encodeGroupRecordKey({ type: "GroupMetadata", groupId: "g" }))).toBe(
+      keyOf(samples[0]),
+    );
   });
 
   it("rejects corrupt and unknown-version records", () => {
@@ -90,11 +113,21 @@ describe("group record codec", () => {
     const memberKey = encodeGroupRecord(samples[1]).key;
     const value = (o: unknown) => enc.encode(o);
     expect(codeOf(() => decodeGroupRecord(new Uint8Array([0xff]), null))).toBe("CORRUPT_MESSAGE");
-    expect(codeOf(() => decodeGroupRecord(enc.encode([0, "Nope", "g"]), null))).toBe("CORRUPT_MESSAGE");
-    expect(codeOf(() => decodeGroupRecord(enc.encode([1, "Member", "g", "m"]), null))).toBe("UNSUPPORTED_VERSION");
-    expect(codeOf(() => decodeGroupRecord(enc.encode([0, "Member", "g"]), null))).toBe("CORRUPT_MESSAGE");
-    expect(codeOf(() => decodeGroupRecord(memberKey, value({ version: 1 })))).toBe("UNSUPPORTED_VERSION");
-    expect(codeOf(() => decodeGroupRecord(memberKey, value({ version: 0, clientId: 5 })))).toBe("CORRUPT_MESSAGE");
+    expect(codeOf(() => decodeGroupRecord(enc.encode([0, "Nope", "g"]), null))).toBe(
+      "CORRUPT_MESSAGE",
+    );
+    expect(codeOf(() => decodeGroupRecord(enc.encode([1, "Member", "g", "m"]), null))).toBe(
+      "UNSUPPORTED_VERSION",
+    );
+    expect(codeOf(() => decodeGroupRecord(enc.encode([0, "Member", "g"]), null))).toBe(
+      "CORRUPT_MESSAGE",
+    );
+    expect(codeOf(() => decodeGroupRecord(memberKey, value({ version: 1 })))).toBe(
+      "UNSUPPORTED_VERSION",
+    );
+    expect(codeOf(() => decodeGroupRecord(memberKey, value({ version: 0, clientId: 5 })))).toBe(
+      "CORRUPT_MESSAGE",
+    );
     const targetKey = encodeGroupRecord(samples[2]).key;
     const unsorted = { version: 0, epoch: 1, partitions: [{ topic: "t", partitions: [3, 0] }] };
     expect(codeOf(() => decodeGroupRecord(targetKey, value(unsorted)))).toBe("CORRUPT_MESSAGE");
@@ -109,17 +142,19 @@ function history(): { c: GroupCoordinator; log: RecordLog; now: number } {
   const b = new TestMember(c, log, { topics: ["t", "u"] });
   const d = new TestMember(c, log, { topics: ["t"], sessionTimeoutMs: 5_000 });
   let now = 0;
-  for (const m of [a, b, d]) m.join((now += 10));
+  for (const m of [a, b, d]) m.join(now += 10);
   now = rounds([a, b, d], 3, now);
   log.add(c.commitOffsets({
     groupId: "g",
     memberId: b.memberId,
     memberEpoch: b.memberEpoch,
-    offsets: b.owned.flatMap((e) => e.partitions.map((partition) => ({ topic: e.topic, partition, offset: 10 }))),
+    offsets: b.owned.flatMap((e) =>
+      e.partitions.map((partition) => ({ topic: e.topic, partition, offset: 10 }))
+    ),
   }, now));
-  a.leave((now += 10), true);
+  a.leave(now += 10, true);
   const a2 = new TestMember(c, log, { topics: ["t"], instanceId: "i-a", sessionTimeoutMs: 5_000 });
-  a2.join((now += 10));
+  a2.join(now += 10);
   log.add(c.onPartitionCountChange("t", 8, now));
   now = rounds([a2, b, d], 2, now);
   // d crashes; the others go on until it is removed.
@@ -129,14 +164,24 @@ function history(): { c: GroupCoordinator; log: RecordLog; now: number } {
     b.heartbeat(now);
     log.add(c.tick(now));
   }
-  b.heartbeat((now += 10), { subscribedTopics: ["u"] });
+  b.heartbeat(now += 10, { subscribedTopics: ["u"] });
   now = rounds([a2, b], 3, now);
-  log.add(c.commitOffsets({ groupId: "other", memberId: "", memberEpoch: -1, offsets: [{ topic: "u", partition: 1, offset: 3 }] }, now));
+  log.add(
+    c.commitOffsets({
+      groupId: "other",
+      memberId: "",
+      memberEpoch: -1,
+      offsets: [{ topic: "u", partition: 1, offset: 3 }],
+    }, now),
+  );
   return { c, log, now };
 }
 
 function replayed(records: GroupRecord[]): GroupCoordinator {
-  const fresh = new GroupCoordinator({ newMemberId: sequentialIds("r"), partitionCounts: [["t", 8], ["u", 2]] });
+  const fresh = new GroupCoordinator({
+    newMemberId: sequentialIds("r"),
+    partitionCounts: [["t", 8], ["u", 2]],
+  });
   for (const r of records) fresh.replay(r);
   return fresh;
 }
@@ -157,7 +202,9 @@ describe("replaying group records", () => {
     const { c, log } = history();
     const keys = log.records.map((r) => hex(encodeGroupRecord(r).key));
     const lastIndex = new Map(keys.map((k, i) => [k, i]));
-    const compacted = log.records.filter((r, i) => lastIndex.get(keys[i]) === i && r.type !== "Tombstone");
+    const compacted = log.records.filter((r, i) =>
+      lastIndex.get(keys[i]) === i && r.type !== "Tombstone"
+    );
     expect(compacted.length).toBeLessThan(log.records.length / 2);
     expect(replayed(compacted).snapshot()).toEqual(c.snapshot());
   });
@@ -172,7 +219,10 @@ describe("replaying group records", () => {
     expect(loaded.describeGroup("g")).toEqual(c.describeGroup("g"));
 
     // Topic t shrank while nobody coordinated the group: loading rebalances it.
-    const moved = new GroupCoordinator({ newMemberId: sequentialIds("r"), partitionCounts: [["t", 4], ["u", 2]] });
+    const moved = new GroupCoordinator({
+      newMemberId: sequentialIds("r"),
+      partitionCounts: [["t", 4], ["u", 2]],
+    });
     for (const r of log.records) moved.replay(r);
     const result = moved.onLoaded(later);
     expect(result.records.filter((r) => r.type === "GroupMetadata")).toHaveLength(1);

@@ -10,7 +10,7 @@ function staticGroup() {
     new TestMember(c, log, { topics: ["t"], instanceId, sessionTimeoutMs: SESSION_MS });
   const members = [make("i-a"), make("i-b"), make("i-c")];
   let now = 0;
-  for (const m of members) m.join((now += 10));
+  for (const m of members) m.join(now += 10);
   now = rounds(members, 4, now, 10);
   return { c, log, make, members, now };
 }
@@ -23,7 +23,9 @@ describe("static membership", () => {
     const epoch = c.describeGroup("g").epoch;
     a.leave(start + 10, true);
     expect(c.describeGroup("g").epoch).toBe(epoch);
-    expect(c.describeGroup("g").members.find((m) => m.memberId === a.memberId)?.state).toBe("staticLeft");
+    expect(c.describeGroup("g").members.find((m) => m.memberId === a.memberId)?.state).toBe(
+      "staticLeft",
+    );
     // The others are untouched while it is away.
     let now = rounds([b, d], 3, start + 10);
     expect(names(b.owned)).toHaveLength(2);
@@ -81,16 +83,35 @@ describe("static membership", () => {
   it("checks instance ids on leave and heartbeats", () => {
     const { c, members, now } = staticGroup();
     const a = members[0];
-    expect(codeOf(() =>
-      c.leave({ groupId: "g", memberId: members[1].memberId, instanceId: "i-a", staticLeave: true }, now)
-    )).toBe("FENCED_INSTANCE_ID");
-    expect(codeOf(() => c.leave({ groupId: "g", memberId: a.memberId, staticLeave: true }, now))).toBe(
-      "INVALID_REQUEST",
-    );
-    expect(codeOf(() => c.heartbeat({ groupId: "g", memberId: a.memberId, memberEpoch: a.memberEpoch }, now)))
+    expect(
+      codeOf(() =>
+        c.leave({
+          groupId: "g",
+          memberId: members[1].memberId,
+          instanceId: "i-a",
+          staticLeave: true,
+        }, now)
+      ),
+    ).toBe("FENCED_INSTANCE_ID");
+    expect(codeOf(() => c.leave({ groupId: "g", memberId: a.memberId, staticLeave: true }, now)))
+      .toBe(
+        "INVALID_REQUEST",
+      );
+    expect(
+      codeOf(() =>
+        c.heartbeat({ groupId: "g", memberId: a.memberId, memberEpoch: a.memberEpoch }, now)
+      ),
+    )
       .toBe("FENCED_INSTANCE_ID");
-    expect(codeOf(() =>
-      c.heartbeat({ groupId: "g", memberId: a.memberId, memberEpoch: a.memberEpoch, instanceId: "i-zz" }, now)
-    )).toBe("UNKNOWN_MEMBER_ID");
+    expect(
+      codeOf(() =>
+        c.heartbeat({
+          groupId: "g",
+          memberId: a.memberId,
+          memberEpoch: a.memberEpoch,
+          instanceId: "i-zz",
+        }, now)
+      ),
+    ).toBe("UNKNOWN_MEMBER_ID");
   });
 });

@@ -123,7 +123,12 @@ export class TestMember {
 }
 
 /** Heartbeats every member in turn, `rounds` times, advancing time by stepMs per round. */
-export function rounds(members: TestMember[], count: number, startMs: number, stepMs = 100): number {
+export function rounds(
+  members: TestMember[],
+  count: number,
+  startMs: number,
+  stepMs = 100,
+): number {
   let now = startMs;
   for (let i = 0; i < count; i++) {
     now += stepMs;

@@ -6,10 +6,12 @@ const SESSION_MS = 10_000;
 function threeOnSix() {
   const c = newCoordinator({ t: 6 });
   const log = new RecordLog();
-  const members = [0, 1, 2].map(() => new TestMember(c, log, { topics: ["t"], sessionTimeoutMs: SESSION_MS }));
+  const members = [0, 1, 2].map(() =>
+    new TestMember(c, log, { topics: ["t"], sessionTimeoutMs: SESSION_MS })
+  );
   let now = 0;
-  for (const m of members) m.join((now += 10));
-  for (let i = 0; i < 4; i++) for (const m of members) m.heartbeat((now += 10));
+  for (const m of members) m.join(now += 10);
+  for (let i = 0; i < 4; i++) for (const m of members) m.heartbeat(now += 10);
   return { c, log, members, now };
 }
 
@@ -27,7 +29,9 @@ describe("session and rebalance timeouts", () => {
       if (c.nextDeadlineMs()! <= now) log.add(c.tick(now));
       expectDisjoint(alive);
     }
-    expect(c.describeGroup("g").members.map((m) => m.memberId)).toEqual(alive.map((m) => m.memberId));
+    expect(c.describeGroup("g").members.map((m) => m.memberId)).toEqual(
+      alive.map((m) => m.memberId),
+    );
     expect(alive.map((m) => names(m.owned).length)).toEqual([3, 3]);
     expect(c.describeGroup("g").state).toBe("stable");
     // The zombie's commit and heartbeat are refused.
@@ -68,7 +72,12 @@ describe("session and rebalance timeouts", () => {
     other.join(100);
     // The slow member keeps heartbeating but keeps reporting everything as owned.
     const hb = (now: number) =>
-      c.heartbeat({ groupId: "g", memberId: slow.memberId, memberEpoch: 1, ownedPartitions: everything }, now);
+      c.heartbeat({
+        groupId: "g",
+        memberId: slow.memberId,
+        memberEpoch: 1,
+        ownedPartitions: everything,
+      }, now);
     hb(200);
     expect(c.nextDeadlineMs()).toBe(5_200);
     for (let now = 1_000; now < 5_200; now += 1_000) {

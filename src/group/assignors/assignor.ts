@@ -1,11 +1,7 @@
 // Server-side assignors: pure functions from the group's members and the partition counts of the
 // topics they subscribe to, to a target assignment per member. They must be deterministic (the
 // same input gives the same output on every coordinator), so inputs are sorted here first.
-import {
-  type Assignment,
-  compareStrings,
-  type TopicPartition,
-} from "../assignment.ts";
+import { type Assignment, compareStrings, type TopicPartition } from "../assignment.ts";
 import { assert } from "../../errors.ts";
 
 export interface AssignorMember {

@@ -4,7 +4,7 @@ import { rangeAssignor } from "./range.ts";
 import { roundRobinAssignor } from "./round-robin.ts";
 import { stickyAssignor } from "./sticky.ts";
 
-export type { Assignor, AssignmentSpec, AssignorMember } from "./assignor.ts";
+export type { AssignmentSpec, Assignor, AssignorMember } from "./assignor.ts";
 export { compareMembers } from "./assignor.ts";
 export { rangeAssignor, roundRobinAssignor, stickyAssignor };
 

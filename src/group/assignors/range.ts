@@ -4,8 +4,8 @@
 // which is what co-partitioned joins want.
 import { type Assignment, assignmentFromList, type TopicPartition } from "../assignment.ts";
 import {
-  type Assignor,
   type AssignmentSpec,
+  type Assignor,
   sortedMembers,
   subscribedTopics,
   subscriptionSets,

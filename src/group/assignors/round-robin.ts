@@ -2,8 +2,8 @@
 // to the members in member order, skipping members not subscribed to a partition's topic.
 import { type Assignment, assignmentFromList, type TopicPartition } from "../assignment.ts";
 import {
-  type Assignor,
   type AssignmentSpec,
+  type Assignor,
   sortedMembers,
   subscribedPartitions,
   subscriptionSets,
@@ -21,7 +21,9 @@ export const roundRobinAssignor: Assignor = {
       // Some member subscribes to every topic subscribedPartitions lists, so this finds one
       // within members.length steps.
       let step = 0;
-      while (!subscriptions.get(members[(cursor + step) % members.length].memberId)!.has(tp.topic)) {
+      while (
+        !subscriptions.get(members[(cursor + step) % members.length].memberId)!.has(tp.topic)
+      ) {
         step++;
         assert(step < members.length, `no member subscribes to ${tp.topic}`);
       }

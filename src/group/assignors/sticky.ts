@@ -14,13 +14,13 @@
 // min(what it had, its final count): no partition moves that did not have to.
 import {
   type Assignment,
+  assignmentToList,
   PartitionSet,
   type TopicPartition,
-  assignmentToList,
 } from "../assignment.ts";
 import {
-  type Assignor,
   type AssignmentSpec,
+  type Assignor,
   type AssignorMember,
   sortedMembers,
   subscribedPartitions,
@@ -95,7 +95,7 @@ class StickyPlan {
   balance(): void {
     const total = this.#taken.size;
     const movesMax = total * total + 1;
-    for (let moves = 0; ; moves++) {
+    for (let moves = 0;; moves++) {
       assert(moves <= movesMax, "sticky assignor failed to converge");
       const move = this.#findMove();
       if (move === null) return;
@@ -107,15 +107,21 @@ class StickyPlan {
   }
 
   result(): Map<string, Assignment> {
-    return new Map(this.#members.map((m) => [m.memberId, this.#owned.get(m.memberId)!.toAssignment()]));
+    return new Map(
+      this.#members.map((m) => [m.memberId, this.#owned.get(m.memberId)!.toAssignment()]),
+    );
   }
 
   #findMove(): Move | null {
     if (this.#members.length < 2) return null;
     const byOrder = (a: AssignorMember, b: AssignorMember) =>
       this.#order.get(a.memberId)! - this.#order.get(b.memberId)!;
-    const donors = [...this.#members].sort((a, b) => this.#loadOf(b) - this.#loadOf(a) || byOrder(a, b));
-    const receivers = [...this.#members].sort((a, b) => this.#loadOf(a) - this.#loadOf(b) || byOrder(a, b));
+    const donors = [...this.#members].sort((a, b) =>
+      this.#loadOf(b) - this.#loadOf(a) || byOrder(a, b)
+    );
+    const receivers = [...this.#members].sort((a, b) =>
+      this.#loadOf(a) - this.#loadOf(b) || byOrder(a, b)
+    );
     const loadMin = this.#loadOf(receivers[0]);
     for (const from of donors) {
       if (this.#loadOf(from) - loadMin < 2) return null;

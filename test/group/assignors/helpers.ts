@@ -21,7 +21,9 @@ export function run(
 ): Record<string, string[]> {
   const result = assignor.assign({ members, partitionCounts: new Map(Object.entries(counts)) });
   const out: Record<string, string[]> = {};
-  for (const [id, a] of result) out[id] = assignmentToList(a).map((tp) => `${tp.topic}-${tp.partition}`);
+  for (const [id, a] of result) {
+    out[id] = assignmentToList(a).map((tp) => `${tp.topic}-${tp.partition}`);
+  }
   return out;
 }
 
@@ -38,7 +40,9 @@ export function checkComplete(
     for (const tp of assignmentToList(a)) {
       const key = `${tp.topic}-${tp.partition}`;
       if (owner.has(key)) throw new Error(`${key} assigned twice`);
-      if (!m.subscribedTopics.includes(tp.topic)) throw new Error(`${key} to unsubscribed ${m.memberId}`);
+      if (!m.subscribedTopics.includes(tp.topic)) {
+        throw new Error(`${key} to unsubscribed ${m.memberId}`);
+      }
       if (tp.partition >= (counts.get(tp.topic) ?? 0)) throw new Error(`${key} does not exist`);
       owner.set(key, m.memberId);
     }

@@ -26,7 +26,9 @@ const caseArb: fc.Arbitrary<Case> = fc
       fc.record({
         topics: fc.subarray(TOPICS, { minLength: 1 }),
         isStatic: fc.boolean(),
-        current: fc.array(fc.record({ t: fc.constantFrom(...TOPICS), p: fc.nat(14) }), { maxLength: 8 }),
+        current: fc.array(fc.record({ t: fc.constantFrom(...TOPICS), p: fc.nat(14) }), {
+          maxLength: 8,
+        }),
       }),
       { minLength: 0, maxLength: 8 },
     ),
@@ -70,7 +72,8 @@ describe("assignor properties", () => {
           const result = assignor.assign({ members, partitionCounts: counts });
           checkComplete(members, counts, result);
           const shuffled = [...members].sort((x, y) =>
-            ((x.memberId.charCodeAt(2) * shuffleSeed) % 7) - ((y.memberId.charCodeAt(2) * shuffleSeed) % 7)
+            ((x.memberId.charCodeAt(2) * shuffleSeed) % 7) -
+            ((y.memberId.charCodeAt(2) * shuffleSeed) % 7)
           );
           expect(assignor.assign({ members: shuffled, partitionCounts: counts })).toEqual(result);
         }),
@@ -86,7 +89,10 @@ describe("assignor properties", () => {
         const load = loads(result);
         const byClass = new Map<string, number[]>();
         for (const m of members) {
-          byClass.set(subscriptionKey(m), [...(byClass.get(subscriptionKey(m)) ?? []), load.get(m.memberId)!]);
+          byClass.set(subscriptionKey(m), [
+            ...(byClass.get(subscriptionKey(m)) ?? []),
+            load.get(m.memberId)!,
+          ]);
         }
         for (const counts of byClass.values()) {
           if (counts.length === 0) continue;
@@ -107,7 +113,10 @@ describe("assignor properties", () => {
           assignment: [],
         }));
         for (const assignor of [rangeAssignor, roundRobinAssignor]) {
-          const load = [...loads(assignor.assign({ members, partitionCounts: new Map([["a", partitions]]) })).values()];
+          const load = [
+            ...loads(assignor.assign({ members, partitionCounts: new Map([["a", partitions]]) }))
+              .values(),
+          ];
           expect(Math.max(...load) - Math.min(...load)).toBeLessThanOrEqual(1);
         }
       }),
@@ -137,7 +146,9 @@ function withTargets(members: AssignorMember[], result: Map<string, Assignment>)
 function moved(before: Map<string, Assignment>, after: Map<string, Assignment>): number {
   let count = 0;
   for (const [id, a] of after) {
-    const old = new Set(assignmentToList(before.get(id) ?? []).map((tp) => `${tp.topic}-${tp.partition}`));
+    const old = new Set(
+      assignmentToList(before.get(id) ?? []).map((tp) => `${tp.topic}-${tp.partition}`),
+    );
     for (const tp of assignmentToList(a)) if (!old.has(`${tp.topic}-${tp.partition}`)) count++;
   }
   return count;
@@ -175,7 +186,9 @@ describe("sticky assignor movement", () => {
         const rest = withTargets(members, before).filter((m) => m.memberId !== leaver);
         const after = stickyAssignor.assign({ members: rest, partitionCounts });
         for (const m of rest) {
-          const kept = new Set(assignmentToList(after.get(m.memberId)!).map((tp) => `${tp.topic}-${tp.partition}`));
+          const kept = new Set(
+            assignmentToList(after.get(m.memberId)!).map((tp) => `${tp.topic}-${tp.partition}`),
+          );
           for (const tp of assignmentToList(before.get(m.memberId)!)) {
             expect(kept.has(`${tp.topic}-${tp.partition}`)).toBe(true);
           }
@@ -194,17 +207,21 @@ describe("sticky assignor movement", () => {
         const seen = new Set<string>();
         const valid = same.map((m) => ({
           ...m,
-          assignment: toAssignment(assignmentToList(m.assignment).filter((tp) => {
-            const key = `${tp.topic}-${tp.partition}`;
-            const ok = tp.partition < (counts.get(tp.topic) ?? 0) && !seen.has(key);
-            if (ok) seen.add(key);
-            return ok;
-          })),
+          assignment: toAssignment(
+            assignmentToList(m.assignment).filter((tp) => {
+              const key = `${tp.topic}-${tp.partition}`;
+              const ok = tp.partition < (counts.get(tp.topic) ?? 0) && !seen.has(key);
+              if (ok) seen.add(key);
+              return ok;
+            }),
+          ),
         }));
         const result = stickyAssignor.assign({ members: valid, partitionCounts: counts });
         for (const m of valid) {
           const had = assignmentToList(m.assignment).map((tp) => `${tp.topic}-${tp.partition}`);
-          const has = new Set(assignmentToList(result.get(m.memberId)!).map((tp) => `${tp.topic}-${tp.partition}`));
+          const has = new Set(
+            assignmentToList(result.get(m.memberId)!).map((tp) => `${tp.topic}-${tp.partition}`),
+          );
           const kept = had.filter((k) => has.has(k)).length;
           expect(kept).toBe(Math.min(had.length, has.size));
         }

@@ -21,7 +21,11 @@ describe("range assignor", () => {
   });
 
   it("orders static members by instance id first, so ranges survive a restart", () => {
-    const members = [member("z", ["t"], [], "i1"), member("a", ["t"]), member("y", ["t"], [], "i0")];
+    const members = [
+      member("z", ["t"], [], "i1"),
+      member("a", ["t"]),
+      member("y", ["t"], [], "i0"),
+    ];
     expect(run(rangeAssignor, members, { t: 3 })).toEqual({ y: ["t-0"], z: ["t-1"], a: ["t-2"] });
   });
 
