@@ -73,6 +73,10 @@ export class PartitionLog {
   #state: LogState = "open";
   #closing: Promise<void> | null = null;
   #failure: TributaryError | null = null;
+  #appendsEntered = 0;
+  /** Tickets of appends queued or writing, oldest first. */
+  readonly #appendsUnfinished: number[] = [];
+  readonly #appendWaiters: { ticket: number; resolve: () => void }[] = [];
 
   private constructor(rt: LogRuntime, dir: string, config: LogConfig, policy: IndexPolicy, loaded: Awaited<ReturnType<typeof loadLog>>) {
     this.#rt = rt;
@@ -144,7 +148,7 @@ export class PartitionLog {
     this.#checkUsable();
     const input = parseAppendInput(batches, { assignOffsets: true, batchBytesMax: this.#config.segmentBytes });
     if (options.leaderEpoch !== undefined) stampLeaderEpoch(batches, input, options.leaderEpoch);
-    const result = await this.#writeLock.exclusive(async () => {
+    const result = await this.#queuedAppend(async () => {
       this.#checkUsable();
       let next = this.logEndOffset;
       for (const batch of input) {
@@ -162,7 +166,7 @@ export class PartitionLog {
   async appendWithOffsets(batches: Uint8Array, options: { durable?: boolean } = {}): Promise<AppendResult> {
     this.#checkUsable();
     const input = parseAppendInput(batches, { assignOffsets: false, batchBytesMax: this.#config.segmentBytes });
-    const result = await this.#writeLock.exclusive(async () => {
+    const result = await this.#queuedAppend(async () => {
       this.#checkUsable();
       const first = input[0].header.baseOffset;
       if (first < this.logEndOffset) {
@@ -172,6 +176,33 @@ export class PartitionLog {
     });
     await this.#afterAppend(result.lastOffset + 1, options.durable === true);
     return result;
+  }
+
+  /**
+   * Runs an append under writeLock, counting it in and out: a sync round first lets every
+   * append queued before it write (see #syncRound).
+   */
+  async #queuedAppend<T>(fn: () => Promise<T>): Promise<T> {
+    const ticket = ++this.#appendsEntered;
+    this.#appendsUnfinished.push(ticket);
+    try {
+      return await this.#writeLock.exclusive(fn);
+    } finally {
+      // Appends leave in queue order (FIFO lock), except one refused by a full lock queue.
+      const unfinished = this.#appendsUnfinished;
+      unfinished.splice(unfinished.indexOf(ticket), 1);
+      const oldest = unfinished.length > 0 ? unfinished[0] : Infinity;
+      while (this.#appendWaiters.length > 0 && this.#appendWaiters[0].ticket < oldest) {
+        (this.#appendWaiters.shift() as { resolve: () => void }).resolve();
+      }
+    }
+  }
+
+  /** Resolves once every append that queued up to ticket has finished writing. */
+  #appendsWritten(ticket: number): Promise<void> {
+    const oldest = this.#appendsUnfinished.length > 0 ? this.#appendsUnfinished[0] : Infinity;
+    if (oldest > ticket) return Promise.resolve();
+    return new Promise((resolve) => this.#appendWaiters.push({ ticket, resolve }));
   }
 
   /** Writes validated batches with offsets set, rolling segments as needed. Holds writeLock. */
@@ -325,9 +356,15 @@ export class PartitionLog {
     }
   }
 
-  /** One group-commit round: fsync every dirty file (and the directory), then advance. */
-  #syncRound(onTarget: (target: number) => void): Promise<void> {
-    return this.#gate.shared(async () => {
+  /**
+   * One group-commit round: fsync every dirty file (and the directory), then advance. It first
+   * waits for the appends already queued to write, so one fsync covers all of them even on
+   * hosts whose file handles serialize writes with fsync (Deno); later appends do not delay it.
+   * It holds no lock while it waits, so a lock holder that awaits a round cannot deadlock.
+   */
+  async #syncRound(onTarget: (target: number) => void): Promise<void> {
+    await this.#appendsWritten(this.#appendsEntered);
+    return await this.#gate.shared(async () => {
       if (this.#state === "closed") {
         onTarget(this.#recoveryPoint);
         return;
@@ -440,14 +477,15 @@ export class PartitionLog {
   async deleteRecordsBefore(offset: number): Promise<void> {
     this.#checkUsable();
     checkOffsetArgument("offset", offset);
+    // Never let the checkpointed start pass data a crash could still take away. (Waited for
+    // outside writeLock: a round waits for queued appends, which wait for writeLock.)
+    if (offset <= this.logEndOffset && offset > this.#recoveryPoint) await this.#durable(offset);
     await this.#writeLock.exclusive(async () => {
       this.#checkUsable();
       if (offset > this.logEndOffset) {
         throw new TributaryError("OFFSET_OUT_OF_RANGE", `cannot delete records before ${offset}: log ends at ${this.logEndOffset}`);
       }
       if (offset <= this.#logStartOffset) return;
-      // Never let the checkpointed start pass data a crash could still take away.
-      if (offset > this.#recoveryPoint) await this.#durable(offset);
       this.#logStartOffset = offset;
       await this.#writeCheckpoint();
       const active = this.#active;
@@ -553,7 +591,10 @@ export class PartitionLog {
     this.#flushTimer = null;
     for (const timer of this.#deleteTimers) timer.cancel();
     this.#deleteTimers.clear();
+    await this.#settleBackground();
     await this.#writeLock.exclusive(async () => {
+      // Appends ahead of close may have rolled and started background flushes; no append can
+      // be queued behind this lock now (closing refuses them), so those flushes can finish.
       await this.#settleBackground();
       await this.#gate.exclusive(async () => {
         const wasHealthy = this.#failure === null;
