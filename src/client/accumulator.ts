@@ -57,19 +57,23 @@ export function estimateRecordBytes(record: PendingRecord): number {
 
 interface OpenBatch {
   batch: ProducerBatch;
+  /** The topic's slot array this batch sits in while open. */
+  slots: Array<OpenBatch | undefined>;
   timer: TimerHandle | null;
 }
 
 export class RecordAccumulator {
   readonly #options: AccumulatorOptions;
-  readonly #open = new Map<string, OpenBatch>();
+  // topic -> open batch per partition index. Looked up per record, so no key string is built.
+  readonly #open = new Map<string, Array<OpenBatch | undefined>>();
+  #openCount = 0;
 
   constructor(options: AccumulatorOptions) {
     this.#options = options;
   }
 
   get openBatches(): number {
-    return this.#open.size;
+    return this.#openCount;
   }
 
   /**
@@ -83,30 +87,34 @@ export class RecordAccumulator {
     recordBytes: number,
     delivery: Delivery,
   ): void {
-    const key = `${partition}\u0000${topic}`;
-    let open = this.#open.get(key);
+    let slots = this.#open.get(topic);
+    if (slots === undefined) {
+      slots = [];
+      this.#open.set(topic, slots);
+    }
+    let open = slots[partition];
     if (
-      open && open.batch.records.length > 0 &&
+      open !== undefined && open.batch.records.length > 0 &&
       open.batch.sizeBytes + recordBytes > this.#options.batchBytes
     ) {
-      this.#close(key, open);
+      this.#close(open);
       open = undefined;
     }
-    if (!open) {
-      open = this.#startBatch(key, topic, partition);
-    }
+    if (open === undefined) open = this.#startBatch(slots, topic, partition);
     open.batch.records.push(record);
     open.batch.deliveries.push(delivery);
     open.batch.sizeBytes += recordBytes;
-    if (open.batch.sizeBytes >= this.#options.batchBytes) this.#close(key, open);
+    if (open.batch.sizeBytes >= this.#options.batchBytes) this.#close(open);
   }
 
   /** Closes every open batch now (flush, close). */
   drainAll(): void {
-    for (const [key, open] of [...this.#open]) this.#close(key, open);
+    for (const slots of [...this.#open.values()]) {
+      for (const open of [...slots]) if (open !== undefined) this.#close(open);
+    }
   }
 
-  #startBatch(key: string, topic: string, partition: number): OpenBatch {
+  #startBatch(slots: Array<OpenBatch | undefined>, topic: string, partition: number): OpenBatch {
     const batch: ProducerBatch = {
       topic,
       partition,
@@ -115,19 +123,24 @@ export class RecordAccumulator {
       sizeBytes: batchOverheadBytes,
       createdMs: this.#options.clock.monotonicMs(),
     };
-    const open: OpenBatch = { batch, timer: null };
-    this.#open.set(key, open);
+    const open: OpenBatch = { batch, slots, timer: null };
+    slots[partition] = open;
+    this.#openCount++;
     open.timer = this.#options.timers.setTimeout(() => {
       open.timer = null;
-      if (this.#open.get(key) === open) this.#close(key, open);
+      if (slots[partition] === open) this.#close(open);
     }, this.#options.lingerMs);
     return open;
   }
 
-  #close(key: string, open: OpenBatch): void {
+  #close(open: OpenBatch): void {
     open.timer?.cancel();
     open.timer = null;
-    this.#open.delete(key);
+    const partition = open.batch.partition;
+    if (open.slots[partition] === open) {
+      open.slots[partition] = undefined;
+      this.#openCount--;
+    }
     this.#options.onReady(open.batch);
   }
 }

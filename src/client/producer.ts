@@ -7,6 +7,7 @@ import { partitionForKey, StickyPartitioner } from "../broker/partitioner.ts";
 import { TributaryError } from "../errors.ts";
 import {
   batchOverheadBytes,
+  type Delivery,
   estimateRecordBytes,
   type PendingRecord,
   type ProducerBatch,
@@ -112,6 +113,42 @@ export class Producer {
       this.#accumulator.append(record.topic, partition, pending, recordBytes, { resolve, reject });
     });
     return { topic: record.topic, partition, offset };
+  }
+
+  /**
+   * send() without a promise per record, for callers that send at a high rate: `delivery` is
+   * told the record's offset (-1 with acks 0) or its error, once. Returns null when the record
+   * is queued already, or a promise to await before the next call when it had to wait for
+   * metadata or buffer space (awaiting it keeps the records in call order).
+   */
+  enqueue(record: ProducerRecord, delivery: Delivery): Promise<void> | null {
+    if (this.#closed) throw new TributaryError("INVALID_REQUEST", "producer is closed");
+    const pending = toPendingRecord(record, this.#rt.clock.nowMs());
+    const route = this.#cluster.cachedRoute(record.topic);
+    if (route === undefined) {
+      return this.#route(record.topic).then((fetched) =>
+        this.#place(record, pending, fetched, delivery) ?? undefined
+      );
+    }
+    return this.#place(record, pending, route, delivery);
+  }
+
+  #place(
+    record: ProducerRecord,
+    pending: PendingRecord,
+    route: TopicRoute,
+    delivery: Delivery,
+  ): Promise<void> | null {
+    const partition = this.#choosePartition(record, pending, route);
+    const recordBytes = estimateRecordBytes(pending);
+    const wait = this.#pool.reserve(recordBytes);
+    if (wait === null) {
+      this.#accumulator.append(record.topic, partition, pending, recordBytes, delivery);
+      return null;
+    }
+    return wait.then(() => {
+      this.#accumulator.append(record.topic, partition, pending, recordBytes, delivery);
+    });
   }
 
   /** Sends every batch now and waits until all records sent so far are settled. */

@@ -35,8 +35,11 @@ export function toBytes(data: RecordData | undefined, what: string): Uint8Array 
   throw new TributaryError("INVALID_RECORD", `${what} must be a string, a Uint8Array or null`);
 }
 
+/** Shared by every record without headers (nothing writes to a record's header list). */
+const NO_HEADERS: RecordHeader[] = Object.freeze([]) as unknown as RecordHeader[];
+
 export function toHeaders(headers: HeadersInput | undefined): RecordHeader[] {
-  if (headers === undefined) return [];
+  if (headers === undefined) return NO_HEADERS;
   const list: RecordHeader[] = Array.isArray(headers)
     ? (headers as RecordHeader[]).map((h) => ({
       key: String(h.key),
