@@ -149,7 +149,7 @@ export class PartitionLog {
     const input = parseAppendInput(batches, { assignOffsets: true, batchBytesMax: this.#config.segmentBytes });
     if (options.leaderEpoch !== undefined) stampLeaderEpoch(batches, input, options.leaderEpoch);
     const result = await this.#queuedAppend(async () => {
-      this.#checkUsable();
+      this.#checkNotClosed();
       let next = this.logEndOffset;
       for (const batch of input) {
         setBaseOffset(batches, batch.at, next);
@@ -167,7 +167,7 @@ export class PartitionLog {
     this.#checkUsable();
     const input = parseAppendInput(batches, { assignOffsets: false, batchBytesMax: this.#config.segmentBytes });
     const result = await this.#queuedAppend(async () => {
-      this.#checkUsable();
+      this.#checkNotClosed();
       const first = input[0].header.baseOffset;
       if (first < this.logEndOffset) {
         throw new TributaryError("OFFSET_OUT_OF_RANGE", `append at offset ${first} below log end ${this.logEndOffset}`);
@@ -302,7 +302,7 @@ export class PartitionLog {
     }
     if (options.maxOffset !== undefined) checkOffsetArgument("maxOffset", options.maxOffset);
     return await this.#gate.shared(async () => {
-      this.#checkUsable();
+      this.#checkNotClosed();
       const logEnd = this.logEndOffset;
       if (offset < this.#logStartOffset || offset > logEnd) {
         throw new TributaryError("OFFSET_OUT_OF_RANGE", `offset ${offset} outside [${this.#logStartOffset}, ${logEnd}]`);
@@ -321,7 +321,7 @@ export class PartitionLog {
     this.#checkUsable();
     if (!Number.isSafeInteger(timestampMs)) throw new TributaryError("INVALID_REQUEST", `timestamp ${timestampMs}`);
     return await this.#gate.shared(async () => {
-      this.#checkUsable();
+      this.#checkNotClosed();
       try {
         return await offsetForTimestampIn(this.#segments, timestampMs, this.#logStartOffset, this.#scanWindowBytes());
       } catch (err) {
@@ -424,7 +424,7 @@ export class PartitionLog {
     checkOffsetArgument("offset", offset);
     await this.#writeLock.exclusive(() =>
       this.#gate.exclusive(async () => {
-        this.#checkUsable();
+        this.#checkNotClosed();
         if (offset >= this.logEndOffset) return;
         try {
           if (offset < this.#segments[0].baseOffset) await this.#truncateFullyAndStartAt(offset);
@@ -481,7 +481,7 @@ export class PartitionLog {
     // outside writeLock: a round waits for queued appends, which wait for writeLock.)
     if (offset <= this.logEndOffset && offset > this.#recoveryPoint) await this.#durable(offset);
     await this.#writeLock.exclusive(async () => {
-      this.#checkUsable();
+      this.#checkNotClosed();
       if (offset > this.logEndOffset) {
         throw new TributaryError("OFFSET_OUT_OF_RANGE", `cannot delete records before ${offset}: log ends at ${this.logEndOffset}`);
       }
@@ -500,7 +500,7 @@ export class PartitionLog {
   async applyRetention(nowMs: number = this.#rt.clock.nowMs()): Promise<number> {
     this.#checkUsable();
     return await this.#writeLock.exclusive(async () => {
-      this.#checkUsable();
+      this.#checkNotClosed();
       const count = segmentsToDelete(this.#segments, this.#config, nowMs);
       if (count === 0) return 0;
       this.#logStartOffset = Math.max(this.#logStartOffset, this.#segments[count].baseOffset);
@@ -659,9 +659,16 @@ export class PartitionLog {
     return failure;
   }
 
+  /** New operations need an open log. */
   #checkUsable(): void {
     if (this.#failure !== null) throw this.#failure;
     if (this.#state !== "open") throw new TributaryError("KAFKA_STORAGE_ERROR", `log ${this.dir} is closed`);
+  }
+
+  /** Operations accepted before close() began still run: close waits for them (FIFO locks). */
+  #checkNotClosed(): void {
+    if (this.#failure !== null) throw this.#failure;
+    if (this.#state === "closed") throw new TributaryError("KAFKA_STORAGE_ERROR", `log ${this.dir} is closed`);
   }
 
   #checkInvariants(): void {
