@@ -126,6 +126,14 @@ export class RecordAccumulator {
     const open: OpenBatch = { batch, slots, timer: null };
     slots[partition] = open;
     this.#openCount++;
+    if (this.#options.lingerMs === 0) {
+      // No linger: close once the caller's current run of send()s is over. A timer would add
+      // the host's minimum timer delay (1 ms and more) to every record's latency.
+      queueMicrotask(() => {
+        if (slots[partition] === open) this.#close(open);
+      });
+      return open;
+    }
     open.timer = this.#options.timers.setTimeout(() => {
       open.timer = null;
       if (slots[partition] === open) this.#close(open);
