@@ -67,7 +67,8 @@ class SyncCounter implements FileSystem {
   mkdirp = (path: string): Promise<void> => this.#inner.mkdirp(path);
   list = (path: string): Promise<DirEntry[]> => this.#inner.list(path);
   rename = (from: string, to: string): Promise<void> => this.#inner.rename(from, to);
-  remove = (path: string, options?: { recursive?: boolean }): Promise<void> => this.#inner.remove(path, options);
+  remove = (path: string, options?: { recursive?: boolean }): Promise<void> =>
+    this.#inner.remove(path, options);
   exists = (path: string): Promise<boolean> => this.#inner.exists(path);
   syncDir = (path: string): Promise<void> => this.#inner.syncDir(path);
   makeTempDir = (prefix: string): Promise<string> => this.#inner.makeTempDir(prefix);
@@ -83,9 +84,18 @@ function makeBatch(recordBytes: number, seed: number): Uint8Array {
   return encodeBatch({ records });
 }
 
-async function runCase(rt: Runtime, root: string, c: Case, seconds: number, index: number): Promise<Result> {
+async function runCase(
+  rt: Runtime,
+  root: string,
+  c: Case,
+  seconds: number,
+  index: number,
+): Promise<Result> {
   const fs = new SyncCounter(rt.fs);
-  const log = await PartitionLog.open({ fs, clock: rt.clock, timers: rt.timers }, `${root}/case-${index}`);
+  const log = await PartitionLog.open(
+    { fs, clock: rt.clock, timers: rt.timers },
+    `${root}/case-${index}`,
+  );
   const startSyncs = fs.syncs;
   const deadline = rt.clock.monotonicMs() + seconds * 1000;
   const perAppenderBytesMax = CASE_BYTES_MAX / c.appenders;
@@ -114,7 +124,13 @@ async function runCase(rt: Runtime, root: string, c: Case, seconds: number, inde
 
 function ddLine(dir: string): string {
   const target = `${dir}/dd-test.tmp`;
-  const result = spawnSync("dd", ["if=/dev/zero", `of=${target}`, "bs=1M", "count=1024", "conv=fdatasync"], {
+  const result = spawnSync("dd", [
+    "if=/dev/zero",
+    `of=${target}`,
+    "bs=1M",
+    "count=1024",
+    "conv=fdatasync",
+  ], {
     encoding: "utf8",
     timeout: 300_000,
   });
@@ -134,7 +150,9 @@ function table(results: Result[]): string {
     const perSync = r.fsyncs > 0 ? (appends / r.fsyncs).toFixed(1) : "-";
     rows.push(
       `| ${r.recordBytes} B | ${r.durable ? "durable" : "plain"} | ${r.appenders} | ` +
-        `${Math.round(r.records / r.seconds).toLocaleString("en-US")} | ${(r.bytes / r.seconds / 1e6).toFixed(1)} | ${perSync} |`,
+        `${Math.round(r.records / r.seconds).toLocaleString("en-US")} | ${
+          (r.bytes / r.seconds / 1e6).toFixed(1)
+        } | ${perSync} |`,
     );
   }
   return rows.join("\n");
@@ -148,9 +166,13 @@ async function main(): Promise<void> {
   try {
     const results: Result[] = [];
     for (const [i, c] of CASES.entries()) results.push(await runCase(rt, root, c, seconds, i));
-    console.log(`log-append on ${rt.name} ${rt.process.version}, ${RECORDS_PER_BATCH} records per batch, ${seconds}s per case, dir ${root}`);
+    console.log(
+      `log-append on ${rt.name} ${rt.process.version}, ${RECORDS_PER_BATCH} records per batch, ${seconds}s per case, dir ${root}`,
+    );
     console.log(table(results));
-    if (!args.includes("--no-dd")) console.log(`dd bs=1M count=1024 conv=fdatasync: ${ddLine(root)}`);
+    if (!args.includes("--no-dd")) {
+      console.log(`dd bs=1M count=1024 conv=fdatasync: ${ddLine(root)}`);
+    }
   } finally {
     await rt.fs.remove(root, { recursive: true });
   }

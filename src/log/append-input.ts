@@ -32,10 +32,16 @@ export function parseAppendInput(bytes: Uint8Array, rules: InputRules): InputBat
   while (position < bytes.length) {
     const sizeBytes = batchSizeAt(bytes, position);
     if (sizeBytes === -1 || sizeBytes > bytes.length - position) {
-      throw new TributaryError("CORRUPT_MESSAGE", `partial batch at byte ${position} of ${bytes.length}`);
+      throw new TributaryError(
+        "CORRUPT_MESSAGE",
+        `partial batch at byte ${position} of ${bytes.length}`,
+      );
     }
     if (sizeBytes > rules.batchBytesMax) {
-      throw new TributaryError("MESSAGE_TOO_LARGE", `batch of ${sizeBytes} bytes exceeds segment.bytes ${rules.batchBytesMax}`);
+      throw new TributaryError(
+        "MESSAGE_TOO_LARGE",
+        `batch of ${sizeBytes} bytes exceeds segment.bytes ${rules.batchBytesMax}`,
+      );
     }
     const header = validateBatch(bytes, position);
     checkOffsets(header, rules.assignOffsets, nextOffset, position);
@@ -46,7 +52,12 @@ export function parseAppendInput(bytes: Uint8Array, rules: InputRules): InputBat
   return batches;
 }
 
-function checkOffsets(header: BatchHeader, assignOffsets: boolean, nextOffset: number, position: number): void {
+function checkOffsets(
+  header: BatchHeader,
+  assignOffsets: boolean,
+  nextOffset: number,
+  position: number,
+): void {
   if (assignOffsets) {
     if (header.recordCount < 1 || header.lastOffsetDelta !== header.recordCount - 1) {
       throw new TributaryError(
@@ -57,6 +68,9 @@ function checkOffsets(header: BatchHeader, assignOffsets: boolean, nextOffset: n
     return;
   }
   if (header.baseOffset < 0 || header.baseOffset < nextOffset) {
-    throw new TributaryError("INVALID_RECORD", `batch at byte ${position}: offset ${header.baseOffset} not above ${nextOffset - 1}`);
+    throw new TributaryError(
+      "INVALID_RECORD",
+      `batch at byte ${position}: offset ${header.baseOffset} not above ${nextOffset - 1}`,
+    );
   }
 }

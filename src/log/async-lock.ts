@@ -55,7 +55,10 @@ export class AsyncLock {
       return Promise.resolve();
     }
     if (waiting >= this.waitersMax) {
-      throw new TributaryError("KAFKA_STORAGE_ERROR", `${this.name}: more than ${this.waitersMax} waiters`);
+      throw new TributaryError(
+        "KAFKA_STORAGE_ERROR",
+        `${this.name}: more than ${this.waitersMax} waiters`,
+      );
     }
     return new Promise((resolve) => {
       this.#queue.push({ exclusive, grant: resolve });

@@ -36,24 +36,42 @@ export async function readCheckpoint(fs: FileSystem, dir: string): Promise<LogCh
     throw err;
   }
   const text = bytes.length <= CHECKPOINT_BYTES_MAX ? new TextDecoder().decode(bytes) : "";
-  const match = /^tributary-log-checkpoint 1\nlogStartOffset (\d+)\nrecoveryPoint (\d+)\n$/.exec(text);
+  const match = /^tributary-log-checkpoint 1\nlogStartOffset (\d+)\nrecoveryPoint (\d+)\n$/.exec(
+    text,
+  );
   if (match === null) {
-    throw new TributaryError("KAFKA_STORAGE_ERROR", `malformed checkpoint ${path} (${bytes.length} bytes)`);
+    throw new TributaryError(
+      "KAFKA_STORAGE_ERROR",
+      `malformed checkpoint ${path} (${bytes.length} bytes)`,
+    );
   }
   const checkpoint = { logStartOffset: Number(match[1]), recoveryPoint: Number(match[2]) };
-  if (!Number.isSafeInteger(checkpoint.logStartOffset) || !Number.isSafeInteger(checkpoint.recoveryPoint)) {
+  if (
+    !Number.isSafeInteger(checkpoint.logStartOffset) ||
+    !Number.isSafeInteger(checkpoint.recoveryPoint)
+  ) {
     throw new TributaryError("KAFKA_STORAGE_ERROR", `checkpoint ${path} holds offsets past 2^53`);
   }
   return checkpoint;
 }
 
-export async function writeCheckpoint(fs: FileSystem, dir: string, checkpoint: LogCheckpoint): Promise<void> {
-  const text = `${MAGIC_LINE}\nlogStartOffset ${checkpoint.logStartOffset}\nrecoveryPoint ${checkpoint.recoveryPoint}\n`;
+export async function writeCheckpoint(
+  fs: FileSystem,
+  dir: string,
+  checkpoint: LogCheckpoint,
+): Promise<void> {
+  const text =
+    `${MAGIC_LINE}\nlogStartOffset ${checkpoint.logStartOffset}\nrecoveryPoint ${checkpoint.recoveryPoint}\n`;
   await writeFileAtomic(fs, dir, CHECKPOINT_FILE, new TextEncoder().encode(text));
 }
 
 /** Replaces dir/name with bytes so that a crash leaves either the old or the new content. */
-export async function writeFileAtomic(fs: FileSystem, dir: string, name: string, bytes: Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  fs: FileSystem,
+  dir: string,
+  name: string,
+  bytes: Uint8Array,
+): Promise<void> {
   const temp = joinPath(dir, name + TEMP_SUFFIX);
   const file = await fs.open(temp, { create: true, write: true, truncate: true });
   try {

@@ -48,7 +48,10 @@ export const SEGMENT_BYTES_MIN = 61;
 export const SEGMENT_INDEX_BYTES_MIN = 12;
 
 /** Defaults, overridden by the given fields; throws INVALID_CONFIG on out-of-range values. */
-export function resolveLogConfig(overrides: Partial<LogConfig> = {}, base: LogConfig = defaultLogConfig): LogConfig {
+export function resolveLogConfig(
+  overrides: Partial<LogConfig> = {},
+  base: LogConfig = defaultLogConfig,
+): LogConfig {
   const config: LogConfig = { ...base };
   for (const [key, value] of Object.entries(overrides)) {
     if (value !== undefined) (config as unknown as Record<string, number>)[key] = value as number;
@@ -60,14 +63,22 @@ export function resolveLogConfig(overrides: Partial<LogConfig> = {}, base: LogCo
   checkCountOrInfinity("flush.messages", config.flushMessages, 1);
   checkCountOrInfinity("flush.ms", config.flushMs, 0);
   checkInteger("index.interval.bytes", config.indexIntervalBytes, 0, SEGMENT_BYTES_MAX);
-  checkInteger("segment.index.bytes", config.segmentIndexBytes, SEGMENT_INDEX_BYTES_MIN, SEGMENT_BYTES_MAX);
+  checkInteger(
+    "segment.index.bytes",
+    config.segmentIndexBytes,
+    SEGMENT_INDEX_BYTES_MIN,
+    SEGMENT_BYTES_MAX,
+  );
   checkInteger("file.delete.delay.ms", config.fileDeleteDelayMs ?? 0, 0, Number.MAX_SAFE_INTEGER);
   return config;
 }
 
 function checkInteger(name: string, value: number, min: number, max: number): void {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new TributaryError("INVALID_CONFIG", `${name} must be an integer in [${min}, ${max}], got ${value}`);
+    throw new TributaryError(
+      "INVALID_CONFIG",
+      `${name} must be an integer in [${min}, ${max}], got ${value}`,
+    );
   }
 }
 

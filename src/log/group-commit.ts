@@ -46,7 +46,9 @@ export class GroupCommit {
   waitDurable(offset: number): Promise<void> {
     if (offset <= this.#durableOffset()) return Promise.resolve();
     const running = this.#running;
-    if (running !== null && (running.target < 0 || running.target >= offset)) return running.promise;
+    if (running !== null && (running.target < 0 || running.target >= offset)) {
+      return running.promise;
+    }
     this.#next ??= newRound();
     const next = this.#next;
     if (this.#running === null) this.#start();

@@ -38,15 +38,28 @@ export async function checkLogDir(fs: FileSystem, dir: string): Promise<LogCheck
     if (parsed?.kind === "log") bases.push(parsed.baseOffset);
   }
   bases.sort((a, b) => a - b);
-  const report: LogCheckReport = { segments: bases.length, batches: 0, firstOffset: bases[0] ?? 0, nextOffset: bases[0] ?? 0, problems: [] };
+  const report: LogCheckReport = {
+    segments: bases.length,
+    batches: 0,
+    firstOffset: bases[0] ?? 0,
+    nextOffset: bases[0] ?? 0,
+    problems: [],
+  };
   for (const base of bases) await checkSegment(fs, dir, base, report);
   await checkCheckpoint(fs, dir, report);
   return report;
 }
 
-async function checkSegment(fs: FileSystem, dir: string, base: number, report: LogCheckReport): Promise<void> {
+async function checkSegment(
+  fs: FileSystem,
+  dir: string,
+  base: number,
+  report: LogCheckReport,
+): Promise<void> {
   const name = `segment ${base}`;
-  if (base < report.nextOffset) report.problems.push(`${name} starts below the previous segment's end ${report.nextOffset}`);
+  if (base < report.nextOffset) {
+    report.problems.push(`${name} starts below the previous segment's end ${report.nextOffset}`);
+  }
   const batches = new Map<number, BatchAt>();
   let next = Math.max(base, report.nextOffset);
   let maxTimestamp = -1;
@@ -56,14 +69,20 @@ async function checkSegment(fs: FileSystem, dir: string, base: number, report: L
       to: await file.size(),
       validate: true,
       onBatch: ({ position, header }) => {
-        if (header.baseOffset < next) return `batch at ${position} has offset ${header.baseOffset}, expected >= ${next}`;
+        if (header.baseOffset < next) {
+          return `batch at ${position} has offset ${header.baseOffset}, expected >= ${next}`;
+        }
         batches.set(position, { header, maxTimestampBefore: maxTimestamp });
         maxTimestamp = Math.max(maxTimestamp, header.maxTimestamp);
         next = lastOffsetOf(header) + 1;
         return undefined;
       },
     });
-    if (result.stop !== "end") report.problems.push(`${name}: ${result.stop} at byte ${result.validBytes}: ${result.detail}`);
+    if (result.stop !== "end") {
+      report.problems.push(
+        `${name}: ${result.stop} at byte ${result.validBytes}: ${result.detail}`,
+      );
+    }
   } finally {
     await file.close();
   }
@@ -73,22 +92,38 @@ async function checkSegment(fs: FileSystem, dir: string, base: number, report: L
   await checkTimeIndex(fs, segmentPath(dir, base, "timeindex"), base, batches, report.problems);
 }
 
-async function checkOffsetIndex(fs: FileSystem, path: string, base: number, batches: Map<number, BatchAt>, problems: string[]): Promise<void> {
+async function checkOffsetIndex(
+  fs: FileSystem,
+  path: string,
+  base: number,
+  batches: Map<number, BatchAt>,
+  problems: string[],
+): Promise<void> {
   const entries = await readEntries(fs, path, OFFSET_INDEX_FORMAT, problems);
   let previous: [number, number] | null = null;
   for (const [relative, position] of entries) {
     if (previous !== null && (relative <= previous[0] || position <= previous[1])) {
-      problems.push(`${path}: entry (${relative}, ${position}) after (${previous[0]}, ${previous[1]})`);
+      problems.push(
+        `${path}: entry (${relative}, ${position}) after (${previous[0]}, ${previous[1]})`,
+      );
     }
     const batch = batches.get(position);
     if (batch === undefined || batch.header.baseOffset !== base + relative) {
-      problems.push(`${path}: entry (${relative}, ${position}) does not point at batch ${base + relative}`);
+      problems.push(
+        `${path}: entry (${relative}, ${position}) does not point at batch ${base + relative}`,
+      );
     }
     previous = [relative, position];
   }
 }
 
-async function checkTimeIndex(fs: FileSystem, path: string, base: number, batches: Map<number, BatchAt>, problems: string[]): Promise<void> {
+async function checkTimeIndex(
+  fs: FileSystem,
+  path: string,
+  base: number,
+  batches: Map<number, BatchAt>,
+  problems: string[],
+): Promise<void> {
   const entries = await readEntries(fs, path, TIME_INDEX_FORMAT, problems);
   const byOffset = new Map<number, BatchAt>();
   for (const batch of batches.values()) byOffset.set(batch.header.baseOffset, batch);
@@ -96,19 +131,31 @@ async function checkTimeIndex(fs: FileSystem, path: string, base: number, batche
   for (const [timestamp, relative] of entries) {
     if (timestamp <= previous) problems.push(`${path}: timestamp ${timestamp} after ${previous}`);
     const batch = byOffset.get(base + relative);
-    const holdsMaximum = batch !== undefined && batch.header.maxTimestamp === timestamp && batch.maxTimestampBefore < timestamp;
-    if (!holdsMaximum) problems.push(`${path}: entry (${timestamp}, ${relative}) is not where the maximum timestamp first appears`);
+    const holdsMaximum = batch !== undefined && batch.header.maxTimestamp === timestamp &&
+      batch.maxTimestampBefore < timestamp;
+    if (!holdsMaximum) {
+      problems.push(
+        `${path}: entry (${timestamp}, ${relative}) is not where the maximum timestamp first appears`,
+      );
+    }
     previous = timestamp;
   }
 }
 
-async function readEntries(fs: FileSystem, path: string, format: IndexFormat, problems: string[]): Promise<[number, number][]> {
+async function readEntries(
+  fs: FileSystem,
+  path: string,
+  format: IndexFormat,
+  problems: string[],
+): Promise<[number, number][]> {
   if (!(await fs.exists(path))) {
     problems.push(`${path} is missing`);
     return [];
   }
   const bytes = await fs.readFile(path);
-  if (bytes.length % format.entryBytes !== 0) problems.push(`${path}: ${bytes.length} bytes is not whole entries`);
+  if (bytes.length % format.entryBytes !== 0) {
+    problems.push(`${path}: ${bytes.length} bytes is not whole entries`);
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const entries: [number, number][] = [];
   for (let at = 0; at + format.entryBytes <= bytes.length; at += format.entryBytes) {
@@ -121,10 +168,21 @@ async function checkCheckpoint(fs: FileSystem, dir: string, report: LogCheckRepo
   const checkpoint = await readCheckpoint(fs, dir);
   if (checkpoint === null) return;
   const { logStartOffset, recoveryPoint } = checkpoint;
-  if (report.segments > 0 && (logStartOffset < report.firstOffset || logStartOffset > report.nextOffset)) {
-    report.problems.push(`${joinPath(dir, "log.checkpoint")}: logStartOffset ${logStartOffset} outside [${report.firstOffset}, ${report.nextOffset}]`);
+  if (
+    report.segments > 0 &&
+    (logStartOffset < report.firstOffset || logStartOffset > report.nextOffset)
+  ) {
+    report.problems.push(
+      `${
+        joinPath(dir, "log.checkpoint")
+      }: logStartOffset ${logStartOffset} outside [${report.firstOffset}, ${report.nextOffset}]`,
+    );
   }
   if (recoveryPoint > report.nextOffset) {
-    report.problems.push(`${joinPath(dir, "log.checkpoint")}: recoveryPoint ${recoveryPoint} past the log end ${report.nextOffset}`);
+    report.problems.push(
+      `${
+        joinPath(dir, "log.checkpoint")
+      }: recoveryPoint ${recoveryPoint} past the log end ${report.nextOffset}`,
+    );
   }
 }

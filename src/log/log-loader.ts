@@ -12,9 +12,22 @@
 
 import { assert } from "../errors.ts";
 import type { FileSystem } from "../../runtime/types.ts";
-import { hasCleanShutdownMarker, type LogCheckpoint, readCheckpoint, removeCleanShutdownMarker, writeCheckpoint } from "./checkpoint.ts";
+import {
+  hasCleanShutdownMarker,
+  type LogCheckpoint,
+  readCheckpoint,
+  removeCleanShutdownMarker,
+  writeCheckpoint,
+} from "./checkpoint.ts";
 import { type IndexPolicy, LogSegment, segmentIndexOf } from "./segment.ts";
-import { DELETED_SUFFIX, joinPath, parentPath, parseSegmentFileName, segmentPath, TEMP_SUFFIX } from "./segment-files.ts";
+import {
+  DELETED_SUFFIX,
+  joinPath,
+  parentPath,
+  parseSegmentFileName,
+  segmentPath,
+  TEMP_SUFFIX,
+} from "./segment-files.ts";
 
 export interface LoadedLog {
   segments: LogSegment[];
@@ -35,7 +48,12 @@ export interface LoadReport {
   truncationReason: string;
 }
 
-export async function loadLog(fs: FileSystem, dir: string, policy: IndexPolicy, nowMs: number): Promise<LoadedLog> {
+export async function loadLog(
+  fs: FileSystem,
+  dir: string,
+  policy: IndexPolicy,
+  nowMs: number,
+): Promise<LoadedLog> {
   await makeDirDurably(fs, dir);
   const bases = await listSegmentsAndTidy(fs, dir);
   const checkpoint = await readCheckpoint(fs, dir);
@@ -69,7 +87,11 @@ export async function loadLog(fs: FileSystem, dir: string, policy: IndexPolicy, 
 async function makeDirDurably(fs: FileSystem, dir: string): Promise<void> {
   const missing: string[] = [];
   // Bounded by the path's depth: parentPath() shortens the path until it reaches "/".
-  for (let path = dir; path !== "/" && path !== "." && !(await fs.exists(path)); path = parentPath(path)) missing.push(path);
+  for (
+    let path = dir;
+    path !== "/" && path !== "." && !(await fs.exists(path));
+    path = parentPath(path)
+  ) missing.push(path);
   if (missing.length === 0) return;
   await fs.mkdirp(dir);
   for (const path of missing.reverse()) await fs.syncDir(parentPath(path));
@@ -106,16 +128,23 @@ async function recoverSegments(
   checkpoint: LogCheckpoint | null,
   report: LoadReport,
 ): Promise<void> {
-  const trustedCount = cleanCheckpoint !== null ? segments.length : segmentIndexOf(segments, checkpoint?.recoveryPoint ?? 0);
+  const trustedCount = cleanCheckpoint !== null
+    ? segments.length
+    : segmentIndexOf(segments, checkpoint?.recoveryPoint ?? 0);
   let first = await loadTrustedPrefix(segments, trustedCount);
   const logEnd = segments.length > 0 ? segments[segments.length - 1].nextOffset : 0;
-  if (first === segments.length && cleanCheckpoint !== null && cleanCheckpoint.recoveryPoint !== logEnd) {
+  if (
+    first === segments.length && cleanCheckpoint !== null &&
+    cleanCheckpoint.recoveryPoint !== logEnd
+  ) {
     // A clean shutdown writes recoveryPoint = log end; disagreement means the marker lies.
     first = segmentIndexOf(segments, Math.min(cleanCheckpoint.recoveryPoint, logEnd));
   }
   for (let i = first; i < segments.length; i++) {
     const segment = segments[i];
-    const minOffset = i > 0 ? Math.max(segment.baseOffset, segments[i - 1].nextOffset) : segment.baseOffset;
+    const minOffset = i > 0
+      ? Math.max(segment.baseOffset, segments[i - 1].nextOffset)
+      : segment.baseOffset;
     const fileBytes = await segment.log.size();
     const result = await segment.rebuild(true, minOffset);
     report.segmentsRecovered++;
@@ -123,7 +152,9 @@ async function recoverSegments(
     const overlaps = i + 1 < segments.length && segments[i + 1].baseOffset < segment.nextOffset;
     if (result.stop === "end" && !overlaps) continue;
     if (report.truncationReason === "") {
-      report.truncationReason = overlaps ? `segment ${segments[i + 1].baseOffset} overlaps ${segment.baseOffset}` : `${result.stop}: ${result.detail}`;
+      report.truncationReason = overlaps
+        ? `segment ${segments[i + 1].baseOffset} overlaps ${segment.baseOffset}`
+        : `${result.stop}: ${result.detail}`;
     }
     for (const later of segments.splice(i + 1).reverse()) {
       report.truncatedBytes += later.sizeBytes;
@@ -176,7 +207,11 @@ async function settleStart(
 }
 
 /** Closes the segment and removes its three files (durable with the next syncDir). */
-export async function deleteSegmentFiles(fs: FileSystem, dir: string, segment: LogSegment): Promise<void> {
+export async function deleteSegmentFiles(
+  fs: FileSystem,
+  dir: string,
+  segment: LogSegment,
+): Promise<void> {
   await segment.close();
   await fs.remove(segmentPath(dir, segment.baseOffset, "log"));
   await fs.remove(segmentPath(dir, segment.baseOffset, "index"));

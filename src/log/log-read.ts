@@ -3,7 +3,13 @@
 // with one positional read into one buffer. Only the timestamp lookup decodes (one batch).
 
 import { assert } from "../errors.ts";
-import { BATCH_OVERHEAD_BYTES, batchSizeAt, decodeRecordsAsync, lastOffsetOf, readBatchHeader } from "./record-batch.ts";
+import {
+  BATCH_OVERHEAD_BYTES,
+  batchSizeAt,
+  decodeRecordsAsync,
+  lastOffsetOf,
+  readBatchHeader,
+} from "./record-batch.ts";
 import { type LocatedBatch, type LogSegment, segmentIndexOf } from "./segment.ts";
 import { readWindow } from "./segment-scan.ts";
 
@@ -27,7 +33,11 @@ export interface ReadLimits {
  * Batches from the one holding offset (or the first after it when offset falls in a gap), all
  * from one segment like Kafka: the caller fetches again from nextOffset.
  */
-export async function readBatches(segments: readonly LogSegment[], offset: number, limits: ReadLimits): Promise<ReadResult> {
+export async function readBatches(
+  segments: readonly LogSegment[],
+  offset: number,
+  limits: ReadLimits,
+): Promise<ReadResult> {
   const empty = { bytes: new Uint8Array(0), nextOffset: offset };
   if (offset >= limits.maxOffset) return empty;
   for (let i = segmentIndexOf(segments, offset); i < segments.length; i++) {
@@ -51,7 +61,10 @@ async function readFrom(
   const firstBytes = located.header.batchLength + BATCH_OVERHEAD_BYTES;
   const length = Math.min(endPosition - located.position, Math.max(firstBytes, limits.maxBytes));
   const data = await readWindow(segment.log, located.position, length);
-  assert(data.length === length, `read ${data.length} of ${length} committed bytes in segment ${segment.baseOffset}`);
+  assert(
+    data.length === length,
+    `read ${data.length} of ${length} committed bytes in segment ${segment.baseOffset}`,
+  );
   let used = 0;
   let nextOffset = empty.nextOffset;
   // Each step consumes a whole batch (>= 61 bytes), so this is bounded by length.
@@ -81,10 +94,15 @@ export async function offsetForTimestampIn(
     const size = located.header.batchLength + BATCH_OVERHEAD_BYTES;
     const bytes = await readWindow(segment.log, located.position, size);
     for (const record of await decodeRecordsAsync(bytes)) {
-      if (record.timestamp >= timestampMs) return { offset: Math.max(record.offset, logStartOffset), timestamp: record.timestamp };
+      if (record.timestamp >= timestampMs) {
+        return { offset: Math.max(record.offset, logStartOffset), timestamp: record.timestamp };
+      }
     }
     // maxTimestamp said a record qualifies; one compaction removed leaves the batch end.
-    return { offset: Math.max(lastOffsetOf(located.header), logStartOffset), timestamp: located.header.maxTimestamp };
+    return {
+      offset: Math.max(lastOffsetOf(located.header), logStartOffset),
+      timestamp: located.header.maxTimestamp,
+    };
   }
   return null;
 }

@@ -15,19 +15,21 @@
 // Creating or deleting segment files marks the directory dirty; the next round syncs it before
 // any durable append that needs it is acknowledged.
 
-import { AssertionError, assert, TributaryError } from "../errors.ts";
+import { assert, AssertionError, TributaryError } from "../errors.ts";
 import type { Runtime, TimerHandle } from "../../runtime/types.ts";
-import { parseAppendInput, type InputBatch } from "./append-input.ts";
+import { type InputBatch, parseAppendInput } from "./append-input.ts";
+import { AppendQueue } from "./append-queue.ts";
 import { AsyncLock } from "./async-lock.ts";
 import { type LogCheckpoint, writeCheckpoint, writeCleanShutdownMarker } from "./checkpoint.ts";
 import { type LogConfig, resolveLogConfig } from "./config.ts";
 import { GroupCommit } from "./group-commit.ts";
-import { deleteSegmentFiles, type LoadReport, loadLog } from "./log-loader.ts";
+import { deleteSegmentFiles, loadLog, type LoadReport } from "./log-loader.ts";
 import { offsetForTimestampIn, readBatches, type ReadResult } from "./log-read.ts";
 import { lastOffsetOf, setBaseOffset, setPartitionLeaderEpoch } from "./record-batch.ts";
 import { segmentsToDelete } from "./retention.ts";
 import { type IndexPolicy, LogSegment, RELATIVE_OFFSET_MAX, segmentIndexOf } from "./segment.ts";
-import { DELETED_SUFFIX, parentPath, segmentPath } from "./segment-files.ts";
+import { SegmentDeleter } from "./segment-deleter.ts";
+import { parentPath } from "./segment-files.ts";
 import { OFFSET_INDEX_FORMAT, TIME_INDEX_FORMAT } from "./sparse-index.ts";
 
 export type { ReadResult } from "./log-read.ts";
@@ -69,16 +71,19 @@ export class PartitionLog {
   #dirDirty = false;
   #flushTimer: TimerHandle | null = null;
   readonly #background = new Set<Promise<void>>();
-  readonly #deleteTimers = new Set<TimerHandle>();
+  readonly #appends: AppendQueue;
+  readonly #deleter: SegmentDeleter;
   #state: LogState = "open";
   #closing: Promise<void> | null = null;
   #failure: TributaryError | null = null;
-  #appendsEntered = 0;
-  /** Tickets of appends queued or writing, oldest first. */
-  readonly #appendsUnfinished: number[] = [];
-  readonly #appendWaiters: { ticket: number; resolve: () => void }[] = [];
 
-  private constructor(rt: LogRuntime, dir: string, config: LogConfig, policy: IndexPolicy, loaded: Awaited<ReturnType<typeof loadLog>>) {
+  private constructor(
+    rt: LogRuntime,
+    dir: string,
+    config: LogConfig,
+    policy: IndexPolicy,
+    loaded: Awaited<ReturnType<typeof loadLog>>,
+  ) {
     this.#rt = rt;
     this.dir = dir;
     this.#config = config;
@@ -86,15 +91,27 @@ export class PartitionLog {
     this.#segments = loaded.segments;
     this.#logStartOffset = loaded.logStartOffset;
     this.#recoveryPoint = loaded.recoveryPoint;
-    this.#checkpointed = { logStartOffset: loaded.logStartOffset, recoveryPoint: loaded.recoveryPoint };
+    this.#checkpointed = {
+      logStartOffset: loaded.logStartOffset,
+      recoveryPoint: loaded.recoveryPoint,
+    };
     this.loadReport = loaded.report;
     for (const segment of loaded.segments) this.#sizeBytes += segment.sizeBytes;
-    this.#groupCommit = new GroupCommit((onTarget) => this.#syncRound(onTarget), () => this.#recoveryPoint);
+    this.#groupCommit = new GroupCommit(
+      (onTarget) => this.#syncRound(onTarget),
+      () => this.#recoveryPoint,
+    );
+    this.#appends = new AppendQueue(this.#writeLock);
+    this.#deleter = new SegmentDeleter(rt.fs, rt.timers, dir, (work) => this.#track(work));
     this.#checkInvariants();
   }
 
   /** Opens (creating if needed) the log in dir, recovering it after an unclean stop. */
-  static async open(rt: LogRuntime, dir: string, config: Partial<LogConfig> = {}): Promise<PartitionLog> {
+  static async open(
+    rt: LogRuntime,
+    dir: string,
+    config: Partial<LogConfig> = {},
+  ): Promise<PartitionLog> {
     const resolved = resolveLogConfig(config);
     const policy: IndexPolicy = { indexIntervalBytes: resolved.indexIntervalBytes };
     const loaded = await loadLog(rt.fs, dir, policy, rt.clock.nowMs());
@@ -146,9 +163,12 @@ export class PartitionLog {
 
   async append(batches: Uint8Array, options: AppendOptions = {}): Promise<AppendResult> {
     this.#checkUsable();
-    const input = parseAppendInput(batches, { assignOffsets: true, batchBytesMax: this.#config.segmentBytes });
+    const input = parseAppendInput(batches, {
+      assignOffsets: true,
+      batchBytesMax: this.#config.segmentBytes,
+    });
     if (options.leaderEpoch !== undefined) stampLeaderEpoch(batches, input, options.leaderEpoch);
-    const result = await this.#queuedAppend(async () => {
+    const result = await this.#appends.run(async () => {
       this.#checkNotClosed();
       let next = this.logEndOffset;
       for (const batch of input) {
@@ -163,14 +183,23 @@ export class PartitionLog {
   }
 
   /** Replication: batches keep their offsets; the first must be at or past logEndOffset. */
-  async appendWithOffsets(batches: Uint8Array, options: { durable?: boolean } = {}): Promise<AppendResult> {
+  async appendWithOffsets(
+    batches: Uint8Array,
+    options: { durable?: boolean } = {},
+  ): Promise<AppendResult> {
     this.#checkUsable();
-    const input = parseAppendInput(batches, { assignOffsets: false, batchBytesMax: this.#config.segmentBytes });
-    const result = await this.#queuedAppend(async () => {
+    const input = parseAppendInput(batches, {
+      assignOffsets: false,
+      batchBytesMax: this.#config.segmentBytes,
+    });
+    const result = await this.#appends.run(async () => {
       this.#checkNotClosed();
       const first = input[0].header.baseOffset;
       if (first < this.logEndOffset) {
-        throw new TributaryError("OFFSET_OUT_OF_RANGE", `append at offset ${first} below log end ${this.logEndOffset}`);
+        throw new TributaryError(
+          "OFFSET_OUT_OF_RANGE",
+          `append at offset ${first} below log end ${this.logEndOffset}`,
+        );
       }
       return await this.#appendLocked(batches, input);
     });
@@ -178,40 +207,15 @@ export class PartitionLog {
     return result;
   }
 
-  /**
-   * Runs an append under writeLock, counting it in and out: a sync round first lets every
-   * append queued before it write (see #syncRound).
-   */
-  async #queuedAppend<T>(fn: () => Promise<T>): Promise<T> {
-    const ticket = ++this.#appendsEntered;
-    this.#appendsUnfinished.push(ticket);
-    try {
-      return await this.#writeLock.exclusive(fn);
-    } finally {
-      // Appends leave in queue order (FIFO lock), except one refused by a full lock queue.
-      const unfinished = this.#appendsUnfinished;
-      unfinished.splice(unfinished.indexOf(ticket), 1);
-      const oldest = unfinished.length > 0 ? unfinished[0] : Infinity;
-      while (this.#appendWaiters.length > 0 && this.#appendWaiters[0].ticket < oldest) {
-        (this.#appendWaiters.shift() as { resolve: () => void }).resolve();
-      }
-    }
-  }
-
-  /** Resolves once every append that queued up to ticket has finished writing. */
-  #appendsWritten(ticket: number): Promise<void> {
-    const oldest = this.#appendsUnfinished.length > 0 ? this.#appendsUnfinished[0] : Infinity;
-    if (oldest > ticket) return Promise.resolve();
-    return new Promise((resolve) => this.#appendWaiters.push({ ticket, resolve }));
-  }
-
   /** Writes validated batches with offsets set, rolling segments as needed. Holds writeLock. */
   async #appendLocked(bytes: Uint8Array, input: InputBatch[]): Promise<AppendResult> {
     let position = -1;
     try {
       // Each iteration writes at least one batch, so this ends after input.length rounds.
-      for (let i = 0; i < input.length; ) {
-        if (this.#mustRoll(this.#active, input[i], this.#active.sizeBytes, 0)) await this.#roll(input[i].header.baseOffset);
+      for (let i = 0; i < input.length;) {
+        if (this.#mustRoll(this.#active, input[i], this.#active.sizeBytes, 0)) {
+          await this.#roll(input[i].header.baseOffset);
+        }
         const end = this.#runEnd(input, i);
         const written = await this.#writeRun(bytes, input, i, end);
         if (position < 0) position = written;
@@ -221,7 +225,10 @@ export class PartitionLog {
       throw this.#fail("append", err);
     }
     const last = input[input.length - 1].header;
-    assert(this.logEndOffset === lastOffsetOf(last) + 1, `log end ${this.logEndOffset} follows the append`);
+    assert(
+      this.logEndOffset === lastOffsetOf(last) + 1,
+      `log end ${this.logEndOffset} follows the append`,
+    );
     return { baseOffset: input[0].header.baseOffset, lastOffset: lastOffsetOf(last), position };
   }
 
@@ -248,15 +255,26 @@ export class PartitionLog {
     if (segment.indexFull(offsetEntriesMax - pending, timeEntriesMax - pending)) return true;
     const first = segment.firstBatchTimestamp;
     const stamp = batch.header.maxTimestamp;
-    const ageMs = first >= 0 && stamp >= 0 ? stamp - first : this.#rt.clock.nowMs() - segment.createdMs;
+    const ageMs = first >= 0 && stamp >= 0
+      ? stamp - first
+      : this.#rt.clock.nowMs() - segment.createdMs;
     return ageMs > config.segmentMs;
   }
 
-  async #writeRun(bytes: Uint8Array, input: InputBatch[], from: number, to: number): Promise<number> {
+  async #writeRun(
+    bytes: Uint8Array,
+    input: InputBatch[],
+    from: number,
+    to: number,
+  ): Promise<number> {
     const start = input[from].at;
     const last = input[to - 1];
     const end = last.at + last.sizeBytes;
-    const run = input.slice(from, to).map((batch) => ({ at: batch.at - start, sizeBytes: batch.sizeBytes, header: batch.header }));
+    const run = input.slice(from, to).map((batch) => ({
+      at: batch.at - start,
+      sizeBytes: batch.sizeBytes,
+      header: batch.header,
+    }));
     const position = await this.#active.append(bytes.subarray(start, end), run);
     this.#sizeBytes += end - start;
     return position;
@@ -272,7 +290,13 @@ export class PartitionLog {
     assert(baseOffset >= old.nextOffset, `roll at ${baseOffset} after ${old.nextOffset}`);
     old.seal();
     await old.sync(true);
-    const segment = await LogSegment.create(this.#rt.fs, this.dir, baseOffset, this.#rt.clock.nowMs(), this.#policy);
+    const segment = await LogSegment.create(
+      this.#rt.fs,
+      this.dir,
+      baseOffset,
+      this.#rt.clock.nowMs(),
+      this.#policy,
+    );
     this.#segments = [...this.#segments, segment];
     this.#dirDirty = true;
     // Make the new file durable and move the recovery point past the old segment soon, so
@@ -294,22 +318,36 @@ export class PartitionLog {
    * Whole batches from the one holding offset, up to maxBytes (at least one batch when any
    * exists below maxOffset), all from one segment. offset == logEndOffset reads nothing.
    */
-  async read(offset: number, maxBytes: number, options: { maxOffset?: number } = {}): Promise<ReadResult> {
+  async read(
+    offset: number,
+    maxBytes: number,
+    options: { maxOffset?: number } = {},
+  ): Promise<ReadResult> {
     this.#checkUsable();
     checkOffsetArgument("offset", offset);
     if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
-      throw new TributaryError("INVALID_FETCH_SIZE", `maxBytes must be a non-negative integer, got ${maxBytes}`);
+      throw new TributaryError(
+        "INVALID_FETCH_SIZE",
+        `maxBytes must be a non-negative integer, got ${maxBytes}`,
+      );
     }
     if (options.maxOffset !== undefined) checkOffsetArgument("maxOffset", options.maxOffset);
     return await this.#gate.shared(async () => {
       this.#checkNotClosed();
       const logEnd = this.logEndOffset;
       if (offset < this.#logStartOffset || offset > logEnd) {
-        throw new TributaryError("OFFSET_OUT_OF_RANGE", `offset ${offset} outside [${this.#logStartOffset}, ${logEnd}]`);
+        throw new TributaryError(
+          "OFFSET_OUT_OF_RANGE",
+          `offset ${offset} outside [${this.#logStartOffset}, ${logEnd}]`,
+        );
       }
       const maxOffset = Math.min(options.maxOffset ?? logEnd, logEnd);
       try {
-        return await readBatches(this.#segments, offset, { maxBytes, maxOffset, scanWindowBytes: this.#scanWindowBytes() });
+        return await readBatches(this.#segments, offset, {
+          maxBytes,
+          maxOffset,
+          scanWindowBytes: this.#scanWindowBytes(),
+        });
       } catch (err) {
         throw this.#fail("read", err);
       }
@@ -317,13 +355,22 @@ export class PartitionLog {
   }
 
   /** The first record with timestamp >= timestampMs, or null when every record is older. */
-  async offsetForTimestamp(timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
+  async offsetForTimestamp(
+    timestampMs: number,
+  ): Promise<{ offset: number; timestamp: number } | null> {
     this.#checkUsable();
-    if (!Number.isSafeInteger(timestampMs)) throw new TributaryError("INVALID_REQUEST", `timestamp ${timestampMs}`);
+    if (!Number.isSafeInteger(timestampMs)) {
+      throw new TributaryError("INVALID_REQUEST", `timestamp ${timestampMs}`);
+    }
     return await this.#gate.shared(async () => {
       this.#checkNotClosed();
       try {
-        return await offsetForTimestampIn(this.#segments, timestampMs, this.#logStartOffset, this.#scanWindowBytes());
+        return await offsetForTimestampIn(
+          this.#segments,
+          timestampMs,
+          this.#logStartOffset,
+          this.#scanWindowBytes(),
+        );
       } catch (err) {
         throw this.#fail("offsetForTimestamp", err);
       }
@@ -363,7 +410,7 @@ export class PartitionLog {
    * It holds no lock while it waits, so a lock holder that awaits a round cannot deadlock.
    */
   async #syncRound(onTarget: (target: number) => void): Promise<void> {
-    await this.#appendsWritten(this.#appendsEntered);
+    await this.#appends.drained();
     return await this.#gate.shared(async () => {
       if (this.#state === "closed") {
         onTarget(this.#recoveryPoint);
@@ -389,11 +436,15 @@ export class PartitionLog {
   }
 
   #armFlushTimer(): void {
-    if (this.#flushTimer !== null || this.#config.flushMs === Infinity || this.#state !== "open") return;
+    if (this.#flushTimer !== null || this.#config.flushMs === Infinity || this.#state !== "open") {
+      return;
+    }
     if (this.logEndOffset <= this.#recoveryPoint) return;
     this.#flushTimer = this.#rt.timers.setTimeout(() => {
       this.#flushTimer = null;
-      if (this.#state === "open" && this.#failure === null) this.#track(this.#flushAndCheckpoint(this.logEndOffset));
+      if (this.#state === "open" && this.#failure === null) {
+        this.#track(this.#flushAndCheckpoint(this.logEndOffset));
+      }
     }, this.#config.flushMs);
   }
 
@@ -402,7 +453,9 @@ export class PartitionLog {
     return this.#checkpointLock.exclusive(async () => {
       const next = { logStartOffset: this.#logStartOffset, recoveryPoint: this.#recoveryPoint };
       const last = this.#checkpointed;
-      if (next.logStartOffset === last.logStartOffset && next.recoveryPoint === last.recoveryPoint) return;
+      if (
+        next.logStartOffset === last.logStartOffset && next.recoveryPoint === last.recoveryPoint
+      ) return;
       try {
         await writeCheckpoint(this.#rt.fs, this.dir, next);
       } catch (err) {
@@ -466,10 +519,14 @@ export class PartitionLog {
 
   async #truncateFullyAndStartAt(offset: number): Promise<void> {
     // Newest first, and the fresh segment last: a crash part way leaves a prefix of the old log.
-    for (const segment of [...this.#segments].reverse()) await deleteSegmentFiles(this.#rt.fs, this.dir, segment);
+    for (const segment of [...this.#segments].reverse()) {
+      await deleteSegmentFiles(this.#rt.fs, this.dir, segment);
+    }
     await this.#rt.fs.syncDir(this.dir);
     this.#sizeBytes = 0;
-    this.#segments = [await LogSegment.create(this.#rt.fs, this.dir, offset, this.#rt.clock.nowMs(), this.#policy)];
+    this.#segments = [
+      await LogSegment.create(this.#rt.fs, this.dir, offset, this.#rt.clock.nowMs(), this.#policy),
+    ];
     this.#logStartOffset = offset;
   }
 
@@ -483,7 +540,10 @@ export class PartitionLog {
     await this.#writeLock.exclusive(async () => {
       this.#checkNotClosed();
       if (offset > this.logEndOffset) {
-        throw new TributaryError("OFFSET_OUT_OF_RANGE", `cannot delete records before ${offset}: log ends at ${this.logEndOffset}`);
+        throw new TributaryError(
+          "OFFSET_OUT_OF_RANGE",
+          `cannot delete records before ${offset}: log ends at ${this.logEndOffset}`,
+        );
       }
       if (offset <= this.#logStartOffset) return;
       this.#logStartOffset = offset;
@@ -491,7 +551,9 @@ export class PartitionLog {
       const active = this.#active;
       if (!active.isEmpty && active.nextOffset <= offset) await this.#rollOrFail(this.logEndOffset);
       let count = 0;
-      while (count < this.#segments.length - 1 && this.#segments[count + 1].baseOffset <= offset) count++;
+      while (count < this.#segments.length - 1 && this.#segments[count + 1].baseOffset <= offset) {
+        count++;
+      }
       await this.#deleteOldest(count);
     });
   }
@@ -525,11 +587,14 @@ export class PartitionLog {
     await this.#gate.exclusive(async () => {
       const doomed = this.#segments.slice(0, count);
       this.#segments = this.#segments.slice(count);
-      assert(this.#segments[0].baseOffset <= this.#logStartOffset, "log start offset lies in the first segment");
+      assert(
+        this.#segments[0].baseOffset <= this.#logStartOffset,
+        "log start offset lies in the first segment",
+      );
       try {
         for (const segment of doomed) {
           this.#sizeBytes -= segment.sizeBytes;
-          await this.#removeSegment(segment);
+          await this.#deleter.delete(segment, this.#config.fileDeleteDelayMs ?? 0);
         }
       } catch (err) {
         throw this.#fail("delete segment", err);
@@ -537,26 +602,6 @@ export class PartitionLog {
       this.#dirDirty = true;
       this.#checkInvariants();
     });
-  }
-
-  /** Closes and removes a segment's files, after file.delete.delay.ms when one is set. */
-  async #removeSegment(segment: LogSegment): Promise<void> {
-    const delayMs = this.#config.fileDeleteDelayMs ?? 0;
-    if (delayMs === 0) return await deleteSegmentFiles(this.#rt.fs, this.dir, segment);
-    await segment.close();
-    const fs = this.#rt.fs;
-    const paths: string[] = [];
-    for (const kind of ["log", "index", "timeindex"] as const) {
-      const path = segmentPath(this.dir, segment.baseOffset, kind);
-      await fs.rename(path, path + DELETED_SUFFIX);
-      paths.push(path + DELETED_SUFFIX);
-    }
-    const timer = this.#rt.timers.setTimeout(() => {
-      this.#deleteTimers.delete(timer);
-      // A failed removal leaves a *.deleted file that the next open() removes.
-      this.#track(Promise.all(paths.map((path) => fs.remove(path))).then(() => undefined));
-    }, delayMs);
-    this.#deleteTimers.add(timer);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -589,8 +634,7 @@ export class PartitionLog {
     this.#state = "closing";
     this.#flushTimer?.cancel();
     this.#flushTimer = null;
-    for (const timer of this.#deleteTimers) timer.cancel();
-    this.#deleteTimers.clear();
+    this.#deleter.cancelPending();
     await this.#settleBackground();
     await this.#writeLock.exclusive(async () => {
       // Appends ahead of close may have rolled and started background flushes; no append can
@@ -653,7 +697,11 @@ export class PartitionLog {
   #fail(operation: string, err: unknown): TributaryError {
     if (err instanceof TributaryError && err === this.#failure) return err;
     const message = err instanceof Error ? err.message : String(err);
-    const failure = new TributaryError("KAFKA_STORAGE_ERROR", `${operation} in ${this.dir} failed: ${message}`, { cause: err });
+    const failure = new TributaryError(
+      "KAFKA_STORAGE_ERROR",
+      `${operation} in ${this.dir} failed: ${message}`,
+      { cause: err },
+    );
     this.#failure ??= failure;
     if (err instanceof AssertionError) throw err;
     return failure;
@@ -662,34 +710,54 @@ export class PartitionLog {
   /** New operations need an open log. */
   #checkUsable(): void {
     if (this.#failure !== null) throw this.#failure;
-    if (this.#state !== "open") throw new TributaryError("KAFKA_STORAGE_ERROR", `log ${this.dir} is closed`);
+    if (this.#state !== "open") {
+      throw new TributaryError("KAFKA_STORAGE_ERROR", `log ${this.dir} is closed`);
+    }
   }
 
   /** Operations accepted before close() began still run: close waits for them (FIFO locks). */
   #checkNotClosed(): void {
     if (this.#failure !== null) throw this.#failure;
-    if (this.#state === "closed") throw new TributaryError("KAFKA_STORAGE_ERROR", `log ${this.dir} is closed`);
+    if (this.#state === "closed") {
+      throw new TributaryError("KAFKA_STORAGE_ERROR", `log ${this.dir} is closed`);
+    }
   }
 
   #checkInvariants(): void {
     const logEnd = this.logEndOffset;
-    assert(this.#logStartOffset <= logEnd, `logStartOffset ${this.#logStartOffset} <= logEndOffset ${logEnd}`);
-    assert(this.#recoveryPoint <= logEnd, `recoveryPoint ${this.#recoveryPoint} <= logEndOffset ${logEnd}`);
+    assert(
+      this.#logStartOffset <= logEnd,
+      `logStartOffset ${this.#logStartOffset} <= logEndOffset ${logEnd}`,
+    );
+    assert(
+      this.#recoveryPoint <= logEnd,
+      `recoveryPoint ${this.#recoveryPoint} <= logEndOffset ${logEnd}`,
+    );
     assert(this.#segments.length > 0, "a log has an active segment");
-    assert(this.#segments[0].baseOffset <= this.#logStartOffset, "logStartOffset within the first segment");
+    assert(
+      this.#segments[0].baseOffset <= this.#logStartOffset,
+      "logStartOffset within the first segment",
+    );
     for (let i = 1; i < this.#segments.length; i++) {
-      assert(this.#segments[i - 1].baseOffset < this.#segments[i].baseOffset, "segment base offsets increase");
+      assert(
+        this.#segments[i - 1].baseOffset < this.#segments[i].baseOffset,
+        "segment base offsets increase",
+      );
     }
   }
 }
 
 function checkOffsetArgument(name: string, value: number): void {
-  if (!Number.isSafeInteger(value)) throw new TributaryError("INVALID_REQUEST", `${name} must be an integer, got ${value}`);
+  if (!Number.isSafeInteger(value)) {
+    throw new TributaryError("INVALID_REQUEST", `${name} must be an integer, got ${value}`);
+  }
   if (value < 0) throw new TributaryError("OFFSET_OUT_OF_RANGE", `${name} ${value} is negative`);
 }
 
 function stampLeaderEpoch(bytes: Uint8Array, input: InputBatch[], epoch: number): void {
-  if ((epoch | 0) !== epoch) throw new TributaryError("INVALID_REQUEST", `leaderEpoch ${epoch} is not an int32`);
+  if ((epoch | 0) !== epoch) {
+    throw new TributaryError("INVALID_REQUEST", `leaderEpoch ${epoch} is not an int32`);
+  }
   for (const batch of input) {
     setPartitionLeaderEpoch(bytes, batch.at, epoch);
     batch.header.partitionLeaderEpoch = epoch;

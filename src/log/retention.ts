@@ -20,7 +20,11 @@ export interface RetentionPolicy {
 }
 
 /** How many of the oldest segments retention deletes now. */
-export function segmentsToDelete(segments: readonly RetainedSegment[], policy: RetentionPolicy, nowMs: number): number {
+export function segmentsToDelete(
+  segments: readonly RetainedSegment[],
+  policy: RetentionPolicy,
+  nowMs: number,
+): number {
   let excessBytes = -1;
   if (policy.retentionBytes >= 0) {
     let totalBytes = 0;

@@ -37,7 +37,9 @@ export function segmentPath(dir: string, baseOffset: number, kind: SegmentFileKi
 }
 
 /** Base offset and kind of a segment file name, or null for any other name. */
-export function parseSegmentFileName(name: string): { baseOffset: number; kind: SegmentFileKind } | null {
+export function parseSegmentFileName(
+  name: string,
+): { baseOffset: number; kind: SegmentFileKind } | null {
   const match = SEGMENT_NAME.exec(name);
   if (match === null) return null;
   const baseOffset = Number(match[1]);

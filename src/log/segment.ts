@@ -8,7 +8,7 @@ import { assert } from "../errors.ts";
 import type { FileHandle, FileSystem } from "../../runtime/types.ts";
 import type { BatchHeader } from "./record-batch.ts";
 import { BATCH_HEADER_BYTES, lastOffsetOf } from "./record-batch.ts";
-import { type ScanResult, scanBatches } from "./segment-scan.ts";
+import { scanBatches, type ScanResult } from "./segment-scan.ts";
 import { segmentPath } from "./segment-files.ts";
 import { OFFSET_INDEX_FORMAT, SparseIndex, TIME_INDEX_FORMAT } from "./sparse-index.ts";
 
@@ -47,7 +47,12 @@ export class LogSegment {
   /** An index file was missing at open: the empty one created in its place proves nothing. */
   #indexesMissing = false;
 
-  private constructor(baseOffset: number, files: SegmentFiles, createdMs: number, policy: IndexPolicy) {
+  private constructor(
+    baseOffset: number,
+    files: SegmentFiles,
+    createdMs: number,
+    policy: IndexPolicy,
+  ) {
     this.baseOffset = baseOffset;
     this.#policy = policy;
     this.log = files.log;
@@ -59,22 +64,55 @@ export class LogSegment {
   }
 
   /** New, empty segment files; EEXIST when the log file already exists. */
-  static async create(fs: FileSystem, dir: string, baseOffset: number, nowMs: number, policy: IndexPolicy): Promise<LogSegment> {
-    const log = await fs.open(segmentPath(dir, baseOffset, "log"), { exclusive: true, write: true });
-    const index = await fs.open(segmentPath(dir, baseOffset, "index"), { create: true, write: true, truncate: true });
-    const timeIndex = await fs.open(segmentPath(dir, baseOffset, "timeindex"), { create: true, write: true, truncate: true });
+  static async create(
+    fs: FileSystem,
+    dir: string,
+    baseOffset: number,
+    nowMs: number,
+    policy: IndexPolicy,
+  ): Promise<LogSegment> {
+    const log = await fs.open(segmentPath(dir, baseOffset, "log"), {
+      exclusive: true,
+      write: true,
+    });
+    const index = await fs.open(segmentPath(dir, baseOffset, "index"), {
+      create: true,
+      write: true,
+      truncate: true,
+    });
+    const timeIndex = await fs.open(segmentPath(dir, baseOffset, "timeindex"), {
+      create: true,
+      write: true,
+      truncate: true,
+    });
     const files = { log, index, timeIndex, logBytes: 0, indexBytes: 0, timeIndexBytes: 0 };
     return new LogSegment(baseOffset, files, nowMs, policy);
   }
 
   /** Existing segment files (missing index files are created empty); contents are not read yet. */
-  static async open(fs: FileSystem, dir: string, baseOffset: number, nowMs: number, policy: IndexPolicy): Promise<LogSegment> {
+  static async open(
+    fs: FileSystem,
+    dir: string,
+    baseOffset: number,
+    nowMs: number,
+    policy: IndexPolicy,
+  ): Promise<LogSegment> {
     const indexesExisted = (await fs.exists(segmentPath(dir, baseOffset, "index"))) &&
       (await fs.exists(segmentPath(dir, baseOffset, "timeindex")));
     const log = await fs.open(segmentPath(dir, baseOffset, "log"), { write: true });
-    const index = await fs.open(segmentPath(dir, baseOffset, "index"), { create: true, write: true });
-    const timeIndex = await fs.open(segmentPath(dir, baseOffset, "timeindex"), { create: true, write: true });
-    const [logBytes, indexBytes, timeIndexBytes] = await Promise.all([log.size(), index.size(), timeIndex.size()]);
+    const index = await fs.open(segmentPath(dir, baseOffset, "index"), {
+      create: true,
+      write: true,
+    });
+    const timeIndex = await fs.open(segmentPath(dir, baseOffset, "timeindex"), {
+      create: true,
+      write: true,
+    });
+    const [logBytes, indexBytes, timeIndexBytes] = await Promise.all([
+      log.size(),
+      index.size(),
+      timeIndex.size(),
+    ]);
     const files = { log, index, timeIndex, logBytes, indexBytes, timeIndexBytes };
     const segment = new LogSegment(baseOffset, files, nowMs, policy);
     segment.#indexesMissing = !indexesExisted;
@@ -113,9 +151,14 @@ export class LogSegment {
   async append(bytes: Uint8Array, batches: SegmentBatch[]): Promise<number> {
     const position = this.#sizeBytes;
     assert(batches.length > 0 && bytes.length > 0, "append of at least one batch");
-    assert(batches[0].header.baseOffset >= this.#nextOffset, `offsets increase in segment ${this.baseOffset}`);
+    assert(
+      batches[0].header.baseOffset >= this.#nextOffset,
+      `offsets increase in segment ${this.baseOffset}`,
+    );
     await this.log.writeAt(bytes, position);
-    for (const batch of batches) this.#indexBatch(position + batch.at, batch.sizeBytes, batch.header);
+    for (const batch of batches) {
+      this.#indexBatch(position + batch.at, batch.sizeBytes, batch.header);
+    }
     this.#sizeBytes = position + bytes.length;
     this.#changes++;
     return position;
@@ -123,8 +166,14 @@ export class LogSegment {
 
   #indexBatch(position: number, sizeBytes: number, header: BatchHeader): void {
     const lastOffset = lastOffsetOf(header);
-    assert(header.baseOffset >= this.#nextOffset, `batch ${header.baseOffset} after ${this.#nextOffset}`);
-    assert(lastOffset - this.baseOffset <= RELATIVE_OFFSET_MAX, `offset ${lastOffset} fits segment ${this.baseOffset}`);
+    assert(
+      header.baseOffset >= this.#nextOffset,
+      `batch ${header.baseOffset} after ${this.#nextOffset}`,
+    );
+    assert(
+      lastOffset - this.baseOffset <= RELATIVE_OFFSET_MAX,
+      `offset ${lastOffset} fits segment ${this.baseOffset}`,
+    );
     if (position === 0) this.#firstBatchTimestamp = header.maxTimestamp;
     if (header.maxTimestamp > this.#maxTimestamp) {
       this.#maxTimestamp = header.maxTimestamp;
@@ -182,11 +231,20 @@ export class LogSegment {
    * Position and header of the first batch with lastOffset >= offset, scanning forward from the
    * offset index entry at or below it; null when no batch below endPosition qualifies.
    */
-  async locate(offset: number, endPosition: number, windowBytes: number): Promise<LocatedBatch | null> {
+  async locate(
+    offset: number,
+    endPosition: number,
+    windowBytes: number,
+  ): Promise<LocatedBatch | null> {
     await this.loadIndexes();
     const entry = this.offsetIndex.floor(offset - this.baseOffset);
     const from = entry < 0 ? 0 : this.offsetIndex.value(entry);
-    return await this.#findBatch(from, endPosition, windowBytes, (header) => lastOffsetOf(header) >= offset);
+    return await this.#findBatch(
+      from,
+      endPosition,
+      windowBytes,
+      (header) => lastOffsetOf(header) >= offset,
+    );
   }
 
   /** First batch whose maxTimestamp >= timestampMs, starting from the time index. */
@@ -199,10 +257,20 @@ export class LogSegment {
       const offsetEntry = this.offsetIndex.floor(relative);
       from = offsetEntry < 0 ? 0 : this.offsetIndex.value(offsetEntry);
     }
-    return await this.#findBatch(from, this.#sizeBytes, windowBytes, (header) => header.maxTimestamp >= timestampMs);
+    return await this.#findBatch(
+      from,
+      this.#sizeBytes,
+      windowBytes,
+      (header) => header.maxTimestamp >= timestampMs,
+    );
   }
 
-  async #findBatch(from: number, to: number, windowBytes: number, wanted: (h: BatchHeader) => boolean): Promise<LocatedBatch | null> {
+  async #findBatch(
+    from: number,
+    to: number,
+    windowBytes: number,
+    wanted: (h: BatchHeader) => boolean,
+  ): Promise<LocatedBatch | null> {
     const found: LocatedBatch[] = [];
     await scanBatches(this.log, {
       from,
@@ -239,7 +307,10 @@ export class LogSegment {
       if (!(await times.load(RELATIVE_OFFSET_MAX + 1, entriesMax))) return false;
     }
     const lastEntry = await offsets.readLastEntry();
-    if (lastEntry !== null && (lastEntry.value >= this.#sizeBytes || this.baseOffset + lastEntry.key >= upperOffset)) return false;
+    if (
+      lastEntry !== null &&
+      (lastEntry.value >= this.#sizeBytes || this.baseOffset + lastEntry.key >= upperOffset)
+    ) return false;
     const lastTime = await times.readLastEntry();
     if (lastTime !== null) {
       if (this.baseOffset + lastTime.value >= upperOffset) return false;
@@ -262,7 +333,9 @@ export class LogSegment {
       validate: false,
       windowBytes: 64 * 1024,
       onBatch: ({ position, header }) => {
-        if (header.baseOffset < next || header.baseOffset < this.baseOffset) return "offsets go backwards";
+        if (header.baseOffset < next || header.baseOffset < this.baseOffset) {
+          return "offsets go backwards";
+        }
         if (position === 0) first.push(header);
         next = lastOffsetOf(header) + 1;
         if (header.maxTimestamp > this.#maxTimestamp) return "timestamp above the time index";
@@ -272,7 +345,9 @@ export class LogSegment {
     if (result.stop !== "end") return false;
     this.#nextOffset = next;
     this.#bytesSinceIndexEntry = this.#sizeBytes - from;
-    if (this.#sizeBytes > 0) this.#firstBatchTimestamp = (first[0] ?? (await this.#readFirstHeader())).maxTimestamp;
+    if (this.#sizeBytes > 0) {
+      this.#firstBatchTimestamp = (first[0] ?? (await this.#readFirstHeader())).maxTimestamp;
+    }
     return true;
   }
 
@@ -302,7 +377,9 @@ export class LogSegment {
       onBatch: ({ position, sizeBytes, header }) => {
         const floor = Math.max(minOffset, this.#nextOffset);
         if (header.baseOffset < floor) return `batch offset ${header.baseOffset} below ${floor}`;
-        if (lastOffsetOf(header) - this.baseOffset > RELATIVE_OFFSET_MAX) return `offset ${lastOffsetOf(header)} too far`;
+        if (lastOffsetOf(header) - this.baseOffset > RELATIVE_OFFSET_MAX) {
+          return `offset ${lastOffsetOf(header)} too far`;
+        }
         this.#indexBatch(position, sizeBytes, header);
         return undefined;
       },
@@ -360,7 +437,10 @@ export class LogSegment {
 }
 
 /** Index of the segment holding offset: the last one with baseOffset <= offset (0 if none). */
-export function segmentIndexOf(segments: readonly { baseOffset: number }[], offset: number): number {
+export function segmentIndexOf(
+  segments: readonly { baseOffset: number }[],
+  offset: number,
+): number {
   let low = 0;
   let high = segments.length - 1;
   let found = 0;

@@ -82,7 +82,8 @@ export class SparseIndex {
   /** True while memory and file differ or the file has writes not yet synced. */
   get dirty(): boolean {
     if (!this.#loaded) return false;
-    return this.#persisted < this.#count || this.#fileBytes !== this.#count * this.format.entryBytes || this.#unsynced;
+    return this.#persisted < this.#count ||
+      this.#fileBytes !== this.#count * this.format.entryBytes || this.#unsynced;
   }
 
   key(i: number): number {
@@ -98,9 +99,15 @@ export class SparseIndex {
   append(key: number, value: number): void {
     this.#checkLoaded();
     const last = this.#count - 1;
-    assert(last < 0 || key > this.#keys[last], `${this.format.name} keys increase: ${key} after ${this.#keys[last]}`);
+    assert(
+      last < 0 || key > this.#keys[last],
+      `${this.format.name} keys increase: ${key} after ${this.#keys[last]}`,
+    );
     assert(last < 0 || value >= this.#values[last], `${this.format.name} values never decrease`);
-    assert(Number.isSafeInteger(key) && value >= 0 && value <= 0xffff_ffff, `${this.format.name} entry in range`);
+    assert(
+      Number.isSafeInteger(key) && value >= 0 && value <= 0xffff_ffff,
+      `${this.format.name} entry in range`,
+    );
     if (this.#count === this.#keys.length) this.#grow();
     this.#keys[this.#count] = key;
     this.#values[this.#count] = value;
@@ -128,7 +135,10 @@ export class SparseIndex {
   /** Drops entries [count, ...); the file follows at the next persist(). */
   truncateEntries(count: number): void {
     this.#checkLoaded();
-    assert(count >= 0 && count <= this.#count, `${this.format.name} truncate to ${count} of ${this.#count}`);
+    assert(
+      count >= 0 && count <= this.#count,
+      `${this.format.name} truncate to ${count} of ${this.#count}`,
+    );
     this.#count = count;
     this.#persisted = Math.min(this.#persisted, count);
   }
@@ -180,7 +190,11 @@ export class SparseIndex {
   /** The file's last entry without loading the rest; null when the file has no whole entry. */
   async readLastEntry(): Promise<{ key: number; value: number } | null> {
     const eb = this.format.entryBytes;
-    if (this.#loaded) return this.#count === 0 ? null : { key: this.#keys[this.#count - 1], value: this.#values[this.#count - 1] };
+    if (this.#loaded) {
+      return this.#count === 0
+        ? null
+        : { key: this.#keys[this.#count - 1], value: this.#values[this.#count - 1] };
+    }
     if (this.#fileBytes < eb) return null;
     const bytes = new Uint8Array(eb);
     const read = await this.file.readAt(bytes, this.#fileBytes - eb);
@@ -198,7 +212,9 @@ export class SparseIndex {
     if (from < count) {
       const bytes = new Uint8Array((count - from) * eb);
       const view = new DataView(bytes.buffer);
-      for (let i = from; i < count; i++) this.format.write(view, (i - from) * eb, this.#keys[i], this.#values[i]);
+      for (let i = from; i < count; i++) {
+        this.format.write(view, (i - from) * eb, this.#keys[i], this.#values[i]);
+      }
       this.#unsynced = true;
       await this.file.writeAt(bytes, from * eb);
       this.#fileBytes = Math.max(this.#fileBytes, count * eb);

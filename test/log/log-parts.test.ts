@@ -4,7 +4,12 @@ import { describe, expect, it } from "vitest";
 import { MemoryFileSystem } from "../../runtime/sim/memory-fs.ts";
 import { AsyncLock } from "../../src/log/async-lock.ts";
 import { readCheckpoint, writeCheckpoint } from "../../src/log/checkpoint.ts";
-import { defaultLogConfig, logConfigFromKafka, logConfigToKafka, resolveLogConfig } from "../../src/log/config.ts";
+import {
+  defaultLogConfig,
+  logConfigFromKafka,
+  logConfigToKafka,
+  resolveLogConfig,
+} from "../../src/log/config.ts";
 import { GroupCommit } from "../../src/log/group-commit.ts";
 import { segmentsToDelete } from "../../src/log/retention.ts";
 import { parentPath, parseSegmentFileName, segmentFileName } from "../../src/log/segment-files.ts";
@@ -14,7 +19,10 @@ describe("segment file names", () => {
   it("are 20-digit zero-padded base offsets and parse back", () => {
     expect(segmentFileName(0, "log")).toBe("00000000000000000000.log");
     expect(segmentFileName(1234, "timeindex")).toBe("00000000000000001234.timeindex");
-    expect(parseSegmentFileName("00000000000000001234.index")).toEqual({ baseOffset: 1234, kind: "index" });
+    expect(parseSegmentFileName("00000000000000001234.index")).toEqual({
+      baseOffset: 1234,
+      kind: "index",
+    });
     expect(parseSegmentFileName("1234.log")).toBeNull();
     expect(parseSegmentFileName("00000000000000001234.log.deleted")).toBeNull();
     expect(parentPath("/a/b/c")).toBe("/a/b");
@@ -25,20 +33,35 @@ describe("segment file names", () => {
 
 describe("log config", () => {
   it("fills defaults and rejects out-of-range values with INVALID_CONFIG", () => {
-    expect(resolveLogConfig({ segmentBytes: 1000 })).toEqual({ ...defaultLogConfig, segmentBytes: 1000 });
-    for (const bad of [{ segmentBytes: 10 }, { retentionMs: -2 }, { flushMessages: 0 }, { segmentBytes: 2 ** 31 }, { indexIntervalBytes: 1.5 }]) {
-      expect(() => resolveLogConfig(bad)).toThrow(expect.objectContaining({ code: "INVALID_CONFIG" }));
+    expect(resolveLogConfig({ segmentBytes: 1000 })).toEqual({
+      ...defaultLogConfig,
+      segmentBytes: 1000,
+    });
+    for (
+      const bad of [{ segmentBytes: 10 }, { retentionMs: -2 }, { flushMessages: 0 }, {
+        segmentBytes: 2 ** 31,
+      }, { indexIntervalBytes: 1.5 }]
+    ) {
+      expect(() => resolveLogConfig(bad)).toThrow(
+        expect.objectContaining({ code: "INVALID_CONFIG" }),
+      );
     }
   });
 
   it("maps Kafka config names both ways", () => {
-    const parsed = logConfigFromKafka({ "segment.bytes": "2048", "flush.ms": "9223372036854775807", "cleanup.policy": "delete" });
+    const parsed = logConfigFromKafka({
+      "segment.bytes": "2048",
+      "flush.ms": "9223372036854775807",
+      "cleanup.policy": "delete",
+    });
     expect(parsed).toEqual({ segmentBytes: 2048, flushMs: Infinity });
     const text = logConfigToKafka(resolveLogConfig(parsed));
     expect(text["segment.bytes"]).toBe("2048");
     expect(text["flush.messages"]).toBe("9223372036854775807");
     expect(logConfigFromKafka(text)).toMatchObject({ segmentBytes: 2048, flushMessages: Infinity });
-    expect(() => logConfigFromKafka({ "retention.ms": "soon" })).toThrow(expect.objectContaining({ code: "INVALID_CONFIG" }));
+    expect(() => logConfigFromKafka({ "retention.ms": "soon" })).toThrow(
+      expect.objectContaining({ code: "INVALID_CONFIG" }),
+    );
   });
 });
 
@@ -53,7 +76,8 @@ describe("SparseIndex", () => {
   it("finds the last entry at or below a key, and persists only what changed", async () => {
     const { fs, file, index } = await freshIndex();
     for (const [k, v] of [[3, 100], [7, 200], [20, 900]]) index.append(k, v);
-    expect([index.floor(0), index.floor(3), index.floor(6), index.floor(7), index.floor(1000)]).toEqual([-1, 0, 0, 1, 2]);
+    expect([index.floor(0), index.floor(3), index.floor(6), index.floor(7), index.floor(1000)])
+      .toEqual([-1, 0, 0, 1, 2]);
     expect(() => index.append(20, 1000)).toThrow(/keys increase/);
     await index.persist();
     expect((await fs.readFile("/d/x")).length).toBe(24);
@@ -148,9 +172,9 @@ describe("GroupCommit", () => {
   });
 
   it("rejects every waiter of a failed round", async () => {
-    const commit = new GroupCommit(async (onTarget) => {
+    const commit = new GroupCommit((onTarget) => {
       onTarget(5);
-      throw new Error("EIO");
+      return Promise.reject(new Error("EIO"));
     }, () => 0);
     const results = await Promise.allSettled([commit.waitDurable(1), commit.waitDurable(2)]);
     expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
@@ -159,7 +183,12 @@ describe("GroupCommit", () => {
 });
 
 describe("segmentsToDelete", () => {
-  const seg = (baseOffset: number, sizeBytes: number, maxTimestamp: number) => ({ baseOffset, sizeBytes, maxTimestamp, createdMs: 0 });
+  const seg = (baseOffset: number, sizeBytes: number, maxTimestamp: number) => ({
+    baseOffset,
+    sizeBytes,
+    maxTimestamp,
+    createdMs: 0,
+  });
   const segments = [seg(0, 100, 1000), seg(10, 100, 2000), seg(20, 100, 3000), seg(30, 100, 4000)];
 
   it("deletes an old prefix by time, never the active segment", () => {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { PartitionLog } from "../../src/log/partition-log.ts";
-import { batchesIn, decodeRecords, lastOffsetOf, readBatchHeader } from "../../src/log/record-batch.ts";
+import {
+  batchesIn,
+  decodeRecords,
+  lastOffsetOf,
+  readBatchHeader,
+} from "../../src/log/record-batch.ts";
 import { TributaryError } from "../../src/errors.ts";
 import { concat, makeBatch, memoryRuntime } from "./support.ts";
 
@@ -8,7 +13,9 @@ const DIR = "/data/t-0";
 
 function offsetsIn(bytes: Uint8Array): number[] {
   const out: number[] = [];
-  for (const { position } of batchesIn(bytes)) for (const r of decodeRecords(bytes, position)) out.push(r.offset);
+  for (const { position } of batchesIn(bytes)) {
+    for (const r of decodeRecords(bytes, position)) out.push(r.offset);
+  }
   return out;
 }
 
@@ -80,7 +87,11 @@ describe("PartitionLog append and read", () => {
   it("appends several concatenated batches in one call", async () => {
     const rt = memoryRuntime();
     const log = await PartitionLog.open(rt, DIR);
-    const input = concat(makeBatch(2, { tag: 1 }), makeBatch(3, { tag: 2 }), makeBatch(1, { tag: 3 }));
+    const input = concat(
+      makeBatch(2, { tag: 1 }),
+      makeBatch(3, { tag: 2 }),
+      makeBatch(1, { tag: 3 }),
+    );
     const result = await log.append(input, { leaderEpoch: 7 });
     expect(result).toEqual({ baseOffset: 0, lastOffset: 5, position: 0 });
     const read = await log.read(0, 1 << 20);
@@ -113,7 +124,10 @@ describe("PartitionLog append and read", () => {
     await log.append(a);
     const replicated = makeBatch(2, { tag: 2 });
     new DataView(replicated.buffer).setUint32(4, 10);
-    expect(await log.appendWithOffsets(replicated)).toMatchObject({ baseOffset: 10, lastOffset: 11 });
+    expect(await log.appendWithOffsets(replicated)).toMatchObject({
+      baseOffset: 10,
+      lastOffset: 11,
+    });
     expect(log.logEndOffset).toBe(12);
     const inGap = await log.read(5, 1 << 20);
     expect(offsetsIn(inGap.bytes)).toEqual([10, 11]);
@@ -126,7 +140,9 @@ describe("PartitionLog append and read", () => {
   it("finds offsets by timestamp", async () => {
     const rt = memoryRuntime();
     const log = await PartitionLog.open(rt, DIR, { indexIntervalBytes: 0, segmentBytes: 400 });
-    for (let i = 0; i < 20; i++) await log.append(makeBatch(3, { tag: i, timestamp: 1000 + i * 10 }));
+    for (let i = 0; i < 20; i++) {
+      await log.append(makeBatch(3, { tag: i, timestamp: 1000 + i * 10 }));
+    }
     expect(log.segmentCount).toBeGreaterThan(2);
     expect(await log.offsetForTimestamp(0)).toEqual({ offset: 0, timestamp: 1000 });
     expect(await log.offsetForTimestamp(1001)).toEqual({ offset: 1, timestamp: 1001 });

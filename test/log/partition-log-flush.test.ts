@@ -66,21 +66,30 @@ describe("PartitionLog flushing", () => {
     await reopened.close();
   });
 
-  it("durable appends, record deletion, a roll and close all in flight together settle", async () => {
-    const rt = countingRuntime(1);
-    const batch = makeBatch(1);
-    const log = await PartitionLog.open(rt, DIR, { segmentBytes: batch.length * 5 });
-    const appends = Array.from({ length: 30 }, (_, i) => log.append(makeBatch(1, { tag: i }), { durable: i % 2 === 0 }));
-    const deletion = log.deleteRecordsBefore(0);
-    const flushed = log.flush();
-    const closed = log.close();
-    const outcomes = await Promise.allSettled([...appends, deletion, flushed, closed]);
-    expect(outcomes.filter((o) => o.status === "fulfilled").length).toBe(outcomes.length);
-    const reopened = await PartitionLog.open({ ...rt, fs: rt.disk }, DIR);
-    expect(reopened.loadReport.cleanShutdown).toBe(true);
-    expect(reopened.logEndOffset).toBe(30);
-    await reopened.close();
-  }, 10_000);
+  it(
+    "durable appends, record deletion, a roll and close all in flight together settle",
+    async () => {
+      const rt = countingRuntime(1);
+      const batch = makeBatch(1);
+      const log = await PartitionLog.open(rt, DIR, { segmentBytes: batch.length * 5 });
+      const appends = Array.from(
+        { length: 30 },
+        (_, i) => log.append(makeBatch(1, { tag: i }), { durable: i % 2 === 0 }),
+      );
+      const deletion = log.deleteRecordsBefore(0);
+      const flushed = log.flush();
+      const closed = log.close();
+      const outcomes = await Promise.allSettled([...appends, deletion, flushed, closed]);
+      expect(
+        outcomes.filter((o) => o.status === "fulfilled").length,
+      ).toBe(outcomes.length);
+      const reopened = await PartitionLog.open({ ...rt, fs: rt.disk }, DIR);
+      expect(reopened.loadReport.cleanShutdown).toBe(true);
+      expect(reopened.logEndOffset).toBe(30);
+      await reopened.close();
+    },
+    10_000,
+  );
 
   it("flush.messages fsyncs once that many offsets are unflushed", async () => {
     const rt = memoryRuntime();
@@ -122,7 +131,9 @@ describe("PartitionLog flushing", () => {
     expect((err as { code: string }).code).toBe("KAFKA_STORAGE_ERROR");
     expect(log.recoveryPoint).toBe(1);
     for (const op of [log.read(0, 10), log.append(makeBatch(1)), log.flush()]) {
-      expect(((await op.catch((e: unknown) => e)) as { code: string }).code).toBe("KAFKA_STORAGE_ERROR");
+      expect(((await op.catch((e: unknown) => e)) as { code: string }).code).toBe(
+        "KAFKA_STORAGE_ERROR",
+      );
     }
     // close() of a failed log releases it without claiming a clean shutdown.
     await log.close();

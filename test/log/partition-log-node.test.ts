@@ -43,7 +43,10 @@ describe("PartitionLog on the Node runtime", () => {
     }
     await clean.append(makeBatch(1), { durable: true });
     // Abandon without close: the next open has to recover.
-    const recovered = await PartitionLog.open(rt, dir, { segmentBytes: 4096, indexIntervalBytes: 256 });
+    const recovered = await PartitionLog.open(rt, dir, {
+      segmentBytes: 4096,
+      indexIntervalBytes: 256,
+    });
     expect(recovered.loadReport.cleanShutdown).toBe(false);
     expect(recovered.logEndOffset).toBe(501);
     await recovered.close();
@@ -54,11 +57,19 @@ describe("PartitionLog on the Node runtime", () => {
     const dir = await tempDir();
     // This VM's disk acknowledges fsync in microseconds, about as fast as a write; a 2 ms floor
     // models a disk that really persists, which is when grouping matters.
-    const fs = new CountingFileSystem(node.fs, () => new Promise((resolve) => setTimeout(resolve, 2)));
+    const fs = new CountingFileSystem(
+      node.fs,
+      () => new Promise((resolve) => setTimeout(resolve, 2)),
+    );
     const log = await PartitionLog.open({ fs, clock: node.clock, timers: node.timers }, dir);
     const before = fs.syncs;
     const n = 100;
-    await Promise.all(Array.from({ length: n }, (_, i) => log.append(makeBatch(2, { tag: i % 10 }), { durable: true })));
+    await Promise.all(
+      Array.from(
+        { length: n },
+        (_, i) => log.append(makeBatch(2, { tag: i % 10 }), { durable: true }),
+      ),
+    );
     const syncs = fs.syncs - before;
     expect(log.recoveryPoint).toBe(2 * n);
     expect(syncs).toBeLessThan(n / 5);
@@ -68,7 +79,10 @@ describe("PartitionLog on the Node runtime", () => {
   it("deleteAll removes the directory", async () => {
     const parent = await tempDir();
     const dir = `${parent}/gone-0`;
-    const log = await PartitionLog.open({ fs: node.fs, clock: node.clock, timers: node.timers }, dir);
+    const log = await PartitionLog.open(
+      { fs: node.fs, clock: node.clock, timers: node.timers },
+      dir,
+    );
     await log.append(makeBatch(1));
     await log.deleteAll();
     expect(await node.fs.exists(dir)).toBe(false);

@@ -9,8 +9,16 @@ const BATCH_BYTES = makeBatch(2, { valueBytes: 30 }).length;
 
 type Rt = ReturnType<typeof memoryRuntime>;
 
-async function fill(rt: Rt, batches: number, config = {}): Promise<{ log: PartitionLog; data: Uint8Array[] }> {
-  const log = await PartitionLog.open(rt, DIR, { segmentBytes: BATCH_BYTES * 4, indexIntervalBytes: 0, ...config });
+async function fill(
+  rt: Rt,
+  batches: number,
+  config = {},
+): Promise<{ log: PartitionLog; data: Uint8Array[] }> {
+  const log = await PartitionLog.open(rt, DIR, {
+    segmentBytes: BATCH_BYTES * 4,
+    indexIntervalBytes: 0,
+    ...config,
+  });
   const data: Uint8Array[] = [];
   for (let i = 0; i < batches; i++) {
     const batch = makeBatch(2, { valueBytes: 30, tag: i % 10, timestamp: T0 + i * 10 });
@@ -31,7 +39,11 @@ async function readAll(log: PartitionLog): Promise<Uint8Array> {
   return concat(...parts);
 }
 
-async function patchFile(rt: Rt, name: string, edit: (bytes: Uint8Array) => Uint8Array): Promise<void> {
+async function patchFile(
+  rt: Rt,
+  name: string,
+  edit: (bytes: Uint8Array) => Uint8Array,
+): Promise<void> {
   const path = `${DIR}/${name}`;
   const next = edit(await rt.fs.readFile(path));
   const file = await rt.fs.open(path, { write: true, truncate: true });
@@ -48,7 +60,11 @@ describe("PartitionLog restart", () => {
     expect(await rt.fs.exists(`${DIR}/.clean-shutdown`)).toBe(true);
     const reopened = await PartitionLog.open(rt, DIR);
     expect(await rt.fs.exists(`${DIR}/.clean-shutdown`)).toBe(false);
-    expect(reopened.loadReport).toMatchObject({ cleanShutdown: true, segmentsRecovered: 0, truncatedBytes: 0 });
+    expect(reopened.loadReport).toMatchObject({
+      cleanShutdown: true,
+      segmentsRecovered: 0,
+      truncatedBytes: 0,
+    });
     expect(reopened.logEndOffset).toBe(20);
     expect(reopened.recoveryPoint).toBe(20);
     expect(reopened.segmentBaseOffsets()).toEqual([0, 8, 16]);
@@ -97,7 +113,11 @@ describe("PartitionLog restart", () => {
     const rt = memoryRuntime();
     const { log, data } = await fill(rt, 10);
     await log.flush();
-    await patchFile(rt, segmentFileName(16, "log"), (bytes) => concat(bytes, data[0].subarray(0, 30)));
+    await patchFile(
+      rt,
+      segmentFileName(16, "log"),
+      (bytes) => concat(bytes, data[0].subarray(0, 30)),
+    );
     let reopened = await PartitionLog.open(rt, DIR);
     expect(reopened.loadReport.truncatedBytes).toBe(30);
     expect(reopened.logEndOffset).toBe(20);
@@ -107,7 +127,12 @@ describe("PartitionLog restart", () => {
       bytes[BATCH_BYTES + 20] ^= 1;
       return bytes;
     });
-    await patchFile(rt, "log.checkpoint", () => new TextEncoder().encode("tributary-log-checkpoint 1\nlogStartOffset 0\nrecoveryPoint 3\n"));
+    await patchFile(
+      rt,
+      "log.checkpoint",
+      () =>
+        new TextEncoder().encode("tributary-log-checkpoint 1\nlogStartOffset 0\nrecoveryPoint 3\n"),
+    );
     reopened = await PartitionLog.open(rt, DIR);
     expect(reopened.logEndOffset).toBe(10);
     expect(reopened.segmentBaseOffsets()).toEqual([0, 8]);
@@ -122,7 +147,11 @@ describe("PartitionLog restart", () => {
     const { log, data } = await fill(rt, 10);
     await log.close();
     await rt.fs.remove(`${DIR}/${segmentFileName(8, "index")}`);
-    await patchFile(rt, segmentFileName(16, "index"), () => new Uint8Array([0, 0, 0, 9, 0, 0, 0x10, 0]));
+    await patchFile(
+      rt,
+      segmentFileName(16, "index"),
+      () => new Uint8Array([0, 0, 0, 9, 0, 0, 0x10, 0]),
+    );
     await patchFile(rt, segmentFileName(0, "timeindex"), (bytes) => bytes.subarray(0, 5));
     const reopened = await PartitionLog.open(rt, DIR, { indexIntervalBytes: 0 });
     expect(await readAll(reopened)).toEqual(concat(...data));
@@ -160,7 +189,13 @@ describe("PartitionLog restart", () => {
     const rt = memoryRuntime();
     const { log } = await fill(rt, 2);
     await log.close();
-    for (const name of ["log.checkpoint.tmp", "00000000000000000099.index", "00000000000000000004.log.deleted"]) {
+    for (
+      const name of [
+        "log.checkpoint.tmp",
+        "00000000000000000099.index",
+        "00000000000000000004.log.deleted",
+      ]
+    ) {
       await (await rt.fs.open(`${DIR}/${name}`, { create: true, write: true })).close();
     }
     const reopened = await PartitionLog.open(rt, DIR);

@@ -8,10 +8,19 @@ import { makeBatch, memoryRuntime, T0 } from "./support.ts";
 const DIR = "/data/t-0";
 const BATCH_BYTES = makeBatch(2, { valueBytes: 40 }).length;
 
-async function tenSegments(rt: ReturnType<typeof memoryRuntime>, config = {}): Promise<PartitionLog> {
+async function tenSegments(
+  rt: ReturnType<typeof memoryRuntime>,
+  config = {},
+): Promise<PartitionLog> {
   // Two batches (four offsets) per segment; batch i has timestamps T0 + 1000 i (+1).
-  const log = await PartitionLog.open(rt, DIR, { segmentBytes: BATCH_BYTES * 2, retentionMs: -1, ...config });
-  for (let i = 0; i < 20; i++) await log.append(makeBatch(2, { valueBytes: 40, tag: i % 10, timestamp: T0 + 1000 * i }));
+  const log = await PartitionLog.open(rt, DIR, {
+    segmentBytes: BATCH_BYTES * 2,
+    retentionMs: -1,
+    ...config,
+  });
+  for (let i = 0; i < 20; i++) {
+    await log.append(makeBatch(2, { valueBytes: 40, tag: i % 10, timestamp: T0 + 1000 * i }));
+  }
   expect(log.segmentCount).toBe(10);
   return log;
 }

@@ -69,9 +69,11 @@ describe("PartitionLog segment rolling", () => {
     expect(log.segmentCount).toBeGreaterThan(3);
     await log.close();
     for (const base of log.segmentBaseOffsets()) {
-      expect((await rt.fs.readFile(`${DIR}/${segmentFileName(base, "index")}`)).length).toBeLessThanOrEqual(24);
+      expect((await rt.fs.readFile(`${DIR}/${segmentFileName(base, "index")}`)).length)
+        .toBeLessThanOrEqual(24);
       // The final entry written when a segment is sealed may exceed the bound by one.
-      expect((await rt.fs.readFile(`${DIR}/${segmentFileName(base, "timeindex")}`)).length).toBeLessThanOrEqual(36);
+      expect((await rt.fs.readFile(`${DIR}/${segmentFileName(base, "timeindex")}`)).length)
+        .toBeLessThanOrEqual(36);
     }
     expect((await checkLogDir(rt.fs, DIR)).problems).toEqual([]);
   });

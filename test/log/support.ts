@@ -1,7 +1,15 @@
 // Shared helpers for the partition log tests: batches, a hand-driven clock, and file system
 // wrappers that count fsyncs or fence a crashed process off the disk.
 
-import type { Clock, DirEntry, FileHandle, FileSystem, OpenOptions, TimerHandle, Timers } from "../../runtime/types.ts";
+import type {
+  Clock,
+  DirEntry,
+  FileHandle,
+  FileSystem,
+  OpenOptions,
+  TimerHandle,
+  Timers,
+} from "../../runtime/types.ts";
 import { RuntimeIoError } from "../../runtime/types.ts";
 import { MemoryFileSystem } from "../../runtime/sim/memory-fs.ts";
 import { SeededRandom } from "../../runtime/sim/prng.ts";
@@ -11,7 +19,10 @@ import { encodeBatch } from "../../src/log/record-batch.ts";
 export const T0 = 1_700_000_000_000;
 
 /** A batch of `records` records with values of valueBytes, timestamps t, t+1, ... */
-export function makeBatch(records: number, options: { valueBytes?: number; timestamp?: number; tag?: number } = {}): Uint8Array {
+export function makeBatch(
+  records: number,
+  options: { valueBytes?: number; timestamp?: number; tag?: number } = {},
+): Uint8Array {
   const valueBytes = options.valueBytes ?? 10;
   const timestamp = options.timestamp ?? T0;
   const tag = options.tag ?? 0;
@@ -165,7 +176,9 @@ export class ProcessFileSystem implements FileSystem {
   }
 
   #check(op: string): void {
-    if (this.#dead) throw new RuntimeIoError("ECLOSED", `${op}: the process that opened this disk crashed`);
+    if (this.#dead) {
+      throw new RuntimeIoError("ECLOSED", `${op}: the process that opened this disk crashed`);
+    }
   }
 
   async open(path: string, options?: OpenOptions): Promise<FileHandle> {

@@ -33,7 +33,12 @@ export class LogModel {
     const added: ModelBatch[] = [];
     for (const { position, header } of batchesIn(bytes)) {
       const size = header.batchLength + 12;
-      const batch = { base: header.baseOffset, last: lastOffsetOf(header), bytes: bytes.slice(position, position + size), durable: false };
+      const batch = {
+        base: header.baseOffset,
+        last: lastOffsetOf(header),
+        bytes: bytes.slice(position, position + size),
+        durable: false,
+      };
       check(batch.base >= this.end, `model batch ${batch.base} appended below the end ${this.end}`);
       this.batches.push(batch);
       this.end = batch.last + 1;
@@ -61,20 +66,38 @@ export class LogModel {
       const expected = candidates[i];
       const size = header.batchLength + 12;
       check(expected !== undefined, `read(${offset}) returned more batches than the model has`);
-      check(sameBytes(result.bytes.subarray(position, position + size), expected.bytes), `read(${offset}) batch ${i} differs from the model's ${expected.base}`);
-      check(expected.last < maxOffset, `read(${offset}) returned batch ${expected.base}-${expected.last} past maxOffset ${maxOffset}`);
+      check(
+        sameBytes(result.bytes.subarray(position, position + size), expected.bytes),
+        `read(${offset}) batch ${i} differs from the model's ${expected.base}`,
+      );
+      check(
+        expected.last < maxOffset,
+        `read(${offset}) returned batch ${expected.base}-${expected.last} past maxOffset ${maxOffset}`,
+      );
       total += size;
     });
     check(total === result.bytes.length, `read(${offset}) returned a partial batch`);
-    check(got.length <= 1 || total <= maxBytes, `read(${offset}) returned ${total} bytes, maxBytes ${maxBytes}`);
+    check(
+      got.length <= 1 || total <= maxBytes,
+      `read(${offset}) returned ${total} bytes, maxBytes ${maxBytes}`,
+    );
     const first = candidates[0];
     if (got.length === 0) {
       const mayBeEmpty = first === undefined || first.last >= maxOffset || offset >= maxOffset;
-      check(mayBeEmpty, `read(${offset}, ${maxBytes}, maxOffset ${maxOffset}) is empty though batch ${first?.base} qualifies`);
-      check(result.nextOffset === offset, `empty read(${offset}) has nextOffset ${result.nextOffset}`);
+      check(
+        mayBeEmpty,
+        `read(${offset}, ${maxBytes}, maxOffset ${maxOffset}) is empty though batch ${first?.base} qualifies`,
+      );
+      check(
+        result.nextOffset === offset,
+        `empty read(${offset}) has nextOffset ${result.nextOffset}`,
+      );
     } else {
       const next = candidates[got.length - 1].last + 1;
-      check(result.nextOffset === next, `read(${offset}) nextOffset ${result.nextOffset}, expected ${next}`);
+      check(
+        result.nextOffset === next,
+        `read(${offset}) nextOffset ${result.nextOffset}, expected ${next}`,
+      );
     }
   }
 }
@@ -85,7 +108,9 @@ export async function readAllBatches(log: PartitionLog): Promise<Uint8Array[]> {
   let offset = log.logStartOffset;
   for (let i = 0; i < 10_000 && offset < log.logEndOffset; i++) {
     const { bytes, nextOffset } = await log.read(offset, 64 * 1024);
-    for (const { position, header } of batchesIn(bytes)) out.push(bytes.slice(position, position + header.batchLength + 12));
+    for (const { position, header } of batchesIn(bytes)) {
+      out.push(bytes.slice(position, position + header.batchLength + 12));
+    }
     if (nextOffset === offset) break;
     offset = nextOffset;
   }
@@ -98,29 +123,55 @@ export async function readAllBatches(log: PartitionLog): Promise<Uint8Array[]> {
  * durable batch present and byte-identical; its log end lies between that prefix's end and the
  * next model batch. The model then becomes what survived, all of it durable.
  */
-export async function checkAfterRestart(log: PartitionLog, model: LogModel, logStartRange: [number, number]): Promise<void> {
+export async function checkAfterRestart(
+  log: PartitionLog,
+  model: LogModel,
+  logStartRange: [number, number],
+): Promise<void> {
   const logStart = log.logStartOffset;
-  check(logStart >= logStartRange[0] && logStart <= logStartRange[1], `log start offset ${logStart} after restart, expected within [${logStartRange}]`);
+  check(
+    logStart >= logStartRange[0] && logStart <= logStartRange[1],
+    `log start offset ${logStart} after restart, expected within [${logStartRange}]`,
+  );
   model.logStart = logStart;
   const candidates = model.visible();
   const content = await readAllBatches(log);
-  check(content.length <= candidates.length, `${content.length} batches after restart, the model has ${candidates.length}`);
+  check(
+    content.length <= candidates.length,
+    `${content.length} batches after restart, the model has ${candidates.length}`,
+  );
   const mismatch = content.findIndex((bytes, i) => !sameBytes(bytes, candidates[i].bytes));
   if (mismatch >= 0) {
-    const got = content.map((bytes) => `${[...batchesIn(bytes)][0].header.baseOffset}:${bytes.length}`).join(" ");
+    const got = content.map((bytes) =>
+      `${[...batchesIn(bytes)][0].header.baseOffset}:${bytes.length}`
+    ).join(" ");
     const want = candidates.map((b) => `${b.base}:${b.bytes.length}`).join(" ");
-    check(false, `batch ${mismatch} (offset ${candidates[mismatch].base}) differs after restart\n  log:   ${got}\n  model: ${want}`);
+    check(
+      false,
+      `batch ${mismatch} (offset ${
+        candidates[mismatch].base
+      }) differs after restart\n  log:   ${got}\n  model: ${want}`,
+    );
   }
   const lost = candidates.slice(content.length);
   const lostDurable = lost.find((b) => b.durable);
-  check(lostDurable === undefined, `batch ${lostDurable?.base} was acknowledged durable and is lost`);
+  check(
+    lostDurable === undefined,
+    `batch ${lostDurable?.base} was acknowledged durable and is lost`,
+  );
   const prefixEnd = content.length > 0 ? candidates[content.length - 1].last + 1 : logStart;
   const ceiling = lost.length > 0 ? lost[0].base : model.end;
   const where = `log end after restart (segments ${log.segmentBaseOffsets().join(",")}, ` +
     `${content.length} batches read up to ${prefixEnd}, model next ${lost[0]?.base ?? "none"})`;
   const end = log.logEndOffset;
-  check(end >= prefixEnd && end <= Math.max(ceiling, logStart), `${where}: ${end} outside [${prefixEnd}, ${Math.max(ceiling, logStart)}]`);
-  check(log.recoveryPoint === end, `open() left recoveryPoint ${log.recoveryPoint} below the log end ${end}`);
+  check(
+    end >= prefixEnd && end <= Math.max(ceiling, logStart),
+    `${where}: ${end} outside [${prefixEnd}, ${Math.max(ceiling, logStart)}]`,
+  );
+  check(
+    log.recoveryPoint === end,
+    `open() left recoveryPoint ${log.recoveryPoint} below the log end ${end}`,
+  );
   model.batches = candidates.slice(0, content.length);
   model.end = log.logEndOffset;
   model.markAllDurable();
@@ -129,7 +180,13 @@ export async function checkAfterRestart(log: PartitionLog, model: LogModel, logS
 /** Cheap checks after every operation of a healthy log. */
 export function checkLive(log: PartitionLog, model: LogModel): void {
   check(log.logEndOffset === model.end, `log end offset ${log.logEndOffset}, model ${model.end}`);
-  check(log.logStartOffset === model.logStart, `log start offset ${log.logStartOffset}, model ${model.logStart}`);
-  check(log.recoveryPoint <= log.logEndOffset, `recoveryPoint ${log.recoveryPoint} past the log end`);
+  check(
+    log.logStartOffset === model.logStart,
+    `log start offset ${log.logStartOffset}, model ${model.logStart}`,
+  );
+  check(
+    log.recoveryPoint <= log.logEndOffset,
+    `recoveryPoint ${log.recoveryPoint} past the log end`,
+  );
   check(log.logStartOffset <= log.logEndOffset, `log start ${log.logStartOffset} past the log end`);
 }

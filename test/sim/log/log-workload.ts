@@ -110,7 +110,11 @@ export class LogWorkload {
     for (let i = 0; i < count; i++) {
       const id = ++this.#counter;
       const value = new Uint8Array(this.#random.int(40)).fill(id & 0xff);
-      records.push({ key: new TextEncoder().encode(`r${id}`), value, timestamp: nowMs - 50 + this.#random.int(100) });
+      records.push({
+        key: new TextEncoder().encode(`r${id}`),
+        value,
+        timestamp: nowMs - 50 + this.#random.int(100),
+      });
     }
     const bytes = encodeBatch({ records });
     setBaseOffset(bytes, 0, baseOffset);
@@ -129,9 +133,15 @@ export class LogWorkload {
     const result = await this.log.append(bytes, { durable });
     const added = this.model.add(bytes);
     trace(`append ${durable ? "durable " : ""}[${result.baseOffset}, ${result.lastOffset}]`);
-    check(result.baseOffset === added[0].base, `append got base ${result.baseOffset}, model ${added[0].base}`);
-    check(result.lastOffset === added[added.length - 1].last, `append got last ${result.lastOffset}`);
-    if (durable) for (const batch of added) batch.durable = true;
+    check(
+      result.baseOffset === added[0].base,
+      `append got base ${result.baseOffset}, model ${added[0].base}`,
+    );
+    check(
+      result.lastOffset === added[added.length - 1].last,
+      `append got last ${result.lastOffset}`,
+    );
+    if (durable) { for (const batch of added) batch.durable = true; }
   }
 
   async #appendWithOffsets(trace: (s: string) => void): Promise<void> {
@@ -139,9 +149,11 @@ export class LogWorkload {
     const bytes = this.#newBatch(this.model.end + gap);
     const durable = this.#random.int(2) === 0;
     const result = await this.log.appendWithOffsets(bytes, { durable });
-    trace(`appendWithOffsets ${durable ? "durable " : ""}[${result.baseOffset}, ${result.lastOffset}]`);
+    trace(
+      `appendWithOffsets ${durable ? "durable " : ""}[${result.baseOffset}, ${result.lastOffset}]`,
+    );
     const added = this.model.add(bytes);
-    if (durable) for (const batch of added) batch.durable = true;
+    if (durable) { for (const batch of added) batch.durable = true; }
   }
 
   /** Concurrent appends: applied in call order, acknowledged in any order. */
@@ -151,8 +163,11 @@ export class LogWorkload {
     const results = await Promise.all(started.map((s) => s.done));
     trace(`burst of ${count}: ${results.map((r) => r.baseOffset).join(",")}`);
     started.forEach((s, i) => {
-      check(results[i].baseOffset === s.batches[0].base, `burst append ${i} got ${results[i].baseOffset}, model ${s.batches[0].base}`);
-      if (s.durable) for (const batch of s.batches) batch.durable = true;
+      check(
+        results[i].baseOffset === s.batches[0].base,
+        `burst append ${i} got ${results[i].baseOffset}, model ${s.batches[0].base}`,
+      );
+      if (s.durable) { for (const batch of s.batches) batch.durable = true; }
     });
   }
 
@@ -173,22 +188,38 @@ export class LogWorkload {
     const span = log.logEndOffset - log.logStartOffset;
     const offset = log.logStartOffset + this.#random.int(span + 1);
     const maxBytes = this.#random.int(4) === 0 ? 0 : this.#random.int(900);
-    const maxOffset = this.#random.int(3) === 0 ? offset + this.#random.int(log.logEndOffset - offset + 2) : undefined;
+    const maxOffset = this.#random.int(3) === 0
+      ? offset + this.#random.int(log.logEndOffset - offset + 2)
+      : undefined;
     const result = await log.read(offset, maxBytes, maxOffset === undefined ? {} : { maxOffset });
-    trace(`read(${offset}, ${maxBytes}, ${maxOffset}) -> ${result.bytes.length} bytes, next ${result.nextOffset}`);
-    this.model.checkRead(offset, maxBytes, Math.min(maxOffset ?? Infinity, log.logEndOffset), result);
+    trace(
+      `read(${offset}, ${maxBytes}, ${maxOffset}) -> ${result.bytes.length} bytes, next ${result.nextOffset}`,
+    );
+    this.model.checkRead(
+      offset,
+      maxBytes,
+      Math.min(maxOffset ?? Infinity, log.logEndOffset),
+      result,
+    );
     if (this.#random.int(4) === 0) {
       const ts = this.#rt.clock.nowMs() - this.#random.int(30_000);
       const found = await log.offsetForTimestamp(ts);
       trace(`offsetForTimestamp(${ts}) -> ${JSON.stringify(found)}`);
-      if (found !== null) check(found.timestamp >= ts && found.offset >= log.logStartOffset, "offsetForTimestamp result");
+      if (found !== null) {
+        check(
+          found.timestamp >= ts && found.offset >= log.logStartOffset,
+          "offsetForTimestamp result",
+        );
+      }
     }
   }
 
   /** A truncation point that keeps the batch holding the log start offset. */
   #truncationPoint(): number {
     const holding = this.model.visible()[0];
-    const floor = holding === undefined ? this.model.logStart : Math.max(this.model.logStart, holding.last + 1);
+    const floor = holding === undefined
+      ? this.model.logStart
+      : Math.max(this.model.logStart, holding.last + 1);
     return floor + this.#random.int(Math.max(1, this.model.end - floor + 2));
   }
 
@@ -200,14 +231,22 @@ export class LogWorkload {
     const offset = this.#truncationPoint();
     await this.log.truncateTo(offset);
     trace(`truncateTo(${offset}) -> end ${this.log.logEndOffset}`);
-    if (offset >= this.model.end) return check(this.log.logEndOffset === this.model.end, "truncateTo past the end changed the log");
+    if (offset >= this.model.end) {
+      return check(
+        this.log.logEndOffset === this.model.end,
+        "truncateTo past the end changed the log",
+      );
+    }
     this.#applyTruncation(offset);
     // With no batch left at or after the log start, the log may end below it (the end then
     // falls back to where the data ends, and the start follows it down).
     const kept = this.model.batches.at(-1);
     const floor = kept === undefined ? 0 : kept.last + 1;
     const end = this.log.logEndOffset;
-    check(end >= floor && end <= offset, `truncateTo(${offset}) left end ${end}, kept data ends ${floor}`);
+    check(
+      end >= floor && end <= offset,
+      `truncateTo(${offset}) left end ${end}, kept data ends ${floor}`,
+    );
     this.model.end = end;
     this.model.logStart = Math.min(this.model.logStart, end);
   }
@@ -222,8 +261,13 @@ export class LogWorkload {
   async #retention(trace: (s: string) => void): Promise<void> {
     await this.#rt.timers.sleep(this.#random.int(25_000));
     const deleted = await this.log.applyRetention();
-    trace(`applyRetention at ${this.#rt.clock.nowMs()} -> ${deleted} segments, start ${this.log.logStartOffset}`);
-    check(this.log.logStartOffset >= this.model.logStart, "retention moved the log start backwards");
+    trace(
+      `applyRetention at ${this.#rt.clock.nowMs()} -> ${deleted} segments, start ${this.log.logStartOffset}`,
+    );
+    check(
+      this.log.logStartOffset >= this.model.logStart,
+      "retention moved the log start backwards",
+    );
     this.model.logStart = this.log.logStartOffset;
   }
 
@@ -231,7 +275,10 @@ export class LogWorkload {
     await this.log.flush();
     trace("flush");
     this.model.markAllDurable();
-    check(this.log.recoveryPoint === this.log.logEndOffset, "flush() left the recovery point behind");
+    check(
+      this.log.recoveryPoint === this.log.logEndOffset,
+      "flush() left the recovery point behind",
+    );
   }
 
   async #sleep(trace: (s: string) => void): Promise<void> {
@@ -252,7 +299,10 @@ export class LogWorkload {
 
   async #checkDir(when: string): Promise<void> {
     const report = await checkLogDir(this.#world.node(NODE).fs, DIR);
-    check(report.problems.length === 0, `log directory ${when}:\n  ${report.problems.join("\n  ")}`);
+    check(
+      report.problems.length === 0,
+      `log directory ${when}:\n  ${report.problems.join("\n  ")}`,
+    );
   }
 
   async #restart(trace: (s: string) => void): Promise<void> {
@@ -260,7 +310,10 @@ export class LogWorkload {
     this.model.markAllDurable();
     trace("clean restart");
     await this.#open([this.model.logStart, this.model.logStart]);
-    check(this.log.loadReport.segmentsRecovered === 0, `a clean restart rescanned: ${JSON.stringify(this.log.loadReport)}`);
+    check(
+      this.log.loadReport.segmentsRecovered === 0,
+      `a clean restart rescanned: ${JSON.stringify(this.log.loadReport)}`,
+    );
   }
 
   async #crashNow(trace: (s: string) => void): Promise<void> {
@@ -271,11 +324,18 @@ export class LogWorkload {
   /** Starts an operation, lets it run a random number of microtask turns, then cuts power. */
   async #crashDuring(trace: (s: string) => void): Promise<void> {
     const turns = this.#random.int(60);
-    const kind = pick(this.#random, ["burst", "burst", "truncate", "deleteRecords", "retention", "flush", "close"] as const);
+    const kind = pick(
+      this.#random,
+      ["burst", "burst", "truncate", "deleteRecords", "retention", "flush", "close"] as const,
+    );
     let logStartRange: [number, number] = [this.model.logStart, this.model.logStart];
     let pending: Promise<unknown>;
     if (kind === "burst") {
-      pending = Promise.all(this.#startBurst(1 + this.#random.int(6)).map((s) => s.done.then(() => this.#markIfDurable(s))));
+      pending = Promise.all(
+        this.#startBurst(1 + this.#random.int(6)).map((s) =>
+          s.done.then(() => this.#markIfDurable(s))
+        ),
+      );
     } else if (kind === "truncate") {
       const offset = this.#truncationPoint();
       pending = this.log.truncateTo(offset);
@@ -283,7 +343,8 @@ export class LogWorkload {
       for (const batch of this.model.batches) if (batch.last >= offset) batch.durable = false;
       logStartRange = [0, this.model.logStart];
     } else if (kind === "deleteRecords") {
-      const offset = this.model.logStart + this.#random.int(this.model.end - this.model.logStart + 1);
+      const offset = this.model.logStart +
+        this.#random.int(this.model.end - this.model.logStart + 1);
       pending = this.log.deleteRecordsBefore(offset);
       logStartRange = [this.model.logStart, Math.max(this.model.logStart, offset)];
     } else if (kind === "retention") {
@@ -300,19 +361,25 @@ export class LogWorkload {
   }
 
   #markIfDurable(started: { durable: boolean; batches: { durable: boolean }[] }): void {
-    if (started.durable) for (const batch of started.batches) batch.durable = true;
+    if (started.durable) { for (const batch of started.batches) batch.durable = true; }
   }
 
   #powerCut(trace: (s: string) => void): void {
     this.#proc.kill();
-    const mode = pick(this.#random, ["random-prefix", "random-prefix", "lose-all-unsynced"] as const);
+    const mode = pick(
+      this.#random,
+      ["random-prefix", "random-prefix", "lose-all-unsynced"] as const,
+    );
     const report = this.#world.crash(NODE, { mode });
     trace(`power cut (${mode}): ${JSON.stringify(report)}`);
     this.#log = null;
   }
 
   /** Sometimes cuts power again while recovery runs, then opens for real. */
-  async #reopenAfterCrash(trace: (s: string) => void, logStartRange: [number, number]): Promise<void> {
+  async #reopenAfterCrash(
+    trace: (s: string) => void,
+    logStartRange: [number, number],
+  ): Promise<void> {
     if (this.#random.int(4) === 0) {
       const turns = this.#random.int(80);
       this.#proc = new ProcessFileSystem(this.#world.node(NODE).fs);
