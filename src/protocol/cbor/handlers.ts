@@ -25,6 +25,8 @@ import {
   type TopicResult,
 } from "./messages.ts";
 import { toWireError, wireErrorOf } from "./wire-error.ts";
+import type { GroupServiceApi } from "../../coordinator/types.ts";
+import { GROUP_HANDLERS } from "./group-handlers.ts";
 
 export interface HandlerContext {
   broker: BrokerApi;
@@ -32,6 +34,8 @@ export interface HandlerContext {
   frameBytesMax: number;
   /** Aborts when the connection drops or the server closes: parked fetches answer at once. */
   signal: AbortSignal;
+  /** The consumer-group coordinator; absent: group operations get COORDINATOR_NOT_AVAILABLE. */
+  groups?: GroupServiceApi;
 }
 
 /** null: the request gets no response (Produce with acks 0). */
@@ -77,6 +81,7 @@ export const HANDLERS: { [K in OpName]: Handler<K> } = {
     const { producerId, producerEpoch } = await ctx.broker.initProducerId();
     return { producerId, producerEpoch };
   },
+  ...GROUP_HANDLERS,
 };
 
 export function apiVersionsBody(

@@ -31,6 +31,15 @@ export const Op = {
   Fetch: 11,
   ListOffsets: 12,
   InitProducerId: 13,
+  FindCoordinator: 20,
+  ConsumerGroupHeartbeat: 21,
+  LeaveGroup: 22,
+  OffsetCommit: 23,
+  OffsetFetch: 24,
+  ListGroups: 25,
+  DescribeGroups: 26,
+  ResetOffsets: 27,
+  DeleteGroups: 28,
 } as const;
 
 export type OpName = keyof typeof Op;
@@ -41,12 +50,7 @@ export const OP_RESERVED_RANGES = [
   { from: 0, to: 0, purpose: "never used (catches zeroed frames)" },
   { from: 7, to: 9, purpose: "further topic administration (configs, partitions, delete records)" },
   { from: 14, to: 19, purpose: "further data-path operations" },
-  {
-    from: 20,
-    to: 39,
-    purpose: "consumer groups (find coordinator, join, sync, heartbeat, leave, " +
-      "offset commit, offset fetch, list groups, describe groups, delete groups)",
-  },
+  { from: 29, to: 39, purpose: "further consumer-group operations" },
   { from: 40, to: 59, purpose: "cluster (replica fetch, controller quorum, broker registration)" },
   { from: 60, to: 69, purpose: "authentication (SASL handshake, SASL authenticate)" },
   { from: 70, to: 99, purpose: "transactions" },
@@ -64,6 +68,15 @@ export const OP_VERSIONS: Readonly<Record<OpName, { min: number; max: number }>>
   Fetch: { min: 1, max: 1 },
   ListOffsets: { min: 1, max: 1 },
   InitProducerId: { min: 1, max: 1 },
+  FindCoordinator: { min: 1, max: 1 },
+  ConsumerGroupHeartbeat: { min: 1, max: 1 },
+  LeaveGroup: { min: 1, max: 1 },
+  OffsetCommit: { min: 1, max: 1 },
+  OffsetFetch: { min: 1, max: 1 },
+  ListGroups: { min: 1, max: 1 },
+  DescribeGroups: { min: 1, max: 1 },
+  ResetOffsets: { min: 1, max: 1 },
+  DeleteGroups: { min: 1, max: 1 },
 };
 
 const OP_NAMES_BY_CODE: ReadonlyMap<number, OpName> = new Map(
@@ -276,6 +289,219 @@ export interface InitProducerIdResponseBody {
   producerEpoch: number;
 }
 
+// --- Consumer groups v1 (docs/protocol.md §6.11-6.19, docs/groups.md) ----------------------------
+//
+// Membership follows Kafka's KIP-848 protocol: the broker assigns partitions and returns them in
+// heartbeat responses. Partition sets are always [{topic, partitions: [uint]}] with topics
+// ascending and partitions ascending and unique in responses (requests may use any order).
+
+export interface TopicPartitionsWire {
+  topic: string;
+  partitions: number[];
+}
+
+/** ConsumerGroupHeartbeat `memberEpoch` values with a special meaning. */
+export const GroupMemberEpoch = { Join: 0, Leave: -1, StaticLeave: -2 } as const;
+
+export interface FindCoordinatorRequestBody {
+  groupId: string;
+}
+
+export interface FindCoordinatorResponseBody {
+  /** The broker coordinating the group (always the one asked, on a single node). */
+  coordinator: BrokerEndpoint;
+  /** The `__consumer_offsets` partition holding the group's records. */
+  offsetsPartition: number;
+}
+
+export interface ConsumerGroupHeartbeatRequestBody {
+  groupId: string;
+  /** "" to join as a new member; the id the broker returned afterwards. */
+  memberId: string;
+  /** 0 join (or rejoin owning nothing), -1 leave, -2 static leave, > 0 heartbeat. */
+  memberEpoch: number;
+  /** Static membership: the same id across restarts of one consumer instance. */
+  instanceId?: string | null;
+  clientId?: string | null;
+  /** Required when joining; null or absent afterwards means unchanged. */
+  subscribedTopics?: string[] | null;
+  sessionTimeoutMs?: number | null;
+  rebalanceTimeoutMs?: number | null;
+  /** "sticky" (default), "range" or "round-robin"; honoured when the group is empty. */
+  assignor?: string | null;
+  /** Everything the member owns now; null or absent: not reported (never completes a revocation). */
+  ownedPartitions?: TopicPartitionsWire[] | null;
+}
+
+export interface ConsumerGroupHeartbeatResponseBody {
+  memberId: string;
+  /** -1 or -2 after a leave. */
+  memberEpoch: number;
+  heartbeatIntervalMs: number;
+  /** Everything the member may own now; owned partitions not listed must be released. */
+  assignment: TopicPartitionsWire[];
+}
+
+export interface LeaveGroupRequestBody {
+  groupId: string;
+  memberId: string;
+  instanceId?: string | null;
+  /** Static leave: the instance keeps its partitions until its session times out. */
+  staticLeave?: boolean | null;
+}
+
+export type LeaveGroupResponseBody = Record<string, never>;
+
+export interface OffsetCommitEntry {
+  topic: string;
+  partition: number;
+  /** The next offset to consume (last processed + 1). */
+  offset: number;
+  leaderEpoch?: number | null;
+  metadata?: string | null;
+}
+
+export interface OffsetCommitRequestBody {
+  groupId: string;
+  /** "" with memberEpoch -1: an admin commit, allowed only while the group has no members. */
+  memberId: string;
+  memberEpoch: number;
+  offsets: OffsetCommitEntry[];
+}
+
+/** All or nothing: success means every offset is durable. */
+export type OffsetCommitResponseBody = Record<string, never>;
+
+export interface OffsetFetchTopic {
+  topic: string;
+  /** null or absent: every existing partition of the topic. */
+  partitions?: number[] | null;
+}
+
+export interface OffsetFetchRequestBody {
+  groupId: string;
+  /** When given (with memberEpoch), the member is fenced as for a commit. */
+  memberId?: string | null;
+  memberEpoch?: number | null;
+  /** null or absent: every partition the group has committed. */
+  topics?: OffsetFetchTopic[] | null;
+}
+
+export interface OffsetFetchEntry {
+  topic: string;
+  partition: number;
+  /** null when nothing is committed for the partition. */
+  offset: number | null;
+  leaderEpoch: number | null;
+  metadata: string | null;
+  commitTimestampMs: number | null;
+  /** null when the partition does not exist (any more). */
+  highWatermark: number | null;
+  /** max(0, highWatermark - offset); null when either is null. */
+  lag: number | null;
+}
+
+export interface OffsetFetchResponseBody {
+  offsets: OffsetFetchEntry[];
+}
+
+export type ListGroupsRequestBody = Record<string, never>;
+
+export type GroupStateWire = "empty" | "assigning" | "reconciling" | "stable" | "dead";
+
+export interface GroupListingWire {
+  groupId: string;
+  state: GroupStateWire;
+  epoch: number;
+  assignor: string;
+  memberCount: number;
+}
+
+export interface ListGroupsResponseBody {
+  groups: GroupListingWire[];
+}
+
+export interface DescribeGroupsRequestBody {
+  groupIds: string[];
+}
+
+export type MemberStateWire =
+  | "stable"
+  | "unrevokedPartitions"
+  | "unreleasedPartitions"
+  | "awaitingHeartbeat"
+  | "staticLeft";
+
+export interface MemberDescriptionWire {
+  memberId: string;
+  instanceId: string | null;
+  clientId: string;
+  state: MemberStateWire;
+  memberEpoch: number;
+  subscribedTopics: string[];
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  /** What the member may own now. */
+  assignment: TopicPartitionsWire[];
+  /** Told to release, not yet confirmed. */
+  pendingRevocation: TopicPartitionsWire[];
+  /** Where the assignor wants the member to end up. */
+  targetAssignment: TopicPartitionsWire[];
+}
+
+export interface GroupDescriptionWire {
+  groupId: string;
+  state: GroupStateWire;
+  epoch: number;
+  assignor: string;
+  members: MemberDescriptionWire[];
+}
+
+export interface DescribeGroupsResponseBody {
+  /** One per requested id, in request order. */
+  groups: Array<{ groupId: string; error: WireError | null; group: GroupDescriptionWire | null }>;
+}
+
+/** Where ResetOffsets moves a topic's committed offsets. */
+export const ResetOffsetsTo = {
+  Earliest: "earliest",
+  Latest: "latest",
+  Offset: "offset",
+  Timestamp: "timestamp",
+} as const;
+export type ResetOffsetsToName = (typeof ResetOffsetsTo)[keyof typeof ResetOffsetsTo];
+
+export interface ResetOffsetsTopic {
+  topic: string;
+  /** null or absent: every partition of the topic. */
+  partitions?: number[] | null;
+  to: ResetOffsetsToName;
+  /** With to "offset": clamped into [logStartOffset, highWatermark] per partition. */
+  offset?: number | null;
+  /** With to "timestamp": the first offset at or after it (the high watermark if none). */
+  timestampMs?: number | null;
+}
+
+export interface ResetOffsetsRequestBody {
+  groupId: string;
+  topics: ResetOffsetsTopic[];
+  /** Resolve and return the offsets without committing them. */
+  dryRun?: boolean | null;
+}
+
+export interface ResetOffsetsResponseBody {
+  /** The offsets committed (or, with dryRun, that would be). */
+  offsets: Array<{ topic: string; partition: number; offset: number }>;
+}
+
+export interface DeleteGroupsRequestBody {
+  groupIds: string[];
+}
+
+export interface DeleteGroupsResponseBody {
+  groups: Array<{ groupId: string; error: WireError | null }>;
+}
+
 // --- The table tying names to bodies -----------------------------------------------------------
 
 export interface Operations {
@@ -289,6 +515,18 @@ export interface Operations {
   Fetch: { request: FetchRequestBody; response: FetchResponseBody };
   ListOffsets: { request: ListOffsetsRequestBody; response: ListOffsetsResponseBody };
   InitProducerId: { request: InitProducerIdRequestBody; response: InitProducerIdResponseBody };
+  FindCoordinator: { request: FindCoordinatorRequestBody; response: FindCoordinatorResponseBody };
+  ConsumerGroupHeartbeat: {
+    request: ConsumerGroupHeartbeatRequestBody;
+    response: ConsumerGroupHeartbeatResponseBody;
+  };
+  LeaveGroup: { request: LeaveGroupRequestBody; response: LeaveGroupResponseBody };
+  OffsetCommit: { request: OffsetCommitRequestBody; response: OffsetCommitResponseBody };
+  OffsetFetch: { request: OffsetFetchRequestBody; response: OffsetFetchResponseBody };
+  ListGroups: { request: ListGroupsRequestBody; response: ListGroupsResponseBody };
+  DescribeGroups: { request: DescribeGroupsRequestBody; response: DescribeGroupsResponseBody };
+  ResetOffsets: { request: ResetOffsetsRequestBody; response: ResetOffsetsResponseBody };
+  DeleteGroups: { request: DeleteGroupsRequestBody; response: DeleteGroupsResponseBody };
 }
 
 export type RequestBody<K extends OpName> = Operations[K]["request"];

@@ -14,6 +14,7 @@
 
 import { type Clock, type Connection, IoErrorCode, isIoError } from "../../../runtime/types.ts";
 import type { BrokerApi } from "../../broker/types.ts";
+import type { GroupServiceApi } from "../../coordinator/types.ts";
 import { toTributaryError, TributaryError } from "../../errors.ts";
 import { decodeRequest, encodeResponseFrame } from "./envelope.ts";
 import { FrameDecoder } from "./frame.ts";
@@ -39,6 +40,7 @@ export interface ServerConnectionOptions {
   metrics: ServerMetrics;
   /** Told about failures that point at a bug or a host problem (not peers misbehaving). */
   onUnexpectedError?: (err: unknown) => void;
+  groups?: GroupServiceApi;
 }
 
 export class ServerConnection {
@@ -65,6 +67,7 @@ export class ServerConnection {
       serverVersion: options.serverVersion,
       frameBytesMax: options.frameBytesMax,
       signal: this.#abort.signal,
+      ...(options.groups ? { groups: options.groups } : {}),
     };
     // The read loop may be parked waiting for a slot; a peer that left must not keep its
     // fetches waiting until then.

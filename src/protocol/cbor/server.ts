@@ -3,6 +3,7 @@
 
 import type { Runtime, TimerHandle } from "../../../runtime/types.ts";
 import type { BrokerApi } from "../../broker/types.ts";
+import type { GroupServiceApi } from "../../coordinator/types.ts";
 import { assert } from "../../errors.ts";
 import type { MetricsRegistry } from "../../metrics/registry.ts";
 import { FRAME_BYTES_LIMIT, FRAME_BYTES_MAX_DEFAULT } from "./frame.ts";
@@ -30,6 +31,8 @@ export interface ProtocolServerOptions {
   onUnexpectedError?: (err: unknown) => void;
   /** Server software version reported by ApiVersions. */
   version: string;
+  /** The consumer-group coordinator; without it group operations are COORDINATOR_NOT_AVAILABLE. */
+  groups?: GroupServiceApi;
 }
 
 export interface ProtocolServer {
@@ -72,6 +75,7 @@ export async function serveProtocol(
       clock: rt.clock,
       metrics,
       ...(options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {}),
+      ...(options.groups ? { groups: options.groups } : {}),
     });
     connections.add(connection);
     void connection.done.finally(() => connections.delete(connection));

@@ -5,6 +5,7 @@ import { TributaryError } from "../../errors.ts";
 import type { Acks, CreateTopicRequest } from "../../broker/types.ts";
 import { MESSAGE_LIMITS, type Operations, type OpName, type RequestBody } from "./messages.ts";
 import { type CborMap, Shape } from "./shape.ts";
+import { GROUP_VALIDATORS } from "./validate-group-request.ts";
 
 const INT32_MAX = 0x7fff_ffff;
 const SAFE = Number.MAX_SAFE_INTEGER;
@@ -22,6 +23,7 @@ const VALIDATORS: Validators = {
   Fetch: { 1: fetchV1 },
   ListOffsets: { 1: listOffsetsV1 },
   InitProducerId: { 1: initProducerIdV1 },
+  ...GROUP_VALIDATORS,
 };
 
 /** Checks a request body; throws INVALID_REQUEST (or a more specific code) when it is wrong. */

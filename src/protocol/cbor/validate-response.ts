@@ -10,6 +10,7 @@ import type {
 import { readWireError } from "./envelope.ts";
 import type { Operations, OpName, ResponseBody, TopicResult } from "./messages.ts";
 import { type CborMap, Shape } from "./shape.ts";
+import { GROUP_RESPONSE_VALIDATORS } from "./validate-group-response.ts";
 
 /** Responses describe whole clusters; their lists may be far longer than any request's. */
 const RESPONSE_LIST_LENGTH_MAX = 10_000_000;
@@ -89,6 +90,7 @@ const VALIDATORS: Validators = {
     producerId: int(shape, m, "producerId", "body"),
     producerEpoch: int(shape, m, "producerEpoch", "body"),
   }),
+  ...GROUP_RESPONSE_VALIDATORS,
 };
 
 export function validateResponse<K extends OpName>(op: K, body: unknown): ResponseBody<K> {

@@ -143,7 +143,7 @@ describe("protocol server on bad input", () => {
 
   it("unknown operations and versions get UNSUPPORTED_VERSION and the connection carries on", async () => {
     const raw = await h.raw();
-    await raw.send(encodeRequestFrame(21, 1, 5, {})); // reserved for consumer groups
+    await raw.send(encodeRequestFrame(35, 1, 5, {})); // reserved for further group operations
     expect(await raw.next()).toMatchObject({
       correlationId: 5,
       error: { code: "UNSUPPORTED_VERSION" },
