@@ -4,6 +4,7 @@
 
 import { Attribute } from "../log/batch-header.ts";
 import { batchesIn, decodeRecords, decodeRecordsAsync, lastOffsetOf } from "../log/record-batch.ts";
+import type { RecordMaker } from "../log/record-read.ts";
 import type { RecordHeader } from "./accumulator.ts";
 
 export interface TopicPartition {
@@ -34,29 +35,33 @@ export async function recordsFrom(
 ): Promise<FetchedRecords> {
   const records: ConsumerRecord[] = [];
   let nextOffset = fromOffset;
+  const { topic, partition } = tp;
+  // Uncompressed batches decode straight into ConsumerRecords: one object per record.
+  const make: RecordMaker<ConsumerRecord> = (offset, timestamp, key, value, headers) => ({
+    topic,
+    partition,
+    offset,
+    timestamp,
+    key,
+    value,
+    headers,
+  });
   for (const { position, header } of batchesIn(bytes)) {
     const last = lastOffsetOf(header);
     if (last < fromOffset) continue;
     nextOffset = Math.max(nextOffset, last + 1);
     if ((header.attributes & Attribute.control) !== 0) continue;
-    const compressed = (header.attributes & Attribute.compressionMask) !== 0;
-    const decoded = compressed
-      ? await decodeRecordsAsync(bytes, position)
-      : decodeRecords(bytes, position);
-    const { topic, partition } = tp;
-    for (let i = 0; i < decoded.length; i++) {
-      const r = decoded[i];
-      if (r.offset < fromOffset) continue;
-      // Fields spelled out: an object spread per record was the consumer's top cost.
-      records.push({
-        topic,
-        partition,
-        offset: r.offset,
-        timestamp: r.timestamp,
-        key: r.key,
-        value: r.value,
-        headers: r.headers,
-      });
+    if ((header.attributes & Attribute.compressionMask) !== 0) {
+      for (const r of await decodeRecordsAsync(bytes, position)) {
+        if (r.offset >= fromOffset) records.push(make(r.offset, r.timestamp, r.key, r.value, r.headers, 0));
+      }
+      continue;
+    }
+    const decoded = decodeRecords(bytes, position, make);
+    if (header.baseOffset >= fromOffset) {
+      for (let i = 0; i < decoded.length; i++) records.push(decoded[i]);
+    } else {
+      for (const r of decoded) if (r.offset >= fromOffset) records.push(r);
     }
   }
   return { records, nextOffset };

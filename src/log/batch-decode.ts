@@ -16,7 +16,12 @@ import {
 } from "./batch-header.ts";
 import { crc32c } from "./crc32c.ts";
 import type { BatchHeader, DecodedRecord } from "./record-batch.ts";
-import { readRecords, RECORD_BYTES_MIN } from "./record-read.ts";
+import {
+  makeDecodedRecord,
+  type RecordMaker,
+  readRecords,
+  RECORD_BYTES_MIN,
+} from "./record-read.ts";
 
 const BATCH_LENGTH_MIN = BATCH_HEADER_BYTES - BATCH_OVERHEAD_BYTES;
 
@@ -115,7 +120,13 @@ function checkCounts(header: BatchHeader, size: number, position: number): void 
 }
 
 /** Validates the batch at position and decodes its records; compressed ones need decodeRecordsAsync. */
-export function decodeRecords(bytes: Uint8Array, position = 0): DecodedRecord[] {
+export function decodeRecords(bytes: Uint8Array, position?: number): DecodedRecord[];
+export function decodeRecords<T>(bytes: Uint8Array, position: number, make: RecordMaker<T>): T[];
+export function decodeRecords<T>(
+  bytes: Uint8Array,
+  position = 0,
+  make: RecordMaker<T | DecodedRecord> = makeDecodedRecord,
+): Array<T | DecodedRecord> {
   const header = validateBatch(bytes, position);
   const codec = header.attributes & Attribute.compressionMask;
   if (codec !== Compression.none) {
@@ -125,7 +136,13 @@ export function decodeRecords(bytes: Uint8Array, position = 0): DecodedRecord[] 
     );
   }
   const start = position + BATCH_HEADER_BYTES;
-  return readRecords(bytes, start, position + header.batchLength + BATCH_OVERHEAD_BYTES, header);
+  return readRecords(
+    bytes,
+    start,
+    position + header.batchLength + BATCH_OVERHEAD_BYTES,
+    header,
+    make,
+  );
 }
 
 /**

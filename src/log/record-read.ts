@@ -19,9 +19,34 @@ export const RECORD_BYTES_MIN = RECORD_BODY_BYTES_MIN + 1;
 // keyLength + valueLength of the smallest header.
 const HEADER_BYTES_MIN = 2;
 
+/** Shared by every record without headers: one allocation less per record read. */
+const NO_HEADERS: RecordHeader[] = Object.freeze([]) as unknown as RecordHeader[];
+
 function corrupt(message: string): TributaryError {
   return new TributaryError("CORRUPT_MESSAGE", message);
 }
+
+/**
+ * Builds the object a decoded record becomes. Callers with their own record shape (the
+ * consumer) pass one, so each record is allocated once instead of decoded and then copied.
+ */
+export type RecordMaker<T> = (
+  offset: number,
+  timestamp: number,
+  key: Uint8Array | null,
+  value: Uint8Array | null,
+  headers: RecordHeader[],
+  attributes: number,
+) => T;
+
+export const makeDecodedRecord: RecordMaker<DecodedRecord> = (
+  offset,
+  timestamp,
+  key,
+  value,
+  headers,
+  attributes,
+) => ({ offset, timestamp, key, value, headers, attributes });
 
 /** Decodes header.recordCount records filling bytes[start, end) exactly. */
 export function readRecords(
@@ -29,15 +54,29 @@ export function readRecords(
   start: number,
   end: number,
   header: BatchHeader,
-): DecodedRecord[] {
+): DecodedRecord[];
+export function readRecords<T>(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  header: BatchHeader,
+  make: RecordMaker<T>,
+): T[];
+export function readRecords<T>(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  header: BatchHeader,
+  make: RecordMaker<T | DecodedRecord> = makeDecodedRecord,
+): Array<T | DecodedRecord> {
   const cursor: Cursor = { pos: start, end };
-  const records: DecodedRecord[] = [];
+  const records: Array<T | DecodedRecord> = [];
   const order = { previousOffsetDelta: -1 };
   for (let i = 0; i < header.recordCount; i++) {
     if (cursor.pos >= end) {
       throw corrupt(`batch declares ${header.recordCount} records, holds ${i}`);
     }
-    records.push(readRecord(bytes, cursor, header, order));
+    records.push(readRecord(bytes, cursor, header, order, make));
   }
   if (cursor.pos !== end) {
     throw corrupt(`${end - cursor.pos} bytes left after the batch's ${header.recordCount} records`);
@@ -45,12 +84,13 @@ export function readRecords(
   return records;
 }
 
-function readRecord(
+function readRecord<T>(
   bytes: Uint8Array,
   cursor: Cursor,
   header: BatchHeader,
   order: { previousOffsetDelta: number },
-): DecodedRecord {
+  make: RecordMaker<T>,
+): T {
   const recordStart = cursor.pos;
   const length = readVarint(bytes, cursor);
   const sectionEnd = cursor.end;
@@ -78,14 +118,14 @@ function readRecord(
     );
   }
   cursor.end = sectionEnd;
-  return {
-    offset: header.baseOffset + offsetDelta,
-    timestamp: recordTimestamp(header, timestampDelta, recordStart),
+  return make(
+    header.baseOffset + offsetDelta,
+    recordTimestamp(header, timestampDelta, recordStart),
     key,
     value,
     headers,
     attributes,
-  };
+  );
 }
 
 // Under LogAppendTime every record carries the broker's append time, kept in maxTimestamp.
@@ -116,6 +156,7 @@ function readHeaders(bytes: Uint8Array, cursor: Cursor): RecordHeader[] {
   if (count < 0 || count > (cursor.end - cursor.pos) / HEADER_BYTES_MIN) {
     throw corrupt(`header count at byte ${at} is invalid: ${count}`);
   }
+  if (count === 0) return NO_HEADERS;
   const headers: RecordHeader[] = [];
   for (let h = 0; h < count; h++) {
     const keyAt = cursor.pos;
