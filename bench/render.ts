@@ -78,7 +78,7 @@ export function renderMarkdown(results: BenchResults, notes: string): string {
     "|---|---|---|",
     ...targets.map((t) => `| ${t.target} | ${t.measured} | ${mark(t.met)} |`),
     "",
-    section(results, "produce", "1. Produce, acks=1, batching on", "Unkeyed records, `--batch-bytes 65536 --linger-ms 5`; peers publish with one ack per message, pipelined (window of 20,000).", pc),
+    section(results, "produce", "1. Produce, acks=1, batching on", "Unkeyed records, `--batch-bytes 262144 --linger-ms 5` (the perf tool's defaults); peers publish with one ack per message, pipelined (window of 20,000).", pc),
     section(results, "durable", "2. Produce durable", "Tributary acks=all: fsync with group commit before the acknowledgement. Peers in their durable settings (see the durability column).", pc),
     section(results, "consume", "3. Consume from the start of one partition", "The log is written first (not timed); then one consumer reads it from offset 0.", []),
     section(results, "e2e", "4. End to end at a fixed rate, durable", "Producer paced at the rate below (`--linger-ms 0`), consumer tailing; latency from send to receipt.", [["rate/s", (r) => fmt(r.rate)]]),

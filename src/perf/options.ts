@@ -88,7 +88,7 @@ export function parsePerfArgs(argv: readonly string[]): PerfOptions {
     recordSize: ranged(args, "record-size", isE2e ? 8 : 0, RECORD_SIZE_MAX, 100),
     partitions: ranged(args, "partitions", 1, 10_000, 1),
     acks: parseAcks(stringFlag(args, "acks") ?? (isE2e ? "all" : "1")),
-    batchBytes: ranged(args, "batch-bytes", 1, 64 * 1024 * 1024, 64 * 1024),
+    batchBytes: ranged(args, "batch-bytes", 1, 64 * 1024 * 1024, 256 * 1024),
     lingerMs: ranged(args, "linger-ms", 0, 60_000, isE2e ? 0 : 5),
     connections: ranged(args, "connections", 1, 64, 1),
     rate: ranged(args, "rate", 0, 100_000_000, isE2e ? 10_000 : 0),

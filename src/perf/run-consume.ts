@@ -12,7 +12,7 @@ import { type PerfSummary, summarize } from "./summary.ts";
 export const PERF_CONSUMER_TUNING = {
   maxPollRecords: 10_000,
   bufferedRecordsMax: 200_000,
-  partitionFetchBytesMax: 4 * 1024 * 1024,
+  partitionFetchBytesMax: 1024 * 1024,
   fetchMaxBytes: 16 * 1024 * 1024,
 } as const;
 
