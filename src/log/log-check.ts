@@ -45,7 +45,9 @@ export async function checkLogDir(fs: FileSystem, dir: string): Promise<LogCheck
     nextOffset: bases[0] ?? 0,
     problems: [],
   };
-  for (const base of bases) await checkSegment(fs, dir, base, report);
+  for (const [i, base] of bases.entries()) {
+    await checkSegment(fs, dir, base, i === bases.length - 1, report);
+  }
   await checkCheckpoint(fs, dir, report);
   return report;
 }
@@ -54,6 +56,7 @@ async function checkSegment(
   fs: FileSystem,
   dir: string,
   base: number,
+  isLast: boolean,
   report: LogCheckReport,
 ): Promise<void> {
   const name = `segment ${base}`;
@@ -89,7 +92,21 @@ async function checkSegment(
   report.batches += batches.size;
   report.nextOffset = next;
   await checkOffsetIndex(fs, segmentPath(dir, base, "index"), base, batches, report.problems);
-  await checkTimeIndex(fs, segmentPath(dir, base, "timeindex"), base, batches, report.problems);
+  const times = await checkTimeIndex(
+    fs,
+    segmentPath(dir, base, "timeindex"),
+    base,
+    batches,
+    report.problems,
+  );
+  // Older segments are sealed: their last time index entry is their newest timestamp, which
+  // a clean open trusts without reading the segment.
+  const lastKey = times.length > 0 ? times[times.length - 1][0] : -1;
+  if (!isLast && lastKey !== maxTimestamp) {
+    report.problems.push(
+      `${name}: newest timestamp ${maxTimestamp}, last time index entry ${lastKey}`,
+    );
+  }
 }
 
 async function checkOffsetIndex(
@@ -123,7 +140,7 @@ async function checkTimeIndex(
   base: number,
   batches: Map<number, BatchAt>,
   problems: string[],
-): Promise<void> {
+): Promise<[number, number][]> {
   const entries = await readEntries(fs, path, TIME_INDEX_FORMAT, problems);
   const byOffset = new Map<number, BatchAt>();
   for (const batch of batches.values()) byOffset.set(batch.header.baseOffset, batch);
@@ -140,6 +157,7 @@ async function checkTimeIndex(
     }
     previous = timestamp;
   }
+  return entries;
 }
 
 async function readEntries(

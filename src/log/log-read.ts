@@ -80,29 +80,33 @@ async function readFrom(
   return { bytes: used === data.length ? data : data.subarray(0, used), nextOffset };
 }
 
-/** The first record with timestamp >= timestampMs (at or after logStartOffset), or null. */
+/**
+ * The first record at or after logStartOffset whose timestamp is >= timestampMs, or null. Like
+ * Kafka, records below the log start offset do not count even when their batch is returned.
+ */
 export async function offsetForTimestampIn(
   segments: readonly LogSegment[],
   timestampMs: number,
   logStartOffset: number,
   scanWindowBytes: number,
 ): Promise<{ offset: number; timestamp: number } | null> {
+  let minOffset = logStartOffset;
   for (const segment of segments) {
     if (segment.maxTimestamp < timestampMs) continue;
-    const located = await segment.locateTimestamp(timestampMs, scanWindowBytes);
-    if (located === null) continue;
-    const size = located.header.batchLength + BATCH_OVERHEAD_BYTES;
-    const bytes = await readWindow(segment.log, located.position, size);
-    for (const record of await decodeRecordsAsync(bytes)) {
-      if (record.timestamp >= timestampMs) {
-        return { offset: Math.max(record.offset, logStartOffset), timestamp: record.timestamp };
+    // Each miss moves minOffset past a batch, so this ends within the segment's batches.
+    for (;;) {
+      const located = await segment.locateTimestamp(timestampMs, minOffset, scanWindowBytes);
+      if (located === null) break;
+      const size = located.header.batchLength + BATCH_OVERHEAD_BYTES;
+      const bytes = await readWindow(segment.log, located.position, size);
+      for (const record of await decodeRecordsAsync(bytes)) {
+        if (record.timestamp >= timestampMs && record.offset >= minOffset) {
+          return { offset: record.offset, timestamp: record.timestamp };
+        }
       }
+      // Its qualifying records were below the log start, or compacted away.
+      minOffset = lastOffsetOf(located.header) + 1;
     }
-    // maxTimestamp said a record qualifies; one compaction removed leaves the batch end.
-    return {
-      offset: Math.max(lastOffsetOf(located.header), logStartOffset),
-      timestamp: located.header.maxTimestamp,
-    };
   }
   return null;
 }

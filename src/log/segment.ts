@@ -247,22 +247,28 @@ export class LogSegment {
     );
   }
 
-  /** First batch whose maxTimestamp >= timestampMs, starting from the time index. */
-  async locateTimestamp(timestampMs: number, windowBytes: number): Promise<LocatedBatch | null> {
+  /**
+   * First batch with maxTimestamp >= timestampMs and lastOffset >= minOffset. The search starts
+   * at the later of two positions that cannot be past it: the time index entry below the
+   * timestamp, and the offset index entry at or below minOffset.
+   */
+  async locateTimestamp(
+    timestampMs: number,
+    minOffset: number,
+    windowBytes: number,
+  ): Promise<LocatedBatch | null> {
     await this.loadIndexes();
-    const entry = this.timeIndex.floor(timestampMs - 1);
     let from = 0;
-    if (entry >= 0) {
-      const relative = this.timeIndex.value(entry);
-      const offsetEntry = this.offsetIndex.floor(relative);
-      from = offsetEntry < 0 ? 0 : this.offsetIndex.value(offsetEntry);
+    const timeEntry = this.timeIndex.floor(timestampMs - 1);
+    if (timeEntry >= 0) {
+      const offsetEntry = this.offsetIndex.floor(this.timeIndex.value(timeEntry));
+      if (offsetEntry >= 0) from = this.offsetIndex.value(offsetEntry);
     }
-    return await this.#findBatch(
-      from,
-      this.#sizeBytes,
-      windowBytes,
-      (header) => header.maxTimestamp >= timestampMs,
-    );
+    const startEntry = this.offsetIndex.floor(minOffset - this.baseOffset);
+    if (startEntry >= 0) from = Math.max(from, this.offsetIndex.value(startEntry));
+    const wanted = (h: BatchHeader) =>
+      h.maxTimestamp >= timestampMs && lastOffsetOf(h) >= minOffset;
+    return await this.#findBatch(from, this.#sizeBytes, windowBytes, wanted);
   }
 
   async #findBatch(
@@ -388,6 +394,9 @@ export class LogSegment {
     if (result.validBytes < fileBytes) await this.log.truncate(result.validBytes);
     // After a crash the surviving bytes may sit only in the page cache: count them as unsynced.
     if (validate || result.validBytes < fileBytes) this.#changes++;
+    // Older segments are trusted by their last time index entry (their newest timestamp), so
+    // a rebuilt index ends with it; for the active segment the entry is merely early.
+    this.seal();
     return result;
   }
 

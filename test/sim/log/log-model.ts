@@ -2,7 +2,7 @@
 // offset order, each with the bytes the log must return and whether a crash may take it.
 
 import type { PartitionLog, ReadResult } from "../../../src/log/partition-log.ts";
-import { batchesIn, lastOffsetOf } from "../../../src/log/record-batch.ts";
+import { batchesIn, decodeRecords, lastOffsetOf } from "../../../src/log/record-batch.ts";
 
 /** Cheap assertion: vitest's expect costs microseconds per call, and the model checks a lot. */
 export function check(condition: unknown, message: string): asserts condition {
@@ -55,6 +55,18 @@ export class LogModel {
   /** Batches the log returns from logStart on (the one holding logStart included). */
   visible(): ModelBatch[] {
     return this.batches.filter((b) => b.last >= this.logStart);
+  }
+
+  /** The first record at or after the log start with a timestamp >= timestampMs. */
+  offsetForTimestamp(timestampMs: number): { offset: number; timestamp: number } | null {
+    for (const batch of this.visible()) {
+      for (const record of decodeRecords(batch.bytes)) {
+        if (record.offset >= this.logStart && record.timestamp >= timestampMs) {
+          return { offset: record.offset, timestamp: record.timestamp };
+        }
+      }
+    }
+    return null;
   }
 
   /** What a read must return, by Kafka's rules and our one-segment-per-read bound. */

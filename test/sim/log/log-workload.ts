@@ -205,12 +205,13 @@ export class LogWorkload {
       const ts = this.#rt.clock.nowMs() - this.#random.int(30_000);
       const found = await log.offsetForTimestamp(ts);
       trace(`offsetForTimestamp(${ts}) -> ${JSON.stringify(found)}`);
-      if (found !== null) {
-        check(
-          found.timestamp >= ts && found.offset >= log.logStartOffset,
-          "offsetForTimestamp result",
-        );
-      }
+      const expected = this.model.offsetForTimestamp(ts);
+      check(
+        JSON.stringify(found) === JSON.stringify(expected),
+        `offsetForTimestamp(${ts}) gave ${JSON.stringify(found)}, model ${
+          JSON.stringify(expected)
+        }`,
+      );
     }
   }
 
