@@ -120,6 +120,11 @@ export class ClusterClient {
     return response;
   }
 
+  /** Records a broker's address learnt outside Metadata (e.g. a FindCoordinator answer). */
+  rememberBroker(broker: { nodeId: number; host: string; port: number }): void {
+    this.#brokers.set(broker.nodeId, { host: broker.host, port: broker.port });
+  }
+
   /** Partition count and leaders of a topic, from cache when fresh. */
   async route(topic: string): Promise<TopicRoute> {
     const cached = this.#routes.get(topic);

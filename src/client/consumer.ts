@@ -1,27 +1,28 @@
-// A consumer of explicitly assigned partitions. A background loop keeps one Fetch per leader
-// in flight while the buffer of fetched records is below its bound, so the next records are
-// usually there before the caller asks (prefetch); poll() and `for await` take from that
-// buffer. seek() bumps a partition's epoch, which discards buffered and in-flight records
-// fetched for the old position.
-//
-// Consumer groups come later: groupId is accepted in the options so the shape will not
-// change, but setting it fails until the group coordinator exists.
+// A consumer of explicitly assigned partitions, or, with a groupId, of the partitions the
+// group's coordinator assigns it (group-session.ts: membership, commits, rebalance callbacks).
+// A background loop keeps one Fetch per leader in flight while the buffer of fetched records is
+// below its bound, so the next records are usually there before the caller asks (prefetch);
+// poll() and `for await` take from that buffer. seek() bumps a partition's epoch, which
+// discards buffered and in-flight records fetched for the old position.
 
-import type { FetchPartitionResultBody } from "../protocol/cbor/messages.ts";
+import type { FetchPartitionResultBody, OffsetCommitEntry } from "../protocol/cbor/messages.ts";
 import { toTributaryError, TributaryError } from "../errors.ts";
 import { fromWireError } from "../protocol/cbor/wire-error.ts";
 import { listOffsets } from "./admin.ts";
 import { type ClientRuntime, ClusterClient, type ClusterOptions } from "./cluster.ts";
 import { type ConsumerRecord, recordsFrom, type TopicPartition } from "./fetched-records.ts";
+import { type GroupClient, WireGroupClient } from "./group-client.ts";
+import { isFenced } from "./group-membership.ts";
+import { GroupSession, type PartitionControl, type RebalanceCallback } from "./group-session.ts";
 import { Notifier } from "./notifier.ts";
 
 export type { ConsumerRecord, TopicPartition } from "./fetched-records.ts";
+export type { GroupClient } from "./group-client.ts";
+export type { RebalanceCallback } from "./group-session.ts";
 
 export type OffsetResetPolicy = "earliest" | "latest" | "none";
 
-export interface ConsumerOptions extends ClusterOptions {
-  /** Reserved for consumer groups (a later release); must be unset for now. */
-  groupId?: string;
+export interface ConsumerOptions extends ClusterOptions, GroupConsumerOptions {
   /** Where to start without a position, or after OFFSET_OUT_OF_RANGE (default "latest"). */
   autoOffsetReset?: OffsetResetPolicy;
   /** How long the broker may hold a Fetch waiting for data. */
@@ -38,15 +39,51 @@ export interface ConsumerOptions extends ClusterOptions {
   retryBackoffMs?: number;
 }
 
+/** With a groupId, the consumer is a member of that group (docs/groups.md). */
+export interface GroupConsumerOptions {
+  /** Join this group; partitions are then assigned by its coordinator (assign() is refused). */
+  groupId?: string;
+  /** Topics to subscribe to; required with groupId. */
+  topics?: readonly string[];
+  /** The coordinator removes a member not heard from for this long (broker default 45 s). */
+  sessionTimeoutMs?: number;
+  /** How long a revocation (commit and onPartitionsRevoked) may take (broker default 5 min). */
+  rebalanceTimeoutMs?: number;
+  /** Static membership: a restart within the session timeout keeps the partitions. */
+  instanceId?: string;
+  /** "sticky" (broker default), "range" or "round-robin"; the group's first member decides. */
+  assignor?: string;
+  /** Commit processed positions every autoCommitIntervalMs, on revocation and on close (default true). */
+  enableAutoCommit?: boolean;
+  autoCommitIntervalMs?: number;
+  /** After committed offsets are known, before fetching starts; may seek(). */
+  onPartitionsAssigned?: RebalanceCallback;
+  /** After fetching stopped and (with auto-commit) positions were committed. */
+  onPartitionsRevoked?: RebalanceCallback;
+  /** Fenced: the partitions are already someone else's; nothing was committed (default: onPartitionsRevoked). */
+  onPartitionsLost?: RebalanceCallback;
+  /** Replaces the group operations on the wire (tests). */
+  groupClient?: GroupClient;
+}
+
+/** Where a partition's position comes from when it has none. */
+type ResetKind = "committed" | "earliest" | "latest";
+
 interface Assignment {
   readonly tp: TopicPartition;
   /** Offset of the next record handed to the caller; null until reset resolves it. */
   position: number | null;
   /** Offset the next Fetch starts at. */
   fetchOffset: number | null;
-  reset: "earliest" | "latest" | null;
+  reset: ResetKind | null;
   /** Bumped by seek(); fetched records of an older epoch are dropped. */
   epoch: number;
+  /** False while a group partition waits for its callback or is being revoked. */
+  active: boolean;
+  /** Group mode: the position as of the latest poll(), which auto-commit may commit. */
+  processed: number | null;
+  /** Group mode: the offset last committed (or found committed) for the partition. */
+  committed: number | null;
 }
 
 interface Chunk {
@@ -61,25 +98,27 @@ const tpKey = (tp: TopicPartition) => `${tp.partition}\u0000${tp.topic}`;
 export class Consumer implements AsyncIterable<ConsumerRecord> {
   readonly #cluster: ClusterClient;
   readonly #rt: ClientRuntime;
-  readonly #options: Required<Omit<ConsumerOptions, keyof ClusterOptions | "groupId">>;
+  readonly #options: Required<
+    Omit<ConsumerOptions, keyof ClusterOptions | keyof GroupConsumerOptions>
+  >;
   readonly #assigned = new Map<string, Assignment>();
   readonly #chunks: Chunk[] = [];
   readonly #dataArrived: Notifier;
   readonly #spaceFreed: Notifier;
+  readonly #group: GroupSession | null;
+  readonly #groupId: string;
+  /** Assignments the latest poll() handed records from: processed once poll() is called again. */
+  readonly #handedOut = new Set<Assignment>();
   #buffered = 0;
-  #error: TributaryError | null = null;
+  #error: unknown = null;
+  /** A failure that ends group membership: every poll() throws it. */
+  #fatal: unknown = null;
   #loop: Promise<void> | null = null;
   #closed = false;
   /** Aborted by close(), so a retry backoff does not hold close() up. */
   readonly #closing = new AbortController();
 
   constructor(rt: ClientRuntime, options: ConsumerOptions) {
-    if (options.groupId !== undefined) {
-      throw new TributaryError(
-        "INVALID_CONFIG",
-        "consumer groups are not supported yet: assign partitions instead",
-      );
-    }
     this.#rt = rt;
     this.#cluster = new ClusterClient(rt, options);
     this.#options = {
@@ -94,11 +133,20 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     };
     this.#dataArrived = new Notifier(rt.timers);
     this.#spaceFreed = new Notifier(rt.timers);
+    this.#groupId = options.groupId ?? "";
+    this.#group = options.groupId === undefined ? null : this.#joinGroup(options);
+    this.#group?.start();
   }
 
-  /** Replaces the assignment; partitions kept keep their positions. */
+  /** Replaces the assignment; partitions kept keep their positions. Not for group members. */
   assign(tps: TopicPartition[]): void {
     this.#checkOpen();
+    if (this.#group) {
+      throw new TributaryError(
+        "INVALID_REQUEST",
+        "a group member's partitions are assigned by the group; assign() is for consumers without groupId",
+      );
+    }
     const keep = new Set(tps.map(tpKey));
     for (const [key, a] of this.#assigned) {
       if (!keep.has(key)) {
@@ -110,13 +158,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       const key = tpKey(tp);
       if (this.#assigned.has(key)) continue;
       const reset = this.#options.autoOffsetReset === "none" ? null : this.#options.autoOffsetReset;
-      this.#assigned.set(key, {
-        tp: { ...tp },
-        position: null,
-        fetchOffset: null,
-        reset,
-        epoch: 0,
-      });
+      this.#assigned.set(key, newAssignment(tp, reset));
     }
     this.#dropStale();
     this.#startLoop();
@@ -162,12 +204,17 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     return a.position;
   }
 
-  /** Up to maxRecords buffered records, waiting up to timeoutMs for the first; [] once closed. */
+  /**
+   * Up to maxRecords buffered records, waiting up to timeoutMs for the first; [] once closed.
+   * In a group, calling poll() again marks the records it returned before as processed.
+   */
   async poll(options: { timeoutMs?: number; maxRecords?: number } = {}): Promise<ConsumerRecord[]> {
     const maxRecords = options.maxRecords ?? this.#options.maxPollRecords;
     const deadlineMs = this.#rt.clock.monotonicMs() + (options.timeoutMs ?? 1000);
+    this.#markProcessed();
     for (;;) {
-      if (this.#error) {
+      if (this.#fatal !== null) throw this.#fatal;
+      if (this.#error !== null) {
         const err = this.#error;
         this.#error = null;
         throw err;
@@ -188,15 +235,57 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     }
   }
 
-  /** Stops fetching and ends iteration; buffered records are dropped. */
+  /**
+   * Stops fetching and ends iteration; buffered records are dropped. A group member then
+   * commits what was handed out (with auto-commit), calls onPartitionsRevoked and leaves the
+   * group; a commit failure is thrown after all of that is done.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#closing.abort();
     this.#dataArrived.notify();
     this.#spaceFreed.notify();
-    await this.#cluster.close();
-    await this.#loop;
+    try {
+      await this.#group?.close();
+    } finally {
+      await this.#cluster.close();
+      await this.#loop;
+    }
+  }
+
+  /**
+   * Group mode: commits the given offsets (the next offset to read, per partition), or else the
+   * position after every record handed out so far; resolves once they are durable.
+   */
+  async commit(offsets?: readonly OffsetCommitEntry[]): Promise<void> {
+    await this.#groupSession().commit(offsets);
+  }
+
+  /** Like commit(), without waiting; the outcome goes to onComplete, else failures to poll(). */
+  commitAsync(
+    offsets?: readonly OffsetCommitEntry[],
+    onComplete?: (err: unknown) => void,
+  ): void {
+    this.#groupSession().commit(offsets).then(
+      () => onComplete?.(null),
+      (err) => {
+        if (onComplete) onComplete(err);
+        else if (!isFenced(err)) this.#report(err, false);
+      },
+    );
+  }
+
+  /** Group mode: the group's committed offsets (of tps, or every committed one). */
+  committed(tps?: TopicPartition[]): Promise<Array<TopicPartition & { offset: number | null }>> {
+    return this.#groupSession().committed(tps);
+  }
+
+  /** Group mode: this member's id and epoch as the coordinator last told them ("" and 0 before). */
+  groupMetadata(): { groupId: string; memberId: string; memberEpoch: number } | null {
+    if (!this.#group) return null;
+    const { memberId, memberEpoch } = this.#group;
+    return { groupId: this.#groupId, memberId, memberEpoch };
   }
 
   #take(maxRecords: number): ConsumerRecord[] {
@@ -212,16 +301,18 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       const record = chunk.records[chunk.index++];
       this.#buffered--;
       a.position = record.offset + 1;
+      this.#handedOut.add(a);
       out.push(record);
     }
     if (out.length > 0) this.#spaceFreed.notify();
     return out;
   }
 
-  #reposition(a: Assignment, offset: number | null, reset: "earliest" | "latest" | null): void {
+  #reposition(a: Assignment, offset: number | null, reset: ResetKind | null): void {
     a.epoch++;
     a.position = offset;
     a.fetchOffset = offset;
+    a.processed = offset;
     a.reset = reset;
     this.#dropStale();
     this.#spaceFreed.notify();
@@ -251,6 +342,133 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     return tps === undefined ? [...this.#assigned.values()] : tps.map((tp) => this.#get(tp));
   }
 
+  #markProcessed(): void {
+    for (const a of this.#handedOut) a.processed = a.position;
+    this.#handedOut.clear();
+  }
+
+  #report(err: unknown, fatal: boolean): void {
+    if (fatal) this.#fatal ??= err;
+    else this.#error = err;
+    this.#dataArrived.notify();
+  }
+
+  #groupSession(): GroupSession {
+    if (!this.#group) {
+      throw new TributaryError("INVALID_REQUEST", "only a consumer with a groupId commits offsets");
+    }
+    return this.#group;
+  }
+
+  #joinGroup(options: ConsumerOptions): GroupSession {
+    const groupId = options.groupId ?? "";
+    const topics = options.topics ?? [];
+    if (groupId === "" || topics.length === 0) {
+      throw new TributaryError("INVALID_CONFIG", "a group consumer needs a groupId and topics");
+    }
+    const client = options.groupClient ?? new WireGroupClient(this.#cluster, groupId);
+    return new GroupSession(this.#rt, client, {
+      groupId,
+      topics: [...new Set(topics)],
+      instanceId: options.instanceId ?? null,
+      clientId: this.#cluster.clientId,
+      sessionTimeoutMs: options.sessionTimeoutMs ?? null,
+      rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? null,
+      assignor: options.assignor ?? null,
+      enableAutoCommit: options.enableAutoCommit ?? true,
+      autoCommitIntervalMs: options.autoCommitIntervalMs ?? 5000,
+      retryBackoffMs: this.#options.retryBackoffMs,
+      onPartitionsAssigned: options.onPartitionsAssigned,
+      onPartitionsRevoked: options.onPartitionsRevoked,
+      onPartitionsLost: options.onPartitionsLost,
+    }, this.#partitionControl());
+  }
+
+  /** The fetch state as the group session drives it (see PartitionControl). */
+  #partitionControl(): PartitionControl {
+    const each = (tps: TopicPartition[], f: (a: Assignment) => void) => {
+      for (const tp of tps) {
+        const a = this.#assigned.get(tpKey(tp));
+        if (a) f(a);
+      }
+    };
+    return {
+      add: (tps) => {
+        for (const tp of tps) {
+          const a = newAssignment(tp, "committed");
+          a.active = false;
+          this.#assigned.set(tpKey(tp), a);
+        }
+      },
+      resolveCommitted: (tps) => {
+        const list: Assignment[] = [];
+        each(tps, (a) => void (a.reset === "committed" && list.push(a)));
+        return this.#resolveCommitted(list);
+      },
+      resume: (tps) => {
+        each(tps, (a) => (a.active = true));
+        this.#startLoop();
+        this.#spaceFreed.notify();
+      },
+      pause: (tps) => {
+        each(tps, (a) => {
+          a.active = false;
+          a.epoch++;
+        });
+        this.#dropStale();
+      },
+      remove: (tps) => {
+        each(tps, (a) => {
+          a.epoch++;
+          this.#assigned.delete(tpKey(a.tp));
+          this.#handedOut.delete(a);
+        });
+        this.#dropStale();
+      },
+      uncommitted: (kind, tps) => {
+        const list = tps === undefined ? [...this.#assigned.values()] : [];
+        if (tps !== undefined) each(tps, (a) => list.push(a));
+        const out: OffsetCommitEntry[] = [];
+        for (const a of list) {
+          const offset = kind === "processed" ? a.processed : a.position;
+          if (offset !== null && offset !== a.committed) out.push({ ...a.tp, offset });
+        }
+        return out;
+      },
+      markCommitted: (offsets) => {
+        for (const o of offsets) {
+          const a = this.#assigned.get(tpKey(o));
+          if (a) a.committed = o.offset;
+        }
+      },
+      markAllProcessed: () => {
+        for (const a of this.#assigned.values()) a.processed = a.position;
+        this.#handedOut.clear();
+      },
+      report: (err, fatal) => this.#report(err, fatal),
+    };
+  }
+
+  /** Starts partitions at their committed offsets; those without one fall back to the policy. */
+  async #resolveCommitted(list: Assignment[]): Promise<void> {
+    if (list.length === 0 || !this.#group) return;
+    const epochs = list.map((a) => a.epoch);
+    const entries = await this.#group.fetchCommitted(list.map((a) => a.tp));
+    const found = new Map(entries.map((e) => [tpKey(e), e.offset]));
+    list.forEach((a, i) => {
+      if (a.epoch !== epochs[i] || a.reset !== "committed") return;
+      const offset = found.get(tpKey(a.tp)) ?? null;
+      a.committed = offset;
+      if (offset === null) {
+        const policy = this.#options.autoOffsetReset;
+        a.reset = policy === "none" ? null : policy;
+        return;
+      }
+      a.position = a.fetchOffset = a.processed = offset;
+      a.reset = null;
+    });
+  }
+
   #checkOpen(): void {
     if (this.#closed) throw new TributaryError("INVALID_REQUEST", "consumer is closed");
   }
@@ -273,8 +491,8 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       } catch (err) {
         if (this.#closed) return;
         failures++;
-        this.#error = toTributaryError(err);
-        this.#dataArrived.notify();
+        // A fenced member's partitions are about to be taken away: nothing for the user to do.
+        if (!(this.#group && isFenced(err))) this.#report(toTributaryError(err), false);
         await this.#backoff(
           Math.min(this.#options.retryBackoffMs * 2 ** Math.min(failures, 5), 5000),
         );
@@ -292,7 +510,9 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
 
   async #fetchOnce(): Promise<void> {
     const ready: Array<{ a: Assignment; epoch: number; offset: number }> = [];
-    for (const a of this.#assigned.values()) {
+    const active = [...this.#assigned.values()].filter((a) => a.active);
+    await this.#resolveCommitted(active.filter((a) => a.reset === "committed"));
+    for (const a of active) {
       if (a.fetchOffset === null) await this.#resolveReset(a);
       if (a.fetchOffset !== null) ready.push({ a, epoch: a.epoch, offset: a.fetchOffset });
     }
@@ -341,6 +561,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     if (result.error) {
       const err = fromWireError(result.error);
       if (err.code === "OFFSET_OUT_OF_RANGE" && this.#options.autoOffsetReset !== "none") {
+        // Kafka resets to the policy, not to the committed offset that is out of range.
         this.#reposition(a, null, this.#options.autoOffsetReset);
         return;
       }
@@ -358,18 +579,35 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   }
 
   async #resolveReset(a: Assignment): Promise<void> {
+    if (a.reset === "committed") await this.#resolveCommitted([a]);
     if (a.reset === null) {
       if (a.position !== null) return;
+      const why = this.#group ? "no committed offset" : "no position";
       throw new TributaryError(
         "OFFSET_OUT_OF_RANGE",
-        `no position for ${a.tp.topic}-${a.tp.partition} and autoOffsetReset is "none": seek first`,
+        `${why} for ${a.tp.topic}-${a.tp.partition} and autoOffsetReset is "none": seek first`,
       );
     }
+    if (a.reset === "committed") return;
     const epoch = a.epoch;
     const { offset } = await listOffsets(this.#cluster, a.tp.topic, a.tp.partition, a.reset);
     if (a.epoch !== epoch) return;
     a.position = offset;
     a.fetchOffset = offset;
+    a.processed ??= offset;
     a.reset = null;
   }
+}
+
+function newAssignment(tp: TopicPartition, reset: ResetKind | null): Assignment {
+  return {
+    tp: { topic: tp.topic, partition: tp.partition },
+    position: null,
+    fetchOffset: null,
+    reset,
+    epoch: 0,
+    active: true,
+    processed: null,
+    committed: null,
+  };
 }
