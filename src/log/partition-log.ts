@@ -6,14 +6,17 @@
 // - gate (readers-writer lock): reads and fsync rounds share it; truncation, segment deletion
 //   and close take it exclusively, so nobody reads or syncs a file while it is cut or removed.
 //   Appends do not take the gate: they only add bytes past what readers and rounds look at.
-// - fsyncs run in group-commit rounds (group-commit.ts) outside writeLock, so appends keep
-//   landing in the page cache while a round waits for the disk.
+// - fsyncs run in group-commit rounds (group-commit.ts) outside writeLock. A round first lets
+//   the appends already queued write (append-queue.ts), then one fsync covers them all; appends
+//   arriving meanwhile land in the page cache and ride the next round.
 //
 // Durability: the recovery point is the offset below which everything is fsynced; a round
 // advances it. Index files of the active segment are written only at roll and close, since
-// recovery rebuilds the indexes of every segment at or after the recovery point anyway.
-// Creating or deleting segment files marks the directory dirty; the next round syncs it before
-// any durable append that needs it is acknowledged.
+// recovery rebuilds the indexes of every segment at or after the recovery point anyway. A roll
+// fsyncs the old segment (data and indexes) before creating the next file, so a segment file
+// that survives a crash proves all older ones whole. Creating or deleting segment files marks
+// the directory dirty; the next round syncs it before any durable append that needs it is
+// acknowledged.
 
 import { assert, AssertionError, TributaryError } from "../errors.ts";
 import type { Runtime, TimerHandle } from "../../runtime/types.ts";
