@@ -5,6 +5,7 @@ import { VERSION } from "../version.ts";
 import { UsageError } from "./args.ts";
 import { type CliRuntime, io } from "./client-flags.ts";
 import { consumeCommand } from "./consume.ts";
+import { groupsCommand } from "./groups.ts";
 import { ExitCode, reportError } from "./output.ts";
 import { perfCommand } from "./perf.ts";
 import { produceCommand } from "./produce.ts";
@@ -17,6 +18,7 @@ const commands: Record<string, (rt: CliRuntime, argv: readonly string[]) => Prom
   topics: topicsCommand,
   produce: produceCommand,
   consume: consumeCommand,
+  groups: groupsCommand,
   perf: perfCommand,
 };
 

@@ -16,6 +16,17 @@ Commands:
   consume TOPIC [--from-beginning | --partition P [--offset N|earliest|latest]]
         [--max-messages N] [--timeout-ms N] [--print-key] [--key-separator SEP]
       Prints one value per line; without a start flag, only records produced from now on.
+  consume TOPIC --group G [--from-beginning] [--max-messages N] [--timeout-ms N]
+        [--session-timeout-ms N] [--print-key]
+      As a member of group G: starts at the group's committed offsets (else at the end, or
+      the beginning with --from-beginning); commits what it printed and leaves on exit.
+  groups list [--json]
+  groups describe GROUP [--json]
+      Members and their assignments; committed offset, high watermark and lag per partition.
+  groups reset-offsets GROUP --topic T (--to-earliest | --to-latest | --to-offset N |
+        --to-datetime ISO8601) [--partition P ...] [--dry-run] [--json]
+      Only while the group has no members (else NON_EMPTY_GROUP).
+  groups delete GROUP
   perf produce|consume|e2e --topic T [--records N] [--record-size BYTES] [--partitions N]
         [--acks all|1|0] [--batch-bytes N] [--linger-ms N] [--connections N]
         [--rate RECORDS_PER_S] [--http URL [--http-batch-records N]] [--json]

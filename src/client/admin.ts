@@ -1,4 +1,4 @@
-// Topic administration and metadata over the CBOR protocol.
+// Topic and consumer-group administration and metadata over the CBOR protocol.
 
 import type {
   BrokerMetadata,
@@ -10,6 +10,18 @@ import type {
 import { TributaryError } from "../errors.ts";
 import { ListOffsetsTimestamp } from "../protocol/cbor/messages.ts";
 import { type ClientRuntime, ClusterClient, type ClusterOptions } from "./cluster.ts";
+import type { TopicPartition } from "./fetched-records.ts";
+import {
+  deleteGroup,
+  describeGroup,
+  fetchGroupOffsets,
+  type GroupDescription,
+  type GroupListing,
+  type GroupOffset,
+  listGroups,
+  resetGroupOffsets,
+  type ResetOffsetsSpec,
+} from "./group-admin.ts";
 import { throwIfError } from "./wire-result.ts";
 
 export type AdminOptions = ClusterOptions;
@@ -88,6 +100,42 @@ export class Admin {
     options: { allowAutoTopicCreation?: boolean } = {},
   ): Promise<BrokerMetadata> {
     return this.#cluster.metadata(topics, options.allowAutoTopicCreation ?? false);
+  }
+
+  /** Every consumer group with its state and member count. */
+  listGroups(): Promise<GroupListing[]> {
+    return listGroups(this.#cluster);
+  }
+
+  /** Members, their assignments and states (GROUP_ID_NOT_FOUND for an unknown group). */
+  describeGroup(groupId: string): Promise<GroupDescription> {
+    return describeGroup(this.#cluster, groupId);
+  }
+
+  /**
+   * Committed offsets with each partition's high watermark and lag: of every partition of the
+   * given topics, or (no topics) of every partition the group has committed.
+   */
+  fetchOffsets(groupId: string, topics?: readonly string[]): Promise<GroupOffset[]> {
+    return fetchGroupOffsets(this.#cluster, groupId, topics);
+  }
+
+  /**
+   * Moves a group's committed offsets, e.g. `[{ topic: "orders", to: "earliest" }]`;
+   * NON_EMPTY_GROUP while the group has members. Returns the offsets set (with dryRun, the
+   * offsets that would be).
+   */
+  resetOffsets(
+    groupId: string,
+    topics: readonly ResetOffsetsSpec[],
+    options: { dryRun?: boolean } = {},
+  ): Promise<Array<TopicPartition & { offset: number }>> {
+    return resetGroupOffsets(this.#cluster, groupId, topics, options);
+  }
+
+  /** Deletes a group and its committed offsets (NON_EMPTY_GROUP while it has members). */
+  deleteGroup(groupId: string): Promise<void> {
+    return deleteGroup(this.#cluster, groupId);
   }
 
   async close(): Promise<void> {
