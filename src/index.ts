@@ -67,7 +67,20 @@ export class Admin extends AdminClient {
 }
 
 export type { RunningBroker } from "./server/start-broker.ts";
-export type { ConsumerRecord, OffsetResetPolicy, TopicPartition } from "./client/consumer.ts";
+export type {
+  ConsumerRecord,
+  GroupConsumerOptions,
+  OffsetResetPolicy,
+  RebalanceCallback,
+  TopicPartition,
+} from "./client/consumer.ts";
+export type {
+  GroupDescription,
+  GroupListing,
+  GroupOffset,
+  ResetOffsetsSpec,
+} from "./client/group-admin.ts";
+export type { OffsetCommitEntry } from "./protocol/cbor/messages.ts";
 export type { AcksOption } from "./client/producer.ts";
 export type { CreateTopicOptions } from "./client/admin.ts";
 export type {
