@@ -40,6 +40,9 @@ import type {
 
 export type { BrokerOptions } from "./broker-options.ts";
 
+/** Told after a topic was created (its partition count) or deleted (0). */
+export type TopicChangeListener = (topic: string, partitionCount: number) => void;
+
 /** Producer ids reserved per metadata record; a restart skips the unused rest of a block. */
 export const PRODUCER_ID_BLOCK_SIZE = 1000;
 
@@ -56,6 +59,7 @@ export class Broker implements BrokerApi {
   readonly #produceContext: ProduceContext;
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #creating = new Map<string, Promise<void>>();
+  readonly #topicListeners = new Set<TopicChangeListener>();
   #endpoint: BrokerEndpoint;
   #state: State = "running";
   #closed: Promise<void> | null = null;
@@ -154,14 +158,47 @@ export class Broker implements BrokerApi {
 
   createTopic(request: CreateTopicRequest): Promise<TopicDescription> {
     this.#checkRunning();
-    return this.#track(this.#store.create(request));
+    return this.#track(this.#store.create(request).then((created) => {
+      this.#topicChanged(created.name);
+      return created;
+    }));
+  }
+
+  /** Creates one of the broker's own topics (internal: clients may read but not write it). */
+  createInternalTopic(request: CreateTopicRequest): Promise<TopicDescription> {
+    this.#checkRunning();
+    return this.#track(this.#store.create(request, { internal: true }));
   }
 
   deleteTopic(name: string): Promise<void> {
     this.#checkRunning();
-    return this.#track(this.#store.delete(name, (partitions) => {
-      for (const p of partitions) this.#purgatory.completeKey(partitionKey(p.topic, p.partition));
-    }));
+    if (this.#store.isInternal(name)) {
+      return Promise.reject(
+        new TributaryError("INVALID_TOPIC_EXCEPTION", `${name} is an internal topic: not deletable`),
+      );
+    }
+    return this.#track(
+      this.#store.delete(name, (partitions) => {
+        for (const p of partitions) this.#purgatory.completeKey(partitionKey(p.topic, p.partition));
+      }).then(() => this.#topicChanged(name)),
+    );
+  }
+
+  /** Registers a listener for topic creation and deletion; returns its removal. */
+  onTopicChange(listener: TopicChangeListener): () => void {
+    this.#topicListeners.add(listener);
+    return () => this.#topicListeners.delete(listener);
+  }
+
+  /** Log start offset and high watermark of a partition, or undefined when it does not exist. */
+  partitionOffsets(
+    topic: string,
+    partition: number,
+  ): { logStartOffset: number; highWatermark: number } | undefined {
+    const p = this.#lookup(topic, partition);
+    return p === undefined
+      ? undefined
+      : { logStartOffset: p.logStartOffset, highWatermark: p.highWatermark };
   }
 
   listTopics(): TopicSummary[] {
@@ -186,21 +223,48 @@ export class Broker implements BrokerApi {
     try {
       this.#checkRunning();
       checkShape(request, "produce request");
-      const partitions = this.#store.partitionsOf(request.topic);
-      // Known topic: reach the log in this same turn, so calls keep their order (pipelining).
-      if (partitions !== undefined) {
-        return this.#track(
-          producePartition(this.#partitionOf(partitions, request), request, this.#produceContext),
+      if (this.#store.isInternal(request.topic)) {
+        throw new TributaryError(
+          "INVALID_TOPIC_EXCEPTION",
+          `cannot produce to internal topic ${request.topic}`,
         );
       }
-      return this.#track(
-        this.#partitionsOf(request.topic).then((list) =>
-          producePartition(this.#partitionOf(list, request), request, this.#produceContext)
-        ),
-      );
+      return this.#produce(request);
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /**
+   * Durable append (acks -1) to an internal topic, for the broker's own services. Synchronous up
+   * to the log append, so calls reach the log in call order.
+   */
+  appendInternal(request: Omit<ProduceRequest, "acks">): Promise<ProduceResult> {
+    try {
+      this.#checkRunning();
+      if (!this.#store.isInternal(request.topic)) {
+        throw new TributaryError("INVALID_TOPIC_EXCEPTION", `${request.topic} is not internal`);
+      }
+      return this.#produce({ ...request, acks: -1 });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Throws synchronously for a known topic; callers turn that into a rejection. */
+  #produce(request: ProduceRequest): Promise<ProduceResult> {
+    const partitions = this.#store.partitionsOf(request.topic);
+    // Known topic: reach the log in this same turn, so calls keep their order (pipelining).
+    if (partitions !== undefined) {
+      return this.#track(
+        producePartition(this.#partitionOf(partitions, request), request, this.#produceContext),
+      );
+    }
+    return this.#track(
+      this.#partitionsOf(request.topic).then((list) =>
+        producePartition(this.#partitionOf(list, request), request, this.#produceContext)
+      ),
+    );
   }
 
   async fetch(request: FetchRequest): Promise<FetchPartitionResult[]> {
@@ -333,7 +397,7 @@ export class Broker implements BrokerApi {
     if (pending === undefined) {
       pending = this.#track(
         this.#store.create({ name: topic }).then(
-          () => undefined,
+          () => this.#topicChanged(topic),
           (err: unknown) => {
             if (err instanceof TributaryError && err.code === "TOPIC_ALREADY_EXISTS") return;
             throw err;
@@ -358,6 +422,17 @@ export class Broker implements BrokerApi {
     this.#autoCreate(topic).catch((err: unknown) =>
       this.#report(`auto-creating topic ${topic}`, err)
     );
+  }
+
+  #topicChanged(topic: string): void {
+    const count = this.#store.partitionsOf(topic)?.length ?? 0;
+    for (const listener of [...this.#topicListeners]) {
+      try {
+        listener(topic, count);
+      } catch (err) {
+        this.#report(`topic change listener for ${topic}`, err);
+      }
+    }
   }
 
   /** Background failures have no caller to throw to: they go to stderr. */

@@ -5,11 +5,19 @@ export const TOPIC_NAME_CHARS_MAX = 249;
 
 /** Topics the broker keeps for itself; their directories would collide with user topics. */
 export const METADATA_TOPIC = "__cluster_metadata";
+/** The consumer groups' committed offsets and metadata (src/coordinator); broker-created only. */
+export const CONSUMER_OFFSETS_TOPIC = "__consumer_offsets";
 
 const LEGAL = /^[a-zA-Z0-9._-]+$/;
 
-/** Throws INVALID_TOPIC_EXCEPTION unless name is a legal, non-reserved Kafka topic name. */
-export function validateTopicName(name: unknown): asserts name is string {
+/**
+ * Throws INVALID_TOPIC_EXCEPTION unless name is a legal, non-reserved Kafka topic name. With
+ * `internal` (the broker creating its own topics) internal topic names are allowed.
+ */
+export function validateTopicName(
+  name: unknown,
+  options: { internal?: boolean } = {},
+): asserts name is string {
   if (typeof name !== "string" || name.length === 0) {
     throw new TributaryError("INVALID_TOPIC_EXCEPTION", "topic name must be a non-empty string");
   }
@@ -28,7 +36,7 @@ export function validateTopicName(name: unknown): asserts name is string {
       `topic name "${name}" may only contain ASCII letters, digits, '.', '_' and '-'`,
     );
   }
-  if (name === METADATA_TOPIC) {
+  if (name === METADATA_TOPIC || (name === CONSUMER_OFFSETS_TOPIC && options.internal !== true)) {
     throw new TributaryError("INVALID_TOPIC_EXCEPTION", `topic name "${name}" is reserved`);
   }
 }

@@ -83,6 +83,10 @@ export class TopicStore {
     return this.#image;
   }
 
+  isInternal(topic: string): boolean {
+    return this.#image.topic(topic)?.internal === true;
+  }
+
   partitionsOf(topic: string): Partition[] | undefined {
     return this.#partitions.get(topic);
   }
@@ -127,15 +131,21 @@ export class TopicStore {
     };
   }
 
-  async create(request: CreateTopicRequest): Promise<TopicDescription> {
+  /** With `internal` the topic is the broker's own (e.g. `__consumer_offsets`). */
+  async create(
+    request: CreateTopicRequest,
+    options: { internal?: boolean } = {},
+  ): Promise<TopicDescription> {
+    const internal = options.internal === true;
     const { name, partitions, configs } = checkCreateRequest(
       request,
       this.#options.defaultPartitions,
+      internal,
     );
     return await this.#lock.exclusive(async () => {
       this.#checkNewName(name);
       const topicId = newTopicId(this.#rt.random);
-      const records: MetadataRecord[] = [{ type: "TopicRecord", name, topicId, internal: false }];
+      const records: MetadataRecord[] = [{ type: "TopicRecord", name, topicId, internal }];
       for (let p = 0; p < partitions; p++) {
         const replicas = [this.#options.nodeId];
         records.push({
@@ -153,7 +163,7 @@ export class TopicStore {
       const image: TopicImage = {
         name,
         topicId,
-        internal: false,
+        internal,
         configs,
         partitions: records.flatMap((r) => (r.type === "PartitionRecord" ? [r] : [])),
       };
@@ -310,11 +320,15 @@ export class TopicStore {
   }
 }
 
-function checkCreateRequest(request: CreateTopicRequest, defaultPartitions: number) {
+function checkCreateRequest(
+  request: CreateTopicRequest,
+  defaultPartitions: number,
+  internal: boolean,
+) {
   if (typeof request !== "object" || request === null) {
     throw new TributaryError("INVALID_REQUEST", "create topic needs {name, partitions?, configs?}");
   }
-  validateTopicName(request.name);
+  validateTopicName(request.name, { internal });
   const partitions = request.partitions ?? defaultPartitions;
   if (
     !Number.isSafeInteger(partitions) || partitions < 1 || partitions > PARTITIONS_PER_TOPIC_MAX

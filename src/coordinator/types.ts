@@ -2,6 +2,15 @@
 // routes call these, never GroupCoordinator directly. Every method answers only after the
 // records it produced are durable in `__consumer_offsets` (docs/groups.md, rule 1).
 import type {
+  FetchPartitionResult,
+  FetchRequest,
+  ListOffsetsResult,
+  OffsetSpec,
+  ProduceResult,
+  TopicDescription,
+  TopicSummary,
+} from "../broker/types.ts";
+import type {
   CommitOffsetsRequest,
   GroupDescription,
   GroupListing,
@@ -80,4 +89,28 @@ export interface GroupServiceApi {
   resetOffsets(req: ResetOffsetsSpec): Promise<ResolvedOffset[]>;
   /** Admin; NON_EMPTY_GROUP while it has members, GROUP_ID_NOT_FOUND when unknown. */
   deleteGroup(groupId: string): Promise<void>;
+}
+
+/** What the coordinator service needs from the broker (Broker implements it). */
+export interface CoordinatorBroker {
+  createInternalTopic(request: {
+    name: string;
+    partitions: number;
+    configs: Record<string, string>;
+  }): Promise<TopicDescription>;
+  listTopics(): TopicSummary[];
+  /** Durable (fsync) append to an internal topic; reaches the log in call order. */
+  appendInternal(request: {
+    topic: string;
+    partition: number;
+    batches: Uint8Array;
+  }): Promise<ProduceResult>;
+  fetch(request: FetchRequest): Promise<FetchPartitionResult[]>;
+  listOffsets(topic: string, partition: number, spec: OffsetSpec): Promise<ListOffsetsResult>;
+  partitionOffsets(
+    topic: string,
+    partition: number,
+  ): { logStartOffset: number; highWatermark: number } | undefined;
+  /** Topic created (partition count) or deleted (0); returns the unsubscribe function. */
+  onTopicChange(listener: (topic: string, partitionCount: number) => void): () => void;
 }

@@ -14,6 +14,9 @@ import {
   FETCH_WAIT_MS_MAX_DEFAULT,
   SSE_HEARTBEAT_MS_DEFAULT,
 } from "./reply.ts";
+import type { GroupServiceApi } from "../coordinator/types.ts";
+import type { HttpMembers } from "../coordinator/http-members.ts";
+import { registerGroupRoutes } from "./routes/groups.ts";
 import { registerRecordRoutes } from "./routes/records.ts";
 import { registerStreamRoute } from "./routes/stream.ts";
 import { registerTopicRoutes } from "./routes/topics.ts";
@@ -40,7 +43,16 @@ const LATENCY_BUCKETS_SECONDS = [
   30,
 ];
 
-export function createHttpApp(broker: BrokerApi, options: HttpAppOptions): Hono {
+/** The consumer-group parts of the HTTP API; without them group routes answer 503. */
+export interface HttpGroupOptions {
+  groups?: GroupServiceApi;
+  httpMembers?: HttpMembers;
+}
+
+export function createHttpApp(
+  broker: BrokerApi,
+  options: HttpAppOptions & HttpGroupOptions,
+): Hono {
   const deps: HttpDeps = {
     broker,
     random: options.random,
@@ -70,6 +82,7 @@ export function createHttpApp(broker: BrokerApi, options: HttpAppOptions): Hono 
   registerTopicRoutes(app, deps);
   registerRecordRoutes(app, deps);
   registerStreamRoute(app, deps);
+  registerGroupRoutes(app, deps, { groups: options.groups, httpMembers: options.httpMembers });
 
   app.notFound((c) => {
     const message = `no route for ${c.req.method} ${new URL(c.req.url).pathname}`;

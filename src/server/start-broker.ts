@@ -6,6 +6,9 @@
 import type { Runtime } from "../../runtime/types.ts";
 import { MemoryFileSystem } from "../../runtime/sim/memory-fs.ts";
 import { Broker } from "../broker/broker.ts";
+import { GroupService } from "../coordinator/group-service.ts";
+import { HttpMembers } from "../coordinator/http-members.ts";
+import type { GroupCoordinatorConfig } from "../group/mod.ts";
 import { TributaryError } from "../errors.ts";
 import { createHttpApp } from "../http/app.ts";
 import { MetricsRegistry } from "../metrics/registry.ts";
@@ -35,6 +38,10 @@ export interface StartBrokerOptions {
   shutdownGraceMsMax?: number;
   /** Called with errors that became a 500 or broke a connection (server logging). */
   onUnexpectedError?: (err: unknown) => void;
+  /** Partitions of `__consumer_offsets` when it is created (default 10; Kafka's is 50). */
+  offsetsTopicPartitions?: number;
+  /** Consumer-group limits and defaults (session timeouts, group sizes; docs/groups.md). */
+  groupCoordinator?: Partial<GroupCoordinatorConfig>;
 }
 
 export interface RunningBroker {
@@ -49,6 +56,8 @@ export interface RunningBroker {
   /** "http://host:port", or null without HTTP. */
   readonly httpUrl: string | null;
   readonly broker: Broker;
+  /** The consumer-group coordinator service. */
+  readonly groups: GroupService;
   readonly metrics: MetricsRegistry;
   /** Stops accepting, lets in-flight requests finish (bounded), closes the log cleanly. */
   close(): Promise<void>;
@@ -88,23 +97,31 @@ export async function startBroker(
       ...(options.defaultPartitions ? { defaultPartitions: options.defaultPartitions } : {}),
     });
     closers.push({ name: "broker", close: () => broker.close() });
+    const groups = await GroupService.start(hostRt, broker, {
+      ...(options.offsetsTopicPartitions ? { offsetsTopicPartitions: options.offsetsTopicPartitions } : {}),
+      ...(options.groupCoordinator ? { config: options.groupCoordinator } : {}),
+      ...(onUnexpectedError ? { report: (_what: string, err: unknown) => onUnexpectedError(err) } : {}),
+    });
+    closers.unshift({ name: "group coordinator", close: () => groups.close() });
     const protocol = await serveProtocol(hostRt, broker, {
       host,
       port: options.port ?? 9093,
       metrics,
       version: VERSION,
+      groups,
       ...(onUnexpectedError ? { onUnexpectedError } : {}),
     });
     closers.unshift({ name: "protocol listener", close: () => protocol.close() });
+    const httpMembers = new HttpMembers(groups, broker, hostRt);
     const httpPort = await startHttp(
       hostRt,
       broker,
-      { ...options, host, nodeId, metrics },
+      { ...options, host, nodeId, metrics, groups, httpMembers },
       closers,
     );
     broker.advertise({ port: protocol.port, ...(httpPort !== null ? { httpPort } : {}) });
     const close = () => closeAll(closers, rt.timers, graceMs);
-    return running({ nodeId, host, port: protocol.port, httpPort, broker, metrics, close });
+    return running({ nodeId, host, port: protocol.port, httpPort, broker, groups, metrics, close });
   } catch (err) {
     await closeAll(closers, rt.timers, graceMs);
     throw err;
@@ -115,7 +132,13 @@ export async function startBroker(
 async function startHttp(
   rt: Runtime,
   broker: Broker,
-  options: StartBrokerOptions & { host: string; nodeId: number; metrics: MetricsRegistry },
+  options: StartBrokerOptions & {
+    host: string;
+    nodeId: number;
+    metrics: MetricsRegistry;
+    groups: GroupService;
+    httpMembers: HttpMembers;
+  },
   closers: Closer[],
 ): Promise<number | null> {
   if (options.httpPort === null || options.httpPort === false) return null;
@@ -130,6 +153,8 @@ async function startHttp(
     random: rt.random,
     clock: rt.clock,
     shutdownSignal: shutdown.signal,
+    groups: options.groups,
+    httpMembers: options.httpMembers,
     ...(options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {}),
   });
   const http = await rt.http.serve({
@@ -153,6 +178,7 @@ function running(parts: {
   port: number;
   httpPort: number | null;
   broker: Broker;
+  groups: GroupService;
   metrics: MetricsRegistry;
   close: () => Promise<void>;
 }): RunningBroker {
@@ -166,6 +192,7 @@ function running(parts: {
     bootstrap: `${hostInUrl}:${parts.port}`,
     httpUrl: parts.httpPort === null ? null : `http://${hostInUrl}:${parts.httpPort}`,
     broker: parts.broker,
+    groups: parts.groups,
     metrics: parts.metrics,
     close: () => (closing ??= parts.close()),
   };

@@ -1,0 +1,403 @@
+// Consumer-group members driven over HTTP. The broker itself consumes for them: it keeps each
+// member's epoch, last assignment and fetch positions here, keyed by group and member id, so a
+// member works from any HTTP connection (no "consumer instance not found" on another one).
+//
+// Revocation rule (docs/http.md): an HTTP member owns exactly the assignment of its last
+// response, since only the broker reads for it. Its next records or heartbeat request reports
+// that as its owned partitions, which completes any revocation that response announced. Every
+// request of one member runs to completion before the next starts, so such a report is never
+// stale (the concern behind docs/groups.md rule 3).
+//
+// Positions start at the committed offset, else at autoOffsetReset, and advance as records are
+// returned. With autoCommit the positions reached so far are committed at the start of the next
+// records request, before its heartbeat: everything handed out before counts as processed
+// (at-least-once, like Kafka's auto-commit on poll).
+import type { Clock, Timers } from "../../runtime/types.ts";
+import type { FetchPartitionResult, FetchRequest } from "../broker/types.ts";
+import { isErrorCode, TributaryError } from "../errors.ts";
+import type { Assignment } from "../group/mod.ts";
+import { KeyedSerial } from "./keyed-serial.ts";
+import type { GroupServiceApi } from "./types.ts";
+
+export type AutoOffsetReset = "earliest" | "latest" | "none";
+export const AUTO_OFFSET_RESETS: readonly AutoOffsetReset[] = ["earliest", "latest", "none"];
+
+export interface HttpJoinRequest {
+  groupId: string;
+  topics: string[];
+  sessionTimeoutMs?: number | null;
+  rebalanceTimeoutMs?: number | null;
+  instanceId?: string | null;
+  /** Where to start in a partition without a committed offset (default "latest", as Kafka). */
+  autoOffsetReset?: AutoOffsetReset | null;
+  clientId?: string | null;
+  assignor?: string | null;
+}
+
+export interface HttpMemberView {
+  memberId: string;
+  memberEpoch: number;
+  heartbeatIntervalMs: number;
+  assignment: Assignment;
+}
+
+export interface PollRequest {
+  groupId: string;
+  memberId: string;
+  /** Longest to wait for data; capped at the member's heartbeat interval. */
+  waitMs: number;
+  bytesMax: number;
+  autoCommit: boolean;
+  signal?: AbortSignal;
+}
+
+export interface PolledPartition {
+  topic: string;
+  partition: number;
+  /** The member's position: records below it in `records` are not to be returned. */
+  fromOffset: number;
+  highWatermark: number;
+  records: Uint8Array;
+}
+
+/** Decodes what was fetched and says where each partition's position moves to. */
+export type ConsumePolled = (
+  polled: PolledPartition[],
+) => Promise<Array<{ topic: string; partition: number; nextOffset: number }>>;
+
+export interface HttpMembersBroker {
+  fetch(request: FetchRequest): Promise<FetchPartitionResult[]>;
+  partitionOffsets(
+    topic: string,
+    partition: number,
+  ): { logStartOffset: number; highWatermark: number } | undefined;
+}
+
+export interface HttpMembersOptions {
+  /** HTTP members the broker tracks at once (default 10,000). */
+  membersMax?: number;
+  /** Requests of one member running or waiting at once (default 8). */
+  requestsPerMemberMax?: number;
+}
+
+interface MemberState {
+  groupId: string;
+  memberId: string;
+  epoch: number;
+  heartbeatIntervalMs: number;
+  sessionTimeoutMs: number;
+  autoOffsetReset: AutoOffsetReset;
+  assignment: Assignment;
+  positions: Map<string, { topic: string; partition: number; offset: number }>;
+  /** Positions as last committed by autoCommit. */
+  committed: Map<string, number>;
+  lastSeenMs: number;
+}
+
+/** Partitions one poll fetches at most (the broker's per-fetch limit); more rotate. */
+const FETCH_PARTITIONS_MAX = 1_000;
+const FENCED: ReadonlySet<string> = new Set([
+  "UNKNOWN_MEMBER_ID",
+  "FENCED_MEMBER_EPOCH",
+  "FENCED_INSTANCE_ID",
+  "GROUP_ID_NOT_FOUND",
+]);
+
+export class HttpMembers {
+  readonly #groups: GroupServiceApi;
+  readonly #broker: HttpMembersBroker;
+  readonly #clock: Pick<Clock, "nowMs">;
+  readonly #timers: Pick<Timers, "sleep">;
+  readonly #members = new Map<string, MemberState>();
+  readonly #serial: KeyedSerial;
+  readonly #membersMax: number;
+
+  constructor(
+    groups: GroupServiceApi,
+    broker: HttpMembersBroker,
+    rt: { clock: Pick<Clock, "nowMs">; timers: Pick<Timers, "sleep"> },
+    options: HttpMembersOptions = {},
+  ) {
+    this.#groups = groups;
+    this.#broker = broker;
+    this.#clock = rt.clock;
+    this.#timers = rt.timers;
+    this.#membersMax = options.membersMax ?? 10_000;
+    this.#serial = new KeyedSerial(options.requestsPerMemberMax ?? 8);
+  }
+
+  /** HTTP members tracked right now. */
+  get size(): number {
+    return this.#members.size;
+  }
+
+  async join(req: HttpJoinRequest): Promise<HttpMemberView> {
+    this.#sweep();
+    if (this.#members.size >= this.#membersMax) {
+      throw new TributaryError(
+        "COORDINATOR_NOT_AVAILABLE",
+        `the broker already serves ${this.#membersMax} HTTP members`,
+      );
+    }
+    const response = await this.#groups.heartbeat({
+      groupId: req.groupId,
+      memberId: "",
+      memberEpoch: 0,
+      instanceId: req.instanceId ?? null,
+      clientId: req.clientId ?? "tributary-http",
+      subscribedTopics: req.topics,
+      sessionTimeoutMs: req.sessionTimeoutMs ?? null,
+      rebalanceTimeoutMs: req.rebalanceTimeoutMs ?? null,
+      assignor: req.assignor ?? null,
+      ownedPartitions: [],
+    });
+    const st: MemberState = {
+      groupId: req.groupId,
+      memberId: response.memberId,
+      epoch: response.memberEpoch,
+      heartbeatIntervalMs: response.heartbeatIntervalMs,
+      sessionTimeoutMs: this.#sessionTimeoutOf(req.groupId, response.memberId),
+      autoOffsetReset: req.autoOffsetReset ?? "latest",
+      assignment: response.assignment,
+      positions: new Map(),
+      committed: new Map(),
+      lastSeenMs: this.#clock.nowMs(),
+    };
+    this.#members.set(memberKey(req.groupId, response.memberId), st);
+    return view(st);
+  }
+
+  heartbeat(groupId: string, memberId: string): Promise<HttpMemberView> {
+    return this.#serial.run(memberKey(groupId, memberId), async () => {
+      const st = this.#stateOf(groupId, memberId);
+      await this.#beat(st);
+      return view(st);
+    });
+  }
+
+  /** Heartbeat, then read the assigned partitions from the member's positions. */
+  poll(req: PollRequest, consume: ConsumePolled): Promise<HttpMemberView> {
+    return this.#serial.run(memberKey(req.groupId, req.memberId), async () => {
+      const st = this.#stateOf(req.groupId, req.memberId);
+      if (req.autoCommit) await this.#commitPositions(st);
+      await this.#beat(st);
+      await this.#initPositions(st);
+      const polled = await this.#fetch(st, req);
+      for (const moved of await consume(polled)) {
+        const at = st.positions.get(partitionKey(moved.topic, moved.partition));
+        if (at !== undefined) at.offset = Math.max(at.offset, moved.nextOffset);
+      }
+      return view(st);
+    });
+  }
+
+  leave(groupId: string, memberId: string): Promise<void> {
+    return this.#serial.run(memberKey(groupId, memberId), async () => {
+      try {
+        await this.#groups.leave({ groupId, memberId });
+      } finally {
+        this.#members.delete(memberKey(groupId, memberId));
+      }
+    });
+  }
+
+  /** The epoch the broker holds for an HTTP member (commits may leave it out). */
+  epochOf(groupId: string, memberId: string): number | undefined {
+    return this.#members.get(memberKey(groupId, memberId))?.epoch;
+  }
+
+  /** State of a member created here, or rebuilt after a restart from the coordinator's view. */
+  #stateOf(groupId: string, memberId: string): MemberState {
+    const known = this.#members.get(memberKey(groupId, memberId));
+    if (known !== undefined) return known;
+    const described = this.#groups.describeGroup(groupId).members.find((m) =>
+      m.memberId === memberId
+    );
+    if (described === undefined) {
+      throw new TributaryError("UNKNOWN_MEMBER_ID", `no member ${memberId} in group ${groupId}`);
+    }
+    if (this.#members.size >= this.#membersMax) {
+      throw new TributaryError("COORDINATOR_NOT_AVAILABLE", "too many HTTP members");
+    }
+    const st: MemberState = {
+      groupId,
+      memberId,
+      epoch: described.memberEpoch,
+      heartbeatIntervalMs: 0,
+      sessionTimeoutMs: described.sessionTimeoutMs,
+      autoOffsetReset: "latest",
+      // Nothing is being read for it now: what it may own is all it owns.
+      assignment: described.assignment,
+      positions: new Map(),
+      committed: new Map(),
+      lastSeenMs: this.#clock.nowMs(),
+    };
+    this.#members.set(memberKey(groupId, memberId), st);
+    return st;
+  }
+
+  async #beat(st: MemberState): Promise<void> {
+    try {
+      const response = await this.#groups.heartbeat({
+        groupId: st.groupId,
+        memberId: st.memberId,
+        memberEpoch: st.epoch,
+        ownedPartitions: st.assignment,
+      });
+      st.epoch = response.memberEpoch;
+      st.heartbeatIntervalMs = response.heartbeatIntervalMs;
+      st.assignment = response.assignment;
+      st.lastSeenMs = this.#clock.nowMs();
+    } catch (err) {
+      if (err instanceof TributaryError && FENCED.has(err.code)) {
+        this.#members.delete(memberKey(st.groupId, st.memberId));
+      }
+      throw err;
+    }
+    const assigned = new Set(assignedKeys(st.assignment));
+    for (const key of [...st.positions.keys()]) {
+      if (!assigned.has(key)) {
+        st.positions.delete(key);
+        st.committed.delete(key);
+      }
+    }
+  }
+
+  async #initPositions(st: MemberState): Promise<void> {
+    const missing = st.assignment
+      .map(({ topic, partitions }) => ({
+        topic,
+        partitions: partitions.filter((p) => !st.positions.has(partitionKey(topic, p))),
+      }))
+      .filter((t) => t.partitions.length > 0);
+    if (missing.length === 0) return;
+    const committed = await this.#groups.fetchOffsets({ groupId: st.groupId, topics: missing });
+    for (const c of committed) {
+      const key = partitionKey(c.topic, c.partition);
+      if (c.offset !== null) {
+        st.positions.set(key, { topic: c.topic, partition: c.partition, offset: c.offset });
+        st.committed.set(key, c.offset);
+      } else {
+        this.#reset(st, c.topic, c.partition);
+      }
+    }
+  }
+
+  /** Moves a position per autoOffsetReset; "none" fails the request (OFFSET_OUT_OF_RANGE). */
+  #reset(st: MemberState, topic: string, partition: number): void {
+    const bounds = this.#broker.partitionOffsets(topic, partition);
+    if (bounds === undefined) return;
+    if (st.autoOffsetReset === "none") {
+      throw new TributaryError(
+        "OFFSET_OUT_OF_RANGE",
+        `no valid committed offset for ${topic}-${partition} and autoOffsetReset is none`,
+      );
+    }
+    const offset = st.autoOffsetReset === "earliest" ? bounds.logStartOffset : bounds.highWatermark;
+    st.positions.set(partitionKey(topic, partition), { topic, partition, offset });
+  }
+
+  async #fetch(st: MemberState, req: PollRequest): Promise<PolledPartition[]> {
+    const waitMs = Math.max(0, Math.min(req.waitMs, st.heartbeatIntervalMs));
+    const positions = [...st.positions.values()].slice(0, FETCH_PARTITIONS_MAX);
+    if (positions.length === 0) {
+      if (waitMs > 0) await this.#idle(waitMs, req.signal);
+      return [];
+    }
+    const results = await this.#broker.fetch({
+      partitions: positions.map((p) => ({ ...p, maxBytes: req.bytesMax })),
+      maxWaitMs: waitMs,
+      minBytes: 1,
+      maxBytes: req.bytesMax,
+      ...(req.signal ? { signal: req.signal } : {}),
+    });
+    const polled: PolledPartition[] = [];
+    for (const r of results) {
+      const at = st.positions.get(partitionKey(r.topic, r.partition));
+      if (at === undefined) continue;
+      if (r.error === "OFFSET_OUT_OF_RANGE") this.#reset(st, r.topic, r.partition);
+      else if (r.error === "UNKNOWN_TOPIC_OR_PARTITION") continue;
+      else if (r.error !== undefined) {
+        const code = isErrorCode(r.error) ? r.error : "UNKNOWN_SERVER_ERROR";
+        throw new TributaryError(code, r.errorMessage ?? r.error);
+      } else {
+        polled.push({
+          topic: r.topic,
+          partition: r.partition,
+          fromOffset: at.offset,
+          highWatermark: r.highWatermark,
+          records: r.records,
+        });
+      }
+    }
+    // Round-robin across polls when there are more partitions than one fetch takes.
+    if (st.positions.size > FETCH_PARTITIONS_MAX) rotate(st.positions, FETCH_PARTITIONS_MAX);
+    return polled;
+  }
+
+  async #idle(waitMs: number, signal: AbortSignal | undefined): Promise<void> {
+    await this.#timers.sleep(waitMs, signal).then(undefined, (err: unknown) => {
+      if (signal?.aborted !== true) throw err;
+    });
+  }
+
+  async #commitPositions(st: MemberState): Promise<void> {
+    const offsets = [...st.positions.entries()]
+      .filter(([key, at]) => st.committed.get(key) !== at.offset)
+      .filter(([, at]) => this.#broker.partitionOffsets(at.topic, at.partition) !== undefined)
+      .map(([, at]) => ({ topic: at.topic, partition: at.partition, offset: at.offset }));
+    if (offsets.length === 0) return;
+    await this.#groups.commitOffsets({
+      groupId: st.groupId,
+      memberId: st.memberId,
+      memberEpoch: st.epoch,
+      offsets,
+    });
+    for (const o of offsets) st.committed.set(partitionKey(o.topic, o.partition), o.offset);
+  }
+
+  #sessionTimeoutOf(groupId: string, memberId: string): number {
+    const member = this.#groups.describeGroup(groupId).members.find((m) => m.memberId === memberId);
+    return member?.sessionTimeoutMs ?? 0;
+  }
+
+  /** Forgets members not seen for longer than their session: the coordinator removed them. */
+  #sweep(): void {
+    const nowMs = this.#clock.nowMs();
+    for (const [key, st] of this.#members) {
+      if (nowMs - st.lastSeenMs > st.sessionTimeoutMs && this.#serial.length(key) === 0) {
+        this.#members.delete(key);
+      }
+    }
+  }
+}
+
+function view(st: MemberState): HttpMemberView {
+  return {
+    memberId: st.memberId,
+    memberEpoch: st.epoch,
+    heartbeatIntervalMs: st.heartbeatIntervalMs,
+    assignment: st.assignment,
+  };
+}
+
+function memberKey(groupId: string, memberId: string): string {
+  return `${groupId}\u0000${memberId}`;
+}
+
+function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
+function assignedKeys(assignment: Assignment): string[] {
+  return assignment.flatMap(({ topic, partitions }) => partitions.map((p) => partitionKey(topic, p)));
+}
+
+/** Moves the first `count` entries to the end (Map keeps insertion order). */
+function rotate<V>(map: Map<string, V>, count: number): void {
+  const moved = [...map.entries()].slice(0, count);
+  for (const [key, value] of moved) {
+    map.delete(key);
+    map.set(key, value);
+  }
+}
