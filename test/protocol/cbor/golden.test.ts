@@ -166,6 +166,58 @@ const cases: Array<RequestCase | ResponseCase> = [
       }],
     },
   },
+  {
+    kind: "request",
+    name: "consumer-group-heartbeat-request",
+    title: [
+      'ConsumerGroupHeartbeat v1 request, correlation id 13: a new member (memberId "", epoch 0)',
+      'joins group "billing" subscribed to "orders", owning nothing.',
+    ],
+    op: "ConsumerGroupHeartbeat",
+    correlationId: 13,
+    body: {
+      groupId: "billing",
+      memberId: "",
+      memberEpoch: 0,
+      instanceId: null,
+      clientId: "billing-1",
+      subscribedTopics: ["orders"],
+      sessionTimeoutMs: 45_000,
+      rebalanceTimeoutMs: null,
+      assignor: null,
+      ownedPartitions: [],
+    },
+  },
+  {
+    kind: "response",
+    name: "consumer-group-heartbeat-response",
+    title: [
+      "ConsumerGroupHeartbeat v1 response to correlation id 13: the member's id, epoch 1 and its",
+      "assignment, orders partitions 0, 1 and 2.",
+    ],
+    op: "ConsumerGroupHeartbeat",
+    correlationId: 13,
+    error: null,
+    body: {
+      memberId: "3XbC9h0QR8uJvZ1yTQk2rw",
+      memberEpoch: 1,
+      heartbeatIntervalMs: 5_000,
+      assignment: [{ topic: "orders", partitions: [0, 1, 2] }],
+    },
+  },
+  {
+    kind: "request",
+    name: "offset-commit-request",
+    title: ["OffsetCommit v1 request, correlation id 16: the member commits orders/0 at 1042."],
+    op: "OffsetCommit",
+    correlationId: 16,
+    body: {
+      groupId: "billing",
+      memberId: "3XbC9h0QR8uJvZ1yTQk2rw",
+      memberEpoch: 1,
+      offsets: [{ topic: "orders", partition: 0, offset: 1042, leaderEpoch: null, metadata: null }],
+    },
+  },
 ];
 
 function withBaseOffset(batch: Uint8Array, baseOffset: number): Uint8Array {
