@@ -158,10 +158,12 @@ export class Broker implements BrokerApi {
 
   createTopic(request: CreateTopicRequest): Promise<TopicDescription> {
     this.#checkRunning();
-    return this.#track(this.#store.create(request).then((created) => {
-      this.#topicChanged(created.name);
-      return created;
-    }));
+    return this.#track(
+      this.#store.create(request).then((created) => {
+        this.#topicChanged(created.name);
+        return created;
+      }),
+    );
   }
 
   /** Creates one of the broker's own topics (internal: clients may read but not write it). */
@@ -174,7 +176,10 @@ export class Broker implements BrokerApi {
     this.#checkRunning();
     if (this.#store.isInternal(name)) {
       return Promise.reject(
-        new TributaryError("INVALID_TOPIC_EXCEPTION", `${name} is an internal topic: not deletable`),
+        new TributaryError(
+          "INVALID_TOPIC_EXCEPTION",
+          `${name} is an internal topic: not deletable`,
+        ),
       );
     }
     return this.#track(

@@ -9,10 +9,10 @@ import {
   type Assignor,
   type CommitOffsetsRequest,
   type CommittedOffset,
+  GroupCoordinator,
   type GroupCoordinatorConfig,
   type GroupDescription,
   type GroupListing,
-  GroupCoordinator,
   type HeartbeatRequest,
   type HeartbeatResponse,
   type LeaveRequest,
@@ -104,7 +104,9 @@ export class GroupService implements GroupServiceApi {
     );
     const service = new GroupService(rt, broker, count, options);
     for (let from = 0; from < count; from += LOAD_PARALLEL_MAX) {
-      await Promise.all(service.#partitions.slice(from, from + LOAD_PARALLEL_MAX).map((p) => p.load()));
+      await Promise.all(
+        service.#partitions.slice(from, from + LOAD_PARALLEL_MAX).map((p) => p.load()),
+      );
     }
     return service;
   }
@@ -171,7 +173,10 @@ export class GroupService implements GroupServiceApi {
       if (spec.dryRun === true) {
         const members = partition.read((c) => memberCount(c.listGroups(), spec.groupId));
         if (members > 0) {
-          throw new TributaryError("NON_EMPTY_GROUP", `group ${spec.groupId} has ${members} members`);
+          throw new TributaryError(
+            "NON_EMPTY_GROUP",
+            `group ${spec.groupId} has ${members} members`,
+          );
         }
         return offsets;
       }

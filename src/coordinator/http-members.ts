@@ -390,7 +390,9 @@ function partitionKey(topic: string, partition: number): string {
 }
 
 function assignedKeys(assignment: Assignment): string[] {
-  return assignment.flatMap(({ topic, partitions }) => partitions.map((p) => partitionKey(topic, p)));
+  return assignment.flatMap(({ topic, partitions }) =>
+    partitions.map((p) => partitionKey(topic, p))
+  );
 }
 
 /** Moves the first `count` entries to the end (Map keeps insertion order). */

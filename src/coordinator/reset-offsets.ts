@@ -61,7 +61,9 @@ async function resolveOne(
       return Math.min(Math.max(offset, bounds.logStartOffset), bounds.highWatermark);
     }
     case "timestamp": {
-      const spec2: OffsetSpec = { timestampMs: required(spec.timestampMs, "timestampMs", spec.topic) };
+      const spec2: OffsetSpec = {
+        timestampMs: required(spec.timestampMs, "timestampMs", spec.topic),
+      };
       const found = await broker.listOffsets(spec.topic, partition, spec2);
       return found.offset < 0 ? bounds.highWatermark : found.offset;
     }

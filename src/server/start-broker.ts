@@ -98,9 +98,13 @@ export async function startBroker(
     });
     closers.push({ name: "broker", close: () => broker.close() });
     const groups = await GroupService.start(hostRt, broker, {
-      ...(options.offsetsTopicPartitions ? { offsetsTopicPartitions: options.offsetsTopicPartitions } : {}),
+      ...(options.offsetsTopicPartitions
+        ? { offsetsTopicPartitions: options.offsetsTopicPartitions }
+        : {}),
       ...(options.groupCoordinator ? { config: options.groupCoordinator } : {}),
-      ...(onUnexpectedError ? { report: (_what: string, err: unknown) => onUnexpectedError(err) } : {}),
+      ...(onUnexpectedError
+        ? { report: (_what: string, err: unknown) => onUnexpectedError(err) }
+        : {}),
     });
     closers.unshift({ name: "group coordinator", close: () => groups.close() });
     const protocol = await serveProtocol(hostRt, broker, {

@@ -4,7 +4,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TributaryError } from "../../src/errors.ts";
 import { CONSUMER_OFFSETS_TOPIC } from "../../src/coordinator/offsets-topic.ts";
-import { javaStringHashCode, offsetsPartitionFor } from "../../src/coordinator/offsets-partition.ts";
+import {
+  javaStringHashCode,
+  offsetsPartitionFor,
+} from "../../src/coordinator/offsets-partition.ts";
 import { batch } from "../broker/helpers.ts";
 import { type CoordinatorEnv, coordinatorEnv } from "./support.ts";
 
@@ -107,7 +110,12 @@ describe("GroupService over a real broker", () => {
   it("reports lag as high watermark minus committed, and every partition of a named topic", async () => {
     const node = await env.open();
     await node.broker.createTopic({ name: "t", partitions: 2 });
-    await node.broker.produce({ topic: "t", partition: 0, batches: batch(["a", "b", "c"]), acks: 1 });
+    await node.broker.produce({
+      topic: "t",
+      partition: 0,
+      batches: batch(["a", "b", "c"]),
+      acks: 1,
+    });
     await node.groups.commitOffsets({
       groupId: "g",
       memberId: "",

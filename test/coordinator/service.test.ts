@@ -117,7 +117,10 @@ describe("GroupService duties", () => {
       expect(await errorCode(commit(8))).toBe("COORDINATOR_LOAD_IN_PROGRESS");
       expect(reported).toHaveLength(1);
       // The reload replays the log: the failed commit was never written, 7 stands.
-      await eventually(env.rt, async () => (await errorCode(groups.fetchOffsets({ groupId: "g" }))) === "ok");
+      await eventually(
+        env.rt,
+        async () => (await errorCode(groups.fetchOffsets({ groupId: "g" }))) === "ok",
+      );
       expect((await groups.fetchOffsets({ groupId: "g" }))[0].offset).toBe(7);
       await commit(9);
       expect((await groups.fetchOffsets({ groupId: "g" }))[0].offset).toBe(9);

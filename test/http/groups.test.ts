@@ -27,7 +27,11 @@ afterEach(async () => {
 type Json = any;
 
 /** One request on a new connection; records the client-side port it used. */
-function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
+function call(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Json }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = httpRequest({
@@ -94,7 +98,11 @@ describe("consumer groups over HTTP", () => {
     const commit = await call("POST", "/v1/groups/billing/offsets", {
       memberId,
       memberEpoch: first.body.memberEpoch,
-      offsets: [{ topic: "orders", partition: 0, offset: 3 }, { topic: "orders", partition: 1, offset: 0 }],
+      offsets: [{ topic: "orders", partition: 0, offset: 3 }, {
+        topic: "orders",
+        partition: 1,
+        offset: 0,
+      }],
     });
     expect(commit.status).toBe(204);
     const offsets = await call("GET", "/v1/groups/billing/offsets");
@@ -147,7 +155,9 @@ describe("consumer groups over HTTP", () => {
     expect(aRead.body.assignment).toHaveLength(2);
     const bBeat = await call("POST", `/v1/groups/g/members/${b.memberId}/heartbeat`);
     expect(bBeat.body.assignment).toHaveLength(2);
-    const owned = [...aRead.body.assignment, ...bBeat.body.assignment].map((p: Json) => p.partition);
+    const owned = [...aRead.body.assignment, ...bBeat.body.assignment].map((p: Json) =>
+      p.partition
+    );
     expect(owned.sort()).toEqual([0, 1, 2, 3]);
     expect((await call("GET", "/v1/groups/g")).body.state).toBe("stable");
   });
@@ -159,7 +169,8 @@ describe("consumer groups over HTTP", () => {
       topics: ["t"],
       autoOffsetReset: "earliest",
     })).body;
-    const read = (query: string) => call("GET", `/v1/groups/g/members/${m.memberId}/records?${query}`);
+    const read = (query: string) =>
+      call("GET", `/v1/groups/g/members/${m.memberId}/records?${query}`);
     expect(values((await read("maxRecords=2&autoCommit=true")).body)).toEqual(["0:a", "0:b"]);
     const before = await call("GET", "/v1/groups/g/offsets");
     expect(before.body.offsets).toEqual([]);
@@ -222,7 +233,11 @@ describe("consumer groups over HTTP", () => {
     ]);
     // An admin commit ("" / -1) is refused while the group has members.
     expect(bad(await commit({ offsets }))).toEqual([404, "UNKNOWN_MEMBER_ID"]);
-    expect(bad(await commit({ memberId: m.memberId, offsets: [{ topic: "t", partition: 5, offset: 1 }] })))
+    expect(
+      bad(
+        await commit({ memberId: m.memberId, offsets: [{ topic: "t", partition: 5, offset: 1 }] }),
+      ),
+    )
       .toEqual([404, "UNKNOWN_TOPIC_OR_PARTITION"]);
     // memberEpoch may be left out for a member this broker serves over HTTP.
     expect((await commit({ memberId: m.memberId, offsets })).status).toBe(204);

@@ -122,7 +122,10 @@ function optInt(shape: Shape, m: CborMap, key: string, path: string): number | n
 function partitions(shape: Shape, m: CborMap, key: string, path: string): TopicPartitionsWire[] {
   return shape.list(m, key, path, (item, itemPath) => {
     const t = shape.map(item, itemPath);
-    return { topic: shape.text(t, "topic", itemPath), partitions: shape.intList(t, "partitions", itemPath) };
+    return {
+      topic: shape.text(t, "topic", itemPath),
+      partitions: shape.intList(t, "partitions", itemPath),
+    };
   });
 }
 
