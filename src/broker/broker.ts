@@ -429,6 +429,10 @@ export class Broker implements BrokerApi {
     );
   }
 
+  /**
+   * Tells listeners (the group coordinator) a topic's partition count now. Anything that creates,
+   * deletes or grows a topic must call it once the change is durable.
+   */
   #topicChanged(topic: string): void {
     const count = this.#store.partitionsOf(topic)?.length ?? 0;
     for (const listener of [...this.#topicListeners]) {
