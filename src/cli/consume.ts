@@ -84,6 +84,8 @@ async function consumeInGroup(
       "--group takes its partitions and offsets from the group: no --partition or --offset",
     );
   }
+  // A group subscribed to a missing topic would wait forever for partitions: fail instead.
+  await partitionsOf(rt, args, topic, undefined);
   const sessionTimeoutMs = intFlag(args, "session-timeout-ms");
   const consumer = new Consumer(rt, {
     ...clusterOptionsOf(args),

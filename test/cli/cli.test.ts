@@ -175,6 +175,61 @@ describe("tributary CLI (in process)", () => {
     expect((await cli(["frobnicate"])).code).toBe(2);
   });
 
+  it("consumes with a group, resumes from its commit, describes and resets it", async () => {
+    await cli(["topics", "create", "grouped", ...bootstrap]);
+    await cli(["produce", "grouped", ...bootstrap], "g0\ng1\ng2\ng3\ng4\n");
+    const consume = (...extra: string[]) =>
+      cli(["consume", "grouped", "--group", "cg", "--max-messages", "2", ...extra, ...bootstrap]);
+    expect(await consume("--from-beginning")).toEqual({ code: 0, stdout: "g0\ng1\n", stderr: "" });
+    expect(await consume()).toEqual({ code: 0, stdout: "g2\ng3\n", stderr: "" });
+    const described = JSON.parse(
+      (await cli(["groups", "describe", "cg", "--json", ...bootstrap])).stdout,
+    );
+    expect(described).toMatchObject({ groupId: "cg", state: "empty", members: [] });
+    expect(described.offsets).toMatchObject([
+      { topic: "grouped", partition: 0, offset: 4, highWatermark: 5, lag: 1 },
+    ]);
+    const reset = await cli([
+      "groups",
+      "reset-offsets",
+      "cg",
+      "--topic",
+      "grouped",
+      "--to-offset",
+      "1",
+      "--json",
+      ...bootstrap,
+    ]);
+    expect(JSON.parse(reset.stdout)).toEqual([{ topic: "grouped", partition: 0, offset: 1 }]);
+    expect(await consume()).toEqual({ code: 0, stdout: "g1\ng2\n", stderr: "" });
+    expect((await cli(["groups", "delete", "cg", ...bootstrap])).stdout).toBe(
+      "Deleted group cg.\n",
+    );
+    expect((await cli(["groups", "list", "--json", ...bootstrap])).stdout).toBe("[]\n");
+  });
+
+  it("refuses group mistakes with one line", async () => {
+    const withPartition = await cli(["consume", "grouped", "--group", "g", "--partition", "0"]);
+    expect(withPartition.code).toBe(2);
+    expect(withPartition.stderr).toMatch(/^tributary: --group takes its partitions .*\n$/);
+    const missing = await cli(["consume", "nope", "--group", "g", ...bootstrap]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^tributary: UNKNOWN_TOPIC_OR_PARTITION: .*\n$/);
+    const noTarget = await cli([
+      "groups",
+      "reset-offsets",
+      "g",
+      "--topic",
+      "grouped",
+      ...bootstrap,
+    ]);
+    expect(noTarget.code).toBe(2);
+    const unknownGroup = await cli(["groups", "describe", "no-such-group", ...bootstrap]);
+    expect(unknownGroup.code).toBe(1);
+    expect(unknownGroup.stderr).toMatch(/^tributary: GROUP_ID_NOT_FOUND: .*\n$/);
+    expect((await cli(["groups", "frob"])).code).toBe(2);
+  });
+
   it("prints usage and version", async () => {
     expect((await cli(["--help"])).stdout).toMatch(/Usage: tributary/);
     expect((await cli(["--version"])).stdout).toMatch(/^tributary \d+\.\d+\.\d+ \(node /);
