@@ -192,6 +192,33 @@ describe("group Consumer against an in-process coordinator", () => {
     await Promise.all([again.close(), b.close()]);
   });
 
+  it("a fatal group error ends membership and every poll() reports it", async () => {
+    const group = inProcessGroup({ [TOPIC]: PARTITIONS });
+    const c = member(group, "a", { sessionTimeoutMs: 1 }); // below the coordinator's minimum
+    for (let i = 0; i < 2; i++) {
+      await expect(c.poll({ timeoutMs: 2000 })).rejects.toMatchObject({
+        code: "INVALID_SESSION_TIMEOUT",
+      });
+    }
+    expect(c.assignment()).toEqual([]);
+    await c.close();
+    expect(group.log.filter((l) => l.startsWith("a heartbeat"))).toEqual(["a heartbeat 0"]);
+  });
+
+  it("a throwing rebalance callback is reported by poll() and does not stop the rebalance", async () => {
+    const group = inProcessGroup({ [TOPIC]: PARTITIONS });
+    const boom = new Error("callback failed");
+    const c = member(group, "a", {
+      onPartitionsAssigned: () => {
+        throw boom;
+      },
+    });
+    await expect(c.poll({ timeoutMs: 5000 })).rejects.toBe(boom);
+    await until(() => c.assignment().length === PARTITIONS);
+    expect((await c.poll({ timeoutMs: 5000 })).length).toBeGreaterThan(0);
+    await c.close();
+  });
+
   it("refuses assign() in a group, and a group without topics", () => {
     const group = inProcessGroup({ [TOPIC]: PARTITIONS });
     expect(() => member(group, "x", { topics: [] })).toThrow(/groupId and topics/);
@@ -208,3 +235,64 @@ function fetchAll(group: ReturnType<typeof inProcessGroup>): Map<number, number>
   }
   return out;
 }
+
+describe("group Consumer against an embedded broker's coordinator", () => {
+  it("iterates with for await, commits on close, and the next member resumes there", async () => {
+    const broker = await startBroker(rt, { storage: "memory", port: 0, httpPort: null });
+    try {
+      const admin = new Admin(rt, { bootstrap: broker.bootstrap });
+      await admin.createTopic("events", { partitions: 2 });
+      const producer = new Producer(rt, { bootstrap: broker.bootstrap, lingerMs: 1 });
+      await Promise.all(
+        Array.from(
+          { length: 20 },
+          (_, i) => producer.send({ topic: "events", partition: i % 2, value: `e${i}` }),
+        ),
+      );
+      await producer.close();
+      const options: ConsumerOptions = {
+        bootstrap: broker.bootstrap,
+        groupId: "embedded",
+        topics: ["events"],
+        autoOffsetReset: "earliest",
+        fetchMaxWaitMs: 50,
+      };
+      const assigned: string[] = [];
+      const first = new Consumer(rt, {
+        ...options,
+        onPartitionsAssigned: (tps) => void assigned.push(...names(tps)),
+      });
+      let count = 0;
+      for await (const record of first) {
+        expect(record.topic).toBe("events");
+        if (++count === 10) break;
+      }
+      await first.close();
+      expect(assigned).toEqual(["events-0", "events-1"]);
+      const offsets = await admin.fetchOffsets("embedded", ["events"]);
+      expect(offsets.reduce((sum, o) => sum + (o.offset ?? 0), 0)).toBe(10);
+      expect(offsets.reduce((sum, o) => sum + (o.lag ?? 0), 0)).toBe(10);
+
+      const second = new Consumer(rt, options);
+      const rest: number[] = [];
+      for (let i = 0; i < 100 && rest.length < 10; i++) {
+        rest.push(...(await second.poll({ timeoutMs: 100 })).map((r) => r.offset));
+      }
+      expect(rest).toHaveLength(10);
+      for (const o of offsets) {
+        expect(await second.position({ topic: "events", partition: o.partition })).toBe(10);
+      }
+      await second.close();
+      expect((await admin.listGroups()).map((g) => [g.groupId, g.memberCount])).toEqual([
+        ["embedded", 0],
+      ]);
+      await admin.deleteGroup("embedded");
+      await expect(admin.describeGroup("embedded")).rejects.toMatchObject({
+        code: "GROUP_ID_NOT_FOUND",
+      });
+      await admin.close();
+    } finally {
+      await broker.close();
+    }
+  });
+});
