@@ -192,6 +192,32 @@ describe("group Consumer against an in-process coordinator", () => {
     await Promise.all([again.close(), b.close()]);
   });
 
+  it("a slow revocation keeps heartbeating; the partitions move only once released", async () => {
+    const group = inProcessGroup({ [TOPIC]: PARTITIONS });
+    let b: Consumer | null = null;
+    const duringCallback: string[][] = [];
+    const lost: TopicPartition[] = [];
+    const a = member(group, "a", {
+      sessionTimeoutMs: 600,
+      onPartitionsRevoked: async (tps) => {
+        for (let i = 0; i < 5; i++) {
+          duringCallback.push(names(b?.assignment() ?? []));
+          await new Promise((r) => setTimeout(r, 300)); // 1.5 s in all: past the session timeout
+        }
+        expect(tps).toHaveLength(2);
+      },
+      onPartitionsLost: (tps) => void lost.push(...tps),
+    });
+    await until(() => a.assignment().length === PARTITIONS);
+    b = member(group, "b", { sessionTimeoutMs: 600 });
+    await until(() => b!.assignment().length === 2, 10_000);
+    expect(duringCallback).toHaveLength(5);
+    for (const seen of duringCallback) expect(seen).toEqual([]);
+    expect(lost).toEqual([]);
+    expect(a.assignment()).toHaveLength(2);
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it("a fatal group error ends membership and every poll() reports it", async () => {
     const group = inProcessGroup({ [TOPIC]: PARTITIONS });
     const c = member(group, "a", { sessionTimeoutMs: 1 }); // below the coordinator's minimum
