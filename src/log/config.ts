@@ -4,6 +4,18 @@
 
 import { TributaryError } from "../errors.ts";
 
+/** cleanup.policy: retention deletes old segments, the cleaner compacts them, or both. */
+export const CLEANUP_POLICIES = ["delete", "compact", "compact,delete"] as const;
+export type CleanupPolicy = (typeof CLEANUP_POLICIES)[number];
+
+export function policyDeletes(policy: CleanupPolicy): boolean {
+  return policy !== "compact";
+}
+
+export function policyCompacts(policy: CleanupPolicy): boolean {
+  return policy !== "delete";
+}
+
 export interface LogConfig {
   /** segment.bytes: a segment is rolled before a batch would take it past this size. */
   segmentBytes: number;
@@ -23,6 +35,14 @@ export interface LogConfig {
   segmentIndexBytes: number;
   /** file.delete.delay.ms: deleted segment files linger (renamed *.deleted) this long. */
   fileDeleteDelayMs?: number;
+  /** cleanup.policy: with "delete" retention applies; with "compact" the cleaner runs. */
+  cleanupPolicy: CleanupPolicy;
+  /** delete.retention.ms: a tombstone stays at least this long after the cleaner first saw it. */
+  deleteRetentionMs: number;
+  /** min.compaction.lag.ms: segments holding a record younger than this are not compacted. */
+  minCompactionLagMs: number;
+  /** min.cleanable.dirty.ratio: compact once dirty bytes / cleanable bytes reach it (0..1). */
+  minCleanableDirtyRatio: number;
 }
 
 const GIB = 1024 * 1024 * 1024;
@@ -38,6 +58,10 @@ export const defaultLogConfig: LogConfig = Object.freeze({
   indexIntervalBytes: 4096,
   segmentIndexBytes: 10 * 1024 * 1024,
   fileDeleteDelayMs: 0,
+  cleanupPolicy: "delete",
+  deleteRetentionMs: DAY_MS,
+  minCompactionLagMs: 0,
+  minCleanableDirtyRatio: 0.5,
 });
 
 /** Positions in index entries are uint32, and Kafka caps segment.bytes at Int32.MAX as well. */
@@ -54,7 +78,7 @@ export function resolveLogConfig(
 ): LogConfig {
   const config: LogConfig = { ...base };
   for (const [key, value] of Object.entries(overrides)) {
-    if (value !== undefined) (config as unknown as Record<string, number>)[key] = value as number;
+    if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
   }
   checkInteger("segment.bytes", config.segmentBytes, SEGMENT_BYTES_MIN, SEGMENT_BYTES_MAX);
   checkInteger("segment.ms", config.segmentMs, 1, Number.MAX_SAFE_INTEGER);
@@ -70,7 +94,26 @@ export function resolveLogConfig(
     SEGMENT_BYTES_MAX,
   );
   checkInteger("file.delete.delay.ms", config.fileDeleteDelayMs ?? 0, 0, Number.MAX_SAFE_INTEGER);
+  checkCompaction(config);
   return config;
+}
+
+function checkCompaction(config: LogConfig): void {
+  if (!(CLEANUP_POLICIES as readonly string[]).includes(config.cleanupPolicy)) {
+    throw new TributaryError(
+      "INVALID_CONFIG",
+      `cleanup.policy must be one of ${CLEANUP_POLICIES.join(", ")}, got ${config.cleanupPolicy}`,
+    );
+  }
+  checkInteger("delete.retention.ms", config.deleteRetentionMs, 0, Number.MAX_SAFE_INTEGER);
+  checkInteger("min.compaction.lag.ms", config.minCompactionLagMs, 0, Number.MAX_SAFE_INTEGER);
+  const ratio = config.minCleanableDirtyRatio;
+  if (typeof ratio !== "number" || !(ratio >= 0 && ratio <= 1)) {
+    throw new TributaryError(
+      "INVALID_CONFIG",
+      `min.cleanable.dirty.ratio must be a number in [0, 1], got ${ratio}`,
+    );
+  }
 }
 
 function checkInteger(name: string, value: number, min: number, max: number): void {
@@ -98,7 +141,12 @@ export const LOG_CONFIG_NAMES = {
   "index.interval.bytes": "indexIntervalBytes",
   "segment.index.bytes": "segmentIndexBytes",
   "file.delete.delay.ms": "fileDeleteDelayMs",
+  "delete.retention.ms": "deleteRetentionMs",
+  "min.compaction.lag.ms": "minCompactionLagMs",
 } as const satisfies Record<string, keyof LogConfig>;
+
+const POLICY_NAME = "cleanup.policy";
+const DIRTY_RATIO_NAME = "min.cleanable.dirty.ratio";
 
 /**
  * Kafka-named string configs (as topics carry them) to LogConfig fields. Names this module does
@@ -112,6 +160,10 @@ export function logConfigFromKafka(configs: Record<string, string>): Partial<Log
     if (text === undefined) continue;
     out[field] = parseConfigNumber(name, text);
   }
+  const policy = configs[POLICY_NAME];
+  if (policy !== undefined) out.cleanupPolicy = parsePolicy(policy);
+  const ratio = configs[DIRTY_RATIO_NAME];
+  if (ratio !== undefined) out.minCleanableDirtyRatio = parseRatio(ratio);
   resolveLogConfig(out);
   return out;
 }
@@ -123,6 +175,8 @@ export function logConfigToKafka(config: LogConfig): Record<string, string> {
     const value = config[field] ?? 0;
     out[name] = value === Infinity ? LONG_MAX_TEXT : String(value);
   }
+  out[POLICY_NAME] = config.cleanupPolicy;
+  out[DIRTY_RATIO_NAME] = String(config.minCleanableDirtyRatio);
   return out;
 }
 
@@ -133,6 +187,30 @@ function parseConfigNumber(name: string, text: string): number {
   if (trimmed === LONG_MAX_TEXT || trimmed === "Infinity") return Infinity;
   if (!/^-?\d+$/.test(trimmed)) {
     throw new TributaryError("INVALID_CONFIG", `${name} must be an integer, got "${text}"`);
+  }
+  return Number(trimmed);
+}
+
+/** "compact, delete" and "delete,compact" both mean "compact,delete". */
+function parsePolicy(text: string): CleanupPolicy {
+  const parts = [...new Set(text.split(",").map((part) => part.trim()))].sort();
+  const policy = parts.join(",");
+  if (!(CLEANUP_POLICIES as readonly string[]).includes(policy)) {
+    throw new TributaryError(
+      "INVALID_CONFIG",
+      `${POLICY_NAME} must be delete, compact or compact,delete; got "${text}"`,
+    );
+  }
+  return policy as CleanupPolicy;
+}
+
+function parseRatio(text: string): number {
+  const trimmed = text.trim();
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(trimmed)) {
+    throw new TributaryError(
+      "INVALID_CONFIG",
+      `${DIRTY_RATIO_NAME} must be a number, got "${text}"`,
+    );
   }
   return Number(trimmed);
 }

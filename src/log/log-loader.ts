@@ -19,6 +19,8 @@ import {
   removeCleanShutdownMarker,
   writeCheckpoint,
 } from "./checkpoint.ts";
+import { lowerCleanerCheckpoint } from "./cleaner-checkpoint.ts";
+import { recoverCleanerFiles } from "./cleaner-files.ts";
 import { type IndexPolicy, LogSegment, segmentIndexOf } from "./segment.ts";
 import {
   DELETED_SUFFIX,
@@ -46,6 +48,8 @@ export interface LoadReport {
   truncatedBytes: number;
   /** Why the first truncation happened ("" when none did). */
   truncationReason: string;
+  /** Cleaner swaps a crash interrupted after their commit, finished now (cleaner-files.ts). */
+  cleanerSwapsCompleted: number;
 }
 
 export async function loadLog(
@@ -55,6 +59,7 @@ export async function loadLog(
   nowMs: number,
 ): Promise<LoadedLog> {
   await makeDirDurably(fs, dir);
+  const cleaner = await recoverCleanerFiles(fs, dir);
   const bases = await listSegmentsAndTidy(fs, dir);
   const checkpoint = await readCheckpoint(fs, dir);
   const cleanShutdown = await hasCleanShutdownMarker(fs, dir);
@@ -67,6 +72,7 @@ export async function loadLog(
     segmentsDeleted: 0,
     truncatedBytes: 0,
     truncationReason: "",
+    cleanerSwapsCompleted: cleaner.swapsCompleted,
   };
   const segments: LogSegment[] = [];
   try {
@@ -76,6 +82,7 @@ export async function loadLog(
     for (const segment of segments) if (segment.dirty) await segment.sync(true);
     await fs.syncDir(dir);
     await writeCheckpoint(fs, dir, state);
+    await lowerCleanerCheckpoint(fs, dir, state.recoveryPoint);
     return { segments, ...state, report };
   } catch (err) {
     for (const segment of segments) await segment.close();

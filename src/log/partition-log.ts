@@ -24,7 +24,8 @@ import { type InputBatch, parseAppendInput } from "./append-input.ts";
 import { AppendQueue } from "./append-queue.ts";
 import { AsyncLock } from "./async-lock.ts";
 import { type LogCheckpoint, writeCheckpoint, writeCleanShutdownMarker } from "./checkpoint.ts";
-import { type LogConfig, resolveLogConfig } from "./config.ts";
+import { lowerCleanerCheckpoint } from "./cleaner-checkpoint.ts";
+import { type LogConfig, policyDeletes, resolveLogConfig } from "./config.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { deleteSegmentFiles, loadLog, type LoadReport } from "./log-loader.ts";
 import { offsetForTimestampIn, readBatches, type ReadResult } from "./log-read.ts";
@@ -79,6 +80,7 @@ export class PartitionLog {
   #state: LogState = "open";
   #closing: Promise<void> | null = null;
   #failure: TributaryError | null = null;
+  #truncations = 0;
 
   private constructor(
     rt: LogRuntime,
@@ -150,6 +152,16 @@ export class PartitionLog {
   /** Base offsets of the segments, oldest first. */
   segmentBaseOffsets(): number[] {
     return this.#segments.map((segment) => segment.baseOffset);
+  }
+
+  /** The segments, oldest first, the active one last (a copy; for the cleaner). */
+  segmentsSnapshot(): LogSegment[] {
+    return [...this.#segments];
+  }
+
+  /** truncateTo() calls that cut data since open: the cleaner notices a truncation under it. */
+  get truncations(): number {
+    return this.#truncations;
   }
 
   /** Group-commit rounds (each at most one fsync per dirty file) since open. */
@@ -482,6 +494,7 @@ export class PartitionLog {
       this.#gate.exclusive(async () => {
         this.#checkNotClosed();
         if (offset >= this.logEndOffset) return;
+        this.#truncations++;
         try {
           if (offset < this.#segments[0].baseOffset) await this.#truncateFullyAndStartAt(offset);
           else await this.#truncateWithin(offset);
@@ -494,6 +507,12 @@ export class PartitionLog {
         this.#logStartOffset = Math.min(this.#logStartOffset, this.logEndOffset);
         // Lower the recovery point on disk before anything new can be appended below it.
         await this.#writeCheckpoint();
+        // Likewise the cleaner's: new records below it would pass for compacted ones.
+        try {
+          await lowerCleanerCheckpoint(this.#rt.fs, this.dir, this.logEndOffset);
+        } catch (err) {
+          throw this.#fail("truncate", err);
+        }
         this.#checkInvariants();
       })
     );
@@ -561,11 +580,15 @@ export class PartitionLog {
     });
   }
 
-  /** Deletes segments by retention.ms / retention.bytes; never the active one. */
+  /**
+   * Deletes segments by retention.ms / retention.bytes; never the active one. Only with
+   * cleanup.policy delete or compact,delete.
+   */
   async applyRetention(nowMs: number = this.#rt.clock.nowMs()): Promise<number> {
     this.#checkUsable();
     return await this.#writeLock.exclusive(async () => {
       this.#checkNotClosed();
+      if (!policyDeletes(this.#config.cleanupPolicy)) return 0;
       const count = segmentsToDelete(this.#segments, this.#config, nowMs);
       if (count === 0) return 0;
       this.#logStartOffset = Math.max(this.#logStartOffset, this.#segments[count].baseOffset);
@@ -604,6 +627,51 @@ export class PartitionLog {
       }
       this.#dirDirty = true;
       this.#checkInvariants();
+    });
+  }
+
+  /**
+   * For the cleaner (cleaner.ts): under the write lock, checks that `old` are still consecutive
+   * closed segments of this log and that no truncation happened since `truncations` was read,
+   * then runs `commit` (which moves the files, see cleaner-files.ts) and puts `replacement` in
+   * place of `old` (with a null replacement the segments stay as they are). Readers still
+   * holding the old segments finish before those are closed. Returns false, running nothing,
+   * when retention, truncation or record deletion changed the segments first.
+   */
+  async replaceSegments(
+    plan: { old: readonly LogSegment[]; replacement: LogSegment | null; truncations: number },
+    commit: () => Promise<void>,
+  ): Promise<boolean> {
+    this.#checkUsable();
+    return await this.#writeLock.exclusive(async () => {
+      this.#checkNotClosed();
+      const { old, replacement } = plan;
+      const at = old.length === 0 ? 0 : this.#segments.indexOf(old[0]);
+      const intact = plan.truncations === this.#truncations && at >= 0 &&
+        at + old.length < this.#segments.length &&
+        old.every((segment, i) => this.#segments[at + i] === segment);
+      if (!intact) return false;
+      try {
+        await commit();
+      } catch (err) {
+        throw this.#fail("clean", err);
+      }
+      if (replacement === null) return true;
+      assert(replacement.baseOffset === old[0].baseOffset, "a cleaned segment keeps its base");
+      await this.#gate.exclusive(async () => {
+        const next = [...this.#segments];
+        next.splice(at, old.length, replacement);
+        this.#segments = next;
+        for (const segment of old) this.#sizeBytes -= segment.sizeBytes;
+        this.#sizeBytes += replacement.sizeBytes;
+        try {
+          for (const segment of old) await segment.close();
+        } catch (err) {
+          throw this.#fail("clean", err);
+        }
+        this.#checkInvariants();
+      });
+      return true;
     });
   }
 

@@ -54,11 +54,32 @@ describe("log config", () => {
       "flush.ms": "9223372036854775807",
       "cleanup.policy": "delete",
     });
-    expect(parsed).toEqual({ segmentBytes: 2048, flushMs: Infinity });
+    expect(parsed).toEqual({ segmentBytes: 2048, flushMs: Infinity, cleanupPolicy: "delete" });
     const text = logConfigToKafka(resolveLogConfig(parsed));
     expect(text["segment.bytes"]).toBe("2048");
     expect(text["flush.messages"]).toBe("9223372036854775807");
     expect(logConfigFromKafka(text)).toMatchObject({ segmentBytes: 2048, flushMessages: Infinity });
+    expect(
+      logConfigFromKafka({
+        "cleanup.policy": "delete, compact",
+        "min.cleanable.dirty.ratio": "0.25",
+        "delete.retention.ms": "5",
+      }),
+    ).toEqual({
+      cleanupPolicy: "compact,delete",
+      minCleanableDirtyRatio: 0.25,
+      deleteRetentionMs: 5,
+    });
+    expect(text["min.cleanable.dirty.ratio"]).toBe("0.5");
+    const bads: Record<string, string>[] = [
+      { "cleanup.policy": "shred" },
+      { "min.cleanable.dirty.ratio": "1.5" },
+    ];
+    for (const bad of bads) {
+      expect(() => logConfigFromKafka(bad)).toThrow(
+        expect.objectContaining({ code: "INVALID_CONFIG" }),
+      );
+    }
     expect(() => logConfigFromKafka({ "retention.ms": "soon" })).toThrow(
       expect.objectContaining({ code: "INVALID_CONFIG" }),
     );
