@@ -4,7 +4,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { PerfSummary } from "../src/perf/summary.ts";
-import { natsHasSyncInterval, peerInstalled, type PeerServer, startNats, startRedis } from "./peers/servers.ts";
+import {
+  natsHasSyncInterval,
+  peerInstalled,
+  type PeerServer,
+  startNats,
+  startRedis,
+} from "./peers/servers.ts";
 import type { Plan } from "./plan.ts";
 import { ROOT, run } from "./proc.ts";
 import type { BenchRow } from "./results.ts";
@@ -45,7 +51,20 @@ export async function runPeers(
       const note = `skipped: ${SERVER_BINARY[peer]} is not installed (run bench/setup-peers.sh)`;
       log(`${peer}: ${note}`);
       for (const scenario of wanted) {
-        rows.push({ scenario: scenario as BenchRow["scenario"], system: peer, runtime: null, recordSize: 0, partitions: 1, connections: 1, acks: "-", rate: 0, records: 0, durability: "-", summary: null, note });
+        rows.push({
+          scenario: scenario as BenchRow["scenario"],
+          system: peer,
+          runtime: null,
+          recordSize: 0,
+          partitions: 1,
+          connections: 1,
+          acks: "-",
+          rate: 0,
+          records: 0,
+          durability: "-",
+          summary: null,
+          note,
+        });
       }
       continue;
     }
@@ -60,13 +79,26 @@ export async function runPeers(
     ) => {
       const dir = mkdtempSync(join(scratch, `${peer}-`));
       let server: PeerServer | null = null;
-      const row: BenchRow = { scenario, system: peer, runtime: null, partitions: 1, acks: durable ? "durable" : "1", durability: "", summary: null, ...shape };
+      const row: BenchRow = {
+        scenario,
+        system: peer,
+        runtime: null,
+        partitions: 1,
+        acks: durable ? "durable" : "1",
+        durability: "",
+        summary: null,
+        ...shape,
+      };
       const label = `${scenario} ${peer} ${shape.recordSize} B c=${shape.connections}`;
       try {
         server = await start(dir, durable);
         row.durability = server.durability;
         row.summary = await work(server.port);
-        log(`  ${label}: ${row.summary.recordsPerSec.toLocaleString("en-US")} records/s, p99 ${row.summary.p99Ms} ms`);
+        log(
+          `  ${label}: ${
+            row.summary.recordsPerSec.toLocaleString("en-US")
+          } records/s, p99 ${row.summary.p99Ms} ms`,
+        );
       } catch (err) {
         row.note = `failed: ${errorText(err)}`;
         log(`  ${label}: FAILED ${errorText(err)}`);
@@ -82,28 +114,58 @@ export async function runPeers(
       if (scenarios.has("produce")) {
         for (const connections of [1, 4]) {
           const records = p.produce(size);
-          await one("produce", false, { recordSize: size, connections, records, rate: 0 }, (port) =>
-            peerPerf(peer, "produce", { port, records, "record-size": size, connections }, t));
+          await one(
+            "produce",
+            false,
+            { recordSize: size, connections, records, rate: 0 },
+            (port) =>
+              peerPerf(peer, "produce", { port, records, "record-size": size, connections }, t),
+          );
         }
       }
       if (scenarios.has("durable")) {
         for (const connections of [1, 4]) {
           const records = p.durable(size);
-          await one("durable", true, { recordSize: size, connections, records, rate: 0 }, (port) =>
-            peerPerf(peer, "produce", { port, records, "record-size": size, connections }, t));
+          await one(
+            "durable",
+            true,
+            { recordSize: size, connections, records, rate: 0 },
+            (port) =>
+              peerPerf(peer, "produce", { port, records, "record-size": size, connections }, t),
+          );
         }
       }
       if (scenarios.has("consume")) {
         const records = p.consume(size);
-        await one("consume", false, { recordSize: size, connections: 1, records, rate: 0 }, async (port) => {
-          await peerPerf(peer, "produce", { port, records, "record-size": size, connections: 2 }, t);
-          return await peerPerf(peer, "consume", { port, records, "record-size": size }, t);
-        });
+        await one(
+          "consume",
+          false,
+          { recordSize: size, connections: 1, records, rate: 0 },
+          async (port) => {
+            // Read what was acknowledged: a publish that failed (and was counted) is not there.
+            const written = await peerPerf(peer, "produce", {
+              port,
+              records,
+              "record-size": size,
+              connections: 2,
+            }, t);
+            return await peerPerf(peer, "consume", {
+              port,
+              records: written.records,
+              "record-size": size,
+            }, t);
+          },
+        );
       }
       if (scenarios.has("e2e")) {
         const records = p.e2eRecords;
-        await one("e2e", true, { recordSize: size, connections: 1, records, rate: p.e2eRate }, (port) =>
-          peerPerf(peer, "e2e", { port, records, "record-size": size, rate: p.e2eRate }, t));
+        await one(
+          "e2e",
+          true,
+          { recordSize: size, connections: 1, records, rate: p.e2eRate },
+          (port) =>
+            peerPerf(peer, "e2e", { port, records, "record-size": size, rate: p.e2eRate }, t),
+        );
       }
     }
   }

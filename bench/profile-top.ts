@@ -30,8 +30,11 @@ export function topFunctions(profile: Profile, top: number): string {
   for (const node of profile.nodes) {
     const us = selfUs.get(node.id) ?? 0;
     total += us;
-    const file = node.callFrame.url.replace(/^.*\/(dist|src|node_modules|runtime)\//, "$1/") || "(native)";
-    const key = `${node.callFrame.functionName || "(anonymous)"} ${file}:${node.callFrame.lineNumber + 1}`;
+    const file = node.callFrame.url.replace(/^.*\/(dist|src|node_modules|runtime)\//, "$1/") ||
+      "(native)";
+    const key = `${node.callFrame.functionName || "(anonymous)"} ${file}:${
+      node.callFrame.lineNumber + 1
+    }`;
     byFunction.set(key, (byFunction.get(key) ?? 0) + us);
     byFile.set(file, (byFile.get(file) ?? 0) + us);
   }
@@ -39,7 +42,9 @@ export function topFunctions(profile: Profile, top: number): string {
     [...entries].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) =>
       `${((us / total) * 100).toFixed(1).padStart(5)}%  ${k}`
     ).join("\n");
-  return `total ${(total / 1e6).toFixed(2)} s sampled\n-- self time by function --\n${fmt(byFunction)}\n-- self time by file --\n${fmt(byFile)}`;
+  return `total ${(total / 1e6).toFixed(2)} s sampled\n-- self time by function --\n${
+    fmt(byFunction)
+  }\n-- self time by file --\n${fmt(byFile)}`;
 }
 
 if (process.argv[1]?.endsWith("profile-top.js")) {

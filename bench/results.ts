@@ -3,7 +3,14 @@
 import type { PerfSummary } from "../src/perf/summary.ts";
 import type { Machine } from "./machine.ts";
 
-export const SCENARIOS = ["produce", "durable", "consume", "e2e", "http-produce", "http-consume"] as const;
+export const SCENARIOS = [
+  "produce",
+  "durable",
+  "consume",
+  "e2e",
+  "http-produce",
+  "http-consume",
+] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 export type System = "tributary" | "nats" | "redis";
 
@@ -35,6 +42,6 @@ export interface BenchResults {
 }
 
 export const DURABILITY = {
-  tributaryAcks1: "acks=1: acknowledged once in the page cache; OS writeback (Kafka's default)",
-  tributaryDurable: "acks=all: fsync (group commit) before the acknowledgement",
+  tributaryAcks1: "acks=1: in the page cache, OS writeback (Kafka's default)",
+  tributaryDurable: "acks=all: fsync (group commit) before the ack",
 } as const;

@@ -14,7 +14,7 @@ import { killAll, ROOT } from "./proc.ts";
 import { renderAll } from "./render.ts";
 import { type BenchResults, type BenchRow, SCENARIOS } from "./results.ts";
 import { runPeers } from "./peer-runs.ts";
-import { HOSTS, type Host } from "./tributary.ts";
+import { type Host, HOSTS } from "./tributary.ts";
 import { runTributary } from "./tributary-runs.ts";
 import { plan } from "./plan.ts";
 
@@ -35,7 +35,11 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   try {
     const machine = await describeMachine();
-    log(`machine: ${machine.cores} cores, ${machine.memoryGiB} GiB, ${JSON.stringify(machine.versions)}`);
+    log(
+      `machine: ${machine.cores} cores, ${machine.memoryGiB} GiB, ${
+        JSON.stringify(machine.versions)
+      }`,
+    );
     const diskWriteMBps = await measureDiskWrite(scratch, p.ddMebibytes);
     log(`disk: ${diskWriteMBps} MiB/s sequential (dd conv=fdatasync)`);
     for (const host of hosts) rows.push(...await runTributary(host, p, scenarios, scratch, log));

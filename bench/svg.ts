@@ -38,7 +38,9 @@ export function barChart(title: string, panels: Panel[]): string {
       const value = `${Math.round(bar.value).toLocaleString("en-US")} ${panel.unit}`;
       parts.push(
         `<text x="${LABEL_WIDTH - 8}" y="${y + 13}" text-anchor="end">${escape(bar.label)}</text>`,
-        `<rect x="${LABEL_WIDTH}" y="${y}" width="${w}" height="${BAR_HEIGHT}" fill="${COLORS[bar.kind]}"/>`,
+        `<rect x="${LABEL_WIDTH}" y="${y}" width="${w}" height="${BAR_HEIGHT}" fill="${
+          COLORS[bar.kind]
+        }"/>`,
         `<text x="${LABEL_WIDTH + w + 6}" y="${y + 13}">${escape(value)}</text>`,
       );
       y += BAR_HEIGHT + GAP;

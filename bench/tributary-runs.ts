@@ -20,11 +20,16 @@ export async function runTributary(
 ): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const measure = async (row: RowOf, work: () => Promise<PerfSummary>) => {
-    const label = `${row.scenario} ${host} ${row.recordSize} B p=${row.partitions} c=${row.connections}`;
+    const label =
+      `${row.scenario} ${host} ${row.recordSize} B p=${row.partitions} c=${row.connections}`;
     try {
       const summary = await work();
       rows.push({ ...row, summary });
-      log(`  ${label}: ${summary.recordsPerSec.toLocaleString("en-US")} records/s, p99 ${summary.p99Ms} ms`);
+      log(
+        `  ${label}: ${
+          summary.recordsPerSec.toLocaleString("en-US")
+        } records/s, p99 ${summary.p99Ms} ms`,
+      );
     } catch (err) {
       rows.push({ ...row, summary: null, note: `failed: ${errorText(err)}` });
       log(`  ${label}: FAILED ${errorText(err)}`);
@@ -53,7 +58,16 @@ export async function runTributary(
       for (const partitions of [1, 8]) {
         for (const connections of [1, 4]) {
           const records = p.produce(size);
-          const row = { ...base, scenario: "produce" as const, recordSize: size, partitions, connections, acks: "1", records, durability: DURABILITY.tributaryAcks1 };
+          const row = {
+            ...base,
+            scenario: "produce" as const,
+            recordSize: size,
+            partitions,
+            connections,
+            acks: "1",
+            records,
+            durability: DURABILITY.tributaryAcks1,
+          };
           await measure(row, () =>
             perf("produce", {
               bootstrap: b.bootstrap,
@@ -73,7 +87,16 @@ export async function runTributary(
     for (const size of p.sizes) {
       for (const connections of [1, 4]) {
         const records = p.durable(size);
-        const row = { ...base, scenario: "durable" as const, recordSize: size, partitions: 1, connections, acks: "all", records, durability: DURABILITY.tributaryDurable };
+        const row = {
+          ...base,
+          scenario: "durable" as const,
+          recordSize: size,
+          partitions: 1,
+          connections,
+          acks: "all",
+          records,
+          durability: DURABILITY.tributaryDurable,
+        };
         await measure(row, () =>
           perf("produce", {
             bootstrap: b.bootstrap,
@@ -93,17 +116,36 @@ export async function runTributary(
       const records = p.consume(size);
       const topic = `consume-${size}`;
       const fill = { bootstrap: b.bootstrap, topic, records, "record-size": size, partitions: 1 };
-      const row = { ...base, scenario: "consume" as const, recordSize: size, partitions: 1, connections: 1, acks: "1", records, durability: "reads a log written with acks=1" };
+      const row = {
+        ...base,
+        scenario: "consume" as const,
+        recordSize: size,
+        partitions: 1,
+        connections: 1,
+        acks: "1",
+        records,
+        durability: "reads a log written with acks=1",
+      };
       await measure(row, async () => {
-        await perf("produce", { ...fill, acks: "1", connections: 2 }, timeout);
-        return await perf("consume", fill, timeout);
+        const written = await perf("produce", { ...fill, acks: "1", connections: 2 }, timeout);
+        return await perf("consume", { ...fill, records: written.records }, timeout);
       });
     }
   });
 
   await group("e2e", async (b) => {
     for (const size of p.sizes) {
-      const row = { ...base, scenario: "e2e" as const, recordSize: size, partitions: 1, connections: 1, acks: "all", rate: p.e2eRate, records: p.e2eRecords, durability: DURABILITY.tributaryDurable };
+      const row = {
+        ...base,
+        scenario: "e2e" as const,
+        recordSize: size,
+        partitions: 1,
+        connections: 1,
+        acks: "all",
+        rate: p.e2eRate,
+        records: p.e2eRecords,
+        durability: DURABILITY.tributaryDurable,
+      };
       await measure(row, () =>
         perf("e2e", {
           bootstrap: b.bootstrap,
@@ -123,12 +165,35 @@ export async function runTributary(
     await group(scenarios.has("http-produce") ? "http-produce" : "http-consume", async (b) => {
       for (const size of p.sizes) {
         const records = p.http(size);
-        const flags = { http: b.httpUrl, topic: `http-${size}`, records, "record-size": size, partitions: 1 };
-        const row = { ...base, recordSize: size, partitions: 1, acks: "1", records, durability: DURABILITY.tributaryAcks1 };
-        await measure({ ...row, scenario: "http-produce", connections: 4 }, () =>
-          perf("produce", { ...flags, acks: "1", connections: 4, "http-batch-records": p.httpBatchRecords }, timeout));
-        await measure({ ...row, scenario: "http-consume", connections: 1 }, () =>
-          perf("consume", flags, timeout));
+        const flags = {
+          http: b.httpUrl,
+          topic: `http-${size}`,
+          records,
+          "record-size": size,
+          partitions: 1,
+        };
+        const row = {
+          ...base,
+          recordSize: size,
+          partitions: 1,
+          acks: "1",
+          records,
+          durability: DURABILITY.tributaryAcks1,
+        };
+        await measure(
+          { ...row, scenario: "http-produce", connections: 4 },
+          () =>
+            perf("produce", {
+              ...flags,
+              acks: "1",
+              connections: 4,
+              "http-batch-records": p.httpBatchRecords,
+            }, timeout),
+        );
+        await measure(
+          { ...row, scenario: "http-consume", connections: 1 },
+          () => perf("consume", flags, timeout),
+        );
       }
     });
   }

@@ -50,7 +50,9 @@ export async function perf(
   const r = await run(process.execPath, args, { timeoutMs });
   const line = r.stdout.trim().split("\n").pop() ?? "";
   if (r.code !== 0 || !line.startsWith("{")) {
-    throw new Error(`tributary perf ${mode} failed (exit ${r.code}): ${r.stderr.trim().slice(-500)}`);
+    throw new Error(
+      `tributary perf ${mode} failed (exit ${r.code}): ${r.stderr.trim().slice(-500)}`,
+    );
   }
   return JSON.parse(line) as PerfSummary;
 }

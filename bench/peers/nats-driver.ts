@@ -2,7 +2,7 @@
 // stream "BENCH" on subject "bench"; publish() awaits the stream's PubAck; reads go through an
 // ordered pull consumer (consume()), the client's recommended way to read a stream in order.
 
-import { jetstream, jetstreamManager, DeliverPolicy, StorageType } from "@nats-io/jetstream";
+import { DeliverPolicy, jetstream, jetstreamManager, StorageType } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { PeerArgs, PeerDriver, PeerProducer } from "./peer-perf.ts";
 

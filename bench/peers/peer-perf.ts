@@ -32,13 +32,20 @@ export interface PeerDriver {
   /** Reads `records` records from the start; calls onBatch per delivery. */
   consumeAll(args: PeerArgs, onBatch: (values: Uint8Array[]) => void): Promise<void>;
   /** Tails new records until stop() resolves true; calls onValue per record. */
-  tail(args: PeerArgs, onValue: (value: Uint8Array) => boolean): Promise<{ ready: Promise<void>; done: Promise<void> }>;
+  tail(
+    args: PeerArgs,
+    onValue: (value: Uint8Array) => boolean,
+  ): Promise<{ ready: Promise<void>; done: Promise<void> }>;
   close(): Promise<void>;
 }
 
 const WINDOW_RECORDS = 20_000;
 
-export async function produce(driver: PeerDriver, args: PeerArgs, stamp = false): Promise<PerfSummary> {
+export async function produce(
+  driver: PeerDriver,
+  args: PeerArgs,
+  stamp = false,
+): Promise<PerfSummary> {
   const latencyUs = new LogHistogram();
   const payload = new Uint8Array(args.recordSize).fill(0x61);
   const producers = await Promise.all(
@@ -49,7 +56,8 @@ export async function produce(driver: PeerDriver, args: PeerArgs, stamp = false)
   let errors = 0;
   const startMs = performance.now();
   await Promise.all(producers.map(async (p, i) => {
-    const count = Math.floor(args.records / args.connections) + (i < args.records % args.connections ? 1 : 0);
+    const count = Math.floor(args.records / args.connections) +
+      (i < args.records % args.connections ? 1 : 0);
     const window = new InFlightWindow(WINDOW_RECORDS);
     let settled = 0;
     let wake: (() => void) | null = null;
@@ -125,7 +133,9 @@ async function e2e(driver: PeerDriver, args: PeerArgs): Promise<PerfSummary> {
 async function main(): Promise<void> {
   const [peer, mode, ...rest] = process.argv.slice(2);
   const flags = new Map<string, number>();
-  for (let i = 0; i + 1 < rest.length; i += 2) flags.set(rest[i].replace(/^--/, ""), Number(rest[i + 1]));
+  for (let i = 0; i + 1 < rest.length; i += 2) {
+    flags.set(rest[i].replace(/^--/, ""), Number(rest[i + 1]));
+  }
   const args: PeerArgs = {
     port: flags.get("port") ?? 0,
     records: flags.get("records") ?? 100_000,

@@ -42,7 +42,9 @@ export function redisDriver(): PeerDriver {
       const client = await open(args);
       return {
         publish: (value) =>
-          client.xAdd(KEY, "*", { v: Buffer.from(value.buffer, value.byteOffset, value.byteLength) }),
+          client.xAdd(KEY, "*", {
+            v: Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+          }),
         close: async () => {},
       };
     },
@@ -64,7 +66,10 @@ export function redisDriver(): PeerDriver {
       let last = "$";
       const done = (async () => {
         for (let stop = false; !stop;) {
-          const reply = await client.xRead({ key: KEY, id: last }, { BLOCK: 5000, COUNT: PAGE_RECORDS });
+          const reply = await client.xRead({ key: KEY, id: last }, {
+            BLOCK: 5000,
+            COUNT: PAGE_RECORDS,
+          });
           if (reply === null) throw new Error("no records for 5 s");
           for (const stream of reply) {
             for (const entry of stream.messages) {

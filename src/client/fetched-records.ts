@@ -53,7 +53,9 @@ export async function recordsFrom(
     if ((header.attributes & Attribute.control) !== 0) continue;
     if ((header.attributes & Attribute.compressionMask) !== 0) {
       for (const r of await decodeRecordsAsync(bytes, position)) {
-        if (r.offset >= fromOffset) records.push(make(r.offset, r.timestamp, r.key, r.value, r.headers, 0));
+        if (r.offset >= fromOffset) {
+          records.push(make(r.offset, r.timestamp, r.key, r.value, r.headers, 0));
+        }
       }
       continue;
     }

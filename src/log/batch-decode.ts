@@ -18,9 +18,9 @@ import { crc32c } from "./crc32c.ts";
 import type { BatchHeader, DecodedRecord } from "./record-batch.ts";
 import {
   makeDecodedRecord,
-  type RecordMaker,
   readRecords,
   RECORD_BYTES_MIN,
+  type RecordMaker,
 } from "./record-read.ts";
 
 const BATCH_LENGTH_MIN = BATCH_HEADER_BYTES - BATCH_OVERHEAD_BYTES;

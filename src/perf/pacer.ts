@@ -12,7 +12,10 @@ export class Pacer {
   #issued = 0;
 
   /** rate: records per second; 0 means unpaced (acquire always returns null). */
-  constructor(rt: { clock: Pick<Clock, "monotonicMs">; timers: Pick<Timers, "sleep"> }, rate: number) {
+  constructor(
+    rt: { clock: Pick<Clock, "monotonicMs">; timers: Pick<Timers, "sleep"> },
+    rate: number,
+  ) {
     this.#clock = rt.clock;
     this.#timers = rt.timers;
     this.#perMs = rate / 1000;

@@ -29,7 +29,12 @@ export class ProgressTicker {
 
   constructor(
     rt: { clock: Pick<Clock, "monotonicMs">; timers: Pick<Timers, "setTimeout"> },
-    options: { draw: (line: string) => void; done: () => number; total: number; intervalMs?: number },
+    options: {
+      draw: (line: string) => void;
+      done: () => number;
+      total: number;
+      intervalMs?: number;
+    },
   ) {
     this.#rt = rt;
     this.#draw = options.draw;

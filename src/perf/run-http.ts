@@ -22,7 +22,9 @@ export async function runHttpProduce(
 ): Promise<PerfSummary> {
   const value = new TextDecoder().decode(payloadOf(rt, options.recordSize));
   const acks = options.acks === "all" ? "all" : String(options.acks);
-  const url = `${options.httpUrl}/v1/topics/${encodeURIComponent(options.topic)}/records?acks=${acks}`;
+  const url = `${options.httpUrl}/v1/topics/${
+    encodeURIComponent(options.topic)
+  }/records?acks=${acks}`;
   const latencyUs = new LogHistogram();
   const pacer = new Pacer(rt, options.rate);
   const bodies = new Map<number, string>();

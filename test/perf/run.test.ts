@@ -54,7 +54,15 @@ describe("tributary perf against an embedded broker", () => {
   it("consumes what was produced, from the start", async () => {
     const s = await runPerf(
       rt,
-      parsePerfArgs(["consume", "--bootstrap", broker.bootstrap, "--topic", "perf-a", "--records", "3000"]),
+      parsePerfArgs([
+        "consume",
+        "--bootstrap",
+        broker.bootstrap,
+        "--topic",
+        "perf-a",
+        "--records",
+        "3000",
+      ]),
     );
     expect(s.records).toBe(3000);
     expect(s.bytes).toBe(300_000);

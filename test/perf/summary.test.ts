@@ -9,7 +9,12 @@ describe("summarize", () => {
   it("computes rates and millisecond percentiles from microsecond samples", () => {
     const latencyUs = new LogHistogram();
     for (let i = 1; i <= 1000; i++) latencyUs.record(i * 10); // 10 µs .. 10 ms
-    const s = summarize({ records: 2_000_000, bytes: 200 * 1024 * 1024, elapsedMs: 4000, latencyUs });
+    const s = summarize({
+      records: 2_000_000,
+      bytes: 200 * 1024 * 1024,
+      elapsedMs: 4000,
+      latencyUs,
+    });
     expect(s.recordsPerSec).toBe(500_000);
     expect(s.mbPerSec).toBe(50);
     expect(s.p50Ms).toBeCloseTo(5, 1);
@@ -85,6 +90,9 @@ describe("perf helpers", () => {
       if (due) await due;
     }
     expect(nowMs).toBe(9); // ten records at 1000/s: the last is due at 9 ms
-    expect(new Pacer({ clock: { monotonicMs: () => 0 }, timers: { sleep: () => Promise.resolve() } }, 0).acquire()).toBeNull();
+    expect(
+      new Pacer({ clock: { monotonicMs: () => 0 }, timers: { sleep: () => Promise.resolve() } }, 0)
+        .acquire(),
+    ).toBeNull();
   });
 });
