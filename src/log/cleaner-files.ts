@@ -3,14 +3,16 @@
 // A pass writes each cleaned group of segments as one new segment named by the group's first
 // base offset A, under temporary names, and swaps it in (Kafka's protocol):
 //   1. A.log.cleaned, A.index.cleaned and A.timeindex.cleaned are written and fsynced;
-//   2. they are renamed *.swap (indexes first, the log last) and the directory is fsynced: the
-//      swap is committed once A.log.swap is durable;
+//   2. the indexes are renamed *.swap and the directory fsynced, then the log, and the directory
+//      fsynced again: the swap is committed once A.log.swap is durable, and its indexes are
+//      durable before it (on any file system, not only one that orders renames);
 //   3. the group's other segments are removed;
 //   4. the *.swap files are renamed to their final names (log last), replacing A's old files
 //      atomically, and the directory is fsynced.
 // Recovery (recoverCleanerFiles, at open before segments are listed): a *.cleaned file belongs
 // to a pass that never committed and is deleted; an A.log.swap is committed and is finished.
-// Index *.swap files without their A.log.swap are leftovers of step 2 and go.
+// Index *.swap files without their A.log.swap are leftovers of step 2 and go. With A.log.swap
+// present, an index without its *.swap was already moved in step 4 and is the new one.
 //
 // Which segments a swap replaces: those with base offsets in [A, end), end = the offset after
 // the swap's last batch. That is exact because the cleaner always keeps the last batch of a
@@ -34,8 +36,9 @@ export const CLEANED_SUFFIX = ".cleaned";
 export const SWAP_SUFFIX = ".swap";
 
 const KINDS: readonly SegmentFileKind[] = ["log", "index", "timeindex"];
+const INDEXES: readonly SegmentFileKind[] = ["index", "timeindex"];
 /** Indexes before the log: the log's rename is the step that counts. */
-const INDEXES_THEN_LOG: readonly SegmentFileKind[] = ["index", "timeindex", "log"];
+const INDEXES_THEN_LOG: readonly SegmentFileKind[] = [...INDEXES, "log"];
 const SWAP_NAME = /^(\d{20})\.(log|index|timeindex)\.swap$/;
 
 /**
@@ -95,10 +98,13 @@ export async function swapInCleaned(
   base: number,
   replaced: readonly number[],
 ): Promise<void> {
-  for (const kind of INDEXES_THEN_LOG) {
+  for (const kind of INDEXES) {
     const path = segmentPath(dir, base, kind);
     await fs.rename(path + CLEANED_SUFFIX, path + SWAP_SUFFIX);
   }
+  await fs.syncDir(dir);
+  const log = segmentPath(dir, base, "log");
+  await fs.rename(log + CLEANED_SUFFIX, log + SWAP_SUFFIX);
   await fs.syncDir(dir);
   for (const old of replaced) {
     if (old === base) continue;
@@ -159,11 +165,9 @@ async function finishSwap(
       removed++;
     }
   }
-  for (const kind of ["index", "timeindex"] as const) {
+  for (const kind of INDEXES) {
     const path = segmentPath(dir, base, kind);
-    // Without its swapped index the old one would describe other bytes: drop it, open rebuilds.
     if (await fs.exists(path + SWAP_SUFFIX)) await fs.rename(path + SWAP_SUFFIX, path);
-    else await fs.remove(path);
   }
   await fs.rename(logSwap, segmentPath(dir, base, "log"));
   return removed;

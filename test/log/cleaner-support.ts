@@ -37,7 +37,7 @@ export async function readRecords(log: PartitionLog, maxBytes = 64 * 1024): Prom
   const end = log.logEndOffset;
   for (let round = 0; offset < end; round++) {
     if (round > 100_000) throw new Error(`reading ${log.dir} made no progress at ${offset}`);
-    const read = await log.read(offset, maxBytes);
+    const read = await log.read(offset, maxBytes, { maxOffset: end });
     if (read.nextOffset <= offset) throw new Error(`read(${offset}) did not advance`);
     for (const { position } of batchesIn(read.bytes)) {
       for (const r of await decodeRecordsAsync(read.bytes, position)) {
@@ -97,6 +97,11 @@ export class FuseFileSystem implements FileSystem {
 
   get blown(): boolean {
     return this.#blown;
+  }
+
+  /** Fails every call from now on (the process died some other way). */
+  blow(): void {
+    this.#blown = true;
   }
 
   #step(op: MutatingOp, path: string): void {
