@@ -22,6 +22,10 @@ export interface BrokerOptions {
   metrics?: MetricsRegistry;
   /** How often retention runs over every log (default 5 minutes). */
   retentionCheckIntervalMs?: number;
+  /** Pause between log cleaning runs over the compacted logs (Kafka: log.cleaner.backoff.ms). */
+  cleanerIntervalMs?: number;
+  /** Key map memory of one cleaning pass (Kafka: log.cleaner.dedupe.buffer.size; 32 MiB). */
+  cleanerOffsetMapBytesMax?: number;
   /** Longest a fetch may wait for minBytes, whatever it asks for (default 30 s). */
   fetchWaitMsMax?: number;
   /** Fetches waiting at once; beyond it fetches answer at once (default 10,000). */
@@ -30,6 +34,8 @@ export interface BrokerOptions {
 
 export const PARTITIONS_PER_TOPIC_MAX = 10_000;
 const RETENTION_CHECK_INTERVAL_MS_DEFAULT = 5 * 60 * 1000;
+const CLEANER_INTERVAL_MS_DEFAULT = 15_000;
+const CLEANER_OFFSET_MAP_BYTES_MAX_DEFAULT = 32 * 1024 * 1024;
 const FETCH_WAIT_MS_MAX_DEFAULT = 30_000;
 const PARKED_FETCHES_MAX_DEFAULT = 10_000;
 
@@ -65,6 +71,18 @@ export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOpti
       "retentionCheckIntervalMs",
       options.retentionCheckIntervalMs ?? RETENTION_CHECK_INTERVAL_MS_DEFAULT,
       1,
+      intMax,
+    ),
+    cleanerIntervalMs: checkInt(
+      "cleanerIntervalMs",
+      options.cleanerIntervalMs ?? CLEANER_INTERVAL_MS_DEFAULT,
+      1,
+      intMax,
+    ),
+    cleanerOffsetMapBytesMax: checkInt(
+      "cleanerOffsetMapBytesMax",
+      options.cleanerOffsetMapBytesMax ?? CLEANER_OFFSET_MAP_BYTES_MAX_DEFAULT,
+      1024,
       intMax,
     ),
     fetchWaitMsMax: checkInt(

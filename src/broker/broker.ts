@@ -2,7 +2,7 @@
 // directory. Transports (HTTP, CBOR-over-TCP, embedded callers) call this and nothing else.
 //
 // Lifecycle: open() claims the data directory, replays the metadata log, opens every partition
-// and starts retention. close() refuses new requests, answers waiting fetches, lets in-flight
+// and starts retention and log cleaning. close() refuses new requests, answers waiting fetches, lets in-flight
 // requests finish, stops timers and closes every log cleanly (clean-shutdown markers).
 import { TributaryError } from "../errors.ts";
 import type { Runtime } from "../../runtime/types.ts";
@@ -20,6 +20,8 @@ import type { Partition } from "./partition.ts";
 import { fetchWithWait, type WaitingFetchContext } from "./waiting-fetch.ts";
 import { type ProduceContext, producePartition } from "./produce.ts";
 import { RetentionTask } from "./retention-task.ts";
+import { CleanerTask } from "./cleaner-task.ts";
+import { type CleanResult, LogCleaner } from "../log/cleaner.ts";
 import { TopicStore } from "./topic-store.ts";
 import { validateTopicName } from "./topic-name.ts";
 import type {
@@ -64,6 +66,7 @@ export class Broker implements BrokerApi {
   #state: State = "running";
   #closed: Promise<void> | null = null;
   readonly #retention: RetentionTask;
+  readonly #cleaner: CleanerTask;
   #producerIdNext = 0;
   #producerIdBlockEnd = 0;
 
@@ -108,6 +111,16 @@ export class Broker implements BrokerApi {
       report: (what, err) => this.#report(what, err),
     });
     this.#retention.start();
+    this.#cleaner = new CleanerTask({
+      intervalMs: options.cleanerIntervalMs,
+      timers: rt.timers,
+      clock: rt.clock,
+      cleaner: new LogCleaner(rt, { offsetMapBytesMax: options.cleanerOffsetMapBytesMax }),
+      partitions: () => store.allPartitions(),
+      track: (run) => this.#track(run),
+      report: (what, err) => this.#report(what, err),
+    });
+    this.#cleaner.start();
   }
 
   static async open(rt: Runtime, options: BrokerOptions): Promise<Broker> {
@@ -322,6 +335,12 @@ export class Broker implements BrokerApi {
     return { producerId: this.#producerIdNext++, producerEpoch: 0 };
   }
 
+  /** One log cleaning run over the compacted partitions now, by partition name (tests, tools). */
+  cleanLogs(): Promise<Map<string, CleanResult>> {
+    this.#checkRunning();
+    return this.#track(this.#cleaner.runOnce());
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Lifecycle
 
@@ -333,6 +352,7 @@ export class Broker implements BrokerApi {
   async #shutdown(): Promise<void> {
     this.#state = "closing";
     this.#retention.stop();
+    this.#cleaner.stop();
     this.#purgatory.completeAll();
     await Promise.allSettled([...this.#inflight]);
     await this.#store.close();

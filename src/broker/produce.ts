@@ -7,7 +7,9 @@
 // pipelining relies on it), and sequence checks of pipelined batches see each other.
 import { assert, TributaryError } from "../errors.ts";
 import type { Timers } from "../../runtime/types.ts";
-import { Attribute, Compression } from "../log/batch-header.ts";
+import { Attribute, BATCH_HEADER_BYTES, Compression } from "../log/batch-header.ts";
+import { policyCompacts } from "../log/config.ts";
+import { readRecords } from "../log/record-read.ts";
 import {
   type BatchHeader,
   batchSizeAt,
@@ -96,6 +98,27 @@ function checkProducedHeader(header: BatchHeader, position: number): void {
   }
 }
 
+/**
+ * A compacted topic keeps the latest record per key, so a record without a key has no place in
+ * it: Kafka refuses the batch (INVALID_RECORD). Only uncompressed batches are checked here: a
+ * gzip batch could be read only asynchronously, which would let later produces overtake it
+ * (see the file comment). The cleaner drops keyless records that get in that way.
+ */
+function checkKeyed(bytes: Uint8Array, batches: ParsedBatch[]): void {
+  for (const { position, sizeBytes, header } of batches) {
+    if ((header.attributes & Attribute.compressionMask) !== Compression.none) continue;
+    const records = readRecords(bytes, position + BATCH_HEADER_BYTES, position + sizeBytes, header);
+    const keyless = records.find((record) => record.key === null);
+    if (keyless !== undefined) {
+      throw new TributaryError(
+        "INVALID_RECORD",
+        `batch at ${position}: record ${keyless.offset - header.baseOffset} has no key, and ` +
+          `compacted topics need one`,
+      );
+    }
+  }
+}
+
 /** Takes the sequence decisions for all batches, or none of them when one is refused. */
 function decideSequences(partition: Partition, batches: ParsedBatch[]): SequenceDecision[] {
   const decisions: SequenceDecision[] = [];
@@ -131,6 +154,7 @@ export function producePartition(
   checkAcks(request.acks);
   partition.checkOpen();
   const batches = parseProducedBatches(request.batches, partition.policy.maxMessageBytes);
+  if (policyCompacts(partition.log.config.cleanupPolicy)) checkKeyed(request.batches, batches);
   const decisions = decideSequences(partition, batches);
   const fresh = batches.filter((_, i) => decisions[i].kind !== "duplicate");
   const logAppendTimeMs = partition.policy.timestampType === "LogAppendTime" ? ctx.nowMs() : -1;

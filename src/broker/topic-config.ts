@@ -13,7 +13,9 @@ const LONG_MAX_TEXT = "9223372036854775807";
 type IntSpec = { kind: "int"; default: string; min: bigint; max: bigint; never?: boolean };
 type ChoiceSpec = { kind: "choice"; default: string; choices: readonly string[] };
 type PolicySpec = { kind: "policy"; default: string };
-type ConfigSpec = IntSpec | ChoiceSpec | PolicySpec;
+/** A number in [0, 1] (min.cleanable.dirty.ratio). */
+type RatioSpec = { kind: "ratio"; default: string };
+type ConfigSpec = IntSpec | ChoiceSpec | PolicySpec | RatioSpec;
 
 // Defaults are Kafka's, except segment.bytes whose floor is raised so a tiny value cannot
 // turn every batch into its own pair of files.
@@ -24,6 +26,9 @@ export const TOPIC_CONFIGS = {
   "segment.ms": { kind: "int", default: "604800000", min: 1n, max: SAFE_MAX },
   "max.message.bytes": { kind: "int", default: "1048588", min: 0n, max: INT32_MAX },
   "cleanup.policy": { kind: "policy", default: "delete" },
+  "delete.retention.ms": { kind: "int", default: "86400000", min: 0n, max: SAFE_MAX },
+  "min.compaction.lag.ms": { kind: "int", default: "0", min: 0n, max: SAFE_MAX },
+  "min.cleanable.dirty.ratio": { kind: "ratio", default: "0.5" },
   "flush.messages": { kind: "int", default: LONG_MAX_TEXT, min: 1n, max: SAFE_MAX, never: true },
   "flush.ms": { kind: "int", default: LONG_MAX_TEXT, min: 0n, max: SAFE_MAX, never: true },
   "message.timestamp.type": {
@@ -85,7 +90,19 @@ function normalizeValue(name: TopicConfigName, raw: unknown): string {
     }
     return value;
   }
+  if (spec.kind === "ratio") return normalizeRatio(name, value);
   return normalizePolicy(name, value);
+}
+
+function normalizeRatio(name: string, value: string): string {
+  const ratio = /^(\d+(\.\d*)?|\.\d+)$/.test(value) ? Number(value) : Number.NaN;
+  if (!(ratio >= 0 && ratio <= 1)) {
+    throw new TributaryError(
+      "INVALID_CONFIG",
+      `config "${name}" must be a number in [0, 1], got "${value}"`,
+    );
+  }
+  return String(ratio);
 }
 
 function normalizeInt(name: string, spec: IntSpec, value: string): string {

@@ -68,7 +68,9 @@ describe("topic configs", () => {
     expect(eff["segment.bytes"]).toBe("2048");
     expect(eff["max.message.bytes"]).toBe("1048588");
     expect(eff["cleanup.policy"]).toBe("delete");
-    expect(Object.keys(eff)).toHaveLength(10);
+    expect(Object.keys(eff)).toHaveLength(13);
+    expect(eff["min.cleanable.dirty.ratio"]).toBe("0.5");
+    expect(eff["delete.retention.ms"]).toBe("86400000");
   });
 
   it("maps to LogConfig and the broker's policy", () => {
