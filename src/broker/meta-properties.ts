@@ -5,9 +5,9 @@
 //   cluster.id=<id>
 //   node.id=<n>
 import { TributaryError } from "../errors.ts";
-import { writeFileAtomic } from "../log/checkpoint.ts";
+import { readSmallTextFile, writeFileAtomic } from "../log/durable-file.ts";
 import { joinPath } from "../log/segment-files.ts";
-import { type FileSystem, isIoError, type Random } from "../../runtime/types.ts";
+import type { FileSystem, Random } from "../../runtime/types.ts";
 
 export const META_PROPERTIES_FILE = "meta.properties";
 const META_BYTES_MAX = 4096;
@@ -28,16 +28,10 @@ export async function readMetaProperties(
   dataDir: string,
 ): Promise<MetaProperties | null> {
   const path = joinPath(dataDir, META_PROPERTIES_FILE);
-  let bytes: Uint8Array;
-  try {
-    bytes = await fs.readFile(path);
-  } catch (err) {
-    if (isIoError(err, "ENOENT")) return null;
-    throw err;
-  }
-  const text = bytes.length <= META_BYTES_MAX ? new TextDecoder().decode(bytes) : "";
+  const file = await readSmallTextFile(fs, path, META_BYTES_MAX);
+  if (file === null) return null;
   const props = new Map<string, string>();
-  for (const line of text.split("\n")) {
+  for (const line of file.text.split("\n")) {
     const eq = line.indexOf("=");
     if (eq > 0) props.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
   }

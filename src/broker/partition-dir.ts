@@ -4,9 +4,9 @@
 // Deletion renames first to <topic>-<partition>.<id>-delete (one atomic step that takes the
 // directory out of service), then removes it; start-up finishes removals a crash interrupted.
 import { TributaryError } from "../errors.ts";
-import { writeFileAtomic } from "../log/checkpoint.ts";
+import { readSmallTextFile, writeFileAtomic } from "../log/durable-file.ts";
 import { joinPath } from "../log/segment-files.ts";
-import { type FileSystem, isIoError } from "../../runtime/types.ts";
+import type { FileSystem } from "../../runtime/types.ts";
 
 export const PARTITION_METADATA_FILE = "partition.metadata";
 export const DELETE_DIR_SUFFIX = "-delete";
@@ -38,17 +38,11 @@ export function deletingDirName(topic: string, partition: number, topicId: strin
 /** The topic id recorded in a partition directory, or null when it has none. */
 export async function readPartitionTopicId(fs: FileSystem, dir: string): Promise<string | null> {
   const path = joinPath(dir, PARTITION_METADATA_FILE);
-  let bytes: Uint8Array;
-  try {
-    bytes = await fs.readFile(path);
-  } catch (err) {
-    if (isIoError(err, "ENOENT")) return null;
-    throw err;
-  }
-  const text = bytes.length <= METADATA_BYTES_MAX ? new TextDecoder().decode(bytes) : "";
-  const match = /^version: 0\ntopic_id: ([0-9a-f-]{36})\n$/.exec(text);
+  const file = await readSmallTextFile(fs, path, METADATA_BYTES_MAX);
+  if (file === null) return null;
+  const match = /^version: 0\ntopic_id: ([0-9a-f-]{36})\n$/.exec(file.text);
   if (match === null) {
-    throw new TributaryError("KAFKA_STORAGE_ERROR", `malformed ${path} (${bytes.length} bytes)`);
+    throw new TributaryError("KAFKA_STORAGE_ERROR", `malformed ${path} (${file.byteLength} bytes)`);
   }
   return match[1];
 }

@@ -14,8 +14,8 @@
 
 import { TributaryError } from "../errors.ts";
 import type { FileSystem } from "../../runtime/types.ts";
-import { isIoError } from "../../runtime/types.ts";
-import { CHECKPOINT_FILE, CLEAN_SHUTDOWN_FILE, joinPath, TEMP_SUFFIX } from "./segment-files.ts";
+import { readSmallTextFile, writeFileAtomic } from "./durable-file.ts";
+import { CHECKPOINT_FILE, CLEAN_SHUTDOWN_FILE, joinPath } from "./segment-files.ts";
 
 export interface LogCheckpoint {
   logStartOffset: number;
@@ -28,21 +28,15 @@ const CHECKPOINT_BYTES_MAX = 256;
 
 export async function readCheckpoint(fs: FileSystem, dir: string): Promise<LogCheckpoint | null> {
   const path = joinPath(dir, CHECKPOINT_FILE);
-  let bytes: Uint8Array;
-  try {
-    bytes = await fs.readFile(path);
-  } catch (err) {
-    if (isIoError(err, "ENOENT")) return null;
-    throw err;
-  }
-  const text = bytes.length <= CHECKPOINT_BYTES_MAX ? new TextDecoder().decode(bytes) : "";
+  const file = await readSmallTextFile(fs, path, CHECKPOINT_BYTES_MAX);
+  if (file === null) return null;
   const match = /^tributary-log-checkpoint 1\nlogStartOffset (\d+)\nrecoveryPoint (\d+)\n$/.exec(
-    text,
+    file.text,
   );
   if (match === null) {
     throw new TributaryError(
       "KAFKA_STORAGE_ERROR",
-      `malformed checkpoint ${path} (${bytes.length} bytes)`,
+      `malformed checkpoint ${path} (${file.byteLength} bytes)`,
     );
   }
   const checkpoint = { logStartOffset: Number(match[1]), recoveryPoint: Number(match[2]) };
@@ -63,25 +57,6 @@ export async function writeCheckpoint(
   const text =
     `${MAGIC_LINE}\nlogStartOffset ${checkpoint.logStartOffset}\nrecoveryPoint ${checkpoint.recoveryPoint}\n`;
   await writeFileAtomic(fs, dir, CHECKPOINT_FILE, new TextEncoder().encode(text));
-}
-
-/** Replaces dir/name with bytes so that a crash leaves either the old or the new content. */
-export async function writeFileAtomic(
-  fs: FileSystem,
-  dir: string,
-  name: string,
-  bytes: Uint8Array,
-): Promise<void> {
-  const temp = joinPath(dir, name + TEMP_SUFFIX);
-  const file = await fs.open(temp, { create: true, write: true, truncate: true });
-  try {
-    await file.writeAt(bytes, 0);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await fs.rename(temp, joinPath(dir, name));
-  await fs.syncDir(dir);
 }
 
 export async function hasCleanShutdownMarker(fs: FileSystem, dir: string): Promise<boolean> {

@@ -13,8 +13,7 @@
 
 import { TributaryError } from "../errors.ts";
 import type { FileSystem } from "../../runtime/types.ts";
-import { isIoError } from "../../runtime/types.ts";
-import { writeFileAtomic } from "./checkpoint.ts";
+import { readSmallTextFile, writeFileAtomic } from "./durable-file.ts";
 import { joinPath } from "./segment-files.ts";
 
 export const CLEANER_CHECKPOINT_FILE = "cleaner.checkpoint";
@@ -32,15 +31,9 @@ export async function readCleanerCheckpoint(
   dir: string,
 ): Promise<CleanerCheckpoint | null> {
   const path = joinPath(dir, CLEANER_CHECKPOINT_FILE);
-  let bytes: Uint8Array;
-  try {
-    bytes = await fs.readFile(path);
-  } catch (err) {
-    if (isIoError(err, "ENOENT")) return null;
-    throw err;
-  }
-  const text = bytes.length <= CHECKPOINT_BYTES_MAX ? new TextDecoder().decode(bytes) : "";
-  const match = FORMAT.exec(text);
+  const file = await readSmallTextFile(fs, path, CHECKPOINT_BYTES_MAX);
+  if (file === null) return null;
+  const match = FORMAT.exec(file.text);
   const checkpoint = match === null
     ? null
     : { cleanedUpTo: Number(match[1]), deleteHorizonMs: Number(match[2]) };
@@ -50,7 +43,7 @@ export async function readCleanerCheckpoint(
   ) {
     throw new TributaryError(
       "KAFKA_STORAGE_ERROR",
-      `malformed cleaner checkpoint ${path} (${bytes.length} bytes)`,
+      `malformed cleaner checkpoint ${path} (${file.byteLength} bytes)`,
     );
   }
   return checkpoint;
