@@ -6,6 +6,10 @@ import type { Context, Next } from "hono";
 import { routePath } from "hono/route";
 import type { BrokerApi } from "../broker/types.ts";
 import type { Histogram } from "../metrics/registry.ts";
+import {
+  registerOpenConnections,
+  REQUEST_LATENCY_BUCKETS_SECONDS,
+} from "../metrics/request-metrics.ts";
 import { mapError } from "./error-map.ts";
 import { reply } from "./reply.ts";
 import type { HttpAppOptions, HttpDeps } from "./reply.ts";
@@ -24,24 +28,6 @@ import { registerTopicRoutes } from "./routes/topics.ts";
 export type { HttpAppOptions } from "./reply.ts";
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
-// Request latencies run from sub-millisecond reads to 30 s long polls.
-const LATENCY_BUCKETS_SECONDS = [
-  0.0005,
-  0.001,
-  0.0025,
-  0.005,
-  0.01,
-  0.025,
-  0.05,
-  0.1,
-  0.25,
-  0.5,
-  1,
-  2.5,
-  5,
-  10,
-  30,
-];
 
 /** The consumer-group parts of the HTTP API; without them group routes answer 503. */
 export interface HttpGroupOptions {
@@ -102,16 +88,9 @@ function requestMetrics(options: HttpAppOptions): (c: Context, next: Next) => Pr
     "tributary_http_request_duration_seconds",
     "HTTP request latency until the response starts, by route pattern, method and status class.",
     ["route", "method", "status"],
-    LATENCY_BUCKETS_SECONDS,
+    REQUEST_LATENCY_BUCKETS_SECONDS,
   );
-  if (openConnections !== undefined) {
-    metrics.gauge(
-      "tributary_open_connections",
-      "Open client connections by protocol.",
-      ["protocol"],
-      () => [{ labels: { protocol: "http" }, value: openConnections() }],
-    );
-  }
+  if (openConnections !== undefined) registerOpenConnections(metrics, "http", openConnections);
   return async (c, next) => {
     const startMs = clock.monotonicMs();
     await next();

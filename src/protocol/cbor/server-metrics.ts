@@ -2,24 +2,10 @@
 // (operation names, error code names), so series stay bounded whatever peers send.
 
 import type { Counter, Histogram, MetricsRegistry } from "../../metrics/registry.ts";
-
-const LATENCY_BUCKETS_SECONDS = [
-  0.0005,
-  0.001,
-  0.0025,
-  0.005,
-  0.01,
-  0.025,
-  0.05,
-  0.1,
-  0.25,
-  0.5,
-  1,
-  2.5,
-  5,
-  10,
-  30,
-];
+import {
+  registerOpenConnections,
+  REQUEST_LATENCY_BUCKETS_SECONDS,
+} from "../../metrics/request-metrics.ts";
 
 export interface ServerMetrics {
   requestDone(op: string, seconds: number, errorCode: string | null): void;
@@ -44,14 +30,9 @@ export function createServerMetrics(
     "tributary_request_duration_seconds",
     "CBOR-over-TCP request latency from decoding to the response being written, by operation.",
     ["op"],
-    LATENCY_BUCKETS_SECONDS,
+    REQUEST_LATENCY_BUCKETS_SECONDS,
   );
-  registry.gauge(
-    "tributary_open_connections",
-    "Open client connections by protocol.",
-    ["protocol"],
-    () => [{ labels: { protocol: "cbor" }, value: openConnections() }],
-  );
+  registerOpenConnections(registry, "cbor", openConnections);
   return {
     requestDone(op, seconds, errorCode) {
       requests.inc({ op });
