@@ -8,6 +8,7 @@ import { TributaryError } from "../../errors.ts";
 import type { GroupDescription, MemberDescription } from "../../group/mod.ts";
 import type {
   GroupDescriptionWire,
+  GroupOpName,
   MemberDescriptionWire,
   OpName,
   RequestBody,
@@ -22,17 +23,7 @@ type GroupHandler<K extends OpName> = (
   body: RequestBody<K>,
 ) => Promise<ResponseBody<K>>;
 
-export const GROUP_HANDLERS: {
-  FindCoordinator: GroupHandler<"FindCoordinator">;
-  ConsumerGroupHeartbeat: GroupHandler<"ConsumerGroupHeartbeat">;
-  LeaveGroup: GroupHandler<"LeaveGroup">;
-  OffsetCommit: GroupHandler<"OffsetCommit">;
-  OffsetFetch: GroupHandler<"OffsetFetch">;
-  ListGroups: GroupHandler<"ListGroups">;
-  DescribeGroups: GroupHandler<"DescribeGroups">;
-  ResetOffsets: GroupHandler<"ResetOffsets">;
-  DeleteGroups: GroupHandler<"DeleteGroups">;
-} = {
+export const GROUP_HANDLERS: { [K in GroupOpName]: GroupHandler<K> } = {
   FindCoordinator: (ctx, body) => {
     const groups = service(ctx);
     const offsetsPartition = groups.offsetsPartitionOf(body.groupId);

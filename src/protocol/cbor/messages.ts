@@ -43,6 +43,17 @@ export const Op = {
 } as const;
 
 export type OpName = keyof typeof Op;
+/** The consumer-group operations (codes 20-28), whose validators live in their own files. */
+export type GroupOpName =
+  | "FindCoordinator"
+  | "ConsumerGroupHeartbeat"
+  | "LeaveGroup"
+  | "OffsetCommit"
+  | "OffsetFetch"
+  | "ListGroups"
+  | "DescribeGroups"
+  | "ResetOffsets"
+  | "DeleteGroups";
 export type OpCode = (typeof Op)[OpName];
 
 /** Code ranges set aside for operations that come later; no server answers them yet. */

@@ -3,6 +3,7 @@
 // with the codes of docs/groups.md.
 
 import type {
+  GroupOpName,
   OffsetFetchTopic,
   Operations,
   RequestBody,
@@ -15,19 +16,8 @@ import { Shape, toSafeInteger } from "./shape.ts";
 const INT32_MAX = 0x7fff_ffff;
 const SAFE = Number.MAX_SAFE_INTEGER;
 
-type GroupOp =
-  | "FindCoordinator"
-  | "ConsumerGroupHeartbeat"
-  | "LeaveGroup"
-  | "OffsetCommit"
-  | "OffsetFetch"
-  | "ListGroups"
-  | "DescribeGroups"
-  | "ResetOffsets"
-  | "DeleteGroups";
-
 export const GROUP_VALIDATORS: {
-  [K in GroupOp]: Record<number, (body: unknown) => Operations[K]["request"]>;
+  [K in GroupOpName]: Record<number, (body: unknown) => Operations[K]["request"]>;
 } = {
   FindCoordinator: { 1: findCoordinatorV1 },
   ConsumerGroupHeartbeat: { 1: heartbeatV1 },

@@ -4,6 +4,7 @@
 import { readWireError } from "./envelope.ts";
 import type {
   GroupDescriptionWire,
+  GroupOpName,
   GroupStateWire,
   MemberDescriptionWire,
   MemberStateWire,
@@ -13,17 +14,6 @@ import type {
 import type { CborMap, Shape } from "./shape.ts";
 
 const SAFE = Number.MAX_SAFE_INTEGER;
-
-type GroupOp =
-  | "FindCoordinator"
-  | "ConsumerGroupHeartbeat"
-  | "LeaveGroup"
-  | "OffsetCommit"
-  | "OffsetFetch"
-  | "ListGroups"
-  | "DescribeGroups"
-  | "ResetOffsets"
-  | "DeleteGroups";
 
 const GROUP_STATES: readonly string[] = ["empty", "assigning", "reconciling", "stable", "dead"];
 const MEMBER_STATES: readonly string[] = [
@@ -35,7 +25,7 @@ const MEMBER_STATES: readonly string[] = [
 ];
 
 export const GROUP_RESPONSE_VALIDATORS: {
-  [K in GroupOp]: (shape: Shape, m: CborMap) => Operations[K]["response"];
+  [K in GroupOpName]: (shape: Shape, m: CborMap) => Operations[K]["response"];
 } = {
   FindCoordinator: (shape, m) => {
     const c = shape.map(m.coordinator, "body.coordinator");
