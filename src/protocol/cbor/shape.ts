@@ -42,6 +42,11 @@ export class Shape {
     return value;
   }
 
+  /** Any safe integer (responses carry offsets and ids the client takes as they come). */
+  safeInt(m: CborMap, key: string, path: string): number {
+    return this.int(m, key, path, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  }
+
   optInt(m: CborMap, key: string, path: string, min: number, max: number): number | undefined {
     return m[key] === undefined || m[key] === null ? undefined : this.int(m, key, path, min, max);
   }
@@ -116,6 +121,19 @@ export class Shape {
     const value = m[key];
     return value === undefined || value === null ? null : read(value);
   }
+}
+
+/** A request body without fields (ListTopics, ListGroups): any map will do. */
+export function emptyRequestBody(body: unknown, what: string): Record<string, never> {
+  new Shape("INVALID_REQUEST", what).map(body, "body");
+  return {};
+}
+
+/** A request body holding only a list of names under key (DeleteTopics, DeleteGroups, ...). */
+export function requestNameList(body: unknown, what: string, key: string): string[] {
+  const shape = new Shape("INVALID_REQUEST", what);
+  const m = shape.map(body, "body");
+  return shape.list(m, key, "body", (t, path) => shape.textValue(t, path));
 }
 
 export function isPlainMap(value: unknown): value is CborMap {

@@ -11,7 +11,7 @@ import type {
   TopicPartitionsWire,
 } from "./messages.ts";
 import { ResetOffsetsTo } from "./messages.ts";
-import { Shape, toSafeInteger } from "./shape.ts";
+import { emptyRequestBody, requestNameList, Shape, toSafeInteger } from "./shape.ts";
 
 const INT32_MAX = 0x7fff_ffff;
 const SAFE = Number.MAX_SAFE_INTEGER;
@@ -24,7 +24,7 @@ export const GROUP_VALIDATORS: {
   LeaveGroup: { 1: leaveGroupV1 },
   OffsetCommit: { 1: offsetCommitV1 },
   OffsetFetch: { 1: offsetFetchV1 },
-  ListGroups: { 1: listGroupsV1 },
+  ListGroups: { 1: (body) => emptyRequestBody(body, "ListGroups v1") },
   DescribeGroups: { 1: (body) => ({ groupIds: groupIds(body, "DescribeGroups v1") }) },
   ResetOffsets: { 1: resetOffsetsV1 },
   DeleteGroups: { 1: (body) => ({ groupIds: groupIds(body, "DeleteGroups v1") }) },
@@ -116,11 +116,6 @@ function offsetFetchV1(body: unknown): RequestBody<"OffsetFetch"> {
   };
 }
 
-function listGroupsV1(body: unknown): RequestBody<"ListGroups"> {
-  new Shape("INVALID_REQUEST", "ListGroups v1").map(body, "body");
-  return {};
-}
-
 function resetOffsetsV1(body: unknown): RequestBody<"ResetOffsets"> {
   const shape = new Shape("INVALID_REQUEST", "ResetOffsets v1");
   const m = shape.map(body, "body");
@@ -151,9 +146,7 @@ function resetOffsetsV1(body: unknown): RequestBody<"ResetOffsets"> {
 }
 
 function groupIds(body: unknown, what: string): string[] {
-  const shape = new Shape("INVALID_REQUEST", what);
-  const m = shape.map(body, "body");
-  return shape.list(m, "groupIds", "body", (t, path) => shape.textValue(t, path));
+  return requestNameList(body, what, "groupIds");
 }
 
 function topicPartitionsList(shape: Shape, value: unknown, path: string): TopicPartitionsWire[] {

@@ -30,7 +30,7 @@ export const GROUP_RESPONSE_VALIDATORS: {
   FindCoordinator: (shape, m) => {
     const c = shape.map(m.coordinator, "body.coordinator");
     const coordinator: Operations["FindCoordinator"]["response"]["coordinator"] = {
-      nodeId: int(shape, c, "nodeId", "body.coordinator"),
+      nodeId: shape.safeInt(c, "nodeId", "body.coordinator"),
       host: shape.text(c, "host", "body.coordinator"),
       port: shape.int(c, "port", "body.coordinator", 0, 65535),
     };
@@ -40,7 +40,7 @@ export const GROUP_RESPONSE_VALIDATORS: {
   },
   ConsumerGroupHeartbeat: (shape, m) => ({
     memberId: shape.text(m, "memberId", "body"),
-    memberEpoch: int(shape, m, "memberEpoch", "body"),
+    memberEpoch: shape.safeInt(m, "memberEpoch", "body"),
     heartbeatIntervalMs: shape.int(m, "heartbeatIntervalMs", "body", 0, SAFE),
     assignment: partitions(shape, m, "assignment", "body"),
   }),
@@ -51,7 +51,7 @@ export const GROUP_RESPONSE_VALIDATORS: {
       const o = shape.map(item, path);
       return {
         topic: shape.text(o, "topic", path),
-        partition: int(shape, o, "partition", path),
+        partition: shape.safeInt(o, "partition", path),
         offset: optInt(shape, o, "offset", path),
         leaderEpoch: optInt(shape, o, "leaderEpoch", path),
         metadata: shape.optText(o, "metadata", path) ?? null,
@@ -67,9 +67,9 @@ export const GROUP_RESPONSE_VALIDATORS: {
       return {
         groupId: shape.text(g, "groupId", path),
         state: groupState(shape, g, path),
-        epoch: int(shape, g, "epoch", path),
+        epoch: shape.safeInt(g, "epoch", path),
         assignor: shape.text(g, "assignor", path),
-        memberCount: int(shape, g, "memberCount", path),
+        memberCount: shape.safeInt(g, "memberCount", path),
       };
     }),
   }),
@@ -88,8 +88,8 @@ export const GROUP_RESPONSE_VALIDATORS: {
       const o = shape.map(item, path);
       return {
         topic: shape.text(o, "topic", path),
-        partition: int(shape, o, "partition", path),
-        offset: int(shape, o, "offset", path),
+        partition: shape.safeInt(o, "partition", path),
+        offset: shape.safeInt(o, "offset", path),
       };
     }),
   }),
@@ -100,10 +100,6 @@ export const GROUP_RESPONSE_VALIDATORS: {
     }),
   }),
 };
-
-function int(shape: Shape, m: CborMap, key: string, path: string): number {
-  return shape.int(m, key, path, -SAFE, SAFE);
-}
 
 function optInt(shape: Shape, m: CborMap, key: string, path: string): number | null {
   return shape.optInt(m, key, path, -SAFE, SAFE) ?? null;
@@ -130,7 +126,7 @@ function groupDescription(shape: Shape, value: unknown, path: string): GroupDesc
   return {
     groupId: shape.text(g, "groupId", path),
     state: groupState(shape, g, path),
-    epoch: int(shape, g, "epoch", path),
+    epoch: shape.safeInt(g, "epoch", path),
     assignor: shape.text(g, "assignor", path),
     members: shape.list(g, "members", path, (item, p) => memberDescription(shape, item, p)),
   };
@@ -145,10 +141,10 @@ function memberDescription(shape: Shape, value: unknown, path: string): MemberDe
     instanceId: shape.optText(m, "instanceId", path) ?? null,
     clientId: shape.text(m, "clientId", path),
     state: state as MemberStateWire,
-    memberEpoch: int(shape, m, "memberEpoch", path),
+    memberEpoch: shape.safeInt(m, "memberEpoch", path),
     subscribedTopics: shape.list(m, "subscribedTopics", path, (t, p) => shape.textValue(t, p)),
-    sessionTimeoutMs: int(shape, m, "sessionTimeoutMs", path),
-    rebalanceTimeoutMs: int(shape, m, "rebalanceTimeoutMs", path),
+    sessionTimeoutMs: shape.safeInt(m, "sessionTimeoutMs", path),
+    rebalanceTimeoutMs: shape.safeInt(m, "rebalanceTimeoutMs", path),
     assignment: partitions(shape, m, "assignment", path),
     pendingRevocation: partitions(shape, m, "pendingRevocation", path),
     targetAssignment: partitions(shape, m, "targetAssignment", path),

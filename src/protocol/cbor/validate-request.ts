@@ -4,7 +4,7 @@
 import { TributaryError } from "../../errors.ts";
 import type { Acks, CreateTopicRequest } from "../../broker/types.ts";
 import { MESSAGE_LIMITS, type Operations, type OpName, type RequestBody } from "./messages.ts";
-import { type CborMap, Shape } from "./shape.ts";
+import { type CborMap, emptyRequestBody, requestNameList, Shape } from "./shape.ts";
 import { GROUP_VALIDATORS } from "./validate-group-request.ts";
 
 const INT32_MAX = 0x7fff_ffff;
@@ -18,7 +18,7 @@ const VALIDATORS: Validators = {
   CreateTopics: { 1: createTopicsV1 },
   DeleteTopics: { 1: (body) => ({ topics: topicNames(body, "DeleteTopics v1") }) },
   DescribeTopics: { 1: (body) => ({ topics: topicNames(body, "DescribeTopics v1") }) },
-  ListTopics: { 1: listTopicsV1 },
+  ListTopics: { 1: (body) => emptyRequestBody(body, "ListTopics v1") },
   Produce: { 1: produceV1 },
   Fetch: { 1: fetchV1 },
   ListOffsets: { 1: listOffsetsV1 },
@@ -79,14 +79,7 @@ function createTopicsV1(body: unknown): RequestBody<"CreateTopics"> {
 }
 
 function topicNames(body: unknown, what: string): string[] {
-  const shape = new Shape("INVALID_REQUEST", what);
-  const m = shape.map(body, "body");
-  return shape.list(m, "topics", "body", (t, path) => shape.textValue(t, path));
-}
-
-function listTopicsV1(body: unknown): RequestBody<"ListTopics"> {
-  new Shape("INVALID_REQUEST", "ListTopics v1").map(body, "body");
-  return {};
+  return requestNameList(body, what, "topics");
 }
 
 function produceV1(body: unknown): RequestBody<"Produce"> {

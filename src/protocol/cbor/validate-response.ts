@@ -20,7 +20,7 @@ type Validators = { [K in OpName]: (shape: Shape, m: CborMap) => Operations[K]["
 
 const VALIDATORS: Validators = {
   ApiVersions: (shape, m) => ({
-    nodeId: int(shape, m, "nodeId", "body"),
+    nodeId: shape.safeInt(m, "nodeId", "body"),
     serverVersion: shape.text(m, "serverVersion", "body"),
     frameBytesMax: shape.int(m, "frameBytesMax", "body", 1, SAFE),
     apis: shape.list(m, "apis", "body", (item, path) => {
@@ -35,7 +35,7 @@ const VALIDATORS: Validators = {
   }),
   Metadata: (shape, m) => ({
     clusterId: shape.text(m, "clusterId", "body"),
-    controllerId: int(shape, m, "controllerId", "body"),
+    controllerId: shape.safeInt(m, "controllerId", "body"),
     brokers: shape.list(m, "brokers", "body", (item, path) => endpoint(shape, item, path)),
     topics: shape.list(m, "topics", "body", (item, path) => topicDescription(shape, item, path)),
   }),
@@ -56,10 +56,10 @@ const VALIDATORS: Validators = {
       return {
         ...topicPartition(shape, p, path),
         error: readWireError(shape, p.error),
-        baseOffset: int(shape, p, "baseOffset", path),
-        lastOffset: int(shape, p, "lastOffset", path),
-        logAppendTimeMs: int(shape, p, "logAppendTimeMs", path),
-        logStartOffset: int(shape, p, "logStartOffset", path),
+        baseOffset: shape.safeInt(p, "baseOffset", path),
+        lastOffset: shape.safeInt(p, "lastOffset", path),
+        logAppendTimeMs: shape.safeInt(p, "logAppendTimeMs", path),
+        logStartOffset: shape.safeInt(p, "logStartOffset", path),
       };
     }),
   }),
@@ -69,8 +69,8 @@ const VALIDATORS: Validators = {
       return {
         ...topicPartition(shape, p, path),
         error: readWireError(shape, p.error),
-        highWatermark: int(shape, p, "highWatermark", path),
-        logStartOffset: int(shape, p, "logStartOffset", path),
+        highWatermark: shape.safeInt(p, "highWatermark", path),
+        logStartOffset: shape.safeInt(p, "logStartOffset", path),
         records: shape.bytes(p, "records", path),
       };
     }),
@@ -81,14 +81,14 @@ const VALIDATORS: Validators = {
       return {
         ...topicPartition(shape, p, path),
         error: readWireError(shape, p.error),
-        offset: int(shape, p, "offset", path),
-        timestampMs: int(shape, p, "timestampMs", path),
+        offset: shape.safeInt(p, "offset", path),
+        timestampMs: shape.safeInt(p, "timestampMs", path),
       };
     }),
   }),
   InitProducerId: (shape, m) => ({
-    producerId: int(shape, m, "producerId", "body"),
-    producerEpoch: int(shape, m, "producerEpoch", "body"),
+    producerId: shape.safeInt(m, "producerId", "body"),
+    producerEpoch: shape.safeInt(m, "producerEpoch", "body"),
   }),
   ...GROUP_RESPONSE_VALIDATORS,
 };
@@ -103,16 +103,12 @@ export function validateResponse<K extends OpName>(op: K, body: unknown): Respon
   return validator(shape, shape.map(body, "body"));
 }
 
-function int(shape: Shape, m: CborMap, key: string, path: string): number {
-  return shape.int(m, key, path, -SAFE, SAFE);
-}
-
 function topicPartition(
   shape: Shape,
   p: CborMap,
   path: string,
 ): { topic: string; partition: number } {
-  return { topic: shape.text(p, "topic", path), partition: int(shape, p, "partition", path) };
+  return { topic: shape.text(p, "topic", path), partition: shape.safeInt(p, "partition", path) };
 }
 
 function topicResults(shape: Shape, m: CborMap): TopicResult[] {
@@ -129,7 +125,7 @@ function topicResults(shape: Shape, m: CborMap): TopicResult[] {
 function endpoint(shape: Shape, item: unknown, path: string): BrokerEndpoint {
   const b = shape.map(item, path);
   const out: BrokerEndpoint = {
-    nodeId: int(shape, b, "nodeId", path),
+    nodeId: shape.safeInt(b, "nodeId", path),
     host: shape.text(b, "host", path),
     port: shape.int(b, "port", path, 0, 65535),
   };
@@ -142,8 +138,8 @@ function topicSummary(shape: Shape, item: unknown, path: string): TopicSummary {
   const t = shape.map(item, path);
   return {
     name: shape.text(t, "name", path),
-    partitions: int(shape, t, "partitions", path),
-    replicationFactor: int(shape, t, "replicationFactor", path),
+    partitions: shape.safeInt(t, "partitions", path),
+    replicationFactor: shape.safeInt(t, "replicationFactor", path),
     internal: shape.optBool(t, "internal", path) ?? false,
   };
 }
@@ -166,13 +162,13 @@ function topicDescription(shape: Shape, item: unknown, path: string): TopicDescr
 function partitionDescription(shape: Shape, item: unknown, path: string): PartitionDescription {
   const p = shape.map(item, path);
   return {
-    partition: int(shape, p, "partition", path),
-    leader: int(shape, p, "leader", path),
-    leaderEpoch: int(shape, p, "leaderEpoch", path),
+    partition: shape.safeInt(p, "partition", path),
+    leader: shape.safeInt(p, "leader", path),
+    leaderEpoch: shape.safeInt(p, "leaderEpoch", path),
     replicas: shape.intList(p, "replicas", path),
     isr: shape.intList(p, "isr", path),
-    logStartOffset: int(shape, p, "logStartOffset", path),
-    highWatermark: int(shape, p, "highWatermark", path),
-    sizeBytes: int(shape, p, "sizeBytes", path),
+    logStartOffset: shape.safeInt(p, "logStartOffset", path),
+    highWatermark: shape.safeInt(p, "highWatermark", path),
+    sizeBytes: shape.safeInt(p, "sizeBytes", path),
   };
 }
