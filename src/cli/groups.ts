@@ -1,19 +1,19 @@
 // `tributary groups list | describe G | reset-offsets G --topic T --to-... | delete G`.
 // Tables for people by default, --json for scripts.
 
-import { Admin } from "../client/admin.ts";
+import type { Admin } from "../client/admin.ts";
 import type { GroupDescription, GroupOffset, ResetOffsetsSpec } from "../client/group-admin.ts";
 import {
   boolFlag,
   expectPositionals,
   intFlag,
-  parseArgs,
   type ParsedArgs,
   stringFlag,
   stringList,
   UsageError,
 } from "./args.ts";
-import { clientFlagSpecs, type CliRuntime, clusterOptionsOf, io } from "./client-flags.ts";
+import { type AdminAction, runAdminCommand } from "./admin-command.ts";
+import { clientFlagSpecs, type CliRuntime, io } from "./client-flags.ts";
 import { printJson } from "./output.ts";
 import { formatTable } from "./table.ts";
 
@@ -32,45 +32,29 @@ const specs = {
 const RESET_USAGE = "tributary groups reset-offsets GROUP --topic T " +
   "(--to-earliest | --to-latest | --to-offset N | --to-datetime ISO8601) [--partition P] [--dry-run]";
 
-export async function groupsCommand(rt: CliRuntime, argv: readonly string[]): Promise<void> {
-  const args = parseArgs(argv, specs);
-  const [action, ...rest] = args.positionals;
-  const sub = { ...args, positionals: rest };
-  const admin = new Admin(rt, clusterOptionsOf(args));
-  try {
-    switch (action) {
-      case "list":
-        expectPositionals(sub, [], "tributary groups list [--json]");
-        return await list(rt, admin, args);
-      case "describe": {
-        const [group] = expectPositionals(
-          sub,
-          ["GROUP"],
-          "tributary groups describe GROUP [--json]",
-        );
-        return await describe(rt, admin, group, args);
-      }
-      case "reset-offsets": {
-        const [group] = expectPositionals(sub, ["GROUP"], RESET_USAGE);
-        return await reset(rt, admin, group, args);
-      }
-      case "delete": {
-        const [group] = expectPositionals(sub, ["GROUP"], "tributary groups delete GROUP");
-        await admin.deleteGroup(group);
-        await io(rt).writeStdout(`Deleted group ${group}.\n`);
-        return;
-      }
-      default:
-        throw new UsageError(
-          action === undefined
-            ? "groups needs an action: list, describe, reset-offsets or delete"
-            : `unknown groups action "${action}"`,
-        );
-    }
-  } finally {
-    await admin.close();
-  }
+export function groupsCommand(rt: CliRuntime, argv: readonly string[]): Promise<void> {
+  return runAdminCommand(rt, argv, { name: "groups", specs, actions });
 }
+
+const actions: Record<string, AdminAction> = {
+  list: ({ rt, admin, args, sub }) => {
+    expectPositionals(sub, [], "tributary groups list [--json]");
+    return list(rt, admin, args);
+  },
+  describe: ({ rt, admin, args, sub }) => {
+    const [group] = expectPositionals(sub, ["GROUP"], "tributary groups describe GROUP [--json]");
+    return describe(rt, admin, group, args);
+  },
+  "reset-offsets": ({ rt, admin, args, sub }) => {
+    const [group] = expectPositionals(sub, ["GROUP"], RESET_USAGE);
+    return reset(rt, admin, group, args);
+  },
+  delete: async ({ rt, admin, sub }) => {
+    const [group] = expectPositionals(sub, ["GROUP"], "tributary groups delete GROUP");
+    await admin.deleteGroup(group);
+    await io(rt).writeStdout(`Deleted group ${group}.\n`);
+  },
+};
 
 async function list(rt: CliRuntime, admin: Admin, args: ParsedArgs): Promise<void> {
   const groups = await admin.listGroups();
