@@ -23,20 +23,13 @@ import {
   type JsonObject,
   optionalInteger,
   parseEnumParam,
-  parseIntegerParam,
   pathParam,
   rejectUnknownFields,
   requireInteger,
   requireObject,
   requireString,
 } from "../validate.ts";
-import {
-  FETCH_BYTES_DEFAULT,
-  FETCH_BYTES_MAX,
-  FETCH_RECORDS_DEFAULT,
-  FETCH_RECORDS_MAX,
-  outputEncodingParam,
-} from "./records.ts";
+import { fetchLimitsParam, outputEncodingParam } from "./records.ts";
 
 export interface GroupRouteDeps {
   groups: GroupServiceApi | undefined;
@@ -139,22 +132,7 @@ export function registerGroupRoutes(app: Hono, deps: HttpDeps, groupDeps: GroupR
 }
 
 async function pollRecords(c: Context, deps: HttpDeps, members: HttpMembers): Promise<Response> {
-  const recordsMax = parseIntegerParam(c.req.query("maxRecords"), "maxRecords", {
-    min: 1,
-    max: FETCH_RECORDS_MAX,
-    default: FETCH_RECORDS_DEFAULT,
-  });
-  const bytesMax = parseIntegerParam(c.req.query("maxBytes"), "maxBytes", {
-    min: 1,
-    max: FETCH_BYTES_MAX,
-    default: FETCH_BYTES_DEFAULT,
-    code: "INVALID_FETCH_SIZE",
-  });
-  const waitMs = parseIntegerParam(c.req.query("timeoutMs"), "timeoutMs", {
-    min: 0,
-    max: deps.fetchWaitMsMax,
-    default: 0,
-  });
+  const { recordsMax, bytesMax, waitMs } = fetchLimitsParam(c, deps);
   const autoCommit = parseEnumParam(c.req.query("autoCommit"), "autoCommit", [
     "true",
     "false",

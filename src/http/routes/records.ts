@@ -13,10 +13,10 @@ import type { HttpDeps } from "../reply.ts";
 import { reply, requestSignal } from "../reply.ts";
 import { invalid, parseEnumParam, parseIntegerParam, pathParam } from "../validate.ts";
 
-export const FETCH_RECORDS_MAX = 10_000;
-export const FETCH_RECORDS_DEFAULT = 500;
-export const FETCH_BYTES_MAX = 64 * 1024 * 1024;
-export const FETCH_BYTES_DEFAULT = 1024 * 1024;
+const FETCH_RECORDS_MAX = 10_000;
+const FETCH_RECORDS_DEFAULT = 500;
+const FETCH_BYTES_MAX = 64 * 1024 * 1024;
+const FETCH_BYTES_DEFAULT = 1024 * 1024;
 const PARTITION_MAX = 0x7fff_ffff;
 
 const ACKS: Record<string, Acks> = { all: -1, "-1": -1, "1": 1, "0": 0 };
@@ -67,22 +67,7 @@ function recordInput(record: ProduceRecord) {
 async function fetchRecords(c: Context, deps: HttpDeps): Promise<Response> {
   const topic = pathParam(c.req.param(), "topic");
   const partition = partitionParam(c);
-  const recordsMax = parseIntegerParam(c.req.query("maxRecords"), "maxRecords", {
-    min: 1,
-    max: FETCH_RECORDS_MAX,
-    default: FETCH_RECORDS_DEFAULT,
-  });
-  const bytesMax = parseIntegerParam(c.req.query("maxBytes"), "maxBytes", {
-    min: 1,
-    max: FETCH_BYTES_MAX,
-    default: FETCH_BYTES_DEFAULT,
-    code: "INVALID_FETCH_SIZE",
-  });
-  const waitMs = parseIntegerParam(c.req.query("timeoutMs"), "timeoutMs", {
-    min: 0,
-    max: deps.fetchWaitMsMax,
-    default: 0,
-  });
+  const { recordsMax, bytesMax, waitMs } = fetchLimitsParam(c, deps);
   const encoding = outputEncodingParam(c);
   const offset = await offsetParam(c, deps.broker, topic, partition);
   const result = await fetchPartition(deps, {
@@ -136,6 +121,33 @@ export async function offsetParam(
 }
 
 /** `encoding`: utf8 by default, bytes by default for CBOR responses. */
+export interface FetchLimits {
+  recordsMax: number;
+  bytesMax: number;
+  waitMs: number;
+}
+
+/** maxRecords, maxBytes and timeoutMs of a records request (partition fetch or group poll). */
+export function fetchLimitsParam(c: Context, deps: HttpDeps): FetchLimits {
+  const recordsMax = parseIntegerParam(c.req.query("maxRecords"), "maxRecords", {
+    min: 1,
+    max: FETCH_RECORDS_MAX,
+    default: FETCH_RECORDS_DEFAULT,
+  });
+  const bytesMax = parseIntegerParam(c.req.query("maxBytes"), "maxBytes", {
+    min: 1,
+    max: FETCH_BYTES_MAX,
+    default: FETCH_BYTES_DEFAULT,
+    code: "INVALID_FETCH_SIZE",
+  });
+  const waitMs = parseIntegerParam(c.req.query("timeoutMs"), "timeoutMs", {
+    min: 0,
+    max: deps.fetchWaitMsMax,
+    default: 0,
+  });
+  return { recordsMax, bytesMax, waitMs };
+}
+
 export function outputEncodingParam(c: Context): OutputEncoding {
   const cbor = responseFormat(c.req.raw) === "cbor";
   const encoding = parseEnumParam(
