@@ -1,14 +1,16 @@
 // Files through Deno.open / Deno.FsFile. Deno has no positional reads or writes, so each handle
 // serializes its seek+read and seek+write pairs.
+import type { DirEntry, FileHandle, FileSystem, OpenOptions } from "../types.ts";
 import {
-  type DirEntry,
-  type FileHandle,
-  type FileSystem,
-  IoErrorCode,
-  isIoError,
-  type OpenOptions,
-  RuntimeIoError,
-} from "../types.ts";
+  closedHandleError,
+  existsByStat,
+  hostOpenModes,
+  readOnlyHandleError,
+  removeMissingOk,
+  sortByName,
+  syncDirWith,
+  wrapIo,
+} from "../host/fs-shared.ts";
 import { toIoError } from "./errors.ts";
 import { Serial } from "./serial.ts";
 
@@ -86,16 +88,8 @@ class DenoFile implements FileHandle {
   }
 
   #op<T>(name: string, writes: boolean, op: () => Promise<T>): Promise<T> {
-    if (this.#closed) {
-      return Promise.reject(
-        new RuntimeIoError(IoErrorCode.Closed, `${name} ${this.path}: handle is closed`),
-      );
-    }
-    if (writes && !this.#writable) {
-      return Promise.reject(
-        new RuntimeIoError(IoErrorCode.PermissionDenied, `${name} ${this.path}: opened read-only`),
-      );
-    }
+    if (this.#closed) return Promise.reject(closedHandleError(name, this.path));
+    if (writes && !this.#writable) return Promise.reject(readOnlyHandleError(name, this.path));
     return this.#serial.run(async () => {
       try {
         return await op();
@@ -107,18 +101,15 @@ class DenoFile implements FileHandle {
 }
 
 async function open(path: string, options: OpenOptions = {}): Promise<FileHandle> {
-  const exclusive = options.exclusive === true;
-  const create = options.create === true || exclusive;
-  // Deno refuses create and truncate without write access; the handle itself still refuses
-  // writes unless `write` was asked for.
-  const hostWrite = options.write === true || create || options.truncate === true;
+  // Deno refuses create and truncate without write access (hence hostWrite).
+  const { create, exclusive, truncate, hostWrite } = hostOpenModes(options);
   try {
     const file = await Deno.open(path, {
       read: true,
       write: hostWrite,
       create: create && !exclusive,
       createNew: exclusive,
-      truncate: options.truncate === true,
+      truncate,
       mode: 0o644,
     });
     return new DenoFile(path, file, options.write === true);
@@ -136,53 +127,16 @@ async function list(path: string): Promise<DirEntry[]> {
   } catch (err) {
     throw toIoError(err, `list ${path}`);
   }
-  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return sortByName(out);
 }
 
-async function remove(path: string, options?: { recursive?: boolean }): Promise<void> {
-  try {
-    await Deno.remove(path, { recursive: options?.recursive === true });
-  } catch (err) {
-    const ioError = toIoError(err, `remove ${path}`);
-    if (!isIoError(ioError, IoErrorCode.NotFound)) throw ioError;
-  }
+function remove(path: string, options?: { recursive?: boolean }): Promise<void> {
+  const recursive = options?.recursive === true;
+  return removeMissingOk(toIoError, path, () => Deno.remove(path, { recursive }));
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (err) {
-    const ioError = toIoError(err, `exists ${path}`);
-    if (isIoError(ioError, IoErrorCode.NotFound) || isIoError(ioError, IoErrorCode.NotADirectory)) {
-      return false;
-    }
-    throw ioError;
-  }
-}
-
-async function syncDir(path: string): Promise<void> {
-  let dir: Deno.FsFile;
-  try {
-    dir = await Deno.open(path, { read: true });
-  } catch (err) {
-    throw toIoError(err, `syncDir ${path}`);
-  }
-  try {
-    await dir.sync();
-  } catch (err) {
-    throw toIoError(err, `syncDir ${path}`);
-  } finally {
-    dir.close();
-  }
-}
-
-async function wrap<T>(what: string, op: () => Promise<T>): Promise<T> {
-  try {
-    return await op();
-  } catch (err) {
-    throw toIoError(err, what);
-  }
+function wrap<T>(what: string, op: () => Promise<T>): Promise<T> {
+  return wrapIo(toIoError, what, op);
 }
 
 export function createDenoFs(): FileSystem {
@@ -193,8 +147,8 @@ export function createDenoFs(): FileSystem {
     list,
     rename: (from, to) => wrap(`rename ${from} -> ${to}`, () => Deno.rename(from, to)),
     remove,
-    exists,
-    syncDir,
+    exists: (path) => existsByStat(toIoError, path, () => Deno.stat(path)),
+    syncDir: (path) => syncDirWith(toIoError, path, () => Deno.open(path, { read: true })),
     makeTempDir: (prefix) => wrap(`makeTempDir ${prefix}`, () => Deno.makeTempDir({ prefix })),
   };
 }

@@ -4,15 +4,17 @@ import { constants } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { DirEntry, FileHandle, FileSystem, OpenOptions } from "../types.ts";
 import {
-  type DirEntry,
-  type FileHandle,
-  type FileSystem,
-  IoErrorCode,
-  isIoError,
-  type OpenOptions,
-  RuntimeIoError,
-} from "../types.ts";
+  closedHandleError,
+  existsByStat,
+  hostOpenModes,
+  readOnlyHandleError,
+  removeMissingOk,
+  sortByName,
+  syncDirWith,
+  wrapIo,
+} from "../host/fs-shared.ts";
 import { toIoError } from "./errors.ts";
 
 class NodeFile implements FileHandle {
@@ -122,31 +124,21 @@ class NodeFile implements FileHandle {
   }
 
   #checkOpen(op: string): void {
-    if (this.#closed) {
-      throw new RuntimeIoError(IoErrorCode.Closed, `${op} ${this.path}: handle is closed`);
-    }
+    if (this.#closed) throw closedHandleError(op, this.path);
   }
 
   #checkWritable(op: string): void {
     this.#checkOpen(op);
-    if (!this.#writable) {
-      throw new RuntimeIoError(
-        IoErrorCode.PermissionDenied,
-        `${op} ${this.path}: opened read-only`,
-      );
-    }
+    if (!this.#writable) throw readOnlyHandleError(op, this.path);
   }
 }
 
 function openFlags(options: OpenOptions): number {
-  // Creating or truncating needs write access on some hosts; the handle still refuses writes
-  // unless `write` was asked for, so every adapter behaves the same.
-  const create = options.create === true || options.exclusive === true;
-  const hostWrite = options.write === true || create || options.truncate === true;
+  const { create, exclusive, truncate, hostWrite } = hostOpenModes(options);
   let flags = hostWrite ? constants.O_RDWR : constants.O_RDONLY;
   if (create) flags |= constants.O_CREAT;
-  if (options.exclusive === true) flags |= constants.O_EXCL;
-  if (options.truncate === true) flags |= constants.O_TRUNC;
+  if (exclusive) flags |= constants.O_EXCL;
+  if (truncate) flags |= constants.O_TRUNC;
   return flags;
 }
 
@@ -183,59 +175,23 @@ async function list(path: string): Promise<DirEntry[]> {
       isFile: e.isFile(),
       isDirectory: e.isDirectory(),
     }));
-    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return sortByName(out);
   } catch (err) {
     throw toIoError(err, `list ${path}`);
   }
 }
 
-async function remove(path: string, options?: { recursive?: boolean }): Promise<void> {
-  try {
+function remove(path: string, options?: { recursive?: boolean }): Promise<void> {
+  return removeMissingOk(toIoError, path, async () => {
     const stat = await fsp.lstat(path);
     if (!stat.isDirectory()) await fsp.unlink(path);
     else if (options?.recursive === true) await fsp.rm(path, { recursive: true, force: true });
     else await fsp.rmdir(path);
-  } catch (err) {
-    const ioError = toIoError(err, `remove ${path}`);
-    if (!isIoError(ioError, IoErrorCode.NotFound)) throw ioError;
-  }
+  });
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await fsp.stat(path);
-    return true;
-  } catch (err) {
-    const ioError = toIoError(err, `exists ${path}`);
-    if (isIoError(ioError, IoErrorCode.NotFound) || isIoError(ioError, IoErrorCode.NotADirectory)) {
-      return false;
-    }
-    throw ioError;
-  }
-}
-
-async function syncDir(path: string): Promise<void> {
-  let handle: fsp.FileHandle;
-  try {
-    handle = await fsp.open(path, constants.O_RDONLY);
-  } catch (err) {
-    throw toIoError(err, `syncDir ${path}`);
-  }
-  try {
-    await handle.sync();
-  } catch (err) {
-    throw toIoError(err, `syncDir ${path}`);
-  } finally {
-    await handle.close();
-  }
-}
-
-async function wrap<T>(what: string, op: () => Promise<T>): Promise<T> {
-  try {
-    return await op();
-  } catch (err) {
-    throw toIoError(err, what);
-  }
+function wrap<T>(what: string, op: () => Promise<T>): Promise<T> {
+  return wrapIo(toIoError, what, op);
 }
 
 export function createNodeFs(): FileSystem {
@@ -247,8 +203,8 @@ export function createNodeFs(): FileSystem {
     list,
     rename: (from, to) => wrap(`rename ${from} -> ${to}`, () => fsp.rename(from, to)),
     remove,
-    exists,
-    syncDir,
+    exists: (path) => existsByStat(toIoError, path, () => fsp.stat(path)),
+    syncDir: (path) => syncDirWith(toIoError, path, () => fsp.open(path, constants.O_RDONLY)),
     makeTempDir: (prefix) =>
       wrap(`makeTempDir ${prefix}`, () => fsp.mkdtemp(join(tmpdir(), prefix))),
   };
