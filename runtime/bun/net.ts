@@ -9,6 +9,7 @@ import {
   type Network,
   RuntimeIoError,
 } from "../types.ts";
+import { connectWithin } from "../host/connect-within.ts";
 import { type BunConnection, connectionHandlers } from "./connection.ts";
 import { toIoError } from "./errors.ts";
 
@@ -41,36 +42,23 @@ function listen(
   });
 }
 
-function connect(options: ConnectOptions): Promise<Connection> {
+async function connect(options: ConnectOptions): Promise<Connection> {
   const where = `connect ${options.host}:${options.port}`;
   const attempt = Bun.connect<BunConnection | undefined>({
     hostname: options.host,
     port: options.port,
     socket: connectionHandlers(() => {}),
   });
-  return new Promise((resolve, reject) => {
-    let timedOut = false;
-    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
-      timedOut = true;
-      reject(
-        new RuntimeIoError(IoErrorCode.TimedOut, `${where}: no answer in ${options.timeoutMs} ms`),
-      );
-    }, options.timeoutMs);
-    attempt.then(
-      (socket) => {
-        clearTimeout(timer);
-        // Bun.connect cannot be cancelled; a late connection is closed unused.
-        if (timedOut) socket.terminate();
-        else if (socket.data === undefined) {
-          reject(new RuntimeIoError(IoErrorCode.Io, `${where}: opened without a handler`));
-        } else resolve(socket.data);
-      },
-      (err) => {
-        clearTimeout(timer);
-        reject(toIoError(err, where));
-      },
-    );
+  const socket = await connectWithin(attempt, {
+    timeoutMs: options.timeoutMs,
+    where,
+    toIoError,
+    discard: (late) => late.terminate(),
   });
+  if (socket.data === undefined) {
+    throw new RuntimeIoError(IoErrorCode.Io, `${where}: opened without a handler`);
+  }
+  return socket.data;
 }
 
 export function createBunNet(): Network {

@@ -6,8 +6,8 @@ import {
   type Listener,
   type ListenOptions,
   type Network,
-  RuntimeIoError,
 } from "../types.ts";
+import { connectWithin } from "../host/connect-within.ts";
 import { DenoConnection } from "./connection.ts";
 import { toIoError } from "./errors.ts";
 
@@ -54,44 +54,14 @@ function listen(
 }
 
 async function connect(options: ConnectOptions): Promise<Connection> {
-  const where = `connect ${options.host}:${options.port}`;
   const attempt = Deno.connect({ hostname: options.host, port: options.port, transport: "tcp" });
-  let conn: Deno.TcpConn;
-  if (options.timeoutMs === undefined) {
-    try {
-      conn = await attempt;
-    } catch (err) {
-      throw toIoError(err, where);
-    }
-    return new DenoConnection(conn);
-  }
-  return await connectWithin(attempt, options.timeoutMs, where);
-}
-
-function connectWithin(
-  attempt: Promise<Deno.TcpConn>,
-  timeoutMs: number,
-  where: string,
-): Promise<Connection> {
-  return new Promise((resolve, reject) => {
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      reject(new RuntimeIoError(IoErrorCode.TimedOut, `${where}: no answer in ${timeoutMs} ms`));
-    }, timeoutMs);
-    attempt.then(
-      (conn) => {
-        clearTimeout(timer);
-        // Deno.connect cannot be cancelled; a late connection is closed unused.
-        if (timedOut) conn.close();
-        else resolve(new DenoConnection(conn));
-      },
-      (err) => {
-        clearTimeout(timer);
-        reject(toIoError(err, where));
-      },
-    );
+  const conn = await connectWithin(attempt, {
+    timeoutMs: options.timeoutMs,
+    where: `connect ${options.host}:${options.port}`,
+    toIoError,
+    discard: (late) => late.close(),
   });
+  return new DenoConnection(conn);
 }
 
 export function createDenoNet(): Network {

@@ -32,6 +32,9 @@ const codeByErrno: Readonly<Record<string, IoErrorCode>> = {
   ERR_OUT_OF_RANGE: IoErrorCode.Invalid,
 };
 
+/** An adapter's mapping from whatever its host threw; `what` names the operation and target. */
+export type ToIoError = (err: unknown, what: string) => RuntimeIoError;
+
 /** The Runtime code for a host errno name, or undefined when the table has none. */
 export function ioCodeOfErrno(errno: unknown): IoErrorCode | undefined {
   return typeof errno === "string" ? codeByErrno[errno] : undefined;

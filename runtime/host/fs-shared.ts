@@ -8,9 +8,7 @@ import {
   type OpenOptions,
   RuntimeIoError,
 } from "../types.ts";
-
-/** An adapter's mapping from whatever its host threw; `what` names the operation and target. */
-export type ToIoError = (err: unknown, what: string) => RuntimeIoError;
+import type { ToIoError } from "./errno.ts";
 
 export interface HostOpenModes {
   create: boolean;

@@ -1,14 +1,7 @@
 // TCP through node:net.
 import { connect as netConnect, createServer, type Server, type Socket } from "node:net";
-import {
-  type Connection,
-  type ConnectOptions,
-  IoErrorCode,
-  type Listener,
-  type ListenOptions,
-  type Network,
-  RuntimeIoError,
-} from "../types.ts";
+import type { Connection, ConnectOptions, Listener, ListenOptions, Network } from "../types.ts";
+import { connectTimeoutError } from "../host/connect-within.ts";
 import { NodeConnection } from "./connection.ts";
 import { toIoError } from "./errors.ts";
 
@@ -54,14 +47,13 @@ async function listen(
 
 function connect(options: ConnectOptions): Promise<Connection> {
   const where = `connect ${options.host}:${options.port}`;
+  const { timeoutMs } = options;
   return new Promise((resolve, reject) => {
     const socket: Socket = netConnect({ host: options.host, port: options.port });
-    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
       socket.destroy();
-      reject(
-        new RuntimeIoError(IoErrorCode.TimedOut, `${where}: no answer in ${options.timeoutMs} ms`),
-      );
-    }, options.timeoutMs);
+      reject(connectTimeoutError(where, timeoutMs));
+    }, timeoutMs);
     const onError = (err: Error) => {
       clearTimeout(timer);
       reject(toIoError(err, where));
