@@ -7,57 +7,35 @@
 
 import { describe, expect, it } from "vitest";
 import { SimWorld } from "../../../runtime/sim/world.ts";
+import { SeedTrace, simSeeds } from "../../support/sim-seeds.ts";
 import { type CompactionStats, CompactionWorkload } from "./compaction-workload.ts";
 
 const STEPS_PER_SEED = 50;
-const TRACE_TAIL_LINES = 40;
 const SEEDS_DEFAULT = 500;
-
-function envInt(name: string): number | undefined {
-  const text = process.env[name];
-  if (text === undefined || text === "") return undefined;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new Error(`${name} must be a non-negative integer, got ${text}`);
-  }
-  return value;
-}
 
 async function runSeed(seed: number, verbose: boolean): Promise<CompactionStats> {
   const world = new SimWorld({ seed });
-  const trace: string[] = [];
-  const workload = new CompactionWorkload(world, {
-    steps: STEPS_PER_SEED,
-    trace: (line) => {
-      trace.push(line);
-      if (verbose) console.log(line);
-    },
-  });
+  const trace = new SeedTrace(verbose);
+  const workload = new CompactionWorkload(world, { steps: STEPS_PER_SEED, trace: trace.line });
   try {
     await world.run(() => workload.run(), { maxSteps: 200_000, maxVirtualMs: 30 * 24 * 3600_000 });
     return workload.stats;
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const tail = trace.slice(-TRACE_TAIL_LINES).join("\n  ");
-    throw new Error(
-      `compaction simulation seed ${seed} failed: ${message}\n` +
-        `replay: SIM_SEED=${seed} npx vitest run test/sim/log/compaction\n` +
-        `last operations:\n  ${tail}`,
-      { cause: err },
-    );
+    throw trace.failure(err, seed, {
+      simulation: "compaction simulation",
+      testPath: "test/sim/log/compaction",
+    });
   }
 }
 
 describe("log compaction simulation", () => {
-  const only = envInt("SIM_SEED");
-  const count = envInt("SIM_SEEDS") ?? SEEDS_DEFAULT;
-  const base = envInt("SIM_SEED_BASE") ?? 1;
+  const plan = simSeeds(SEEDS_DEFAULT);
 
-  it(only !== undefined ? `seed ${only}` : `${count} seeds from ${base}`, async () => {
-    const seeds = only !== undefined ? [only] : Array.from({ length: count }, (_, i) => base + i);
+  it(plan.title, async () => {
+    const seeds = plan.seeds;
     const total: Record<string, number> = {};
     for (const seed of seeds) {
-      const stats = await runSeed(seed, only !== undefined);
+      const stats = await runSeed(seed, plan.replaying);
       for (const [name, n] of Object.entries(stats)) total[name] = (total[name] ?? 0) + n;
     }
     if (process.env.SIM_STATS === "1") {
