@@ -1,46 +1,14 @@
 // The protocol server and client under Deno and Bun: spawns support/cross-runtime-smoke.ts on
 // each host (Node is covered by the other tests in this folder, which run on Node's Runtime).
-import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
-
-const childTimeoutMs = 60_000;
-const outputBytesMax = 1024 * 1024;
-const script = "test/protocol/cbor/support/cross-runtime-smoke.ts";
-
-function run(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      env: { ...process.env, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    const collect = (chunk: Uint8Array) => {
-      if (output.length < outputBytesMax) output += new TextDecoder().decode(chunk);
-    };
-    child.stdout.on("data", collect);
-    child.stderr.on("data", collect);
-    const timer = setTimeout(() => child.kill("SIGKILL"), childTimeoutMs);
-    child.once("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
+import { CHILD_TIMEOUT_MS, otherHosts, runOnHost } from "../../support/other-hosts.ts";
 
 describe("protocol on other runtimes", () => {
-  const hosts: Array<[string, string, string[]]> = [
-    ["deno", "node_modules/.bin/deno", ["run", "-A", script]],
-    ["bun", "node_modules/.bin/bun", ["run", script]],
-  ];
-  for (const [name, command, args] of hosts) {
-    it(`serves and speaks the protocol under ${name}`, async () => {
-      const { code, output } = await run(command, args);
-      expect(output).toContain(`PROTOCOL SMOKE OK ${name}`);
+  for (const host of otherHosts("test/protocol/cbor/support/cross-runtime-smoke.ts")) {
+    it(`serves and speaks the protocol under ${host.name}`, async () => {
+      const { code, output } = await runOnHost(host);
+      expect(output).toContain(`PROTOCOL SMOKE OK ${host.name}`);
       expect(code).toBe(0);
-    }, childTimeoutMs + 5_000);
+    }, CHILD_TIMEOUT_MS + 5_000);
   }
 });
