@@ -19,6 +19,7 @@ import { validateTopicName } from "../../src/broker/topic-name.ts";
 import { TributaryError } from "../../src/errors.ts";
 import { batchesIn, setBaseOffset, validateBatch } from "../../src/log/record-batch.ts";
 import { decodeRecords } from "../../src/log/record-batch.ts";
+import { fetchBatchBytes } from "../support/fake-batches.ts";
 
 interface FakePartition {
   batches: Array<{ bytes: Uint8Array; baseOffset: number; lastOffset: number }>;
@@ -201,20 +202,7 @@ export class FakeBroker implements BrokerApi {
         errorMessage: `offset ${offset}`,
       };
     }
-    const chosen: Uint8Array[] = [];
-    let total = 0;
-    for (const batch of p.batches) {
-      if (batch.lastOffset < offset) continue;
-      if (chosen.length > 0 && total + batch.bytes.length > maxBytes) break;
-      chosen.push(batch.bytes);
-      total += batch.bytes.length;
-    }
-    const records = new Uint8Array(total);
-    let pos = 0;
-    for (const b of chosen) {
-      records.set(b, pos);
-      pos += b.length;
-    }
+    const records = fetchBatchBytes(p.batches, offset, maxBytes);
     return { ...base, highWatermark: p.highWatermark, records };
   }
 

@@ -17,6 +17,7 @@ import type {
 } from "../../../../src/broker/types.ts";
 import { TributaryError } from "../../../../src/errors.ts";
 import { batchesIn, setBaseOffset, validateBatch } from "../../../../src/log/record-batch.ts";
+import { fetchBatchBytes } from "../../../support/fake-batches.ts";
 
 interface StoredBatch {
   baseOffset: number;
@@ -250,20 +251,7 @@ export class FakeBroker implements BrokerApi {
           records: new Uint8Array(0),
         };
       }
-      const chosen: Uint8Array[] = [];
-      let bytes = 0;
-      for (const b of p.batches) {
-        if (b.lastOffset < offset) continue;
-        if (chosen.length > 0 && bytes + b.bytes.byteLength > maxBytes) break;
-        chosen.push(b.bytes);
-        bytes += b.bytes.byteLength;
-      }
-      const records = new Uint8Array(bytes);
-      let pos = 0;
-      for (const c of chosen) {
-        records.set(c, pos);
-        pos += c.byteLength;
-      }
+      const records = fetchBatchBytes(p.batches, offset, maxBytes);
       return { topic, partition, highWatermark: p.nextOffset, logStartOffset: 0, records };
     });
   }
