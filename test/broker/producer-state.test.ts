@@ -5,7 +5,7 @@ import {
   SEQUENCE_MAX,
 } from "../../src/broker/producer-state.ts";
 import type { BatchHeader } from "../../src/log/record-batch.ts";
-import { TributaryError } from "../../src/errors.ts";
+import { thrownCode } from "../support/error-codes.ts";
 
 function header(producerId: number, epoch: number, baseSequence: number, records = 1): BatchHeader {
   return {
@@ -23,15 +23,6 @@ function header(producerId: number, epoch: number, baseSequence: number, records
     baseSequence,
     recordCount: records,
   };
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof TributaryError ? err.code : "not a TributaryError";
-  }
-  return undefined;
 }
 
 /** Appends in order, assigning offsets like a log would. */
@@ -59,20 +50,20 @@ describe("ProducerStateTable", () => {
       }
     }
     // batch 0 fell out of the window: neither a duplicate nor the next sequence
-    expect(codeOf(() => table.begin(header(7, 0, 0, 2)))).toBe("OUT_OF_ORDER_SEQUENCE_NUMBER");
+    expect(thrownCode(() => table.begin(header(7, 0, 0, 2)))).toBe("OUT_OF_ORDER_SEQUENCE_NUMBER");
     expect(table.begin(header(7, 0, 14, 1)).kind).toBe("append");
   });
 
   it("rejects gaps, unknown producers mid-sequence, and fences older epochs", () => {
     const table = new ProducerStateTable();
-    expect(codeOf(() => table.begin(header(1, 0, 5)))).toBe("OUT_OF_ORDER_SEQUENCE_NUMBER");
+    expect(thrownCode(() => table.begin(header(1, 0, 5)))).toBe("OUT_OF_ORDER_SEQUENCE_NUMBER");
     accept(table, header(1, 0, 0), 0);
-    expect(codeOf(() => table.begin(header(1, 0, 2)))).toBe("OUT_OF_ORDER_SEQUENCE_NUMBER");
+    expect(thrownCode(() => table.begin(header(1, 0, 2)))).toBe("OUT_OF_ORDER_SEQUENCE_NUMBER");
     // a new epoch must restart at 0
-    expect(codeOf(() => table.begin(header(1, 1, 1)))).toBe("OUT_OF_ORDER_SEQUENCE_NUMBER");
+    expect(thrownCode(() => table.begin(header(1, 1, 1)))).toBe("OUT_OF_ORDER_SEQUENCE_NUMBER");
     accept(table, header(1, 1, 0), 1);
-    expect(codeOf(() => table.begin(header(1, 0, 1)))).toBe("INVALID_PRODUCER_EPOCH");
-    expect(codeOf(() => table.begin(header(1, 0, -1)))).toBe("INVALID_RECORD");
+    expect(thrownCode(() => table.begin(header(1, 0, 1)))).toBe("INVALID_PRODUCER_EPOCH");
+    expect(thrownCode(() => table.begin(header(1, 0, -1)))).toBe("INVALID_RECORD");
   });
 
   it("sees pipelined reservations before their appends complete", async () => {
@@ -118,7 +109,7 @@ describe("ProducerStateTable", () => {
       await d.batch.settled;
       expect([d.batch.baseOffset, d.batch.lastOffset]).toEqual([50, 52]);
     }
-    expect(codeOf(() => table.begin(header(5, 1, 4)))).toBe("INVALID_PRODUCER_EPOCH");
+    expect(thrownCode(() => table.begin(header(5, 1, 4)))).toBe("INVALID_PRODUCER_EPOCH");
   });
 
   it("bounds the number of producers tracked", () => {

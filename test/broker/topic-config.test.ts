@@ -5,16 +5,7 @@ import {
   normalizeTopicConfigs,
   topicPolicyOf,
 } from "../../src/broker/topic-config.ts";
-import { TributaryError } from "../../src/errors.ts";
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof TributaryError ? err.code : "not a TributaryError";
-  }
-  return undefined;
-}
+import { thrownCode } from "../support/error-codes.ts";
 
 describe("topic configs", () => {
   it("normalizes valid values", () => {
@@ -52,11 +43,11 @@ describe("topic configs", () => {
       { "retention.bytes": true },
     ];
     for (const configs of bad) {
-      expect(codeOf(() => normalizeTopicConfigs(configs)), JSON.stringify(configs)).toBe(
+      expect(thrownCode(() => normalizeTopicConfigs(configs)), JSON.stringify(configs)).toBe(
         "INVALID_CONFIG",
       );
     }
-    expect(codeOf(() => normalizeTopicConfigs(["retention.ms"]))).toBe("INVALID_CONFIG");
+    expect(thrownCode(() => normalizeTopicConfigs(["retention.ms"]))).toBe("INVALID_CONFIG");
   });
 
   it("fills defaults: explicit over broker defaults over Kafka's", () => {

@@ -1,32 +1,25 @@
 import { describe, expect, it } from "vitest";
 import { collisionKey, validateTopicName } from "../../src/broker/topic-name.ts";
-import { TributaryError } from "../../src/errors.ts";
-
-function codeOf(fn: () => void): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof TributaryError ? err.code : "not a TributaryError";
-  }
-  return undefined;
-}
+import { thrownCode } from "../support/error-codes.ts";
 
 describe("validateTopicName", () => {
   it("accepts Kafka-legal names", () => {
     for (const name of ["a", "orders", "Orders.v2", "my_topic-1", "...a", "x".repeat(249)]) {
-      expect(codeOf(() => validateTopicName(name))).toBeUndefined();
+      expect(thrownCode(() => validateTopicName(name))).toBeUndefined();
     }
   });
 
   it("rejects illegal names with INVALID_TOPIC_EXCEPTION", () => {
     const bad: unknown[] = ["", ".", "..", "x".repeat(250), "a b", "a/b", "é", "a\u0000", 5, null];
     for (const name of bad) {
-      expect(codeOf(() => validateTopicName(name))).toBe("INVALID_TOPIC_EXCEPTION");
+      expect(thrownCode(() => validateTopicName(name))).toBe("INVALID_TOPIC_EXCEPTION");
     }
   });
 
   it("reserves the metadata topic", () => {
-    expect(codeOf(() => validateTopicName("__cluster_metadata"))).toBe("INVALID_TOPIC_EXCEPTION");
+    expect(thrownCode(() => validateTopicName("__cluster_metadata"))).toBe(
+      "INVALID_TOPIC_EXCEPTION",
+    );
   });
 
   it("maps '.' and '_' to the same collision key", () => {

@@ -2,7 +2,6 @@
 // reopening the broker, the topic is internal (no client produce, no deletion), and a group's
 // partition is Kafka's abs(hashCode) % n.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { TributaryError } from "../../src/errors.ts";
 import { CONSUMER_OFFSETS_TOPIC } from "../../src/coordinator/offsets-topic.ts";
 import {
   javaStringHashCode,
@@ -10,6 +9,7 @@ import {
 } from "../../src/coordinator/offsets-partition.ts";
 import { batch } from "../broker/helpers.ts";
 import { type CoordinatorEnv, coordinatorEnv } from "./support.ts";
+import { rejectionCode } from "../support/error-codes.ts";
 
 let env: CoordinatorEnv;
 beforeEach(async () => {
@@ -18,16 +18,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await env.cleanup();
 });
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TributaryError) return err.code;
-    throw err;
-  }
-  return "ok";
-}
 
 describe("GroupService over a real broker", () => {
   it("creates __consumer_offsets as an internal compacted topic, once", async () => {
@@ -50,11 +40,11 @@ describe("GroupService over a real broker", () => {
       batches: batch(["x"]),
       acks: 1,
     });
-    expect(await code(produce)).toBe("INVALID_TOPIC_EXCEPTION");
-    expect(await code(node.broker.deleteTopic(CONSUMER_OFFSETS_TOPIC))).toBe(
+    expect(await rejectionCode(produce)).toBe("INVALID_TOPIC_EXCEPTION");
+    expect(await rejectionCode(node.broker.deleteTopic(CONSUMER_OFFSETS_TOPIC))).toBe(
       "INVALID_TOPIC_EXCEPTION",
     );
-    expect(await code(node.broker.createTopic({ name: CONSUMER_OFFSETS_TOPIC }))).toBe(
+    expect(await rejectionCode(node.broker.createTopic({ name: CONSUMER_OFFSETS_TOPIC }))).toBe(
       "INVALID_TOPIC_EXCEPTION",
     );
   });

@@ -7,6 +7,7 @@ import type { CoordinatorBroker } from "../../src/coordinator/types.ts";
 import { GroupService } from "../../src/coordinator/group-service.ts";
 import { TributaryError } from "../../src/errors.ts";
 import { type CoordinatorEnv, coordinatorEnv, eventually } from "./support.ts";
+import { rejectionCode } from "../support/error-codes.ts";
 
 let env: CoordinatorEnv;
 beforeEach(async () => {
@@ -15,16 +16,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await env.cleanup();
 });
-
-async function errorCode(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TributaryError) return err.code;
-    throw err;
-  }
-  return "ok";
-}
 
 describe("GroupService duties", () => {
   it("removes a member whose session ran out, driven by its own timer", async () => {
@@ -114,12 +105,12 @@ describe("GroupService duties", () => {
         });
       await commit(7);
       failNext = true;
-      expect(await errorCode(commit(8))).toBe("COORDINATOR_LOAD_IN_PROGRESS");
+      expect(await rejectionCode(commit(8))).toBe("COORDINATOR_LOAD_IN_PROGRESS");
       expect(reported).toHaveLength(1);
       // The reload replays the log: the failed commit was never written, 7 stands.
       await eventually(
         env.rt,
-        async () => (await errorCode(groups.fetchOffsets({ groupId: "g" }))) === "ok",
+        async () => (await rejectionCode(groups.fetchOffsets({ groupId: "g" }))) === "ok",
       );
       expect((await groups.fetchOffsets({ groupId: "g" }))[0].offset).toBe(7);
       await commit(9);

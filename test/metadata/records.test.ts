@@ -5,7 +5,7 @@ import {
   encodeMetadataRecord,
   type MetadataRecord,
 } from "../../src/metadata/records.ts";
-import { TributaryError } from "../../src/errors.ts";
+import { thrownCode } from "../support/error-codes.ts";
 
 const samples: MetadataRecord[] = [
   {
@@ -21,15 +21,6 @@ const samples: MetadataRecord[] = [
   { type: "ProducerIdsRecord", nextBlockStart: 2000 },
 ];
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof TributaryError ? err.code : "not a TributaryError";
-  }
-  return undefined;
-}
-
 describe("metadata records", () => {
   it("round-trip through CBOR", () => {
     for (const record of samples) {
@@ -44,17 +35,17 @@ describe("metadata records", () => {
 
   it("reject wrong shapes and unknown versions", () => {
     const enc = new Encoder({ useRecords: false });
-    expect(codeOf(() => decodeMetadataRecord(enc.encode({ type: "Nope", version: 0 })))).toBe(
+    expect(thrownCode(() => decodeMetadataRecord(enc.encode({ type: "Nope", version: 0 })))).toBe(
       "CORRUPT_MESSAGE",
     );
     expect(
-      codeOf(() => decodeMetadataRecord(enc.encode({ type: "RemoveTopicRecord", version: 0 }))),
+      thrownCode(() => decodeMetadataRecord(enc.encode({ type: "RemoveTopicRecord", version: 0 }))),
     ).toBe("CORRUPT_MESSAGE");
     expect(
-      codeOf(() =>
+      thrownCode(() =>
         decodeMetadataRecord(enc.encode({ type: "RemoveTopicRecord", name: "x", version: 9 }))
       ),
     ).toBe("UNSUPPORTED_VERSION");
-    expect(codeOf(() => decodeMetadataRecord(enc.encode(5)))).toBe("CORRUPT_MESSAGE");
+    expect(thrownCode(() => decodeMetadataRecord(enc.encode(5)))).toBe("CORRUPT_MESSAGE");
   });
 });

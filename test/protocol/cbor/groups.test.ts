@@ -5,11 +5,11 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createNodeRuntime } from "../../../runtime/node/mod.ts";
 import type { Runtime } from "../../../runtime/types.ts";
-import { TributaryError } from "../../../src/errors.ts";
 import { ProtocolClient } from "../../../src/protocol/cbor/client.ts";
 import type { TopicPartitionsWire } from "../../../src/protocol/cbor/messages.ts";
 import { type RunningBroker, startBroker } from "../../../src/server/start-broker.ts";
 import { batchOf } from "./support/harness.ts";
+import { rejectionCode } from "../../support/error-codes.ts";
 
 const SESSION_TIMEOUT_MS = 1_500;
 const rt: Runtime = createNodeRuntime();
@@ -41,16 +41,6 @@ async function connect(): Promise<ProtocolClient> {
   });
   clients.push(c);
   return c;
-}
-
-async function errorCode(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TributaryError) return err.code;
-    throw err;
-  }
-  return "ok";
 }
 
 function count(assignment: TopicPartitionsWire[]): number {
@@ -153,9 +143,9 @@ describe("consumer groups over the CBOR protocol", () => {
       memberEpoch: silent.memberEpoch,
       offsets: [{ topic: "orders", partition: silent.owned[0].partitions[0], offset: 99 }],
     });
-    expect(await errorCode(zombieCommit)).toBe("UNKNOWN_MEMBER_ID");
+    expect(await rejectionCode(zombieCommit)).toBe("UNKNOWN_MEMBER_ID");
     const zombieBeat = silent.heartbeat();
-    expect(await errorCode(zombieBeat)).toBe("UNKNOWN_MEMBER_ID");
+    expect(await rejectionCode(zombieBeat)).toBe("UNKNOWN_MEMBER_ID");
 
     const described = await admin.request("DescribeGroups", { groupIds: ["billing"] });
     const group = described.groups[0].group!;
@@ -208,7 +198,7 @@ describe("consumer groups over the CBOR protocol", () => {
       memberEpoch: m.memberEpoch + 5,
       offsets: [{ topic: "t", partition: 0, offset: 4 }],
     });
-    expect(await errorCode(stale)).toBe("FENCED_MEMBER_EPOCH");
+    expect(await rejectionCode(stale)).toBe("FENCED_MEMBER_EPOCH");
     await c.request("LeaveGroup", { groupId: "g", memberId: m.memberId });
     const after = await c.request("DescribeGroups", { groupIds: ["g", "nope"] });
     expect(after.groups[0].group).toMatchObject({ state: "empty", members: [] });
@@ -235,8 +225,8 @@ describe("consumer groups over the CBOR protocol", () => {
         topics: [{ topic: "t", to: "latest" }],
         dryRun,
       });
-    expect(await errorCode(reset(false))).toBe("NON_EMPTY_GROUP");
-    expect(await errorCode(reset(true))).toBe("NON_EMPTY_GROUP");
+    expect(await rejectionCode(reset(false))).toBe("NON_EMPTY_GROUP");
+    expect(await rejectionCode(reset(true))).toBe("NON_EMPTY_GROUP");
     const deleteWhileActive = await c.request("DeleteGroups", { groupIds: ["g"] });
     expect(deleteWhileActive.groups[0].error?.code).toBe("NON_EMPTY_GROUP");
     await m.heartbeat({ memberEpoch: -1 });
@@ -269,7 +259,7 @@ describe("consumer groups over the CBOR protocol", () => {
       groupId: "g",
       topics: [{ topic: "missing", to: "earliest" }],
     });
-    expect(await errorCode(unknown)).toBe("UNKNOWN_TOPIC_OR_PARTITION");
+    expect(await rejectionCode(unknown)).toBe("UNKNOWN_TOPIC_OR_PARTITION");
 
     const deleted = await c.request("DeleteGroups", { groupIds: ["g", "g2"] });
     expect(deleted.groups).toEqual([
@@ -290,12 +280,12 @@ describe("consumer groups over the CBOR protocol", () => {
         subscribedTopics: ["t"],
         ...body,
       } as never);
-    expect(await errorCode(join({ groupId: "" }))).toBe("INVALID_GROUP_ID");
-    expect(await errorCode(join({ subscribedTopics: null }))).toBe("INVALID_REQUEST");
-    expect(await errorCode(join({ memberEpoch: -3 }))).toBe("INVALID_REQUEST");
-    expect(await errorCode(join({ sessionTimeoutMs: 1 }))).toBe("INVALID_SESSION_TIMEOUT");
-    expect(await errorCode(join({ assignor: "nope" }))).toBe("INVALID_REQUEST");
-    expect(await errorCode(join({ memberId: "ghost", memberEpoch: 3 }))).toBe(
+    expect(await rejectionCode(join({ groupId: "" }))).toBe("INVALID_GROUP_ID");
+    expect(await rejectionCode(join({ subscribedTopics: null }))).toBe("INVALID_REQUEST");
+    expect(await rejectionCode(join({ memberEpoch: -3 }))).toBe("INVALID_REQUEST");
+    expect(await rejectionCode(join({ sessionTimeoutMs: 1 }))).toBe("INVALID_SESSION_TIMEOUT");
+    expect(await rejectionCode(join({ assignor: "nope" }))).toBe("INVALID_REQUEST");
+    expect(await rejectionCode(join({ memberId: "ghost", memberEpoch: 3 }))).toBe(
       "UNKNOWN_MEMBER_ID",
     );
     const commit = c.request("OffsetCommit", {
@@ -304,12 +294,12 @@ describe("consumer groups over the CBOR protocol", () => {
       memberEpoch: 1,
       offsets: [{ topic: "t", partition: 0, offset: 1 }],
     });
-    expect(await errorCode(commit)).toBe("GROUP_ID_NOT_FOUND");
+    expect(await rejectionCode(commit)).toBe("GROUP_ID_NOT_FOUND");
     const badReset = c.request("ResetOffsets", {
       groupId: "g",
       topics: [{ topic: "t", to: "offset" }],
     } as never);
-    expect(await errorCode(badReset)).toBe("INVALID_REQUEST");
+    expect(await rejectionCode(badReset)).toBe("INVALID_REQUEST");
     const apis = c.server.apis.map((a) => a.name);
     expect(apis).toEqual(expect.arrayContaining([
       "ConsumerGroupHeartbeat",
