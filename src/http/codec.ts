@@ -10,6 +10,7 @@
 import { Decoder } from "cbor-x/decode";
 import { Encoder } from "cbor-x/encode";
 import { TributaryError } from "../errors.ts";
+import { readStreamBounded } from "../log/read-bounded.ts";
 import { decodeBase64, encodeBase64 } from "./base64.ts";
 import { invalid } from "./validate.ts";
 
@@ -57,20 +58,10 @@ export async function readBodyBounded(request: Request, bytesMax: number): Promi
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > bytesMax) throw tooLarge(bytesMax);
   if (request.body === null) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > bytesMax) {
-      await reader.cancel();
-      throw tooLarge(bytesMax);
-    }
-    chunks.push(value);
-  }
-  return concat(chunks, total);
+  return await readStreamBounded(request.body.getReader(), {
+    bytesMax,
+    tooLarge: () => tooLarge(bytesMax),
+  });
 }
 
 /** Parses a JSON or CBOR request body; malformed input is INVALID_REQUEST. */
@@ -189,17 +180,6 @@ function isJsonValue(value: unknown): boolean {
   if (typeof value === "boolean") return true;
   if (Array.isArray(value)) return true;
   return value !== null && typeof value === "object" && !(value instanceof Date);
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let pos = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, pos);
-    pos += chunk.length;
-  }
-  return out;
 }
 
 function tooLarge(bytesMax: number): TributaryError {

@@ -19,6 +19,7 @@ import { validateBatch } from "./batch-decode.ts";
 import { attributesOf, encodeBatch, encodeUncompressed } from "./batch-encode.ts";
 import { crc32c } from "./crc32c.ts";
 import type { BatchInput, DecodedRecord } from "./record-batch.ts";
+import { readStreamBounded } from "./read-bounded.ts";
 import { readRecords } from "./record-read.ts";
 
 export const DECOMPRESSED_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
@@ -98,29 +99,13 @@ async function gunzip(data: Uint8Array, bytesMax: number, position: number): Pro
   }
 }
 
-async function readAll(
+function readAll(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   bytesMax: number,
 ): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  // Bounded: every chunk adds bytes and total may not pass bytesMax.
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > bytesMax) {
-      await reader.cancel();
-      throw new TributaryError("MESSAGE_TOO_LARGE", `records expand beyond ${bytesMax} bytes`);
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let pos = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, pos);
-    pos += chunk.length;
-  }
-  return out;
+  return readStreamBounded(reader, {
+    bytesMax,
+    tooLarge: () =>
+      new TributaryError("MESSAGE_TOO_LARGE", `records expand beyond ${bytesMax} bytes`),
+  });
 }
