@@ -2,7 +2,8 @@
 // bytes the kernel took, so the rest waits here and goes out on 'drain'; write() resolves once
 // all its bytes are out. Reading pauses while the receive queue is full.
 import type { Socket, SocketHandler } from "bun";
-import { type Connection, IoErrorCode, RuntimeIoError } from "../types.ts";
+import type { Connection, RuntimeIoError } from "../types.ts";
+import { connectionWriteError } from "../host/write-error.ts";
 import { ReceiveQueue } from "../host/receive-queue.ts";
 import { toIoError } from "./errors.ts";
 
@@ -122,13 +123,7 @@ export class BunConnection implements Connection {
   }
 
   #writeError(): RuntimeIoError {
-    const where = `write to ${this.remoteAddress}:${this.remotePort}`;
-    if (this.#failure !== null && this.#failure.code === IoErrorCode.ConnectionReset) {
-      return new RuntimeIoError(IoErrorCode.ConnectionReset, `${where}: connection reset`, {
-        cause: this.#failure,
-      });
-    }
-    return new RuntimeIoError(IoErrorCode.Closed, `${where}: connection closed`);
+    return connectionWriteError(this, this.#failure);
   }
 }
 

@@ -1,7 +1,8 @@
 // One TCP connection over a Deno.Conn. A pump reads into a bounded queue and waits while it is
 // full, so the kernel's receive window pushes back on the peer; writes go out one at a time,
 // each resolving once Deno has handed all its bytes to the kernel.
-import { type Connection, IoErrorCode, RuntimeIoError } from "../types.ts";
+import type { Connection, RuntimeIoError } from "../types.ts";
+import { connectionWriteError } from "../host/write-error.ts";
 import { ReceiveQueue } from "../host/receive-queue.ts";
 import { toIoError } from "./errors.ts";
 import { Serial } from "./serial.ts";
@@ -121,12 +122,6 @@ export class DenoConnection implements Connection {
   }
 
   #writeError(): RuntimeIoError {
-    const where = `write to ${this.remoteAddress}:${this.remotePort}`;
-    if (this.#failure !== null && this.#failure.code === IoErrorCode.ConnectionReset) {
-      return new RuntimeIoError(IoErrorCode.ConnectionReset, `${where}: connection reset`, {
-        cause: this.#failure,
-      });
-    }
-    return new RuntimeIoError(IoErrorCode.Closed, `${where}: connection closed`);
+    return connectionWriteError(this, this.#failure);
   }
 }

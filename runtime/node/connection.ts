@@ -2,7 +2,8 @@
 // the receive queue is full, and write() resolves once Node's send buffer is below its high-water
 // mark again ('drain').
 import type { Socket } from "node:net";
-import { type Connection, IoErrorCode, RuntimeIoError } from "../types.ts";
+import type { Connection, RuntimeIoError } from "../types.ts";
+import { connectionWriteError } from "../host/write-error.ts";
 import { ReceiveQueue } from "../host/receive-queue.ts";
 import { toIoError } from "./errors.ts";
 
@@ -88,13 +89,7 @@ export class NodeConnection implements Connection {
   }
 
   #writeError(): RuntimeIoError {
-    const where = `write to ${this.remoteAddress}:${this.remotePort}`;
-    if (this.#failure !== null && this.#failure.code === IoErrorCode.ConnectionReset) {
-      return new RuntimeIoError(IoErrorCode.ConnectionReset, `${where}: connection reset`, {
-        cause: this.#failure,
-      });
-    }
-    return new RuntimeIoError(IoErrorCode.Closed, `${where}: connection closed`);
+    return connectionWriteError(this, this.#failure);
   }
 
   #settleDrainWaiters(err: RuntimeIoError | null): void {
