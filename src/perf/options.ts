@@ -1,7 +1,7 @@
 // The flags of `tributary perf produce|consume|e2e`, modelled on Kafka's producer and consumer
 // perf tools, parsed and range-checked into PerfOptions.
 
-import { type AcksOption } from "../client/producer.ts";
+import type { AcksOption } from "../client/producer.ts";
 import { defaultBootstrap } from "../client/bootstrap.ts";
 import {
   boolFlag,
