@@ -1,21 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { MemoryFileSystem } from "../../runtime/sim/memory-fs.ts";
 import { SeededRandom } from "../../runtime/sim/prng.ts";
-import { type IoErrorCode, isIoError } from "../../runtime/types.ts";
+import { ioRejectionCode } from "../support/error-codes.ts";
 
 const text = new TextEncoder();
 const bytes = (s: string) => text.encode(s);
 const str = (b: Uint8Array) => new TextDecoder().decode(b);
-
-async function codeOf(promise: Promise<unknown>): Promise<IoErrorCode | "ok"> {
-  try {
-    await promise;
-    return "ok";
-  } catch (err) {
-    if (isIoError(err)) return err.code;
-    throw err;
-  }
-}
 
 describe("MemoryFileSystem basics", () => {
   it("reads, writes, appends, truncates and fills holes with zeros", async () => {
@@ -36,32 +26,32 @@ describe("MemoryFileSystem basics", () => {
     expect([...fs.snapshot(`${dir}/a`)]).toEqual([74, 101, 0, 0]);
     expect(await file.readAt(new Uint8Array(4), 10)).toBe(0);
     await file.close();
-    expect(await codeOf(file.size())).toBe("ECLOSED");
+    expect(await ioRejectionCode(file.size())).toBe("ECLOSED");
   });
 
   it("gives POSIX error codes", async () => {
     const fs = new MemoryFileSystem();
     const dir = await fs.makeTempDir("errors-");
-    expect(await codeOf(fs.open(`${dir}/missing`))).toBe("ENOENT");
-    expect(await codeOf(fs.open(`${dir}/no/such/file`, { create: true }))).toBe("ENOENT");
+    expect(await ioRejectionCode(fs.open(`${dir}/missing`))).toBe("ENOENT");
+    expect(await ioRejectionCode(fs.open(`${dir}/no/such/file`, { create: true }))).toBe("ENOENT");
     await (await fs.open(`${dir}/f`, { create: true })).close();
-    expect(await codeOf(fs.open(`${dir}/f`, { exclusive: true }))).toBe("EEXIST");
-    expect(await codeOf(fs.open(`${dir}/f/x`, { create: true }))).toBe("ENOTDIR");
-    expect(await codeOf(fs.open(dir))).toBe("EISDIR");
-    expect(await codeOf(fs.readFile(dir))).toBe("EISDIR");
-    expect(await codeOf(fs.list(`${dir}/f`))).toBe("ENOTDIR");
-    expect(await codeOf(fs.list(`${dir}/nope`))).toBe("ENOENT");
-    expect(await codeOf(fs.mkdirp(`${dir}/f/sub`))).toBe("ENOTDIR");
+    expect(await ioRejectionCode(fs.open(`${dir}/f`, { exclusive: true }))).toBe("EEXIST");
+    expect(await ioRejectionCode(fs.open(`${dir}/f/x`, { create: true }))).toBe("ENOTDIR");
+    expect(await ioRejectionCode(fs.open(dir))).toBe("EISDIR");
+    expect(await ioRejectionCode(fs.readFile(dir))).toBe("EISDIR");
+    expect(await ioRejectionCode(fs.list(`${dir}/f`))).toBe("ENOTDIR");
+    expect(await ioRejectionCode(fs.list(`${dir}/nope`))).toBe("ENOENT");
+    expect(await ioRejectionCode(fs.mkdirp(`${dir}/f/sub`))).toBe("ENOTDIR");
     await fs.mkdirp(`${dir}/d/e`);
-    expect(await codeOf(fs.remove(`${dir}/d`))).toBe("ENOTEMPTY");
-    expect(await codeOf(fs.rename(`${dir}/f`, `${dir}/d`))).toBe("EISDIR");
-    expect(await codeOf(fs.rename(`${dir}/d`, `${dir}/f`))).toBe("ENOTDIR");
-    expect(await codeOf(fs.rename(`${dir}/d`, `${dir}/d/e/inner`))).toBe("EINVAL");
-    expect(await codeOf(fs.rename(`${dir}/gone`, `${dir}/g`))).toBe("ENOENT");
-    expect(await codeOf(fs.open("relative/path"))).toBe("EINVAL");
+    expect(await ioRejectionCode(fs.remove(`${dir}/d`))).toBe("ENOTEMPTY");
+    expect(await ioRejectionCode(fs.rename(`${dir}/f`, `${dir}/d`))).toBe("EISDIR");
+    expect(await ioRejectionCode(fs.rename(`${dir}/d`, `${dir}/f`))).toBe("ENOTDIR");
+    expect(await ioRejectionCode(fs.rename(`${dir}/d`, `${dir}/d/e/inner`))).toBe("EINVAL");
+    expect(await ioRejectionCode(fs.rename(`${dir}/gone`, `${dir}/g`))).toBe("ENOENT");
+    expect(await ioRejectionCode(fs.open("relative/path"))).toBe("EINVAL");
     const readOnly = await fs.open(`${dir}/f`);
-    expect(await codeOf(readOnly.append(bytes("x")))).toBe("EACCES");
-    expect(await codeOf(fs.remove(`${dir}/not-there`))).toBe("ok");
+    expect(await ioRejectionCode(readOnly.append(bytes("x")))).toBe("EACCES");
+    expect(await ioRejectionCode(fs.remove(`${dir}/not-there`))).toBe("ok");
   });
 
   it("lists sorted entries, renames atomically over files, removes trees", async () => {
@@ -112,7 +102,7 @@ describe("MemoryFileSystem faults", () => {
     await f.append(bytes("one"));
     await f.sync();
     await f.append(bytes("two"));
-    expect(await codeOf(f.sync())).toBe("EIO");
+    expect(await ioRejectionCode(f.sync())).toBe("EIO");
     expect(str(fs.durableSnapshot(`${dir}/x`))).toBe("one");
     await f.sync();
     expect(str(fs.durableSnapshot(`${dir}/x`))).toBe("onetwo");
@@ -123,7 +113,7 @@ describe("MemoryFileSystem faults", () => {
     const dir = await fs.makeTempDir("nospc-");
     const f = await fs.open(`${dir}/x`, { create: true, write: true });
     await f.append(bytes("12345678"));
-    expect(await codeOf(f.append(bytes("abc")))).toBe("ENOSPC");
+    expect(await ioRejectionCode(f.append(bytes("abc")))).toBe("ENOSPC");
     expect(await f.size()).toBe(8);
     await f.writeAt(bytes("ab"), 0); // overwrites need no space
     fs.faults.capacityBytes = undefined;
@@ -172,7 +162,7 @@ describe("MemoryFileSystem crash", () => {
     expect(str(await fs.readFile(`${dir}/log`))).toBe("synced-part|");
     expect(await fs.exists(`${dir}/fresh`)).toBe(false);
     expect(report.fileOpsKept).toBe(0);
-    expect(await codeOf(f.append(bytes("x")))).toBe("ECLOSED");
+    expect(await ioRejectionCode(f.append(bytes("x")))).toBe("ECLOSED");
     const reopened = await fs.open(`${dir}/log`, { write: true });
     expect(await reopened.append(bytes("after"))).toBe(12);
   });

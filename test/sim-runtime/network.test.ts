@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SimWorld } from "../../runtime/sim/world.ts";
-import { type Connection, isIoError, type Runtime } from "../../runtime/types.ts";
+import type { Connection, Runtime } from "../../runtime/types.ts";
+import { ioRejectionCode } from "../support/error-codes.ts";
 
 const bounds = { maxSteps: 200_000, maxVirtualMs: 600_000 };
 const encode = (s: string) => new TextEncoder().encode(s);
@@ -24,16 +25,6 @@ async function readAll(
     parts.push(decode(chunk));
   }
   throw new Error("no end of stream");
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "ok";
-  } catch (err) {
-    if (isIoError(err)) return err.code;
-    throw err;
-  }
 }
 
 describe("SimNetwork", () => {
@@ -168,11 +159,15 @@ describe("SimNetwork", () => {
       const pendingRead = conn.read();
       world.net.partition("a", "b");
       const readAfter = await pendingRead;
-      const writeCode = await codeOf(conn.write(encode("x")));
+      const writeCode = await ioRejectionCode(conn.write(encode("x")));
       const start = a.clock.monotonicMs();
-      const connectCode = await codeOf(a.net.connect({ host: "b", port: 7002, timeoutMs: 3000 }));
+      const connectCode = await ioRejectionCode(
+        a.net.connect({ host: "b", port: 7002, timeoutMs: 3000 }),
+      );
       const waitedMs = a.clock.monotonicMs() - start;
-      const fromC = await codeOf(world.runtime("c").net.connect({ host: "b", port: 7002 }));
+      const fromC = await ioRejectionCode(
+        world.runtime("c").net.connect({ host: "b", port: 7002 }),
+      );
       world.net.heal("a", "b");
       const again = await a.net.connect({ host: "b", port: 7002 });
       await again.write(encode("hi"));
@@ -210,7 +205,7 @@ describe("SimNetwork", () => {
         const payload = Array.from({ length: 400 }, (_, i) => `${i};`).join("");
         const writeCodes: string[] = [];
         for (let i = 0; i < payload.length; i += 100) {
-          writeCodes.push(await codeOf(conn.write(encode(payload.slice(i, i + 100)))));
+          writeCodes.push(await ioRejectionCode(conn.write(encode(payload.slice(i, i + 100)))));
         }
         void conn.close();
         const { text } = await readAll(server);
@@ -231,10 +226,10 @@ describe("SimNetwork", () => {
     const a = world.runtime("a");
     world.runtime("b");
     const codes = await world.run(async () => [
-      await codeOf(a.net.connect({ host: "nowhere", port: 1 })),
-      await codeOf(a.net.connect({ host: "b", port: 1 })),
-      await codeOf(a.net.listen({ host: "b", port: 0 }, () => {})),
-      await codeOf((async () => {
+      await ioRejectionCode(a.net.connect({ host: "nowhere", port: 1 })),
+      await ioRejectionCode(a.net.connect({ host: "b", port: 1 })),
+      await ioRejectionCode(a.net.listen({ host: "b", port: 0 }, () => {})),
+      await ioRejectionCode((async () => {
         await a.net.listen({ host: "a", port: 80 }, () => {});
         await a.net.listen({ host: "127.0.0.1", port: 80 }, () => {});
       })()),
@@ -262,14 +257,16 @@ describe("SimNetwork", () => {
       );
       const boom = await world.http.fetch("a", server.port, new Request("http://a/boom"));
       world.net.partition("client", "a");
-      const cut = await codeOf(
+      const cut = await ioRejectionCode(
         world.http.fetch("a", server.port, new Request("http://a/x"), {
           from: "client",
           timeoutMs: 100,
         }),
       );
       await server.close();
-      const closed = await codeOf(world.http.fetch("a", server.port, new Request("http://a/x")));
+      const closed = await ioRejectionCode(
+        world.http.fetch("a", server.port, new Request("http://a/x")),
+      );
       return { ok: await ok.text(), boom: boom.status, cut, closed };
     }, bounds);
     expect(result).toEqual({
@@ -307,7 +304,9 @@ describe("SimNetwork", () => {
         port: 8080,
         fetch: async () => (await elsewhere.sleep(30), new Response("x")),
       });
-      const afterCrash = codeOf(world.http.fetch("a", 8080, new Request("http://a:8080/")));
+      const afterCrash = ioRejectionCode(
+        world.http.fetch("a", 8080, new Request("http://a:8080/")),
+      );
       await elsewhere.sleep(20);
       world.crash("a");
       return { closedEarly, body, closed, afterCrash: await afterCrash };

@@ -1,4 +1,5 @@
 // Probes for the code of a TributaryError, so tests assert on codes, never on message text.
+import { type IoErrorCode, isIoError } from "../../runtime/types.ts";
 import { TributaryError } from "../../src/errors.ts";
 
 /** The code fn throws; undefined when it returns, "not a TributaryError" for anything else. */
@@ -20,4 +21,15 @@ export async function rejectionCode(p: Promise<unknown>): Promise<string> {
     throw err;
   }
   return "ok";
+}
+
+/** The RuntimeIoError code p rejects with; "ok" when it resolves. Anything else is rethrown. */
+export async function ioRejectionCode(p: Promise<unknown>): Promise<IoErrorCode | "ok"> {
+  try {
+    await p;
+    return "ok";
+  } catch (err) {
+    if (isIoError(err)) return err.code;
+    throw err;
+  }
 }
