@@ -55,7 +55,7 @@ export function summarize(totals: RunTotals): PerfSummary {
 export function formatSummary(s: PerfSummary): string {
   const n = (x: number) => x.toLocaleString("en-US");
   return `${n(s.records)} records in ${(s.elapsedMs / 1000).toFixed(2)} s: ` +
-    `${n(s.recordsPerSec)} records/s, ${s.mbPerSec.toFixed(2)} MB/s; latency ms ` +
+    `${n(s.recordsPerSec)} records/s, ${s.mbPerSec.toFixed(2)} MiB/s; latency ms ` +
     `p50 ${s.p50Ms} p95 ${s.p95Ms} p99 ${s.p99Ms} p99.9 ${s.p999Ms} max ${s.maxMs}` +
     (s.errors > 0 ? `; ${n(s.errors)} errors` : "");
 }
