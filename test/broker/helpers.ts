@@ -4,6 +4,7 @@ import type { Runtime } from "../../runtime/types.ts";
 import { Broker, type BrokerOptions } from "../../src/broker/broker.ts";
 import { TributaryError } from "../../src/errors.ts";
 import { batchesIn, decodeRecords, encodeBatch } from "../../src/log/record-batch.ts";
+import { concatBytes } from "../support/bytes.ts";
 
 export const enc = (s: string) => new TextEncoder().encode(s);
 export const dec = (b: Uint8Array | null) => (b === null ? null : new TextDecoder().decode(b));
@@ -65,13 +66,7 @@ export function batch(values: string[], options: BatchOptions = {}): Uint8Array 
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Every record in fetched bytes as {offset, value}. */

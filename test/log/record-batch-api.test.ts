@@ -17,6 +17,7 @@ import {
 } from "../../src/log/record-batch.ts";
 import { AssertionError } from "../../src/errors.ts";
 import { errorCode, utf8 } from "../fixtures/record-batch/helpers.ts";
+import { concat } from "./support.ts";
 
 const T = 1_700_000_000_000;
 
@@ -26,16 +27,6 @@ function batchOf(count: number, baseOffset = 0): Uint8Array {
     (_, i) => ({ key: utf8(`k${i}`), value: utf8(`v${i}`), timestamp: T + i }),
   );
   return encodeBatch({ baseOffset, records });
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let pos = 0;
-  for (const part of parts) {
-    out.set(part, pos);
-    pos += part.length;
-  }
-  return out;
 }
 
 describe("layout constants", () => {

@@ -15,6 +15,7 @@ import { MemoryFileSystem } from "../../runtime/sim/memory-fs.ts";
 import { SeededRandom } from "../../runtime/sim/prng.ts";
 import type { LogRuntime } from "../../src/log/partition-log.ts";
 import { encodeBatch } from "../../src/log/record-batch.ts";
+import { concatBytes } from "../support/bytes.ts";
 
 export const T0 = 1_700_000_000_000;
 
@@ -35,13 +36,7 @@ export function makeBatch(
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Time that moves only when the test says so; due timers fire inside advance(). */

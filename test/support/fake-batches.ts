@@ -1,6 +1,7 @@
 // Fetch answers of the in-memory fake brokers (test/http, test/protocol/cbor): the stored batches
 // from the one holding offset on, as the real log answers, at least one batch even when it is
 // bigger than maxBytes, and further batches only while they fit.
+import { concatBytes } from "./bytes.ts";
 
 export interface StoredBatchBytes {
   lastOffset: number;
@@ -20,11 +21,5 @@ export function fetchBatchBytes(
     chosen.push(batch.bytes);
     total += batch.bytes.byteLength;
   }
-  const records = new Uint8Array(total);
-  let pos = 0;
-  for (const bytes of chosen) {
-    records.set(bytes, pos);
-    pos += bytes.byteLength;
-  }
-  return records;
+  return concatBytes(chosen);
 }

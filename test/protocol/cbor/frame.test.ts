@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { encodeFrame, FrameDecoder } from "../../../src/protocol/cbor/frame.ts";
+import { concatBytes } from "../../support/bytes.ts";
 
 function payloads(count: number, sizeMax: number, seed: number): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -10,16 +11,6 @@ function payloads(count: number, sizeMax: number, seed: number): Uint8Array[] {
     const p = new Uint8Array(x % (sizeMax + 1));
     for (let j = 0; j < p.length; j++) p[j] = (i + j) & 0xff;
     out.push(p);
-  }
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.byteLength;
   }
   return out;
 }
@@ -38,7 +29,7 @@ function feed(decoder: FrameDecoder, stream: Uint8Array, cuts: number[]): Uint8A
 
 describe("FrameDecoder", () => {
   const messages = payloads(40, 300, 7);
-  const stream = concat(messages.map(encodeFrame));
+  const stream = concatBytes(messages.map(encodeFrame));
 
   it("decodes a stream fed one byte at a time", () => {
     const decoder = new FrameDecoder();
@@ -61,7 +52,7 @@ describe("FrameDecoder", () => {
         fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 30 }),
         fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 200 }),
         (parts, cuts) => {
-          const bytes = concat(parts.map(encodeFrame));
+          const bytes = concatBytes(parts.map(encodeFrame));
           const decoder = new FrameDecoder({ frameBytesMax: 200 });
           const frames = feed(decoder, bytes, cuts);
           expect(frames).toEqual(parts);
@@ -95,7 +86,7 @@ describe("FrameDecoder", () => {
     const decoder = new FrameDecoder({ frameBytesMax: 1024 });
     const good = encodeFrame(new Uint8Array([9]));
     const huge = new Uint8Array([0x80, 0, 0, 0, 1, 2, 3]);
-    expect(decoder.push(concat([good, huge]))).toEqual([new Uint8Array([9])]);
+    expect(decoder.push(concatBytes([good, huge]))).toEqual([new Uint8Array([9])]);
     expect(decoder.error?.code).toBe("PAYLOAD_TOO_LARGE");
     expect(decoder.error?.message).toContain("2147483648");
     expect(decoder.bufferedBytes).toBeLessThanOrEqual(4);
