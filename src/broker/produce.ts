@@ -198,6 +198,8 @@ function appendFresh(
     pending = partition.log.append(bytes, {
       durable: acks === -1,
       leaderEpoch: partition.leaderEpoch,
+      // parseProducedBatches checked every CRC; LogAppendTime stamping re-sealed them.
+      crcVerified: true,
     });
   } catch (err) {
     forget(err);

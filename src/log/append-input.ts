@@ -5,7 +5,7 @@
 
 import { TributaryError } from "../errors.ts";
 import type { BatchHeader } from "./record-batch.ts";
-import { batchSizeAt, lastOffsetOf, validateBatch } from "./record-batch.ts";
+import { batchSizeAt, checkBatchFraming, lastOffsetOf, validateBatch } from "./record-batch.ts";
 
 export interface InputBatch {
   /** Position of the batch in the input bytes. */
@@ -19,6 +19,8 @@ export interface InputRules {
   assignOffsets: boolean;
   /** Largest batch accepted (the segment size: a batch never straddles segments). */
   batchBytesMax: number;
+  /** The caller checked every batch's CRC over these bytes already: skip that pass. */
+  crcVerified?: boolean;
 }
 
 export function parseAppendInput(bytes: Uint8Array, rules: InputRules): InputBatch[] {
@@ -43,7 +45,9 @@ export function parseAppendInput(bytes: Uint8Array, rules: InputRules): InputBat
         `batch of ${sizeBytes} bytes exceeds segment.bytes ${rules.batchBytesMax}`,
       );
     }
-    const header = validateBatch(bytes, position);
+    const header = rules.crcVerified === true
+      ? checkBatchFraming(bytes, position)
+      : validateBatch(bytes, position);
     checkOffsets(header, rules.assignOffsets, nextOffset, position);
     nextOffset = lastOffsetOf(header) + 1;
     batches.push({ at: position, sizeBytes, header });

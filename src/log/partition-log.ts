@@ -52,6 +52,11 @@ export interface AppendOptions {
   durable?: boolean;
   /** Stamped into every batch's partitionLeaderEpoch. */
   leaderEpoch?: number;
+  /**
+   * The caller validated these exact bytes (CRC included) just before: the log checks framing,
+   * offsets and sizes but does not compute every batch's CRC a second time.
+   */
+  crcVerified?: boolean;
 }
 
 type LogState = "open" | "closing" | "closed";
@@ -181,6 +186,7 @@ export class PartitionLog {
     const input = parseAppendInput(batches, {
       assignOffsets: true,
       batchBytesMax: this.#config.segmentBytes,
+      crcVerified: options.crcVerified === true,
     });
     if (options.leaderEpoch !== undefined) stampLeaderEpoch(batches, input, options.leaderEpoch);
     const result = await this.#appends.run(async () => {

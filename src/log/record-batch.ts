@@ -39,6 +39,7 @@ export { encodeBatch } from "./batch-encode.ts";
 export {
   batchesIn,
   batchSizeAt,
+  checkBatchFraming,
   decodeRecords,
   lastOffsetOf,
   readBatchHeader,
