@@ -1,6 +1,7 @@
 // `tributary perf e2e`: a consumer tails every partition from its current end while producers
 // send at --rate; each value starts with the send time (a float64 of this process's monotonic
 // clock), so a record's latency is from send() to the consumer's poll() handing it out.
+// The first --warmup-records are sent and received like the rest but left out of the numbers.
 
 import { Consumer } from "../client/consumer.ts";
 import { TributaryError } from "../errors.ts";
@@ -39,29 +40,35 @@ export async function runE2e(
   // Resolve "latest" before the first send, so no record of this run is skipped.
   for (const tp of tps) await consumer.position(tp);
   const latencyUs = new LogHistogram();
+  const total = options.records + options.warmupRecords;
   const sent: PerfProgress = { done: 0 };
-  const startMs = rt.clock.monotonicMs();
-  const producing = runProduce(rt, options, sent, stampedValue(rt));
+  const stamps = new StampedValues(rt, options.warmupRecords);
+  const producing = runProduce(rt, { ...options, records: total }, sent, stamps.valueOf);
   let failed: unknown = null;
   producing.catch((err: unknown) => {
     failed ??= err;
   });
-  const watchdog = idleWatchdog(rt, progress, options.idleTimeoutMs, (err) => (failed ??= err));
+  // Counts every record received, warm-up included: a stall during the warm-up is one too.
+  const received: PerfProgress = { done: 0 };
+  const watchdog = idleWatchdog(rt, received, options.idleTimeoutMs, (err) => (failed ??= err));
   try {
-    while (progress.done < options.records && failed === null) {
+    while (received.done < total && failed === null) {
       const records = await consumer.poll({ timeoutMs: POLL_TIMEOUT_MS });
       const nowMs = rt.clock.monotonicMs();
       for (const record of records) {
         const value = record.value as Uint8Array;
-        const view = new DataView(value.buffer, value.byteOffset, STAMP_BYTES);
-        latencyUs.record((nowMs - view.getFloat64(0)) * 1000);
+        const sentMs = new DataView(value.buffer, value.byteOffset, STAMP_BYTES).getFloat64(0);
+        // Stamps grow with each send, so this leaves out exactly the warm-up records.
+        if (sentMs < stamps.measuredFromMs) continue;
+        latencyUs.record((nowMs - sentMs) * 1000);
+        progress.done++;
       }
-      progress.done += records.length;
+      received.done += records.length;
     }
   } finally {
     watchdog.stop();
   }
-  const elapsedMs = rt.clock.monotonicMs() - startMs;
+  const elapsedMs = rt.clock.monotonicMs() - stamps.measuredFromMs;
   await consumer.close();
   if (failed !== null) throw failed;
   const produced = await producing;
@@ -74,11 +81,27 @@ export async function runE2e(
   });
 }
 
-/** Each send gets a fresh copy of the payload with the current time in its first 8 bytes. */
-function stampedValue(rt: PerfRuntime): (template: Uint8Array) => Uint8Array {
-  return (template) => {
+/**
+ * Each send gets a fresh copy of the payload with the current time in its first 8 bytes; the
+ * stamp of the first record after the warm-up marks where the measurement starts.
+ */
+class StampedValues {
+  /** Infinity until the first measured record is sent. */
+  measuredFromMs = Infinity;
+  readonly #clock: PerfRuntime["clock"];
+  readonly #warmupRecords: number;
+  #count = 0;
+
+  constructor(rt: PerfRuntime, warmupRecords: number) {
+    this.#clock = rt.clock;
+    this.#warmupRecords = warmupRecords;
+  }
+
+  readonly valueOf = (template: Uint8Array): Uint8Array => {
     const value = template.slice();
-    new DataView(value.buffer, 0, STAMP_BYTES).setFloat64(0, rt.clock.monotonicMs());
+    const nowMs = this.#clock.monotonicMs();
+    new DataView(value.buffer, 0, STAMP_BYTES).setFloat64(0, nowMs);
+    if (this.#count++ === this.#warmupRecords) this.measuredFromMs = nowMs;
     return value;
   };
 }

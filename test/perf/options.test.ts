@@ -52,6 +52,18 @@ describe("parsePerfArgs", () => {
     expect(e2e).toMatchObject({ acks: "all", rate: 10_000, lingerMs: 0 });
   });
 
+  it("warms e2e up for three seconds at its rate unless told otherwise", () => {
+    expect(parsePerfArgs(["produce", "--topic", "t"]).warmupRecords).toBe(0);
+    expect(parsePerfArgs(["e2e", "--topic", "t"]).warmupRecords).toBe(30_000);
+    expect(parsePerfArgs(["e2e", "--topic", "t", "--rate", "500"]).warmupRecords).toBe(1500);
+    expect(parsePerfArgs(["e2e", "--topic", "t", "--rate", "0"]).warmupRecords).toBe(0);
+    const none = parsePerfArgs(["e2e", "--topic", "t", "--warmup-records", "0"]);
+    expect(none.warmupRecords).toBe(0);
+    expect(() => parsePerfArgs(["e2e", "--topic", "t", "--warmup-records", "-1"])).toThrow(
+      /--warmup-records/,
+    );
+  });
+
   it("accepts acks 1, 0 and -1", () => {
     expect(parsePerfArgs(["produce", "--topic", "t", "--acks", "1"]).acks).toBe(1);
     expect(parsePerfArgs(["produce", "--topic", "t", "--acks", "0"]).acks).toBe(0);

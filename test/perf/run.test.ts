@@ -83,11 +83,19 @@ describe("tributary perf against an embedded broker", () => {
         "20000",
         "--partitions",
         "2",
+        "--warmup-records",
+        "700",
       ]),
     );
     expect(s.records).toBe(2000);
+    expect(s.bytes).toBe(2000 * 100);
     expect(s.p50Ms).toBeGreaterThan(0);
     expect(s.p99Ms).toBeGreaterThanOrEqual(s.p50Ms);
+    // The warm-up records were sent and received too, only not counted.
+    const admin = new Admin(rt, { bootstrap: broker.bootstrap });
+    const topic = await admin.describeTopic("perf-e2e");
+    await admin.close();
+    expect(topic.partitions.reduce((n, p) => n + p.highWatermark, 0)).toBe(2700);
   });
 
   it("runs over HTTP: batched produce, long-poll consume", async () => {
