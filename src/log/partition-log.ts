@@ -34,6 +34,7 @@ import { segmentsToDelete } from "./retention.ts";
 import { type IndexPolicy, LogSegment, RELATIVE_OFFSET_MAX, segmentIndexOf } from "./segment.ts";
 import { SegmentDeleter } from "./segment-deleter.ts";
 import { parentPath } from "./segment-files.ts";
+import { concatPending, type PendingAppend, PendingAppends } from "./pending-appends.ts";
 import { OFFSET_INDEX_FORMAT, TIME_INDEX_FORMAT } from "./sparse-index.ts";
 
 export type { ReadResult } from "./log-read.ts";
@@ -61,6 +62,9 @@ export interface AppendOptions {
 
 type LogState = "open" | "closing" | "closed";
 
+/** Most bytes one file write carries when queued producer appends are written together. */
+const COALESCED_APPEND_BYTES_MAX = 8 * 1024 * 1024;
+
 export class PartitionLog {
   readonly dir: string;
   /** What open() found and repaired. */
@@ -81,6 +85,7 @@ export class PartitionLog {
   #flushTimer: TimerHandle | null = null;
   readonly #background = new Set<Promise<void>>();
   readonly #appends: AppendQueue;
+  readonly #pending = new PendingAppends();
   readonly #deleter: SegmentDeleter;
   #state: LogState = "open";
   #closing: Promise<void> | null = null;
@@ -189,18 +194,68 @@ export class PartitionLog {
       crcVerified: options.crcVerified === true,
     });
     if (options.leaderEpoch !== undefined) stampLeaderEpoch(batches, input, options.leaderEpoch);
-    const result = await this.#appends.run(async () => {
+    const entry = this.#pending.add(batches, input);
+    let result: AppendResult;
+    try {
+      result = await this.#appends.run(() => this.#appendPending(entry));
+    } catch (err) {
+      this.#pending.remove(entry);
+      // Refused before the lock yet written by an append ahead of it: it is in the log.
+      if (entry.result === null) throw err;
+      result = entry.result;
+    }
+    await this.#afterAppend(result.lastOffset + 1, options.durable === true);
+    return result;
+  }
+
+  /** Under writeLock: writes entry, with the appends queued behind it, unless one did already. */
+  async #appendPending(entry: PendingAppend): Promise<AppendResult> {
+    if (entry.result === null && entry.error === null) {
       this.#checkNotClosed();
-      let next = this.logEndOffset;
+      const claimed = this.#pending.claimFrom(entry, COALESCED_APPEND_BYTES_MAX);
+      try {
+        await this.#writePending(claimed);
+      } catch (err) {
+        for (const c of claimed) if (c.result === null) c.error = err;
+      }
+    }
+    if (entry.error !== null) throw entry.error;
+    assert(entry.result !== null, "a claimed append has its result");
+    return entry.result;
+  }
+
+  /** Assigns offsets to the claimed appends in order and writes them, in one write if they fit. */
+  async #writePending(claimed: PendingAppend[]): Promise<void> {
+    let next = this.logEndOffset;
+    for (const { bytes, input } of claimed) {
       for (const batch of input) {
-        setBaseOffset(batches, batch.at, next);
+        setBaseOffset(bytes, batch.at, next);
         batch.header.baseOffset = next;
         next = lastOffsetOf(batch.header) + 1;
       }
-      return await this.#appendLocked(batches, input);
-    });
-    await this.#afterAppend(result.lastOffset + 1, options.durable === true);
-    return result;
+    }
+    if (claimed.length > 1) {
+      const joined = concatPending(claimed);
+      if (this.#fitsActive(joined.input)) {
+        const written = await this.#appendLocked(joined.bytes, joined.input);
+        claimed.forEach((c, i) => {
+          c.result = {
+            baseOffset: c.input[0].header.baseOffset,
+            lastOffset: lastOffsetOf(c.input[c.input.length - 1].header),
+            position: written.position + joined.starts[i],
+          };
+        });
+        return;
+      }
+    }
+    for (const c of claimed) c.result = await this.#appendLocked(c.bytes, c.input);
+  }
+
+  /** All of input goes into the active segment without a roll (one write). */
+  #fitsActive(input: InputBatch[]): boolean {
+    const active = this.#active;
+    return !this.#mustRoll(active, input[0], active.sizeBytes, 0) &&
+      this.#runEnd(input, 0) === input.length;
   }
 
   /** Replication: batches keep their offsets; the first must be at or past logEndOffset. */
