@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Admin, Producer } from "../../src/index.ts";
 import {
   type BrokerProcess,
-  hostMissing,
   type HostName,
   hosts,
   makeTempDir,
+  requireHost,
   startBrokerProcess,
 } from "./broker-process.ts";
 
@@ -37,7 +37,8 @@ async function exchange(
 }
 
 for (const host of selected) {
-  describe.skipIf(hostMissing(host) !== null)(`bad input under ${host}`, () => {
+  requireHost(host);
+  describe(`bad input under ${host}`, () => {
     const dir = makeTempDir(`tributary-bad-${host}-`);
     let broker: BrokerProcess | null = null;
     let http = "";

@@ -31,14 +31,17 @@ export function cliCommand(host: HostName): { command: string; args: string[] } 
 }
 
 /** Why a host cannot run here (no build, no binary), or null when it can. */
-export function hostMissing(host: HostName): string | null {
+/**
+ * npm test builds dist/ first and npm ci brings the deno and bun binaries, so a missing host is a
+ * broken set-up: it fails the suite loudly instead of letting it be skipped.
+ */
+export function requireHost(host: HostName): void {
   if (host === "node" && !existsSync(join(root, "dist/main.js"))) {
-    return "dist/main.js missing: run npm run build";
+    throw new Error("dist/main.js missing: run npm run build (npm test does it first)");
   }
   if (host !== "node" && !existsSync(join(root, `node_modules/.bin/${host}`))) {
-    return `node_modules/.bin/${host} missing`;
+    throw new Error(`node_modules/.bin/${host} missing: run npm ci`);
   }
-  return null;
 }
 
 export interface BrokerProcess {

@@ -5,10 +5,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { Admin, Consumer, type ConsumerRecord, Producer } from "../../src/index.ts";
 import {
   type BrokerProcess,
-  hostMissing,
   type HostName,
   hosts,
   makeTempDir,
+  requireHost,
   startBrokerProcess,
 } from "./broker-process.ts";
 
@@ -20,7 +20,8 @@ const SENDS_MAX = 200_000;
 const selected = (process.env.E2E_CRASH_HOSTS?.split(",") ?? hosts) as HostName[];
 
 for (const host of selected) {
-  describe.skipIf(hostMissing(host) !== null)(`kill -9 under ${host}`, () => {
+  requireHost(host);
+  describe(`kill -9 under ${host}`, () => {
     const dir = makeTempDir(`tributary-crash-${host}-`);
     let broker: BrokerProcess | null = null;
 

@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type BrokerProcess,
-  hostMissing,
   type HostName,
   hosts,
   makeTempDir,
+  requireHost,
   runCliProcess,
   startBrokerProcess,
 } from "./broker-process.ts";
@@ -18,7 +18,8 @@ const selected = (process.env.E2E_GROUP_HOSTS?.split(",") ?? hosts) as HostName[
 const TOPIC = "cli-orders";
 
 for (const host of selected) {
-  describe.skipIf(hostMissing(host) !== null)(`group CLI under ${host}`, () => {
+  requireHost(host);
+  describe(`group CLI under ${host}`, () => {
     const dir = makeTempDir(`tributary-groups-cli-${host}-`);
     let broker: BrokerProcess;
     const cli = (args: string[], stdin = "") =>

@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { hostMissing, hosts } from "./broker-process.ts";
+import { hosts, requireHost } from "./broker-process.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const script = join(root, "test/e2e/fixtures/embedded-smoke.mjs");
@@ -15,7 +15,8 @@ const commands = {
 
 describe("the package entry point", () => {
   for (const host of hosts) {
-    it.skipIf(hostMissing(host) !== null)(
+    requireHost(host);
+    it(
       `works when imported as "tributary" under ${host}`,
       () => {
         const [command, ...args] = commands[host];
