@@ -35,6 +35,7 @@ import { type IndexPolicy, LogSegment, RELATIVE_OFFSET_MAX, segmentIndexOf } fro
 import { SegmentDeleter } from "./segment-deleter.ts";
 import { parentPath } from "./segment-files.ts";
 import { concatPending, type PendingAppend, PendingAppends } from "./pending-appends.ts";
+import { type CachedTail, cacheTail, readTail } from "./tail-cache.ts";
 import { OFFSET_INDEX_FORMAT, TIME_INDEX_FORMAT } from "./sparse-index.ts";
 
 export type { ReadResult } from "./log-read.ts";
@@ -86,6 +87,8 @@ export class PartitionLog {
   readonly #background = new Set<Promise<void>>();
   readonly #appends: AppendQueue;
   readonly #pending = new PendingAppends();
+  /** The last small write to the active segment, for reads at the tail (tail-cache.ts). */
+  #tail: CachedTail | null = null;
   readonly #deleter: SegmentDeleter;
   #state: LogState = "open";
   #closing: Promise<void> | null = null;
@@ -351,7 +354,9 @@ export class PartitionLog {
       sizeBytes: batch.sizeBytes,
       header: batch.header,
     }));
-    const position = await this.#active.append(bytes.subarray(start, end), run);
+    const active = this.#active;
+    const position = await active.append(bytes.subarray(start, end), run);
+    this.#tail = cacheTail(active, position, bytes.subarray(start, end));
     this.#sizeBytes += end - start;
     return position;
   }
@@ -418,6 +423,8 @@ export class PartitionLog {
         );
       }
       const maxOffset = Math.min(options.maxOffset ?? logEnd, logEnd);
+      const cached = this.#readCachedTail(offset, { maxBytes, maxOffset });
+      if (cached !== null) return cached;
       try {
         return await readBatches(this.#segments, offset, {
           maxBytes,
@@ -428,6 +435,18 @@ export class PartitionLog {
         throw this.#fail("read", err);
       }
     });
+  }
+
+  /** A read served by the cached tail, when it still ends the active segment and holds offset. */
+  #readCachedTail(
+    offset: number,
+    limits: { maxBytes: number; maxOffset: number },
+  ): ReadResult | null {
+    const tail = this.#tail;
+    const active = this.#active;
+    if (tail === null || tail.segment !== active) return null;
+    if (tail.position + tail.bytes.length !== active.sizeBytes) return null;
+    return readTail(tail, offset, limits);
   }
 
   /** The first record with timestamp >= timestampMs, or null when every record is older. */
@@ -555,6 +574,7 @@ export class PartitionLog {
       this.#gate.exclusive(async () => {
         this.#checkNotClosed();
         if (offset >= this.logEndOffset) return;
+        this.#tail = null;
         this.#truncations++;
         try {
           if (offset < this.#segments[0].baseOffset) await this.#truncateFullyAndStartAt(offset);
