@@ -113,7 +113,9 @@ export function renderMarkdown(results: BenchResults, notes: string): string {
       results,
       "e2e",
       "4. End to end at a fixed rate, durable",
-      "Producer paced at the rate below (`--linger-ms 0`), consumer tailing; latency from send to receipt.",
+      "Producer paced at the rate below (`--linger-ms 0`), consumer tailing; latency from send to " +
+        "receipt. The first 3 s at the rate are a warm-up, sent and received but not counted " +
+        "(`--warmup-records`, peers alike).",
       [["rate/s", (r) => fmt(r.rate)]],
     ),
     section(

@@ -109,17 +109,28 @@ async function consume(driver: PeerDriver, args: PeerArgs): Promise<PerfSummary>
   return summarize({ records, bytes, elapsedMs: performance.now() - startMs, latencyUs });
 }
 
+/** Like `tributary perf e2e`: the first 3 s at the rate are a warm-up, sent but not counted. */
+const WARMUP_SECONDS = 3;
+
 async function e2e(driver: PeerDriver, args: PeerArgs): Promise<PerfSummary> {
   const latencyUs = new LogHistogram();
+  const warmup = args.rate * WARMUP_SECONDS;
+  const all = { ...args, records: args.records + warmup };
+  let seen = 0;
   let received = 0;
-  const startMs = performance.now();
-  const { ready, done } = await driver.tail(args, (value) => {
+  let startMs = performance.now();
+  const { ready, done } = await driver.tail(all, (value) => {
+    if (++seen <= warmup) {
+      startMs = performance.now();
+      return false;
+    }
     const sentMs = new DataView(value.buffer, value.byteOffset, 8).getFloat64(0);
     latencyUs.record((performance.now() + performance.timeOrigin - sentMs) * 1000);
-    return ++received >= args.records;
+    received++;
+    return seen >= all.records;
   });
   await ready;
-  const produced = await produce(driver, args, true);
+  const produced = await produce(driver, all, true);
   await done;
   return summarize({
     records: received,
