@@ -15,6 +15,14 @@ function systemName(r: BenchRow): string {
   return r.system === "nats" ? "NATS JetStream" : "Redis Streams";
 }
 
+/** Which scenarios a later run re-measured into this file (BENCH_MERGE=1), if any. */
+function mergedNote(results: BenchResults): string {
+  const merged = results.merged ?? [];
+  return merged.map((m) =>
+    `; the ${m.scenarios.join(", ")} rows re-measured ${m.date} (${m.durationS} s)`
+  ).join("");
+}
+
 function table(rows: BenchRow[], columns: Array<[string, (r: BenchRow) => string]>): string {
   const head = `| ${columns.map(([h]) => h).join(" | ")} |`;
   const rule = `|${columns.map(() => "---").join("|")}|`;
@@ -69,14 +77,15 @@ export function renderMarkdown(results: BenchResults, notes: string): string {
     "",
     `Measured ${m.date.slice(0, 10)} (${m.date}) in one run${
       results.quick ? " (**quick mode**: small record counts)" : ""
-    }, ${results.durationS} s in all.`,
+    }, ${results.durationS} s in all${mergedNote(results)}.`,
     "",
     `- Machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB memory, ${m.kernel}`,
     `- Versions: ${versions}`,
     `- Disk: ${results.diskWriteMBps} MiB/s sequential write (\`dd if=/dev/zero bs=1M conv=fdatasync\`, same run)`,
     "- Every broker (Tributary under each runtime, nats-server, redis-server) is its own process on 127.0.0.1;",
-    "  every load generator is another process under node (`tributary perf`, or bench/peers/peer-perf.ts with",
-    "  `@nats-io/jetstream` and `redis`). Client and broker share the same 2 cores.",
+    "- Every load generator is another process: `tributary perf` under node (section 4: under the runtime",
+    "  in its client column), or bench/peers/peer-perf.ts under node with `@nats-io/jetstream` and `redis`.",
+    "  Client and broker share the same 2 cores.",
     "- Latencies: produce = send() to acknowledgement; consume = how long each poll()/read waited;",
     "  e2e = send() to the consumer handing the record out. MiB = 2^20 bytes.",
     "",
@@ -116,7 +125,10 @@ export function renderMarkdown(results: BenchResults, notes: string): string {
       "Producer paced at the rate below (`--linger-ms 0`), consumer tailing; latency from send to " +
         "receipt. The first 3 s at the rate are a warm-up, sent and received but not counted " +
         "(`--warmup-records`, peers alike).",
-      [["rate/s", (r) => fmt(r.rate)]],
+      [["client", (r) => r.system === "tributary" ? r.client ?? "node" : "node"], [
+        "rate/s",
+        (r) => fmt(r.rate),
+      ]],
     ),
     section(
       results,

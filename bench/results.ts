@@ -19,6 +19,8 @@ export interface BenchRow {
   system: System;
   /** Runtime of the Tributary broker; null for peers. */
   runtime: "node" | "deno" | "bun" | null;
+  /** Runtime of the load generator (`tributary perf`); absent: node. */
+  client?: "node" | "deno" | "bun";
   recordSize: number;
   partitions: number;
   connections: number;
@@ -39,6 +41,8 @@ export interface BenchResults {
   diskWriteMBps: number;
   durationS: number;
   rows: BenchRow[];
+  /** Later runs of some scenarios whose rows replaced this run's (BENCH_MERGE=1). */
+  merged?: Array<{ date: string; scenarios: string[]; durationS: number }>;
 }
 
 export const DURABILITY = {

@@ -4,9 +4,12 @@
 //
 // Environment: BENCH_QUICK=1 (small record counts, for iterating), BENCH_HOSTS=node,deno,bun,
 // BENCH_PEERS=nats,redis, BENCH_SCENARIOS=produce,durable,consume,e2e,http-produce,http-consume
-// (a subset), BENCH_OUT=path.json (results file; default bench/results/latest.json).
+// (a subset), BENCH_OUT=path.json (results file; default bench/results/latest.json),
+// BENCH_MERGE=1 (the rows of this run replace the same scenarios, systems and runtimes in the
+// existing results file; the rest, machine and disk stay, and the page says what was re-run),
+// BENCH_E2E_CLIENT=node|deno|bun (runtime of the e2e load generator; default deno).
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeMachine, measureDiskWrite } from "./machine.ts";
@@ -44,14 +47,17 @@ async function main(): Promise<void> {
     log(`disk: ${diskWriteMBps} MiB/s sequential (dd conv=fdatasync)`);
     for (const host of hosts) rows.push(...await runTributary(host, p, scenarios, scratch, log));
     rows.push(...await runPeers(peers, p, scenarios, scratch, log));
-    const results: BenchResults = {
+    const out = process.env.BENCH_OUT ?? join(ROOT, "bench/results/latest.json");
+    const fresh: BenchResults = {
       quick,
       machine,
       diskWriteMBps,
       durationS: Math.round((performance.now() - started) / 1000),
       rows,
     };
-    const out = process.env.BENCH_OUT ?? join(ROOT, "bench/results/latest.json");
+    const results = process.env.BENCH_MERGE === "1" && existsSync(out)
+      ? mergeInto(JSON.parse(readFileSync(out, "utf8")) as BenchResults, fresh, [...scenarios])
+      : fresh;
     mkdirSync(join(out, ".."), { recursive: true });
     writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
     log(`results: ${out}`);
@@ -63,6 +69,19 @@ async function main(): Promise<void> {
     killAll();
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** old with the rows fresh measured in place of old's rows for the same runs. */
+function mergeInto(old: BenchResults, fresh: BenchResults, scenarios: string[]): BenchResults {
+  if (old.quick !== fresh.quick) throw new Error("BENCH_MERGE: quick and full results do not mix");
+  const key = (r: BenchRow) =>
+    [r.scenario, r.system, r.runtime, r.recordSize, r.partitions, r.connections].join("/");
+  const replaced = new Set(fresh.rows.map(key));
+  const rows = old.rows.map((r) => fresh.rows.find((f) => key(f) === key(r)) ?? r);
+  for (const f of fresh.rows) if (!old.rows.some((r) => key(r) === key(f))) rows.push(f);
+  const merged = { date: fresh.machine.date, scenarios, durationS: fresh.durationS };
+  process.stderr.write(`merged ${replaced.size} rows into the existing results\n`);
+  return { ...old, rows, merged: [...(old.merged ?? []), merged] };
 }
 
 process.on("SIGINT", () => {

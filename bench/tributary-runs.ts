@@ -1,12 +1,13 @@
 // Tributary's rows: each scenario group gets a fresh broker process (under the given runtime)
-// on a fresh data directory; every run is a separate `tributary perf` process under node.
+// on a fresh data directory; every run is a separate `tributary perf` process under node (the
+// e2e runs: under E2E_CLIENT).
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { PerfSummary } from "../src/perf/summary.ts";
 import type { Plan } from "./plan.ts";
 import { type BenchRow, DURABILITY, type Scenario } from "./results.ts";
-import { type Host, perf, type RunningTributary, startTributary } from "./tributary.ts";
+import { E2E_CLIENT, type Host, perf, type RunningTributary, startTributary } from "./tributary.ts";
 
 type Log = (line: string) => void;
 type RowOf = Omit<BenchRow, "summary" | "note">;
@@ -145,6 +146,7 @@ export async function runTributary(
         rate: p.e2eRate,
         records: p.e2eRecords,
         durability: DURABILITY.tributaryDurable,
+        client: E2E_CLIENT,
       };
       await measure(row, () =>
         perf("e2e", {
@@ -156,7 +158,7 @@ export async function runTributary(
           rate: p.e2eRate,
           acks: "all",
           "linger-ms": 0,
-        }, timeout));
+        }, timeout, E2E_CLIENT));
     }
   });
 
