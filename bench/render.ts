@@ -83,7 +83,7 @@ export function renderMarkdown(results: BenchResults, notes: string): string {
     `- Versions: ${versions}`,
     `- Disk: ${results.diskWriteMBps} MiB/s sequential write (\`dd if=/dev/zero bs=1M conv=fdatasync\`, same run)`,
     "- Every broker (Tributary under each runtime, nats-server, redis-server) is its own process on 127.0.0.1;",
-    "- Every load generator is another process: `tributary perf` under node (section 4: under the runtime",
+    "  every load generator is another process: `tributary perf` under node (section 4: under the runtime",
     "  in its client column), or bench/peers/peer-perf.ts under node with `@nats-io/jetstream` and `redis`.",
     "  Client and broker share the same 2 cores.",
     "- Latencies: produce = send() to acknowledgement; consume = how long each poll()/read waited;",

@@ -81,7 +81,11 @@ function mergeInto(old: BenchResults, fresh: BenchResults, scenarios: string[]):
   for (const f of fresh.rows) if (!old.rows.some((r) => key(r) === key(f))) rows.push(f);
   const merged = { date: fresh.machine.date, scenarios, durationS: fresh.durationS };
   process.stderr.write(`merged ${replaced.size} rows into the existing results\n`);
-  return { ...old, rows, merged: [...(old.merged ?? []), merged] };
+  // An earlier merge of the same scenarios was replaced whole: only the latest one is news.
+  const earlier = (old.merged ?? []).filter((m) =>
+    !m.scenarios.every((s) => scenarios.includes(s))
+  );
+  return { ...old, rows, merged: [...earlier, merged] };
 }
 
 process.on("SIGINT", () => {
