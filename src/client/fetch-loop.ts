@@ -1,0 +1,148 @@
+// The prefetching loop: while the record buffer is below its bound, one Fetch per leader is in
+// flight for the active partitions; records land in the buffer tagged with the epoch they were
+// fetched under, so a seek() meanwhile discards them. Failures go to poll() and back off.
+
+import type { FetchPartitionResultBody } from "../protocol/cbor/messages.ts";
+import { toTributaryError } from "../errors.ts";
+import { fromWireError } from "../protocol/cbor/wire-error.ts";
+import type { Assignment } from "./assignment.ts";
+import type { ClientRuntime, ClusterClient } from "./cluster.ts";
+import type { FetchSettings } from "./consumer-options.ts";
+import { recordsFrom } from "./fetched-records.ts";
+import { isFenced } from "./group-membership.ts";
+import type { OffsetResets } from "./offset-reset.ts";
+import type { Positions } from "./positions.ts";
+
+export interface FetchLoopDeps {
+  readonly rt: ClientRuntime;
+  readonly cluster: ClusterClient;
+  readonly settings: FetchSettings;
+  readonly positions: Positions;
+  readonly resets: OffsetResets;
+  /** Aborted on close, so a retry backoff does not hold close() up. */
+  readonly closing: AbortSignal;
+  isClosed(): boolean;
+  inGroup(): boolean;
+  report(err: unknown, fatal: boolean): void;
+}
+
+type Ready = { a: Assignment; epoch: number; offset: number };
+
+export class FetchLoop {
+  readonly #deps: FetchLoopDeps;
+  #loop: Promise<void> | null = null;
+
+  constructor(deps: FetchLoopDeps) {
+    this.#deps = deps;
+  }
+
+  start(): void {
+    if (this.#loop || this.#deps.isClosed()) return;
+    this.#loop = this.#run();
+  }
+
+  /** The running loop, which ends once it sees close(); null if it never started. */
+  get running(): Promise<void> | null {
+    return this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    const { positions, settings } = this.#deps;
+    let failures = 0;
+    while (!this.#deps.isClosed()) {
+      if (positions.buffer.size >= settings.bufferedRecordsMax || positions.assigned.size === 0) {
+        await positions.spaceFreed.wait(1000);
+        continue;
+      }
+      try {
+        await this.#fetchOnce();
+        failures = 0;
+      } catch (err) {
+        if (this.#deps.isClosed()) return;
+        failures++;
+        // A fenced member's partitions are about to be taken away: nothing for the user to do.
+        if (!(this.#deps.inGroup() && isFenced(err))) {
+          this.#deps.report(toTributaryError(err), false);
+        }
+        await this.#backoff(Math.min(settings.retryBackoffMs * 2 ** Math.min(failures, 5), 5000));
+      }
+    }
+  }
+
+  async #backoff(delayMs: number): Promise<void> {
+    try {
+      await this.#deps.rt.timers.sleep(delayMs, this.#deps.closing);
+    } catch (err) {
+      if (!this.#deps.isClosed()) throw err;
+    }
+  }
+
+  async #fetchOnce(): Promise<void> {
+    const { positions, resets, cluster } = this.#deps;
+    const ready: Ready[] = [];
+    const active = [...positions.assigned.values()].filter((a) => a.active);
+    await resets.resolveCommitted(active.filter((a) => a.reset === "committed"));
+    for (const a of active) {
+      if (a.fetchOffset === null) await resets.resolveReset(a);
+      if (a.fetchOffset !== null) ready.push({ a, epoch: a.epoch, offset: a.fetchOffset });
+    }
+    if (ready.length === 0) {
+      await positions.spaceFreed.wait(1000);
+      return;
+    }
+    const byLeader = new Map<number, Ready[]>();
+    for (const entry of ready) {
+      const route = await cluster.route(entry.a.tp.topic);
+      const leader = route.leaders[entry.a.tp.partition] ?? -1;
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), entry]);
+    }
+    await Promise.all([...byLeader].map(([leader, entries]) => this.#fetchFrom(leader, entries)));
+  }
+
+  async #fetchFrom(leader: number, entries: Ready[]): Promise<void> {
+    const { settings } = this.#deps;
+    const response = await this.#deps.cluster.request(
+      "Fetch",
+      {
+        maxWaitMs: settings.fetchMaxWaitMs,
+        minBytes: settings.fetchMinBytes,
+        maxBytes: settings.fetchMaxBytes,
+        partitions: entries.map(({ a, offset }) => ({
+          ...a.tp,
+          offset,
+          maxBytes: settings.partitionFetchBytesMax,
+        })),
+      },
+      leader >= 0 ? leader : undefined,
+    );
+    for (const entry of entries) {
+      const result = response.partitions.find((p) =>
+        p.topic === entry.a.tp.topic && p.partition === entry.a.tp.partition
+      );
+      if (result && entry.a.epoch === entry.epoch && !this.#deps.isClosed()) {
+        await this.#accept(entry.a, entry.offset, result);
+      }
+    }
+  }
+
+  async #accept(a: Assignment, offset: number, result: FetchPartitionResultBody): Promise<void> {
+    const { positions, settings } = this.#deps;
+    if (result.error) {
+      const err = fromWireError(result.error);
+      if (err.code === "OFFSET_OUT_OF_RANGE" && settings.autoOffsetReset !== "none") {
+        // Kafka resets to the policy, not to the committed offset that is out of range.
+        positions.reposition(a, null, settings.autoOffsetReset);
+        return;
+      }
+      if (err.retriable) this.#deps.cluster.invalidate(a.tp.topic);
+      throw err;
+    }
+    const epoch = a.epoch;
+    const fetched = await recordsFrom(a.tp, result.records, offset);
+    if (a.epoch !== epoch) return;
+    a.fetchOffset = fetched.nextOffset;
+    if (fetched.records.length === 0) return;
+    positions.buffer.push(a, epoch, fetched.records);
+    positions.dataArrived.notify();
+  }
+}
