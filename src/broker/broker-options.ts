@@ -1,6 +1,7 @@
 // What a broker is started with, and the bounds every option is checked against.
 import { TributaryError } from "../errors.ts";
 import type { MetricsRegistry } from "../metrics/registry.ts";
+import { type Logger, silentLogger } from "../logging/logger.ts";
 import { normalizeTopicConfigs } from "./topic-config.ts";
 
 export interface BrokerOptions {
@@ -20,6 +21,8 @@ export interface BrokerOptions {
   /** Broker-wide overrides of Kafka's topic config defaults. */
   defaultTopicConfigs?: Record<string, string>;
   metrics?: MetricsRegistry;
+  /** Where the broker's events go (default: nowhere). */
+  logger?: Logger;
   /** How often retention runs over every log (default 5 minutes). */
   retentionCheckIntervalMs?: number;
   /** Pause between log cleaning runs over the compacted logs (Kafka: log.cleaner.backoff.ms). */
@@ -40,8 +43,9 @@ const FETCH_WAIT_MS_MAX_DEFAULT = 30_000;
 const PARKED_FETCHES_MAX_DEFAULT = 10_000;
 
 export type ResolvedBrokerOptions =
-  & Required<Omit<BrokerOptions, "httpPort" | "clusterId" | "metrics">>
-  & Pick<BrokerOptions, "httpPort" | "clusterId" | "metrics">;
+  & Required<Omit<BrokerOptions, "httpPort" | "clusterId" | "metrics" | "logger">>
+  & Pick<BrokerOptions, "httpPort" | "clusterId" | "metrics">
+  & { logger: Logger };
 
 function checkInt(name: string, value: number, min: number, max: number): number {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
@@ -60,6 +64,7 @@ export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOpti
     nodeId: checkInt("nodeId", options.nodeId, 0, intMax),
     port: checkInt("port", options.port, 0, 65535),
     autoCreateTopics: options.autoCreateTopics ?? false,
+    logger: options.logger ?? silentLogger,
     defaultPartitions: checkInt(
       "defaultPartitions",
       options.defaultPartitions ?? 1,

@@ -23,6 +23,7 @@ import { RetentionTask } from "./retention-task.ts";
 import { CleanerTask } from "./cleaner-task.ts";
 import { type CleanResult, LogCleaner } from "../log/cleaner.ts";
 import { TopicStore } from "./topic-store.ts";
+import type { Logger } from "../logging/logger.ts";
 import { validateTopicName } from "./topic-name.ts";
 import type {
   BrokerApi,
@@ -134,6 +135,7 @@ export class Broker implements BrokerApi {
       defaultPartitions: resolved.defaultPartitions,
       defaultTopicConfigs: resolved.defaultTopicConfigs,
       onReadable: (p, bytes) => purgatory.onAppend(partitionKey(p.topic, p.partition), bytes),
+      logger: resolved.logger,
     });
     return new Broker(rt, resolved, meta.clusterId, store, purgatory);
   }
@@ -173,6 +175,10 @@ export class Broker implements BrokerApi {
     this.#checkRunning();
     return this.#track(
       this.#store.create(request).then((created) => {
+        this.#options.logger.info("topic.created", `created topic ${created.name}`, {
+          topic: created.name,
+          partitions: created.partitions.length,
+        });
         this.#topicChanged(created.name);
         return created;
       }),
@@ -198,7 +204,10 @@ export class Broker implements BrokerApi {
     return this.#track(
       this.#store.delete(name, (partitions) => {
         for (const p of partitions) this.#purgatory.completeKey(partitionKey(p.topic, p.partition));
-      }).then(() => this.#topicChanged(name)),
+      }).then(() => {
+        this.#options.logger.info("topic.deleted", `deleted topic ${name}`, { topic: name });
+        this.#topicChanged(name);
+      }),
     );
   }
 
@@ -467,10 +476,12 @@ export class Broker implements BrokerApi {
   /** Background failures have no caller to throw to: they go to stderr. */
   #report(what: string, err: unknown): void {
     const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    const { process: host } = this.#rt; // the Runtime's process, not the global
-    const line = `tributary broker ${this.nodeId}: ${what} failed: ${message}\n`;
-    // If stderr itself fails there is nowhere left to report to; never crash the broker over it.
-    host.writeStderr(line).then(undefined, () => undefined);
+    const code = err instanceof TributaryError ? err.code : undefined;
+    this.#options.logger.error("broker.task_failed", `${what} failed: ${message}`, { code });
+  }
+
+  get logger(): Logger {
+    return this.#options.logger;
   }
 }
 

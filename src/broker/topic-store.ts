@@ -6,6 +6,7 @@
 // changes run one at a time (an exclusive lock). Partition directories are created before a
 // topic's records are committed and removed after its RemoveTopicRecord, so a crash leaves at
 // worst directories no topic owns; open() removes those by their partition.metadata topic id.
+import type { Logger } from "../logging/logger.ts";
 import { TributaryError } from "../errors.ts";
 import type { Runtime } from "../../runtime/types.ts";
 import { AsyncLock } from "../log/async-lock.ts";
@@ -42,6 +43,8 @@ export interface TopicStoreOptions {
   defaultPartitions: number;
   defaultTopicConfigs: Record<string, string>;
   onReadable: (partition: Partition, bytes: number) => void;
+  /** Recovery, truncation and load events. */
+  logger: Logger;
 }
 
 export class TopicStore {

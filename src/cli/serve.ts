@@ -7,7 +7,8 @@ import { VERSION } from "../version.ts";
 import { boolFlag, expectPositionals, intFlag, parseArgs, stringFlag, UsageError } from "./args.ts";
 import { type CliRuntime, io } from "./client-flags.ts";
 import { describeError } from "./output.ts";
-import { parseServerConfig } from "./server-config.ts";
+import { parseServerConfig, type ServeConfig } from "./server-config.ts";
+import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from "../logging/logger.ts";
 
 const specs = {
   "data-dir": { type: "string" },
@@ -18,6 +19,8 @@ const specs = {
   config: { type: "string" },
   memory: { type: "boolean" },
   "auto-create-topics": { type: "boolean" },
+  "log-level": { type: "string" },
+  "log-format": { type: "string" },
 } as const;
 
 export async function serveCommand(rt: CliRuntime, argv: readonly string[]): Promise<void> {
@@ -28,6 +31,7 @@ export async function serveCommand(rt: CliRuntime, argv: readonly string[]): Pro
     "tributary serve [--data-dir DIR] [--host H] [--http-port N] [--port N] [--node-id N]",
   );
   const options = await optionsOf(rt, args);
+  const logger = loggerOf(rt, args, options);
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   let signals = 0;
@@ -38,10 +42,12 @@ export async function serveCommand(rt: CliRuntime, argv: readonly string[]): Pro
   };
   const offs = (["SIGINT", "SIGTERM"] as const).map((s) => io(rt).onSignal(s, onSignal));
   try {
+    const { logLevel: _level, logFormat: _format, ...brokerOptions } = options;
     const node = await startBroker(rt, {
-      ...options,
+      ...brokerOptions,
+      logger,
       onUnexpectedError: (err) =>
-        void io(rt).writeStderr(`tributary: unexpected error: ${describeError(err)}\n`),
+        logger.error("server.unexpected_error", `unexpected error: ${describeError(err)}`),
     });
     const http = node.httpUrl ?? "off";
     const where = options.storage === "memory" ? "memory" : (options.dataDir ?? "./data");
@@ -49,7 +55,12 @@ export async function serveCommand(rt: CliRuntime, argv: readonly string[]): Pro
       `tributary ${VERSION} serving nodeId=${node.nodeId} runtime=${rt.name} bootstrap=${node.bootstrap} http=${http} data=${where}\n`,
     );
     await stopped;
+    logger.info("server.stopping", "shutting down: listeners stop, in-flight requests finish");
+    const stoppingMs = rt.clock.monotonicMs();
     await node.close();
+    logger.info("server.stopped", "stopped cleanly", {
+      durationMs: Math.round(rt.clock.monotonicMs() - stoppingMs),
+    });
   } finally {
     for (const off of offs) off();
   }
@@ -58,9 +69,9 @@ export async function serveCommand(rt: CliRuntime, argv: readonly string[]): Pro
 async function optionsOf(
   rt: CliRuntime,
   args: ReturnType<typeof parseArgs>,
-): Promise<StartBrokerOptions> {
+): Promise<ServeConfig> {
   const file = stringFlag(args, "config");
-  const options: StartBrokerOptions = file
+  const options: ServeConfig = file
     ? parseServerConfig(new TextDecoder().decode(await rt.fs.readFile(file)), file)
     : {};
   const dataDir = stringFlag(args, "data-dir");
@@ -78,6 +89,30 @@ async function optionsOf(
   if (boolFlag(args, "memory")) options.storage = "memory";
   if (boolFlag(args, "auto-create-topics")) options.autoCreateTopics = true;
   return options;
+}
+
+/** --log-level / --log-format (or log.level / log.format in the config file); stderr, one line each. */
+function loggerOf(
+  rt: CliRuntime,
+  args: ReturnType<typeof parseArgs>,
+  options: ServeConfig,
+): Logger {
+  const level = stringFlag(args, "log-level") ?? options.logLevel ?? "info";
+  if (!isLogLevel(level)) {
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${level}"`);
+  }
+  const format = stringFlag(args, "log-format") ?? options.logFormat ?? "text";
+  if (format !== "text" && format !== "json") {
+    throw new UsageError(`--log-format must be text or json, got "${format}"`);
+  }
+  const stderr = io(rt);
+  return createLogger({
+    level,
+    format,
+    nowMs: () => rt.clock.nowMs(),
+    // stderr failing leaves nowhere to report to; never crash the broker over a log line.
+    write: (line) => void stderr.writeStderr(line).then(undefined, () => undefined),
+  });
 }
 
 function checkPort(flag: string, port: number): number {

@@ -5,7 +5,10 @@
 import type { StartBrokerOptions } from "../server/start-broker.ts";
 import { UsageError } from "./args.ts";
 
-type Setter = (options: StartBrokerOptions, value: string) => void;
+/** What a config file can set: the broker's options plus the serve command's own (logging). */
+export type ServeConfig = StartBrokerOptions & { logLevel?: string; logFormat?: string };
+
+type Setter = (options: ServeConfig, value: string) => void;
 
 const int = (key: string, value: string): number => {
   if (!/^-?\d{1,16}$/.test(value.trim())) {
@@ -43,6 +46,8 @@ const propertySetters: Record<string, Setter> = {
   "log.segment.ms": topicDefault("segment.ms"),
   "log.cleanup.policy": topicDefault("cleanup.policy"),
   "message.max.bytes": topicDefault("max.message.bytes"),
+  "log.level": (o, v) => void (o.logLevel = v.trim()),
+  "log.format": (o, v) => void (o.logFormat = v.trim()),
 };
 
 /** JSON keys (the camelCase option names) and their properties equivalent. */
@@ -55,16 +60,18 @@ const jsonKeys: Record<string, string> = {
   storage: "storage",
   autoCreateTopics: "auto.create.topics.enable",
   defaultPartitions: "num.partitions",
+  logLevel: "log.level",
+  logFormat: "log.format",
 };
 
-export function parseServerConfig(text: string, fileName: string): StartBrokerOptions {
+export function parseServerConfig(text: string, fileName: string): ServeConfig {
   return text.trimStart().startsWith("{")
     ? parseJsonConfig(text, fileName)
     : parseProperties(text, fileName);
 }
 
-function parseProperties(text: string, fileName: string): StartBrokerOptions {
-  const options: StartBrokerOptions = {};
+function parseProperties(text: string, fileName: string): ServeConfig {
+  const options: ServeConfig = {};
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
@@ -76,7 +83,7 @@ function parseProperties(text: string, fileName: string): StartBrokerOptions {
   return options;
 }
 
-function parseJsonConfig(text: string, fileName: string): StartBrokerOptions {
+function parseJsonConfig(text: string, fileName: string): ServeConfig {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -88,7 +95,7 @@ function parseJsonConfig(text: string, fileName: string): StartBrokerOptions {
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new UsageError(`${fileName}: the JSON config must be an object`);
   }
-  const options: StartBrokerOptions = {};
+  const options: ServeConfig = {};
   for (const [key, value] of Object.entries(parsed)) {
     if (key === "topicDefaults") {
       options.topicDefaults = stringRecord(value, `${fileName}: topicDefaults`);
@@ -108,7 +115,7 @@ function parseJsonConfig(text: string, fileName: string): StartBrokerOptions {
   return options;
 }
 
-function apply(options: StartBrokerOptions, key: string, value: string, where: string): void {
+function apply(options: ServeConfig, key: string, value: string, where: string): void {
   const setter = propertySetters[key];
   if (setter === undefined) throw new UsageError(`${where}: unknown config key "${key}"`);
   setter(options, value);

@@ -5,6 +5,7 @@ export const usage = `Usage: tributary <command> [flags]
 Commands:
   serve [--data-dir ./data] [--host 127.0.0.1] [--http-port 8080] [--port 9093] [--node-id 1]
         [--config FILE] [--memory] [--auto-create-topics]
+        [--log-level error|warn|info|debug] [--log-format text|json]
       Run a broker until SIGINT/SIGTERM. --http-port 0 / --port 0 pick free ports;
       --http-port -1 turns HTTP off. Prints one line with its addresses once it listens.
   topics create NAME [--partitions N] [--replication-factor N] [--config k=v ...]

@@ -3,6 +3,7 @@
 // partition by replay at start, routes each group to its partition's coordinator, serialises
 // the operations of one group (the core wants one heartbeat per member at a time), reports topic
 // changes, and adds high watermarks and lag to committed offsets.
+import type { Logger } from "../logging/logger.ts";
 import type { Clock, Random, Timers } from "../../runtime/types.ts";
 import { TributaryError } from "../errors.ts";
 import {
@@ -44,6 +45,8 @@ export interface GroupServiceOptions {
   groupOperationsQueuedMax?: number;
   /** Failures with no caller to report to (a failed load, a failed timer-driven append). */
   report?: (what: string, err: unknown) => void;
+  /** Group lifecycle events: joins, rebalances, members expired. */
+  logger?: Logger;
 }
 
 const GROUP_OPERATIONS_QUEUED_MAX_DEFAULT = 1_000;

@@ -14,6 +14,7 @@ import { createHttpApp } from "../http/app.ts";
 import { MetricsRegistry } from "../metrics/registry.ts";
 import { serveProtocol } from "../protocol/cbor/server.ts";
 import { VERSION } from "../version.ts";
+import { type Logger, silentLogger } from "../logging/logger.ts";
 import { closeAll, type Closer } from "./close-all.ts";
 
 export interface StartBrokerOptions {
@@ -38,6 +39,8 @@ export interface StartBrokerOptions {
   shutdownGraceMsMax?: number;
   /** Called with errors that became a 500 or broke a connection (server logging). */
   onUnexpectedError?: (err: unknown) => void;
+  /** Where the broker's events go (`serve` writes them to stderr); default: nowhere. */
+  logger?: Logger;
   /** Partitions of `__consumer_offsets` when it is created (default 10; Kafka's is 50). */
   offsetsTopicPartitions?: number;
   /** Consumer-group limits and defaults (session timeouts, group sizes; docs/groups.md). */
@@ -82,6 +85,7 @@ export async function startBroker(
     ? { ...rt, fs: new MemoryFileSystem({ random: rt.random, dirtyOpsMax: 0 }) }
     : rt;
   const metrics = new MetricsRegistry();
+  const logger = options.logger ?? silentLogger;
   const onUnexpectedError = options.onUnexpectedError;
   const closers: Closer[] = [];
   const graceMs = options.shutdownGraceMsMax ?? 10_000;
@@ -93,6 +97,7 @@ export async function startBroker(
       port: options.port ?? 9093,
       autoCreateTopics: options.autoCreateTopics ?? false,
       metrics,
+      logger,
       ...(options.topicDefaults ? { defaultTopicConfigs: options.topicDefaults } : {}),
       ...(options.defaultPartitions ? { defaultPartitions: options.defaultPartitions } : {}),
     });
@@ -102,6 +107,7 @@ export async function startBroker(
         ? { offsetsTopicPartitions: options.offsetsTopicPartitions }
         : {}),
       ...(options.groupCoordinator ? { config: options.groupCoordinator } : {}),
+      logger,
       ...(onUnexpectedError
         ? { report: (_what: string, err: unknown) => onUnexpectedError(err) }
         : {}),
@@ -113,6 +119,7 @@ export async function startBroker(
       metrics,
       version: VERSION,
       groups,
+      logger,
       ...(onUnexpectedError ? { onUnexpectedError } : {}),
     });
     closers.unshift({ name: "protocol listener", close: () => protocol.close() });

@@ -6,6 +6,7 @@ import type { BrokerApi } from "../../broker/types.ts";
 import type { GroupServiceApi } from "../../coordinator/types.ts";
 import { assert } from "../../errors.ts";
 import type { MetricsRegistry } from "../../metrics/registry.ts";
+import type { Logger } from "../../logging/logger.ts";
 import { FRAME_BYTES_LIMIT, FRAME_BYTES_MAX_DEFAULT } from "./frame.ts";
 import { ServerConnection } from "./server-connection.ts";
 import { createServerMetrics } from "./server-metrics.ts";
@@ -29,6 +30,8 @@ export interface ProtocolServerOptions {
   metrics?: MetricsRegistry;
   /** Told about failures that point at a bug or a host problem (for the server's log). */
   onUnexpectedError?: (err: unknown) => void;
+  /** Connection and client-error events (rate-limited where a client can trigger them). */
+  logger?: Logger;
   /** Server software version reported by ApiVersions. */
   version: string;
   /** The consumer-group coordinator; without it group operations are COORDINATOR_NOT_AVAILABLE. */
