@@ -10,6 +10,8 @@
 // Failure: if an append fails, memory is ahead of the log. The coordinator is dropped at once,
 // operations answer COORDINATOR_LOAD_IN_PROGRESS, and once every append issued so far has
 // settled a fresh coordinator is loaded from the log (docs/groups.md, rule 2).
+import type { Logger } from "../logging/logger.ts";
+import { logGroupRecords } from "./group-events.ts";
 import type { Clock, TimerHandle, Timers } from "../../runtime/types.ts";
 import { TributaryError } from "../errors.ts";
 import type { GroupCoordinator, GroupRecord, WithRecords } from "../group/mod.ts";
@@ -29,6 +31,7 @@ export interface CoordinatorPartitionDeps {
   /** Partition counts of every topic right now. */
   partitionCounts: () => ReadonlyMap<string, number>;
   report: (what: string, err: unknown) => void;
+  logger: Logger;
 }
 
 type State = "loading" | "ready" | "failed" | "closed";
@@ -177,7 +180,10 @@ export class CoordinatorPartition {
       appended = Promise.reject(err);
     }
     const ok = appended.then(
-      () => true,
+      () => {
+        logGroupRecords(this.#deps.logger, records);
+        return true;
+      },
       (err: unknown) => {
         this.#fail(generation, err);
         return false;

@@ -3,7 +3,7 @@
 // partition by replay at start, routes each group to its partition's coordinator, serialises
 // the operations of one group (the core wants one heartbeat per member at a time), reports topic
 // changes, and adds high watermarks and lag to committed offsets.
-import type { Logger } from "../logging/logger.ts";
+import { type Logger, silentLogger } from "../logging/logger.ts";
 import type { Clock, Random, Timers } from "../../runtime/types.ts";
 import { TributaryError } from "../errors.ts";
 import {
@@ -77,6 +77,7 @@ export class GroupService implements GroupServiceApi {
       clock: rt.clock,
       timers: rt.timers,
       report,
+      logger: options.logger ?? silentLogger,
       partitionCounts: () => this.#partitionCounts(),
       newCoordinator: (partitionCounts: ReadonlyMap<string, number>) =>
         new GroupCoordinator({

@@ -8,6 +8,7 @@ import { GroupService } from "../../src/coordinator/group-service.ts";
 import { TributaryError } from "../../src/errors.ts";
 import { type CoordinatorEnv, coordinatorEnv, eventually } from "./support.ts";
 import { rejectionCode } from "../support/error-codes.ts";
+import { captureLogs } from "../support/log-capture.ts";
 
 let env: CoordinatorEnv;
 beforeEach(async () => {
@@ -18,6 +19,31 @@ afterEach(async () => {
 });
 
 describe("GroupService duties", () => {
+  it("logs a join, the rebalance it causes and the member's removal, once they are durable", async () => {
+    const { logger, lines } = captureLogs("info");
+    const { broker, groups } = await env.open({ logger });
+    await broker.createTopic({ name: "t", partitions: 2 });
+    const joined = await groups.heartbeat({
+      groupId: "g",
+      memberId: "",
+      memberEpoch: 0,
+      subscribedTopics: ["t"],
+      sessionTimeoutMs: 30_000,
+    });
+    const events = () => lines.filter((l) => l.group === "g").map((l) => l.event);
+    expect(events()).toEqual(["group.member_subscribed", "group.rebalance"]);
+    expect(lines.find((l) => l.event === "group.rebalance")).toMatchObject({
+      group: "g",
+      epoch: 1,
+      topics: "t",
+    });
+    await groups.leave({ groupId: "g", memberId: joined.memberId });
+    expect(events()).toContain("group.member_removed");
+    expect(lines.find((l) => l.event === "group.member_removed")).toMatchObject({
+      member: joined.memberId,
+    });
+  });
+
   it("removes a member whose session ran out, driven by its own timer", async () => {
     const { broker, groups } = await env.open();
     await broker.createTopic({ name: "t", partitions: 2 });
