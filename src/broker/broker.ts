@@ -120,6 +120,7 @@ export class Broker implements BrokerApi {
       partitions: () => store.allPartitions(),
       track: (run) => this.#track(run),
       report: (what, err) => this.#report(what, err),
+      logger: options.logger,
     });
     this.#cleaner.start();
   }
@@ -478,6 +479,11 @@ export class Broker implements BrokerApi {
     const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     const code = err instanceof TributaryError ? err.code : undefined;
     this.#options.logger.error("broker.task_failed", `${what} failed: ${message}`, { code });
+  }
+
+  /** Fetches parked until data arrives or their wait ends (Kafka's fetch purgatory size). */
+  get waitingFetchCount(): number {
+    return this.#purgatory.parkedCount;
   }
 
   get logger(): Logger {

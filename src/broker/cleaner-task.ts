@@ -5,6 +5,7 @@
 import type { Clock } from "../../runtime/types.ts";
 import type { CleanResult, LogCleaner } from "../log/cleaner.ts";
 import { policyCompacts } from "../log/config.ts";
+import type { Logger } from "../logging/logger.ts";
 import type { Partition } from "./partition.ts";
 import { PeriodicTask, type PeriodicTaskOptions } from "./periodic-task.ts";
 
@@ -12,6 +13,7 @@ export interface CleanerTaskOptions extends Omit<PeriodicTaskOptions, "what" | "
   clock: Pick<Clock, "nowMs">;
   cleaner: LogCleaner;
   partitions: () => Iterable<Partition>;
+  logger: Logger;
 }
 
 export class CleanerTask {
@@ -45,11 +47,31 @@ export class CleanerTask {
       }
       try {
         const options = { nowMs, uncleanableFrom: p.highWatermark };
-        results.set(p.name, await p.track(this.#options.cleaner.clean(p.log, options)));
+        const result = await p.track(this.#options.cleaner.clean(p.log, options));
+        results.set(p.name, result);
+        this.#logPass(p.name, result);
       } catch (err) {
         this.#options.report(`log cleaning of ${p.name}`, err);
       }
     }
     return results;
+  }
+
+  #logPass(partition: string, result: CleanResult): void {
+    const level = result.outcome === "cleaned" ? "info" : "debug";
+    if (!this.#options.logger.enabled(level)) return;
+    this.#options.logger[level](
+      "log.cleaned",
+      `cleaning pass over ${partition}: ${result.outcome}`,
+      {
+        partition,
+        outcome: result.outcome,
+        cleanedUpTo: result.cleanedUpTo,
+        recordsRemoved: result.recordsRemoved,
+        bytesBefore: result.bytesBefore,
+        bytesAfter: result.bytesAfter,
+        segmentsAfter: result.segmentsAfter,
+      },
+    );
   }
 }

@@ -38,6 +38,11 @@ export class FakeBroker implements BrokerApi {
   /** When set, every call throws it (to test the error mapping). */
   failWith: unknown = undefined;
   rejectOnAbort = false;
+
+  /** Fetches waiting for a produce right now (what tests wait on instead of sleeping). */
+  get waitingFetches(): number {
+    return this.#wakers.size;
+  }
   produceCalls: ProduceRequest[] = [];
   fetchCalls: FetchRequest[] = [];
 

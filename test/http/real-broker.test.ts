@@ -9,6 +9,7 @@ import { partitionForKey } from "../../src/broker/partitioner.ts";
 import { createHttpApp } from "../../src/http/app.ts";
 import { MetricsRegistry } from "../../src/metrics/registry.ts";
 import { call, text } from "./helpers.ts";
+import { eventually } from "../support/eventually.ts";
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -134,14 +135,14 @@ describe("HTTP API over the real Broker", () => {
       total += page.body.records.length;
     }
     // acks=0 is not awaited; wait for those writes to land (bounded).
-    for (let i = 0; i < 50 && total < 120; i++) {
-      await new Promise((r) => setTimeout(r, 20));
+    const landed = async () => {
       total = 0;
       for (let p = 0; p < 4; p++) {
         total += (await call(app, "GET", `/v1/topics/t/partitions/${p}/offsets`)).body.latest;
       }
-    }
-    expect(total).toBe(120);
+      return total === 120;
+    };
+    await eventually(landed, 2_000);
   });
 
   it("looks offsets up by timestamp and refuses out-of-log offsets", async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { partitionForKey } from "../../src/broker/partitioner.ts";
 import { FakeBroker } from "./fake-broker.ts";
 import { call, cbor, makeApp, text } from "./helpers.ts";
+import { eventually } from "../support/eventually.ts";
 
 async function withTopic(partitions = 1) {
   const broker = new FakeBroker();
@@ -233,10 +234,10 @@ describe("HTTP produce and fetch", () => {
   });
 
   it("wakes a waiting fetch when records are produced", async () => {
-    const { app } = await withTopic(1);
+    const { app, broker } = await withTopic(1);
     const started = Date.now();
     const waiting = call(app, "GET", "/v1/topics/t/partitions/0/records?offset=0&timeoutMs=10000");
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually(() => broker.waitingFetches === 1);
     await call(app, "POST", "/v1/topics/t/records", { records: [{ value: "late" }] });
     const res = await waiting;
     expect(res.body.records.map((r: { value: string }) => r.value)).toEqual(["late"]);

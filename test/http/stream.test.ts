@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FakeBroker } from "./fake-broker.ts";
 import { BASE, call, makeApp } from "./helpers.ts";
+import { eventually } from "../support/eventually.ts";
 
 interface SseReader {
   /** Reads until `until` holds for the text so far (bounded in time), returns all text read. */
@@ -145,7 +146,7 @@ describe("HTTP shutdown signal", () => {
     await sse.readUntil((s) => s.includes(": tail"));
     const started = Date.now();
     const poll = call(app, "GET", "/v1/topics/t/partitions/0/records?timeoutMs=30000");
-    await new Promise((r) => setTimeout(r, 30));
+    await eventually(() => broker.waitingFetches === 2); // the long poll and the SSE tail
     shutdown.abort();
     const res = await poll;
     expect(res.body).toEqual({ records: [], nextOffset: 0, highWatermark: 0 });
@@ -168,7 +169,7 @@ describe("HTTP shutdown with a broker whose aborted fetches reject", () => {
     const sse = sseReader(await app.request(`${BASE}/v1/topics/t/partitions/0/stream`));
     await sse.readUntil((s) => s.includes(": tail"));
     const poll = call(app, "GET", "/v1/topics/t/partitions/0/records?timeoutMs=30000");
-    await new Promise((r) => setTimeout(r, 30));
+    await eventually(() => broker.waitingFetches === 2);
     shutdown.abort();
     const res = await poll;
     expect(res.status).toBe(503);

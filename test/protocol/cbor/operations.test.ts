@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { decodeRecords, setBaseOffset } from "../../../src/log/record-batch.ts";
 import { ListOffsetsTimestamp, Op, OP_VERSIONS } from "../../../src/protocol/cbor/messages.ts";
 import type { ProtocolClient } from "../../../src/protocol/cbor/client.ts";
-import { batchOf, concatBytes, type Harness, startHarness } from "./support/harness.ts";
+import { batchOf, concatBytes, eventually, type Harness, startHarness } from "./support/harness.ts";
 
 const dec = new TextDecoder();
 
@@ -209,8 +209,7 @@ describe("protocol operations", () => {
       maxBytes: 1 << 20,
       partitions: [{ topic: "w", partition: 0, offset: 0, maxBytes: 1 << 20 }],
     });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(h.broker.parkedFetches).toBe(1);
+    await eventually(() => h.broker.parkedFetches === 1);
     const producer = await h.client();
     await producer.request("Produce", {
       acks: 1,

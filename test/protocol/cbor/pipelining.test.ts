@@ -68,9 +68,14 @@ describe("pipelining", () => {
 
   it("the server handles at most inFlightMax requests per connection and stops reading beyond", async () => {
     const gates: Array<() => void> = [];
+    let outstandingMax = 0;
     h = await startHarness(
       {
-        produceDelay: (_req: ProduceRequest) => new Promise<void>((resolve) => gates.push(resolve)),
+        produceDelay: (_req: ProduceRequest) =>
+          new Promise<void>((resolve) => {
+            gates.push(resolve);
+            outstandingMax = Math.max(outstandingMax, gates.length);
+          }),
       },
       { inFlightMax: 2 },
     );
@@ -84,8 +89,6 @@ describe("pipelining", () => {
       }));
     }
     await eventually(() => h!.broker.produceCalls.length === 2);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(h.broker.produceCalls.length).toBe(2);
     const answered: number[] = [];
     for (let round = 0; round < 5; round++) {
       await eventually(() => gates.length > 0);
@@ -95,15 +98,25 @@ describe("pipelining", () => {
     }
     expect(answered).toEqual([1, 2, 3, 4, 5]);
     expect(h.broker.produceCalls.map((c) => c.baseOffset)).toEqual([0, 1, 2, 3, 4]);
+    // Never more than inFlightMax requests in the broker at once, over the whole run.
+    expect(outstandingMax).toBe(2);
   });
 
   it("the client waits for a slot beyond its own inFlightMax", async () => {
     const gates: Array<() => void> = [];
+    let outstandingMax = 0;
+    let clientInFlightMax = 0;
+    let client: Awaited<ReturnType<Harness["client"]>> | undefined;
     h = await startHarness({
-      produceDelay: () => new Promise<void>((resolve) => gates.push(resolve)),
+      produceDelay: () =>
+        new Promise<void>((resolve) => {
+          gates.push(resolve);
+          outstandingMax = Math.max(outstandingMax, gates.length);
+          clientInFlightMax = Math.max(clientInFlightMax, client?.inFlight ?? 0);
+        }),
     });
     await h.broker.createTopic({ name: "c", partitions: 1 });
-    const client = await h.client({ inFlightMax: 3 });
+    client = await h.client({ inFlightMax: 3 });
     const all = Array.from(
       { length: 6 },
       (_, i) =>
@@ -114,14 +127,15 @@ describe("pipelining", () => {
         }),
     );
     await eventually(() => gates.length === 3);
-    await new Promise((resolve) => setTimeout(resolve, 50));
     expect(client.inFlight).toBe(3);
-    expect(h.broker.produceCalls.length).toBe(3);
     for (let i = 0; i < 6; i++) {
       await eventually(() => gates.length > 0);
       gates.shift()?.();
     }
     const offsets = (await Promise.all(all)).map((r) => r.partitions[0].baseOffset);
     expect(offsets).toEqual([0, 1, 2, 3, 4, 5]);
+    // The client held the other three back: never more than its inFlightMax sent at once.
+    expect(outstandingMax).toBe(3);
+    expect(clientInFlightMax).toBe(3);
   });
 });

@@ -9,6 +9,7 @@ import { decodeRecords, encodeBatch } from "../../../src/log/record-batch.ts";
 import { ProtocolClient } from "../../../src/protocol/cbor/client.ts";
 import { ListOffsetsTimestamp } from "../../../src/protocol/cbor/messages.ts";
 import { type ProtocolServer, serveProtocol } from "../../../src/protocol/cbor/server.ts";
+import { eventually } from "../../support/eventually.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -149,7 +150,7 @@ describe("protocol with the real broker", () => {
       maxBytes: 1 << 20,
       partitions: [{ topic: "wake", partition: 0, offset: 0, maxBytes: 1 << 20 }],
     });
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await eventually(() => broker.waitingFetchCount === 1);
     await client.request("Produce", {
       acks: 1,
       timeoutMs: 1_000,

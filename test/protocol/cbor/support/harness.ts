@@ -121,11 +121,4 @@ export class RawConnection {
   }
 }
 
-/** Polls a condition every 5 ms for at most timeoutMs. */
-export async function eventually(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  for (let waited = 0; waited < timeoutMs; waited += 5) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms`);
-}
+export { eventually } from "../../../support/eventually.ts";
