@@ -32,6 +32,13 @@ export interface BenchRow {
   summary: PerfSummary | null;
   /** Why there is no summary (peer not installed, run failed). */
   note?: string;
+  /**
+   * How a peer was driven: "client" through its official Node client as its docs show, "best"
+   * through the fastest path we found (its own benchmark tool, or a tuned driver). Absent: client.
+   */
+  path?: "client" | "best";
+  /** The load generator in a few words (client and settings, or the tool and its flags). */
+  driver?: string;
 }
 
 export interface BenchResults {

@@ -46,7 +46,10 @@ function versusPeers(results: BenchResults, scenario: Scenario, label: string): 
     }
     const ratio = t.summary.recordsPerSec / p.summary.recordsPerSec;
     const caveat = p.durability.includes("NOT durable") ? ", not fsynced per write" : "";
-    parts.push(`${ratio.toFixed(2)}x ${peer} (${fmt(p.summary.recordsPerSec)}/s${caveat})`);
+    const path = p.path === "best" ? (p.driver ?? "best path").split(" (")[0] : "official client";
+    parts.push(
+      `${ratio.toFixed(2)}x ${peer} (${fmt(p.summary.recordsPerSec)}/s, ${path}${caveat})`,
+    );
     if (met !== null && ratio < 5) met = false;
   }
   const head = t

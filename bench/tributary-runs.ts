@@ -149,16 +149,21 @@ export async function runTributary(
         client: E2E_CLIENT,
       };
       await measure(row, () =>
-        perf("e2e", {
-          bootstrap: b.bootstrap,
-          topic: `e2e-${size}`,
-          records: p.e2eRecords,
-          "record-size": size,
-          partitions: 1,
-          rate: p.e2eRate,
-          acks: "all",
-          "linger-ms": 0,
-        }, timeout, E2E_CLIENT));
+        perf(
+          "e2e",
+          {
+            bootstrap: b.bootstrap,
+            topic: `e2e-${size}`,
+            records: p.e2eRecords,
+            "record-size": size,
+            partitions: 1,
+            rate: p.e2eRate,
+            acks: "all",
+            "linger-ms": 0,
+          },
+          timeout,
+          E2E_CLIENT,
+        ));
     }
   });
 

@@ -70,7 +70,9 @@ export async function perf(
   const line = r.stdout.trim().split("\n").pop() ?? "";
   if (r.code !== 0 || !line.startsWith("{")) {
     throw new Error(
-      `tributary perf ${mode} under ${client} failed (exit ${r.code}): ${r.stderr.trim().slice(-500)}`,
+      `tributary perf ${mode} under ${client} failed (exit ${r.code}): ${
+        r.stderr.trim().slice(-500)
+      }`,
     );
   }
   return JSON.parse(line) as PerfSummary;

@@ -2,14 +2,17 @@
 // consume and end-to-end runs against NATS JetStream or Redis Streams with their usual Node
 // clients, measured with the same histogram and summary as the perf tool.
 //
-//   node dist/bench/peers/peer-perf.js nats|redis produce|consume|e2e --port P --records N
-//        --record-size B [--connections N] [--rate R]
+//   node dist/bench/peers/peer-perf.js nats|nats-tuned|redis produce|consume|e2e --port P
+//        --records N --record-size B [--connections N] [--rate R] [--window W]
+// nats and redis use the official clients as their docs show; nats-tuned is the best path from
+// Node that we found (nats-tuned.ts); Redis's best path is redis-benchmark (redis-bench.ts).
 // Prints one JSON summary line.
 
 import { LogHistogram } from "../../src/perf/histogram.ts";
 import { InFlightWindow } from "../../src/perf/in-flight.ts";
 import { type PerfSummary, summarize } from "../../src/perf/summary.ts";
 import { natsDriver } from "./nats-driver.ts";
+import { natsTunedDriver } from "./nats-tuned.ts";
 import { redisDriver } from "./redis-driver.ts";
 
 export interface PeerArgs {
@@ -18,6 +21,8 @@ export interface PeerArgs {
   recordSize: number;
   connections: number;
   rate: number;
+  /** Publishes in flight per connection at most. */
+  window: number;
 }
 
 /** One connection of a peer's client, able to publish with an acknowledgement. */
@@ -39,7 +44,7 @@ export interface PeerDriver {
   close(): Promise<void>;
 }
 
-const WINDOW_RECORDS = 20_000;
+export const WINDOW_RECORDS_DEFAULT = 20_000;
 
 export async function produce(
   driver: PeerDriver,
@@ -58,7 +63,7 @@ export async function produce(
   await Promise.all(producers.map(async (p, i) => {
     const count = Math.floor(args.records / args.connections) +
       (i < args.records % args.connections ? 1 : 0);
-    const window = new InFlightWindow(WINDOW_RECORDS);
+    const window = new InFlightWindow(args.window);
     let settled = 0;
     let wake: (() => void) | null = null;
     for (let n = 0; n < count; n++) {
@@ -153,8 +158,14 @@ async function main(): Promise<void> {
     recordSize: flags.get("record-size") ?? 100,
     connections: flags.get("connections") ?? 1,
     rate: flags.get("rate") ?? 0,
+    window: flags.get("window") ?? WINDOW_RECORDS_DEFAULT,
   };
-  const driver = peer === "nats" ? natsDriver() : peer === "redis" ? redisDriver() : null;
+  const drivers: Record<string, () => PeerDriver> = {
+    nats: natsDriver,
+    "nats-tuned": natsTunedDriver,
+    redis: redisDriver,
+  };
+  const driver = drivers[peer]?.() ?? null;
   if (driver === null) throw new Error(`unknown peer ${peer}`);
   await driver.setup(args);
   let summary: PerfSummary;

@@ -91,6 +91,37 @@ describe("benchmark targets", () => {
   });
 });
 
+describe("peers at their best path", () => {
+  const withBest: BenchResults = {
+    ...results,
+    rows: [
+      ...results.rows,
+      row({
+        scenario: "produce",
+        system: "redis",
+        path: "best",
+        driver: "redis-benchmark XADD, -P 64 (tried -P 16: 90k/s, -P 64: 200k/s)",
+        summary: summary(200_000, { p999Ms: -1 }),
+      }),
+    ],
+  };
+
+  it("compares against the faster of the official client and the best path, and says which", () => {
+    const produce = checkTargets(withBest).find((c) => c.target.startsWith("produce 100 B"));
+    expect(produce?.measured).toContain("3.00x redis (200,000/s, redis-benchmark XADD, -P 64)");
+    expect(produce?.measured).toContain("6.00x nats (100,000/s, official client)");
+  });
+
+  it("shows both rows with their driver, and no p99.9 where the tool reports none", () => {
+    const md = renderMarkdown(withBest, "");
+    const lines = md.split("\n").filter((l) => l.startsWith("| Redis Streams"));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain("| official client |");
+    expect(lines[1]).toContain("| redis-benchmark XADD, -P 64 (tried");
+    expect(lines[1]).toMatch(/\| 3\.00 \| - \| 5\.00 \|/);
+  });
+});
+
 describe("rendering", () => {
   it("writes the machine, the targets and one table per scenario", () => {
     const md = renderMarkdown(results, "## Notes\n\nhand-written");
