@@ -46,6 +46,7 @@ export function createHttpApp(
   broker: BrokerApi,
   options: HttpAppOptions & HttpGroupOptions,
 ): Hono {
+  const report = unexpectedReporter(options);
   const deps: HttpDeps = {
     broker,
     random: options.random,
@@ -54,7 +55,7 @@ export function createHttpApp(
     fetchWaitMsMax: options.fetchWaitMsMax ?? FETCH_WAIT_MS_MAX_DEFAULT,
     sseHeartbeatMs: options.sseHeartbeatMs ?? SSE_HEARTBEAT_MS_DEFAULT,
     shutdownSignal: options.shutdownSignal,
-    onUnexpectedError: options.onUnexpectedError,
+    onUnexpectedError: (err) => report(err, {}),
   };
   const app = new Hono();
   const routes = new RouteMethods(() => app.routes);
@@ -93,26 +94,38 @@ export function createHttpApp(
     const message = `no route for ${c.req.method} ${new URL(c.req.url).pathname}`;
     return reply(c, { error: { code: "NOT_FOUND", message } }, 404);
   });
-  const unexpectedLog = new RateLimitedLog(options.logger ?? silentLogger, {
-    intervalMs: 60_000,
-    perIntervalMax: 10,
-    monotonicMs: () => options.clock.monotonicMs(),
-  });
   app.onError((err, c) => {
     const mapped = mapError(err);
     if (mapped.unexpected) {
-      if (options.onUnexpectedError !== undefined) options.onUnexpectedError(err);
-      else {
-        unexpectedLog.log("error", "http", "http.unexpected_error", "unexpected error", {
-          method: c.req.method,
-          path: new URL(c.req.url).pathname.slice(0, 200),
-          error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-        });
-      }
+      report(err, { method: c.req.method, path: new URL(c.req.url).pathname.slice(0, 200) });
     }
     return reply(c, mapped.body, mapped.status);
   });
   return app;
+}
+
+/**
+ * Unexpected errors (500s, broken SSE streams) go to onUnexpectedError when the embedder gave one
+ * (serve logs them there), else to the logger as http.unexpected_error, rate-limited since a
+ * client can trigger the same bug over and over.
+ */
+function unexpectedReporter(
+  options: HttpAppOptions,
+): (err: unknown, fields: Record<string, string>) => void {
+  const onUnexpectedError = options.onUnexpectedError;
+  if (onUnexpectedError !== undefined) return (err) => onUnexpectedError(err);
+  const log = new RateLimitedLog(options.logger ?? silentLogger, {
+    intervalMs: 60_000,
+    perIntervalMax: 10,
+    monotonicMs: () => options.clock.monotonicMs(),
+  });
+  return (err, fields) => {
+    const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    log.log("error", "http", "http.unexpected_error", `unexpected error: ${error}`, {
+      ...fields,
+      error,
+    });
+  };
 }
 
 function requestMetrics(options: HttpAppOptions): (c: Context, next: Next) => Promise<void> {
