@@ -2,7 +2,7 @@
 // (listeners stop accepting, in-flight requests finish, the log is flushed and closed with
 // clean-shutdown markers). Prints one line with its addresses once it listens.
 
-import { startBroker, type StartBrokerOptions } from "../server/start-broker.ts";
+import { startBroker } from "../server/start-broker.ts";
 import { VERSION } from "../version.ts";
 import { boolFlag, expectPositionals, intFlag, parseArgs, stringFlag, UsageError } from "./args.ts";
 import { type CliRuntime, io } from "./client-flags.ts";

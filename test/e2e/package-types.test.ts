@@ -139,6 +139,7 @@ describe("the packed package", () => {
     expect(packed).toContain("dist/src/index.js");
     expect(packed).toContain("dist/src/index.d.ts");
     expect(packed).toContain("dist/main.js");
+    expect(packed).toContain("dist/src/main.js"); // what the `tributary` bin imports
     expect(packed).toContain("dist/runtime/deno/mod.js");
     expect(packed).toContain("dist/runtime/bun/mod.js");
     expect(packed.filter((p) => p.startsWith("test/") || p.includes(".test."))).toEqual([]);
