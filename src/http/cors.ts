@@ -17,6 +17,8 @@ const REQUEST_HEADERS_LENGTH_MAX = 1024;
 export interface CorsPolicy {
   /** The Access-Control-Allow-Origin value for this Origin, or null when it is not allowed. */
   allowOrigin(origin: string | null): string | null;
+  /** Whether answers depend on the Origin (a list of origins), so caches must key on it. */
+  readonly variesByOrigin: boolean;
 }
 
 /** Validates the configured origins ("https://app.example.com", "http://localhost:3000", "*"). */
@@ -33,6 +35,7 @@ export function corsPolicy(origins: readonly string[]): CorsPolicy {
     listed.add(normalizeOrigin(origin));
   }
   return {
+    variesByOrigin: !any && listed.size > 0,
     allowOrigin(origin) {
       if (origin === null) return null;
       if (any) return "*";
@@ -69,7 +72,12 @@ export function cors(
 ): (c: Context, next: Next) => Promise<void | Response> {
   return async (c, next) => {
     const allowOrigin = policy.allowOrigin(c.req.header("origin") ?? null);
-    if (allowOrigin === null) return await next();
+    if (allowOrigin === null) {
+      await next();
+      // Not a CORS header: tells caches that a listed origin would have been answered otherwise.
+      if (policy.variesByOrigin) c.res.headers.append("vary", "Origin");
+      return;
+    }
     const requestedMethod = c.req.header("access-control-request-method");
     if (c.req.method === "OPTIONS" && requestedMethod !== undefined) {
       const methods = routes.allowed(new URL(c.req.url).pathname);

@@ -19,7 +19,9 @@ export interface HostCheckOptions {
 export function hostCheck(
   options: HostCheckOptions,
 ): ((c: Context, next: Next) => Promise<void | Response>) | null {
-  const allowed = options.allowedHosts.map((h) => h.trim().toLowerCase()).filter((h) => h !== "");
+  // Entries may carry a port ("broker.lan:8080"); the check is by name, any port.
+  const allowed = options.allowedHosts.map((h) => h.trim().toLowerCase()).filter((h) => h !== "")
+    .map((h) => (h === "*" || h.startsWith("*.") ? h : hostName(h) ?? h));
   if (allowed.includes("*")) return null;
   if (allowed.length === 0 && !isLoopbackHost(options.listenHost)) return null;
   const exact = new Set(allowed.filter((h) => !h.startsWith("*.")));

@@ -63,6 +63,7 @@ describe("CORS", () => {
     });
     expect(get.status).toBe(200);
     expect(get.headers.get("access-control-allow-origin")).toBeNull();
+    expect(get.headers.get("vary")).toBe("Origin"); // caches must not reuse it for a listed one
     // Without configured origins nothing is ever allowed, not even the same string.
     const none = await setup();
     const plain = await call(none.app, "GET", "/v1/topics", undefined, { origin: ORIGIN });
@@ -221,6 +222,8 @@ describe("Host checks", () => {
       allowedHosts: ["broker.internal", "*.dev.example"],
     });
     expect((await request(t, "broker.internal:8080")).status).toBe(200);
+    const withPort = await setup({ listenHost: "127.0.0.1", allowedHosts: ["proxy.lan:443"] });
+    expect((await request(withPort, "proxy.lan")).status).toBe(200);
     expect((await request(t, "a.dev.example")).status).toBe(200);
     expect((await request(t, "[::1]:9")).status).toBe(200);
     expect((await request(t, "dev.example")).status).toBe(421);
