@@ -3,9 +3,12 @@
 import type { Runtime } from "./types.ts";
 
 // Held in variables so tsc neither follows nor rewrites them: the Deno and Bun adapters are
-// type-checked by their own hosts, and those hosts run the .ts sources directly.
-const denoAdapter = "./deno/mod.ts";
-const bunAdapter = "./bun/mod.ts";
+// type-checked by their own hosts. Run from the sources they are .ts; in the build (what the
+// package ships: Deno refuses to run TypeScript under node_modules) tsconfig.adapters.json
+// emits them as .js next to this file.
+const extension = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+const denoAdapter = `./deno/mod${extension}`;
+const bunAdapter = `./bun/mod${extension}`;
 
 export async function loadRuntime(): Promise<Runtime> {
   const host = globalThis as { Deno?: unknown; Bun?: unknown };

@@ -57,6 +57,10 @@ export const ErrorCode = {
   // Not in Kafka's table: transport-level problems of our own protocols and HTTP API.
   PAYLOAD_TOO_LARGE: { kafka: -1, retriable: false, http: 413 },
   NOT_FOUND: { kafka: -1, retriable: false, http: 404 },
+  METHOD_NOT_ALLOWED: { kafka: -1, retriable: false, http: 405 },
+  UNSUPPORTED_MEDIA_TYPE: { kafka: -1, retriable: false, http: 415 },
+  /** A Host header the HTTP listener does not serve (DNS rebinding protection). */
+  HOST_NOT_ALLOWED: { kafka: -1, retriable: false, http: 421 },
   BROKER_SHUTTING_DOWN: { kafka: -1, retriable: true, http: 503 },
 } as const satisfies Record<string, { kafka: number; retriable: boolean; http: number }>;
 

@@ -46,6 +46,20 @@ export class BrokerMetrics {
     this.#produceBytes?.inc({ topic }, bytes);
   }
 
+  /** A deleted topic's series go, so a scrape shows only topics that exist. */
+  topicDeleted(topic: string): void {
+    for (
+      const counter of [
+        this.#produceRecords,
+        this.#produceBytes,
+        this.#fetchRecords,
+        this.#fetchBytes,
+      ]
+    ) {
+      counter?.remove({ topic });
+    }
+  }
+
   fetched(topic: string, records: number, bytes: number): void {
     if (bytes === 0) return;
     this.#fetchRecords?.inc({ topic }, records);

@@ -207,6 +207,7 @@ export class Broker implements BrokerApi {
         for (const p of partitions) this.#purgatory.completeKey(partitionKey(p.topic, p.partition));
       }).then(() => {
         this.#options.logger.info("topic.deleted", `deleted topic ${name}`, { topic: name });
+        this.#metrics.topicDeleted(name);
         this.#topicChanged(name);
       }),
     );

@@ -2,12 +2,12 @@
 // (listeners stop accepting, in-flight requests finish, the log is flushed and closed with
 // clean-shutdown markers). Prints one line with its addresses once it listens.
 
-import { startBroker, type StartBrokerOptions } from "../server/start-broker.ts";
+import { startBroker } from "../server/start-broker.ts";
 import { VERSION } from "../version.ts";
 import { boolFlag, expectPositionals, intFlag, parseArgs, stringFlag, UsageError } from "./args.ts";
 import { type CliRuntime, io } from "./client-flags.ts";
 import { describeError } from "./output.ts";
-import { parseServerConfig, type ServeConfig } from "./server-config.ts";
+import { list, parseServerConfig, type ServeConfig } from "./server-config.ts";
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from "../logging/logger.ts";
 
 const specs = {
@@ -21,6 +21,8 @@ const specs = {
   "auto-create-topics": { type: "boolean" },
   "log-level": { type: "string" },
   "log-format": { type: "string" },
+  "http-cors-origins": { type: "string" },
+  "http-allowed-hosts": { type: "string" },
 } as const;
 
 export async function serveCommand(rt: CliRuntime, argv: readonly string[]): Promise<void> {
@@ -88,6 +90,10 @@ async function optionsOf(
   if (nodeId !== undefined) options.nodeId = nodeId;
   if (boolFlag(args, "memory")) options.storage = "memory";
   if (boolFlag(args, "auto-create-topics")) options.autoCreateTopics = true;
+  const corsOrigins = stringFlag(args, "http-cors-origins");
+  if (corsOrigins !== undefined) options.httpCorsOrigins = list(corsOrigins);
+  const allowedHosts = stringFlag(args, "http-allowed-hosts");
+  if (allowedHosts !== undefined) options.httpAllowedHosts = list(allowedHosts);
   return options;
 }
 

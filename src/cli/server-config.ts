@@ -23,6 +23,9 @@ const bool = (key: string, value: string): boolean => {
   }
   return v === "true";
 };
+/** A comma-separated list, entries trimmed, empty ones dropped. */
+export const list = (value: string): string[] =>
+  value.split(",").map((s) => s.trim()).filter((s) => s !== "");
 const topicDefault = (name: string): Setter => (o, v) => {
   o.topicDefaults = { ...o.topicDefaults, [name]: v.trim() };
 };
@@ -46,6 +49,8 @@ const propertySetters: Record<string, Setter> = {
   "log.segment.ms": topicDefault("segment.ms"),
   "log.cleanup.policy": topicDefault("cleanup.policy"),
   "message.max.bytes": topicDefault("max.message.bytes"),
+  "http.cors.origins": (o, v) => void (o.httpCorsOrigins = list(v)),
+  "http.allowed.hosts": (o, v) => void (o.httpAllowedHosts = list(v)),
   "log.level": (o, v) => void (o.logLevel = v.trim()),
   "log.format": (o, v) => void (o.logFormat = v.trim()),
 };
@@ -60,6 +65,8 @@ const jsonKeys: Record<string, string> = {
   storage: "storage",
   autoCreateTopics: "auto.create.topics.enable",
   defaultPartitions: "num.partitions",
+  httpCorsOrigins: "http.cors.origins",
+  httpAllowedHosts: "http.allowed.hosts",
   logLevel: "log.level",
   logFormat: "log.format",
 };
@@ -105,6 +112,10 @@ function parseJsonConfig(text: string, fileName: string): ServeConfig {
     if (property === undefined) throw new UsageError(`${fileName}: unknown config key "${key}"`);
     if (value === null && key === "httpPort") {
       options.httpPort = null;
+      continue;
+    }
+    if (Array.isArray(value) && value.every((v) => typeof v === "string")) {
+      apply(options, property, value.join(","), fileName); // list keys: ["a", "b"] or "a,b"
       continue;
     }
     if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {

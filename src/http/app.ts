@@ -10,7 +10,14 @@ import {
   registerOpenConnections,
   REQUEST_LATENCY_BUCKETS_SECONDS,
 } from "../metrics/request-metrics.ts";
+import { silentLogger } from "../logging/logger.ts";
+import { RateLimitedLog } from "../logging/rate-limit.ts";
+import { contentTypeCheck } from "./content-type.ts";
+import { cors, corsPolicy } from "./cors.ts";
 import { mapError } from "./error-map.ts";
+import { hostCheck } from "./host-check.ts";
+import { queryCheck } from "./query-check.ts";
+import { methodCheck, RouteMethods } from "./route-methods.ts";
 import { reply } from "./reply.ts";
 import type { HttpAppOptions, HttpDeps } from "./reply.ts";
 import {
@@ -21,7 +28,7 @@ import {
 import type { GroupServiceApi } from "../coordinator/types.ts";
 import type { HttpMembers } from "../coordinator/http-members.ts";
 import { registerGroupRoutes } from "./routes/groups.ts";
-import { registerRecordRoutes } from "./routes/records.ts";
+import { RAW_PRODUCE_ROUTES, registerRecordRoutes } from "./routes/records.ts";
 import { registerStreamRoute } from "./routes/stream.ts";
 import { registerTopicRoutes } from "./routes/topics.ts";
 
@@ -39,6 +46,7 @@ export function createHttpApp(
   broker: BrokerApi,
   options: HttpAppOptions & HttpGroupOptions,
 ): Hono {
+  const report = unexpectedReporter(options);
   const deps: HttpDeps = {
     broker,
     random: options.random,
@@ -47,10 +55,22 @@ export function createHttpApp(
     fetchWaitMsMax: options.fetchWaitMsMax ?? FETCH_WAIT_MS_MAX_DEFAULT,
     sseHeartbeatMs: options.sseHeartbeatMs ?? SSE_HEARTBEAT_MS_DEFAULT,
     shutdownSignal: options.shutdownSignal,
-    onUnexpectedError: options.onUnexpectedError,
+    onUnexpectedError: (err) => report(err, {}),
   };
   const app = new Hono();
+  const routes = new RouteMethods(() => app.routes);
+  const policy = corsPolicy(options.corsOrigins ?? []);
   app.use("*", requestMetrics(options));
+  // Order matters: a refused Host gets no CORS headers; every later answer (preflights, 405,
+  // 415, route errors, SSE) carries them for a listed origin.
+  const hosts = options.listenHost === undefined
+    ? null
+    : hostCheck({ listenHost: options.listenHost, allowedHosts: options.allowedHosts ?? [] });
+  if (hosts !== null) app.use("*", hosts);
+  app.use("*", cors(policy, routes));
+  app.use("*", methodCheck(routes));
+  app.use("*", queryCheck());
+  app.use("*", contentTypeCheck(RAW_PRODUCE_ROUTES));
 
   app.get("/v1/health", (c) => {
     return reply(c, {
@@ -76,10 +96,36 @@ export function createHttpApp(
   });
   app.onError((err, c) => {
     const mapped = mapError(err);
-    if (mapped.unexpected) options.onUnexpectedError?.(err);
+    if (mapped.unexpected) {
+      report(err, { method: c.req.method, path: new URL(c.req.url).pathname.slice(0, 200) });
+    }
     return reply(c, mapped.body, mapped.status);
   });
   return app;
+}
+
+/**
+ * Unexpected errors (500s, broken SSE streams) go to onUnexpectedError when the embedder gave one
+ * (serve logs them there), else to the logger as http.unexpected_error, rate-limited since a
+ * client can trigger the same bug over and over.
+ */
+function unexpectedReporter(
+  options: HttpAppOptions,
+): (err: unknown, fields: Record<string, string>) => void {
+  const onUnexpectedError = options.onUnexpectedError;
+  if (onUnexpectedError !== undefined) return (err) => onUnexpectedError(err);
+  const log = new RateLimitedLog(options.logger ?? silentLogger, {
+    intervalMs: 60_000,
+    perIntervalMax: 10,
+    monotonicMs: () => options.clock.monotonicMs(),
+  });
+  return (err, fields) => {
+    const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    log.log("error", "http", "http.unexpected_error", `unexpected error: ${error}`, {
+      ...fields,
+      error,
+    });
+  };
 }
 
 function requestMetrics(options: HttpAppOptions): (c: Context, next: Next) => Promise<void> {

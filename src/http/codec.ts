@@ -1,7 +1,7 @@
 // Content negotiation and the record payload encodings of the HTTP API.
 //
-// Bodies: `Content-Type: application/cbor` is decoded as CBOR, anything else as JSON (so a bare
-// `curl -d` works). Responses: CBOR when Accept ranks application/cbor above application/json,
+// Bodies: `Content-Type: application/cbor` is decoded as CBOR, `application/json` as JSON;
+// other types are refused (content-type.ts). Responses: CBOR when Accept ranks application/cbor above application/json,
 // JSON otherwise. Bodies are read with a byte cap enforced while streaming, never buffered whole
 // first.
 
@@ -12,10 +12,10 @@ import { Encoder } from "cbor-x/encode";
 import { TributaryError } from "../errors.ts";
 import { readStreamBounded } from "../log/read-bounded.ts";
 import { decodeBase64, encodeBase64 } from "./base64.ts";
+import { CBOR_TYPE, JSON_TYPE, mediaType, unsupportedMediaType } from "./content-type.ts";
 import { invalid } from "./validate.ts";
 
-export const CBOR_TYPE = "application/cbor";
-export const JSON_TYPE = "application/json";
+export { CBOR_TYPE, JSON_TYPE } from "./content-type.ts";
 
 export type WireFormat = "json" | "cbor";
 
@@ -29,9 +29,10 @@ const utf8Lenient = new TextDecoder("utf-8");
 const utf8Encoder = new TextEncoder();
 const UINT32_LIMIT = 0x1_0000_0000;
 
-export function requestFormat(request: Request): WireFormat {
-  const type = request.headers.get("content-type") ?? "";
-  return type.split(";")[0].trim().toLowerCase() === CBOR_TYPE ? "cbor" : "json";
+/** The format of a request body; null when its Content-Type is neither JSON nor CBOR. */
+export function requestFormat(request: Request): WireFormat | null {
+  const type = mediaType(request.headers.get("content-type"));
+  return type === CBOR_TYPE ? "cbor" : type === JSON_TYPE ? "json" : null;
 }
 
 /** CBOR only when the client ranks it strictly above JSON (q-values; JSON wins ties). */
@@ -68,7 +69,13 @@ export async function readBodyBounded(request: Request, bytesMax: number): Promi
 export async function readBody(request: Request, bytesMax: number): Promise<unknown> {
   const bytes = await readBodyBounded(request, bytesMax);
   const format = requestFormat(request);
-  if (bytes.length === 0) throw invalid(`request body is empty (expected ${format.toUpperCase()})`);
+  if (bytes.length === 0) {
+    throw invalid(`request body is empty (expected ${format?.toUpperCase() ?? "JSON or CBOR"})`);
+  }
+  // A body of unknown length without a Content-Type gets past contentTypeCheck: refused here.
+  if (format === null) {
+    throw unsupportedMediaType(mediaType(request.headers.get("content-type")), false);
+  }
   if (format === "cbor") {
     try {
       return cborDecoder.decode(bytes);

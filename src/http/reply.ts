@@ -4,6 +4,7 @@
 import type { Context } from "hono";
 import type { Clock, Random, RuntimeName } from "../../runtime/types.ts";
 import type { BrokerApi } from "../broker/types.ts";
+import type { Logger } from "../logging/logger.ts";
 import type { MetricsRegistry } from "../metrics/registry.ts";
 import { contentType, encodeResponse, responseFormat } from "./codec.ts";
 
@@ -29,6 +30,17 @@ export interface HttpAppOptions {
    * they do not hold the listener's graceful close open until its grace period runs out.
    */
   shutdownSignal?: AbortSignal;
+  /** Origins allowed to call the API from a browser (CORS); `*` for any. Default: none. */
+  corsOrigins?: readonly string[];
+  /**
+   * The address the listener is bound to. When given, Host headers are checked (host-check.ts):
+   * on a loopback address only loopback names are served, plus `allowedHosts`.
+   */
+  listenHost?: string;
+  /** Host names served besides loopback ones (`*.example.com` suffixes, `*` for any). */
+  allowedHosts?: readonly string[];
+  /** Where unexpected errors go when there is no onUnexpectedError (http.unexpected_error). */
+  logger?: Logger;
 }
 
 /** Options with defaults applied: what route modules receive. */

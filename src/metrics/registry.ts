@@ -17,6 +17,8 @@ export interface CollectedSample {
 export interface Counter {
   inc(labels?: Labels, n?: number): void;
   value(labels?: Labels): number;
+  /** Forgets one series (e.g. of a deleted topic), so it is no longer rendered. */
+  remove(labels?: Labels): void;
 }
 
 export interface Gauge {
@@ -24,12 +26,14 @@ export interface Gauge {
   inc(labels?: Labels, n?: number): void;
   dec(labels?: Labels, n?: number): void;
   value(labels?: Labels): number;
+  remove(labels?: Labels): void;
 }
 
 export interface Histogram {
   observe(labels: Labels | undefined, value: number): void;
   /** Number of observations of one series (0 when it has none). */
   count(labels?: Labels): number;
+  remove(labels?: Labels): void;
 }
 
 export interface MetricsRegistryOptions {
@@ -108,6 +112,10 @@ abstract class Metric<V> {
       this.series.set(key, series);
     }
     return series;
+  }
+
+  remove(labels?: Labels): void {
+    this.series.delete(this.labelValuesOf(labels).join("\u0000"));
   }
 
   protected existing(labels: Labels | undefined): Series<V> | undefined {

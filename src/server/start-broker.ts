@@ -37,6 +37,13 @@ export interface StartBrokerOptions {
   defaultPartitions?: number;
   /** Longest close() waits for in-flight requests before closing connections anyway. */
   shutdownGraceMsMax?: number;
+  /** Origins whose browser pages may call the HTTP API (CORS), `*` for any; default none. */
+  httpCorsOrigins?: readonly string[];
+  /**
+   * Host names the HTTP API serves besides loopback ones. On a loopback `host` only loopback
+   * names are served without it (DNS rebinding protection); elsewhere, setting it restricts.
+   */
+  httpAllowedHosts?: readonly string[];
   /** Called with errors that became a 500 or broke a connection (server logging). */
   onUnexpectedError?: (err: unknown) => void;
   /** Where the broker's events go (`serve` writes them to stderr); default: nowhere. */
@@ -166,6 +173,10 @@ async function startHttp(
     shutdownSignal: shutdown.signal,
     groups: options.groups,
     httpMembers: options.httpMembers,
+    listenHost: options.host,
+    allowedHosts: options.httpAllowedHosts ?? [],
+    corsOrigins: options.httpCorsOrigins ?? [],
+    ...(options.logger ? { logger: options.logger } : {}),
     ...(options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {}),
   });
   const http = await rt.http.serve({

@@ -67,3 +67,31 @@ describe("metrics", () => {
     expect(await codeOf(broker.partitionCount("m"))).toBe("UNKNOWN_TOPIC_OR_PARTITION");
   });
 });
+
+describe("metrics of a deleted topic", () => {
+  it("are removed with the topic; other topics' series stay", async () => {
+    const metrics = new MetricsRegistry();
+    const broker = await env.open({ metrics });
+    await broker.createTopic({ name: "gone", partitions: 1 });
+    await broker.createTopic({ name: "kept", partitions: 1 });
+    for (const topic of ["gone", "kept"]) {
+      await broker.produce({ topic, partition: 0, batches: batch(["a", "b"]), acks: 1 });
+      await broker.fetch({
+        partitions: [{ topic, partition: 0, offset: 0, maxBytes: 1 << 20 }],
+        maxWaitMs: 0,
+        minBytes: 0,
+        maxBytes: 1 << 20,
+      });
+    }
+    expect(metrics.render()).toContain('tributary_fetch_records_total{topic="gone"} 2');
+    await broker.deleteTopic("gone");
+    const text = metrics.render();
+    expect(text).not.toContain('topic="gone"');
+    expect(text).toContain('tributary_produce_records_total{topic="kept"} 2');
+    expect(text).toContain('tributary_fetch_records_total{topic="kept"} 2');
+    // A topic created again under the same name starts from zero.
+    await broker.createTopic({ name: "gone", partitions: 1 });
+    await broker.produce({ topic: "gone", partition: 0, batches: batch(["c"]), acks: 1 });
+    expect(metrics.render()).toContain('tributary_produce_records_total{topic="gone"} 1');
+  });
+});

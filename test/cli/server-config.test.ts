@@ -44,3 +44,27 @@ describe("serve --config", () => {
     expect(() => parseServerConfig('{"colour": 1}', "f")).toThrow(/unknown config key/);
   });
 });
+
+describe("serve --config HTTP lists", () => {
+  it("reads http.cors.origins and http.allowed.hosts as comma-separated lists", () => {
+    const options = parseServerConfig(
+      "http.cors.origins = https://a.example, http://localhost:3000 ,\nhttp.allowed.hosts=broker.lan\n",
+      "b.properties",
+    );
+    expect(options).toEqual({
+      httpCorsOrigins: ["https://a.example", "http://localhost:3000"],
+      httpAllowedHosts: ["broker.lan"],
+    });
+  });
+
+  it("takes JSON lists or strings", () => {
+    const options = parseServerConfig(
+      '{"httpCorsOrigins": ["https://a.example", "*"], "httpAllowedHosts": "x.lan,y.lan"}',
+      "b.json",
+    );
+    expect(options).toEqual({
+      httpCorsOrigins: ["https://a.example", "*"],
+      httpAllowedHosts: ["x.lan", "y.lan"],
+    });
+  });
+});

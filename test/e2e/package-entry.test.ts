@@ -1,5 +1,6 @@
-// `import { startBroker, Producer, Consumer, Admin } from "tributary"` under node (the build),
-// deno and bun (the sources): an embedded broker, ten records through it, and a clean exit.
+// `import { startBroker, Producer, Consumer, Admin } from "tributary"` under node, deno and bun
+// (all three run the build: see package.json exports): an embedded broker, ten records through
+// it, and a clean exit.
 import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";

@@ -170,7 +170,9 @@ describe("HTTP bad input", () => {
       "partition",
     );
     expectError(await call(t.app, "GET", "/v1/nothing"), 404, "NOT_FOUND", "/v1/nothing");
-    expectError(await call(t.app, "PUT", "/v1/topics"), 404, "NOT_FOUND");
+    const wrongMethod = await call(t.app, "PUT", "/v1/topics");
+    expectError(wrongMethod, 405, "METHOD_NOT_ALLOWED");
+    expect(wrongMethod.headers.get("allow")).toBe("GET, POST, HEAD, OPTIONS");
     await expectHealthy(t);
   });
 

@@ -131,3 +131,27 @@ describe("MetricsRegistry collectors", () => {
     );
   });
 });
+
+describe("MetricsRegistry series removal", () => {
+  it("forgets one series of a counter, gauge or histogram and frees its slot", () => {
+    const registry = new MetricsRegistry({ seriesMax: 2 });
+    const counter = registry.counter("c_total", "c", ["topic"]);
+    const gauge = registry.gauge("g", "g", ["topic"]);
+    const histogram = registry.histogram("h_seconds", "h", ["topic"], [1]);
+    for (const topic of ["a", "b"]) {
+      counter.inc({ topic });
+      gauge.set({ topic }, 1);
+      histogram.observe({ topic }, 0.5);
+    }
+    counter.remove({ topic: "a" });
+    gauge.remove({ topic: "a" });
+    histogram.remove({ topic: "a" });
+    const text = registry.render();
+    expect(text).not.toContain('topic="a"');
+    expect(text).toContain('c_total{topic="b"} 1');
+    expect(counter.value({ topic: "a" })).toBe(0);
+    counter.inc({ topic: "c" }); // the freed slot takes a new series under the cap
+    expect(counter.value({ topic: "c" })).toBe(1);
+    counter.remove({ topic: "never" }); // removing an unknown series is a no-op
+  });
+});

@@ -5,6 +5,8 @@ import type { Acks, BrokerApi, FetchPartitionResult, FetchRequest } from "../../
 import { isErrorCode, TributaryError } from "../../errors.ts";
 import { encodeBatch } from "../../log/record-batch.ts";
 import { OUTPUT_ENCODINGS, readBody, responseFormat } from "../codec.ts";
+import { mediaType, OCTET_STREAM_TYPE } from "../content-type.ts";
+import { parseRawRecord, refuseRawRecordParameters } from "../produce-raw.ts";
 import type { OutputEncoding } from "../codec.ts";
 import { assignPartitions, groupByPartition, parseProduceBody } from "../produce-body.ts";
 import type { ProduceRecord } from "../produce-body.ts";
@@ -21,23 +23,35 @@ const PARTITION_MAX = 0x7fff_ffff;
 
 const ACKS: Record<string, Acks> = { all: -1, "-1": -1, "1": 1, "0": 0 };
 
+/** Routes that take an application/octet-stream body (one raw record), "METHOD pattern". */
+export const RAW_PRODUCE_ROUTES: ReadonlySet<string> = new Set([
+  "POST /v1/topics/:topic/records",
+  "POST /v1/topics/:topic/partitions/:partition/records",
+]);
+
 export function registerRecordRoutes(app: Hono, deps: HttpDeps): void {
-  app.post("/v1/topics/:topic/records", (c) => produce(c, deps));
+  app.post("/v1/topics/:topic/records", (c) => produce(c, deps, undefined));
+  app.post(
+    "/v1/topics/:topic/partitions/:partition/records",
+    (c) => produce(c, deps, partitionParam(c)),
+  );
   app.get("/v1/topics/:topic/partitions/:partition/records", (c) => fetchRecords(c, deps));
   app.get("/v1/topics/:topic/partitions/:partition/offsets", (c) => offsets(c, deps.broker));
 }
 
-async function produce(c: Context, deps: HttpDeps): Promise<Response> {
+/** Produce to a topic, or with `toPartition` (the partition route) every record to that one. */
+async function produce(
+  c: Context,
+  deps: HttpDeps,
+  toPartition: number | undefined,
+): Promise<Response> {
   const topic = pathParam(c.req.param(), "topic");
   const acksParam = c.req.query("acks") ?? "all";
   if (!Object.hasOwn(ACKS, acksParam)) {
     throw invalid("acks must be all, -1, 1 or 0", "INVALID_REQUIRED_ACKS");
   }
   const acks = ACKS[acksParam];
-  const records = parseProduceBody(
-    await readBody(c.req.raw, deps.bodyBytesMax),
-    deps.clock.nowMs(),
-  );
+  const records = await produceRecords(c.req.raw, deps, toPartition);
   const partitionCount = await deps.broker.partitionCount(topic);
   const partitions = assignPartitions(records, topic, partitionCount, deps.random);
   const offsets = new Array<{ partition: number; offset: number }>(records.length);
@@ -53,6 +67,29 @@ async function produce(c: Context, deps: HttpDeps): Promise<Response> {
   });
   await Promise.all(writes);
   return reply(c, { offsets });
+}
+
+async function produceRecords(
+  request: Request,
+  deps: HttpDeps,
+  toPartition: number | undefined,
+): Promise<ProduceRecord[]> {
+  const nowMs = deps.clock.nowMs();
+  if (mediaType(request.headers.get("content-type")) === OCTET_STREAM_TYPE) {
+    const record = await parseRawRecord(request, deps.bodyBytesMax, nowMs);
+    return [{ ...record, partition: toPartition }];
+  }
+  refuseRawRecordParameters(request);
+  const records = parseProduceBody(await readBody(request, deps.bodyBytesMax), nowMs);
+  if (toPartition === undefined) return records;
+  return records.map((record, i) => {
+    if (record.partition !== undefined && record.partition !== toPartition) {
+      throw invalid(
+        `records[${i}].partition ${record.partition} differs from the path's ${toPartition}`,
+      );
+    }
+    return { ...record, partition: toPartition };
+  });
 }
 
 function recordInput(record: ProduceRecord) {
