@@ -33,7 +33,7 @@ export async function serveCommand(rt: CliRuntime, argv: readonly string[]): Pro
     "tributary serve [--data-dir DIR] [--host H] [--http-port N] [--port N] [--node-id N]",
   );
   const options = await optionsOf(rt, args);
-  const logger = loggerOf(rt, args, options);
+  const { logger, flushed } = loggerOf(rt, args, options);
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   let signals = 0;
@@ -65,6 +65,7 @@ export async function serveCommand(rt: CliRuntime, argv: readonly string[]): Pro
     });
   } finally {
     for (const off of offs) off();
+    await flushed();
   }
 }
 
@@ -102,7 +103,7 @@ function loggerOf(
   rt: CliRuntime,
   args: ReturnType<typeof parseArgs>,
   options: ServeConfig,
-): Logger {
+): { logger: Logger; flushed: () => Promise<void> } {
   const level = stringFlag(args, "log-level") ?? options.logLevel ?? "info";
   if (!isLogLevel(level)) {
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${level}"`);
@@ -112,13 +113,20 @@ function loggerOf(
     throw new UsageError(`--log-format must be text or json, got "${format}"`);
   }
   const stderr = io(rt);
-  return createLogger({
+  // Writes still on their way when serve returns would be cut off by the process exit.
+  const pending = new Set<Promise<void>>();
+  const logger = createLogger({
     level,
     format,
     nowMs: () => rt.clock.nowMs(),
-    // stderr failing leaves nowhere to report to; never crash the broker over a log line.
-    write: (line) => void stderr.writeStderr(line).then(undefined, () => undefined),
+    write: (line) => {
+      // stderr failing leaves nowhere to report to; never crash the broker over a log line.
+      const written = stderr.writeStderr(line).then(undefined, () => undefined);
+      pending.add(written);
+      void written.then(() => pending.delete(written));
+    },
   });
+  return { logger, flushed: () => Promise.all(pending).then(() => undefined) };
 }
 
 function checkPort(flag: string, port: number): number {
