@@ -58,6 +58,8 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: { kafka: -1, retriable: false, http: 413 },
   NOT_FOUND: { kafka: -1, retriable: false, http: 404 },
   BROKER_SHUTTING_DOWN: { kafka: -1, retriable: true, http: 503 },
+  // Startup only: another live broker holds the data directory's .lock.
+  DATA_DIR_LOCKED: { kafka: -1, retriable: false, http: 503 },
 } as const satisfies Record<string, { kafka: number; retriable: boolean; http: number }>;
 
 export type ErrorCodeName = keyof typeof ErrorCode;

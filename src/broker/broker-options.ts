@@ -33,6 +33,11 @@ export interface BrokerOptions {
   fetchWaitMsMax?: number;
   /** Fetches waiting at once; beyond it fetches answer at once (default 10,000). */
   parkedFetchesMax?: number;
+  /**
+   * Take dataDir/.lock so no second broker opens the directory (default true; false only for
+   * a file system no other process can see, such as `--memory` storage).
+   */
+  lockDataDir?: boolean;
 }
 
 export const PARTITIONS_PER_TOPIC_MAX = 10_000;
@@ -64,6 +69,7 @@ export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOpti
     nodeId: checkInt("nodeId", options.nodeId, 0, intMax),
     port: checkInt("port", options.port, 0, 65535),
     autoCreateTopics: options.autoCreateTopics ?? false,
+    lockDataDir: options.lockDataDir ?? true,
     logger: options.logger ?? silentLogger,
     defaultPartitions: checkInt(
       "defaultPartitions",
