@@ -8,7 +8,7 @@
 // worst directories no topic owns; open() removes those by their partition.metadata topic id.
 import type { Logger } from "../logging/logger.ts";
 import { TributaryError } from "../errors.ts";
-import type { Runtime } from "../../runtime/types.ts";
+import { type Runtime, RuntimeIoError } from "../../runtime/types.ts";
 import { AsyncLock } from "../log/async-lock.ts";
 import { joinPath } from "../log/segment-files.ts";
 import type { MetadataImage, TopicImage } from "../metadata/image.ts";
@@ -304,9 +304,9 @@ export class TopicStore {
       try {
         await this.#tidyDir(entry.name);
       } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        const code = (err as { code?: unknown }).code;
-        this.#leftover("kept", entry.name, message, typeof code === "string" ? code : undefined);
+        // Storage errors and malformed partition.metadata only; anything else is a bug.
+        if (!(err instanceof RuntimeIoError || err instanceof TributaryError)) throw err;
+        this.#leftover("kept", entry.name, err.message, err.code);
       }
     }
   }
