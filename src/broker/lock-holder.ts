@@ -49,10 +49,10 @@ export function parseHolder(bytes: Uint8Array): LockHolder | null {
 export type Staleness = "live" | "dead" | "pid-reused";
 
 export async function stalenessOf(
-  process: Pick<HostProcess, "processStatus">,
+  host: Pick<HostProcess, "processStatus">,
   holder: LockHolder,
 ): Promise<Staleness> {
-  const status = await process.processStatus(holder.pid);
+  const status = await host.processStatus(holder.pid);
   if (!status.alive) return "dead";
   // Without a start time on either side a live pid has to be taken at its word.
   if (holder.startTime === null || status.startTime === null) return "live";
