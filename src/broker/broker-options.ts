@@ -40,6 +40,7 @@ export interface BrokerOptions {
   lockDataDir?: boolean;
 }
 
+/** Partition indexes of at most 4 digits keep `<249-character topic>-<partition>` within 255 bytes. */
 export const PARTITIONS_PER_TOPIC_MAX = 10_000;
 const RETENTION_CHECK_INTERVAL_MS_DEFAULT = 5 * 60 * 1000;
 const CLEANER_INTERVAL_MS_DEFAULT = 15_000;
