@@ -15,6 +15,7 @@ import {
 } from "../../src/broker/data-dir-lock.ts";
 import { formatHolder, parseHolder } from "../../src/broker/lock-holder.ts";
 import { TributaryError } from "../../src/errors.ts";
+import { crc32c } from "../../src/log/crc32c.ts";
 import { silentLogger } from "../../src/logging/logger.ts";
 import { startBroker } from "../../src/server/start-broker.ts";
 import { capturedLog } from "../support/captured-log.ts";
@@ -139,6 +140,35 @@ describe("data directory lock", () => {
     }
   });
 
+  it("a breaker killed halfway leaves a stale break file that is broken in turn", async () => {
+    const host = new Host();
+    await host.fs.mkdirp(DIR);
+    const dead = host.spawn();
+    const breaker = host.spawn();
+    const b = host.spawn();
+    await host.run(async () => {
+      await DataDirLock.acquire(dead.rt, DIR, silentLogger);
+      dead.process.kill();
+      // What the breaker had done when it was killed: claimed the break file for those bytes.
+      const stale = await host.fs.readFile(LOCK);
+      const breakName = `${LOCK}.break-${crc32c(stale).toString(16).padStart(8, "0")}`;
+      const { startTime } = await breaker.process.processStatus(breaker.process.pid);
+      const f = await host.fs.open(breakName, { exclusive: true, write: true });
+      await f.writeAt(
+        formatHolder({ pid: breaker.process.pid, startTime, runtime: "sim", nonce: "b" }),
+        0,
+      );
+      await f.close();
+      // While the breaker lives, it is the one taking over: others are refused, naming it.
+      const err = await lockedError(DataDirLock.acquire(b.rt, DIR, silentLogger));
+      expect(err.message).toContain(`pid ${breaker.process.pid} `);
+      breaker.process.kill();
+      await DataDirLock.acquire(b.rt, DIR, silentLogger);
+      expect(parseHolder(await host.fs.readFile(LOCK))?.pid).toBe(b.process.pid);
+      expect((await host.fs.list(DIR)).map((e) => e.name)).toEqual([DATA_DIR_LOCK_FILE]);
+    });
+  });
+
   it("a live holder's file written in two steps is waited for, not broken", async () => {
     const host = new Host();
     await host.fs.mkdirp(DIR);
@@ -234,7 +264,11 @@ async function seedStartState(host: Host, kind: number): Promise<string> {
       return "empty";
     default:
       await write(LOCK, deadText);
-      await write(`${LOCK}.break-0badc0de`, deadText.replace("nonce=dead", "nonce=breaker"));
+      // The break file a breaker (pid 98) killed halfway leaves: named by the stale bytes' CRC.
+      await write(
+        `${LOCK}.break-${crc32c(formatHolder(dead)).toString(16).padStart(8, "0")}`,
+        deadText.replace("pid=99", "pid=98").replace("nonce=dead", "nonce=breaker"),
+      );
       return "stale with a stale break file";
   }
 }
