@@ -39,6 +39,8 @@ export const IoErrorCode = {
   TimedOut: "ETIMEDOUT",
   Closed: "ECLOSED",
   NoSpace: "ENOSPC",
+  /** A path component longer than the host allows (NAME_MAX, 255 bytes on Linux and macOS). */
+  NameTooLong: "ENAMETOOLONG",
   Io: "EIO",
   Invalid: "EINVAL",
 } as const;
@@ -225,6 +227,18 @@ export interface Random {
 
 export type SignalName = "SIGINT" | "SIGTERM";
 
+/** What the host knows of a process by its pid (for pid files such as a data directory lock). */
+export interface ProcessStatus {
+  /** False once the process has exited; a zombie (exited, not yet reaped) counts as exited. */
+  alive: boolean;
+  /**
+   * An opaque token for when the process started (on Linux the boot id and /proc/<pid>/stat
+   * starttime); null when the process is not alive or the host cannot tell. A live pid with
+   * another token than the one recorded earlier is a reused pid.
+   */
+  startTime: string | null;
+}
+
 export interface HostProcess {
   /** Arguments after the script name. */
   readonly args: readonly string[];
@@ -239,4 +253,6 @@ export interface HostProcess {
   /** Host version string, e.g. "v20.20.2" for Node, "2.9.6" for Deno. */
   readonly version: string;
   readonly pid: number;
+  /** Whether process pid runs on this host, and since when; EINVAL unless pid is a positive integer. */
+  processStatus(pid: number): Promise<ProcessStatus>;
 }

@@ -62,6 +62,8 @@ export const ErrorCode = {
   /** A Host header the HTTP listener does not serve (DNS rebinding protection). */
   HOST_NOT_ALLOWED: { kafka: -1, retriable: false, http: 421 },
   BROKER_SHUTTING_DOWN: { kafka: -1, retriable: true, http: 503 },
+  // Startup only: another live broker holds the data directory's .lock.
+  DATA_DIR_LOCKED: { kafka: -1, retriable: false, http: 503 },
 } as const satisfies Record<string, { kafka: number; retriable: boolean; http: number }>;
 
 export type ErrorCodeName = keyof typeof ErrorCode;

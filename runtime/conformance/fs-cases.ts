@@ -321,6 +321,25 @@ const missingPaths: ConformanceCase = {
   },
 };
 
+const longNames: ConformanceCase = {
+  name: "fs: names of 255 bytes work; longer ones fail with ENAMETOOLONG",
+  async run(rt, dir) {
+    const longest = `${dir}/${"n".repeat(255)}`;
+    const tooLong = `${dir}/${"n".repeat(256)}`;
+    const code = IoErrorCode.NameTooLong;
+    await rt.fs.mkdirp(longest);
+    await writeFile(rt, `${longest}/${"f".repeat(255)}`, text.encode("x"));
+    check(await rt.fs.exists(`${longest}/${"f".repeat(255)}`), "a 255-byte file name");
+    await checkIoError(() => rt.fs.mkdirp(tooLong), code, "mkdirp");
+    await checkIoError(() => rt.fs.open(tooLong, { create: true, write: true }), code, "create");
+    await checkIoError(() => rt.fs.rename(longest, tooLong), code, "rename to a long name");
+    await checkIoError(() => rt.fs.exists(tooLong), code, "exists");
+    await checkIoError(() => rt.fs.remove(tooLong, { recursive: true }), code, "remove");
+    check(await rt.fs.exists(longest), "a failed rename leaves the source");
+    await rt.fs.remove(longest, { recursive: true });
+  },
+};
+
 export const fsCases: readonly ConformanceCase[] = [
   openModes,
   readOnly,
@@ -337,4 +356,5 @@ export const fsCases: readonly ConformanceCase[] = [
   directorySync,
   tempDirs,
   missingPaths,
+  longNames,
 ];

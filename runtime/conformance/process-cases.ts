@@ -1,6 +1,7 @@
 // The host process: arguments, environment, standard streams and signals.
 import type { ConformanceCase } from "./case.ts";
-import { check, checkEqual } from "./check.ts";
+import { IoErrorCode } from "../types.ts";
+import { check, checkEqual, checkIoError } from "./check.ts";
 
 const hostProcess: ConformanceCase = {
   name: "process: arguments, environment, pid and version are well-formed",
@@ -17,4 +18,23 @@ const hostProcess: ConformanceCase = {
   },
 };
 
-export const processCases: readonly ConformanceCase[] = [hostProcess];
+const processStatus: ConformanceCase = {
+  name: "process: processStatus sees this process alive with a stable start time",
+  async run(rt) {
+    const p = rt.process;
+    const first = await p.processStatus(p.pid);
+    const again = await p.processStatus(p.pid);
+    check(first.alive, "this process is alive");
+    checkEqual(again.startTime, first.startTime, "start time is stable");
+    check(first.startTime === null || first.startTime.length > 0, "start time token");
+    // Above every host's pid_max (Linux: at most 2^22), so no process can have it.
+    const unused = await p.processStatus(2 ** 30);
+    check(!unused.alive, "an unused pid is not alive");
+    checkEqual(unused.startTime, null, "no start time for an unused pid");
+    for (const bad of [0, -1, 1.5]) {
+      await checkIoError(() => p.processStatus(bad), IoErrorCode.Invalid, `pid ${bad}`);
+    }
+  },
+};
+
+export const processCases: readonly ConformanceCase[] = [hostProcess, processStatus];

@@ -25,6 +25,7 @@ const codeByErrno: Readonly<Record<string, IoErrorCode>> = {
   ERR_STREAM_WRITE_AFTER_END: IoErrorCode.Closed,
   ENOSPC: IoErrorCode.NoSpace,
   EDQUOT: IoErrorCode.NoSpace,
+  ENAMETOOLONG: IoErrorCode.NameTooLong,
   EIO: IoErrorCode.Io,
   EINVAL: IoErrorCode.Invalid,
   ERR_INVALID_ARG_TYPE: IoErrorCode.Invalid,

@@ -45,6 +45,9 @@ export interface MemoryFileSystemOptions {
 const DIRTY_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
 const DIRTY_OPS_MAX_DEFAULT = 4096;
 const TEMP_ROOT = "/tmp";
+/** NAME_MAX of Linux and macOS: the longest file or directory name, in bytes. */
+const NAME_BYTES_MAX = 255;
+const utf8 = new TextEncoder();
 
 export class MemoryFileSystem implements FileSystem {
   /** Fault plan; may be changed at any time. */
@@ -296,7 +299,14 @@ function split(path: string, op: string): string[] {
   if (typeof path !== "string" || !path.startsWith("/")) {
     throw new RuntimeIoError("EINVAL", `${op}: path must be absolute, got ${String(path)}`);
   }
-  return posix.normalize(path).split("/").filter((part) => part.length > 0);
+  const parts = posix.normalize(path).split("/").filter((part) => part.length > 0);
+  for (const part of parts) {
+    // Every lookup on a real host checks each component, so do the same for every operation.
+    if (utf8.encode(part).length > NAME_BYTES_MAX) {
+      throw new RuntimeIoError("ENAMETOOLONG", `${op} ${path}: name too long`);
+    }
+  }
+  return parts;
 }
 
 function ioError(

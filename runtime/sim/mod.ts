@@ -12,6 +12,7 @@ export {
 export { SimNetwork, type SimNetworkOptions } from "./network.ts";
 export { SeededRandom } from "./prng.ts";
 export { SimExit, SimProcess, type SimProcessOptions } from "./process.ts";
+export { SimProcessTable } from "./process-table.ts";
 export { type RunBounds, SimScheduler, SimStopError, type SimStopReason } from "./scheduler.ts";
 export { SimTrace } from "./trace.ts";
 export { type SimNode, type SimNodeOptions, SimWorld, type SimWorldOptions } from "./world.ts";

@@ -5,7 +5,8 @@
 // stdin, stdout and stderr captured for assertions, signals delivered by the world, and exit()
 // that throws instead of ending the test runner.
 
-import type { HostProcess, SignalName } from "../types.ts";
+import type { HostProcess, ProcessStatus, SignalName } from "../types.ts";
+import { SimProcessTable } from "./process-table.ts";
 
 /** Thrown by exit(): the simulated process asked to end with this code. */
 export class SimExit extends Error {
@@ -21,6 +22,8 @@ export interface SimProcessOptions {
   env?: Readonly<Record<string, string>>;
   args?: readonly string[];
   pid: number;
+  /** The host's processes, shared by processes of one simulated host (default: a table of its own). */
+  table?: SimProcessTable;
   /** Writes kept per stream; older ones are dropped (default 10 000). */
   capturedWritesMax?: number;
 }
@@ -39,11 +42,14 @@ export class SimProcess implements HostProcess {
   readonly #env: Readonly<Record<string, string>>;
   readonly #capturedWritesMax: number;
   readonly #handlers = new Map<SignalName, Set<() => void>>();
+  readonly #table: SimProcessTable;
 
   constructor(options: SimProcessOptions) {
     this.args = [...(options.args ?? [])];
     this.#env = { ...options.env };
     this.pid = options.pid;
+    this.#table = options.table ?? new SimProcessTable();
+    this.#table.start(this.pid);
     this.#capturedWritesMax = options.capturedWritesMax ?? 10_000;
     this.stdin = new ReadableStream({ start: (controller) => controller.close() });
   }
@@ -86,8 +92,24 @@ export class SimProcess implements HostProcess {
     }
   }
 
+  async processStatus(pid: number): Promise<ProcessStatus> {
+    return this.#table.status(pid);
+  }
+
   /** A crash ends the process: its signal handlers go with it. */
   forgetHandlers(): void {
     this.#handlers.clear();
+  }
+
+  /** A crash and restart: handlers are gone and the pid has a new start time (a reused pid). */
+  restart(): void {
+    this.forgetHandlers();
+    this.#table.start(this.pid);
+  }
+
+  /** kill -9 without a restart: the pid is no longer alive. */
+  kill(): void {
+    this.forgetHandlers();
+    this.#table.stop(this.pid);
   }
 }

@@ -15,6 +15,7 @@ import { MemoryFileSystem, type MemoryFileSystemOptions } from "./memory-fs.ts";
 import { SimNetwork } from "./network.ts";
 import { SeededRandom } from "./prng.ts";
 import { SimProcess } from "./process.ts";
+import { SimProcessTable } from "./process-table.ts";
 import { type RunBounds, SimScheduler } from "./scheduler.ts";
 import { SimTrace } from "./trace.ts";
 
@@ -62,6 +63,7 @@ export class SimWorld {
   readonly #root: SeededRandom;
   readonly #options: SimWorldOptions;
   readonly #nodes = new Map<string, SimNode>();
+  readonly #processes = new SimProcessTable();
 
   constructor(options: SimWorldOptions) {
     this.seed = options.seed;
@@ -101,6 +103,7 @@ export class SimWorld {
       env: options.env ?? this.#options.env,
       args: options.args,
       pid: FIRST_PID + this.#nodes.size,
+      table: this.#processes,
     });
     const clock = new NodeClock(this.scheduler.clock);
     const runtime: Runtime = {
@@ -134,7 +137,7 @@ export class SimWorld {
     this.scheduler.cancelOwner(name);
     this.net.crashNode(name);
     this.http.crashNode(name);
-    node.process.forgetHandlers();
+    node.process.restart();
     const report = node.fs.crash(options);
     this.record(
       `crash ${name}: dir ops ${report.dirOpsKept}/${report.dirOpsPending}, ` +

@@ -33,8 +33,14 @@ export interface BrokerOptions {
   fetchWaitMsMax?: number;
   /** Fetches waiting at once; beyond it fetches answer at once (default 10,000). */
   parkedFetchesMax?: number;
+  /**
+   * Take dataDir/.lock so no second broker opens the directory (default true; false only for
+   * a file system no other process can see, such as `--memory` storage).
+   */
+  lockDataDir?: boolean;
 }
 
+/** Partition indexes of at most 4 digits keep `<249-character topic>-<partition>` within 255 bytes. */
 export const PARTITIONS_PER_TOPIC_MAX = 10_000;
 const RETENTION_CHECK_INTERVAL_MS_DEFAULT = 5 * 60 * 1000;
 const CLEANER_INTERVAL_MS_DEFAULT = 15_000;
@@ -64,6 +70,7 @@ export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOpti
     nodeId: checkInt("nodeId", options.nodeId, 0, intMax),
     port: checkInt("port", options.port, 0, 65535),
     autoCreateTopics: options.autoCreateTopics ?? false,
+    lockDataDir: options.lockDataDir ?? true,
     logger: options.logger ?? silentLogger,
     defaultPartitions: checkInt(
       "defaultPartitions",

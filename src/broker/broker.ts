@@ -1,9 +1,9 @@
 // The single-node broker: topics, produce, fetch, list offsets and producer ids over one data
 // directory. Transports (HTTP, CBOR-over-TCP, embedded callers) call this and nothing else.
 //
-// Lifecycle: open() claims the data directory, replays the metadata log, opens every partition
+// Lifecycle: open() locks and claims the data directory, replays the metadata log, opens every partition
 // and starts retention and log cleaning. close() refuses new requests, answers waiting fetches, lets in-flight
-// requests finish, stops timers and closes every log cleanly (clean-shutdown markers).
+// requests finish, stops timers, closes every log cleanly (clean-shutdown markers) and unlocks.
 import { TributaryError } from "../errors.ts";
 import type { Runtime } from "../../runtime/types.ts";
 import { BrokerMetrics } from "./broker-metrics.ts";
@@ -16,6 +16,7 @@ import { FetchPurgatory, partitionKey } from "./delayed-fetch.ts";
 import { checkFetchRequest } from "./fetch.ts";
 import { mkdirDurable } from "../metadata/durable-dir.ts";
 import { claimDataDir } from "./meta-properties.ts";
+import { DataDirLock } from "./data-dir-lock.ts";
 import type { Partition } from "./partition.ts";
 import { fetchWithWait, type WaitingFetchContext } from "./waiting-fetch.ts";
 import { type ProduceContext, producePartition } from "./produce.ts";
@@ -68,6 +69,7 @@ export class Broker implements BrokerApi {
   #closed: Promise<void> | null = null;
   readonly #retention: RetentionTask;
   readonly #cleaner: CleanerTask;
+  readonly #dirLock: DataDirLock | null;
   #producerIdNext = 0;
   #producerIdBlockEnd = 0;
 
@@ -77,8 +79,10 @@ export class Broker implements BrokerApi {
     clusterId: string,
     store: TopicStore,
     purgatory: FetchPurgatory,
+    dirLock: DataDirLock | null,
   ) {
     this.nodeId = options.nodeId;
+    this.#dirLock = dirLock;
     this.clusterId = clusterId;
     this.#rt = rt;
     this.#options = options;
@@ -128,17 +132,26 @@ export class Broker implements BrokerApi {
   static async open(rt: Runtime, options: BrokerOptions): Promise<Broker> {
     const resolved = resolveBrokerOptions(options);
     await mkdirDurable(rt.fs, resolved.dataDir);
-    const meta = await claimDataDir(rt.fs, rt.random, resolved.dataDir, resolved);
-    const purgatory = new FetchPurgatory(rt.timers, { parkedMax: resolved.parkedFetchesMax });
-    const store = await TopicStore.open(rt, {
-      dataDir: resolved.dataDir,
-      nodeId: resolved.nodeId,
-      defaultPartitions: resolved.defaultPartitions,
-      defaultTopicConfigs: resolved.defaultTopicConfigs,
-      onReadable: (p, bytes) => purgatory.onAppend(partitionKey(p.topic, p.partition), bytes),
-      logger: resolved.logger,
-    });
-    return new Broker(rt, resolved, meta.clusterId, store, purgatory);
+    // First, before anything in the directory is read or written.
+    const dirLock = resolved.lockDataDir
+      ? await DataDirLock.acquire(rt, resolved.dataDir, resolved.logger)
+      : null;
+    try {
+      const meta = await claimDataDir(rt.fs, rt.random, resolved.dataDir, resolved);
+      const purgatory = new FetchPurgatory(rt.timers, { parkedMax: resolved.parkedFetchesMax });
+      const store = await TopicStore.open(rt, {
+        dataDir: resolved.dataDir,
+        nodeId: resolved.nodeId,
+        defaultPartitions: resolved.defaultPartitions,
+        defaultTopicConfigs: resolved.defaultTopicConfigs,
+        onReadable: (p, bytes) => purgatory.onAppend(partitionKey(p.topic, p.partition), bytes),
+        logger: resolved.logger,
+      });
+      return new Broker(rt, resolved, meta.clusterId, store, purgatory, dirLock);
+    } catch (err) {
+      await dirLock?.release();
+      throw err;
+    }
   }
 
   /** Where clients reach this broker; transports call it once their listeners are bound. */
@@ -366,8 +379,13 @@ export class Broker implements BrokerApi {
     this.#cleaner.stop();
     this.#purgatory.completeAll();
     await Promise.allSettled([...this.#inflight]);
-    await this.#store.close();
-    this.#state = "closed";
+    try {
+      await this.#store.close();
+    } finally {
+      // Last: the directory is free once nothing of this broker touches it any more.
+      await this.#dirLock?.release();
+      this.#state = "closed";
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 // log's files plus partition.metadata naming the topic id it belongs to, so a directory left
 // behind by a deleted topic is recognised and never adopted by a new topic of the same name.
 // Deletion renames first to <topic>-<partition>.<id>-delete (one atomic step that takes the
-// directory out of service), then removes it; start-up finishes removals a crash interrupted.
+// directory out of service; the topic part shortened to fit 255 bytes), then removes it;
+// start-up finishes removals a crash interrupted.
 import { TributaryError } from "../errors.ts";
 import { readSmallTextFile, writeFileAtomic } from "../log/durable-file.ts";
 import { joinPath } from "../log/segment-files.ts";
@@ -12,6 +13,9 @@ export const PARTITION_METADATA_FILE = "partition.metadata";
 export const DELETE_DIR_SUFFIX = "-delete";
 const METADATA_BYTES_MAX = 256;
 const DIR_NAME = /^(.+)-(\d{1,9})$/;
+/** NAME_MAX: the longest file or directory name, in bytes. <topic>-<partition> fits (249 + 5). */
+export const DIR_NAME_BYTES_MAX = 255;
+const utf8 = new TextEncoder();
 
 export function partitionDirName(topic: string, partition: number): string {
   return `${topic}-${partition}`;
@@ -31,8 +35,17 @@ export function isDeletingDirName(name: string): boolean {
   return name.endsWith(DELETE_DIR_SUFFIX);
 }
 
+/**
+ * `<topic>-<partition>.<topic id>-delete`, with the topic cut short (as Kafka does) so the name
+ * fits NAME_MAX: a 249-character topic would otherwise make the rename fail with ENAMETOOLONG.
+ * Only the suffix is ever parsed back; the id keeps names of one topic's partitions distinct.
+ */
 export function deletingDirName(topic: string, partition: number, topicId: string): string {
-  return `${topic}-${partition}.${topicId.replaceAll("-", "")}${DELETE_DIR_SUFFIX}`;
+  const suffix = `-${partition}.${topicId.replaceAll("-", "")}${DELETE_DIR_SUFFIX}`;
+  let prefix = topic.slice(0, Math.max(0, DIR_NAME_BYTES_MAX - suffix.length));
+  // Topic names are ASCII; a foreign non-ASCII directory name may need more cutting.
+  while (utf8.encode(prefix + suffix).length > DIR_NAME_BYTES_MAX) prefix = prefix.slice(0, -1);
+  return prefix + suffix;
 }
 
 /** The topic id recorded in a partition directory, or null when it has none. */

@@ -8,7 +8,7 @@
 // worst directories no topic owns; open() removes those by their partition.metadata topic id.
 import type { Logger } from "../logging/logger.ts";
 import { TributaryError } from "../errors.ts";
-import type { Runtime } from "../../runtime/types.ts";
+import { type Runtime, RuntimeIoError } from "../../runtime/types.ts";
 import { AsyncLock } from "../log/async-lock.ts";
 import { joinPath } from "../log/segment-files.ts";
 import type { MetadataImage, TopicImage } from "../metadata/image.ts";
@@ -293,33 +293,60 @@ export class TopicStore {
     }
   }
 
-  /** Finishes interrupted deletions and removes partition dirs of topics that do not exist. */
+  /**
+   * Finishes interrupted deletions and removes partition dirs of topics that do not exist. A
+   * directory that is not ours, or that cannot be read or removed, is logged and left alone:
+   * nothing left in the data directory may stop the broker from starting.
+   */
   async #removeOrphanDirs(): Promise<void> {
-    const { fs } = this.#rt;
-    const dataDir = this.#options.dataDir;
-    for (const entry of await fs.list(dataDir)) {
+    for (const entry of await this.#rt.fs.list(this.#options.dataDir)) {
       if (!entry.isDirectory || entry.name === METADATA_LOG_DIR) continue;
-      if (isDeletingDirName(entry.name)) {
-        await fs.remove(joinPath(dataDir, entry.name), { recursive: true });
-        continue;
-      }
-      const parsed = parsePartitionDirName(entry.name);
-      if (parsed === null) continue;
-      const owner = await readPartitionTopicId(fs, joinPath(dataDir, entry.name));
-      // Only directories carrying our partition.metadata are ours to remove.
-      if (owner === null) continue;
-      const topic = this.#image.topic(parsed.topic);
-      const live = topic !== undefined && topic.topicId === owner &&
-        parsed.partition < topic.partitions.length;
-      if (!live) {
-        await removePartitionDir(
-          fs,
-          dataDir,
-          entry.name,
-          deletingDirName(parsed.topic, parsed.partition, owner),
-        );
+      try {
+        await this.#tidyDir(entry.name);
+      } catch (err) {
+        // Storage errors and malformed partition.metadata only; anything else is a bug.
+        if (!(err instanceof RuntimeIoError || err instanceof TributaryError)) throw err;
+        this.#leftover("kept", entry.name, err.message, err.code);
       }
     }
+  }
+
+  async #tidyDir(name: string): Promise<void> {
+    const { fs } = this.#rt;
+    const dataDir = this.#options.dataDir;
+    const path = joinPath(dataDir, name);
+    if (isDeletingDirName(name)) {
+      await fs.remove(path, { recursive: true });
+      this.#leftover("removed", name, "a deletion that did not finish");
+      return;
+    }
+    const parsed = parsePartitionDirName(name);
+    if (parsed === null) return this.#leftover("kept", name, "not a partition directory");
+    const topic = this.#image.topic(parsed.topic);
+    const inTopic = topic !== undefined && parsed.partition < topic.partitions.length;
+    const owner = await readPartitionTopicId(fs, path);
+    if (owner === null) {
+      // A live partition adopts it (writing its partition.metadata); any other is not ours.
+      if (!inTopic) {
+        this.#leftover("kept", name, "no partition.metadata: not a Tributary partition");
+      }
+      return;
+    }
+    if (inTopic && topic.topicId === owner) return;
+    await removePartitionDir(
+      fs,
+      dataDir,
+      name,
+      deletingDirName(parsed.topic, parsed.partition, owner),
+    );
+    this.#leftover("removed", name, `partition of a deleted topic (id ${owner})`);
+  }
+
+  #leftover(what: "removed" | "kept", dir: string, reason: string, code?: string): void {
+    const message = what === "removed"
+      ? `removed leftover directory ${dir}: ${reason}`
+      : `left unexpected directory ${dir} alone: ${reason}`;
+    this.#options.logger.warn(`topic.leftover_dir_${what}`, message, { dir, reason, code });
   }
 }
 

@@ -103,6 +103,8 @@ export async function startBroker(
       host,
       port: options.port ?? 9093,
       autoCreateTopics: options.autoCreateTopics ?? false,
+      // An in-memory file system is this broker's alone: nothing to lock against.
+      lockDataDir: storage !== "memory",
       metrics,
       logger,
       ...(options.topicDefaults ? { defaultTopicConfigs: options.topicDefaults } : {}),
