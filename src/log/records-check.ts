@@ -6,7 +6,7 @@
 // Checked per record: the length varint and that the fields fill exactly that many bytes;
 // every varint and varlong well-formed (not truncated, not overlong); offsetDelta i for record
 // i (the producer's offsets are dense, the log assigns the base); under CreateTime the timestamp
-// an exact integer no later than the batch's maxTimestamp; key, value and header value lengths
+// an exact integer (INVALID_TIMESTAMP beyond 2^53); key, value and header value lengths
 // -1 (null) or within the record; the header count and each header fitting; header keys
 // non-null, valid UTF-8. Then: exactly recordCount records and no byte after the last one.
 //
@@ -83,15 +83,12 @@ export function checkRecords(
   }
 }
 
+// Only exactness: maxTimestamp is not compared, since real producers get it wrong (sarama's
+// gzip batches carry 0) and Kafka overwrites it rather than refusing the batch.
 function checkTimestamp(header: BatchHeader, delta: number, rules: RecordsRules, i: number) {
   const timestamp = header.baseTimestamp + delta;
-  if (!Number.isSafeInteger(timestamp) || timestamp > header.maxTimestamp) {
-    throw recordError(
-      rules,
-      i,
-      `timestamp ${timestamp} is after the batch's maxTimestamp ${header.maxTimestamp}`,
-      "INVALID_RECORD",
-    );
+  if (!Number.isSafeInteger(timestamp)) {
+    throw recordError(rules, i, `timestamp ${timestamp} is beyond 2^53`, "INVALID_TIMESTAMP");
   }
 }
 
@@ -139,7 +136,7 @@ function recordError(
   rules: RecordsRules,
   i: number,
   what: string,
-  code: "CORRUPT_MESSAGE" | "INVALID_RECORD" = "CORRUPT_MESSAGE",
+  code: "CORRUPT_MESSAGE" | "INVALID_RECORD" | "INVALID_TIMESTAMP" = "CORRUPT_MESSAGE",
 ): TributaryError {
   return new RecordError(code, `batch at byte ${rules.batchAt}: record ${i}: ${what}`);
 }

@@ -108,7 +108,7 @@ export interface MalformedCase {
   name: string;
   batch: () => Uint8Array | Promise<Uint8Array>;
   /** The code the broker answers with. */
-  code: "CORRUPT_MESSAGE" | "INVALID_RECORD" | "MESSAGE_TOO_LARGE";
+  code: "CORRUPT_MESSAGE" | "INVALID_RECORD" | "INVALID_TIMESTAMP" | "MESSAGE_TOO_LARGE";
 }
 
 const K = (s: string) => utf8(s);
@@ -320,9 +320,13 @@ export const malformedCases: MalformedCase[] = [
     batch: () => sealedBatch(rawRecord({ offsetDelta: 0 }), { recordCount: 0, lastOffsetDelta: 0 }),
   },
   {
-    name: "timestamp after maxTimestamp",
-    code: "INVALID_RECORD",
-    batch: () => batchOf(2, (i) => ({ timestampDelta: i * 1000 }), { maxTimestamp: T0 + 10 }),
+    name: "timestamp beyond 2^53",
+    code: "INVALID_TIMESTAMP",
+    batch: () =>
+      batchOf(2, (i) => ({ timestampDelta: i * 1000 }), {
+        baseTimestamp: Number.MAX_SAFE_INTEGER - 5,
+        maxTimestamp: Number.MAX_SAFE_INTEGER - 5,
+      }),
   },
   {
     name: "header key not UTF-8",
