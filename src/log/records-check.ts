@@ -39,94 +39,161 @@ export function checkRecords(
   header: BatchHeader,
   rules: RecordsRules,
 ): void {
-  const cursor: Cursor = { pos: start, end };
   const count = header.recordCount;
   const createTime = (header.attributes & Attribute.logAppendTime) === 0;
+  let pos = start;
   let i = 0;
   try {
     // Bounded by count, and each record consumes at least RECORD_BODY_BYTES_MIN + 1 bytes.
     for (; i < count; i++) {
-      if (cursor.pos >= end) throw recordError(rules, i, `batch declares ${count}, holds ${i}`);
-      const length = readVarint(bytes, cursor);
-      if (length < RECORD_BODY_BYTES_MIN || length > end - cursor.pos) {
-        throw recordError(rules, i, `invalid length ${length}, ${end - cursor.pos} bytes left`);
+      if (pos >= end) throw recordError(rules, i, `batch declares ${count}, holds ${i}`);
+      const length = varint(bytes, pos, end);
+      pos = after;
+      if (length < RECORD_BODY_BYTES_MIN || length > end - pos) {
+        throw recordError(rules, i, `invalid length ${length}, ${end - pos} bytes left`);
       }
-      const recordEnd = cursor.pos + length;
-      cursor.end = recordEnd;
-      cursor.pos++; // attributes int8: unused in v2
-      const timestampDelta = readVarlong(bytes, cursor);
-      const offsetDelta = readVarint(bytes, cursor);
+      const recordEnd = pos + length;
+      pos++; // attributes int8: unused in v2
+      const timestampDelta = varlong(bytes, pos, recordEnd);
+      const offsetDelta = varint(bytes, after, recordEnd);
+      pos = after;
       if (offsetDelta !== i) {
         throw recordError(rules, i, `offsetDelta ${offsetDelta}, expected ${i}`, "INVALID_RECORD");
       }
-      if (createTime) checkTimestamp(header, timestampDelta, rules, i);
-      const keyLength = skipBytes(bytes, cursor, rules, i, "key");
+      if (createTime && !Number.isSafeInteger(header.baseTimestamp + timestampDelta)) {
+        throw timestampError(header, timestampDelta, rules, i);
+      }
+      const keyLength = varint(bytes, pos, recordEnd);
+      pos = skip(after, keyLength, recordEnd, rules, i, "key");
       if (keyLength === -1 && rules.keyRequired) {
         throw recordError(rules, i, "no key, and compacted topics need one", "INVALID_RECORD");
       }
-      skipBytes(bytes, cursor, rules, i, "value");
-      skipHeaders(bytes, cursor, rules, i);
-      if (cursor.pos !== recordEnd) {
-        const taken = cursor.pos - recordEnd + length;
+      const valueLength = varint(bytes, pos, recordEnd);
+      pos = skip(after, valueLength, recordEnd, rules, i, "value");
+      pos = skipHeaders(bytes, pos, recordEnd, rules, i);
+      if (pos !== recordEnd) {
+        const taken = pos - recordEnd + length;
         throw recordError(rules, i, `length ${length} but its fields take ${taken}`);
       }
-      cursor.end = end;
     }
   } catch (err) {
     throw located(err, rules, i);
   }
-  if (cursor.pos !== end) {
+  if (pos !== end) {
     throw new TributaryError(
       "CORRUPT_MESSAGE",
-      `batch at byte ${rules.batchAt}: ${end - cursor.pos} bytes after its ${count} records`,
+      `batch at byte ${rules.batchAt}: ${end - pos} bytes after its ${count} records`,
     );
   }
 }
 
-// Only exactness: maxTimestamp is not compared, since real producers get it wrong (sarama's
-// gzip batches carry 0) and Kafka overwrites it rather than refusing the batch.
-function checkTimestamp(header: BatchHeader, delta: number, rules: RecordsRules, i: number) {
-  const timestamp = header.baseTimestamp + delta;
-  if (!Number.isSafeInteger(timestamp)) {
-    throw recordError(rules, i, `timestamp ${timestamp} is beyond 2^53`, "INVALID_TIMESTAMP");
+// The position after the last varint() or varlong(): a module variable rather than a returned
+// pair or a cursor object, so the walk allocates nothing. checkRecords is synchronous and never
+// re-entered, so nothing else sees it change.
+let after = 0;
+const slow: Cursor = { pos: 0, end: 0 };
+
+// One- and two-byte varints (every length below 8 KiB) inline; the rest, and every error
+// (truncated, overlong), in varint.ts. Varlongs of up to two bytes read the same.
+const NOT_SHORT = 1 << 30; // outside the range of a two-byte value
+
+function shortVarint(bytes: Uint8Array, pos: number, limit: number): number {
+  if (pos < limit) {
+    const b0 = bytes[pos];
+    if (b0 < 0x80) {
+      after = pos + 1;
+      return (b0 >>> 1) ^ -(b0 & 1);
+    }
+    if (pos + 1 < limit) {
+      const b1 = bytes[pos + 1];
+      if (b1 < 0x80) {
+        const u = (b0 & 0x7f) | (b1 << 7);
+        after = pos + 2;
+        return (u >>> 1) ^ -(u & 1);
+      }
+    }
   }
+  return NOT_SHORT;
 }
 
-/** Skips a length-prefixed byte string; returns its length (-1: null). */
-function skipBytes(
-  bytes: Uint8Array,
-  cursor: Cursor,
+function varint(bytes: Uint8Array, pos: number, limit: number): number {
+  const short = shortVarint(bytes, pos, limit);
+  if (short !== NOT_SHORT) return short;
+  slow.pos = pos;
+  slow.end = limit;
+  const value = readVarint(bytes, slow);
+  after = slow.pos;
+  return value;
+}
+
+function varlong(bytes: Uint8Array, pos: number, limit: number): number {
+  const short = shortVarint(bytes, pos, limit);
+  if (short !== NOT_SHORT) return short;
+  slow.pos = pos;
+  slow.end = limit;
+  const value = readVarlong(bytes, slow);
+  after = slow.pos;
+  return value;
+}
+
+/** The position after a byte string of length (-1: null) at pos; throws when it does not fit. */
+function skip(
+  pos: number,
+  length: number,
+  limit: number,
   rules: RecordsRules,
   i: number,
   field: string,
 ): number {
-  const length = readVarint(bytes, cursor);
-  if (length === -1) return -1;
-  if (length < -1 || length > cursor.end - cursor.pos) {
-    throw recordError(rules, i, `${field} length ${length}, ${cursor.end - cursor.pos} bytes left`);
+  if (length === -1) return pos;
+  if (length < -1 || length > limit - pos) {
+    throw recordError(rules, i, `${field} length ${length}, ${limit - pos} bytes left`);
   }
-  cursor.pos += length;
-  return length;
+  return pos + length;
 }
 
-function skipHeaders(bytes: Uint8Array, cursor: Cursor, rules: RecordsRules, i: number): void {
-  const count = readVarint(bytes, cursor);
-  if (count < 0 || count > (cursor.end - cursor.pos) / HEADER_BYTES_MIN) {
-    throw recordError(rules, i, `header count ${count}, ${cursor.end - cursor.pos} bytes left`);
+function skipHeaders(
+  bytes: Uint8Array,
+  pos: number,
+  limit: number,
+  rules: RecordsRules,
+  i: number,
+): number {
+  const count = varint(bytes, pos, limit);
+  pos = after;
+  if (count === 0) return pos;
+  if (count < 0 || count > (limit - pos) / HEADER_BYTES_MIN) {
+    throw recordError(rules, i, `header count ${count}, ${limit - pos} bytes left`);
   }
   // Bounded by count, which the bytes left bound.
   for (let h = 0; h < count; h++) {
-    const keyLength = readVarint(bytes, cursor);
-    if (keyLength < 0 || keyLength > cursor.end - cursor.pos) {
+    const keyLength = varint(bytes, pos, limit);
+    pos = after;
+    if (keyLength < 0 || keyLength > limit - pos) {
       const what = keyLength === -1 ? "is null" : `has length ${keyLength}`;
       throw recordError(rules, i, `header ${h} key ${what}`);
     }
-    if (!isUtf8(bytes, cursor.pos, cursor.pos + keyLength)) {
+    if (!isUtf8(bytes, pos, pos + keyLength)) {
       throw recordError(rules, i, `header ${h} key is not valid UTF-8`);
     }
-    cursor.pos += keyLength;
-    skipBytes(bytes, cursor, rules, i, `header ${h} value`);
+    const valueLength = varint(bytes, pos + keyLength, limit);
+    pos = skip(after, valueLength, limit, rules, i, `header ${h} value`);
   }
+  return pos;
+}
+
+function timestampError(
+  header: BatchHeader,
+  delta: number,
+  rules: RecordsRules,
+  i: number,
+): TributaryError {
+  return recordError(
+    rules,
+    i,
+    `timestamp ${header.baseTimestamp} + ${delta} is beyond 2^53`,
+    "INVALID_TIMESTAMP",
+  );
 }
 
 /** Marks errors of this file so located() can tell them from a varint reader's. */
