@@ -40,41 +40,17 @@ export function checkRecords(
   rules: RecordsRules,
 ): void {
   const count = header.recordCount;
-  const createTime = (header.attributes & Attribute.logAppendTime) === 0;
+  // quickRecord takes deltas below 2^13 in magnitude, which keep such a base exact.
+  const quickTimestamps = (header.attributes & Attribute.logAppendTime) !== 0 ||
+    Math.abs(header.baseTimestamp) <= Number.MAX_SAFE_INTEGER - 8192;
   let pos = start;
   let i = 0;
   try {
     // Bounded by count, and each record consumes at least RECORD_BODY_BYTES_MIN + 1 bytes.
     for (; i < count; i++) {
       if (pos >= end) throw recordError(rules, i, `batch declares ${count}, holds ${i}`);
-      const length = varint(bytes, pos, end);
-      pos = after;
-      if (length < RECORD_BODY_BYTES_MIN || length > end - pos) {
-        throw recordError(rules, i, `invalid length ${length}, ${end - pos} bytes left`);
-      }
-      const recordEnd = pos + length;
-      pos++; // attributes int8: unused in v2
-      const timestampDelta = varlong(bytes, pos, recordEnd);
-      const offsetDelta = varint(bytes, after, recordEnd);
-      pos = after;
-      if (offsetDelta !== i) {
-        throw recordError(rules, i, `offsetDelta ${offsetDelta}, expected ${i}`, "INVALID_RECORD");
-      }
-      if (createTime && !Number.isSafeInteger(header.baseTimestamp + timestampDelta)) {
-        throw timestampError(header, timestampDelta, rules, i);
-      }
-      const keyLength = varint(bytes, pos, recordEnd);
-      pos = skip(after, keyLength, recordEnd, rules, i, "key");
-      if (keyLength === -1 && rules.keyRequired) {
-        throw recordError(rules, i, "no key, and compacted topics need one", "INVALID_RECORD");
-      }
-      const valueLength = varint(bytes, pos, recordEnd);
-      pos = skip(after, valueLength, recordEnd, rules, i, "value");
-      pos = skipHeaders(bytes, pos, recordEnd, rules, i);
-      if (pos !== recordEnd) {
-        const taken = pos - recordEnd + length;
-        throw recordError(rules, i, `length ${length} but its fields take ${taken}`);
-      }
+      const next = quickTimestamps ? quickRecord(bytes, pos, end, i, rules.keyRequired) : -1;
+      pos = next >= 0 ? next : carefulRecord(bytes, pos, end, header, rules, i);
     }
   } catch (err) {
     throw located(err, rules, i);
@@ -85,6 +61,118 @@ export function checkRecords(
       `batch at byte ${rules.batchAt}: ${end - pos} bytes after its ${count} records`,
     );
   }
+}
+
+// The common record, checked with no call that cannot be inlined: every varint of one or two
+// bytes (lengths below 8 KiB, offset deltas below 8192), ASCII header keys. It never throws:
+// anything else, valid or not, returns -1 and carefulRecord walks the record again, and says
+// what is wrong with it.
+const SLOW = 3;
+
+/** A zig-zag varint of 1-2 bytes within limit, packed as value * 4 + bytes; else SLOW. */
+function short(bytes: Uint8Array, pos: number, limit: number): number {
+  if (pos >= limit) return SLOW;
+  const b0 = bytes[pos];
+  if (b0 < 0x80) return (((b0 >>> 1) ^ -(b0 & 1)) << 2) | 1;
+  if (pos + 1 >= limit) return SLOW;
+  const b1 = bytes[pos + 1];
+  if (b1 >= 0x80) return SLOW;
+  const u = (b0 & 0x7f) | (b1 << 7);
+  return (((u >>> 1) ^ -(u & 1)) << 2) | 2;
+}
+
+/** The position after a byte string (-1: null) whose packed length is at pos; -1 if not quick. */
+function quickSkip(bytes: Uint8Array, pos: number, limit: number, nullable: boolean): number {
+  const p = short(bytes, pos, limit);
+  if ((p & 3) === SLOW) return -1;
+  const length = p >> 2;
+  pos += p & 3;
+  if (length === -1) return nullable ? pos : -1;
+  return length < 0 || length > limit - pos ? -1 : pos + length;
+}
+
+function quickRecord(
+  bytes: Uint8Array,
+  pos: number,
+  end: number,
+  i: number,
+  keyRequired: boolean,
+): number {
+  let p = short(bytes, pos, end);
+  if ((p & 3) === SLOW) return -1;
+  const length = p >> 2;
+  pos += p & 3;
+  if (length < RECORD_BODY_BYTES_MIN || length > end - pos) return -1;
+  const recordEnd = pos + length;
+  pos++; // attributes
+  p = short(bytes, pos, recordEnd); // timestampDelta: |delta| < 2^13 keeps it exact
+  if ((p & 3) === SLOW) return -1;
+  pos += p & 3;
+  p = short(bytes, pos, recordEnd); // offsetDelta
+  if ((p & 3) === SLOW || p >> 2 !== i) return -1;
+  pos += p & 3;
+  pos = quickSkip(bytes, pos, recordEnd, !keyRequired);
+  if (pos < 0) return -1;
+  pos = quickSkip(bytes, pos, recordEnd, true);
+  if (pos < 0) return -1;
+  p = short(bytes, pos, recordEnd);
+  if ((p & 3) === SLOW) return -1;
+  const headerCount = p >> 2;
+  pos += p & 3;
+  if (headerCount < 0 || headerCount > (recordEnd - pos) / HEADER_BYTES_MIN) return -1;
+  // Bounded by headerCount, which the bytes left bound.
+  for (let h = 0; h < headerCount; h++) {
+    p = short(bytes, pos, recordEnd);
+    if ((p & 3) === SLOW) return -1;
+    const keyStart = pos + (p & 3);
+    pos = keyStart + (p >> 2);
+    if (pos < keyStart || pos > recordEnd) return -1; // null or too long
+    for (let k = keyStart; k < pos; k++) if (bytes[k] >= 0x80) return -1; // not ASCII
+    pos = quickSkip(bytes, pos, recordEnd, true);
+    if (pos < 0) return -1;
+  }
+  return pos === recordEnd ? pos : -1;
+}
+
+/** Checks the record at pos field by field; returns the position after it or throws. */
+function carefulRecord(
+  bytes: Uint8Array,
+  pos: number,
+  end: number,
+  header: BatchHeader,
+  rules: RecordsRules,
+  i: number,
+): number {
+  const length = varint(bytes, pos, end);
+  pos = after;
+  if (length < RECORD_BODY_BYTES_MIN || length > end - pos) {
+    throw recordError(rules, i, `invalid length ${length}, ${end - pos} bytes left`);
+  }
+  const recordEnd = pos + length;
+  pos++; // attributes int8: unused in v2
+  const timestampDelta = varlong(bytes, pos, recordEnd);
+  const offsetDelta = varint(bytes, after, recordEnd);
+  pos = after;
+  if (offsetDelta !== i) {
+    throw recordError(rules, i, `offsetDelta ${offsetDelta}, expected ${i}`, "INVALID_RECORD");
+  }
+  const createTime = (header.attributes & Attribute.logAppendTime) === 0;
+  if (createTime && !Number.isSafeInteger(header.baseTimestamp + timestampDelta)) {
+    throw timestampError(header, timestampDelta, rules, i);
+  }
+  const keyLength = varint(bytes, pos, recordEnd);
+  pos = skip(after, keyLength, recordEnd, rules, i, "key");
+  if (keyLength === -1 && rules.keyRequired) {
+    throw recordError(rules, i, "no key, and compacted topics need one", "INVALID_RECORD");
+  }
+  const valueLength = varint(bytes, pos, recordEnd);
+  pos = skip(after, valueLength, recordEnd, rules, i, "value");
+  pos = skipHeaders(bytes, pos, recordEnd, rules, i);
+  if (pos !== recordEnd) {
+    const taken = pos - recordEnd + length;
+    throw recordError(rules, i, `length ${length} but its fields take ${taken}`);
+  }
+  return pos;
 }
 
 // The position after the last varint() or varlong(): a module variable rather than a returned
