@@ -6,6 +6,7 @@ import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNodeRuntime } from "../../runtime/node/mod.ts";
 import { Admin, Producer } from "../../src/index.ts";
+import { compressBatch } from "../../src/log/record-batch.ts";
 import { ProtocolClient } from "../../src/protocol/cbor/client.ts";
 import { malformedCases, validBatch } from "../support/malformed-batches.ts";
 import {
@@ -139,6 +140,8 @@ for (const host of selected) {
         "key length 10^9",
         "offset deltas 0, 2, 1",
         "gzip section that is not gzip",
+        "gzip stream cut short",
+        "gzip bomb past max.message.bytes",
       ].map((name) => malformedCases.find((c) => c.name === name)!);
       try {
         for (const [i, c] of chosen.entries()) {
@@ -156,9 +159,18 @@ for (const host of selected) {
         const fine = await client.request("Produce", {
           acks: -1,
           timeoutMs: 10_000,
-          partitions: [{ topic: "ok", partition: 0, records: validBatch("p0", 2) }],
+          partitions: [
+            { topic: "ok", partition: 0, records: validBatch("p0", 2) },
+            {
+              topic: "ok",
+              partition: 0,
+              records: await compressBatch({
+                records: [{ key: null, value: new TextEncoder().encode("gzip-ok"), timestamp: 1 }],
+              }),
+            },
+          ],
         });
-        expect(fine.partitions[0].error).toBeNull();
+        expect(fine.partitions.map((p) => p.error)).toEqual([null, null]);
         // The bad batches left no trace: both partitions read back over HTTP in full.
         const read = async (partition: number) => {
           const url = `${http}/v1/topics/ok/partitions/${partition}/records?offset=earliest`;
@@ -167,7 +179,7 @@ for (const host of selected) {
           expect(response.status, JSON.stringify(body)).toBe(200);
           return (body.records ?? []).map((r) => r.value);
         };
-        expect(await read(0)).toEqual(expect.arrayContaining(["ok-p0-0", "ok-p0-1"]));
+        expect(await read(0)).toEqual(expect.arrayContaining(["ok-p0-0", "ok-p0-1", "gzip-ok"]));
         expect(await read(1)).toEqual(
           expect.arrayContaining(chosen.map((_, i) => `ok-p1-${i}-0`)),
         );
