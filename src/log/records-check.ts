@@ -11,8 +11,10 @@
 // non-null, valid UTF-8. Then: exactly recordCount records and no byte after the last one.
 //
 // One pass over the bytes, no allocation per record (it is on every produce): lengths are
-// walked, keys and values never copied or decoded. Structural damage is CORRUPT_MESSAGE;
-// records that parse but break a rule are INVALID_RECORD; both name the record's index.
+// walked, keys and values never copied or decoded, and the common record takes a quick path
+// (quickRecord) that only says yes or "look closer". Structural damage is CORRUPT_MESSAGE;
+// records that parse but break a rule are INVALID_RECORD (INVALID_TIMESTAMP for an inexact
+// timestamp); every message names the batch's position and the record's index.
 
 import { TributaryError } from "../errors.ts";
 import { Attribute } from "./batch-header.ts";
