@@ -50,6 +50,9 @@ export class Partition {
   #closed = false;
   readonly #onReadable: PartitionInit["onReadable"];
   readonly #inflight = new Set<Promise<unknown>>();
+  /** Produces waiting in inOrder(); while any is, later ones queue behind it. */
+  #orderedWaiting = 0;
+  #orderedTail: Promise<void> = Promise.resolve();
 
   private constructor(init: PartitionInit, dir: string, log: PartitionLog) {
     this.topic = init.topic;
@@ -125,6 +128,38 @@ export class Partition {
     const forget = () => this.#inflight.delete(operation);
     operation.then(forget, forget);
     return operation;
+  }
+
+  /** True while a produce waits in inOrder(): a later one must queue too, or it overtakes. */
+  get ordering(): boolean {
+    return this.#orderedWaiting > 0;
+  }
+
+  /**
+   * Runs step once ready has settled and every earlier inOrder step has run, so produces that
+   * must wait (a gzip batch is checked asynchronously) still reach the log in call order. step
+   * is not run when ready rejects; the result then rejects with ready's error.
+   */
+  inOrder<T>(ready: Promise<unknown>, step: () => Promise<T>): Promise<T> {
+    this.#orderedWaiting++;
+    type Outcome = { running: Promise<T> } | { failed: unknown };
+    // step runs in the same callback that leaves the queue: no produce can slip in between.
+    const turn = this.#orderedTail.then(() => ready).then(
+      (): Outcome => {
+        this.#orderedWaiting--;
+        try {
+          return { running: step() };
+        } catch (err) {
+          return { failed: err };
+        }
+      },
+      (err: unknown): Outcome => {
+        this.#orderedWaiting--;
+        return { failed: err };
+      },
+    );
+    this.#orderedTail = turn.then(() => undefined);
+    return turn.then((t) => ("running" in t ? t.running : Promise.reject(t.failed)));
   }
 
   /** Waits for tracked operations, then closes the log cleanly. Idempotent. */

@@ -1,15 +1,19 @@
 // Produce to one partition: check the producer's batches, settle idempotence, append, and
 // move the high watermark. The broker never decodes records here: it reads batch headers,
-// checks CRCs, and hands the producer's bytes to the log as they are.
+// checks CRCs, walks every record's lengths (records-check.ts: what is stored must read back),
+// and hands the producer's bytes to the log as they are.
 //
-// Ordering: everything up to log.append runs synchronously in the caller's turn, so produce
-// calls for one partition reach the log in the order they were made (the CBOR server's
-// pipelining relies on it), and sequence checks of pipelined batches see each other.
+// Ordering: for uncompressed batches everything up to log.append runs synchronously in the
+// caller's turn, so produce calls for one partition reach the log in the order they were made
+// (the CBOR server's pipelining relies on it), and sequence checks of pipelined batches see
+// each other. A gzip batch can only be decompressed asynchronously: its produce, and every later
+// one for the partition until it is through, waits its turn in Partition.inOrder.
 import { assert, TributaryError } from "../errors.ts";
 import type { Timers } from "../../runtime/types.ts";
 import { Attribute, BATCH_HEADER_BYTES, Compression } from "../log/batch-header.ts";
+import { checkGzipRecords } from "../log/batch-gzip.ts";
 import { policyCompacts } from "../log/config.ts";
-import { readRecords } from "../log/record-read.ts";
+import { checkRecords } from "../log/records-check.ts";
 import {
   type BatchHeader,
   batchSizeAt,
@@ -42,8 +46,17 @@ export function checkAcks(acks: unknown): asserts acks is Acks {
   }
 }
 
-/** Splits request bytes into whole, valid batches a producer may send. */
-export function parseProducedBatches(bytes: unknown, maxMessageBytes: number): ParsedBatch[] {
+export interface ProducedRules {
+  maxMessageBytes: number;
+  /** Compacted topics refuse records without a key (INVALID_RECORD), as Kafka does. */
+  keyRequired: boolean;
+}
+
+/**
+ * Splits request bytes into whole, valid batches a producer may send; the records of
+ * uncompressed ones are checked here, gzip ones need checkGzipRecords.
+ */
+export function parseProducedBatches(bytes: unknown, rules: ProducedRules): ParsedBatch[] {
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) {
     throw new TributaryError("CORRUPT_MESSAGE", "produce request carries no record batch");
   }
@@ -58,14 +71,20 @@ export function parseProducedBatches(bytes: unknown, maxMessageBytes: number): P
         `${bytes.length - position} trailing bytes at ${position} are not a whole batch`,
       );
     }
-    if (sizeBytes > maxMessageBytes) {
+    if (sizeBytes > rules.maxMessageBytes) {
       throw new TributaryError(
         "MESSAGE_TOO_LARGE",
-        `batch of ${sizeBytes} bytes exceeds max.message.bytes ${maxMessageBytes}`,
+        `batch of ${sizeBytes} bytes exceeds max.message.bytes ${rules.maxMessageBytes}`,
       );
     }
     const header = validateBatch(bytes, position);
     checkProducedHeader(header, position);
+    if ((header.attributes & Attribute.compressionMask) === Compression.none) {
+      checkRecords(bytes, position + BATCH_HEADER_BYTES, position + sizeBytes, header, {
+        batchAt: position,
+        keyRequired: rules.keyRequired,
+      });
+    }
     out.push({ position, sizeBytes, header });
     position += sizeBytes;
   }
@@ -95,27 +114,6 @@ function checkProducedHeader(header: BatchHeader, position: number): void {
       "INVALID_RECORD",
       `batch at ${position}: transactions are not supported`,
     );
-  }
-}
-
-/**
- * A compacted topic keeps the latest record per key, so a record without a key has no place in
- * it: Kafka refuses the batch (INVALID_RECORD). Only uncompressed batches are checked here: a
- * gzip batch could be read only asynchronously, which would let later produces overtake it
- * (see the file comment). The cleaner drops keyless records that get in that way.
- */
-function checkKeyed(bytes: Uint8Array, batches: ParsedBatch[]): void {
-  for (const { position, sizeBytes, header } of batches) {
-    if ((header.attributes & Attribute.compressionMask) !== Compression.none) continue;
-    const records = readRecords(bytes, position + BATCH_HEADER_BYTES, position + sizeBytes, header);
-    const keyless = records.find((record) => record.key === null);
-    if (keyless !== undefined) {
-      throw new TributaryError(
-        "INVALID_RECORD",
-        `batch at ${position}: record ${keyless.offset - header.baseOffset} has no key, and ` +
-          `compacted topics need one`,
-      );
-    }
   }
 }
 
@@ -153,8 +151,42 @@ export function producePartition(
 ): Promise<ProduceResult> {
   checkAcks(request.acks);
   partition.checkOpen();
-  const batches = parseProducedBatches(request.batches, partition.policy.maxMessageBytes);
-  if (policyCompacts(partition.log.config.cleanupPolicy)) checkKeyed(request.batches, batches);
+  const rules: ProducedRules = {
+    maxMessageBytes: partition.policy.maxMessageBytes,
+    keyRequired: policyCompacts(partition.log.config.cleanupPolicy),
+  };
+  const batches = parseProducedBatches(request.batches, rules);
+  const gzipped = batches.filter((b) =>
+    (b.header.attributes & Attribute.compressionMask) !== Compression.none
+  );
+  let result: Promise<ProduceResult>;
+  if (gzipped.length === 0 && !partition.ordering) {
+    result = appendChecked(partition, request, batches, ctx);
+  } else {
+    const checked = Promise.all(gzipped.map((b) =>
+      checkGzipRecords(request.batches, b.header, {
+        batchAt: b.position,
+        keyRequired: rules.keyRequired,
+        // The records of a batch may not expand beyond what max.message.bytes allows a batch.
+        decompressedBytesMax: rules.maxMessageBytes,
+      })
+    ));
+    result = partition.track(partition.inOrder(checked, () => {
+      partition.checkOpen();
+      return appendChecked(partition, request, batches, ctx);
+    }));
+  }
+  if (request.acks !== -1 || request.timeoutMs === undefined) return result;
+  return withTimeout(result, request.timeoutMs, ctx.timers, partition.name);
+}
+
+/** Everything after the checks: sequences, the append, the acks. Synchronous up to the append. */
+function appendChecked(
+  partition: Partition,
+  request: ProduceRequest,
+  batches: ParsedBatch[],
+  ctx: ProduceContext,
+): Promise<ProduceResult> {
   const decisions = decideSequences(partition, batches);
   const fresh = batches.filter((_, i) => decisions[i].kind !== "duplicate");
   const logAppendTimeMs = partition.policy.timestampType === "LogAppendTime" ? ctx.nowMs() : -1;
@@ -167,9 +199,7 @@ export function producePartition(
       appendFresh(partition, bytes, batches, decisions, request.acks, logAppendTimeMs, ctx),
     );
   }
-  const result = finish(partition, batches, decisions, appended, request.acks, logAppendTimeMs);
-  if (request.acks !== -1 || request.timeoutMs === undefined) return result;
-  return withTimeout(result, request.timeoutMs, ctx.timers, partition.name);
+  return finish(partition, batches, decisions, appended, request.acks, logAppendTimeMs);
 }
 
 interface AppendOutcome {

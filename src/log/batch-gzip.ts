@@ -18,9 +18,10 @@ import {
 import { validateBatch } from "./batch-decode.ts";
 import { attributesOf, encodeBatch, encodeUncompressed } from "./batch-encode.ts";
 import { crc32c } from "./crc32c.ts";
-import type { BatchInput, DecodedRecord } from "./record-batch.ts";
+import type { BatchHeader, BatchInput, DecodedRecord } from "./record-batch.ts";
 import { readStreamBounded } from "./read-bounded.ts";
 import { readRecords } from "./record-read.ts";
+import { checkRecords, type RecordsRules } from "./records-check.ts";
 
 export const DECOMPRESSED_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
 
@@ -65,6 +66,22 @@ export async function decodeRecordsAsync(
   const bytesMax = options.decompressedBytesMax ?? DECOMPRESSED_BYTES_MAX_DEFAULT;
   const plain = await gunzip(bytes.subarray(start, end), bytesMax, position);
   return readRecords(plain, 0, plain.length, header);
+}
+
+/**
+ * Decompresses the records of the gzip batch at position (already validated) and checks them as
+ * checkRecords does; MESSAGE_TOO_LARGE as soon as they pass decompressedBytesMax, so a small
+ * hostile batch never costs more memory than the bound.
+ */
+export async function checkGzipRecords(
+  bytes: Uint8Array,
+  header: BatchHeader,
+  rules: RecordsRules & { decompressedBytesMax: number },
+): Promise<void> {
+  const start = rules.batchAt + BATCH_HEADER_BYTES;
+  const end = rules.batchAt + header.batchLength + BATCH_OVERHEAD_BYTES;
+  const plain = await gunzip(bytes.subarray(start, end), rules.decompressedBytesMax, rules.batchAt);
+  checkRecords(plain, 0, plain.length, header, rules);
 }
 
 function streamOf(data: Uint8Array): ReadableStream<BufferSource> {

@@ -73,3 +73,42 @@ function decodeWithPlatform(bytes: Uint8Array, start: number, end: number): stri
     });
   }
 }
+
+/**
+ * Whether bytes[start, end) is well-formed UTF-8, exactly as a fatal TextDecoder judges it
+ * (no overlong forms, no surrogates, nothing above U+10FFFF, no truncated sequence), without
+ * decoding: the produce path checks header keys it never turns into strings.
+ */
+export function isUtf8(bytes: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  // Each step consumes one whole sequence of 1-4 bytes, so this ends.
+  while (i < end) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      if (b === 0xe0) lo = 0xa0; // overlong below U+0800
+      if (b === 0xed) hi = 0x9f; // surrogates U+D800..DFFF
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      if (b === 0xf0) lo = 0x90; // overlong below U+10000
+      if (b === 0xf4) hi = 0x8f; // above U+10FFFF
+    } else return false;
+    if (end - i <= need) return false;
+    const second = bytes[i + 1];
+    if (second < lo || second > hi) return false;
+    for (let k = 2; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c < 0x80 || c > 0xbf) return false;
+    }
+    i += need + 1;
+  }
+  return true;
+}

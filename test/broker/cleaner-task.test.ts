@@ -86,8 +86,7 @@ describe("compacted topics in the broker", () => {
       const ok = broker.produce({ topic, partition: 0, batches: keyed([["k", "v"]]), acks: 1 });
       expect(await codeOf(ok)).toBe("resolved");
     }
-    // A gzip batch is not opened at produce (see produce.ts); the cleaner drops its keyless
-    // record instead.
+    // A gzip batch is decompressed and checked at produce too.
     const gzipped = await compressBatch({
       records: [{ key: null, value: enc("x"), timestamp: T0 }, {
         key: enc("k"),
@@ -97,7 +96,7 @@ describe("compacted topics in the broker", () => {
     });
     expect(
       await codeOf(broker.produce({ topic: "t-compact", partition: 0, batches: gzipped, acks: 1 })),
-    ).toBe("resolved");
+    ).toBe("INVALID_RECORD");
   });
 
   it("compacts compact topics on cleanLogs() and leaves delete topics alone", async () => {

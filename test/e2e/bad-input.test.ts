@@ -1,9 +1,14 @@
 // Bad input against a real broker process: garbage and hostile frames on the TCP port, broken
-// HTTP requests. Each gets its error (or a clean close of that connection only), and normal
-// requests succeed afterwards. E2E_BAD_INPUT_HOSTS narrows the hosts (default: all).
+// HTTP requests, CRC-valid batches with malformed records. Each gets its error (or a clean close
+// of that connection only), and normal requests succeed afterwards. E2E_BAD_INPUT_HOSTS narrows
+// the hosts (default: all).
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createNodeRuntime } from "../../runtime/node/mod.ts";
 import { Admin, Producer } from "../../src/index.ts";
+import { compressBatch } from "../../src/log/record-batch.ts";
+import { ProtocolClient } from "../../src/protocol/cbor/client.ts";
+import { malformedCases, validBatch } from "../support/malformed-batches.ts";
 import {
   type BrokerProcess,
   type HostName,
@@ -117,6 +122,69 @@ for (const host of selected) {
         const body = (await response.json()) as { error?: { code: string; message: string } };
         expect({ status: response.status, code: body.error?.code }).toEqual({ status, code });
         expect(body.error?.message).not.toMatch(/\n\s+at /); // no stack traces
+      }
+      await stillServes();
+    });
+
+    it("refuses CRC-valid batches with malformed records; the partition stays readable", async () => {
+      const b = broker as BrokerProcess;
+      const rt = createNodeRuntime();
+      const client = await ProtocolClient.connect(rt, {
+        host: "127.0.0.1",
+        port: b.port,
+        requestTimeoutMs: 10_000,
+      });
+      const chosen = [
+        "headerCount 3, one header present",
+        "3 trailing bytes after the last record",
+        "key length 10^9",
+        "offset deltas 0, 2, 1",
+        "gzip section that is not gzip",
+        "gzip stream cut short",
+        "gzip bomb past max.message.bytes",
+      ].map((name) => malformedCases.find((c) => c.name === name)!);
+      try {
+        for (const [i, c] of chosen.entries()) {
+          // The malformed batch on partition 0, a valid one on partition 1 of the same request.
+          const { partitions } = await client.request("Produce", {
+            acks: -1,
+            timeoutMs: 10_000,
+            partitions: [
+              { topic: "ok", partition: 0, records: await c.batch() },
+              { topic: "ok", partition: 1, records: validBatch(`p1-${i}`, 1) },
+            ],
+          });
+          expect(partitions.map((p) => p.error?.code ?? null), c.name).toEqual([c.code, null]);
+        }
+        const fine = await client.request("Produce", {
+          acks: -1,
+          timeoutMs: 10_000,
+          partitions: [
+            { topic: "ok", partition: 0, records: validBatch("p0", 2) },
+            {
+              topic: "ok",
+              partition: 0,
+              records: await compressBatch({
+                records: [{ key: null, value: new TextEncoder().encode("gzip-ok"), timestamp: 1 }],
+              }),
+            },
+          ],
+        });
+        expect(fine.partitions.map((p) => p.error)).toEqual([null, null]);
+        // The bad batches left no trace: both partitions read back over HTTP in full.
+        const read = async (partition: number) => {
+          const url = `${http}/v1/topics/ok/partitions/${partition}/records?offset=earliest`;
+          const response = await fetch(url);
+          const body = (await response.json()) as { records?: Array<{ value: string }> };
+          expect(response.status, JSON.stringify(body)).toBe(200);
+          return (body.records ?? []).map((r) => r.value);
+        };
+        expect(await read(0)).toEqual(expect.arrayContaining(["ok-p0-0", "ok-p0-1", "gzip-ok"]));
+        expect(await read(1)).toEqual(
+          expect.arrayContaining(chosen.map((_, i) => `ok-p1-${i}-0`)),
+        );
+      } finally {
+        await client.close();
       }
       await stillServes();
     });
