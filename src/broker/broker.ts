@@ -23,6 +23,7 @@ import { RetentionTask } from "./retention-task.ts";
 import { CleanerTask } from "./cleaner-task.ts";
 import { type CleanResult, LogCleaner } from "../log/cleaner.ts";
 import { TopicStore } from "./topic-store.ts";
+import { type BrokerHealth, brokerHealth } from "./partition-health.ts";
 import type { Logger } from "../logging/logger.ts";
 import { validateTopicName } from "./topic-name.ts";
 import type {
@@ -95,7 +96,7 @@ export class Broker implements BrokerApi {
       () =>
         [...store.allPartitions()].map((p) => ({
           labels: { topic: p.topic, partition: String(p.partition) },
-          value: p.log.sizeBytes,
+          value: p.sizeBytes,
         })),
     );
     this.#produceContext = {
@@ -342,6 +343,11 @@ export class Broker implements BrokerApi {
       }
     }
     return { producerId: this.#producerIdNext++, producerEpoch: 0 };
+  }
+
+  /** Offline and write-degraded partitions, for `GET /v1/health` (partition-health.ts). */
+  health(): BrokerHealth {
+    return brokerHealth(this.#store.allPartitions(), this.#options.dataDir);
   }
 
   /** One log cleaning run over the compacted partitions now, by partition name (tests, tools). */

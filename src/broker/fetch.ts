@@ -83,6 +83,8 @@ async function readOne(
     const what = `${String(wanted.topic)}-${String(wanted.partition)}`;
     return failed(wanted, "UNKNOWN_TOPIC_OR_PARTITION", `unknown partition ${what}`);
   }
+  const offline = p.offlineReason;
+  if (offline !== null) return failed(wanted, offline.code, offline.message);
   const { offset, maxBytes } = wanted;
   const highWatermark = p.highWatermark;
   const logStartOffset = p.logStartOffset;
@@ -109,6 +111,10 @@ async function readOne(
   } catch (err) {
     if (err instanceof TributaryError && err.code === "OFFSET_OUT_OF_RANGE") {
       return failed(wanted, err.code, err.message, p);
+    }
+    // The log failed under this read: that partition answers the error, the others still serve.
+    if (err instanceof TributaryError && err.code === "KAFKA_STORAGE_ERROR") {
+      return failed(wanted, err.code, err.message);
     }
     if (p.closed) return failed(wanted, "UNKNOWN_TOPIC_OR_PARTITION", `${p.name} was removed`);
     throw err;

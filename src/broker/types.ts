@@ -7,6 +7,9 @@
 // on the produce and fetch hot paths.
 
 /** acks: 0 = fire and forget, 1 = leader appended, -1 ("all") = durable on every ISR replica. */
+import type { BrokerHealth } from "./partition-health.ts";
+export type { BrokerHealth } from "./partition-health.ts";
+
 export type Acks = 0 | 1 | -1;
 
 export interface BrokerEndpoint {
@@ -35,6 +38,8 @@ export interface PartitionDescription {
   highWatermark: number;
   /** Bytes on disk for this partition's log. */
   sizeBytes: number;
+  /** Set when the partition is offline (requests get KAFKA_STORAGE_ERROR): why. */
+  offlineReason?: string;
 }
 
 export interface TopicDescription {
@@ -141,4 +146,6 @@ export interface BrokerApi {
   fetch(request: FetchRequest): Promise<FetchPartitionResult[]>;
   listOffsets(topic: string, partition: number, spec: OffsetSpec): Promise<ListOffsetsResult>;
   initProducerId(): Promise<ProducerIdentity>;
+  /** Storage health for `GET /v1/health` (absent on test doubles: then always ok). */
+  health?(): BrokerHealth;
 }

@@ -27,7 +27,7 @@ import { type LogCheckpoint, writeCheckpoint, writeCleanShutdownMarker } from ".
 import { lowerCleanerCheckpoint } from "./cleaner-checkpoint.ts";
 import { type LogConfig, policyDeletes, resolveLogConfig } from "./config.ts";
 import { GroupCommit } from "./group-commit.ts";
-import { deleteSegmentFiles, loadLog, type LoadReport } from "./log-loader.ts";
+import { deleteSegmentFiles, loadLog, type LoadOptions, type LoadReport } from "./log-loader.ts";
 import { offsetForTimestampIn, readBatches, type ReadResult } from "./log-read.ts";
 import { lastOffsetOf, setBaseOffset, setPartitionLeaderEpoch } from "./record-batch.ts";
 import { segmentsToDelete } from "./retention.ts";
@@ -129,15 +129,26 @@ export class PartitionLog {
     rt: LogRuntime,
     dir: string,
     config: Partial<LogConfig> = {},
+    load: LoadOptions = {},
   ): Promise<PartitionLog> {
     const resolved = resolveLogConfig(config);
     const policy: IndexPolicy = { indexIntervalBytes: resolved.indexIntervalBytes };
-    const loaded = await loadLog(rt.fs, dir, policy, rt.clock.nowMs());
+    const loaded = await loadLog(rt.fs, dir, policy, rt.clock.nowMs(), load);
     return new PartitionLog(rt, dir, resolved, policy, loaded);
   }
 
   get logStartOffset(): number {
     return this.#logStartOffset;
+  }
+
+  /** Why appends fail while reads still serve (the disk is full), or null. */
+  get writeDegraded(): TributaryError | null {
+    return null;
+  }
+
+  /** The storage failure that took this log out of service, or null while it works. */
+  get failure(): TributaryError | null {
+    return this.#failure;
   }
 
   /** The next offset to assign. */

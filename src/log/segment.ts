@@ -366,9 +366,14 @@ export class LogSegment {
   /**
    * Rebuilds both indexes by walking the log from the start. With validate, every batch is
    * checked (CRC included) and the log file is cut at the first batch that is torn, corrupt,
-   * or whose offsets are below minOffset or not increasing.
+   * or whose offsets are below minOffset or not increasing. With `cut: false` the file is left
+   * as it is (the caller decides what a bad batch means), the segment ending at the bad batch.
    */
-  async rebuild(validate: boolean, minOffset = this.baseOffset): Promise<ScanResult> {
+  async rebuild(
+    validate: boolean,
+    minOffset = this.baseOffset,
+    options: { cut?: boolean } = {},
+  ): Promise<ScanResult> {
     this.offsetIndex.reset();
     this.timeIndex.reset();
     this.#nextOffset = this.baseOffset;
@@ -391,9 +396,10 @@ export class LogSegment {
       },
     });
     this.#sizeBytes = result.validBytes;
-    if (result.validBytes < fileBytes) await this.log.truncate(result.validBytes);
+    const cut = options.cut !== false && result.validBytes < fileBytes;
+    if (cut) await this.log.truncate(result.validBytes);
     // After a crash the surviving bytes may sit only in the page cache: count them as unsynced.
-    if (validate || result.validBytes < fileBytes) this.#changes++;
+    if (validate || cut) this.#changes++;
     // Older segments are trusted by their last time index entry (their newest timestamp), so
     // a rebuilt index ends with it; for the active segment the entry is merely early.
     this.seal();
