@@ -101,6 +101,19 @@ async function readOne(
     return failed(wanted, "INVALID_FETCH_SIZE", `maxBytes ${maxBytes} of ${p.name}`, p);
   }
   const base = { topic: p.topic, partition: p.partition, highWatermark, logStartOffset };
+  const gap = offset < highWatermark ? p.log.gapAt(offset) : null;
+  if (gap !== null) {
+    const range = `[${gap.fromOffset}, ${gap.toOffset})`;
+    return {
+      ...failed(
+        wanted,
+        "OFFSET_OUT_OF_RANGE",
+        `offsets ${range} of ${p.name} are missing (a segment file was lost); the next valid offset is ${gap.toOffset}`,
+        p,
+      ),
+      nextValidOffset: gap.toOffset,
+    };
+  }
   const budget = Math.min(maxBytes, bytesLeft);
   if (offset === highWatermark || (haveData && budget <= 0)) return { ...base, records: EMPTY };
   let bytes: Uint8Array;

@@ -13,7 +13,7 @@ import type { Runtime } from "../../runtime/types.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { LogConfig } from "../log/config.ts";
 import { PartitionLog } from "../log/partition-log.ts";
-import { logTruncations } from "../log/recovery-report.ts";
+import { logGaps, logTruncations } from "../log/recovery-report.ts";
 import { mkdirDurable } from "../metadata/durable-dir.ts";
 import { batchesIn } from "../log/record-batch.ts";
 import { partitionDir, readPartitionTopicId, writePartitionTopicId } from "./partition-dir.ts";
@@ -107,6 +107,7 @@ export class Partition {
     let damage: { scanFrom: number } | null;
     try {
       await rebuildProducerState(log, partition.producers);
+      logGaps(init.logger ?? silentLogger, where, log.loadReport.gaps);
       return partition;
     } catch (err) {
       damage = corruptDataIn(err, log);
@@ -130,6 +131,7 @@ export class Partition {
       await log.close();
       throw err;
     }
+    logGaps(init.logger ?? silentLogger, where, log.loadReport.gaps);
     return partition;
   }
 
@@ -256,6 +258,7 @@ async function scanTail(
   const end = log.logEndOffset;
   while (offset < end) {
     if (bytesRead >= PRODUCER_SCAN_BYTES_MAX) return false;
+    offset = log.gapAt(offset)?.toOffset ?? offset;
     const { bytes, nextOffset } = await log.read(offset, SCAN_CHUNK_BYTES);
     assert(nextOffset > offset, `producer state scan at ${offset} made no progress`);
     for (const { header } of batchesIn(bytes)) table.replay(header);

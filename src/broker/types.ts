@@ -106,6 +106,8 @@ export interface FetchPartitionResult {
   logStartOffset: number;
   /** Whole record batches v2, concatenated; may be empty. */
   records: Uint8Array;
+  /** With OFFSET_OUT_OF_RANGE for an offset inside a gap (a lost segment): where data resumes. */
+  nextValidOffset?: number;
 }
 
 export type OffsetSpec = "earliest" | "latest" | { timestampMs: number };

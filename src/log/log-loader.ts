@@ -30,7 +30,7 @@ import {
 } from "./checkpoint.ts";
 import { lowerCleanerCheckpoint } from "./cleaner-checkpoint.ts";
 import { recoverCleanerFiles } from "./cleaner-files.ts";
-import type { LogTruncation } from "./recovery-report.ts";
+import type { LogTruncation, OffsetGap } from "./recovery-report.ts";
 import { type IndexPolicy, LogSegment, segmentIndexOf } from "./segment.ts";
 import {
   DELETED_SUFFIX,
@@ -62,6 +62,8 @@ export interface LoadReport {
   cleanerSwapsCompleted: number;
   /** Every cut recovery made, for the `log.truncated` warning. */
   truncations: LogTruncation[];
+  /** Offsets missing between segments (a segment file is gone), oldest first. */
+  gaps: OffsetGap[];
 }
 
 export interface LoadOptions {
@@ -97,6 +99,7 @@ export async function loadLog(
     truncationReason: "",
     cleanerSwapsCompleted: cleaner.swapsCompleted,
     truncations: [],
+    gaps: [],
   };
   const forced = options.recoverFromOffset;
   const trust: TrustBasis = {
@@ -110,6 +113,7 @@ export async function loadLog(
     for (const base of bases) segments.push(await LogSegment.open(fs, dir, base, nowMs, policy));
     await recoverSegments(fs, dir, segments, trust, report);
     const state = await settleStart(fs, dir, segments, checkpoint, nowMs, policy, report);
+    report.gaps = findGaps(segments, bases.length > 0 ? checkpoint : null);
     for (const segment of segments) if (segment.dirty) await segment.sync(true);
     await fs.syncDir(dir);
     await writeCheckpoint(fs, dir, state);
@@ -245,6 +249,25 @@ function damagedSegment(
       `(${result.stop}: ${result.detail}); it is not the active segment, so recovery will not ` +
       `cut the log there (later segments would be lost): restore or remove the segment`,
   );
+}
+
+/**
+ * Offsets no segment holds: between a segment's end and the next one's base, and below the first
+ * segment when the checkpoint says the log started earlier (the first segment file is gone).
+ */
+function findGaps(segments: readonly LogSegment[], checkpoint: LogCheckpoint | null): OffsetGap[] {
+  const gaps: OffsetGap[] = [];
+  const first = segments[0].baseOffset;
+  if (checkpoint !== null && checkpoint.logStartOffset < first) {
+    gaps.push({ fromOffset: checkpoint.logStartOffset, toOffset: first });
+  }
+  for (let i = 1; i < segments.length; i++) {
+    const end = segments[i - 1].nextOffset;
+    if (end < segments[i].baseOffset) {
+      gaps.push({ fromOffset: end, toOffset: segments[i].baseOffset });
+    }
+  }
+  return gaps;
 }
 
 /** Loads segments [0, count) as trusted; returns the index of the first that fails its checks. */

@@ -29,13 +29,19 @@ import { type LogConfig, policyDeletes, resolveLogConfig } from "./config.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { deleteSegmentFiles, loadLog, type LoadOptions, type LoadReport } from "./log-loader.ts";
 import { offsetForTimestampIn, readBatches, type ReadResult } from "./log-read.ts";
-import { lastOffsetOf, setBaseOffset, setPartitionLeaderEpoch } from "./record-batch.ts";
+import {
+  type BatchHeader,
+  lastOffsetOf,
+  setBaseOffset,
+  setPartitionLeaderEpoch,
+} from "./record-batch.ts";
 import { segmentsToDelete } from "./retention.ts";
 import { type IndexPolicy, LogSegment, RELATIVE_OFFSET_MAX, segmentIndexOf } from "./segment.ts";
 import { SegmentDeleter } from "./segment-deleter.ts";
 import { parentPath } from "./segment-files.ts";
 import { concatPending, type PendingAppend, PendingAppends } from "./pending-appends.ts";
 import { type CachedTail, cacheTail, readTail } from "./tail-cache.ts";
+import type { OffsetGap } from "./recovery-report.ts";
 import { OFFSET_INDEX_FORMAT, TIME_INDEX_FORMAT } from "./sparse-index.ts";
 
 export type { ReadResult } from "./log-read.ts";
@@ -143,6 +149,18 @@ export class PartitionLog {
 
   /** Why appends fail while reads still serve (the disk is full), or null. */
   get writeDegraded(): TributaryError | null {
+    return null;
+  }
+
+  /**
+   * The gap found at open that holds offset (a segment file was missing), while the log still
+   * reaches past it; null otherwise. Reads there fail with OFFSET_OUT_OF_RANGE.
+   */
+  gapAt(offset: number): OffsetGap | null {
+    for (const gap of this.loadReport.gaps) {
+      if (gap.toOffset <= this.#logStartOffset || gap.fromOffset >= this.logEndOffset) continue;
+      if (offset >= gap.fromOffset && offset < gap.toOffset) return gap;
+    }
     return null;
   }
 
@@ -304,7 +322,7 @@ export class PartitionLog {
       // Each iteration writes at least one batch, so this ends after input.length rounds.
       for (let i = 0; i < input.length;) {
         if (this.#mustRoll(this.#active, input[i], this.#active.sizeBytes, 0)) {
-          await this.#roll(input[i].header.baseOffset);
+          await this.#roll(rollBaseOffset(this.#active, input[i].header));
         }
         const end = this.#runEnd(input, i);
         const written = await this.#writeRun(bytes, input, i, end);
@@ -433,6 +451,8 @@ export class PartitionLog {
           `offset ${offset} outside [${this.#logStartOffset}, ${logEnd}]`,
         );
       }
+      const gap = this.gapAt(offset);
+      if (gap !== null) throw gapError(this.dir, gap);
       const maxOffset = Math.min(options.maxOffset ?? logEnd, logEnd);
       const cached = this.#readCachedTail(offset, { maxBytes, maxOffset });
       if (cached !== null) return cached;
@@ -908,6 +928,26 @@ export class PartitionLog {
       );
     }
   }
+}
+
+/**
+ * Where a roll starts the next segment: at the old one's end, even when the batch leaves a gap
+ * in the offsets (replication), so segment bases stay contiguous and a gap between segments at
+ * open always means a lost segment file (log-loader.ts). Only a gap too wide for the relative
+ * offsets of the index starts the segment at the batch.
+ */
+function rollBaseOffset(old: LogSegment, batch: BatchHeader): number {
+  return lastOffsetOf(batch) - old.nextOffset <= RELATIVE_OFFSET_MAX
+    ? old.nextOffset
+    : batch.baseOffset;
+}
+
+function gapError(dir: string, gap: OffsetGap): TributaryError {
+  return new TributaryError(
+    "OFFSET_OUT_OF_RANGE",
+    `offsets [${gap.fromOffset}, ${gap.toOffset}) of ${dir} are missing (a segment file was ` +
+      `lost); the next valid offset is ${gap.toOffset}`,
+  );
 }
 
 function checkOffsetArgument(name: string, value: number): void {

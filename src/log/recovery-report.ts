@@ -26,6 +26,33 @@ export interface LogTruncation {
   afterCleanShutdown: boolean;
 }
 
+/**
+ * Offsets [fromOffset, toOffset) the log should hold but does not: a segment file is missing
+ * between two that are there (or before the first, below the checkpointed log start).
+ */
+export interface OffsetGap {
+  fromOffset: number;
+  toOffset: number;
+}
+
+/** One `log.gap_detected` error per gap. */
+export function logGaps(logger: Logger, where: LogFields, gaps: readonly OffsetGap[]): void {
+  for (const gap of gaps) {
+    logger.error(
+      "log.gap_detected",
+      `${String(where.topic)}-${
+        String(where.partition)
+      } has no data for offsets [${gap.fromOffset}, ${gap.toOffset}) (a segment file is missing); fetches there get OFFSET_OUT_OF_RANGE naming ${gap.toOffset}`,
+      {
+        ...where,
+        fromOffset: gap.fromOffset,
+        toOffset: gap.toOffset,
+        offsetsMissing: gap.toOffset - gap.fromOffset,
+      },
+    );
+  }
+}
+
 /** Offsets dropped by a truncation, -1 when the end of the lost data is unknown. */
 export function offsetsDropped(t: LogTruncation): number {
   return t.toOffset < 0 ? -1 : Math.max(0, t.toOffset - t.fromOffset);

@@ -324,7 +324,30 @@ export class LogSegment {
       this.#offsetOfMaxTimestamp = this.baseOffset + lastTime.value;
     }
     this.#nextOffset = upperOffset;
-    return isLast ? await this.#loadTail() : true;
+    if (isLast) return await this.#loadTail();
+    // A sealed segment ends where its last batch ends, not necessarily where the next begins:
+    // finding out (a header walk after the last index entry) is what reveals a missing segment.
+    const end = await this.#findEnd(lastEntry);
+    if (end === null || end > upperOffset) return false;
+    this.#nextOffset = end;
+    return true;
+  }
+
+  /** The offset after the last batch, walking headers from the last offset index entry. */
+  async #findEnd(lastEntry: { key: number; value: number } | null): Promise<number | null> {
+    let next = this.baseOffset + (lastEntry?.key ?? 0);
+    const result = await scanBatches(this.log, {
+      from: lastEntry?.value ?? 0,
+      to: this.#sizeBytes,
+      validate: false,
+      windowBytes: 64 * 1024,
+      onBatch: ({ header }) => {
+        if (header.baseOffset < next) return "offsets go backwards";
+        next = lastOffsetOf(header) + 1;
+        return undefined;
+      },
+    });
+    return result.stop === "end" ? next : null;
   }
 
   /** Walks the batches after the last offset index entry to find the end of the log. */
