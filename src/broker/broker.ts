@@ -91,14 +91,20 @@ export class Broker implements BrokerApi {
       port: options.port,
       httpPort: options.httpPort,
     };
-    this.#metrics = new BrokerMetrics(
-      options.metrics,
-      () =>
-        [...store.allPartitions()].map((p) => ({
-          labels: { topic: p.topic, partition: String(p.partition) },
-          value: p.sizeBytes,
-        })),
-    );
+    const perPartition = (value: (p: Partition) => number) => () =>
+      [...store.allPartitions()].map((p) => ({
+        labels: { topic: p.topic, partition: String(p.partition) },
+        value: value(p),
+      }));
+    this.#metrics = new BrokerMetrics(options.metrics, {
+      logSizes: perPartition((p) => p.sizeBytes),
+      writeDegraded: perPartition((p) => (p.writeDegraded === null ? 0 : 1)),
+      offline: perPartition((p) => (p.offlineReason === null ? 0 : 1)),
+      logDirDegraded: () => [{
+        labels: { dir: options.dataDir },
+        value: this.health().status === "ok" ? 0 : 1,
+      }],
+    });
     this.#produceContext = {
       nowMs: () => rt.clock.nowMs(),
       timers: rt.timers,

@@ -41,6 +41,8 @@ import { SegmentDeleter } from "./segment-deleter.ts";
 import { parentPath } from "./segment-files.ts";
 import { concatPending, type PendingAppend, PendingAppends } from "./pending-appends.ts";
 import { type CachedTail, cacheTail, readTail } from "./tail-cache.ts";
+import { isOutOfSpace, WriteHealth } from "./write-health.ts";
+import { probeWrite } from "./write-probe.ts";
 import type { OffsetGap } from "./recovery-report.ts";
 import { OFFSET_INDEX_FORMAT, TIME_INDEX_FORMAT } from "./sparse-index.ts";
 
@@ -99,6 +101,7 @@ export class PartitionLog {
   #state: LogState = "open";
   #closing: Promise<void> | null = null;
   #failure: TributaryError | null = null;
+  readonly #writeHealth: WriteHealth;
   #truncations = 0;
 
   private constructor(
@@ -127,6 +130,11 @@ export class PartitionLog {
     );
     this.#appends = new AppendQueue(this.#writeLock);
     this.#deleter = new SegmentDeleter(rt.fs, rt.timers, dir, (work) => this.#track(work));
+    this.#writeHealth = new WriteHealth({
+      timers: rt.timers,
+      clock: rt.clock,
+      probe: () => probeWrite(rt.fs, dir),
+    });
     this.#checkInvariants();
   }
 
@@ -149,7 +157,17 @@ export class PartitionLog {
 
   /** Why appends fail while reads still serve (the disk is full), or null. */
   get writeDegraded(): TributaryError | null {
-    return null;
+    return this.#writeHealth.degraded;
+  }
+
+  /** Resolves once writes work again after a full disk (at once when they do). */
+  whenWritable(): Promise<void> {
+    return this.#writeHealth.whenHealthy();
+  }
+
+  /** Background probe writes tried while degraded, since open (tests, diagnostics). */
+  get writeProbes(): number {
+    return this.#writeHealth.probes;
   }
 
   /**
@@ -332,6 +350,7 @@ export class PartitionLog {
     } catch (err) {
       throw this.#fail("append", err);
     }
+    this.#writeHealth.markHealthy();
     const last = input[input.length - 1].header;
     assert(
       this.logEndOffset === lastOffsetOf(last) + 1,
@@ -575,7 +594,7 @@ export class PartitionLog {
   }
 
   /** Checkpoints are written one at a time, each with the values current when it starts. */
-  #writeCheckpoint(): Promise<void> {
+  #writeCheckpoint(operation = "checkpoint"): Promise<void> {
     return this.#checkpointLock.exclusive(async () => {
       const next = { logStartOffset: this.#logStartOffset, recoveryPoint: this.#recoveryPoint };
       const last = this.#checkpointed;
@@ -585,7 +604,7 @@ export class PartitionLog {
       try {
         await writeCheckpoint(this.#rt.fs, this.dir, next);
       } catch (err) {
-        throw this.#fail("checkpoint", err);
+        throw this.#fail(operation, err);
       }
       this.#checkpointed = next;
     });
@@ -618,7 +637,7 @@ export class PartitionLog {
         this.#recoveryPoint = Math.min(this.#recoveryPoint, this.logEndOffset);
         this.#logStartOffset = Math.min(this.#logStartOffset, this.logEndOffset);
         // Lower the recovery point on disk before anything new can be appended below it.
-        await this.#writeCheckpoint();
+        await this.#writeCheckpoint("truncate");
         // Likewise the cleaner's: new records below it would pass for compacted ones.
         try {
           await lowerCleanerCheckpoint(this.#rt.fs, this.dir, this.logEndOffset);
@@ -815,6 +834,7 @@ export class PartitionLog {
 
   async #shutdown(clean: boolean): Promise<void> {
     this.#state = "closing";
+    this.#writeHealth.stop();
     this.#flushTimer?.cancel();
     this.#flushTimer = null;
     this.#deleter.cancelPending();
@@ -879,6 +899,9 @@ export class PartitionLog {
    */
   #fail(operation: string, err: unknown): TributaryError {
     if (err instanceof TributaryError && err === this.#failure) return err;
+    if (this.#failure === null && DEGRADABLE_OPERATIONS.has(operation) && isOutOfSpace(err)) {
+      return this.#degrade(operation, err);
+    }
     const message = err instanceof Error ? err.message : String(err);
     const failure = new TributaryError(
       "KAFKA_STORAGE_ERROR",
@@ -888,6 +911,25 @@ export class PartitionLog {
     this.#failure ??= failure;
     if (err instanceof AssertionError) throw err;
     return failure;
+  }
+
+  /**
+   * A write found the disk full. The failed write left the log on a batch boundary (segment.ts
+   * cuts a short write; a failed roll or checkpoint changed nothing readers see), so reads go
+   * on and the next append is attempted as usual; WriteHealth probes until space is back.
+   */
+  #degrade(operation: string, err: unknown): TributaryError {
+    const degraded = err instanceof TributaryError && err.code === "KAFKA_STORAGE_ERROR"
+      ? err
+      : new TributaryError(
+        "KAFKA_STORAGE_ERROR",
+        `${operation} in ${this.dir} failed: ${
+          err instanceof Error ? err.message : String(err)
+        } (disk full: reads still serve, writes resume once space is free)`,
+        { cause: err },
+      );
+    this.#writeHealth.markDegraded(degraded);
+    return degraded;
   }
 
   /** New operations need an open log. */
@@ -941,6 +983,13 @@ function rollBaseOffset(old: LogSegment, batch: BatchHeader): number {
     ? old.nextOffset
     : batch.baseOffset;
 }
+
+/**
+ * Failures that only degrade writes when the disk is full: each leaves the log consistent.
+ * fsync failures are never among them (after a failed fsync the page cache may have dropped
+ * data no retry can see), nor truncation (its lowered checkpoint must land before any append).
+ */
+const DEGRADABLE_OPERATIONS = new Set(["append", "roll", "checkpoint", "background"]);
 
 function gapError(dir: string, gap: OffsetGap): TributaryError {
   return new TributaryError(

@@ -155,7 +155,15 @@ export class LogSegment {
       batches[0].header.baseOffset >= this.#nextOffset,
       `offsets increase in segment ${this.baseOffset}`,
     );
-    await this.log.writeAt(bytes, position);
+    try {
+      await this.log.writeAt(bytes, position);
+    } catch (err) {
+      // A short write (the disk filled up part way) may have left part of the batches past the
+      // end: cut them, so the next append starts on this batch boundary. Shrinking needs no
+      // space; if even that fails, its error (not the ENOSPC) tells the log to stop.
+      await this.log.truncate(position);
+      throw err;
+    }
     for (const batch of batches) {
       this.#indexBatch(position + batch.at, batch.sizeBytes, batch.header);
     }
