@@ -224,13 +224,16 @@ export class Broker implements BrokerApi {
     return () => this.#topicListeners.delete(listener);
   }
 
-  /** Log start offset and high watermark of a partition, or undefined when it does not exist. */
+  /**
+   * Log start offset and high watermark of a partition, or undefined when it does not exist or
+   * is offline (its offsets are unknown).
+   */
   partitionOffsets(
     topic: string,
     partition: number,
   ): { logStartOffset: number; highWatermark: number } | undefined {
     const p = this.#lookup(topic, partition);
-    return p === undefined
+    return p === undefined || p.offlineReason !== null
       ? undefined
       : { logStartOffset: p.logStartOffset, highWatermark: p.highWatermark };
   }

@@ -175,6 +175,8 @@ describe("corrupt data found at start", () => {
     const broker = await env.open({ logger });
     expect((await readAll(broker, "b")).map((r) => r.value)).toEqual(["b0", "b1"]);
     expect(await codeOf(readAll(broker, "a"))).toBe("KAFKA_STORAGE_ERROR");
+    expect(broker.partitionOffsets("a", 0)).toBeUndefined();
+    expect(broker.partitionOffsets("b", 0)).toEqual({ logStartOffset: 0, highWatermark: 2 });
     expect(broker.health()).toMatchObject({
       status: "degraded",
       offlinePartitions: [{ topic: "a", partition: 0 }],
