@@ -108,6 +108,7 @@ export class Partition {
     try {
       await rebuildProducerState(log, partition.producers);
       logGaps(init.logger ?? silentLogger, where, log.loadReport.gaps);
+      partition.#watch(init.logger ?? silentLogger);
       return partition;
     } catch (err) {
       damage = corruptDataIn(err, log);
@@ -132,7 +133,30 @@ export class Partition {
       throw err;
     }
     logGaps(init.logger ?? silentLogger, where, log.loadReport.gaps);
+    partition.#watch(init.logger ?? silentLogger);
     return partition;
+  }
+
+  /** Logs the log's failures and full-disk transitions as this partition's events. */
+  #watch(logger: Logger): void {
+    const fields = { topic: this.topic, partition: this.partition };
+    this.#log?.onHealthChange((event) => {
+      if (event.kind === "failed") {
+        const reason = event.error.message;
+        logger.error("partition.offline", `partition ${this.name} is offline: ${reason}`, {
+          ...fields,
+          reason,
+        });
+      } else if (event.kind === "write_degraded") {
+        const reason = event.error.message;
+        logger.warn("partition.write_degraded", `writes to ${this.name} fail: ${reason}`, {
+          ...fields,
+          reason,
+        });
+      } else {
+        logger.info("partition.write_resumed", `writes to ${this.name} work again`, fields);
+      }
+    });
   }
 
   /** The log; throws the KAFKA_STORAGE_ERROR that took the partition offline. */

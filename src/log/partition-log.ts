@@ -71,6 +71,12 @@ export interface AppendOptions {
 
 type LogState = "open" | "closing" | "closed";
 
+/** What a log tells its owner about its health (for logging: Partition). */
+export type LogHealthEvent =
+  | { kind: "failed"; error: TributaryError }
+  | { kind: "write_degraded"; error: TributaryError }
+  | { kind: "write_resumed" };
+
 /** Most bytes one file write carries when queued producer appends are written together. */
 const COALESCED_APPEND_BYTES_MAX = 8 * 1024 * 1024;
 
@@ -102,6 +108,7 @@ export class PartitionLog {
   #closing: Promise<void> | null = null;
   #failure: TributaryError | null = null;
   readonly #writeHealth: WriteHealth;
+  #onHealth: ((event: LogHealthEvent) => void) | null = null;
   #truncations = 0;
 
   private constructor(
@@ -134,6 +141,10 @@ export class PartitionLog {
       timers: rt.timers,
       clock: rt.clock,
       probe: () => probeWrite(rt.fs, dir),
+      onChange: (error) =>
+        this.#onHealth?.(
+          error === null ? { kind: "write_resumed" } : { kind: "write_degraded", error },
+        ),
     });
     this.#checkInvariants();
   }
@@ -163,6 +174,11 @@ export class PartitionLog {
   /** Resolves once writes work again after a full disk (at once when they do). */
   whenWritable(): Promise<void> {
     return this.#writeHealth.whenHealthy();
+  }
+
+  /** One listener for failures and full-disk state changes (replaces an earlier one). */
+  onHealthChange(listener: (event: LogHealthEvent) => void): void {
+    this.#onHealth = listener;
   }
 
   /** Background probe writes tried while degraded, since open (tests, diagnostics). */
@@ -908,7 +924,10 @@ export class PartitionLog {
       `${operation} in ${this.dir} failed: ${message}`,
       { cause: err },
     );
-    this.#failure ??= failure;
+    if (this.#failure === null) {
+      this.#failure = failure;
+      this.#onHealth?.({ kind: "failed", error: failure });
+    }
     if (err instanceof AssertionError) throw err;
     return failure;
   }

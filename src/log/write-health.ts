@@ -16,6 +16,8 @@ export interface WriteHealthOptions {
   clock: Pick<Clock, "nowMs">;
   /** A small durable write; rejects while the disk is still full. */
   probe: () => Promise<void>;
+  /** Told when writes start failing (with the error) and when they work again (null). */
+  onChange?: (degraded: TributaryError | null) => void;
   backoffMsMin?: number;
   backoffMsMax?: number;
 }
@@ -69,11 +71,13 @@ export class WriteHealth {
   /** A write failed for lack of space: remember why and start probing. */
   markDegraded(error: TributaryError): void {
     if (this.#stopped) return;
-    if (this.#degraded === null) {
+    const changed = this.#degraded === null;
+    if (changed) {
       this.#degradedSinceMs = this.#options.clock.nowMs();
       this.#backoffMs = this.#backoffMsMin;
     }
     this.#degraded = error;
+    if (changed) this.#options.onChange?.(error);
     this.#schedule();
   }
 
@@ -85,6 +89,7 @@ export class WriteHealth {
     this.#timer?.cancel();
     this.#timer = null;
     for (const wake of this.#waiters.splice(0)) wake();
+    this.#options.onChange?.(null);
   }
 
   /** Resolves once writes work again (at once when they do now). */

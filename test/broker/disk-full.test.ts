@@ -12,6 +12,7 @@ import { checkLogDir } from "../../src/log/log-check.ts";
 import { MetricsRegistry } from "../../src/metrics/registry.ts";
 import { segmentPath } from "../../src/log/segment-files.ts";
 import { call } from "../http/helpers.ts";
+import { captureLogger } from "../support/capture-logger.ts";
 import { batch, codeOf, readAll } from "./helpers.ts";
 
 const bounds = { maxSteps: 500_000, maxVirtualMs: 120_000 };
@@ -24,7 +25,8 @@ describe("a full disk", () => {
     const disk = world.node("b1").fs;
     await world.run(async () => {
       const metrics = new MetricsRegistry();
-      const broker = await Broker.open(rt, { ...options, metrics });
+      const { logger, lines } = captureLogger();
+      const broker = await Broker.open(rt, { ...options, metrics, logger });
       const app = createHttpApp(broker, {
         runtimeName: "sim",
         version: "test",
@@ -87,6 +89,11 @@ describe("a full disk", () => {
       expect(scrape).toContain('tributary_partition_write_degraded{topic="t",partition="0"} 0');
       expect(scrape).toContain('tributary_log_dir_degraded{dir="/data"} 0');
       expect((await readAll(broker, "t")).map((r) => r.value)).toEqual(acked);
+      const events = lines.filter((l) => l.event.startsWith("partition."));
+      expect(events).toMatchObject([
+        { event: "partition.write_degraded", level: "warn", topic: "t", partition: 0 },
+        { event: "partition.write_resumed", level: "info", topic: "t", partition: 0 },
+      ]);
       await broker.close();
 
       const reopened = await Broker.open(rt, options);
