@@ -10,7 +10,7 @@
 // request to it gets KAFKA_STORAGE_ERROR naming the reason, and the rest of the broker serves.
 import { assert, TributaryError } from "../errors.ts";
 import type { Runtime } from "../../runtime/types.ts";
-import type { Logger } from "../logging/logger.ts";
+import { type Logger, silentLogger } from "../logging/logger.ts";
 import type { LogConfig } from "../log/config.ts";
 import { PartitionLog } from "../log/partition-log.ts";
 import { logGaps, logTruncations } from "../log/recovery-report.ts";
@@ -18,7 +18,6 @@ import { mkdirDurable } from "../metadata/durable-dir.ts";
 import { batchesIn } from "../log/record-batch.ts";
 import { partitionDir, readPartitionTopicId, writePartitionTopicId } from "./partition-dir.ts";
 import { ProducerStateTable } from "./producer-state.ts";
-import { silentLogger } from "../logging/logger.ts";
 import type { TopicPolicy } from "./topic-config.ts";
 
 /** Producer state is rebuilt from at most this many trailing offsets ... */
@@ -39,7 +38,7 @@ export interface PartitionInit {
   policy: TopicPolicy;
   /** The high watermark moved forward over `bytes` new bytes. */
   onReadable: (partition: Partition, bytes: number) => void;
-  /** Recovery events (`log.truncated`); silent when absent. */
+  /** Recovery (`log.truncated`, `log.gap_detected`) and state events; silent when absent. */
   logger?: Logger;
 }
 
