@@ -12,6 +12,8 @@ export interface HandleHost {
   generation(): number;
   /** Throws ENOSPC when growing the file to newLength would pass the capacity. */
   checkGrowth(node: FileNode, newLength: number): void;
+  /** Bytes of a write at position that fit when partial writes are modelled (else length). */
+  bytesThatFit(node: FileNode, position: number, length: number): number;
   /** Throws EIO when the fault plan says this sync fails. */
   checkSync(path: string): void;
 }
@@ -75,6 +77,8 @@ export class MemoryFileHandle implements FileHandle {
 
   #write(data: Uint8Array, position: number): void {
     if (data.length === 0) return;
+    const fit = this.#host.bytesThatFit(this.#node, position, data.length);
+    if (fit < data.length && fit > 0) this.#node.content.write(data.subarray(0, fit), position);
     this.#host.checkGrowth(this.#node, position + data.length);
     this.#node.content.write(data, position);
   }

@@ -25,8 +25,16 @@ import { SeededRandom } from "./prng.ts";
 export interface MemoryFsFaults {
   /** The nth sync (1-based, file syncs and syncDir counted together) fails with EIO. */
   failSyncNumber?: number;
-  /** Writes that would grow the total bytes of all files past this fail with ENOSPC. */
+  /**
+   * Writes that would grow the total bytes of all files past this fail with ENOSPC. Raising it
+   * (or setting it undefined) frees the space again.
+   */
   capacityBytes?: number;
+  /**
+   * With capacityBytes: a write that does not fit stores the bytes that do before failing with
+   * ENOSPC, as a short write on a real disk does (default false: nothing is written).
+   */
+  partialWrites?: boolean;
 }
 
 export interface MemoryFileSystemOptions {
@@ -74,6 +82,7 @@ export class MemoryFileSystem implements FileSystem {
     this.#host = {
       generation: () => this.#generation,
       checkGrowth: (node, newLength) => this.#checkGrowth(node, newLength),
+      bytesThatFit: (node, position, length) => this.#bytesThatFit(node, position, length),
       checkSync: (path) => this.#checkSync(path),
     };
   }
@@ -246,6 +255,14 @@ export class MemoryFileSystem implements FileSystem {
     if (this.usedBytes() + newLength - node.content.length > capacity) {
       throw new RuntimeIoError("ENOSPC", `no space left: capacity ${capacity} bytes`);
     }
+  }
+
+  /** How many of length bytes written at position fit (all of them unless partial writes are on). */
+  #bytesThatFit(node: FileNode, position: number, length: number): number {
+    const capacity = this.faults.capacityBytes;
+    if (capacity === undefined || this.faults.partialWrites !== true) return length;
+    const lengthMax = node.content.length + Math.max(0, capacity - this.usedBytes());
+    return Math.max(0, Math.min(length, lengthMax - position));
   }
 
   #checkSync(path: string): void {

@@ -3,14 +3,25 @@
 import type { Counter, MetricsRegistry } from "../metrics/registry.ts";
 import type { CollectedSample } from "../metrics/registry.ts";
 
+/** Per-scrape samples of the storage gauges (docs/http.md, GET /metrics). */
+export interface StorageSamples {
+  logSizes: () => CollectedSample[];
+  /** 1 for a partition whose writes fail for a full disk, 0 otherwise. */
+  writeDegraded: () => CollectedSample[];
+  /** 1 for a partition that is offline, 0 otherwise. */
+  offline: () => CollectedSample[];
+  /** 1 for a log dir with any offline or write-degraded partition, 0 otherwise. */
+  logDirDegraded: () => CollectedSample[];
+}
+
 export class BrokerMetrics {
   readonly #produceRecords?: Counter;
   readonly #produceBytes?: Counter;
   readonly #fetchRecords?: Counter;
   readonly #fetchBytes?: Counter;
 
-  /** logSizes is read at every scrape, so deleted partitions disappear from the gauge. */
-  constructor(registry: MetricsRegistry | undefined, logSizes: () => CollectedSample[]) {
+  /** The storage samples are read at every scrape, so deleted partitions disappear from them. */
+  constructor(registry: MetricsRegistry | undefined, storage: StorageSamples) {
     if (registry === undefined) return;
     const topic = ["topic"];
     this.#produceRecords = registry.counter(
@@ -37,7 +48,25 @@ export class BrokerMetrics {
       "tributary_log_size_bytes",
       "Bytes on disk of each partition's log.",
       ["topic", "partition"],
-      logSizes,
+      storage.logSizes,
+    );
+    registry.gauge(
+      "tributary_partition_write_degraded",
+      "1 while a partition's appends fail because its disk is full (reads still serve).",
+      ["topic", "partition"],
+      storage.writeDegraded,
+    );
+    registry.gauge(
+      "tributary_partition_offline",
+      "1 while a partition is offline: every request to it fails with KAFKA_STORAGE_ERROR.",
+      ["topic", "partition"],
+      storage.offline,
+    );
+    registry.gauge(
+      "tributary_log_dir_degraded",
+      "1 while a log dir has an offline or write-degraded partition.",
+      ["dir"],
+      storage.logDirDegraded,
     );
   }
 

@@ -24,6 +24,7 @@ import { RetentionTask } from "./retention-task.ts";
 import { CleanerTask } from "./cleaner-task.ts";
 import { type CleanResult, LogCleaner } from "../log/cleaner.ts";
 import { TopicStore } from "./topic-store.ts";
+import { type BrokerHealth, brokerHealth } from "./partition-health.ts";
 import type { Logger } from "../logging/logger.ts";
 import { validateTopicName } from "./topic-name.ts";
 import type {
@@ -94,14 +95,20 @@ export class Broker implements BrokerApi {
       port: options.port,
       httpPort: options.httpPort,
     };
-    this.#metrics = new BrokerMetrics(
-      options.metrics,
-      () =>
-        [...store.allPartitions()].map((p) => ({
-          labels: { topic: p.topic, partition: String(p.partition) },
-          value: p.log.sizeBytes,
-        })),
-    );
+    const perPartition = (value: (p: Partition) => number) => () =>
+      [...store.allPartitions()].map((p) => ({
+        labels: { topic: p.topic, partition: String(p.partition) },
+        value: value(p),
+      }));
+    this.#metrics = new BrokerMetrics(options.metrics, {
+      logSizes: perPartition((p) => p.sizeBytes),
+      writeDegraded: perPartition((p) => (p.writeDegraded === null ? 0 : 1)),
+      offline: perPartition((p) => (p.offlineReason === null ? 0 : 1)),
+      logDirDegraded: () => [{
+        labels: { dir: options.dataDir },
+        value: this.health().status === "ok" ? 0 : 1,
+      }],
+    });
     this.#produceContext = {
       nowMs: () => rt.clock.nowMs(),
       timers: rt.timers,
@@ -232,13 +239,16 @@ export class Broker implements BrokerApi {
     return () => this.#topicListeners.delete(listener);
   }
 
-  /** Log start offset and high watermark of a partition, or undefined when it does not exist. */
+  /**
+   * Log start offset and high watermark of a partition, or undefined when it does not exist or
+   * is offline (its offsets are unknown).
+   */
   partitionOffsets(
     topic: string,
     partition: number,
   ): { logStartOffset: number; highWatermark: number } | undefined {
     const p = this.#lookup(topic, partition);
-    return p === undefined
+    return p === undefined || p.offlineReason !== null
       ? undefined
       : { logStartOffset: p.logStartOffset, highWatermark: p.highWatermark };
   }
@@ -357,6 +367,11 @@ export class Broker implements BrokerApi {
       }
     }
     return { producerId: this.#producerIdNext++, producerEpoch: 0 };
+  }
+
+  /** Offline and write-degraded partitions, for `GET /v1/health` (partition-health.ts). */
+  health(): BrokerHealth {
+    return brokerHealth(this.#store.allPartitions(), this.#options.dataDir);
   }
 
   /** One log cleaning run over the compacted partitions now, by partition name (tests, tools). */

@@ -42,7 +42,10 @@ export class CleanerTask {
     const results = new Map<string, CleanResult>();
     const nowMs = this.#options.clock.nowMs();
     for (const p of [...this.#options.partitions()]) {
-      if (p.closed || this.#periodic.stopped || !policyCompacts(p.log.config.cleanupPolicy)) {
+      if (
+        p.closed || this.#periodic.stopped || p.offlineReason !== null ||
+        !policyCompacts(p.log.config.cleanupPolicy)
+      ) {
         continue;
       }
       try {

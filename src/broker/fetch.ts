@@ -83,6 +83,8 @@ async function readOne(
     const what = `${String(wanted.topic)}-${String(wanted.partition)}`;
     return failed(wanted, "UNKNOWN_TOPIC_OR_PARTITION", `unknown partition ${what}`);
   }
+  const offline = p.offlineReason;
+  if (offline !== null) return failed(wanted, offline.code, offline.message);
   const { offset, maxBytes } = wanted;
   const highWatermark = p.highWatermark;
   const logStartOffset = p.logStartOffset;
@@ -99,6 +101,19 @@ async function readOne(
     return failed(wanted, "INVALID_FETCH_SIZE", `maxBytes ${maxBytes} of ${p.name}`, p);
   }
   const base = { topic: p.topic, partition: p.partition, highWatermark, logStartOffset };
+  const gap = offset < highWatermark ? p.log.gapAt(offset) : null;
+  if (gap !== null) {
+    const range = `[${gap.fromOffset}, ${gap.toOffset})`;
+    return {
+      ...failed(
+        wanted,
+        "OFFSET_OUT_OF_RANGE",
+        `offsets ${range} of ${p.name} are missing (a segment file was lost); the next valid offset is ${gap.toOffset}`,
+        p,
+      ),
+      nextValidOffset: gap.toOffset,
+    };
+  }
   const budget = Math.min(maxBytes, bytesLeft);
   if (offset === highWatermark || (haveData && budget <= 0)) return { ...base, records: EMPTY };
   let bytes: Uint8Array;
@@ -109,6 +124,10 @@ async function readOne(
   } catch (err) {
     if (err instanceof TributaryError && err.code === "OFFSET_OUT_OF_RANGE") {
       return failed(wanted, err.code, err.message, p);
+    }
+    // The log failed under this read: that partition answers the error, the others still serve.
+    if (err instanceof TributaryError && err.code === "KAFKA_STORAGE_ERROR") {
+      return failed(wanted, err.code, err.message);
     }
     if (p.closed) return failed(wanted, "UNKNOWN_TOPIC_OR_PARTITION", `${p.name} was removed`);
     throw err;

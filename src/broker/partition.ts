@@ -4,10 +4,16 @@
 // On a single node the high watermark follows each completed append (produce.ts calls
 // setHighWatermark); replication will drive the same method from follower progress. Readers
 // never see past it. Appends become readable to fetches in the purgatory via onReadable.
+//
+// Offline: a partition whose log could not be opened (Partition.offline) has no log at all, and
+// one whose log failed while serving keeps it but refuses every operation. Either way every
+// request to it gets KAFKA_STORAGE_ERROR naming the reason, and the rest of the broker serves.
 import { assert, TributaryError } from "../errors.ts";
 import type { Runtime } from "../../runtime/types.ts";
+import { type Logger, silentLogger } from "../logging/logger.ts";
 import type { LogConfig } from "../log/config.ts";
 import { PartitionLog } from "../log/partition-log.ts";
+import { logGaps, logTruncations } from "../log/recovery-report.ts";
 import { mkdirDurable } from "../metadata/durable-dir.ts";
 import { batchesIn } from "../log/record-batch.ts";
 import { partitionDir, readPartitionTopicId, writePartitionTopicId } from "./partition-dir.ts";
@@ -32,6 +38,8 @@ export interface PartitionInit {
   policy: TopicPolicy;
   /** The high watermark moved forward over `bytes` new bytes. */
   onReadable: (partition: Partition, bytes: number) => void;
+  /** Recovery (`log.truncated`, `log.gap_detected`) and state events; silent when absent. */
+  logger?: Logger;
 }
 
 export class Partition {
@@ -39,7 +47,9 @@ export class Partition {
   readonly partition: number;
   readonly topicId: string;
   readonly dir: string;
-  readonly log: PartitionLog;
+  readonly #log: PartitionLog | null;
+  /** Why the log could not be opened (null when it was). */
+  readonly #openFailure: TributaryError | null;
   readonly producers = new ProducerStateTable();
   leader: number;
   leaderEpoch: number;
@@ -54,12 +64,17 @@ export class Partition {
   #orderedWaiting = 0;
   #orderedTail: Promise<void> = Promise.resolve();
 
-  private constructor(init: PartitionInit, dir: string, log: PartitionLog) {
+  private constructor(
+    init: PartitionInit,
+    dir: string,
+    log: PartitionLog | TributaryError,
+  ) {
     this.topic = init.topic;
     this.partition = init.partition;
     this.topicId = init.topicId;
     this.dir = dir;
-    this.log = log;
+    this.#log = log instanceof PartitionLog ? log : null;
+    this.#openFailure = log instanceof PartitionLog ? null : log;
     this.leader = init.nodeId;
     this.leaderEpoch = init.leaderEpoch;
     this.replicas = [...init.replicas];
@@ -67,7 +82,13 @@ export class Partition {
     this.policy = init.policy;
     this.#onReadable = init.onReadable;
     // Everything the log recovered is committed: there is no other replica to wait for.
-    this.#highWatermark = log.logEndOffset;
+    this.#highWatermark = log instanceof PartitionLog ? log.logEndOffset : -1;
+  }
+
+  /** A partition whose log could not be opened: it exists, but every request to it fails. */
+  static offline(dataDir: string, init: PartitionInit, reason: unknown): Partition {
+    const dir = partitionDir(dataDir, init.topic, init.partition);
+    return new Partition(init, dir, offlineReason(dir, reason));
   }
 
   static async open(rt: Runtime, dataDir: string, init: PartitionInit): Promise<Partition> {
@@ -81,20 +102,98 @@ export class Partition {
       );
     }
     if (owner === null) await writePartitionTopicId(rt.fs, dir, init.topicId);
-    const log = await PartitionLog.open(rt, dir, init.logConfig);
-    const partition = new Partition(init, dir, log);
-    await rebuildProducerState(log, partition.producers);
+    const where = { topic: init.topic, partition: init.partition };
+    let log = await PartitionLog.open(rt, dir, init.logConfig);
+    logTruncations(init.logger ?? silentLogger, where, log.loadReport.truncations);
+    let partition = new Partition(init, dir, log);
+    let damage: { scanFrom: number } | null;
+    try {
+      await rebuildProducerState(log, partition.producers);
+      logGaps(init.logger ?? silentLogger, where, log.loadReport.gaps);
+      partition.#watch(init.logger ?? silentLogger);
+      return partition;
+    } catch (err) {
+      damage = corruptDataIn(err, log);
+      if (damage === null) {
+        await log.close();
+        throw err;
+      }
+    }
+    // The tail did not parse although the open trusted it (a clean shutdown's promise, or a
+    // segment below the recovery point): recover as after a crash from where the scan began.
+    await log.close();
+    log = await PartitionLog.open(rt, dir, init.logConfig, {
+      recoverFromOffset: damage.scanFrom,
+      cleanShutdownClaimed: log.loadReport.cleanShutdown,
+    });
+    logTruncations(init.logger ?? silentLogger, where, log.loadReport.truncations);
+    partition = new Partition(init, dir, log);
+    try {
+      await rebuildProducerState(log, partition.producers);
+    } catch (err) {
+      await log.close();
+      throw err;
+    }
+    logGaps(init.logger ?? silentLogger, where, log.loadReport.gaps);
+    partition.#watch(init.logger ?? silentLogger);
     return partition;
+  }
+
+  /** Logs the log's failures and full-disk transitions as this partition's events. */
+  #watch(logger: Logger): void {
+    const fields = { topic: this.topic, partition: this.partition };
+    this.#log?.onHealthChange((event) => {
+      if (event.kind === "failed") {
+        const reason = event.error.message;
+        logger.error("partition.offline", `partition ${this.name} is offline: ${reason}`, {
+          ...fields,
+          reason,
+        });
+      } else if (event.kind === "write_degraded") {
+        const reason = event.error.message;
+        logger.warn("partition.write_degraded", `writes to ${this.name} fail: ${reason}`, {
+          ...fields,
+          reason,
+        });
+      } else {
+        logger.info("partition.write_resumed", `writes to ${this.name} work again`, fields);
+      }
+    });
+  }
+
+  /** The log; throws the KAFKA_STORAGE_ERROR that took the partition offline. */
+  get log(): PartitionLog {
+    if (this.#log === null) throw this.#openFailure as TributaryError;
+    const failure = this.#log.failure;
+    if (failure !== null) throw failure;
+    return this.#log;
+  }
+
+  /** Why the partition cannot serve (open failed, or its log failed since), or null. */
+  get offlineReason(): TributaryError | null {
+    return this.#openFailure ?? this.#log?.failure ?? null;
+  }
+
+  /** Why appends fail while reads still serve (a full disk), or null. */
+  get writeDegraded(): TributaryError | null {
+    return this.#log?.writeDegraded ?? null;
+  }
+
+  /** Bytes of its log on disk (0 when offline without a log). */
+  get sizeBytes(): number {
+    return this.#log?.sizeBytes ?? 0;
   }
 
   get name(): string {
     return `${this.topic}-${this.partition}`;
   }
 
+  /** -1 for a partition whose log could not be opened. */
   get highWatermark(): number {
     return this.#highWatermark;
   }
 
+  /** Throws KAFKA_STORAGE_ERROR when offline. */
   get logStartOffset(): number {
     return this.log.logStartOffset;
   }
@@ -167,8 +266,29 @@ export class Partition {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.allSettled([...this.#inflight]);
-    await this.log.close();
+    await this.#log?.close();
   }
+}
+
+/** A load failure as the KAFKA_STORAGE_ERROR that requests to the partition will get. */
+function offlineReason(dir: string, err: unknown): TributaryError {
+  if (err instanceof TributaryError && err.code === "KAFKA_STORAGE_ERROR") return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new TributaryError("KAFKA_STORAGE_ERROR", `opening ${dir} failed: ${message}`, {
+    cause: err,
+  });
+}
+
+/**
+ * Whether err is the log failing on data that does not parse (rather than an I/O error); the
+ * producer state scan's start is where a forced recovery begins.
+ */
+function corruptDataIn(err: unknown, log: PartitionLog): { scanFrom: number } | null {
+  const cause = err instanceof TributaryError ? err.cause : undefined;
+  const corrupt = err instanceof TributaryError && err.code === "KAFKA_STORAGE_ERROR" &&
+    cause instanceof TributaryError && cause.code === "CORRUPT_MESSAGE";
+  if (!corrupt) return null;
+  return { scanFrom: Math.max(log.logStartOffset, log.logEndOffset - PRODUCER_SCAN_OFFSETS_MAX) };
 }
 
 /**
@@ -196,6 +316,7 @@ async function scanTail(
   const end = log.logEndOffset;
   while (offset < end) {
     if (bytesRead >= PRODUCER_SCAN_BYTES_MAX) return false;
+    offset = log.gapAt(offset)?.toOffset ?? offset;
     const { bytes, nextOffset } = await log.read(offset, SCAN_CHUNK_BYTES);
     assert(nextOffset > offset, `producer state scan at ${offset} made no progress`);
     for (const { header } of batchesIn(bytes)) table.replay(header);

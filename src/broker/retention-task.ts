@@ -30,7 +30,7 @@ export class RetentionTask {
   async runOnce(): Promise<void> {
     const nowMs = this.#options.clock.nowMs();
     for (const p of [...this.#options.partitions()]) {
-      if (p.closed || this.#periodic.stopped) continue;
+      if (p.closed || this.#periodic.stopped || p.offlineReason !== null) continue;
       try {
         await p.track(p.log.applyRetention(nowMs));
       } catch (err) {

@@ -16,7 +16,7 @@ import { METADATA_LOG_DIR, MetadataLog } from "../metadata/metadata-log.ts";
 import type { MetadataRecord } from "../metadata/records.ts";
 import { newTopicId } from "../metadata/topic-id.ts";
 import { PARTITIONS_PER_TOPIC_MAX } from "./broker-options.ts";
-import { Partition } from "./partition.ts";
+import { Partition, type PartitionInit } from "./partition.ts";
 import {
   deletingDirName,
   isDeletingDirName,
@@ -73,7 +73,7 @@ export class TopicStore {
     try {
       await store.#removeOrphanDirs();
       for (const topic of image.topics()) {
-        store.#partitions.set(topic.name, await store.#openPartitions(topic));
+        store.#partitions.set(topic.name, await store.#openPartitions(topic, { atStart: true }));
       }
     } catch (err) {
       await store.close();
@@ -121,16 +121,20 @@ export class TopicStore {
       name,
       internal: topic.internal,
       configs: this.#effectiveConfigs(topic),
-      partitions: partitions.map((p) => ({
-        partition: p.partition,
-        leader: p.leader,
-        leaderEpoch: p.leaderEpoch,
-        replicas: [...p.replicas],
-        isr: [...p.isr],
-        logStartOffset: p.logStartOffset,
-        highWatermark: p.highWatermark,
-        sizeBytes: p.log.sizeBytes,
-      })),
+      partitions: partitions.map((p) => {
+        const offline = p.offlineReason;
+        return {
+          partition: p.partition,
+          leader: p.leader,
+          leaderEpoch: p.leaderEpoch,
+          replicas: [...p.replicas],
+          isr: [...p.isr],
+          logStartOffset: offline === null ? p.logStartOffset : -1,
+          highWatermark: offline === null ? p.highWatermark : -1,
+          sizeBytes: p.sizeBytes,
+          ...(offline === null ? {} : { offlineReason: offline.message }),
+        };
+      }),
     };
   }
 
@@ -246,7 +250,14 @@ export class TopicStore {
     }
   }
 
-  async #openPartitions(topic: TopicImage): Promise<Partition[]> {
+  /**
+   * Opens the topic's partitions. At start a partition that fails to open is taken offline
+   * (Partition.offline) and the rest serve; when creating a topic any failure fails the creation.
+   */
+  async #openPartitions(
+    topic: TopicImage,
+    options: { atStart?: boolean } = {},
+  ): Promise<Partition[]> {
     const effective = this.#effectiveConfigs(topic);
     const logConfig = logConfigOf(effective);
     const policy = topicPolicyOf(effective);
@@ -254,21 +265,29 @@ export class TopicStore {
     try {
       for (let from = 0; from < topic.partitions.length; from += OPEN_PARALLEL_MAX) {
         const chunk = topic.partitions.slice(from, from + OPEN_PARALLEL_MAX);
+        const inits = chunk.map((p) => ({
+          topic: topic.name,
+          partition: p.partition,
+          topicId: topic.topicId,
+          nodeId: this.#options.nodeId,
+          replicas: p.replicas,
+          leaderEpoch: p.leaderEpoch,
+          logConfig,
+          policy,
+          onReadable: this.#options.onReadable,
+          logger: this.#options.logger,
+        }));
         const results = await Promise.allSettled(
-          chunk.map((p) =>
-            Partition.open(this.#rt, this.#options.dataDir, {
-              topic: topic.name,
-              partition: p.partition,
-              topicId: topic.topicId,
-              nodeId: this.#options.nodeId,
-              replicas: p.replicas,
-              leaderEpoch: p.leaderEpoch,
-              logConfig,
-              policy,
-              onReadable: this.#options.onReadable,
-            })
-          ),
+          inits.map((init) => Partition.open(this.#rt, this.#options.dataDir, init)),
         );
+        if (options.atStart === true) {
+          results.forEach((r, i) => {
+            opened.push(
+              r.status === "fulfilled" ? r.value : this.#offline(inits[i], r.reason as unknown),
+            );
+          });
+          continue;
+        }
         for (const r of results) if (r.status === "fulfilled") opened.push(r.value);
         const failure = results.find((r) => r.status === "rejected");
         if (failure !== undefined) throw (failure as PromiseRejectedResult).reason;
@@ -278,6 +297,17 @@ export class TopicStore {
       throw err;
     }
     return opened;
+  }
+
+  #offline(init: PartitionInit, reason: unknown): Partition {
+    const partition = Partition.offline(this.#options.dataDir, init, reason);
+    const why = partition.offlineReason?.message ?? String(reason);
+    this.#options.logger.error(
+      "partition.offline",
+      `partition ${partition.name} is offline: ${why}`,
+      { topic: init.topic, partition: init.partition, reason: why },
+    );
+    return partition;
   }
 
   async #discardPartitions(partitions: Partition[], topicId: string): Promise<void> {

@@ -7,6 +7,9 @@
 // on the produce and fetch hot paths.
 
 /** acks: 0 = fire and forget, 1 = leader appended, -1 ("all") = durable on every ISR replica. */
+import type { BrokerHealth } from "./partition-health.ts";
+export type { BrokerHealth } from "./partition-health.ts";
+
 export type Acks = 0 | 1 | -1;
 
 export interface BrokerEndpoint {
@@ -35,6 +38,8 @@ export interface PartitionDescription {
   highWatermark: number;
   /** Bytes on disk for this partition's log. */
   sizeBytes: number;
+  /** Set when the partition is offline (requests get KAFKA_STORAGE_ERROR): why. */
+  offlineReason?: string;
 }
 
 export interface TopicDescription {
@@ -101,6 +106,8 @@ export interface FetchPartitionResult {
   logStartOffset: number;
   /** Whole record batches v2, concatenated; may be empty. */
   records: Uint8Array;
+  /** With OFFSET_OUT_OF_RANGE for an offset inside a gap (a lost segment): where data resumes. */
+  nextValidOffset?: number;
 }
 
 export type OffsetSpec = "earliest" | "latest" | { timestampMs: number };
@@ -141,4 +148,6 @@ export interface BrokerApi {
   fetch(request: FetchRequest): Promise<FetchPartitionResult[]>;
   listOffsets(topic: string, partition: number, spec: OffsetSpec): Promise<ListOffsetsResult>;
   initProducerId(): Promise<ProducerIdentity>;
+  /** Storage health for `GET /v1/health` (absent on test doubles: then always ok). */
+  health?(): BrokerHealth;
 }

@@ -72,9 +72,11 @@ export function createHttpApp(
   app.use("*", queryCheck());
   app.use("*", contentTypeCheck(RAW_PRODUCE_ROUTES));
 
+  // Degraded storage keeps 200: the broker still serves (docs/http.md, "Health").
   app.get("/v1/health", (c) => {
+    const storage = broker.health?.() ?? { status: "ok" };
     return reply(c, {
-      status: "ok",
+      ...storage,
       nodeId: options.nodeId,
       runtime: options.runtimeName,
       version: options.version,

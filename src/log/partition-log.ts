@@ -27,15 +27,23 @@ import { type LogCheckpoint, writeCheckpoint, writeCleanShutdownMarker } from ".
 import { lowerCleanerCheckpoint } from "./cleaner-checkpoint.ts";
 import { type LogConfig, policyDeletes, resolveLogConfig } from "./config.ts";
 import { GroupCommit } from "./group-commit.ts";
-import { deleteSegmentFiles, loadLog, type LoadReport } from "./log-loader.ts";
+import { deleteSegmentFiles, loadLog, type LoadOptions, type LoadReport } from "./log-loader.ts";
 import { offsetForTimestampIn, readBatches, type ReadResult } from "./log-read.ts";
-import { lastOffsetOf, setBaseOffset, setPartitionLeaderEpoch } from "./record-batch.ts";
+import {
+  type BatchHeader,
+  lastOffsetOf,
+  setBaseOffset,
+  setPartitionLeaderEpoch,
+} from "./record-batch.ts";
 import { segmentsToDelete } from "./retention.ts";
 import { type IndexPolicy, LogSegment, RELATIVE_OFFSET_MAX, segmentIndexOf } from "./segment.ts";
 import { SegmentDeleter } from "./segment-deleter.ts";
 import { parentPath } from "./segment-files.ts";
 import { concatPending, type PendingAppend, PendingAppends } from "./pending-appends.ts";
 import { type CachedTail, cacheTail, readTail } from "./tail-cache.ts";
+import { isOutOfSpace, WriteHealth } from "./write-health.ts";
+import { probeWrite } from "./write-probe.ts";
+import type { OffsetGap } from "./recovery-report.ts";
 import { OFFSET_INDEX_FORMAT, TIME_INDEX_FORMAT } from "./sparse-index.ts";
 
 export type { ReadResult } from "./log-read.ts";
@@ -62,6 +70,12 @@ export interface AppendOptions {
 }
 
 type LogState = "open" | "closing" | "closed";
+
+/** What a log tells its owner about its health (for logging: Partition). */
+export type LogHealthEvent =
+  | { kind: "failed"; error: TributaryError }
+  | { kind: "write_degraded"; error: TributaryError }
+  | { kind: "write_resumed" };
 
 /** Most bytes one file write carries when queued producer appends are written together. */
 const COALESCED_APPEND_BYTES_MAX = 8 * 1024 * 1024;
@@ -93,6 +107,8 @@ export class PartitionLog {
   #state: LogState = "open";
   #closing: Promise<void> | null = null;
   #failure: TributaryError | null = null;
+  readonly #writeHealth: WriteHealth;
+  #onHealth: ((event: LogHealthEvent) => void) | null = null;
   #truncations = 0;
 
   private constructor(
@@ -121,6 +137,15 @@ export class PartitionLog {
     );
     this.#appends = new AppendQueue(this.#writeLock);
     this.#deleter = new SegmentDeleter(rt.fs, rt.timers, dir, (work) => this.#track(work));
+    this.#writeHealth = new WriteHealth({
+      timers: rt.timers,
+      clock: rt.clock,
+      probe: () => probeWrite(rt.fs, dir),
+      onChange: (error) =>
+        this.#onHealth?.(
+          error === null ? { kind: "write_resumed" } : { kind: "write_degraded", error },
+        ),
+    });
     this.#checkInvariants();
   }
 
@@ -129,15 +154,53 @@ export class PartitionLog {
     rt: LogRuntime,
     dir: string,
     config: Partial<LogConfig> = {},
+    load: LoadOptions = {},
   ): Promise<PartitionLog> {
     const resolved = resolveLogConfig(config);
     const policy: IndexPolicy = { indexIntervalBytes: resolved.indexIntervalBytes };
-    const loaded = await loadLog(rt.fs, dir, policy, rt.clock.nowMs());
+    const loaded = await loadLog(rt.fs, dir, policy, rt.clock.nowMs(), load);
     return new PartitionLog(rt, dir, resolved, policy, loaded);
   }
 
   get logStartOffset(): number {
     return this.#logStartOffset;
+  }
+
+  /** Why appends fail while reads still serve (the disk is full), or null. */
+  get writeDegraded(): TributaryError | null {
+    return this.#writeHealth.degraded;
+  }
+
+  /** Resolves once writes work again after a full disk (at once when they do). */
+  whenWritable(): Promise<void> {
+    return this.#writeHealth.whenHealthy();
+  }
+
+  /** One listener for failures and full-disk state changes (replaces an earlier one). */
+  onHealthChange(listener: (event: LogHealthEvent) => void): void {
+    this.#onHealth = listener;
+  }
+
+  /** Background probe writes tried while degraded, since open (tests, diagnostics). */
+  get writeProbes(): number {
+    return this.#writeHealth.probes;
+  }
+
+  /**
+   * The gap found at open that holds offset (a segment file was missing), while the log still
+   * reaches past it; null otherwise. Reads there fail with OFFSET_OUT_OF_RANGE.
+   */
+  gapAt(offset: number): OffsetGap | null {
+    for (const gap of this.loadReport.gaps) {
+      if (gap.toOffset <= this.#logStartOffset || gap.fromOffset >= this.logEndOffset) continue;
+      if (offset >= gap.fromOffset && offset < gap.toOffset) return gap;
+    }
+    return null;
+  }
+
+  /** The storage failure that took this log out of service, or null while it works. */
+  get failure(): TributaryError | null {
+    return this.#failure;
   }
 
   /** The next offset to assign. */
@@ -293,7 +356,7 @@ export class PartitionLog {
       // Each iteration writes at least one batch, so this ends after input.length rounds.
       for (let i = 0; i < input.length;) {
         if (this.#mustRoll(this.#active, input[i], this.#active.sizeBytes, 0)) {
-          await this.#roll(input[i].header.baseOffset);
+          await this.#roll(rollBaseOffset(this.#active, input[i].header));
         }
         const end = this.#runEnd(input, i);
         const written = await this.#writeRun(bytes, input, i, end);
@@ -303,6 +366,7 @@ export class PartitionLog {
     } catch (err) {
       throw this.#fail("append", err);
     }
+    this.#writeHealth.markHealthy();
     const last = input[input.length - 1].header;
     assert(
       this.logEndOffset === lastOffsetOf(last) + 1,
@@ -422,6 +486,8 @@ export class PartitionLog {
           `offset ${offset} outside [${this.#logStartOffset}, ${logEnd}]`,
         );
       }
+      const gap = this.gapAt(offset);
+      if (gap !== null) throw gapError(this.dir, gap);
       const maxOffset = Math.min(options.maxOffset ?? logEnd, logEnd);
       const cached = this.#readCachedTail(offset, { maxBytes, maxOffset });
       if (cached !== null) return cached;
@@ -544,7 +610,7 @@ export class PartitionLog {
   }
 
   /** Checkpoints are written one at a time, each with the values current when it starts. */
-  #writeCheckpoint(): Promise<void> {
+  #writeCheckpoint(operation = "checkpoint"): Promise<void> {
     return this.#checkpointLock.exclusive(async () => {
       const next = { logStartOffset: this.#logStartOffset, recoveryPoint: this.#recoveryPoint };
       const last = this.#checkpointed;
@@ -554,7 +620,7 @@ export class PartitionLog {
       try {
         await writeCheckpoint(this.#rt.fs, this.dir, next);
       } catch (err) {
-        throw this.#fail("checkpoint", err);
+        throw this.#fail(operation, err);
       }
       this.#checkpointed = next;
     });
@@ -587,7 +653,7 @@ export class PartitionLog {
         this.#recoveryPoint = Math.min(this.#recoveryPoint, this.logEndOffset);
         this.#logStartOffset = Math.min(this.#logStartOffset, this.logEndOffset);
         // Lower the recovery point on disk before anything new can be appended below it.
-        await this.#writeCheckpoint();
+        await this.#writeCheckpoint("truncate");
         // Likewise the cleaner's: new records below it would pass for compacted ones.
         try {
           await lowerCleanerCheckpoint(this.#rt.fs, this.dir, this.logEndOffset);
@@ -784,6 +850,7 @@ export class PartitionLog {
 
   async #shutdown(clean: boolean): Promise<void> {
     this.#state = "closing";
+    this.#writeHealth.stop();
     this.#flushTimer?.cancel();
     this.#flushTimer = null;
     this.#deleter.cancelPending();
@@ -848,15 +915,40 @@ export class PartitionLog {
    */
   #fail(operation: string, err: unknown): TributaryError {
     if (err instanceof TributaryError && err === this.#failure) return err;
+    if (this.#failure === null && DEGRADABLE_OPERATIONS.has(operation) && isOutOfSpace(err)) {
+      return this.#degrade(operation, err);
+    }
     const message = err instanceof Error ? err.message : String(err);
     const failure = new TributaryError(
       "KAFKA_STORAGE_ERROR",
       `${operation} in ${this.dir} failed: ${message}`,
       { cause: err },
     );
-    this.#failure ??= failure;
+    if (this.#failure === null) {
+      this.#failure = failure;
+      this.#onHealth?.({ kind: "failed", error: failure });
+    }
     if (err instanceof AssertionError) throw err;
     return failure;
+  }
+
+  /**
+   * A write found the disk full. The failed write left the log on a batch boundary (segment.ts
+   * cuts a short write; a failed roll or checkpoint changed nothing readers see), so reads go
+   * on and the next append is attempted as usual; WriteHealth probes until space is back.
+   */
+  #degrade(operation: string, err: unknown): TributaryError {
+    const degraded = err instanceof TributaryError && err.code === "KAFKA_STORAGE_ERROR"
+      ? err
+      : new TributaryError(
+        "KAFKA_STORAGE_ERROR",
+        `${operation} in ${this.dir} failed: ${
+          err instanceof Error ? err.message : String(err)
+        } (disk full: reads still serve, writes resume once space is free)`,
+        { cause: err },
+      );
+    this.#writeHealth.markDegraded(degraded);
+    return degraded;
   }
 
   /** New operations need an open log. */
@@ -897,6 +989,33 @@ export class PartitionLog {
       );
     }
   }
+}
+
+/**
+ * Where a roll starts the next segment: at the old one's end, even when the batch leaves a gap
+ * in the offsets (replication), so segment bases stay contiguous and a gap between segments at
+ * open always means a lost segment file (log-loader.ts). Only a gap too wide for the relative
+ * offsets of the index starts the segment at the batch.
+ */
+function rollBaseOffset(old: LogSegment, batch: BatchHeader): number {
+  return lastOffsetOf(batch) - old.nextOffset <= RELATIVE_OFFSET_MAX
+    ? old.nextOffset
+    : batch.baseOffset;
+}
+
+/**
+ * Failures that only degrade writes when the disk is full: each leaves the log consistent.
+ * fsync failures are never among them (after a failed fsync the page cache may have dropped
+ * data no retry can see), nor truncation (its lowered checkpoint must land before any append).
+ */
+const DEGRADABLE_OPERATIONS = new Set(["append", "roll", "checkpoint", "background"]);
+
+function gapError(dir: string, gap: OffsetGap): TributaryError {
+  return new TributaryError(
+    "OFFSET_OUT_OF_RANGE",
+    `offsets [${gap.fromOffset}, ${gap.toOffset}) of ${dir} are missing (a segment file was ` +
+      `lost); the next valid offset is ${gap.toOffset}`,
+  );
 }
 
 function checkOffsetArgument(name: string, value: number): void {

@@ -155,7 +155,15 @@ export class LogSegment {
       batches[0].header.baseOffset >= this.#nextOffset,
       `offsets increase in segment ${this.baseOffset}`,
     );
-    await this.log.writeAt(bytes, position);
+    try {
+      await this.log.writeAt(bytes, position);
+    } catch (err) {
+      // A short write (the disk filled up part way) may have left part of the batches past the
+      // end: cut them, so the next append starts on this batch boundary. Shrinking needs no
+      // space; if even that fails, its error (not the ENOSPC) tells the log to stop.
+      await this.log.truncate(position);
+      throw err;
+    }
     for (const batch of batches) {
       this.#indexBatch(position + batch.at, batch.sizeBytes, batch.header);
     }
@@ -324,7 +332,30 @@ export class LogSegment {
       this.#offsetOfMaxTimestamp = this.baseOffset + lastTime.value;
     }
     this.#nextOffset = upperOffset;
-    return isLast ? await this.#loadTail() : true;
+    if (isLast) return await this.#loadTail();
+    // A sealed segment ends where its last batch ends, not necessarily where the next begins:
+    // finding out (a header walk after the last index entry) is what reveals a missing segment.
+    const end = await this.#findEnd(lastEntry);
+    if (end === null || end > upperOffset) return false;
+    this.#nextOffset = end;
+    return true;
+  }
+
+  /** The offset after the last batch, walking headers from the last offset index entry. */
+  async #findEnd(lastEntry: { key: number; value: number } | null): Promise<number | null> {
+    let next = this.baseOffset + (lastEntry?.key ?? 0);
+    const result = await scanBatches(this.log, {
+      from: lastEntry?.value ?? 0,
+      to: this.#sizeBytes,
+      validate: false,
+      windowBytes: 64 * 1024,
+      onBatch: ({ header }) => {
+        if (header.baseOffset < next) return "offsets go backwards";
+        next = lastOffsetOf(header) + 1;
+        return undefined;
+      },
+    });
+    return result.stop === "end" ? next : null;
   }
 
   /** Walks the batches after the last offset index entry to find the end of the log. */
@@ -366,9 +397,14 @@ export class LogSegment {
   /**
    * Rebuilds both indexes by walking the log from the start. With validate, every batch is
    * checked (CRC included) and the log file is cut at the first batch that is torn, corrupt,
-   * or whose offsets are below minOffset or not increasing.
+   * or whose offsets are below minOffset or not increasing. With `cut: false` the file is left
+   * as it is (the caller decides what a bad batch means), the segment ending at the bad batch.
    */
-  async rebuild(validate: boolean, minOffset = this.baseOffset): Promise<ScanResult> {
+  async rebuild(
+    validate: boolean,
+    minOffset = this.baseOffset,
+    options: { cut?: boolean } = {},
+  ): Promise<ScanResult> {
     this.offsetIndex.reset();
     this.timeIndex.reset();
     this.#nextOffset = this.baseOffset;
@@ -391,9 +427,10 @@ export class LogSegment {
       },
     });
     this.#sizeBytes = result.validBytes;
-    if (result.validBytes < fileBytes) await this.log.truncate(result.validBytes);
+    const cut = options.cut !== false && result.validBytes < fileBytes;
+    if (cut) await this.log.truncate(result.validBytes);
     // After a crash the surviving bytes may sit only in the page cache: count them as unsynced.
-    if (validate || result.validBytes < fileBytes) this.#changes++;
+    if (validate || cut) this.#changes++;
     // Older segments are trusted by their last time index entry (their newest timestamp), so
     // a rebuilt index ends with it; for the active segment the entry is merely early.
     this.seal();

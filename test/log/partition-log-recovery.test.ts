@@ -109,7 +109,7 @@ describe("PartitionLog restart", () => {
     await reopened.close();
   });
 
-  it("truncates a partial batch at the end and deletes later segments after a bad one", async () => {
+  it("truncates a partial batch at the end; a bad batch in an older segment fails the open", async () => {
     const rt = memoryRuntime();
     const { log, data } = await fill(rt, 10);
     await log.flush();
@@ -133,13 +133,14 @@ describe("PartitionLog restart", () => {
       () =>
         new TextEncoder().encode("tributary-log-checkpoint 1\nlogStartOffset 0\nrecoveryPoint 3\n"),
     );
-    reopened = await PartitionLog.open(rt, DIR);
-    expect(reopened.logEndOffset).toBe(10);
-    expect(reopened.segmentBaseOffsets()).toEqual([0, 8]);
-    expect(reopened.loadReport.segmentsDeleted).toBe(1);
-    expect(await readAll(reopened)).toEqual(concat(...data.slice(0, 5)));
-    await reopened.close();
-    expect((await checkLogDir(rt.fs, DIR)).problems).toEqual([]);
+    // Cutting there would delete segment 16 and its acknowledged records: the open fails (the
+    // broker takes the partition offline) and leaves every file as it was.
+    const files = await rt.fs.readFile(`${DIR}/${segmentFileName(16, "log")}`);
+    const err = await PartitionLog.open(rt, DIR).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "KAFKA_STORAGE_ERROR" });
+    expect((err as Error).message).toMatch(/segment 8 .* is damaged at byte/);
+    expect(await rt.fs.readFile(`${DIR}/${segmentFileName(16, "log")}`)).toEqual(files);
+    expect((await checkLogDir(rt.fs, DIR)).problems[0]).toMatch(/^segment 8: corrupt at byte \d+/);
   });
 
   it("rebuilds a missing or damaged index", async () => {

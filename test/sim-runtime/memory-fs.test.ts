@@ -121,6 +121,22 @@ describe("MemoryFileSystem faults", () => {
     expect(await f.size()).toBe(11);
   });
 
+  it("with partialWrites, stores what fits before ENOSPC (a short write); freed space works", async () => {
+    const fs = new MemoryFileSystem({ faults: { capacityBytes: 10, partialWrites: true } });
+    const dir = await fs.makeTempDir("short-");
+    const f = await fs.open(`${dir}/x`, { create: true, write: true });
+    await f.append(bytes("12345678"));
+    expect(await ioRejectionCode(f.append(bytes("abcd")))).toBe("ENOSPC");
+    expect(await f.size()).toBe(10);
+    expect(str(await fs.readFile(`${dir}/x`))).toBe("12345678ab");
+    expect(await ioRejectionCode(f.writeAt(bytes("xyz"), 9))).toBe("ENOSPC");
+    expect(str(await fs.readFile(`${dir}/x`))).toBe("12345678ax");
+    await f.truncate(8); // shrinking needs no space
+    fs.faults.capacityBytes = 20;
+    await f.append(bytes("abcd"));
+    expect(str(await fs.readFile(`${dir}/x`))).toBe("12345678abcd");
+  });
+
   it("writes back the oldest dirty operations past dirtyOpsMax", async () => {
     const fs = new MemoryFileSystem({ dirtyOpsMax: 3 });
     const dir = await fs.makeTempDir("writeback-");
