@@ -1,8 +1,8 @@
-// Bytes of responses the server holds and has not yet written: reserved when a request is read
-// (an estimate of its response), resized to the encoded frame, released once the host took the
-// frame. One budget per connection and one for the whole listener; a request waits for room in
-// both before it is handled, and while it waits its connection is not read, so a client that
-// does not read its responses is held back by TCP instead of growing the broker's memory.
+// Bytes of responses the server holds and has not yet written: reserved when a request is read,
+// resized to the encoded frame, released once the host took the frame. One budget per connection
+// and one for the whole listener (see Reservation for what each counts); a request waits for
+// room in both before it is handled, and while it waits its connection is not read, so a client
+// that does not read its responses is held back by TCP instead of growing the broker's memory.
 //
 // Waiters are served first come, first served (a large request is not starved by small ones),
 // and a request larger than the whole budget still runs once nothing else holds any of it.
@@ -88,55 +88,65 @@ export class ByteBudget {
   }
 }
 
-/** One request's share of its connection's and the listener's budgets. */
+/**
+ * One request's share of the budgets. On its connection's budget it holds an estimate from the
+ * start (so one connection's pipelined requests cannot all compute large responses at once);
+ * on the listener's it holds only the encoded frame, from encoding until the host took it: a
+ * Fetch parked waiting for data holds no listener bytes, so many idle long-polling consumers do
+ * not crowd out the rest, while many clients that do not read soon exhaust it. The listener's
+ * budget gates reading: a request is read only while the listener holds no more than its max.
+ */
 export class Reservation {
-  readonly #budgets: readonly ByteBudget[];
+  readonly #connection: ByteBudget;
+  readonly #listener: ByteBudget;
   #bytes: number;
+  #listenerBytes = 0;
   #released = false;
 
-  constructor(budgets: readonly ByteBudget[], bytes: number) {
-    this.#budgets = budgets;
+  private constructor(connection: ByteBudget, listener: ByteBudget, bytes: number) {
+    this.#connection = connection;
+    this.#listener = listener;
     this.#bytes = bytes;
   }
 
   /**
-   * Takes both budgets' share, in order; false (holding nothing) if the signal aborted first.
-   * Budgets are always taken in the same order (connection, then listener), so two requests
-   * cannot each hold one while waiting for the other.
+   * Takes `bytes` of the connection's budget, then waits for room in the listener's; null
+   * (holding nothing) if the signal aborted first. Only a connection's own read loop takes its
+   * budget, one request at a time, so holding it while waiting for the listener cannot deadlock.
    */
   static async take(
-    budgets: readonly ByteBudget[],
+    budgets: { connection: ByteBudget; listener: ByteBudget },
     bytes: number,
     signal: AbortSignal,
   ): Promise<Reservation | null> {
-    const held: ByteBudget[] = [];
-    for (const budget of budgets) {
-      if (!(await budget.acquire(bytes, signal))) {
-        for (const b of held) b.release(bytes);
-        return null;
-      }
-      held.push(budget);
+    if (!(await budgets.connection.acquire(bytes, signal))) return null;
+    if (!(await budgets.listener.acquire(0, signal))) {
+      budgets.connection.release(bytes);
+      return null;
     }
-    return new Reservation(budgets, bytes);
+    return new Reservation(budgets.connection, budgets.listener, bytes);
   }
 
+  /** Bytes held on the connection's budget. */
   get bytes(): number {
     return this.#bytes;
   }
 
-  /** The response is encoded: hold exactly its size from now on. */
+  /** The response is encoded: hold exactly its size, on both budgets, until release(). */
   resize(bytes: number): void {
     if (this.#released) return;
-    for (const b of this.#budgets) {
-      if (bytes > this.#bytes) b.grow(bytes - this.#bytes);
-      else b.release(this.#bytes - bytes);
-    }
+    if (bytes > this.#bytes) this.#connection.grow(bytes - this.#bytes);
+    else this.#connection.release(this.#bytes - bytes);
     this.#bytes = bytes;
+    if (bytes > this.#listenerBytes) this.#listener.grow(bytes - this.#listenerBytes);
+    else this.#listener.release(this.#listenerBytes - bytes);
+    this.#listenerBytes = bytes;
   }
 
   release(): void {
     if (this.#released) return;
     this.#released = true;
-    for (const b of this.#budgets) b.release(this.#bytes);
+    this.#connection.release(this.#bytes);
+    this.#listener.release(this.#listenerBytes);
   }
 }

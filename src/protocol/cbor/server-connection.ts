@@ -4,7 +4,7 @@
 // Bounds: at most inFlightMax requests are being handled at once, and the responses the
 // connection holds (estimated when a request is read, exact once encoded, until the host took
 // the frame: write() resolves only once the bytes are in the host's bounded send buffer) stay
-// within its own byte budget and the listener's (byte-budget.ts). The read loop waits for a
+// within its own byte budget; encoded frames also count on the listener's (byte-budget.ts). The read loop waits for a
 // slot and for budget before it reads on, so a client that sends faster than the broker answers,
 // or does not read its responses, is held back by TCP itself.
 //
@@ -71,7 +71,7 @@ export class ServerConnection {
   readonly #options: ServerConnectionOptions;
   readonly #decoder: FrameDecoder;
   readonly #slots: Slots;
-  readonly #budgets: readonly ByteBudget[];
+  readonly #budgets: { connection: ByteBudget; listener: ByteBudget };
   readonly #abort = new AbortController();
   #lastReceivedMs: number;
   #idleTimer: TimerHandle | null = null;
@@ -88,7 +88,10 @@ export class ServerConnection {
     this.#options = options;
     this.#decoder = new FrameDecoder({ frameBytesMax: options.frameBytesMax });
     this.#slots = new Slots(options.inFlightMax);
-    this.#budgets = [new ByteBudget(options.responseBytesMax), options.listenerBudget];
+    this.#budgets = {
+      connection: new ByteBudget(options.responseBytesMax),
+      listener: options.listenerBudget,
+    };
     this.#lastReceivedMs = options.clock.monotonicMs();
     this.#ctx = {
       broker: options.broker,
@@ -109,7 +112,7 @@ export class ServerConnection {
 
   /** Bytes of responses held for this connection: estimated, or encoded and not yet written. */
   get responseBytes(): number {
-    return this.#budgets[0].used;
+    return this.#budgets.connection.used;
   }
 
   /** Requests being handled right now. */

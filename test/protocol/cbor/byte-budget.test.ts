@@ -49,11 +49,13 @@ describe("ByteBudget", () => {
     expect(budget.waiting).toBe(0);
   });
 
-  it("a reservation takes both budgets, resizes to the real size and releases once", async () => {
+  it("a reservation holds its estimate on the connection and only the frame on the listener", async () => {
     const connection = new ByteBudget(100);
     const listener = new ByteBudget(1000);
-    const r = await Reservation.take([connection, listener], 80, new AbortController().signal);
+    const r = await Reservation.take({ connection, listener }, 80, new AbortController().signal);
     expect(r).not.toBeNull();
+    // Computing (or parked): the connection's budget holds the estimate, the listener's nothing.
+    expect([connection.used, listener.used]).toEqual([80, 0]);
     r!.resize(120);
     expect([connection.used, listener.used]).toEqual([120, 120]);
     r!.resize(30);
@@ -63,15 +65,24 @@ describe("ByteBudget", () => {
     expect([connection.used, listener.used]).toEqual([0, 0]);
   });
 
-  it("an aborted reservation holds nothing", async () => {
+  it("a reservation waits while the listener holds more than its max, and holds nothing if aborted", async () => {
     const connection = new ByteBudget(100);
     const listener = new ByteBudget(100);
-    await listener.acquire(100);
+    listener.grow(150);
     const abort = new AbortController();
-    const pending = Reservation.take([connection, listener], 50, abort.signal);
+    const pending = Reservation.take({ connection, listener }, 50, abort.signal);
     expect(await settled(pending)).toBe(false);
     abort.abort();
     expect(await pending).toBeNull();
     expect(connection.used).toBe(0);
+    listener.release(100);
+    const granted = await Reservation.take({ connection, listener }, 50, abort.signal);
+    expect(granted).toBeNull(); // the signal is still aborted
+    const fresh = await Reservation.take(
+      { connection, listener },
+      50,
+      new AbortController().signal,
+    );
+    expect(fresh?.bytes).toBe(50);
   });
 });

@@ -117,6 +117,36 @@ describe("response bytes", () => {
   });
 });
 
+describe("response bytes and long polls", () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  it("parked fetches hold no listener budget: other requests are not held back by them", async () => {
+    h = await startHarness({}, { responseBytesMax: 1024 * kib });
+    await h.broker.createTopic({ name: "quiet", partitions: 1 });
+    const parked = [];
+    for (let i = 0; i < 8; i++) {
+      const raw = await h.raw();
+      await raw.send(encodeRequestFrame(Op.Fetch, 1, 1, {
+        maxWaitMs: 5_000,
+        minBytes: 1,
+        maxBytes: 512 * kib,
+        partitions: [{ topic: "quiet", partition: 0, offset: 0, maxBytes: 512 * kib }],
+      }));
+      parked.push(raw);
+    }
+    await eventually(() => h!.broker.parkedFetches === 8);
+    // 8 × 512 KiB of estimates would be four times the listener's budget.
+    const client = await h.client();
+    const started = Date.now();
+    expect((await client.request("ListTopics", {})).topics.map((t) => t.name)).toEqual(["quiet"]);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
+
 describe("connection limits", () => {
   let h: Harness | undefined;
   afterEach(async () => {
