@@ -24,7 +24,7 @@ import { FRAME_BYTES_LIMIT, FRAME_BYTES_MAX_DEFAULT } from "./frame.ts";
 import { CORRELATION_ID_CONNECTION } from "./messages.ts";
 import { toWireError } from "./wire-error.ts";
 import { ServerConnection } from "./server-connection.ts";
-import { createServerMetrics } from "./server-metrics.ts";
+import { createServerMetrics, type RefusalReason } from "./server-metrics.ts";
 
 export const IN_FLIGHT_MAX_DEFAULT = 128;
 export const CONNECTIONS_MAX_DEFAULT = 10_000;
@@ -113,16 +113,24 @@ export async function serveProtocol(
   const perIp = new Map<string, number>();
 
   const connections = new Set<ServerConnection>();
-  const metrics = createServerMetrics(options.metrics, () => connections.size);
+  const metrics = createServerMetrics(
+    options.metrics,
+    () => connections.size,
+    () => listenerBudget.used,
+  );
   let closing = false;
 
-  function refusal(address: string): string | null {
+  function refusal(address: string): { reason: RefusalReason; message: string } | null {
     if (connections.size >= connectionsMax) {
-      return `the broker has ${connections.size} connections (max.connections=${connectionsMax})`;
+      const message =
+        `the broker has ${connections.size} connections (max.connections=${connectionsMax})`;
+      return { reason: "max.connections", message };
     }
     const fromIp = perIp.get(address) ?? 0;
     if (fromIp >= connectionsPerIpMax) {
-      return `${address} has ${fromIp} connections (max.connections.per.ip=${connectionsPerIpMax})`;
+      const message =
+        `${address} has ${fromIp} connections (max.connections.per.ip=${connectionsPerIpMax})`;
+      return { reason: "max.connections.per.ip", message };
     }
     return null;
   }
@@ -135,11 +143,13 @@ export async function serveProtocol(
     const address = conn.remoteAddress;
     const refused = refusal(address);
     if (refused !== null) {
+      metrics.connectionRefused(refused.reason);
       events.log("warn", `refused ${address}`, "connection.refused", "connection refused", {
         remote: `${address}:${conn.remotePort}`,
-        reason: refused,
+        limit: refused.reason,
+        reason: refused.message,
       });
-      void refuse(conn, refused, options.onUnexpectedError);
+      void refuse(conn, refused.message, options.onUnexpectedError);
       return;
     }
     perIp.set(address, (perIp.get(address) ?? 0) + 1);
@@ -154,11 +164,13 @@ export async function serveProtocol(
       responseBytesMax: connectionResponseBytesMax,
       listenerBudget,
       idleMsMax,
-      onIdleClose: (idleMs) =>
+      onIdleClose: (idleMs) => {
+        metrics.idleClosed();
         events.log("info", `idle ${address}`, "connection.idle_closed", "idle connection closed", {
           remote: `${address}:${conn.remotePort}`,
           idleMs: Math.round(idleMs),
-        }),
+        });
+      },
       ...(options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {}),
       ...(options.groups ? { groups: options.groups } : {}),
     });

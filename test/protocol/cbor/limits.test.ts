@@ -80,6 +80,7 @@ describe("response bytes", () => {
     // 128 slots would let 128 responses pile up; the bytes bound stops far earlier.
     expect(stalledAt).toBeLessThan(100);
     expect(h.server.responseBytes()).toBeLessThanOrEqual(connectionBytesMax + 256 * kib);
+    expect(h.metrics.render()).toMatch(/^tributary_response_bytes_held [1-9]\d*$/m);
     // Nothing is dropped: once the client reads, every request is answered, in order.
     const ids: number[] = [];
     for (let i = 0; i < requests; i++) {
@@ -169,6 +170,9 @@ describe("connection limits", () => {
     await h.client();
     await eventually(() => h!.server.openConnections() === 2);
     await expectRefused(h, "max.connections=2");
+    expect(h.metrics.render()).toContain(
+      'tributary_connections_refused_total{reason="max.connections"} 1',
+    );
     // The ones admitted keep working, and a freed place is taken again.
     expect((await first.request("ListTopics", {})).topics).toEqual([]);
     await first.close();
@@ -181,6 +185,9 @@ describe("connection limits", () => {
     h = await startHarness({}, { connectionsPerIpMax: 1 });
     const only = await h.client();
     await expectRefused(h, "max.connections.per.ip=1");
+    expect(h.metrics.render()).toContain(
+      'tributary_connections_refused_total{reason="max.connections.per.ip"} 1',
+    );
     expect((await only.request("ListTopics", {})).topics).toEqual([]);
     await only.close();
     await eventually(() => h!.server.openConnections() === 0);
@@ -210,5 +217,6 @@ describe("connection limits", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(550);
     // Then it is idle too, and closed.
     expect(await busy.closedByServer(3_000)).toBe(true);
+    expect(h.metrics.render()).toContain("tributary_connections_idle_closed_total 2");
   });
 });
