@@ -165,6 +165,24 @@ for (const host of selected) {
       await logged(b, "connection.idle_closed");
     });
 
+    it("answers an HTTP long poll that lasts longer than connections.max.idle.ms", async () => {
+      const b = perIp as BrokerProcess;
+      const created = await fetch(`${b.httpUrl}/v1/topics`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: "quiet", partitions: 1 }),
+      });
+      expect(created.status).toBe(201);
+      const waitMs = idleMs * 8;
+      const started = Date.now();
+      const polled = await fetch(
+        `${b.httpUrl}/v1/topics/quiet/partitions/0/records?offset=0&timeoutMs=${waitMs}`,
+      );
+      expect(polled.status).toBe(200);
+      expect((await polled.json()).records).toEqual([]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(waitMs - 50);
+    }, 30_000);
+
     const bounds = httpBoundsMs[host];
     if (bounds !== null) {
       it("closes a keep-alive HTTP connection idle for connections.max.idle.ms", async () => {
