@@ -73,6 +73,8 @@ export class ServerConnection {
   readonly #slots: Slots;
   readonly #budgets: { connection: ByteBudget; listener: ByteBudget };
   readonly #abort = new AbortController();
+  /** Aborted once the connection is closed: the read loop's waits for budget end with it. */
+  readonly #gone = new AbortController();
   #lastReceivedMs: number;
   #idleTimer: TimerHandle | null = null;
   readonly #ctx: HandlerContext;
@@ -104,6 +106,7 @@ export class ServerConnection {
     // fetches waiting until then.
     void conn.closed.then(() => {
       this.#idleTimer?.cancel();
+      this.#gone.abort();
       this.#abort.abort(new TributaryError("NETWORK_EXCEPTION", "connection closed"));
     });
     this.#armIdleTimer(options.idleMsMax);
@@ -165,7 +168,9 @@ export class ServerConnection {
         const envelope = this.#decode(payload);
         if (envelope === null) return;
         const bytes = responseBytesEstimate(envelope, this.#options.frameBytesMax);
-        const reservation = await Reservation.take(this.#budgets, bytes, this.#abort.signal);
+        // Not this.#abort: after stop() requests are still read, to be refused with
+        // BROKER_SHUTTING_DOWN.
+        const reservation = await Reservation.take(this.#budgets, bytes, this.#gone.signal);
         if (reservation === null) {
           // The connection is going away; requests read after this point are not answered.
           this.#slots.release();
