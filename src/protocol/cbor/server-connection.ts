@@ -113,11 +113,6 @@ export class ServerConnection {
     this.done = this.#run();
   }
 
-  /** Bytes of responses held for this connection: estimated, or encoded and not yet written. */
-  get responseBytes(): number {
-    return this.#budgets.connection.used;
-  }
-
   /** Requests being handled right now. */
   get inFlight(): number {
     return this.#tasks.size;

@@ -73,7 +73,7 @@ export interface ProtocolServerOptions {
 export interface ProtocolServer {
   readonly port: number;
   openConnections(): number;
-  /** Bytes of responses all connections hold unwritten (estimated or encoded). */
+  /** Bytes of encoded responses all connections hold unwritten (the listener's budget). */
   responseBytes(): number;
   /** Stops accepting, refuses new requests, lets in-flight ones finish (bounded), closes all. */
   close(): Promise<void>;
