@@ -170,8 +170,10 @@ describe("connection limits", () => {
     await h.client();
     await eventually(() => h!.server.openConnections() === 2);
     await expectRefused(h, "max.connections=2");
+    // The TypeScript client says why, instead of a bare "connection closed".
+    await expect(h.client()).rejects.toThrow(/max\.connections=2/);
     expect(h.metrics.render()).toContain(
-      'tributary_connections_refused_total{reason="max.connections"} 1',
+      'tributary_connections_refused_total{reason="max.connections"} 2',
     );
     // The ones admitted keep working, and a freed place is taken again.
     expect((await first.request("ListTopics", {})).topics).toEqual([]);
