@@ -170,10 +170,21 @@ export interface Network {
 
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
 
+/**
+ * Connection limits are the host's to enforce, and hosts differ in what they expose; each
+ * adapter's header says what it does with these (docs/http.md sums it up). Unset: the host's
+ * own defaults.
+ */
 export interface ServeOptions {
   host: string;
   port: number;
   fetch: FetchHandler;
+  /** A keep-alive connection with no request in flight for this long is closed. */
+  idleTimeoutMs?: number;
+  /** A connection that has not sent a request's headers within this long is closed (slowloris). */
+  headersTimeoutMs?: number;
+  /** Connections open at once; beyond it new ones are closed as soon as they are accepted. */
+  connectionsMax?: number;
 }
 
 export interface HttpServer {

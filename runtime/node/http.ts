@@ -1,6 +1,11 @@
 // HTTP serving through @hono/node-server on node:http.
+//
+// Connection limits map onto node:http's own: idleTimeoutMs is keepAliveTimeout (idle between
+// requests), headersTimeoutMs is headersTimeout (checked every connectionsCheckingInterval, so a
+// stalled request is cut within about 1.25 × the timeout), connectionsMax is maxConnections
+// (Node closes sockets beyond it on accept).
 import { serve as honoServe } from "@hono/node-server";
-import type { Server } from "node:http";
+import type { Server, ServerOptions } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { HttpServer, HttpServing, ServeOptions } from "../types.ts";
 import { toIoError } from "./errors.ts";
@@ -26,6 +31,22 @@ function closeGracefully(server: Server): Promise<void> {
   });
 }
 
+/** Node's default for requestTimeout (the whole request must arrive within it). */
+const requestTimeoutMsDefault = 300_000;
+
+/** node:http options for ServeOptions' limits; Node's defaults where a limit is unset. */
+function serverOptions(options: ServeOptions): ServerOptions {
+  const out: ServerOptions = {};
+  if (options.headersTimeoutMs !== undefined) {
+    out.headersTimeout = options.headersTimeoutMs;
+    // Node refuses a headersTimeout above requestTimeout, and checks both on this interval.
+    out.requestTimeout = Math.max(requestTimeoutMsDefault, options.headersTimeoutMs);
+    out.connectionsCheckingInterval = Math.max(10, Math.min(30_000, options.headersTimeoutMs / 4));
+  }
+  if (options.idleTimeoutMs !== undefined) out.keepAliveTimeout = options.idleTimeoutMs;
+  return out;
+}
+
 function listenWithHono(options: ServeOptions): Promise<{ server: Server; port: number }> {
   const where = `serve ${options.host}:${options.port}`;
   return new Promise((resolve, reject) => {
@@ -37,6 +58,7 @@ function listenWithHono(options: ServeOptions): Promise<{ server: Server; port: 
         port: options.port,
         // Leave the global Request/Response alone: other code in the process may rely on them.
         overrideGlobalObjects: false,
+        serverOptions: serverOptions(options),
       },
       (info: AddressInfo) => {
         server.off("error", onError);
@@ -49,6 +71,7 @@ function listenWithHono(options: ServeOptions): Promise<{ server: Server; port: 
 
 async function serve(options: ServeOptions): Promise<HttpServer> {
   const { server, port } = await listenWithHono(options);
+  if (options.connectionsMax !== undefined) server.maxConnections = options.connectionsMax;
   // After listening, the only server errors are failed accepts (EMFILE and the like); Node
   // keeps accepting, so report them rather than let an unhandled 'error' end the process.
   server.on(

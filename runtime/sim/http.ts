@@ -3,6 +3,8 @@
 // reserved on the simulated network too, so HTTP and TCP listeners collide as on a real host.
 // Partitions make requests fail ETIMEDOUT after their timeout; a crashed node's servers vanish.
 // close() stops accepting and resolves once the requests it had accepted are answered.
+// ServeOptions' connection limits (idleTimeoutMs, headersTimeoutMs, connectionsMax) are about
+// sockets, which simulated HTTP does not have: requests arrive whole, so they do not apply here.
 
 import { type HttpServer, type HttpServing, RuntimeIoError, type ServeOptions } from "../types.ts";
 import type { SimNetwork } from "./network.ts";

@@ -51,6 +51,16 @@ const propertySetters: Record<string, Setter> = {
   "message.max.bytes": topicDefault("max.message.bytes"),
   "http.cors.origins": (o, v) => void (o.httpCorsOrigins = list(v)),
   "http.allowed.hosts": (o, v) => void (o.httpAllowedHosts = list(v)),
+  "max.connections": (o, v) => void (o.connectionsMax = int("max.connections", v)),
+  "max.connections.per.ip": (o, v) =>
+    void (o.connectionsPerIpMax = int("max.connections.per.ip", v)),
+  "connections.max.idle.ms": (o, v) =>
+    void (o.connectionsIdleMsMax = int("connections.max.idle.ms", v)),
+  "http.headers.timeout.ms": (o, v) =>
+    void (o.httpHeadersTimeoutMs = int("http.headers.timeout.ms", v)),
+  "connection.response.bytes.max": (o, v) =>
+    void (o.connectionResponseBytesMax = int("connection.response.bytes.max", v)),
+  "response.bytes.max": (o, v) => void (o.responseBytesMax = int("response.bytes.max", v)),
   "log.level": (o, v) => void (o.logLevel = v.trim()),
   "log.format": (o, v) => void (o.logFormat = v.trim()),
 };
@@ -67,6 +77,12 @@ const jsonKeys: Record<string, string> = {
   defaultPartitions: "num.partitions",
   httpCorsOrigins: "http.cors.origins",
   httpAllowedHosts: "http.allowed.hosts",
+  connectionsMax: "max.connections",
+  connectionsPerIpMax: "max.connections.per.ip",
+  connectionsIdleMsMax: "connections.max.idle.ms",
+  httpHeadersTimeoutMs: "http.headers.timeout.ms",
+  connectionResponseBytesMax: "connection.response.bytes.max",
+  responseBytesMax: "response.bytes.max",
   logLevel: "log.level",
   logFormat: "log.format",
 };

@@ -12,7 +12,11 @@ import type { GroupCoordinatorConfig } from "../group/mod.ts";
 import { TributaryError } from "../errors.ts";
 import { createHttpApp } from "../http/app.ts";
 import { MetricsRegistry } from "../metrics/registry.ts";
-import { serveProtocol } from "../protocol/cbor/server.ts";
+import {
+  CONNECTIONS_MAX_DEFAULT,
+  IDLE_MS_MAX_DEFAULT,
+  serveProtocol,
+} from "../protocol/cbor/server.ts";
 import { VERSION } from "../version.ts";
 import { type Logger, silentLogger } from "../logging/logger.ts";
 import { closeAll, type Closer } from "./close-all.ts";
@@ -52,7 +56,22 @@ export interface StartBrokerOptions {
   offsetsTopicPartitions?: number;
   /** Consumer-group limits and defaults (session timeouts, group sizes; docs/groups.md). */
   groupCoordinator?: Partial<GroupCoordinatorConfig>;
+  /** max.connections: connections each listener (CBOR, HTTP) keeps open at once (10,000). */
+  connectionsMax?: number;
+  /** max.connections.per.ip: CBOR connections from one address (default: no limit). */
+  connectionsPerIpMax?: number;
+  /** connections.max.idle.ms: idle connections are closed after this (10 min; 0: never). */
+  connectionsIdleMsMax?: number;
+  /** http.headers.timeout.ms: an HTTP request's headers must arrive within this (30 s). */
+  httpHeadersTimeoutMs?: number;
+  /** connection.response.bytes.max: unwritten response bytes one CBOR connection may hold. */
+  connectionResponseBytesMax?: number;
+  /** response.bytes.max: unwritten response bytes all CBOR connections together may hold. */
+  responseBytesMax?: number;
 }
+
+/** http.headers.timeout.ms default: what Node's http server would use with requests this slow. */
+export const HTTP_HEADERS_TIMEOUT_MS_DEFAULT = 30_000;
 
 export interface RunningBroker {
   readonly nodeId: number;
@@ -96,6 +115,7 @@ export async function startBroker(
   const onUnexpectedError = options.onUnexpectedError;
   const closers: Closer[] = [];
   const graceMs = options.shutdownGraceMsMax ?? 10_000;
+  checkConnectionLimits(options);
   try {
     const broker = await Broker.open(hostRt, {
       nodeId,
@@ -129,6 +149,13 @@ export async function startBroker(
       version: VERSION,
       groups,
       logger,
+      ...definedOnly({
+        connectionsMax: options.connectionsMax,
+        connectionsPerIpMax: options.connectionsPerIpMax,
+        idleMsMax: options.connectionsIdleMsMax,
+        connectionResponseBytesMax: options.connectionResponseBytesMax,
+        responseBytesMax: options.responseBytesMax,
+      }),
       ...(onUnexpectedError ? { onUnexpectedError } : {}),
     });
     closers.unshift({ name: "protocol listener", close: () => protocol.close() });
@@ -185,6 +212,9 @@ async function startHttp(
     host: options.host,
     port: options.httpPort ?? 8080,
     fetch: app.fetch,
+    idleTimeoutMs: options.connectionsIdleMsMax ?? IDLE_MS_MAX_DEFAULT,
+    headersTimeoutMs: options.httpHeadersTimeoutMs ?? HTTP_HEADERS_TIMEOUT_MS_DEFAULT,
+    connectionsMax: options.connectionsMax ?? CONNECTIONS_MAX_DEFAULT,
   });
   closers.unshift({
     name: "http listener",
@@ -220,4 +250,36 @@ function running(parts: {
     metrics: parts.metrics,
     close: () => (closing ??= parts.close()),
   };
+}
+
+/** The entries whose value is set, so unset options fall through to the listener's defaults. */
+function definedOnly<T extends Record<string, number | undefined>>(
+  values: T,
+): { [K in keyof T]?: number } {
+  const out: { [K in keyof T]?: number } = {};
+  for (const key of Object.keys(values) as Array<keyof T>) {
+    const value = values[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+/** Connection limits come from users (config files, flags): bad ones are INVALID_CONFIG. */
+function checkConnectionLimits(options: StartBrokerOptions): void {
+  const limits: Array<[string, number | undefined, number]> = [
+    ["max.connections", options.connectionsMax, 1],
+    ["max.connections.per.ip", options.connectionsPerIpMax, 1],
+    ["connections.max.idle.ms", options.connectionsIdleMsMax, 0],
+    ["http.headers.timeout.ms", options.httpHeadersTimeoutMs, 1],
+    ["connection.response.bytes.max", options.connectionResponseBytesMax, 1],
+    ["response.bytes.max", options.responseBytesMax, 1],
+  ];
+  for (const [name, value, min] of limits) {
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < min)) {
+      throw new TributaryError(
+        "INVALID_CONFIG",
+        `${name} must be an integer >= ${min}, got ${String(value)}`,
+      );
+    }
+  }
 }

@@ -34,6 +34,26 @@ describe("serve --config", () => {
     });
   });
 
+  it("reads the connection limits by their Kafka names and as JSON", () => {
+    const properties = parseServerConfig(
+      "max.connections=500\nmax.connections.per.ip=20\nconnections.max.idle.ms=60000\n" +
+        "http.headers.timeout.ms=5000\nconnection.response.bytes.max=1048576\n" +
+        "response.bytes.max=67108864\n",
+      "b.properties",
+    );
+    const limits = {
+      connectionsMax: 500,
+      connectionsPerIpMax: 20,
+      connectionsIdleMsMax: 60_000,
+      httpHeadersTimeoutMs: 5_000,
+      connectionResponseBytesMax: 1_048_576,
+      responseBytesMax: 67_108_864,
+    };
+    expect(properties).toEqual(limits);
+    expect(parseServerConfig(JSON.stringify(limits), "b.json")).toEqual(limits);
+    expect(() => parseServerConfig("max.connections=many\n", "f")).toThrow(UsageError);
+  });
+
   it("rejects unknown keys, bad numbers and malformed files with the place named", () => {
     expect(() => parseServerConfig("colour=blue\n", "f")).toThrow(
       /f:1: unknown config key "colour"/,

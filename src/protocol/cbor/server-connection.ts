@@ -1,10 +1,14 @@
 // One client connection on the server side: a read loop feeding a FrameDecoder, requests
 // dispatched as they arrive (pipelining), responses written in completion order by one writer.
 //
-// Bounds: at most inFlightMax requests are being handled at once; the read loop stops reading
-// while all slots are taken, so a client that sends faster than the broker answers is held back
-// by TCP itself. A request's slot is freed only once its response was handed to the host, so
-// a client that does not read its responses stops being read from too.
+// Bounds: at most inFlightMax requests are being handled at once, and the responses the
+// connection holds (estimated when a request is read, exact once encoded, until the host took
+// the frame: write() resolves only once the bytes are in the host's bounded send buffer) stay
+// within its own byte budget; encoded frames also count on the listener's (byte-budget.ts). The read loop waits for a
+// slot and for budget before it reads on, so a client that sends faster than the broker answers,
+// or does not read its responses, is held back by TCP itself.
+//
+// Idle connections (nothing received and no request in flight for idleMsMax) are closed.
 //
 // A frame that is not a well-formed envelope (undecodable CBOR, not a 4-item array) or that
 // announces more than frameBytesMax gets one error frame with correlation id 0 and then the
@@ -12,21 +16,31 @@
 // operation, unsupported version, invalid body, broker errors) is an error response and the
 // connection carries on.
 
-import { type Clock, type Connection, IoErrorCode, isIoError } from "../../../runtime/types.ts";
+import {
+  type Clock,
+  type Connection,
+  IoErrorCode,
+  isIoError,
+  type TimerHandle,
+  type Timers,
+} from "../../../runtime/types.ts";
 import type { BrokerApi } from "../../broker/types.ts";
 import type { GroupServiceApi } from "../../coordinator/types.ts";
 import { toTributaryError, TributaryError } from "../../errors.ts";
-import { decodeRequest, encodeResponseFrame } from "./envelope.ts";
+import { ByteBudget, Reservation } from "./byte-budget.ts";
+import { decodeRequest, encodeResponseFrame, type RequestEnvelope } from "./envelope.ts";
 import { FrameDecoder } from "./frame.ts";
 import { apiVersionsBody, type HandlerContext, HANDLERS } from "./handlers.ts";
 import {
   CORRELATION_ID_CONNECTION,
+  Op,
   OP_VERSIONS,
   type OpName,
   opName,
   type WireError,
 } from "./messages.ts";
 import type { ServerMetrics } from "./server-metrics.ts";
+import { isPlainMap, toSafeInteger } from "./shape.ts";
 import { Slots } from "./slots.ts";
 import { validateRequest } from "./validate-request.ts";
 import { toWireError } from "./wire-error.ts";
@@ -37,7 +51,16 @@ export interface ServerConnectionOptions {
   frameBytesMax: number;
   inFlightMax: number;
   clock: Pick<Clock, "monotonicMs">;
+  timers: Pick<Timers, "setTimeout">;
   metrics: ServerMetrics;
+  /** Bytes of responses this connection may hold unwritten (see byte-budget.ts). */
+  responseBytesMax: number;
+  /** The listener's budget, shared by all its connections. */
+  listenerBudget: ByteBudget;
+  /** Closed after this long with nothing received and no request in flight; 0: never. */
+  idleMsMax: number;
+  /** Told when the connection is closed for being idle (for the rate-limited log). */
+  onIdleClose?: (idleMs: number) => void;
   /** Told about failures that point at a bug or a host problem (not peers misbehaving). */
   onUnexpectedError?: (err: unknown) => void;
   groups?: GroupServiceApi;
@@ -48,7 +71,12 @@ export class ServerConnection {
   readonly #options: ServerConnectionOptions;
   readonly #decoder: FrameDecoder;
   readonly #slots: Slots;
+  readonly #budgets: { connection: ByteBudget; listener: ByteBudget };
   readonly #abort = new AbortController();
+  /** Aborted once the connection is closed: the read loop's waits for budget end with it. */
+  readonly #gone = new AbortController();
+  #lastReceivedMs: number;
+  #idleTimer: TimerHandle | null = null;
   readonly #ctx: HandlerContext;
   readonly #tasks = new Set<Promise<void>>();
   #writes: Promise<void> = Promise.resolve();
@@ -62,6 +90,11 @@ export class ServerConnection {
     this.#options = options;
     this.#decoder = new FrameDecoder({ frameBytesMax: options.frameBytesMax });
     this.#slots = new Slots(options.inFlightMax);
+    this.#budgets = {
+      connection: new ByteBudget(options.responseBytesMax),
+      listener: options.listenerBudget,
+    };
+    this.#lastReceivedMs = options.clock.monotonicMs();
     this.#ctx = {
       broker: options.broker,
       serverVersion: options.serverVersion,
@@ -71,9 +104,12 @@ export class ServerConnection {
     };
     // The read loop may be parked waiting for a slot; a peer that left must not keep its
     // fetches waiting until then.
-    void conn.closed.then(() =>
-      this.#abort.abort(new TributaryError("NETWORK_EXCEPTION", "connection closed"))
-    );
+    void conn.closed.then(() => {
+      this.#idleTimer?.cancel();
+      this.#gone.abort();
+      this.#abort.abort(new TributaryError("NETWORK_EXCEPTION", "connection closed"));
+    });
+    this.#armIdleTimer(options.idleMsMax);
     this.done = this.#run();
   }
 
@@ -120,9 +156,22 @@ export class ServerConnection {
     for (;;) {
       const chunk = await this.#readChunk();
       if (chunk === null) return;
+      this.#lastReceivedMs = this.#options.clock.monotonicMs();
       for (const payload of this.#decoder.push(chunk)) {
         await this.#slots.acquire();
-        if (!this.#dispatch(payload)) return;
+        const startMs = this.#options.clock.monotonicMs();
+        const envelope = this.#decode(payload);
+        if (envelope === null) return;
+        const bytes = responseBytesEstimate(envelope, this.#options.frameBytesMax);
+        // Not this.#abort: after stop() requests are still read, to be refused with
+        // BROKER_SHUTTING_DOWN.
+        const reservation = await Reservation.take(this.#budgets, bytes, this.#gone.signal);
+        if (reservation === null) {
+          // The connection is going away; requests read after this point are not answered.
+          this.#slots.release();
+          return;
+        }
+        this.#dispatch(envelope, startMs, reservation);
       }
       const oversized = this.#decoder.error;
       if (oversized !== null) {
@@ -143,32 +192,35 @@ export class ServerConnection {
     }
   }
 
-  /** Handles one request payload; false when the connection must close (malformed envelope). */
-  #dispatch(payload: Uint8Array): boolean {
-    const startMs = this.#options.clock.monotonicMs();
-    let envelope;
+  /** The envelope of a request payload; null (after the connection error) when malformed. */
+  #decode(payload: Uint8Array): RequestEnvelope | null {
     try {
-      envelope = decodeRequest(payload);
+      return decodeRequest(payload);
     } catch (err) {
       this.#slots.release();
       this.#options.metrics.requestDone("malformed", 0, toTributaryError(err).code);
       void this.#sendConnectionError(toTributaryError(err));
-      return false;
+      return null;
     }
+  }
+
+  /** Handles one request; its slot and reservation are released once its answer was written. */
+  #dispatch(envelope: RequestEnvelope, startMs: number, reservation: Reservation): void {
     const name = opName(envelope.op);
     const response = this.#respond(name, envelope.op, envelope.version, envelope.body);
     const task = response
-      .then(({ error, body }) => this.#answer(envelope.correlationId, error, body))
+      .then(({ error, body }) => this.#answer(envelope.correlationId, error, body, reservation))
       .then((errorCode) => {
         const seconds = (this.#options.clock.monotonicMs() - startMs) / 1000;
         this.#options.metrics.requestDone(name ?? "unknown", seconds, errorCode);
       })
       .finally(() => {
+        reservation.release();
         this.#slots.release();
         this.#tasks.delete(task);
+        this.#lastReceivedMs = Math.max(this.#lastReceivedMs, this.#options.clock.monotonicMs());
       });
     this.#tasks.add(task);
-    return true;
   }
 
   /** Never rejects: every failure becomes an error for the response. body undefined: no response. */
@@ -216,6 +268,23 @@ export class ServerConnection {
     return toWireError(err);
   }
 
+  // One timer per connection, re-armed for the time left rather than on every chunk.
+  #armIdleTimer(delayMs: number): void {
+    const idleMsMax = this.#options.idleMsMax;
+    if (idleMsMax <= 0) return;
+    this.#idleTimer = this.#options.timers.setTimeout(() => {
+      this.#idleTimer = null;
+      if (this.#abort.signal.aborted) return;
+      const idleMs = this.#options.clock.monotonicMs() - this.#lastReceivedMs;
+      if (this.#tasks.size > 0 || idleMs < idleMsMax) {
+        this.#armIdleTimer(this.#tasks.size > 0 ? idleMsMax : idleMsMax - idleMs);
+        return;
+      }
+      this.#options.onIdleClose?.(idleMs);
+      void this.finish();
+    }, delayMs);
+  }
+
   #unexpected(err: unknown): void {
     this.#options.onUnexpectedError?.(err);
   }
@@ -225,6 +294,7 @@ export class ServerConnection {
     correlationId: number,
     error: WireError | null,
     body: unknown,
+    reservation: Reservation,
   ): Promise<string | null> {
     if (error === null && body === undefined) return null;
     let frame: Uint8Array;
@@ -236,6 +306,7 @@ export class ServerConnection {
       error = toWireError(err);
       frame = encodeResponseFrame(correlationId, error, null);
     }
+    reservation.resize(frame.byteLength);
     await this.#write(frame);
     return error === null ? null : error.code;
   }
@@ -259,6 +330,34 @@ export class ServerConnection {
     });
     return this.#writes;
   }
+}
+
+/** Estimated response size of requests other than Fetch (exact sizes count once encoded). */
+const RESPONSE_BYTES_ESTIMATE_DEFAULT = 4096;
+/** Per-partition overhead of a Fetch response beside its records (names, offsets, framing). */
+const FETCH_PARTITION_OVERHEAD_BYTES = 128;
+
+/**
+ * What a request's response will probably take: for Fetch, what it asks for (its maxBytes, or
+ * the sum of its partitions' when smaller, capped at the frame limit); a small constant for the
+ * rest. Read from the raw body, before validation: a body that fails validation gets a small
+ * error response, and the reservation shrinks to it.
+ */
+export function responseBytesEstimate(envelope: RequestEnvelope, frameBytesMax: number): number {
+  if (envelope.op !== Op.Fetch || !isPlainMap(envelope.body)) {
+    return RESPONSE_BYTES_ESTIMATE_DEFAULT;
+  }
+  const body = envelope.body;
+  const partitions = Array.isArray(body.partitions) ? body.partitions : [];
+  let wanted = 0;
+  for (const p of partitions) {
+    const bytes = isPlainMap(p) ? toSafeInteger(p.maxBytes) : undefined;
+    wanted += Math.max(0, bytes ?? 0) + FETCH_PARTITION_OVERHEAD_BYTES;
+    if (wanted >= frameBytesMax) break;
+  }
+  const maxBytes = toSafeInteger(body.maxBytes) ?? frameBytesMax;
+  const estimate = Math.min(Math.max(0, maxBytes) + FETCH_PARTITION_OVERHEAD_BYTES, wanted);
+  return Math.max(RESPONSE_BYTES_ESTIMATE_DEFAULT, Math.min(estimate, frameBytesMax));
 }
 
 /** Resets and closes are how peers leave; anything else from the socket is worth a report. */

@@ -7,15 +7,22 @@ import {
   REQUEST_LATENCY_BUCKETS_SECONDS,
 } from "../../metrics/request-metrics.ts";
 
+export type RefusalReason = "max.connections" | "max.connections.per.ip";
+
 export interface ServerMetrics {
   requestDone(op: string, seconds: number, errorCode: string | null): void;
+  connectionRefused(reason: RefusalReason): void;
+  idleClosed(): void;
 }
 
 export function createServerMetrics(
   registry: MetricsRegistry | undefined,
   openConnections: () => number,
+  responseBytes: () => number = () => 0,
 ): ServerMetrics {
-  if (registry === undefined) return { requestDone: () => {} };
+  if (registry === undefined) {
+    return { requestDone: () => {}, connectionRefused: () => {}, idleClosed: () => {} };
+  }
   const requests: Counter = registry.counter(
     "tributary_requests_total",
     "CBOR-over-TCP requests handled, by operation.",
@@ -33,7 +40,24 @@ export function createServerMetrics(
     REQUEST_LATENCY_BUCKETS_SECONDS,
   );
   registerOpenConnections(registry, "cbor", openConnections);
+  const refused: Counter = registry.counter(
+    "tributary_connections_refused_total",
+    "CBOR-over-TCP connections refused at accept, by the limit they hit.",
+    ["reason"],
+  );
+  const idle: Counter = registry.counter(
+    "tributary_connections_idle_closed_total",
+    "CBOR-over-TCP connections closed for being idle (connections.max.idle.ms).",
+  );
+  registry.gauge(
+    "tributary_response_bytes_held",
+    "Encoded CBOR-over-TCP responses not yet taken by the OS, all connections (response.bytes.max).",
+    [],
+    () => [{ labels: {}, value: responseBytes() }],
+  );
   return {
+    connectionRefused: (reason) => refused.inc({ reason }),
+    idleClosed: () => idle.inc(),
     requestDone(op, seconds, errorCode) {
       requests.inc({ op });
       latency.observe({ op }, seconds);

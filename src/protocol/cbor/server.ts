@@ -1,19 +1,43 @@
 // The CBOR-over-TCP listener: accepts connections and gives each its own ServerConnection.
 // docs/protocol.md specifies what travels on these connections.
+//
+// Limits: connectionsMax in all and connectionsPerIpMax from one address (beyond them a new
+// connection gets one connection-level error and is closed), a byte budget for the responses
+// all connections hold unwritten (byte-budget.ts), and an idle timeout per connection.
 
-import type { Runtime, TimerHandle } from "../../../runtime/types.ts";
+import {
+  type Connection,
+  IoErrorCode,
+  isIoError,
+  type Runtime,
+  type TimerHandle,
+} from "../../../runtime/types.ts";
 import type { BrokerApi } from "../../broker/types.ts";
 import type { GroupServiceApi } from "../../coordinator/types.ts";
-import { assert } from "../../errors.ts";
+import { assert, TributaryError } from "../../errors.ts";
 import type { MetricsRegistry } from "../../metrics/registry.ts";
-import type { Logger } from "../../logging/logger.ts";
+import { type Logger, silentLogger } from "../../logging/logger.ts";
+import { RateLimitedLog } from "../../logging/rate-limit.ts";
+import { ByteBudget } from "./byte-budget.ts";
+import { encodeResponseFrame } from "./envelope.ts";
 import { FRAME_BYTES_LIMIT, FRAME_BYTES_MAX_DEFAULT } from "./frame.ts";
+import { CORRELATION_ID_CONNECTION } from "./messages.ts";
+import { toWireError } from "./wire-error.ts";
 import { ServerConnection } from "./server-connection.ts";
-import { createServerMetrics } from "./server-metrics.ts";
+import { createServerMetrics, type RefusalReason } from "./server-metrics.ts";
 
 export const IN_FLIGHT_MAX_DEFAULT = 128;
 export const CONNECTIONS_MAX_DEFAULT = 10_000;
+export const CONNECTIONS_PER_IP_MAX_DEFAULT = 2_147_483_647; // Kafka's: no limit
 export const CLOSE_WAIT_MS_MAX_DEFAULT = 5_000;
+/** Kafka's connections.max.idle.ms: 10 minutes. */
+export const IDLE_MS_MAX_DEFAULT = 600_000;
+/** Responses one connection may hold unwritten before it stops being read. */
+export const CONNECTION_RESPONSE_BYTES_MAX_DEFAULT = 16 * 1024 * 1024;
+/** Responses all connections together may hold unwritten before reading stops everywhere. */
+export const RESPONSE_BYTES_MAX_DEFAULT = 256 * 1024 * 1024;
+/** Refusals and idle closes logged per peer address and minute (rate-limit.ts). */
+const CONNECTION_EVENTS_PER_MINUTE_MAX = 5;
 
 export interface ProtocolServerOptions {
   host: string;
@@ -23,8 +47,16 @@ export interface ProtocolServerOptions {
   frameBytesMax?: number;
   /** Requests handled at once per connection; reading pauses beyond it. */
   inFlightMax?: number;
-  /** Connections beyond this are closed as soon as they are accepted. */
+  /** Connections beyond this get a connection-level error and are closed (max.connections). */
   connectionsMax?: number;
+  /** The same, counted per remote address (max.connections.per.ip). */
+  connectionsPerIpMax?: number;
+  /** A connection with nothing received and no request in flight this long is closed; 0: never. */
+  idleMsMax?: number;
+  /** Response bytes one connection may hold unwritten; past it, it is not read. */
+  connectionResponseBytesMax?: number;
+  /** Response bytes all connections may hold unwritten; past it, none is read. */
+  responseBytesMax?: number;
   /** How long close() lets in-flight requests finish before closing connections anyway. */
   closeWaitMsMax?: number;
   metrics?: MetricsRegistry;
@@ -41,6 +73,8 @@ export interface ProtocolServerOptions {
 export interface ProtocolServer {
   readonly port: number;
   openConnections(): number;
+  /** Bytes of encoded responses all connections hold unwritten (the listener's budget). */
+  responseBytes(): number;
   /** Stops accepting, refuses new requests, lets in-flight ones finish (bounded), closes all. */
   close(): Promise<void>;
 }
@@ -54,34 +88,99 @@ export async function serveProtocol(
   const inFlightMax = options.inFlightMax ?? IN_FLIGHT_MAX_DEFAULT;
   const connectionsMax = options.connectionsMax ?? CONNECTIONS_MAX_DEFAULT;
   const closeWaitMsMax = options.closeWaitMsMax ?? CLOSE_WAIT_MS_MAX_DEFAULT;
+  const connectionsPerIpMax = options.connectionsPerIpMax ?? CONNECTIONS_PER_IP_MAX_DEFAULT;
+  const idleMsMax = options.idleMsMax ?? IDLE_MS_MAX_DEFAULT;
+  const connectionResponseBytesMax = options.connectionResponseBytesMax ??
+    CONNECTION_RESPONSE_BYTES_MAX_DEFAULT;
+  const listenerBudget = new ByteBudget(options.responseBytesMax ?? RESPONSE_BYTES_MAX_DEFAULT);
   assert(frameBytesMax >= 1 && frameBytesMax <= FRAME_BYTES_LIMIT, "frameBytesMax out of range");
   assert(
     Number.isInteger(inFlightMax) && inFlightMax >= 1,
     "inFlightMax must be a positive integer",
   );
   assert(connectionsMax >= 1 && closeWaitMsMax >= 0, "connectionsMax and closeWaitMsMax");
+  assert(connectionsPerIpMax >= 1 && idleMsMax >= 0, "connectionsPerIpMax and idleMsMax");
+  assert(
+    Number.isSafeInteger(connectionResponseBytesMax) && connectionResponseBytesMax >= 1,
+    "connectionResponseBytesMax",
+  );
+  const logger = options.logger ?? silentLogger;
+  const events = new RateLimitedLog(logger, {
+    intervalMs: 60_000,
+    perIntervalMax: CONNECTION_EVENTS_PER_MINUTE_MAX,
+    monotonicMs: () => rt.clock.monotonicMs(),
+  });
+  const perIp = new Map<string, number>();
 
   const connections = new Set<ServerConnection>();
-  const metrics = createServerMetrics(options.metrics, () => connections.size);
+  const metrics = createServerMetrics(
+    options.metrics,
+    () => connections.size,
+    () => listenerBudget.used,
+  );
   let closing = false;
 
+  function refusal(address: string): { reason: RefusalReason; message: string } | null {
+    if (connections.size >= connectionsMax) {
+      const message =
+        `the broker has ${connections.size} connections (max.connections=${connectionsMax})`;
+      return { reason: "max.connections", message };
+    }
+    const fromIp = perIp.get(address) ?? 0;
+    if (fromIp >= connectionsPerIpMax) {
+      const message =
+        `${address} has ${fromIp} connections (max.connections.per.ip=${connectionsPerIpMax})`;
+      return { reason: "max.connections.per.ip", message };
+    }
+    return null;
+  }
+
   const listener = await rt.net.listen({ host: options.host, port: options.port }, (conn) => {
-    if (closing || connections.size >= connectionsMax) {
+    if (closing) {
       void conn.close();
       return;
     }
+    const address = conn.remoteAddress;
+    const refused = refusal(address);
+    if (refused !== null) {
+      metrics.connectionRefused(refused.reason);
+      events.log("warn", `refused ${address}`, "connection.refused", "connection refused", {
+        remote: `${address}:${conn.remotePort}`,
+        limit: refused.reason,
+        reason: refused.message,
+      });
+      void refuse(conn, refused.message, options.onUnexpectedError);
+      return;
+    }
+    perIp.set(address, (perIp.get(address) ?? 0) + 1);
     const connection = new ServerConnection(conn, {
       broker,
       serverVersion: options.version,
       frameBytesMax,
       inFlightMax,
       clock: rt.clock,
+      timers: rt.timers,
       metrics,
+      responseBytesMax: connectionResponseBytesMax,
+      listenerBudget,
+      idleMsMax,
+      onIdleClose: (idleMs) => {
+        metrics.idleClosed();
+        events.log("info", `idle ${address}`, "connection.idle_closed", "idle connection closed", {
+          remote: `${address}:${conn.remotePort}`,
+          idleMs: Math.round(idleMs),
+        });
+      },
       ...(options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {}),
       ...(options.groups ? { groups: options.groups } : {}),
     });
     connections.add(connection);
-    void connection.done.finally(() => connections.delete(connection));
+    void connection.done.finally(() => {
+      connections.delete(connection);
+      const left = (perIp.get(address) ?? 1) - 1;
+      if (left > 0) perIp.set(address, left);
+      else perIp.delete(address);
+    });
   });
 
   let closed: Promise<void> | null = null;
@@ -103,6 +202,29 @@ export async function serveProtocol(
   return {
     port: listener.port,
     openConnections: () => connections.size,
+    responseBytes: () => listenerBudget.used,
     close: () => (closed ??= shutdown()),
   };
+}
+
+/**
+ * A connection over a limit hears why (a connection-level error, docs/protocol.md §4.3) and is
+ * closed; the peer is not waited for beyond what close() itself bounds.
+ */
+async function refuse(
+  conn: Connection,
+  reason: string,
+  onUnexpectedError?: (err: unknown) => void,
+): Promise<void> {
+  const error = toWireError(
+    new TributaryError("NETWORK_EXCEPTION", `connection refused: ${reason}`),
+  );
+  try {
+    await conn.write(encodeResponseFrame(CORRELATION_ID_CONNECTION, error, null));
+  } catch (err) {
+    // A peer that left already needs no explanation; anything else is worth a report.
+    const gone = isIoError(err, IoErrorCode.Closed) || isIoError(err, IoErrorCode.ConnectionReset);
+    if (!gone) onUnexpectedError?.(err);
+  }
+  await conn.close();
 }
