@@ -6,9 +6,10 @@
 // by TCP itself. A request's slot is freed only once its response was handed to the host, so
 // a client that does not read its responses stops being read from too.
 //
-// A frame that is not a well-formed envelope (undecodable CBOR, not a 4-item array) or that
-// announces more than frameBytesMax gets one error frame with correlation id 0 and then the
-// connection closes: after it, nothing in the stream can be trusted. Everything else (unknown
+// A frame that is not a well-formed envelope (undecodable CBOR, not a 4-item array, no usable
+// correlation id) or that announces more than frameBytesMax gets one error frame with
+// correlation id 0 and then the connection closes: after it, nothing in the stream can be
+// trusted, or nothing can be answered. Everything else (op or version not an integer, unknown
 // operation, unsupported version, invalid body, broker errors) is an error response and the
 // connection carries on.
 
@@ -156,7 +157,9 @@ export class ServerConnection {
       return false;
     }
     const name = opName(envelope.op);
-    const response = this.#respond(name, envelope.op, envelope.version, envelope.body);
+    const response = envelope.invalid === null
+      ? this.#respond(name, envelope.op, envelope.version, envelope.body)
+      : Promise.resolve({ error: toWireError(envelope.invalid), body: null });
     const task = response
       .then(({ error, body }) => this.#answer(envelope.correlationId, error, body))
       .then((errorCode) => {

@@ -89,17 +89,29 @@ describe("protocol operations", () => {
     expect(all.topics.map((t) => t.name)).toEqual(["a", "b"]);
     const named = await client.request("Metadata", { topics: ["b"] });
     expect(named.topics.map((t) => t.name)).toEqual(["b"]);
-    await expect(client.request("Metadata", { topics: ["zzz"] })).rejects.toMatchObject({
-      code: "UNKNOWN_TOPIC_OR_PARTITION",
-    });
+    expect(named.topics[0].error).toBeNull();
+    // An unknown topic is an entry with its error (as in Kafka), the others are described.
+    const mixed = await client.request("Metadata", { topics: ["zzz", "a", "zzz"] });
+    expect(mixed.topics.map((t) => [t.name, t.error?.code ?? null, t.partitions.length])).toEqual([
+      ["zzz", "UNKNOWN_TOPIC_OR_PARTITION", 0],
+      ["a", null, 2],
+    ]);
+    expect(mixed.topics[0]).toMatchObject({ internal: false, configs: {}, partitions: [] });
 
     const auto = await startHarness({ autoCreateTopics: true });
     try {
       const c = await auto.client();
       const meta = await c.request("Metadata", { topics: ["fresh"] });
       expect(meta.topics.map((t) => t.name)).toEqual(["fresh"]);
-      await expect(c.request("Metadata", { topics: ["other"], allowAutoTopicCreation: false }))
-        .rejects.toMatchObject({ code: "UNKNOWN_TOPIC_OR_PARTITION" });
+      const off = await c.request("Metadata", { topics: ["other"], allowAutoTopicCreation: false });
+      expect(off.topics).toEqual([{
+        name: "other",
+        internal: false,
+        configs: {},
+        partitions: [],
+        error: expect.objectContaining({ code: "UNKNOWN_TOPIC_OR_PARTITION", retriable: true }),
+      }]);
+      expect(auto.broker.topics.has("other")).toBe(false);
     } finally {
       await auto.stop();
     }
@@ -299,12 +311,13 @@ describe("protocol operations", () => {
   it("counts requests, errors and open connections in the metrics registry", async () => {
     await client.request("ListTopics", {});
     await expect(client.request("DescribeTopics", { topics: [] })).resolves.toEqual({ topics: [] });
-    await expect(client.request("Metadata", { topics: ["missing"] })).rejects.toThrow();
+    await expect(client.request("Produce", { acks: 5 as 1, timeoutMs: 10, partitions: [] }))
+      .rejects.toMatchObject({ code: "INVALID_REQUIRED_ACKS" });
     const text = h.metrics.render();
     expect(text).toContain('tributary_requests_total{op="ApiVersions"} 1');
     expect(text).toContain('tributary_requests_total{op="ListTopics"} 1');
     expect(text).toContain(
-      'tributary_request_errors_total{op="Metadata",code="UNKNOWN_TOPIC_OR_PARTITION"} 1',
+      'tributary_request_errors_total{op="Produce",code="INVALID_REQUIRED_ACKS"} 1',
     );
     expect(text).toContain('tributary_request_duration_seconds_count{op="ListTopics"} 1');
     expect(text).toContain('tributary_open_connections{protocol="cbor"} 1');
