@@ -120,7 +120,13 @@ export class ServerConnection {
   async #readLoop(): Promise<void> {
     for (;;) {
       const chunk = await this.#readChunk();
-      if (chunk === null) return;
+      if (chunk === null) {
+        // The peer closed its side (or all of it). As in Kafka, that ends the connection: no
+        // answer still owed is sent, waiting fetches included. Node's and Deno's sockets end
+        // the write side by themselves here, Bun's do not; this makes them all alike.
+        this.#writable = false;
+        return;
+      }
       for (const payload of this.#decoder.push(chunk)) {
         await this.#slots.acquire();
         if (!this.#dispatch(payload)) return;
