@@ -101,13 +101,24 @@ export class Shape {
     return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   }
 
-  list<T>(m: CborMap, key: string, path: string, each: (item: unknown, path: string) => T): T[] {
-    return this.listValue(m[key], `${path}.${key}`, each);
+  list<T>(
+    m: CborMap,
+    key: string,
+    path: string,
+    each: (item: unknown, path: string) => T,
+    lengthMax: number = this.#listLengthMax,
+  ): T[] {
+    return this.listValue(m[key], `${path}.${key}`, each, lengthMax);
   }
 
-  listValue<T>(value: unknown, path: string, each: (item: unknown, path: string) => T): T[] {
-    if (!Array.isArray(value) || value.length > this.#listLengthMax) {
-      this.fail(path, `an array of at most ${this.#listLengthMax} items`);
+  listValue<T>(
+    value: unknown,
+    path: string,
+    each: (item: unknown, path: string) => T,
+    lengthMax: number = this.#listLengthMax,
+  ): T[] {
+    if (!Array.isArray(value) || value.length > lengthMax) {
+      this.fail(path, `an array of at most ${lengthMax} items`);
     }
     const out = new Array<T>(value.length);
     for (let i = 0; i < value.length; i++) out[i] = each(value[i], `${path}[${i}]`);

@@ -2,6 +2,7 @@
 // request's (op, version) before calling the broker; the result is fully typed and bounded.
 
 import { TributaryError } from "../../errors.ts";
+import { FETCH_PARTITIONS_MAX } from "../../broker/fetch.ts";
 import type { Acks, CreateTopicRequest } from "../../broker/types.ts";
 import { MESSAGE_LIMITS, type Operations, type OpName, type RequestBody } from "./messages.ts";
 import { emptyRequestBody, requestNameList, Shape } from "./shape.ts";
@@ -119,7 +120,7 @@ function fetchV1(body: unknown): RequestBody<"Fetch"> {
         offset: shape.int(p, "offset", path, -SAFE, SAFE),
         maxBytes: shape.int(p, "maxBytes", path, 0, INT32_MAX),
       };
-    }),
+    }, FETCH_PARTITIONS_MAX),
   };
 }
 

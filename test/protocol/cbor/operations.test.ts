@@ -1,5 +1,6 @@
 // Every operation end to end over real TCP: ProtocolClient -> serveProtocol -> BrokerApi.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FETCH_PARTITIONS_MAX } from "../../../src/broker/fetch.ts";
 import { decodeRecords, setBaseOffset } from "../../../src/log/record-batch.ts";
 import { ListOffsetsTimestamp, Op, OP_VERSIONS } from "../../../src/protocol/cbor/messages.ts";
 import type { ProtocolClient } from "../../../src/protocol/cbor/client.ts";
@@ -234,6 +235,19 @@ describe("protocol operations", () => {
     expect(
       decodeRecords(r.partitions[0].records).map((x) => dec.decode(x.value ?? new Uint8Array())),
     ).toEqual(["hello"]);
+  });
+
+  it("Fetch names at most 1,000 partitions; 1,001 is INVALID_REQUEST naming the field", async () => {
+    await client.request("CreateTopics", { topics: [{ name: "wide", partitions: 1 }] });
+    const entries = (n: number) =>
+      Array.from({ length: n }, () => ({ topic: "wide", partition: 0, offset: 0, maxBytes: 10 }));
+    const fetch = (n: number) =>
+      client.request("Fetch", { maxWaitMs: 0, minBytes: 0, maxBytes: 10, partitions: entries(n) });
+    expect((await fetch(FETCH_PARTITIONS_MAX)).partitions).toHaveLength(1000);
+    await expect(fetch(FETCH_PARTITIONS_MAX + 1)).rejects.toMatchObject({
+      code: "INVALID_REQUEST",
+      message: expect.stringContaining("body.partitions must be an array of at most 1000 items"),
+    });
   });
 
   it("Fetch with nothing to wait for answers empty after maxWaitMs", async () => {
