@@ -184,7 +184,11 @@ const cases: Array<RequestCase | ResponseCase> = [
           internal: false,
           configs: {},
           partitions: [],
-          error: { code: "UNKNOWN_TOPIC_OR_PARTITION", message: "unknown topic nope", retriable: true },
+          error: {
+            code: "UNKNOWN_TOPIC_OR_PARTITION",
+            message: "unknown topic nope",
+            retriable: true,
+          },
         },
       ],
     },
