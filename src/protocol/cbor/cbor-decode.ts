@@ -85,7 +85,6 @@ function corrupt(what: string): never {
 
 /** One item; BREAK for the 0xff that ends an indefinite-length item (callers check). */
 function item(depth: number): unknown {
-  if (depth > DEPTH_MAX) corrupt(`nested deeper than ${DEPTH_MAX}`);
   if (pos >= src.byteLength) corrupt("truncated");
   const initial = src[pos++];
   const info = initial & 0x1f;
@@ -101,14 +100,22 @@ function item(depth: number): unknown {
     case 3:
       return info === 31 ? indefiniteText() : text(length(info));
     case 4:
+      checkDepth(depth);
       return info === 31 ? indefiniteArray(depth) : array(length(info), depth);
     case 5:
+      checkDepth(depth);
       return info === 31 ? indefiniteMap(depth) : map(length(info), depth);
     case 6:
+      checkDepth(depth);
       return new CborTag(argument(info), itemNotBreak(depth + 1));
     default:
       return simple(info);
   }
+}
+
+/** Only containers nest, so only they count depth. */
+function checkDepth(depth: number): void {
+  if (depth >= DEPTH_MAX) corrupt(`nested deeper than ${DEPTH_MAX}`);
 }
 
 function itemNotBreak(depth: number): unknown {
@@ -183,7 +190,15 @@ function array(n: number, depth: number): unknown[] {
 
 function map(n: number, depth: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (let i = 0; i < n; i++) entry(out, itemNotBreak(depth + 1), depth);
+  for (let i = 0; i < n; i++) {
+    // Field names are short definite text strings: read them here, without the general path.
+    const initial = pos < src.byteLength ? src[pos] : 0;
+    if (initial >= 0x60 && initial < 0x78 && pos + 1 + (initial - 0x60) <= src.byteLength) {
+      const length = initial - 0x60;
+      pos += 1 + length;
+      entry(out, shortText(src, pos - length, length), depth);
+    } else entry(out, itemNotBreak(depth + 1), depth);
+  }
   return out;
 }
 
