@@ -8,6 +8,7 @@ import type { Runtime } from "../../runtime/types.ts";
 import type { TopicDescription } from "../broker/types.ts";
 import { TributaryError } from "../errors.ts";
 import { ProtocolClient } from "../protocol/cbor/client.ts";
+import { fromWireError } from "../protocol/cbor/wire-error.ts";
 import type {
   MetadataResponse,
   OpName,
@@ -115,8 +116,13 @@ export class ClusterClient {
       this.#brokers.set(broker.nodeId, { host: broker.host, port: broker.port });
     }
     for (const topic of response.topics) {
-      this.#routes.set(topic.name, routeOf(topic, this.rt.clock.monotonicMs()));
+      if (topic.error === null) {
+        this.#routes.set(topic.name, routeOf(topic, this.rt.clock.monotonicMs()));
+      }
     }
+    // A named topic the broker could not describe (unknown, not auto-created) fails the call.
+    const failed = response.topics.find((t) => t.error !== null);
+    if (failed?.error) throw fromWireError(failed.error);
     return response;
   }
 

@@ -1,5 +1,5 @@
 // The envelope every frame's CBOR item follows:
-//   request  = [op: uint, version: uint, correlationId: uint32, body: map]
+//   request  = [op: uint, version: uint, correlationId: uint32 (not 0), body: map]
 //   response = [correlationId: uint32, error: null / {code, message, retriable}, body: map / null]
 // Decoding checks the envelope only; bodies are checked by validate-request / validate-response.
 
@@ -15,6 +15,12 @@ export interface RequestEnvelope {
   version: number;
   correlationId: number;
   body: unknown;
+  /**
+   * Set when op or version is not an unsigned integer: the request must be refused with it,
+   * unprocessed (op and version are then -1). The correlation id is sound, so the connection
+   * can carry on.
+   */
+  invalid: TributaryError | null;
 }
 
 export interface ResponseEnvelope {
@@ -53,24 +59,33 @@ function frameOf(item: unknown[]): Uint8Array {
 }
 
 /**
- * The request in a frame payload. Throws CORRUPT_MESSAGE when the payload is not a well-formed
- * envelope: then not even the correlation id can be trusted, and the connection must close.
+ * The request in a frame payload. Throws when the connection must close: CORRUPT_MESSAGE when
+ * the payload is not a CBOR array of 4 items, INVALID_REQUEST when its correlation id is not a
+ * uint32 other than 0 (0 is the server's own, for connection-level errors); either way nothing
+ * can be answered to the peer's request.
  */
 export function decodeRequest(payload: Uint8Array): RequestEnvelope {
   const item = decodeCbor(payload);
   if (!Array.isArray(item) || item.length !== 4) {
     throw new TributaryError("CORRUPT_MESSAGE", "a request must be a CBOR array of 4 items");
   }
+  const correlationId = toSafeInteger(item[2]);
+  if (correlationId === undefined || correlationId < 1 || correlationId > CORRELATION_ID_MAX) {
+    throw new TributaryError(
+      "INVALID_REQUEST",
+      `request correlation id must be an integer in [1, ${CORRELATION_ID_MAX}]`,
+    );
+  }
   const op = toSafeInteger(item[0]);
   const version = toSafeInteger(item[1]);
-  const correlationId = toSafeInteger(item[2]);
   if (op === undefined || op < 0 || version === undefined || version < 0) {
-    throw new TributaryError("CORRUPT_MESSAGE", "request op and version must be unsigned integers");
+    const invalid = new TributaryError(
+      "INVALID_REQUEST",
+      "request op and version must be unsigned integers",
+    );
+    return { op: -1, version: -1, correlationId, body: item[3], invalid };
   }
-  if (correlationId === undefined || correlationId < 0 || correlationId > CORRELATION_ID_MAX) {
-    throw new TributaryError("CORRUPT_MESSAGE", "request correlation id must be a uint32");
-  }
-  return { op, version, correlationId, body: item[3] };
+  return { op, version, correlationId, body: item[3], invalid: null };
 }
 
 /** The response in a frame payload; malformed ones are UNKNOWN_SERVER_ERROR (the server's fault). */

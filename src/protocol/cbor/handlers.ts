@@ -17,6 +17,7 @@ import type {
 } from "../../broker/types.ts";
 import {
   ListOffsetsTimestamp,
+  type MetadataTopic,
   Op,
   OP_VERSIONS,
   type OpName,
@@ -105,17 +106,37 @@ async function metadata(
   ctx: HandlerContext,
   body: RequestBody<"Metadata">,
 ): Promise<ResponseBody<"Metadata">> {
-  // partitionCount is the broker's auto-creation point: asking for a topic may create it.
-  if (body.topics !== null && body.allowAutoTopicCreation !== false) {
-    for (const topic of body.topics) await ctx.broker.partitionCount(topic);
-  }
-  const meta = ctx.broker.metadata(body.topics ?? undefined);
+  // An empty list: the cluster part only. Asking the broker for named topics would start
+  // auto-creating the missing ones, which allowAutoTopicCreation false must not do.
+  const cluster = ctx.broker.metadata(body.topics === null ? undefined : []);
+  const topics = body.topics === null
+    ? cluster.topics.map((t) => ({ ...topicWire(t), error: null }))
+    : await namedTopics(ctx.broker, body.topics, body.allowAutoTopicCreation !== false);
   return {
-    clusterId: meta.clusterId,
-    controllerId: meta.controllerId,
-    brokers: meta.brokers.map(endpointWire),
-    topics: meta.topics.map(topicWire),
+    clusterId: cluster.clusterId,
+    controllerId: cluster.controllerId,
+    brokers: cluster.brokers.map(endpointWire),
+    topics,
   };
+}
+
+/** Each named topic once, in request order; one that cannot be described gets its error. */
+async function namedTopics(
+  broker: BrokerApi,
+  names: string[],
+  autoCreate: boolean,
+): Promise<MetadataTopic[]> {
+  const topics: MetadataTopic[] = [];
+  for (const name of new Set(names)) {
+    try {
+      // partitionCount is the broker's auto-creation point (when the broker has it on).
+      if (autoCreate) await broker.partitionCount(name);
+      topics.push({ ...topicWire(broker.describeTopic(name)), error: null });
+    } catch (err) {
+      topics.push({ name, internal: false, configs: {}, partitions: [], error: toWireError(err) });
+    }
+  }
+  return topics;
 }
 
 function produce(

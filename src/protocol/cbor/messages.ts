@@ -148,17 +148,27 @@ export interface ApiVersionsResponse {
 // --- Metadata v1 -------------------------------------------------------------------------------
 
 export interface MetadataRequest {
-  /** null: every topic. Named topics that do not exist fail the request (or are auto-created). */
+  /** null: every topic. A named topic that does not exist gets an entry with its error. */
   topics: string[] | null;
   /** Default true: honoured only when the broker has auto-creation on. */
   allowAutoTopicCreation?: boolean;
+}
+
+/**
+ * One topic of a Metadata answer. With `error` set (UNKNOWN_TOPIC_OR_PARTITION, or
+ * INVALID_TOPIC_EXCEPTION for a name that cannot exist), the topic was named but could not be
+ * described: `internal` is false, `configs` empty and `partitions` empty.
+ */
+export interface MetadataTopic extends TopicDescription {
+  error: WireError | null;
 }
 
 export interface MetadataResponse {
   clusterId: string;
   controllerId: number;
   brokers: BrokerEndpoint[];
-  topics: TopicDescription[];
+  /** Every topic (topics null), or one entry per distinct named topic, in request order. */
+  topics: MetadataTopic[];
 }
 
 // --- Topic administration v1 -------------------------------------------------------------------

@@ -10,9 +10,10 @@
 //
 // Idle connections (nothing received and no request in flight for idleMsMax) are closed.
 //
-// A frame that is not a well-formed envelope (undecodable CBOR, not a 4-item array) or that
-// announces more than frameBytesMax gets one error frame with correlation id 0 and then the
-// connection closes: after it, nothing in the stream can be trusted. Everything else (unknown
+// A frame that is not a well-formed envelope (undecodable CBOR, not a 4-item array, no usable
+// correlation id) or that announces more than frameBytesMax gets one error frame with
+// correlation id 0 and then the connection closes: after it, nothing in the stream can be
+// trusted, or nothing can be answered. Everything else (op or version not an integer, unknown
 // operation, unsupported version, invalid body, broker errors) is an error response and the
 // connection carries on.
 
@@ -155,7 +156,13 @@ export class ServerConnection {
   async #readLoop(): Promise<void> {
     for (;;) {
       const chunk = await this.#readChunk();
-      if (chunk === null) return;
+      if (chunk === null) {
+        // The peer closed its side (or all of it). As in Kafka, that ends the connection: no
+        // answer still owed is sent, waiting fetches included. Node's and Deno's sockets end
+        // the write side by themselves here, Bun's do not; this makes them all alike.
+        this.#writable = false;
+        return;
+      }
       this.#lastReceivedMs = this.#options.clock.monotonicMs();
       for (const payload of this.#decoder.push(chunk)) {
         await this.#slots.acquire();
@@ -207,7 +214,9 @@ export class ServerConnection {
   /** Handles one request; its slot and reservation are released once its answer was written. */
   #dispatch(envelope: RequestEnvelope, startMs: number, reservation: Reservation): void {
     const name = opName(envelope.op);
-    const response = this.#respond(name, envelope.op, envelope.version, envelope.body);
+    const response = envelope.invalid === null
+      ? this.#respond(name, envelope.op, envelope.version, envelope.body)
+      : Promise.resolve({ error: toWireError(envelope.invalid), body: null });
     const task = response
       .then(({ error, body }) => this.#answer(envelope.correlationId, error, body, reservation))
       .then((errorCode) => {

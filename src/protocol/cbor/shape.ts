@@ -10,6 +10,10 @@ import { MESSAGE_LIMITS } from "./messages.ts";
 
 export type CborMap = Record<string, unknown>;
 
+const SAFE = Number.MAX_SAFE_INTEGER;
+/** Partition numbers are Kafka's int32, and never negative. */
+export const PARTITION_MAX = 0x7fff_ffff;
+
 export class Shape {
   readonly #code: ErrorCodeName;
   readonly #what: string;
@@ -34,12 +38,25 @@ export class Shape {
     return value;
   }
 
+  /** An integer field (a CBOR integer, never a float or a tag) within [min, max]. */
   int(m: CborMap, key: string, path: string, min: number, max: number): number {
     const value = toSafeInteger(m[key]);
     if (value === undefined || value < min || value > max) {
       this.fail(`${path}.${key}`, `an integer in [${min}, ${max}]`);
     }
     return value;
+  }
+
+  /** An integer list item (or any integer not held in a map field), as int() checks it. */
+  intValue(value: unknown, path: string, min: number, max: number): number {
+    const n = toSafeInteger(value);
+    if (n === undefined || n < min || n > max) this.fail(path, `an integer in [${min}, ${max}]`);
+    return n;
+  }
+
+  /** A partition number: never negative in a request or a response. */
+  partition(m: CborMap, key: string, path: string): number {
+    return this.int(m, key, path, 0, PARTITION_MAX);
   }
 
   /** Any safe integer (responses carry offsets and ids the client takes as they come). */
@@ -84,13 +101,24 @@ export class Shape {
     return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   }
 
-  list<T>(m: CborMap, key: string, path: string, each: (item: unknown, path: string) => T): T[] {
-    return this.listValue(m[key], `${path}.${key}`, each);
+  list<T>(
+    m: CborMap,
+    key: string,
+    path: string,
+    each: (item: unknown, path: string) => T,
+    lengthMax: number = this.#listLengthMax,
+  ): T[] {
+    return this.listValue(m[key], `${path}.${key}`, each, lengthMax);
   }
 
-  listValue<T>(value: unknown, path: string, each: (item: unknown, path: string) => T): T[] {
-    if (!Array.isArray(value) || value.length > this.#listLengthMax) {
-      this.fail(path, `an array of at most ${this.#listLengthMax} items`);
+  listValue<T>(
+    value: unknown,
+    path: string,
+    each: (item: unknown, path: string) => T,
+    lengthMax: number = this.#listLengthMax,
+  ): T[] {
+    if (!Array.isArray(value) || value.length > lengthMax) {
+      this.fail(path, `an array of at most ${lengthMax} items`);
     }
     const out = new Array<T>(value.length);
     for (let i = 0; i < value.length; i++) out[i] = each(value[i], `${path}[${i}]`);
@@ -98,11 +126,7 @@ export class Shape {
   }
 
   intList(m: CborMap, key: string, path: string): number[] {
-    return this.list(m, key, path, (item, itemPath) => {
-      const value = toSafeInteger(item);
-      if (value === undefined) this.fail(itemPath, "an integer");
-      return value;
-    });
+    return this.list(m, key, path, (item, itemPath) => this.intValue(item, itemPath, -SAFE, SAFE));
   }
 
   /** A map of text to text, e.g. topic configs. */
@@ -142,12 +166,12 @@ export function isPlainMap(value: unknown): value is CborMap {
   return proto === Object.prototype || proto === null;
 }
 
-/** Numbers that are exact integers, and bigints small enough to become such numbers. */
+/**
+ * The integer a decoded value holds, or undefined. The one integer check of the protocol: the
+ * decoder (cbor-decode.ts) yields a number only for CBOR integers (major types 0 and 1) within
+ * 2^53 - 1, so floats (even 1.0), tags (bignums 2 and 3 included) and larger integers (bigints)
+ * are not integers here.
+ */
 export function toSafeInteger(value: unknown): number | undefined {
-  if (typeof value === "number") return Number.isSafeInteger(value) ? value : undefined;
-  if (typeof value === "bigint") {
-    const asNumber = Number(value);
-    return Number.isSafeInteger(asNumber) && BigInt(asNumber) === value ? asNumber : undefined;
-  }
-  return undefined;
+  return typeof value === "number" && Number.isSafeInteger(value) ? value : undefined;
 }

@@ -11,7 +11,7 @@ import type {
   TopicPartitionsWire,
 } from "./messages.ts";
 import { ResetOffsetsTo } from "./messages.ts";
-import { emptyRequestBody, requestNameList, Shape, toSafeInteger } from "./shape.ts";
+import { emptyRequestBody, PARTITION_MAX, requestNameList, Shape } from "./shape.ts";
 
 const INT32_MAX = 0x7fff_ffff;
 const SAFE = Number.MAX_SAFE_INTEGER;
@@ -84,7 +84,7 @@ function offsetCommitV1(body: unknown): RequestBody<"OffsetCommit"> {
       const o = shape.map(item, path);
       return {
         topic: shape.text(o, "topic", path),
-        partition: shape.int(o, "partition", path, 0, INT32_MAX),
+        partition: shape.partition(o, "partition", path),
         offset: shape.int(o, "offset", path, 0, SAFE),
         leaderEpoch: shape.optInt(o, "leaderEpoch", path, -1, INT32_MAX) ?? null,
         metadata: shape.optText(o, "metadata", path) ?? null,
@@ -160,11 +160,9 @@ function topicPartitionsList(shape: Shape, value: unknown, path: string): TopicP
 }
 
 function partitionList(shape: Shape, value: unknown, path: string): number[] {
-  return shape.listValue(value, `${path}.partitions`, (p, pPath) => {
-    const n = toSafeInteger(p);
-    if (n === undefined || n < 0 || n > INT32_MAX) {
-      shape.fail(pPath, `an integer in [0, ${INT32_MAX}]`);
-    }
-    return n;
-  });
+  return shape.listValue(
+    value,
+    `${path}.partitions`,
+    (p, pPath) => shape.intValue(p, pPath, 0, PARTITION_MAX),
+  );
 }

@@ -2,9 +2,10 @@
 // request's (op, version) before calling the broker; the result is fully typed and bounded.
 
 import { TributaryError } from "../../errors.ts";
+import { FETCH_PARTITIONS_MAX } from "../../broker/fetch.ts";
 import type { Acks, CreateTopicRequest } from "../../broker/types.ts";
 import { MESSAGE_LIMITS, type Operations, type OpName, type RequestBody } from "./messages.ts";
-import { type CborMap, emptyRequestBody, requestNameList, Shape } from "./shape.ts";
+import { emptyRequestBody, requestNameList, Shape } from "./shape.ts";
 import { GROUP_VALIDATORS } from "./validate-group-request.ts";
 
 const INT32_MAX = 0x7fff_ffff;
@@ -95,7 +96,11 @@ function produceV1(body: unknown): RequestBody<"Produce"> {
   const timeoutMs = shape.int(m, "timeoutMs", "body", 0, MESSAGE_LIMITS.produceTimeoutMsMax);
   const partitions = shape.list(m, "partitions", "body", (item, path) => {
     const p = shape.map(item, path);
-    return { ...topicPartition(shape, p, path), records: shape.bytes(p, "records", path) };
+    return {
+      topic: shape.text(p, "topic", path),
+      partition: shape.partition(p, "partition", path),
+      records: shape.bytes(p, "records", path),
+    };
   });
   return { acks: acks as Acks, timeoutMs, partitions };
 }
@@ -110,11 +115,12 @@ function fetchV1(body: unknown): RequestBody<"Fetch"> {
     partitions: shape.list(m, "partitions", "body", (item, path) => {
       const p = shape.map(item, path);
       return {
-        ...topicPartition(shape, p, path),
+        topic: shape.text(p, "topic", path),
+        partition: shape.partition(p, "partition", path),
         offset: shape.int(p, "offset", path, -SAFE, SAFE),
         maxBytes: shape.int(p, "maxBytes", path, 0, INT32_MAX),
       };
-    }),
+    }, FETCH_PARTITIONS_MAX),
   };
 }
 
@@ -125,7 +131,8 @@ function listOffsetsV1(body: unknown): RequestBody<"ListOffsets"> {
     partitions: shape.list(m, "partitions", "body", (item, path) => {
       const p = shape.map(item, path);
       return {
-        ...topicPartition(shape, p, path),
+        topic: shape.text(p, "topic", path),
+        partition: shape.partition(p, "partition", path),
         timestamp: shape.int(p, "timestamp", path, -2, SAFE),
       };
     }),
@@ -139,15 +146,4 @@ function initProducerIdV1(body: unknown): RequestBody<"InitProducerId"> {
     shape.fail("body.transactionalId", "absent or null (transactions are not supported yet)");
   }
   return {};
-}
-
-function topicPartition(
-  shape: Shape,
-  p: CborMap,
-  path: string,
-): { topic: string; partition: number } {
-  return {
-    topic: shape.text(p, "topic", path),
-    partition: shape.int(p, "partition", path, -INT32_MAX, INT32_MAX),
-  };
 }

@@ -37,7 +37,10 @@ const VALIDATORS: Validators = {
     clusterId: shape.text(m, "clusterId", "body"),
     controllerId: shape.safeInt(m, "controllerId", "body"),
     brokers: shape.list(m, "brokers", "body", (item, path) => endpoint(shape, item, path)),
-    topics: shape.list(m, "topics", "body", (item, path) => topicDescription(shape, item, path)),
+    topics: shape.list(m, "topics", "body", (item, path) => ({
+      ...topicDescription(shape, item, path),
+      error: readWireError(shape, (item as CborMap).error),
+    })),
   }),
   CreateTopics: (shape, m) => ({ topics: topicResults(shape, m) }),
   DeleteTopics: (shape, m) => ({

@@ -118,6 +118,7 @@ describe("protocol server on bad input", () => {
     }
   });
 
+  // Envelopes with a bad correlation id, op or version: strict-integers.test.ts.
   it("undecodable CBOR and envelopes that are not 4-item arrays close the connection", async () => {
     const bad = [
       new Uint8Array([0xa1]), // truncated map
@@ -125,9 +126,6 @@ describe("protocol server on bad input", () => {
       new Uint8Array(0), // empty frame
       encodeCbor({ op: 1 }), // a map, not an array
       encodeCbor([1, 1, 1]), // too short
-      encodeCbor([1, 1, -5, {}]), // negative correlation id
-      encodeCbor([1, 1, 2 ** 32, {}]), // correlation id beyond uint32
-      encodeCbor(["ApiVersions", 1, 1, {}]), // op as text
       new Uint8Array([0x84, 0x01, 0x01, 0x01, 0xa0, 0x00]), // trailing byte after the item
     ];
     for (const payload of bad) {

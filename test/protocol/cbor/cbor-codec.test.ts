@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { encodeCbor } from "../../../src/protocol/cbor/cbor-encode.ts";
-import { decodeCbor } from "../../../src/protocol/cbor/cbor-decode.ts";
+import {
+  CborFloat,
+  CborSimple,
+  CborTag,
+  decodeCbor,
+} from "../../../src/protocol/cbor/cbor-decode.ts";
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 const bytes = (h: string) => new Uint8Array(h.match(/../g)?.map((x) => parseInt(x, 16)) ?? []);
@@ -89,10 +94,95 @@ describe("decodeCbor", () => {
 
   it("returns integers beyond 2^53 as bigints (validators reject them)", () => {
     expect(decodeCbor(bytes("1b0020000000000001"))).toBe(2n ** 53n + 1n);
+    expect(decodeCbor(bytes("3b0020000000000000"))).toBe(-(2n ** 53n) - 1n);
+    expect(decodeCbor(bytes("1bffffffffffffffff"))).toBe(18446744073709551615n);
   });
 
-  it("fails with CORRUPT_MESSAGE on truncated input, trailing bytes and empty input", () => {
-    for (const h of ["a1", "8201", "0102", "", "5affffffff00"]) {
+  it("returns integers up to 2^53 - 1 as numbers, in every head size", () => {
+    const cases: Array<[string, number]> = [
+      ["00", 0],
+      ["17", 23],
+      ["1818", 24],
+      ["1903e8", 1000],
+      ["1a000f4240", 1000000],
+      ["1b0000000100000000", 4294967296],
+      ["1b001fffffffffffff", Number.MAX_SAFE_INTEGER],
+      ["3903e7", -1000],
+      ["3b0000000100000000", -4294967297],
+      ["1a80000000", 2 ** 31], // the high bit of a 4-byte argument is not a sign
+    ];
+    for (const [h, n] of cases) expect(decodeCbor(bytes(h)), h).toBe(n);
+  });
+
+  it("keeps floats, tags and other simple values apart from integers, even when integral", () => {
+    // RFC 8949 Appendix A: 1.0 in half, single and double precision; -4.1; 65504.0 (half).
+    const floats: Array<[string, number]> = [
+      ["f93c00", 1],
+      ["fa3f800000", 1],
+      ["fb3ff0000000000000", 1],
+      ["fbc010666666666666", -4.1],
+      ["f97bff", 65504],
+      ["f90001", 5.960464477539063e-8],
+      ["f9bc00", -1],
+    ];
+    for (const [h, value] of floats) {
+      const out = decodeCbor(bytes(h));
+      expect(out, h).toBeInstanceOf(CborFloat);
+      expect((out as CborFloat).value, h).toBe(value);
+    }
+    expect((decodeCbor(bytes("f97c00")) as CborFloat).value).toBe(Infinity);
+    expect((decodeCbor(bytes("f97e00")) as CborFloat).value).toBeNaN();
+    // Bignums (tags 2 and 3) and any other tag stay tagged.
+    expect(decodeCbor(bytes("c24101"))).toEqual(new CborTag(2, new Uint8Array([1])));
+    expect(decodeCbor(bytes("c34100"))).toEqual(new CborTag(3, new Uint8Array([0])));
+    expect(decodeCbor(bytes("c11a514b67b0"))).toEqual(new CborTag(1, 1363896240));
+    expect(decodeCbor(bytes("f0"))).toEqual(new CborSimple(16));
+    expect(decodeCbor(bytes("f8ff"))).toEqual(new CborSimple(255));
+    expect(decodeCbor(bytes("f7"))).toBeUndefined();
+  });
+
+  it("reads indefinite-length items (RFC 8949 Appendix A)", () => {
+    expect(decodeCbor(bytes("5f42010243030405ff"))).toEqual(new Uint8Array([1, 2, 3, 4, 5]));
+    expect(decodeCbor(bytes("7f657374726561646d696e67ff"))).toBe("streaming");
+    expect(decodeCbor(bytes("9f018202039f0405ffff"))).toEqual([1, [2, 3], [4, 5]]);
+    expect(decodeCbor(bytes("bf61610161629f0203ffff"))).toEqual({ a: 1, b: [2, 3] });
+  });
+
+  it("decodes maps into plain objects with text keys only; __proto__ is a plain field", () => {
+    const out = decodeCbor(bytes("a3016161626869617804f6")) as Record<string, unknown>;
+    expect(out).toEqual({ hi: "x" }); // the entries under the integer keys 1 and 4 are dropped
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    const proto = decodeCbor(encodeCbor({ ["__proto__"]: 1 })) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
+    expect(Object.keys(proto)).toEqual(["__proto__"]);
+  });
+
+  it("decodes text, also non-ASCII and long, and hands out the same string for repeated keys", () => {
+    for (const text of ["", "IETF", "\u00fc", "\ud800\udd51", "x".repeat(40), "é".repeat(30)]) {
+      expect(decodeCbor(encodeCbor(text))).toBe(text);
+    }
+    // Two different 3-byte strings landing anywhere in the cache never get confused.
+    for (let i = 0; i < 5000; i++) expect(decodeCbor(encodeCbor(`k${i}`))).toBe(`k${i}`);
+  });
+
+  it("fails with CORRUPT_MESSAGE on input that is not well-formed", () => {
+    const bad = [
+      "a1", // truncated map
+      "8201", // truncated array
+      "0102", // trailing bytes
+      "", // empty
+      "5affffffff00", // byte string longer than the input
+      "1c", // reserved additional information
+      "ff", // a break outside an indefinite item
+      "81ff", // a break as an array item
+      "f818", // a simple value below 32 in two bytes
+      "5f4101610aff", // an indefinite byte string with a text chunk
+      "9b0000000100000000", // an array announcing 2^32 items
+      "c2", // a tag without its item
+      "fb3ff0", // a truncated double
+      "81".repeat(100) + "00", // nested 100 deep
+    ];
+    for (const h of bad) {
       expect(() => decodeCbor(bytes(h)), h).toThrow(
         expect.objectContaining({ code: "CORRUPT_MESSAGE" }),
       );
@@ -100,9 +190,9 @@ describe("decodeCbor", () => {
   });
 });
 
-/** The decoder hands out every 8-byte integer as a bigint; validators narrow them to numbers. */
+/** Floats come back wrapped (CborFloat); the property compares their values. */
 function normalise(v: unknown): unknown {
-  if (typeof v === "bigint") return Number(v);
+  if (v instanceof CborFloat) return v.value;
   if (Array.isArray(v)) return v.map(normalise);
   if (v !== null && typeof v === "object" && !(v instanceof Uint8Array)) {
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, normalise(x)]));

@@ -129,11 +129,69 @@ const cases: Array<RequestCase | ResponseCase> = [
   {
     kind: "response",
     name: "error-response",
-    title: ["A request-level error: Metadata for a topic that does not exist, correlation id 4."],
+    title: [
+      "A request-level error, correlation id 4: UNKNOWN_TOPIC_OR_PARTITION, as an OffsetCommit",
+      "naming a topic that does not exist gets it. The body is null.",
+    ],
     op: "Metadata",
     correlationId: 4,
     error: { code: "UNKNOWN_TOPIC_OR_PARTITION", message: "unknown topic nope", retriable: true },
     body: null,
+  },
+  {
+    kind: "request",
+    name: "metadata-request",
+    title: [
+      'Metadata v1 request, correlation id 7: topics "orders" and "nope", without auto-creation.',
+    ],
+    op: "Metadata",
+    correlationId: 7,
+    body: { topics: ["orders", "nope"], allowAutoTopicCreation: false },
+  },
+  {
+    kind: "response",
+    name: "metadata-response",
+    title: [
+      "Metadata v1 response to correlation id 7: orders with one partition, and an entry with",
+      'UNKNOWN_TOPIC_OR_PARTITION for "nope", which does not exist.',
+    ],
+    op: "Metadata",
+    correlationId: 7,
+    error: null,
+    body: {
+      clusterId: "hU3xQ2",
+      controllerId: 1,
+      brokers: [{ nodeId: 1, host: "127.0.0.1", port: 9093 }],
+      topics: [
+        {
+          name: "orders",
+          internal: false,
+          configs: { "cleanup.policy": "delete" },
+          partitions: [{
+            partition: 0,
+            leader: 1,
+            leaderEpoch: 0,
+            replicas: [1],
+            isr: [1],
+            logStartOffset: 0,
+            highWatermark: 43,
+            sizeBytes: 4096,
+          }],
+          error: null,
+        },
+        {
+          name: "nope",
+          internal: false,
+          configs: {},
+          partitions: [],
+          error: {
+            code: "UNKNOWN_TOPIC_OR_PARTITION",
+            message: "unknown topic nope",
+            retriable: true,
+          },
+        },
+      ],
+    },
   },
   {
     kind: "response",

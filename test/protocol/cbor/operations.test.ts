@@ -1,5 +1,6 @@
 // Every operation end to end over real TCP: ProtocolClient -> serveProtocol -> BrokerApi.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FETCH_PARTITIONS_MAX } from "../../../src/broker/fetch.ts";
 import { decodeRecords, setBaseOffset } from "../../../src/log/record-batch.ts";
 import { ListOffsetsTimestamp, Op, OP_VERSIONS } from "../../../src/protocol/cbor/messages.ts";
 import type { ProtocolClient } from "../../../src/protocol/cbor/client.ts";
@@ -89,17 +90,29 @@ describe("protocol operations", () => {
     expect(all.topics.map((t) => t.name)).toEqual(["a", "b"]);
     const named = await client.request("Metadata", { topics: ["b"] });
     expect(named.topics.map((t) => t.name)).toEqual(["b"]);
-    await expect(client.request("Metadata", { topics: ["zzz"] })).rejects.toMatchObject({
-      code: "UNKNOWN_TOPIC_OR_PARTITION",
-    });
+    expect(named.topics[0].error).toBeNull();
+    // An unknown topic is an entry with its error (as in Kafka), the others are described.
+    const mixed = await client.request("Metadata", { topics: ["zzz", "a", "zzz"] });
+    expect(mixed.topics.map((t) => [t.name, t.error?.code ?? null, t.partitions.length])).toEqual([
+      ["zzz", "UNKNOWN_TOPIC_OR_PARTITION", 0],
+      ["a", null, 2],
+    ]);
+    expect(mixed.topics[0]).toMatchObject({ internal: false, configs: {}, partitions: [] });
 
     const auto = await startHarness({ autoCreateTopics: true });
     try {
       const c = await auto.client();
       const meta = await c.request("Metadata", { topics: ["fresh"] });
       expect(meta.topics.map((t) => t.name)).toEqual(["fresh"]);
-      await expect(c.request("Metadata", { topics: ["other"], allowAutoTopicCreation: false }))
-        .rejects.toMatchObject({ code: "UNKNOWN_TOPIC_OR_PARTITION" });
+      const off = await c.request("Metadata", { topics: ["other"], allowAutoTopicCreation: false });
+      expect(off.topics).toEqual([{
+        name: "other",
+        internal: false,
+        configs: {},
+        partitions: [],
+        error: expect.objectContaining({ code: "UNKNOWN_TOPIC_OR_PARTITION", retriable: true }),
+      }]);
+      expect(auto.broker.topics.has("other")).toBe(false);
     } finally {
       await auto.stop();
     }
@@ -223,6 +236,19 @@ describe("protocol operations", () => {
     ).toEqual(["hello"]);
   });
 
+  it("Fetch names at most 1,000 partitions; 1,001 is INVALID_REQUEST naming the field", async () => {
+    await client.request("CreateTopics", { topics: [{ name: "wide", partitions: 1 }] });
+    const entries = (n: number) =>
+      Array.from({ length: n }, () => ({ topic: "wide", partition: 0, offset: 0, maxBytes: 10 }));
+    const fetch = (n: number) =>
+      client.request("Fetch", { maxWaitMs: 0, minBytes: 0, maxBytes: 10, partitions: entries(n) });
+    expect((await fetch(FETCH_PARTITIONS_MAX)).partitions).toHaveLength(1000);
+    await expect(fetch(FETCH_PARTITIONS_MAX + 1)).rejects.toMatchObject({
+      code: "INVALID_REQUEST",
+      message: expect.stringContaining("body.partitions must be an array of at most 1000 items"),
+    });
+  });
+
   it("Fetch with nothing to wait for answers empty after maxWaitMs", async () => {
     await client.request("CreateTopics", { topics: [{ name: "e" }] });
     const started = Date.now();
@@ -298,12 +324,13 @@ describe("protocol operations", () => {
   it("counts requests, errors and open connections in the metrics registry", async () => {
     await client.request("ListTopics", {});
     await expect(client.request("DescribeTopics", { topics: [] })).resolves.toEqual({ topics: [] });
-    await expect(client.request("Metadata", { topics: ["missing"] })).rejects.toThrow();
+    await expect(client.request("Produce", { acks: 5 as 1, timeoutMs: 10, partitions: [] }))
+      .rejects.toMatchObject({ code: "INVALID_REQUIRED_ACKS" });
     const text = h.metrics.render();
     expect(text).toContain('tributary_requests_total{op="ApiVersions"} 1');
     expect(text).toContain('tributary_requests_total{op="ListTopics"} 1');
     expect(text).toContain(
-      'tributary_request_errors_total{op="Metadata",code="UNKNOWN_TOPIC_OR_PARTITION"} 1',
+      'tributary_request_errors_total{op="Produce",code="INVALID_REQUIRED_ACKS"} 1',
     );
     expect(text).toContain('tributary_request_duration_seconds_count{op="ListTopics"} 1');
     expect(text).toContain('tributary_open_connections{protocol="cbor"} 1');
