@@ -62,6 +62,8 @@ export interface ServerConnectionOptions {
   idleMsMax: number;
   /** Told when the connection is closed for being idle (for the rate-limited log). */
   onIdleClose?: (idleMs: number) => void;
+  /** Told when the peer broke the protocol and the connection is closed over it (for the log). */
+  onProtocolError?: (err: TributaryError) => void;
   /** Told about failures that point at a bug or a host problem (not peers misbehaving). */
   onUnexpectedError?: (err: unknown) => void;
   groups?: GroupServiceApi;
@@ -321,6 +323,7 @@ export class ServerConnection {
   }
 
   #sendConnectionError(err: TributaryError): Promise<void> {
+    this.#options.onProtocolError?.(err);
     return this.#write(encodeResponseFrame(CORRELATION_ID_CONNECTION, toWireError(err), null));
   }
 

@@ -171,6 +171,12 @@ export async function serveProtocol(
           idleMs: Math.round(idleMs),
         });
       },
+      onProtocolError: (err) => {
+        events.log("warn", `protocol ${address}`, "client.protocol_error", err.message, {
+          remote: `${address}:${conn.remotePort}`,
+          code: err.code,
+        });
+      },
       ...(options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {}),
       ...(options.groups ? { groups: options.groups } : {}),
     });

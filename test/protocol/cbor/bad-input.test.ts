@@ -6,6 +6,7 @@ import { encodeRequestFrame } from "../../../src/protocol/cbor/envelope.ts";
 import { encodeFrame } from "../../../src/protocol/cbor/frame.ts";
 import { Op } from "../../../src/protocol/cbor/messages.ts";
 import { batchOf, eventually, type Harness, startHarness } from "./support/harness.ts";
+import { captureLogs } from "../../support/log-capture.ts";
 
 describe("protocol server on bad input", () => {
   let h: Harness;
@@ -249,6 +250,28 @@ describe("protocol server on bad input", () => {
       expect(reported[0]).toBeInstanceOf(RangeError);
     } finally {
       await broken.stop();
+    }
+  });
+});
+
+describe("the broker's log of protocol errors", () => {
+  it("logs a peer's broken frame once per kind and peer, rate-limited, naming the code", async () => {
+    const { logger, lines } = captureLogs();
+    const logged = await startHarness({}, { logger });
+    try {
+      for (let i = 0; i < 8; i++) {
+        const raw = await logged.raw();
+        await raw.send(new Uint8Array([0x80, 0, 0, 0, 0xa0]));
+        await raw.next();
+        expect(await raw.closedByServer()).toBe(true);
+      }
+      const errors = lines.filter((l) => l.event === "client.protocol_error");
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors.length).toBeLessThan(8); // the rest are counted, not written
+      expect(errors[0]).toMatchObject({ level: "warn", code: "PAYLOAD_TOO_LARGE" });
+      expect(String(errors[0].remote)).toMatch(/^127\.0\.0\.1:\d+$/);
+    } finally {
+      await logged.stop();
     }
   });
 });
