@@ -4,22 +4,20 @@
 // On a single node the high watermark follows each completed append (produce.ts calls
 // setHighWatermark); replication will drive the same method from follower progress. Readers
 // never see past it. Appends become readable to fetches in the purgatory via onReadable.
+//
+// Producer state survives restarts through snapshot files (producer-snapshots.ts): one is
+// written after every segment roll and at clean close, and open() restores the newest and
+// replays the log after it.
 import { assert, TributaryError } from "../errors.ts";
 import type { Runtime } from "../../runtime/types.ts";
 import type { LogConfig } from "../log/config.ts";
 import { PartitionLog } from "../log/partition-log.ts";
 import { mkdirDurable } from "../metadata/durable-dir.ts";
-import { batchesIn } from "../log/record-batch.ts";
+import { type Logger, silentLogger } from "../logging/logger.ts";
 import { partitionDir, readPartitionTopicId, writePartitionTopicId } from "./partition-dir.ts";
-import { ProducerStateTable } from "./producer-state.ts";
+import { type ProducerStateOptions, ProducerStateTable } from "./producer-state.ts";
+import { ProducerSnapshots } from "./producer-snapshots.ts";
 import type { TopicPolicy } from "./topic-config.ts";
-
-/** Producer state is rebuilt from at most this many trailing offsets ... */
-export const PRODUCER_SCAN_OFFSETS_MAX = 20_000;
-/** ... and this many bytes of log read at open. */
-export const PRODUCER_SCAN_BYTES_MAX = 8 * 1024 * 1024;
-const SCAN_CHUNK_BYTES = 1024 * 1024;
-const SCAN_ATTEMPTS_MAX = 8;
 
 export interface PartitionInit {
   topic: string;
@@ -32,6 +30,9 @@ export interface PartitionInit {
   policy: TopicPolicy;
   /** The high watermark moved forward over `bytes` new bytes. */
   onReadable: (partition: Partition, bytes: number) => void;
+  /** producer.id.expiration.ms and the bound on producers tracked. */
+  producerState?: ProducerStateOptions;
+  logger?: Logger;
 }
 
 export class Partition {
@@ -40,7 +41,9 @@ export class Partition {
   readonly topicId: string;
   readonly dir: string;
   readonly log: PartitionLog;
-  readonly producers = new ProducerStateTable();
+  readonly producers: ProducerStateTable;
+  readonly #snapshots: ProducerSnapshots;
+  readonly #logger: Logger;
   leader: number;
   leaderEpoch: number;
   replicas: number[];
@@ -51,7 +54,13 @@ export class Partition {
   readonly #onReadable: PartitionInit["onReadable"];
   readonly #inflight = new Set<Promise<unknown>>();
 
-  private constructor(init: PartitionInit, dir: string, log: PartitionLog) {
+  private constructor(
+    rt: Runtime,
+    init: PartitionInit,
+    dir: string,
+    log: PartitionLog,
+    producers: ProducerStateTable,
+  ) {
     this.topic = init.topic;
     this.partition = init.partition;
     this.topicId = init.topicId;
@@ -63,6 +72,15 @@ export class Partition {
     this.isr = [init.nodeId];
     this.policy = init.policy;
     this.#onReadable = init.onReadable;
+    this.#logger = init.logger ?? silentLogger;
+    this.producers = producers;
+    this.#snapshots = new ProducerSnapshots({
+      fs: rt.fs,
+      dir,
+      partition: this.name,
+      table: producers,
+      logger: this.#logger,
+    });
     // Everything the log recovered is committed: there is no other replica to wait for.
     this.#highWatermark = log.logEndOffset;
   }
@@ -78,10 +96,85 @@ export class Partition {
       );
     }
     if (owner === null) await writePartitionTopicId(rt.fs, dir, init.topicId);
-    const log = await PartitionLog.open(rt, dir, init.logConfig);
-    const partition = new Partition(init, dir, log);
-    await rebuildProducerState(log, partition.producers);
+    // The log rolls before the partition exists: rolls during open() need no snapshot.
+    let onRoll = (_baseOffset: number, _reason: string) => {};
+    const log = await PartitionLog.open(rt, dir, init.logConfig, {
+      onRoll: (baseOffset, reason) => onRoll(baseOffset, reason),
+    });
+    const producers = new ProducerStateTable(init.producerState);
+    const partition = new Partition(rt, init, dir, log, producers);
+    try {
+      await partition.#loadProducers(rt.clock.nowMs());
+    } catch (err) {
+      await log.close();
+      throw err;
+    }
+    onRoll = (baseOffset, reason) => partition.#rolled(baseOffset, reason);
     return partition;
+  }
+
+  async #loadProducers(nowMs: number): Promise<void> {
+    const loaded = await this.#snapshots.load(this.log, nowMs);
+    this.#logger.debug("producer.state_loaded", `${this.name}: producer state loaded`, {
+      partition: this.name,
+      snapshotOffset: loaded.snapshotOffset ?? -1,
+      replayedOffsets: loaded.replayedOffsets,
+      producers: this.producers.producerCount,
+    });
+    if (this.producers.evictedAtLoad > 0) {
+      this.#logger.warn(
+        "producer.evicted",
+        `${this.name}: ${this.producers.evictedAtLoad} idle producers dropped at load, over the limit`,
+        { partition: this.name, producers: this.producers.evictedAtLoad },
+      );
+    }
+  }
+
+  /** After the log rolled at baseOffset: snapshot the producer state there. */
+  #rolled(baseOffset: number, reason: string): void {
+    this.#logger.debug("log.rolled", `${this.name}: new segment at ${baseOffset} (${reason})`, {
+      partition: this.name,
+      baseOffset,
+      reason,
+    });
+    if (this.#closed) return;
+    this.track(this.#snapshotAt(baseOffset));
+  }
+
+  async #snapshotAt(offset: number): Promise<void> {
+    try {
+      await this.#snapshots.writeAt(offset);
+    } catch (err) {
+      // The log stays usable; a missing snapshot only makes the next open replay more.
+      this.#logger.error(
+        "producer.snapshot_failed",
+        `${this.name}: producer snapshot at ${offset} failed: ${
+          err instanceof Error ? err.message : String(err)
+        }`,
+        { partition: this.name, offset },
+      );
+    }
+  }
+
+  /** Forgets producers idle past producer.id.expiration.ms; returns how many. */
+  expireProducers(nowMs: number): number {
+    return this.producers.expire(nowMs);
+  }
+
+  /**
+   * Cuts the log at offset (replication's truncation); snapshots past the new end go and the
+   * producer state is rebuilt from what remains.
+   */
+  async truncateTo(offset: number, nowMs: number): Promise<void> {
+    this.checkOpen();
+    await this.track(
+      (async () => {
+        await this.log.truncateTo(offset);
+        await this.#snapshots.deleteAbove(this.log.logEndOffset);
+        await this.#loadProducers(nowMs);
+        this.#highWatermark = Math.min(this.#highWatermark, this.log.logEndOffset);
+      })(),
+    );
   }
 
   get name(): string {
@@ -132,40 +225,8 @@ export class Partition {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.allSettled([...this.#inflight]);
+    // Everything tracked settled: the table is exact up to the log end.
+    await this.#snapshotAt(this.log.logEndOffset);
     await this.log.close();
   }
-}
-
-/**
- * Rebuilds idempotent producer state from the headers of the log's tail, so a retry after a
- * restart is still recognised. The tail is bounded in offsets and bytes: when the window holds
- * too many bytes it shrinks and the scan starts over closer to the end.
- */
-async function rebuildProducerState(log: PartitionLog, table: ProducerStateTable): Promise<void> {
-  let windowOffsets = PRODUCER_SCAN_OFFSETS_MAX;
-  for (let attempt = 0; attempt < SCAN_ATTEMPTS_MAX; attempt++) {
-    table.clear();
-    const from = Math.max(log.logStartOffset, log.logEndOffset - windowOffsets);
-    if (await scanTail(log, table, from)) return;
-    windowOffsets = Math.max(1, Math.floor(windowOffsets / 4));
-  }
-}
-
-async function scanTail(
-  log: PartitionLog,
-  table: ProducerStateTable,
-  from: number,
-): Promise<boolean> {
-  let offset = from;
-  let bytesRead = 0;
-  const end = log.logEndOffset;
-  while (offset < end) {
-    if (bytesRead >= PRODUCER_SCAN_BYTES_MAX) return false;
-    const { bytes, nextOffset } = await log.read(offset, SCAN_CHUNK_BYTES);
-    assert(nextOffset > offset, `producer state scan at ${offset} made no progress`);
-    for (const { header } of batchesIn(bytes)) table.replay(header);
-    bytesRead += bytes.length;
-    offset = nextOffset;
-  }
-  return true;
 }

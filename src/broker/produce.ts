@@ -120,10 +120,14 @@ function checkKeyed(bytes: Uint8Array, batches: ParsedBatch[]): void {
 }
 
 /** Takes the sequence decisions for all batches, or none of them when one is refused. */
-function decideSequences(partition: Partition, batches: ParsedBatch[]): SequenceDecision[] {
+function decideSequences(
+  partition: Partition,
+  batches: ParsedBatch[],
+  nowMs: number,
+): SequenceDecision[] {
   const decisions: SequenceDecision[] = [];
   try {
-    for (const batch of batches) decisions.push(partition.producers.begin(batch.header));
+    for (const batch of batches) decisions.push(partition.producers.begin(batch.header, nowMs));
   } catch (err) {
     for (const d of decisions.reverse()) if (d.kind === "append") d.undo();
     throw err;
@@ -155,7 +159,7 @@ export function producePartition(
   partition.checkOpen();
   const batches = parseProducedBatches(request.batches, partition.policy.maxMessageBytes);
   if (policyCompacts(partition.log.config.cleanupPolicy)) checkKeyed(request.batches, batches);
-  const decisions = decideSequences(partition, batches);
+  const decisions = decideSequences(partition, batches, ctx.nowMs());
   const fresh = batches.filter((_, i) => decisions[i].kind !== "duplicate");
   const logAppendTimeMs = partition.policy.timestampType === "LogAppendTime" ? ctx.nowMs() : -1;
   let appended: Promise<AppendOutcome> | null = null;

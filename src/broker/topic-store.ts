@@ -17,6 +17,7 @@ import type { MetadataRecord } from "../metadata/records.ts";
 import { newTopicId } from "../metadata/topic-id.ts";
 import { PARTITIONS_PER_TOPIC_MAX } from "./broker-options.ts";
 import { Partition } from "./partition.ts";
+import type { ProducerStateOptions } from "./producer-state.ts";
 import {
   deletingDirName,
   isDeletingDirName,
@@ -45,6 +46,8 @@ export interface TopicStoreOptions {
   onReadable: (partition: Partition, bytes: number) => void;
   /** Recovery, truncation and load events. */
   logger: Logger;
+  /** producer.id.expiration.ms and the bound on producers per partition. */
+  producerState?: ProducerStateOptions;
 }
 
 export class TopicStore {
@@ -266,6 +269,10 @@ export class TopicStore {
               logConfig,
               policy,
               onReadable: this.#options.onReadable,
+              logger: this.#options.logger,
+              ...(this.#options.producerState
+                ? { producerState: this.#options.producerState }
+                : {}),
             })
           ),
         );

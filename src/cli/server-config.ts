@@ -46,6 +46,10 @@ const propertySetters: Record<string, Setter> = {
   "log.segment.ms": topicDefault("segment.ms"),
   "log.cleanup.policy": topicDefault("cleanup.policy"),
   "message.max.bytes": topicDefault("max.message.bytes"),
+  "log.retention.check.interval.ms": (o, v) =>
+    void (o.retentionCheckIntervalMs = int("log.retention.check.interval.ms", v)),
+  "producer.id.expiration.ms": (o, v) =>
+    void (o.producerIdExpirationMs = int("producer.id.expiration.ms", v)),
   "log.level": (o, v) => void (o.logLevel = v.trim()),
   "log.format": (o, v) => void (o.logFormat = v.trim()),
 };
@@ -60,6 +64,8 @@ const jsonKeys: Record<string, string> = {
   storage: "storage",
   autoCreateTopics: "auto.create.topics.enable",
   defaultPartitions: "num.partitions",
+  retentionCheckIntervalMs: "log.retention.check.interval.ms",
+  producerIdExpirationMs: "producer.id.expiration.ms",
   logLevel: "log.level",
   logFormat: "log.format",
 };

@@ -35,6 +35,10 @@ export interface StartBrokerOptions {
   topicDefaults?: Record<string, string>;
   /** Partitions of topics created without a count (default 1). */
   defaultPartitions?: number;
+  /** producer.id.expiration.ms: idempotent producer state kept this long (default one day). */
+  producerIdExpirationMs?: number;
+  /** log.retention.check.interval.ms: how often retention runs (default 5 minutes). */
+  retentionCheckIntervalMs?: number;
   /** Longest close() waits for in-flight requests before closing connections anyway. */
   shutdownGraceMsMax?: number;
   /** Called with errors that became a 500 or broke a connection (server logging). */
@@ -100,6 +104,12 @@ export async function startBroker(
       logger,
       ...(options.topicDefaults ? { defaultTopicConfigs: options.topicDefaults } : {}),
       ...(options.defaultPartitions ? { defaultPartitions: options.defaultPartitions } : {}),
+      ...(options.producerIdExpirationMs !== undefined
+        ? { producerIdExpirationMs: options.producerIdExpirationMs }
+        : {}),
+      ...(options.retentionCheckIntervalMs !== undefined
+        ? { retentionCheckIntervalMs: options.retentionCheckIntervalMs }
+        : {}),
     });
     closers.push({ name: "broker", close: () => broker.close() });
     const groups = await GroupService.start(hostRt, broker, {
