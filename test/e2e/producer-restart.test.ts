@@ -18,6 +18,19 @@ const FILLER_RECORDS = 21_000;
 const ROUNDS = 3;
 const PER_ROUND = 5;
 
+/** promise, or a rejection naming what did not finish within ms. */
+async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function fill(bootstrap: string, round: number): Promise<void> {
   const filler = new Producer({ bootstrap, acks: "all", idempotent: false, lingerMs: 5 });
   const pending: Array<Promise<unknown>> = [];
@@ -61,7 +74,11 @@ for (const host of hosts) {
         for (let round = 0; round < ROUNDS; round++) {
           for (let i = 0; i < PER_ROUND; i++) {
             const value = `p${round}-${i}`;
-            await producer.send({ topic: TOPIC, partition: 0, value });
+            await within(
+              30_000,
+              `send ${value}`,
+              producer.send({ topic: TOPIC, partition: 0, value }),
+            );
             sent.push(value);
           }
           if (round === ROUNDS - 1) break;
@@ -71,7 +88,7 @@ for (const host of hosts) {
           broker = await startBrokerProcess(host, { dataDir: dir.path, port });
         }
       } finally {
-        await producer.close();
+        await within(30_000, "producer close", producer.close()).catch(() => undefined);
       }
 
       const consumer = new Consumer({ bootstrap, autoOffsetReset: "earliest" });
