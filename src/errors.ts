@@ -52,6 +52,7 @@ export const ErrorCode = {
   FENCED_INSTANCE_ID: { kafka: 82, retriable: false, http: 409 },
   INVALID_RECORD: { kafka: 87, retriable: false, http: 400 },
   UNSTABLE_OFFSET_COMMIT: { kafka: 88, retriable: true, http: 409 },
+  THROTTLING_QUOTA_EXCEEDED: { kafka: 89, retriable: true, http: 429 },
   FENCED_MEMBER_EPOCH: { kafka: 110, retriable: false, http: 409 },
   UNRELEASED_INSTANCE_ID: { kafka: 111, retriable: false, http: 409 },
   // Not in Kafka's table: transport-level problems of our own protocols and HTTP API.

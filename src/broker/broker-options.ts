@@ -2,6 +2,7 @@
 import { TributaryError } from "../errors.ts";
 import type { MetricsRegistry } from "../metrics/registry.ts";
 import { type Logger, silentLogger } from "../logging/logger.ts";
+import { PRODUCER_ID_EXPIRATION_MS_DEFAULT } from "./producer-state.ts";
 import { normalizeTopicConfigs } from "./topic-config.ts";
 
 export interface BrokerOptions {
@@ -23,6 +24,11 @@ export interface BrokerOptions {
   metrics?: MetricsRegistry;
   /** Where the broker's events go (default: nowhere). */
   logger?: Logger;
+  /**
+   * producer.id.expiration.ms: an idempotent producer's state is kept this long after its last
+   * batch (default one day, Kafka's); checked at every retention run.
+   */
+  producerIdExpirationMs?: number;
   /** How often retention runs over every log (default 5 minutes). */
   retentionCheckIntervalMs?: number;
   /** Pause between log cleaning runs over the compacted logs (Kafka: log.cleaner.backoff.ms). */
@@ -79,6 +85,12 @@ export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOpti
       PARTITIONS_PER_TOPIC_MAX,
     ),
     defaultTopicConfigs: normalizeTopicConfigs(options.defaultTopicConfigs ?? {}),
+    producerIdExpirationMs: checkInt(
+      "producerIdExpirationMs",
+      options.producerIdExpirationMs ?? PRODUCER_ID_EXPIRATION_MS_DEFAULT,
+      1,
+      Number.MAX_SAFE_INTEGER,
+    ),
     retentionCheckIntervalMs: checkInt(
       "retentionCheckIntervalMs",
       options.retentionCheckIntervalMs ?? RETENTION_CHECK_INTERVAL_MS_DEFAULT,

@@ -121,6 +121,7 @@ export class Broker implements BrokerApi {
       partitions: () => store.allPartitions(),
       track: (run) => this.#track(run),
       report: (what, err) => this.#report(what, err),
+      logger: options.logger,
     });
     this.#retention.start();
     this.#cleaner = new CleanerTask({
@@ -153,6 +154,7 @@ export class Broker implements BrokerApi {
         defaultTopicConfigs: resolved.defaultTopicConfigs,
         onReadable: (p, bytes) => purgatory.onAppend(partitionKey(p.topic, p.partition), bytes),
         logger: resolved.logger,
+        producerState: { expirationMs: resolved.producerIdExpirationMs },
       });
       return new Broker(rt, resolved, meta.clusterId, store, purgatory, dirLock);
     } catch (err) {

@@ -8,6 +8,11 @@
 // Offline: a partition whose log could not be opened (Partition.offline) has no log at all, and
 // one whose log failed while serving keeps it but refuses every operation. Either way every
 // request to it gets KAFKA_STORAGE_ERROR naming the reason, and the rest of the broker serves.
+//
+// Producer state survives restarts through snapshot files (producer-snapshots.ts): one is
+// written after every segment roll and at clean close, and open() restores the newest and
+// replays the log after it. The tail of the log is still read at open, to find data that does
+// not parse although a clean shutdown vouched for it.
 import { assert, TributaryError } from "../errors.ts";
 import type { Runtime } from "../../runtime/types.ts";
 import { type Logger, silentLogger } from "../logging/logger.ts";
@@ -17,13 +22,14 @@ import { logGaps, logTruncations } from "../log/recovery-report.ts";
 import { mkdirDurable } from "../metadata/durable-dir.ts";
 import { batchesIn } from "../log/record-batch.ts";
 import { partitionDir, readPartitionTopicId, writePartitionTopicId } from "./partition-dir.ts";
-import { ProducerStateTable } from "./producer-state.ts";
+import { type ProducerStateOptions, ProducerStateTable } from "./producer-state.ts";
+import { ProducerSnapshots } from "./producer-snapshots.ts";
 import type { TopicPolicy } from "./topic-config.ts";
 
-/** Producer state is rebuilt from at most this many trailing offsets ... */
-export const PRODUCER_SCAN_OFFSETS_MAX = 20_000;
-/** ... and this many bytes of log read at open. */
-export const PRODUCER_SCAN_BYTES_MAX = 8 * 1024 * 1024;
+/** The tail verified at open is at most this many trailing offsets ... */
+export const TAIL_SCAN_OFFSETS_MAX = 20_000;
+/** ... and this many bytes of log. */
+export const TAIL_SCAN_BYTES_MAX = 8 * 1024 * 1024;
 const SCAN_CHUNK_BYTES = 1024 * 1024;
 const SCAN_ATTEMPTS_MAX = 8;
 
@@ -38,6 +44,8 @@ export interface PartitionInit {
   policy: TopicPolicy;
   /** The high watermark moved forward over `bytes` new bytes. */
   onReadable: (partition: Partition, bytes: number) => void;
+  /** producer.id.expiration.ms and the bound on producers tracked. */
+  producerState?: ProducerStateOptions;
   /** Recovery (`log.truncated`, `log.gap_detected`) and state events; silent when absent. */
   logger?: Logger;
 }
@@ -50,7 +58,9 @@ export class Partition {
   readonly #log: PartitionLog | null;
   /** Why the log could not be opened (null when it was). */
   readonly #openFailure: TributaryError | null;
-  readonly producers = new ProducerStateTable();
+  readonly producers: ProducerStateTable;
+  readonly #snapshots: ProducerSnapshots;
+  readonly #logger: Logger;
   leader: number;
   leaderEpoch: number;
   replicas: number[];
@@ -65,6 +75,7 @@ export class Partition {
   #orderedTail: Promise<void> = Promise.resolve();
 
   private constructor(
+    rt: Pick<Runtime, "fs">,
     init: PartitionInit,
     dir: string,
     log: PartitionLog | TributaryError,
@@ -81,14 +92,28 @@ export class Partition {
     this.isr = [init.nodeId];
     this.policy = init.policy;
     this.#onReadable = init.onReadable;
+    this.#logger = init.logger ?? silentLogger;
+    this.producers = new ProducerStateTable(init.producerState);
+    this.#snapshots = new ProducerSnapshots({
+      fs: rt.fs,
+      dir,
+      partition: this.name,
+      table: this.producers,
+      logger: this.#logger,
+    });
     // Everything the log recovered is committed: there is no other replica to wait for.
     this.#highWatermark = log instanceof PartitionLog ? log.logEndOffset : -1;
   }
 
   /** A partition whose log could not be opened: it exists, but every request to it fails. */
-  static offline(dataDir: string, init: PartitionInit, reason: unknown): Partition {
+  static offline(
+    rt: Pick<Runtime, "fs">,
+    dataDir: string,
+    init: PartitionInit,
+    reason: unknown,
+  ): Partition {
     const dir = partitionDir(dataDir, init.topic, init.partition);
-    return new Partition(init, dir, offlineReason(dir, reason));
+    return new Partition(rt, init, dir, offlineReason(dir, reason));
   }
 
   static async open(rt: Runtime, dataDir: string, init: PartitionInit): Promise<Partition> {
@@ -103,14 +128,20 @@ export class Partition {
     }
     if (owner === null) await writePartitionTopicId(rt.fs, dir, init.topicId);
     const where = { topic: init.topic, partition: init.partition };
-    let log = await PartitionLog.open(rt, dir, init.logConfig);
+    const nowMs = () => rt.clock.nowMs();
+    // The log rolls before the partition exists: rolls during open() need no snapshot.
+    let onRoll = (_baseOffset: number, _reason: string) => {};
+    const hooks = { onRoll: (baseOffset: number, reason: string) => onRoll(baseOffset, reason) };
+    let log = await PartitionLog.open(rt, dir, init.logConfig, {}, hooks);
     logTruncations(init.logger ?? silentLogger, where, log.loadReport.truncations);
-    let partition = new Partition(init, dir, log);
+    const partition = new Partition(rt, init, dir, log);
     let damage: { scanFrom: number } | null;
     try {
-      await rebuildProducerState(log, partition.producers);
+      await verifyTail(log);
+      await partition.#loadProducers(nowMs());
       logGaps(init.logger ?? silentLogger, where, log.loadReport.gaps);
       partition.#watch(init.logger ?? silentLogger);
+      onRoll = (baseOffset, reason) => partition.#rolled(baseOffset, reason);
       return partition;
     } catch (err) {
       damage = corruptDataIn(err, log);
@@ -125,18 +156,83 @@ export class Partition {
     log = await PartitionLog.open(rt, dir, init.logConfig, {
       recoverFromOffset: damage.scanFrom,
       cleanShutdownClaimed: log.loadReport.cleanShutdown,
-    });
+    }, hooks);
     logTruncations(init.logger ?? silentLogger, where, log.loadReport.truncations);
-    partition = new Partition(init, dir, log);
+    const recovered = new Partition(rt, init, dir, log);
     try {
-      await rebuildProducerState(log, partition.producers);
+      await recovered.#loadProducers(nowMs());
     } catch (err) {
       await log.close();
       throw err;
     }
     logGaps(init.logger ?? silentLogger, where, log.loadReport.gaps);
-    partition.#watch(init.logger ?? silentLogger);
-    return partition;
+    recovered.#watch(init.logger ?? silentLogger);
+    onRoll = (baseOffset, reason) => recovered.#rolled(baseOffset, reason);
+    return recovered;
+  }
+
+  async #loadProducers(nowMs: number): Promise<void> {
+    const loaded = await this.#snapshots.load(this.log, nowMs);
+    this.#logger.debug("producer.state_loaded", `${this.name}: producer state loaded`, {
+      partition: this.name,
+      snapshotOffset: loaded.snapshotOffset ?? -1,
+      replayedOffsets: loaded.replayedOffsets,
+      producers: this.producers.producerCount,
+    });
+    if (this.producers.evictedAtLoad > 0) {
+      this.#logger.warn(
+        "producer.evicted",
+        `${this.name}: ${this.producers.evictedAtLoad} idle producers dropped at load, over the limit`,
+        { partition: this.name, producers: this.producers.evictedAtLoad },
+      );
+    }
+  }
+
+  /** After the log rolled at baseOffset: snapshot the producer state there. */
+  #rolled(baseOffset: number, reason: string): void {
+    this.#logger.debug("log.rolled", `${this.name}: new segment at ${baseOffset} (${reason})`, {
+      partition: this.name,
+      baseOffset,
+      reason,
+    });
+    if (this.#closed) return;
+    this.track(this.#snapshotAt(baseOffset));
+  }
+
+  async #snapshotAt(offset: number): Promise<void> {
+    try {
+      await this.#snapshots.writeAt(offset);
+    } catch (err) {
+      // The log stays usable; a missing snapshot only makes the next open replay more.
+      this.#logger.error(
+        "producer.snapshot_failed",
+        `${this.name}: producer snapshot at ${offset} failed: ${
+          err instanceof Error ? err.message : String(err)
+        }`,
+        { partition: this.name, offset },
+      );
+    }
+  }
+
+  /** Forgets producers idle past producer.id.expiration.ms; returns how many. */
+  expireProducers(nowMs: number): number {
+    return this.producers.expire(nowMs);
+  }
+
+  /**
+   * Cuts the log at offset (replication's truncation); snapshots past the new end go and the
+   * producer state is rebuilt from what remains.
+   */
+  async truncateTo(offset: number, nowMs: number): Promise<void> {
+    this.checkOpen();
+    await this.track(
+      (async () => {
+        await this.log.truncateTo(offset);
+        await this.#snapshots.deleteAbove(this.log.logEndOffset);
+        await this.#loadProducers(nowMs);
+        this.#highWatermark = Math.min(this.#highWatermark, this.log.logEndOffset);
+      })(),
+    );
   }
 
   /** Logs the log's failures and full-disk transitions as this partition's events. */
@@ -266,6 +362,9 @@ export class Partition {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.allSettled([...this.#inflight]);
+    // Everything tracked settled: the table is exact up to the log end. An offline log has
+    // nothing to vouch for.
+    if (this.offlineReason === null) await this.#snapshotAt(this.log.logEndOffset);
     await this.#log?.close();
   }
 }
@@ -288,38 +387,37 @@ function corruptDataIn(err: unknown, log: PartitionLog): { scanFrom: number } | 
   const corrupt = err instanceof TributaryError && err.code === "KAFKA_STORAGE_ERROR" &&
     cause instanceof TributaryError && cause.code === "CORRUPT_MESSAGE";
   if (!corrupt) return null;
-  return { scanFrom: Math.max(log.logStartOffset, log.logEndOffset - PRODUCER_SCAN_OFFSETS_MAX) };
+  return { scanFrom: Math.max(log.logStartOffset, log.logEndOffset - TAIL_SCAN_OFFSETS_MAX) };
 }
 
 /**
- * Rebuilds idempotent producer state from the headers of the log's tail, so a retry after a
- * restart is still recognised. The tail is bounded in offsets and bytes: when the window holds
+ * Reads the batches of the log's tail, so data that does not parse although the open trusted it
+ * (a clean shutdown's promise) is found now, while the partition can still be recovered as after
+ * a crash, instead of by the first reader. Bounded in offsets and bytes: when the window holds
  * too many bytes it shrinks and the scan starts over closer to the end.
  */
-async function rebuildProducerState(log: PartitionLog, table: ProducerStateTable): Promise<void> {
-  let windowOffsets = PRODUCER_SCAN_OFFSETS_MAX;
+async function verifyTail(log: PartitionLog): Promise<void> {
+  let windowOffsets = TAIL_SCAN_OFFSETS_MAX;
   for (let attempt = 0; attempt < SCAN_ATTEMPTS_MAX; attempt++) {
-    table.clear();
     const from = Math.max(log.logStartOffset, log.logEndOffset - windowOffsets);
-    if (await scanTail(log, table, from)) return;
+    if (await scanTail(log, from)) return;
     windowOffsets = Math.max(1, Math.floor(windowOffsets / 4));
   }
 }
 
-async function scanTail(
-  log: PartitionLog,
-  table: ProducerStateTable,
-  from: number,
-): Promise<boolean> {
+async function scanTail(log: PartitionLog, from: number): Promise<boolean> {
   let offset = from;
   let bytesRead = 0;
   const end = log.logEndOffset;
   while (offset < end) {
-    if (bytesRead >= PRODUCER_SCAN_BYTES_MAX) return false;
+    if (bytesRead >= TAIL_SCAN_BYTES_MAX) return false;
     offset = log.gapAt(offset)?.toOffset ?? offset;
+    if (offset >= end) break;
     const { bytes, nextOffset } = await log.read(offset, SCAN_CHUNK_BYTES);
-    assert(nextOffset > offset, `producer state scan at ${offset} made no progress`);
-    for (const { header } of batchesIn(bytes)) table.replay(header);
+    assert(nextOffset > offset, `tail scan at ${offset} made no progress`);
+    for (const _batch of batchesIn(bytes)) {
+      // Walking the batches is the check: a malformed one throws here.
+    }
     bytesRead += bytes.length;
     offset = nextOffset;
   }

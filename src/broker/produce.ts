@@ -118,10 +118,14 @@ function checkProducedHeader(header: BatchHeader, position: number): void {
 }
 
 /** Takes the sequence decisions for all batches, or none of them when one is refused. */
-function decideSequences(partition: Partition, batches: ParsedBatch[]): SequenceDecision[] {
+function decideSequences(
+  partition: Partition,
+  batches: ParsedBatch[],
+  nowMs: number,
+): SequenceDecision[] {
   const decisions: SequenceDecision[] = [];
   try {
-    for (const batch of batches) decisions.push(partition.producers.begin(batch.header));
+    for (const batch of batches) decisions.push(partition.producers.begin(batch.header, nowMs));
   } catch (err) {
     for (const d of decisions.reverse()) if (d.kind === "append") d.undo();
     throw err;
@@ -187,7 +191,7 @@ function appendChecked(
   batches: ParsedBatch[],
   ctx: ProduceContext,
 ): Promise<ProduceResult> {
-  const decisions = decideSequences(partition, batches);
+  const decisions = decideSequences(partition, batches, ctx.nowMs());
   const fresh = batches.filter((_, i) => decisions[i].kind !== "duplicate");
   const logAppendTimeMs = partition.policy.timestampType === "LogAppendTime" ? ctx.nowMs() : -1;
   let appended: Promise<AppendOutcome> | null = null;

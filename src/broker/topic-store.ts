@@ -17,6 +17,7 @@ import type { MetadataRecord } from "../metadata/records.ts";
 import { newTopicId } from "../metadata/topic-id.ts";
 import { PARTITIONS_PER_TOPIC_MAX } from "./broker-options.ts";
 import { Partition, type PartitionInit } from "./partition.ts";
+import type { ProducerStateOptions } from "./producer-state.ts";
 import {
   deletingDirName,
   isDeletingDirName,
@@ -45,6 +46,8 @@ export interface TopicStoreOptions {
   onReadable: (partition: Partition, bytes: number) => void;
   /** Recovery, truncation and load events. */
   logger: Logger;
+  /** producer.id.expiration.ms and the bound on producers per partition. */
+  producerState?: ProducerStateOptions;
 }
 
 export class TopicStore {
@@ -276,6 +279,7 @@ export class TopicStore {
           policy,
           onReadable: this.#options.onReadable,
           logger: this.#options.logger,
+          ...(this.#options.producerState ? { producerState: this.#options.producerState } : {}),
         }));
         const results = await Promise.allSettled(
           inits.map((init) => Partition.open(this.#rt, this.#options.dataDir, init)),
@@ -300,7 +304,7 @@ export class TopicStore {
   }
 
   #offline(init: PartitionInit, reason: unknown): Partition {
-    const partition = Partition.offline(this.#options.dataDir, init, reason);
+    const partition = Partition.offline(this.#rt, this.#options.dataDir, init, reason);
     const why = partition.offlineReason?.message ?? String(reason);
     this.#options.logger.error(
       "partition.offline",

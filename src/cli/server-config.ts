@@ -61,6 +61,10 @@ const propertySetters: Record<string, Setter> = {
   "connection.response.bytes.max": (o, v) =>
     void (o.connectionResponseBytesMax = int("connection.response.bytes.max", v)),
   "response.bytes.max": (o, v) => void (o.responseBytesMax = int("response.bytes.max", v)),
+  "log.retention.check.interval.ms": (o, v) =>
+    void (o.retentionCheckIntervalMs = int("log.retention.check.interval.ms", v)),
+  "producer.id.expiration.ms": (o, v) =>
+    void (o.producerIdExpirationMs = int("producer.id.expiration.ms", v)),
   "log.level": (o, v) => void (o.logLevel = v.trim()),
   "log.format": (o, v) => void (o.logFormat = v.trim()),
 };
@@ -83,6 +87,8 @@ const jsonKeys: Record<string, string> = {
   httpHeadersTimeoutMs: "http.headers.timeout.ms",
   connectionResponseBytesMax: "connection.response.bytes.max",
   responseBytesMax: "response.bytes.max",
+  retentionCheckIntervalMs: "log.retention.check.interval.ms",
+  producerIdExpirationMs: "producer.id.expiration.ms",
   logLevel: "log.level",
   logFormat: "log.format",
 };

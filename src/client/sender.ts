@@ -122,7 +122,8 @@ export class Sender {
       return;
     }
     if (this.#options.idempotent && !this.#identity) {
-      if (!this.#identityPending) void this.#fetchIdentity();
+      // Only for batches waiting: an idle producer (or one being closed) asks for nothing.
+      if (!this.#identityPending && this.#hasQueued()) void this.#fetchIdentity();
       return;
     }
     const nowMs = this.#cluster.rt.clock.monotonicMs();
@@ -313,15 +314,24 @@ export class Sender {
 
   async #fetchIdentity(): Promise<void> {
     this.#identityPending = true;
+    let failure: TributaryError | null = null;
     try {
       const response = await this.#cluster.request("InitProducerId", {});
       this.#identity = { producerId: response.producerId, producerEpoch: response.producerEpoch };
     } catch (err) {
-      this.#onIdentityError(toTributaryError(err));
+      failure = toTributaryError(err);
     } finally {
       this.#identityPending = false;
     }
-    this.#pump();
+    // After a failure the retry waits for the backoff wake-up: pumping at once would ask again
+    // in the same turn, a loop that never yields when the request fails synchronously (closed).
+    if (failure) this.#onIdentityError(failure);
+    else this.#pump();
+  }
+
+  #hasQueued(): boolean {
+    for (const state of this.#partitions.values()) if (state.queue.length > 0) return true;
+    return false;
   }
 
   #onIdentityError(err: TributaryError): void {

@@ -37,6 +37,7 @@ import {
 } from "./record-batch.ts";
 import { segmentsToDelete } from "./retention.ts";
 import { type IndexPolicy, LogSegment, RELATIVE_OFFSET_MAX, segmentIndexOf } from "./segment.ts";
+import { type RollReason, rollReason } from "./segment-roll.ts";
 import { SegmentDeleter } from "./segment-deleter.ts";
 import { parentPath } from "./segment-files.ts";
 import { concatPending, type PendingAppend, PendingAppends } from "./pending-appends.ts";
@@ -77,6 +78,11 @@ export type LogHealthEvent =
   | { kind: "write_degraded"; error: TributaryError }
   | { kind: "write_resumed" };
 
+export interface LogHooks {
+  /** A new active segment starts at baseOffset (called under the write lock; must not throw). */
+  onRoll?: (baseOffset: number, reason: RollReason) => void;
+}
+
 /** Most bytes one file write carries when queued producer appends are written together. */
 const COALESCED_APPEND_BYTES_MAX = 8 * 1024 * 1024;
 
@@ -110,6 +116,7 @@ export class PartitionLog {
   readonly #writeHealth: WriteHealth;
   #onHealth: ((event: LogHealthEvent) => void) | null = null;
   #truncations = 0;
+  readonly #hooks: LogHooks;
 
   private constructor(
     rt: LogRuntime,
@@ -117,8 +124,10 @@ export class PartitionLog {
     config: LogConfig,
     policy: IndexPolicy,
     loaded: Awaited<ReturnType<typeof loadLog>>,
+    hooks: LogHooks,
   ) {
     this.#rt = rt;
+    this.#hooks = hooks;
     this.dir = dir;
     this.#config = config;
     this.#policy = policy;
@@ -155,11 +164,12 @@ export class PartitionLog {
     dir: string,
     config: Partial<LogConfig> = {},
     load: LoadOptions = {},
+    hooks: LogHooks = {},
   ): Promise<PartitionLog> {
     const resolved = resolveLogConfig(config);
     const policy: IndexPolicy = { indexIntervalBytes: resolved.indexIntervalBytes };
     const loaded = await loadLog(rt.fs, dir, policy, rt.clock.nowMs(), load);
-    return new PartitionLog(rt, dir, resolved, policy, loaded);
+    return new PartitionLog(rt, dir, resolved, policy, loaded, hooks);
   }
 
   get logStartOffset(): number {
@@ -355,8 +365,9 @@ export class PartitionLog {
     try {
       // Each iteration writes at least one batch, so this ends after input.length rounds.
       for (let i = 0; i < input.length;) {
-        if (this.#mustRoll(this.#active, input[i], this.#active.sizeBytes, 0)) {
-          await this.#roll(rollBaseOffset(this.#active, input[i].header));
+        const reason = this.#rollReason(this.#active, input[i], this.#active.sizeBytes, 0);
+        if (reason !== null) {
+          await this.#roll(rollBaseOffset(this.#active, input[i].header), reason);
         }
         const end = this.#runEnd(input, i);
         const written = await this.#writeRun(bytes, input, i, end);
@@ -388,20 +399,17 @@ export class PartitionLog {
 
   /** Whether batch cannot join segment after `pending` batches totalling sizeBytes. */
   #mustRoll(segment: LogSegment, batch: InputBatch, sizeBytes: number, pending: number): boolean {
-    const config = this.#config;
-    if (lastOffsetOf(batch.header) - segment.baseOffset > RELATIVE_OFFSET_MAX) return true;
-    if (sizeBytes === 0) return false;
-    if (sizeBytes + batch.sizeBytes > config.segmentBytes) return true;
-    // Every batch may add one entry to each index: leave room for all of them.
-    const offsetEntriesMax = Math.floor(config.segmentIndexBytes / OFFSET_INDEX_FORMAT.entryBytes);
-    const timeEntriesMax = Math.floor(config.segmentIndexBytes / TIME_INDEX_FORMAT.entryBytes);
-    if (segment.indexFull(offsetEntriesMax - pending, timeEntriesMax - pending)) return true;
-    const first = segment.firstBatchTimestamp;
-    const stamp = batch.header.maxTimestamp;
-    const ageMs = first >= 0 && stamp >= 0
-      ? stamp - first
-      : this.#rt.clock.nowMs() - segment.createdMs;
-    return ageMs > config.segmentMs;
+    return this.#rollReason(segment, batch, sizeBytes, pending) !== null;
+  }
+
+  #rollReason(
+    segment: LogSegment,
+    batch: InputBatch,
+    sizeBytes: number,
+    pending: number,
+  ): RollReason | null {
+    const nowMs = () => this.#rt.clock.nowMs();
+    return rollReason(segment, batch, { sizeBytes, pending, nowMs }, this.#config);
   }
 
   async #writeRun(
@@ -430,7 +438,7 @@ export class PartitionLog {
    * first: then a segment file that survives a crash proves every segment before it is whole,
    * so recovery never sees a hole where unflushed data of an older segment was lost.
    */
-  async #roll(baseOffset: number): Promise<void> {
+  async #roll(baseOffset: number, reason: RollReason): Promise<void> {
     const old = this.#active;
     assert(baseOffset >= old.nextOffset, `roll at ${baseOffset} after ${old.nextOffset}`);
     old.seal();
@@ -447,6 +455,7 @@ export class PartitionLog {
     // Make the new file durable and move the recovery point past the old segment soon, so
     // recovery after a crash stays short (Kafka flushes after a roll too).
     this.#track(this.#flushAndCheckpoint(baseOffset));
+    this.#hooks.onRoll?.(baseOffset, reason);
   }
 
   async #afterAppend(endOffset: number, durable: boolean): Promise<void> {
@@ -718,7 +727,9 @@ export class PartitionLog {
       this.#logStartOffset = offset;
       await this.#writeCheckpoint();
       const active = this.#active;
-      if (!active.isEmpty && active.nextOffset <= offset) await this.#rollOrFail(this.logEndOffset);
+      if (!active.isEmpty && active.nextOffset <= offset) {
+        await this.#rollOrFail(this.logEndOffset, "records-deleted");
+      }
       let count = 0;
       while (count < this.#segments.length - 1 && this.#segments[count + 1].baseOffset <= offset) {
         count++;
@@ -728,16 +739,24 @@ export class PartitionLog {
   }
 
   /**
-   * Deletes segments by retention.ms / retention.bytes; never the active one. Only with
-   * cleanup.policy delete or compact,delete.
+   * Deletes segments by retention.ms / retention.bytes (retention.ts), the active one included
+   * as Kafka does: when every segment is due, a new empty active segment is rolled at the log
+   * end first, so the log start offset moves to the log end and appends continue there. Only
+   * with cleanup.policy delete or compact,delete, and only below highWatermark (data not yet
+   * committed is never deleted).
    */
-  async applyRetention(nowMs: number = this.#rt.clock.nowMs()): Promise<number> {
+  async applyRetention(
+    nowMs: number = this.#rt.clock.nowMs(),
+    options: { highWatermark?: number } = {},
+  ): Promise<number> {
     this.#checkUsable();
     return await this.#writeLock.exclusive(async () => {
       this.#checkNotClosed();
       if (!policyDeletes(this.#config.cleanupPolicy)) return 0;
-      const count = segmentsToDelete(this.#segments, this.#config, nowMs);
+      const upTo = Math.min(options.highWatermark ?? this.logEndOffset, this.logEndOffset);
+      const count = segmentsToDelete(this.#segments, this.#config, nowMs, upTo);
       if (count === 0) return 0;
+      if (count === this.#segments.length) await this.#rollOrFail(this.logEndOffset, "retention");
       this.#logStartOffset = Math.max(this.#logStartOffset, this.#segments[count].baseOffset);
       await this.#writeCheckpoint();
       await this.#deleteOldest(count);
@@ -745,9 +764,9 @@ export class PartitionLog {
     });
   }
 
-  async #rollOrFail(baseOffset: number): Promise<void> {
+  async #rollOrFail(baseOffset: number, reason: RollReason): Promise<void> {
     try {
-      await this.#roll(baseOffset);
+      await this.#roll(baseOffset, reason);
     } catch (err) {
       throw this.#fail("roll", err);
     }

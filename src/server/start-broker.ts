@@ -39,6 +39,10 @@ export interface StartBrokerOptions {
   topicDefaults?: Record<string, string>;
   /** Partitions of topics created without a count (default 1). */
   defaultPartitions?: number;
+  /** producer.id.expiration.ms: idempotent producer state kept this long (default one day). */
+  producerIdExpirationMs?: number;
+  /** log.retention.check.interval.ms: how often retention runs (default 5 minutes). */
+  retentionCheckIntervalMs?: number;
   /** Longest close() waits for in-flight requests before closing connections anyway. */
   shutdownGraceMsMax?: number;
   /** Origins whose browser pages may call the HTTP API (CORS), `*` for any; default none. */
@@ -129,6 +133,12 @@ export async function startBroker(
       logger,
       ...(options.topicDefaults ? { defaultTopicConfigs: options.topicDefaults } : {}),
       ...(options.defaultPartitions ? { defaultPartitions: options.defaultPartitions } : {}),
+      ...(options.producerIdExpirationMs !== undefined
+        ? { producerIdExpirationMs: options.producerIdExpirationMs }
+        : {}),
+      ...(options.retentionCheckIntervalMs !== undefined
+        ? { retentionCheckIntervalMs: options.retentionCheckIntervalMs }
+        : {}),
     });
     closers.push({ name: "broker", close: () => broker.close() });
     const groups = await GroupService.start(hostRt, broker, {

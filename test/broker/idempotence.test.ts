@@ -71,12 +71,19 @@ describe("idempotent producers", () => {
     expect((await readAll(broker, "t")).map((r) => r.value)).toEqual(["v0", "v1", "v2", "v3"]);
   });
 
+  it("accepts a producer it does not know at any sequence (Kafka, KIP-360)", async () => {
+    const { producerId } = await broker.initProducerId();
+    const first = await send(batch(["a"], { producerId, producerEpoch: 0, baseSequence: 17 }));
+    const dup = await send(batch(["a"], { producerId, producerEpoch: 0, baseSequence: 17 }));
+    expect(dup.baseOffset).toBe(first.baseOffset);
+    expect(await codeOf(send(batch(["x"], { producerId, producerEpoch: 0, baseSequence: 19 }))))
+      .toBe("OUT_OF_ORDER_SEQUENCE_NUMBER");
+    await send(batch(["b"], { producerId, producerEpoch: 0, baseSequence: 18 }));
+    expect((await readAll(broker, "t")).map((r) => r.value)).toEqual(["a", "b"]);
+  });
+
   it("rejects sequence gaps and fences older epochs", async () => {
     const { producerId } = await broker.initProducerId();
-    expect(await codeOf(send(batch(["x"], { producerId, producerEpoch: 0, baseSequence: 1 }))))
-      .toBe(
-        "OUT_OF_ORDER_SEQUENCE_NUMBER",
-      );
     await send(batch(["a"], { producerId, producerEpoch: 0, baseSequence: 0 }));
     expect(await codeOf(send(batch(["x"], { producerId, producerEpoch: 0, baseSequence: 5 }))))
       .toBe(

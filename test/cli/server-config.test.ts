@@ -20,6 +20,24 @@ describe("serve --config", () => {
     });
   });
 
+  it("reads producer.id.expiration.ms and log.retention.check.interval.ms (broker configs)", () => {
+    expect(
+      parseServerConfig(
+        "producer.id.expiration.ms=3600000\nlog.retention.check.interval.ms=1000\n",
+        "b.properties",
+      ),
+    ).toEqual({ producerIdExpirationMs: 3_600_000, retentionCheckIntervalMs: 1000 });
+    expect(
+      parseServerConfig(
+        '{"producerIdExpirationMs": 60000, "retentionCheckIntervalMs": 50}',
+        "b.json",
+      ),
+    ).toEqual({ producerIdExpirationMs: 60_000, retentionCheckIntervalMs: 50 });
+    expect(() => parseServerConfig("producer.id.expiration.ms=soon\n", "f")).toThrow(
+      /producer.id.expiration.ms needs an integer/,
+    );
+  });
+
   it("reads JSON with the option names", () => {
     const options = parseServerConfig(
       '{"nodeId": 2, "dataDir": "d", "httpPort": 0, "storage": "memory", "topicDefaults": {"segment.bytes": 4096}}',

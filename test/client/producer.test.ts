@@ -6,6 +6,7 @@ import type { Connector, WireConnection } from "../../src/client/cluster.ts";
 import { Consumer, type ConsumerRecord } from "../../src/client/consumer.ts";
 import { Producer } from "../../src/client/producer.ts";
 import { TributaryError } from "../../src/errors.ts";
+import { encodeBatch } from "../../src/log/record-batch.ts";
 import { ProtocolClient } from "../../src/protocol/cbor/client.ts";
 import { type RunningBroker, startBroker } from "../../src/server/start-broker.ts";
 
@@ -239,6 +240,32 @@ describe("Producer against an embedded broker", () => {
     await expect(producer.send({ topic: "fire", partition: 7, value: "x" })).rejects.toMatchObject({
       code: "UNKNOWN_TOPIC_OR_PARTITION",
     });
+    await producer.close();
+  });
+
+  it("closes after a batch failed for good with OUT_OF_ORDER_SEQUENCE_NUMBER", async () => {
+    await admin.createTopic("gap", { partitions: 1 });
+    const producer = new Producer(rt, { bootstrap: broker.bootstrap, lingerMs: 0 });
+    await producer.send({ topic: "gap", partition: 0, value: "a" });
+    // Producer ids are handed out in order: the producer's is the one before the next.
+    const producerId = (await broker.broker.initProducerId()).producerId - 1;
+    const value = new TextEncoder().encode("z");
+    // Someone else wrote sequences 1..2 under the producer's id: its next batch (1) is a gap.
+    await broker.broker.produce({
+      topic: "gap",
+      partition: 0,
+      acks: -1,
+      batches: encodeBatch({
+        records: [{ key: null, value, timestamp: 1 }, { key: null, value, timestamp: 1 }],
+        producerId,
+        producerEpoch: 0,
+        baseSequence: 1,
+      }),
+    });
+    const err = await producer.send({ topic: "gap", partition: 0, value: "b" }).catch((e) => e);
+    expect((err as TributaryError).code).toBe("OUT_OF_ORDER_SEQUENCE_NUMBER");
+    // The producer asks for a new id after the failure; closing meanwhile used to loop forever
+    // (the refused InitProducerId was retried in the same turn, without yielding).
     await producer.close();
   });
 

@@ -206,22 +206,33 @@ describe("GroupCommit", () => {
 describe("segmentsToDelete", () => {
   const seg = (baseOffset: number, sizeBytes: number, maxTimestamp: number) => ({
     baseOffset,
+    nextOffset: baseOffset + 10,
     sizeBytes,
     maxTimestamp,
     createdMs: 0,
   });
   const segments = [seg(0, 100, 1000), seg(10, 100, 2000), seg(20, 100, 3000), seg(30, 100, 4000)];
 
-  it("deletes an old prefix by time, never the active segment", () => {
+  it("deletes an old prefix by time, the active segment too once it is due", () => {
     expect(segmentsToDelete(segments, { retentionMs: 1000, retentionBytes: -1 }, 2500)).toBe(1);
-    expect(segmentsToDelete(segments, { retentionMs: 1000, retentionBytes: -1 }, 10_000)).toBe(3);
+    expect(segmentsToDelete(segments, { retentionMs: 1000, retentionBytes: -1 }, 4500)).toBe(3);
+    expect(segmentsToDelete(segments, { retentionMs: 1000, retentionBytes: -1 }, 10_000)).toBe(4);
     expect(segmentsToDelete(segments, { retentionMs: -1, retentionBytes: -1 }, 10_000)).toBe(0);
   });
 
   it("deletes by size while the rest still exceeds retention.bytes", () => {
     expect(segmentsToDelete(segments, { retentionMs: -1, retentionBytes: 250 }, 0)).toBe(1);
     expect(segmentsToDelete(segments, { retentionMs: -1, retentionBytes: 200 }, 0)).toBe(2);
-    expect(segmentsToDelete(segments, { retentionMs: -1, retentionBytes: 0 }, 0)).toBe(3);
+    expect(segmentsToDelete(segments, { retentionMs: -1, retentionBytes: 0 }, 0)).toBe(4);
+  });
+
+  it("keeps what reaches past the high watermark, and an empty active segment", () => {
+    const policy = { retentionMs: 1000, retentionBytes: -1 };
+    expect(segmentsToDelete(segments, policy, 10_000, 35)).toBe(3);
+    expect(segmentsToDelete(segments, policy, 10_000, 30)).toBe(3);
+    expect(segmentsToDelete(segments, policy, 10_000, 29)).toBe(2);
+    const emptyActive = [...segments.slice(0, 3), { ...seg(30, 0, -1), nextOffset: 30 }];
+    expect(segmentsToDelete(emptyActive, policy, 10_000)).toBe(3);
   });
 });
 

@@ -26,7 +26,7 @@ async function tenSegments(
 }
 
 describe("PartitionLog retention", () => {
-  it("deletes whole segments older than retention.ms, never the active one", async () => {
+  it("deletes whole segments older than retention.ms, the active one last", async () => {
     const rt = memoryRuntime();
     const log = await tenSegments(rt);
     log.updateConfig({ retentionMs: 5000 });
@@ -34,7 +34,8 @@ describe("PartitionLog retention", () => {
     expect(await log.applyRetention(T0 + 9000)).toBe(2);
     expect(log.logStartOffset).toBe(8);
     expect(log.segmentBaseOffsets()[0]).toBe(8);
-    expect(await log.applyRetention(T0 + 100_000)).toBe(7);
+    // Not yet due: the active segment (newest T0 + 19001) stays with its data.
+    expect(await log.applyRetention(T0 + 24_000)).toBe(7);
     expect(log.segmentCount).toBe(1);
     expect(log.logStartOffset).toBe(36);
     expect(log.logEndOffset).toBe(40);
@@ -42,6 +43,10 @@ describe("PartitionLog retention", () => {
     const err = await log.read(35, 100).catch((e: unknown) => e);
     expect((err as { code: string }).code).toBe("OFFSET_OUT_OF_RANGE");
     expect((await log.read(36, 1 << 20)).nextOffset).toBe(40);
+    // Due: a fresh empty active segment is rolled at the log end and the old one deleted.
+    expect(await log.applyRetention(T0 + 100_000)).toBe(1);
+    expect(log.segmentBaseOffsets()).toEqual([40]);
+    expect([log.logStartOffset, log.logEndOffset]).toEqual([40, 40]);
     await log.close();
     expect((await checkLogDir(rt.fs, DIR)).problems).toEqual([]);
   });
@@ -55,12 +60,35 @@ describe("PartitionLog retention", () => {
     expect(log.sizeBytes).toBe(6 * BATCH_BYTES);
     expect(log.logStartOffset).toBe(28);
     log.updateConfig({ retentionBytes: 0 });
-    expect(await log.applyRetention()).toBe(2);
+    // Kafka's rule: with retention.bytes 0 everything goes, the active segment included.
+    expect(await log.applyRetention()).toBe(3);
     expect(log.segmentCount).toBe(1);
+    expect(log.sizeBytes).toBe(0);
     expect(await log.applyRetention()).toBe(0);
     await log.close();
     const files = (await rt.fs.list(DIR)).map((e) => e.name).filter((n) => n.endsWith(".log"));
-    expect(files).toEqual(["00000000000000000036.log"]);
+    expect(files).toEqual(["00000000000000000040.log"]);
+  });
+
+  it("empties an idle log once retention.ms passed; appends continue at the same log end", async () => {
+    const rt = memoryRuntime();
+    const log = await PartitionLog.open(rt, DIR, { retentionMs: 60_000 });
+    for (let i = 0; i < 3; i++) await log.append(makeBatch(2, { timestamp: rt.time.nowMs() }));
+    expect(log.segmentCount).toBe(1);
+    rt.time.advance(60_000);
+    expect(await log.applyRetention()).toBe(0);
+    rt.time.advance(2);
+    expect(await log.applyRetention(rt.time.nowMs(), { highWatermark: 5 })).toBe(0);
+    expect(await log.applyRetention(rt.time.nowMs(), { highWatermark: 6 })).toBe(1);
+    expect([log.logStartOffset, log.logEndOffset, log.sizeBytes]).toEqual([6, 6, 0]);
+    const err = await log.read(0, 1 << 20).catch((e: unknown) => e);
+    expect((err as { code: string }).code).toBe("OFFSET_OUT_OF_RANGE");
+    expect((await log.append(makeBatch(1, { timestamp: rt.time.nowMs() }))).baseOffset).toBe(6);
+    await log.close();
+    const reopened = await PartitionLog.open(rt, DIR, { retentionMs: 60_000 });
+    expect([reopened.logStartOffset, reopened.logEndOffset]).toEqual([6, 7]);
+    await reopened.close();
+    expect((await checkLogDir(rt.fs, DIR)).problems).toEqual([]);
   });
 
   it("survives a restart: the log start offset is checkpointed", async () => {
