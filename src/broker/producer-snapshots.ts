@@ -157,9 +157,10 @@ export class ProducerSnapshots {
   async #pruneLocked(): Promise<void> {
     const { fs, dir } = this.#options;
     const offsets = await listSnapshotOffsets(fs, dir);
-    for (const offset of offsets.slice(0, Math.max(0, offsets.length - SNAPSHOTS_KEPT))) {
-      await fs.remove(joinPath(dir, snapshotFileName(offset)));
-    }
+    const old = offsets.slice(0, Math.max(0, offsets.length - SNAPSHOTS_KEPT));
+    for (const offset of old) await fs.remove(joinPath(dir, snapshotFileName(offset)));
+    // Durable, or a crash brings the removed snapshots back and they pile up.
+    if (old.length > 0) await fs.syncDir(dir);
   }
 }
 
