@@ -39,6 +39,8 @@ export const IoErrorCode = {
   TimedOut: "ETIMEDOUT",
   Closed: "ECLOSED",
   NoSpace: "ENOSPC",
+  /** The process (EMFILE) or the system (ENFILE) has no file descriptor left. */
+  TooManyOpenFiles: "EMFILE",
   Io: "EIO",
   Invalid: "EINVAL",
 } as const;

@@ -25,6 +25,8 @@ const codeByErrno: Readonly<Record<string, IoErrorCode>> = {
   ERR_STREAM_WRITE_AFTER_END: IoErrorCode.Closed,
   ENOSPC: IoErrorCode.NoSpace,
   EDQUOT: IoErrorCode.NoSpace,
+  EMFILE: IoErrorCode.TooManyOpenFiles,
+  ENFILE: IoErrorCode.TooManyOpenFiles,
   EIO: IoErrorCode.Io,
   EINVAL: IoErrorCode.Invalid,
   ERR_INVALID_ARG_TYPE: IoErrorCode.Invalid,

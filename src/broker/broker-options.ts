@@ -3,6 +3,7 @@ import { TributaryError } from "../errors.ts";
 import type { MetricsRegistry } from "../metrics/registry.ts";
 import { type Logger, silentLogger } from "../logging/logger.ts";
 import { normalizeTopicConfigs } from "./topic-config.ts";
+import { OPEN_FILES_MAX_FLOOR } from "./open-files.ts";
 
 export interface BrokerOptions {
   nodeId: number;
@@ -33,6 +34,11 @@ export interface BrokerOptions {
   fetchWaitMsMax?: number;
   /** Fetches waiting at once; beyond it fetches answer at once (default 10,000). */
   parkedFetchesMax?: number;
+  /**
+   * File descriptors the data directory may hold open at once (log.open.files.max); idle ones
+   * are closed and reopened on demand. Default: half the process limit (open-files.ts).
+   */
+  openFilesMax?: number;
 }
 
 export const PARTITIONS_PER_TOPIC_MAX = 10_000;
@@ -43,8 +49,10 @@ const FETCH_WAIT_MS_MAX_DEFAULT = 30_000;
 const PARKED_FETCHES_MAX_DEFAULT = 10_000;
 
 export type ResolvedBrokerOptions =
-  & Required<Omit<BrokerOptions, "httpPort" | "clusterId" | "metrics" | "logger">>
-  & Pick<BrokerOptions, "httpPort" | "clusterId" | "metrics">
+  & Required<
+    Omit<BrokerOptions, "httpPort" | "clusterId" | "metrics" | "logger" | "openFilesMax">
+  >
+  & Pick<BrokerOptions, "httpPort" | "clusterId" | "metrics" | "openFilesMax">
   & { logger: Logger };
 
 function checkInt(name: string, value: number, min: number, max: number): number {
@@ -102,5 +110,8 @@ export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOpti
       0,
       intMax,
     ),
+    openFilesMax: options.openFilesMax === undefined
+      ? undefined
+      : checkInt("openFilesMax", options.openFilesMax, OPEN_FILES_MAX_FLOOR, intMax),
   };
 }

@@ -23,6 +23,9 @@ import { RetentionTask } from "./retention-task.ts";
 import { CleanerTask } from "./cleaner-task.ts";
 import { type CleanResult, LogCleaner } from "../log/cleaner.ts";
 import { TopicStore } from "./topic-store.ts";
+import { CachedFileSystem } from "../log/cached-fs.ts";
+import { OpenFileBudget } from "../log/file-cache.ts";
+import { defaultOpenFilesMax, readOpenFilesLimit, reportDescriptors } from "./open-files.ts";
 import type { Logger } from "../logging/logger.ts";
 import { validateTopicName } from "./topic-name.ts";
 import type {
@@ -124,8 +127,12 @@ export class Broker implements BrokerApi {
     this.#cleaner.start();
   }
 
-  static async open(rt: Runtime, options: BrokerOptions): Promise<Broker> {
+  static async open(hostRt: Runtime, options: BrokerOptions): Promise<Broker> {
     const resolved = resolveBrokerOptions(options);
+    const processLimit = await readOpenFilesLimit(hostRt.fs);
+    const budget = new OpenFileBudget(resolved.openFilesMax ?? defaultOpenFilesMax(processLimit));
+    // Every file of the data directory goes through the budget (cached-fs.ts).
+    const rt: Runtime = { ...hostRt, fs: new CachedFileSystem(hostRt.fs, budget) };
     await mkdirDurable(rt.fs, resolved.dataDir);
     const meta = await claimDataDir(rt.fs, rt.random, resolved.dataDir, resolved);
     const purgatory = new FetchPurgatory(rt.timers, { parkedMax: resolved.parkedFetchesMax });
@@ -136,6 +143,13 @@ export class Broker implements BrokerApi {
       defaultTopicConfigs: resolved.defaultTopicConfigs,
       onReadable: (p, bytes) => purgatory.onAppend(partitionKey(p.topic, p.partition), bytes),
       logger: resolved.logger,
+    });
+    const partitions = [...store.allPartitions()];
+    reportDescriptors(resolved.logger, {
+      partitions: partitions.length,
+      segmentFiles: partitions.reduce((n, p) => n + 3 * p.log.segmentCount, 0),
+      openFilesMax: budget.openFilesMax,
+      processLimit,
     });
     return new Broker(rt, resolved, meta.clusterId, store, purgatory);
   }

@@ -19,6 +19,7 @@ const specs = {
   config: { type: "string" },
   memory: { type: "boolean" },
   "auto-create-topics": { type: "boolean" },
+  "open-files-max": { type: "integer" },
   "log-level": { type: "string" },
   "log-format": { type: "string" },
 } as const;
@@ -88,6 +89,8 @@ async function optionsOf(
   if (nodeId !== undefined) options.nodeId = nodeId;
   if (boolFlag(args, "memory")) options.storage = "memory";
   if (boolFlag(args, "auto-create-topics")) options.autoCreateTopics = true;
+  const openFilesMax = intFlag(args, "open-files-max");
+  if (openFilesMax !== undefined) options.openFilesMax = openFilesMax;
   return options;
 }
 

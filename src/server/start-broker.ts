@@ -35,6 +35,8 @@ export interface StartBrokerOptions {
   topicDefaults?: Record<string, string>;
   /** Partitions of topics created without a count (default 1). */
   defaultPartitions?: number;
+  /** Descriptors the data directory may hold open (log.open.files.max; default: half the limit). */
+  openFilesMax?: number;
   /** Longest close() waits for in-flight requests before closing connections anyway. */
   shutdownGraceMsMax?: number;
   /** Called with errors that became a 500 or broke a connection (server logging). */
@@ -100,6 +102,7 @@ export async function startBroker(
       logger,
       ...(options.topicDefaults ? { defaultTopicConfigs: options.topicDefaults } : {}),
       ...(options.defaultPartitions ? { defaultPartitions: options.defaultPartitions } : {}),
+      ...(options.openFilesMax !== undefined ? { openFilesMax: options.openFilesMax } : {}),
     });
     closers.push({ name: "broker", close: () => broker.close() });
     const groups = await GroupService.start(hostRt, broker, {
