@@ -7,6 +7,12 @@ import { createNodeRuntime } from "../../runtime/node/mod.ts";
 import { MemoryFileSystem } from "../../runtime/sim/memory-fs.ts";
 import type { Runtime } from "../../runtime/types.ts";
 import { Broker } from "../../src/broker/broker.ts";
+import {
+  defaultOpenFilesMax,
+  parseOpenFilesLimit,
+  readOpenFilesLimit,
+  reportDescriptors,
+} from "../../src/broker/open-files.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { LimitedFileSystem } from "../support/limited-fs.ts";
 import { batch, readAll } from "./helpers.ts";
@@ -91,3 +97,43 @@ async function expectAllRecords(broker: Broker): Promise<void> {
     }
   }
 }
+
+describe("the descriptor report", () => {
+  const limits =
+    "Limit                     Soft Limit           Hard Limit           Units     \n" +
+    "Max cpu time              unlimited            unlimited            seconds   \n" +
+    "Max open files            1024                 524288               files     \n";
+
+  it("reads the soft limit from /proc/self/limits, and says unknown without it", async () => {
+    expect(parseOpenFilesLimit(limits)).toBe(1024);
+    expect(parseOpenFilesLimit(limits.replace("1024 ", "unlimited "))).toBeNull();
+    expect(parseOpenFilesLimit("")).toBeNull();
+    const disk = new MemoryFileSystem({ dirtyOpsMax: 0 });
+    expect(await readOpenFilesLimit(disk)).toBeNull();
+    await disk.mkdirp("/proc/self");
+    const file = await disk.open("/proc/self/limits", { create: true, write: true });
+    await file.writeAt(new TextEncoder().encode(limits), 0);
+    await file.close();
+    expect(await readOpenFilesLimit(disk)).toBe(1024);
+    expect(defaultOpenFilesMax(1024)).toBe(512);
+    expect(defaultOpenFilesMax(null)).toBe(512);
+    expect(defaultOpenFilesMax(20)).toBe(16);
+  });
+
+  it("warns when the budget leaves too few descriptors of the limit", () => {
+    const report = { partitions: 5000, segmentFiles: 15000, processLimit: 1024 };
+    const ok = capture();
+    reportDescriptors(ok.logger, { ...report, openFilesMax: 512 });
+    expect(ok.lines.map((l) => /^\S+ (\w+)\s+(\S+)/.exec(l)?.slice(1))).toEqual([
+      ["INFO", "datadir.descriptors"],
+    ]);
+    expect(ok.lines[0]).toContain("processLimit=1024");
+    const over = capture();
+    reportDescriptors(over.logger, { ...report, openFilesMax: 1000 });
+    expect(over.lines[1]).toMatch(/WARN\s+datadir\.descriptors_over_limit .*leaves 24 /);
+    const unknown = capture();
+    reportDescriptors(unknown.logger, { ...report, processLimit: null, openFilesMax: 512 });
+    expect(unknown.lines).toHaveLength(1);
+    expect(unknown.lines[0]).toContain("processLimit=unknown");
+  });
+});

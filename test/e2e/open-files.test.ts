@@ -74,7 +74,7 @@ beforeAll(async () => {
         partition: p,
         value: valueOf(p, i),
       }));
-      await post(`${broker.httpUrl}/v1/topics/${TOPIC}/records?acks=all`, { records });
+      await post(`${broker.httpUrl}/v1/topics/${TOPIC}/records?acks=1`, { records });
     }
   } finally {
     expect(await broker.stop()).toBe(0);
@@ -95,36 +95,41 @@ for (const host of hosts) {
       dir.remove();
     });
 
-    it(`restarts with ${PARTITIONS} partitions, serves produce and fetch, stops cleanly`, async () => {
-      requireHost(host);
-      const dataDir = join(dir.path, "data");
-      cpSync(seed.path, dataDir, { recursive: true });
-      broker = await startBrokerProcess(host, {
-        dataDir,
-        openFilesLimit: DESCRIPTOR_LIMIT,
-        startTimeoutMs: 60_000,
-      });
-      const base = broker.httpUrl;
-      const records = SAMPLE.map((p) => ({ partition: p, value: `${host}-p${p}` }));
-      const produced = (await post(`${base}/v1/topics/${TOPIC}/records?acks=all`, { records })) as {
-        offsets: { partition: number; offset: number }[];
-      };
-      expect(produced.offsets.map((o) => o.offset)).toEqual(
-        SAMPLE.map(() => RECORDS_PER_PARTITION),
-      );
-      for (const p of SAMPLE) {
-        const expected = [
-          ...Array.from({ length: RECORDS_PER_PARTITION }, (_, i) => valueOf(p, i)),
-          `${host}-p${p}`,
-        ];
-        expect(await readValues(base, p), `partition ${p}`).toEqual(expected);
-      }
-      const code = await broker.stop();
-      const stderr = broker.stderr();
-      expect(stderr).not.toMatch(/EMFILE|too many open files/i);
-      expect(code).toBe(0);
-      expect(stderr).toMatch(/datadir\.descriptors .*partitions=\d+/);
-      expect(stderr).toContain(`processLimit=${DESCRIPTOR_LIMIT}`);
-    }, 120_000);
+    it(
+      `restarts with ${PARTITIONS} partitions, serves produce and fetch, stops cleanly`,
+      async () => {
+        requireHost(host);
+        const dataDir = join(dir.path, "data");
+        cpSync(seed.path, dataDir, { recursive: true });
+        broker = await startBrokerProcess(host, {
+          dataDir,
+          openFilesLimit: DESCRIPTOR_LIMIT,
+          startTimeoutMs: 60_000,
+        });
+        const base = broker.httpUrl;
+        const records = SAMPLE.map((p) => ({ partition: p, value: `${host}-p${p}` }));
+        const produced =
+          (await post(`${base}/v1/topics/${TOPIC}/records?acks=all`, { records })) as {
+            offsets: { partition: number; offset: number }[];
+          };
+        expect(produced.offsets.map((o) => o.offset)).toEqual(
+          SAMPLE.map(() => RECORDS_PER_PARTITION),
+        );
+        for (const p of SAMPLE) {
+          const expected = [
+            ...Array.from({ length: RECORDS_PER_PARTITION }, (_, i) => valueOf(p, i)),
+            `${host}-p${p}`,
+          ];
+          expect(await readValues(base, p), `partition ${p}`).toEqual(expected);
+        }
+        const code = await broker.stop();
+        const stderr = broker.stderr();
+        expect(stderr).not.toMatch(/EMFILE|too many open files/i);
+        expect(code).toBe(0);
+        expect(stderr).toMatch(/datadir\.descriptors .*partitions=\d+/);
+        expect(stderr).toContain(`processLimit=${DESCRIPTOR_LIMIT}`);
+      },
+      120_000,
+    );
   });
 }
