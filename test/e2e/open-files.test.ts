@@ -8,7 +8,6 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type BrokerProcess,
-  type HostName,
   hosts,
   makeTempDir,
   requireHost,

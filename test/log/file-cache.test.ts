@@ -9,6 +9,7 @@ import { IoErrorCode, isIoError } from "../../runtime/types.ts";
 import { CachedFileSystem } from "../../src/log/cached-fs.ts";
 import { LogCleaner } from "../../src/log/cleaner.ts";
 import { OpenFileBudget } from "../../src/log/file-cache.ts";
+import type { LazyFile } from "../../src/log/lazy-file.ts";
 import { PartitionLog } from "../../src/log/partition-log.ts";
 import { LimitedFileSystem } from "../support/limited-fs.ts";
 import { keyed, latestByKey, readRecords } from "./cleaner-support.ts";
@@ -149,9 +150,9 @@ describe("open-file budget", () => {
   it("evicts the least recently used idle handle, never one with a read in flight", async () => {
     const { limited, fs } = setup(2);
     await fs.mkdirp("/d");
-    const a = await fs.open("/d/a", { create: true, write: true });
+    const a = (await fs.open("/d/a", { create: true, write: true })) as LazyFile;
     await a.writeAt(enc.encode("aaaa"), 0);
-    const b = await fs.open("/d/b", { create: true, write: true });
+    const b = (await fs.open("/d/b", { create: true, write: true })) as LazyFile;
     await b.writeAt(enc.encode("bbbb"), 0);
     // a is now the least recently used handle, and a read of it is in flight.
     let releaseRead!: () => void;
