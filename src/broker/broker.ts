@@ -24,7 +24,7 @@ import { CleanerTask } from "./cleaner-task.ts";
 import { type CleanResult, LogCleaner } from "../log/cleaner.ts";
 import { TopicStore } from "./topic-store.ts";
 import { CachedFileSystem } from "../log/cached-fs.ts";
-import { OpenFileBudget } from "../log/file-cache.ts";
+import { type FileBudgetStats, OpenFileBudget } from "../log/file-cache.ts";
 import { defaultOpenFilesMax, readOpenFilesLimit, reportDescriptors } from "./open-files.ts";
 import type { Logger } from "../logging/logger.ts";
 import { validateTopicName } from "./topic-name.ts";
@@ -59,6 +59,8 @@ export class Broker implements BrokerApi {
   readonly clusterId: string;
   readonly #rt: Runtime;
   readonly #options: ResolvedBrokerOptions;
+  /** Set by open() right after construction. */
+  #fileBudget!: OpenFileBudget;
   readonly #store: TopicStore;
   readonly #purgatory: FetchPurgatory;
   readonly #metrics: BrokerMetrics;
@@ -151,12 +153,19 @@ export class Broker implements BrokerApi {
       openFilesMax: budget.openFilesMax,
       processLimit,
     });
-    return new Broker(rt, resolved, meta.clusterId, store, purgatory);
+    const broker = new Broker(rt, resolved, meta.clusterId, store, purgatory);
+    broker.#fileBudget = budget;
+    return broker;
   }
 
   /** Where clients reach this broker; transports call it once their listeners are bound. */
   advertise(endpoint: Partial<Omit<BrokerEndpoint, "nodeId">>): void {
     this.#endpoint = { ...this.#endpoint, ...endpoint, nodeId: this.nodeId };
+  }
+
+  /** The data directory's open-file budget: descriptors open, evictions (open-files.ts). */
+  get openFiles(): FileBudgetStats {
+    return this.#fileBudget.stats;
   }
 
   get endpoint(): BrokerEndpoint {
