@@ -2,6 +2,7 @@
 // decoding records. Without a registry every call is a no-op.
 import type { Counter, MetricsRegistry } from "../metrics/registry.ts";
 import type { CollectedSample } from "../metrics/registry.ts";
+import type { FileBudgetStats } from "../log/file-cache.ts";
 
 export class BrokerMetrics {
   readonly #produceRecords?: Counter;
@@ -10,7 +11,11 @@ export class BrokerMetrics {
   readonly #fetchBytes?: Counter;
 
   /** logSizes is read at every scrape, so deleted partitions disappear from the gauge. */
-  constructor(registry: MetricsRegistry | undefined, logSizes: () => CollectedSample[]) {
+  constructor(
+    registry: MetricsRegistry | undefined,
+    logSizes: () => CollectedSample[],
+    openFiles: () => FileBudgetStats,
+  ) {
     if (registry === undefined) return;
     const topic = ["topic"];
     this.#produceRecords = registry.counter(
@@ -38,6 +43,27 @@ export class BrokerMetrics {
       "Bytes on disk of each partition's log.",
       ["topic", "partition"],
       logSizes,
+    );
+    const sample = (value: (stats: FileBudgetStats) => number) => () => [
+      { labels: {}, value: value(openFiles()) },
+    ];
+    registry.gauge(
+      "tributary_log_open_files",
+      "File descriptors the data directory holds open now.",
+      [],
+      sample((s) => s.open),
+    );
+    registry.gauge(
+      "tributary_log_open_files_max",
+      "The data directory's descriptor budget (log.open.files.max).",
+      [],
+      sample((s) => s.openFilesMax),
+    );
+    registry.gauge(
+      "tributary_log_open_file_evictions",
+      "Idle file handles closed to stay within log.open.files.max, since start.",
+      [],
+      sample((s) => s.evictions),
     );
   }
 

@@ -102,6 +102,7 @@ export class Broker implements BrokerApi {
           labels: { topic: p.topic, partition: String(p.partition) },
           value: p.log.sizeBytes,
         })),
+      () => this.#fileBudget.stats,
     );
     this.#produceContext = {
       nowMs: () => rt.clock.nowMs(),

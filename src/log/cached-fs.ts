@@ -1,7 +1,7 @@
 // The data directory's FileSystem with a bounded number of open descriptors: open() returns
 // LazyFiles (lazy-file.ts) whose handles the budget (file-cache.ts) may close while idle, and
-// the operations that hold a host descriptor for a moment (readFile, list, syncDir) take a
-// budget slot for it. Everything the broker does in its data directory comes through here, so
+// the operations that hold a host descriptor for a moment (readFile, list, syncDir, recursive
+// remove) take a budget slot for it. Everything the broker does in its data directory comes through here, so
 // the budget bounds all of it: a broker with thousands of partitions stays under the process
 // limit (`ulimit -n`), at start, under load and at shutdown.
 //
@@ -78,7 +78,12 @@ export class CachedFileSystem implements FileSystem {
   }
 
   async remove(path: string, options?: { recursive?: boolean }): Promise<void> {
-    await this.#inner.remove(path, options);
+    // A recursive removal opens each directory it walks.
+    if (options?.recursive === true) {
+      await this.budget.withSlot(() => this.#inner.remove(path, options));
+    } else {
+      await this.#inner.remove(path, options);
+    }
     this.#unlinkPath(path);
     if (options?.recursive === true) this.#unlinkUnder(path);
   }
