@@ -4,8 +4,11 @@
 // - Pinning: every operation holds the host handle for its duration, so an eviction never
 //   closes it under a read or write in flight.
 // - Durability: writes completed since the last fsync make the file dirty; evicting a dirty
-//   handle fsyncs it first. sync() on a file whose writes were all fsynced (at eviction or
-//   before) has nothing left to make durable and does not reopen it. A failure of that fsync
+//   handle fsyncs it first (an fsync through a later descriptor might not report a writeback
+//   error of the earlier one). sync() on a file closed by the budget after all its writes were
+//   fsynced has nothing left to make durable and does not reopen it; on an open file it always
+//   asks the host, as a plain handle would (e.g. for a truncation at open, which is not counted
+//   as a write and so not fsynced by an eviction). A failure of that fsync
 //   (or of the close) is kept and thrown by every later operation: after a failed fsync the
 //   page cache and the disk may disagree, and the owner (the partition log) must learn it.
 // - Renames: the path follows the file through fs.rename() (cached-fs.ts), as a POSIX
@@ -70,9 +73,7 @@ export class LazyFile implements FileHandle, Evictable {
       throw err;
     }
     const file = new LazyFile(host, path, handle, options.write === true);
-    // Truncating an existing file changes its data: that needs an fsync like a write.
-    if (options.truncate === true) file.#writes = 1;
-    host.budget.idle(file, file.#dirty);
+    host.budget.idle(file, false);
     return file;
   }
 
@@ -111,7 +112,8 @@ export class LazyFile implements FileHandle, Evictable {
 
   async sync(): Promise<void> {
     this.#checkUsable("sync");
-    if (!this.#dirty) return;
+    // Closed by the budget after an fsync of every write: nothing is left to make durable.
+    if (!this.#dirty && this.#handle === null) return;
     const writes = this.#writes;
     await this.#use(async (h) => {
       await h.sync();
