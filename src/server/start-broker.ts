@@ -69,6 +69,8 @@ export interface RunningBroker {
 }
 
 const memoryDataDir = "/tributary";
+/** Bound on closing the broker (its log) at shutdown; the grace period bounds the rest. */
+const BROKER_CLOSE_MS_MAX = 120_000;
 
 export async function startBroker(
   rt: Runtime,
@@ -104,7 +106,14 @@ export async function startBroker(
       ...(options.defaultPartitions ? { defaultPartitions: options.defaultPartitions } : {}),
       ...(options.openFilesMax !== undefined ? { openFilesMax: options.openFilesMax } : {}),
     });
-    closers.push({ name: "broker", close: () => broker.close() });
+    // Closing the log flushes, checkpoints and marks every partition (a few fsyncs each): with
+    // thousands of partitions that outlasts the listeners' grace period, and cutting it short
+    // would leave the log to recovery.
+    closers.push({
+      name: "broker",
+      close: () => broker.close(),
+      closeMsMax: Math.max(graceMs, BROKER_CLOSE_MS_MAX),
+    });
     const groups = await GroupService.start(hostRt, broker, {
       ...(options.offsetsTopicPartitions
         ? { offsetsTopicPartitions: options.offsetsTopicPartitions }
