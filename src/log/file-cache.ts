@@ -15,6 +15,7 @@
 // themselves, so the wait always ends.
 
 import { assert, TributaryError } from "../errors.ts";
+import { IoErrorCode, isIoError } from "../../runtime/types.ts";
 
 /** What the budget can close: an open file with no operation in flight. */
 export interface Evictable {
@@ -36,6 +37,8 @@ export interface FileBudgetStats {
   waiting: number;
 }
 
+/** Attempts of one open after the host said EMFILE, each after closing one idle handle. */
+const HOST_EMFILE_RETRIES_MAX = 16;
 /** Backstop on queued slot requests; callers bound their concurrency well below it. */
 const WAITERS_MAX = 1_000_000;
 
@@ -108,9 +111,26 @@ export class OpenFileBudget {
   async withSlot<T>(fn: () => Promise<T>): Promise<T> {
     await this.reserve();
     try {
-      return await fn();
+      return await this.retryOnHostEmfile(fn);
     } finally {
       this.release();
+    }
+  }
+
+  /**
+   * Runs fn (which opens one descriptor); when the host itself has none left (sockets, the
+   * runtime's own files or descriptors still closing took what the budget counted as free),
+   * closes one idle handle and tries again, a bounded number of times.
+   */
+  async retryOnHostEmfile<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0;; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        const retry = attempt < HOST_EMFILE_RETRIES_MAX &&
+          isIoError(err, IoErrorCode.TooManyOpenFiles) && (await this.shed());
+        if (!retry) throw err;
+      }
     }
   }
 

@@ -20,7 +20,6 @@ import {
   type FileHandle,
   type FileSystem,
   IoErrorCode,
-  isIoError,
   type OpenOptions,
   RuntimeIoError,
 } from "../../runtime/types.ts";
@@ -36,8 +35,6 @@ export interface LazyFileHost {
 
 /** Rounds of waiting for a concurrent open or eviction of the same file; a backstop. */
 const ACQUIRE_ROUNDS_MAX = 1000;
-/** Opens retried after the host said EMFILE, each after closing one idle handle. */
-const HOST_EMFILE_RETRIES_MAX = 8;
 
 export class LazyFile implements FileHandle, Evictable {
   readonly #host: LazyFileHost;
@@ -265,22 +262,11 @@ export class LazyFile implements FileHandle, Evictable {
   }
 }
 
-/**
- * The host's open; when the host itself runs out of descriptors (others than the budget's took
- * them), one idle handle is closed and the open retried, a bounded number of times.
- */
-async function openWithinHost(
+/** The host's open, retried after closing an idle handle when the host says EMFILE. */
+function openWithinHost(
   host: LazyFileHost,
   path: string,
   options: OpenOptions,
 ): Promise<FileHandle> {
-  for (let attempt = 0;; attempt++) {
-    try {
-      return await host.fs.open(path, options);
-    } catch (err) {
-      const retry = attempt < HOST_EMFILE_RETRIES_MAX &&
-        isIoError(err, IoErrorCode.TooManyOpenFiles) && (await host.budget.shed());
-      if (!retry) throw err;
-    }
-  }
+  return host.budget.retryOnHostEmfile(() => host.fs.open(path, options));
 }

@@ -172,6 +172,27 @@ describe("open-file budget", () => {
     for (const f of [a, b, c]) await f.close();
   });
 
+  it("closes idle handles when the host runs out of descriptors before the budget does", async () => {
+    const disk = new MemoryFileSystem({ dirtyOpsMax: 0 });
+    const limited = new LimitedFileSystem(disk, 3); // the rest of the process took the others
+    const fs = new CachedFileSystem(limited, new OpenFileBudget(8));
+    await fs.mkdirp("/d");
+    const files = [];
+    for (const name of ["a", "b", "c", "d", "e"]) {
+      const f = await fs.open(`/d/${name}`, { create: true, write: true });
+      await f.writeAt(enc.encode(name), 0);
+      files.push(f);
+      await fs.syncDir("/d");
+      expect((await fs.list("/d")).length).toBe(files.length);
+    }
+    expect(limited.refused).toBeGreaterThan(0);
+    expect(limited.peak).toBe(3);
+    const buf = new Uint8Array(1);
+    for (const f of files) await f.readAt(buf, 0);
+    for (const f of files) await f.close();
+    expect(limited.held).toBe(0);
+  });
+
   it("makes a waiter wait for a pinned handle instead of exceeding the budget", async () => {
     const { limited, fs, budget } = setup(1);
     await fs.mkdirp("/d");
