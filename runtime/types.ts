@@ -41,6 +41,8 @@ export const IoErrorCode = {
   NoSpace: "ENOSPC",
   /** A path component longer than the host allows (NAME_MAX, 255 bytes on Linux and macOS). */
   NameTooLong: "ENAMETOOLONG",
+  /** The process (EMFILE) or the system (ENFILE) has no file descriptor left. */
+  TooManyOpenFiles: "EMFILE",
   Io: "EIO",
   Invalid: "EINVAL",
 } as const;

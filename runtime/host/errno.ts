@@ -26,6 +26,8 @@ const codeByErrno: Readonly<Record<string, IoErrorCode>> = {
   ENOSPC: IoErrorCode.NoSpace,
   EDQUOT: IoErrorCode.NoSpace,
   ENAMETOOLONG: IoErrorCode.NameTooLong,
+  EMFILE: IoErrorCode.TooManyOpenFiles,
+  ENFILE: IoErrorCode.TooManyOpenFiles,
   EIO: IoErrorCode.Io,
   EINVAL: IoErrorCode.Invalid,
   ERR_INVALID_ARG_TYPE: IoErrorCode.Invalid,

@@ -2,6 +2,7 @@
 // decoding records. Without a registry every call is a no-op.
 import type { Counter, MetricsRegistry } from "../metrics/registry.ts";
 import type { CollectedSample } from "../metrics/registry.ts";
+import type { FileBudgetStats } from "../log/file-cache.ts";
 
 /** Per-scrape samples of the storage gauges (docs/http.md, GET /metrics). */
 export interface StorageSamples {
@@ -12,6 +13,8 @@ export interface StorageSamples {
   offline: () => CollectedSample[];
   /** 1 for a log dir with any offline or write-degraded partition, 0 otherwise. */
   logDirDegraded: () => CollectedSample[];
+  /** The data directory's descriptor budget (open-files.ts). */
+  openFiles: () => FileBudgetStats;
 }
 
 export class BrokerMetrics {
@@ -67,6 +70,27 @@ export class BrokerMetrics {
       "1 while a log dir has an offline or write-degraded partition.",
       ["dir"],
       storage.logDirDegraded,
+    );
+    const sample = (value: (stats: FileBudgetStats) => number) => () => [
+      { labels: {}, value: value(storage.openFiles()) },
+    ];
+    registry.gauge(
+      "tributary_log_open_files",
+      "File descriptors the data directory holds open now.",
+      [],
+      sample((s) => s.open),
+    );
+    registry.gauge(
+      "tributary_log_open_files_max",
+      "The data directory's descriptor budget (log.open.files.max).",
+      [],
+      sample((s) => s.openFilesMax),
+    );
+    registry.gauge(
+      "tributary_log_open_file_evictions",
+      "Idle file handles closed to stay within log.open.files.max, since start.",
+      [],
+      sample((s) => s.evictions),
     );
   }
 

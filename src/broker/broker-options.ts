@@ -4,6 +4,7 @@ import type { MetricsRegistry } from "../metrics/registry.ts";
 import { type Logger, silentLogger } from "../logging/logger.ts";
 import { PRODUCER_ID_EXPIRATION_MS_DEFAULT } from "./producer-state.ts";
 import { normalizeTopicConfigs } from "./topic-config.ts";
+import { OPEN_FILES_MAX_FLOOR } from "./open-files.ts";
 
 export interface BrokerOptions {
   nodeId: number;
@@ -44,6 +45,11 @@ export interface BrokerOptions {
    * a file system no other process can see, such as `--memory` storage).
    */
   lockDataDir?: boolean;
+  /**
+   * File descriptors the data directory may hold open at once (log.open.files.max); idle ones
+   * are closed and reopened on demand. Default: half the process limit (open-files.ts).
+   */
+  openFilesMax?: number;
 }
 
 /** Partition indexes of at most 4 digits keep `<249-character topic>-<partition>` within 255 bytes. */
@@ -55,8 +61,10 @@ const FETCH_WAIT_MS_MAX_DEFAULT = 30_000;
 const PARKED_FETCHES_MAX_DEFAULT = 10_000;
 
 export type ResolvedBrokerOptions =
-  & Required<Omit<BrokerOptions, "httpPort" | "clusterId" | "metrics" | "logger">>
-  & Pick<BrokerOptions, "httpPort" | "clusterId" | "metrics">
+  & Required<
+    Omit<BrokerOptions, "httpPort" | "clusterId" | "metrics" | "logger" | "openFilesMax">
+  >
+  & Pick<BrokerOptions, "httpPort" | "clusterId" | "metrics" | "openFilesMax">
   & { logger: Logger };
 
 function checkInt(name: string, value: number, min: number, max: number): number {
@@ -121,5 +129,8 @@ export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOpti
       0,
       intMax,
     ),
+    openFilesMax: options.openFilesMax === undefined
+      ? undefined
+      : checkInt("openFilesMax", options.openFilesMax, OPEN_FILES_MAX_FLOOR, intMax),
   };
 }

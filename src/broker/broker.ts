@@ -25,6 +25,9 @@ import { CleanerTask } from "./cleaner-task.ts";
 import { type CleanResult, LogCleaner } from "../log/cleaner.ts";
 import { TopicStore } from "./topic-store.ts";
 import { type BrokerHealth, brokerHealth } from "./partition-health.ts";
+import { CachedFileSystem } from "../log/cached-fs.ts";
+import { type FileBudgetStats, OpenFileBudget } from "../log/file-cache.ts";
+import { defaultOpenFilesMax, readOpenFilesLimit, reportDescriptors } from "./open-files.ts";
 import type { Logger } from "../logging/logger.ts";
 import { validateTopicName } from "./topic-name.ts";
 import type {
@@ -58,6 +61,8 @@ export class Broker implements BrokerApi {
   readonly clusterId: string;
   readonly #rt: Runtime;
   readonly #options: ResolvedBrokerOptions;
+  /** Set by open() right after construction. */
+  #fileBudget!: OpenFileBudget;
   readonly #store: TopicStore;
   readonly #purgatory: FetchPurgatory;
   readonly #metrics: BrokerMetrics;
@@ -108,6 +113,7 @@ export class Broker implements BrokerApi {
         labels: { dir: options.dataDir },
         value: this.health().status === "ok" ? 0 : 1,
       }],
+      openFiles: () => this.#fileBudget.stats,
     });
     this.#produceContext = {
       nowMs: () => rt.clock.nowMs(),
@@ -137,8 +143,12 @@ export class Broker implements BrokerApi {
     this.#cleaner.start();
   }
 
-  static async open(rt: Runtime, options: BrokerOptions): Promise<Broker> {
+  static async open(hostRt: Runtime, options: BrokerOptions): Promise<Broker> {
     const resolved = resolveBrokerOptions(options);
+    const processLimit = await readOpenFilesLimit(hostRt.fs);
+    const budget = new OpenFileBudget(resolved.openFilesMax ?? defaultOpenFilesMax(processLimit));
+    // Every file of the data directory goes through the budget (cached-fs.ts).
+    const rt: Runtime = { ...hostRt, fs: new CachedFileSystem(hostRt.fs, budget) };
     await mkdirDurable(rt.fs, resolved.dataDir);
     // First, before anything in the directory is read or written.
     const dirLock = resolved.lockDataDir
@@ -156,7 +166,19 @@ export class Broker implements BrokerApi {
         logger: resolved.logger,
         producerState: { expirationMs: resolved.producerIdExpirationMs },
       });
-      return new Broker(rt, resolved, meta.clusterId, store, purgatory, dirLock);
+      const partitions = [...store.allPartitions()];
+      reportDescriptors(resolved.logger, {
+        partitions: partitions.length,
+        segmentFiles: partitions.reduce(
+          (n, p) => n + (p.offlineReason === null ? 3 * p.log.segmentCount : 0),
+          0,
+        ),
+        openFilesMax: budget.openFilesMax,
+        processLimit,
+      });
+      const broker = new Broker(rt, resolved, meta.clusterId, store, purgatory, dirLock);
+      broker.#fileBudget = budget;
+      return broker;
     } catch (err) {
       await dirLock?.release();
       throw err;
@@ -166,6 +188,11 @@ export class Broker implements BrokerApi {
   /** Where clients reach this broker; transports call it once their listeners are bound. */
   advertise(endpoint: Partial<Omit<BrokerEndpoint, "nodeId">>): void {
     this.#endpoint = { ...this.#endpoint, ...endpoint, nodeId: this.nodeId };
+  }
+
+  /** The data directory's open-file budget: descriptors open, evictions (open-files.ts). */
+  get openFiles(): FileBudgetStats {
+    return this.#fileBudget.stats;
   }
 
   get endpoint(): BrokerEndpoint {

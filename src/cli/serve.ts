@@ -19,6 +19,7 @@ const specs = {
   config: { type: "string" },
   memory: { type: "boolean" },
   "auto-create-topics": { type: "boolean" },
+  "open-files-max": { type: "integer" },
   "log-level": { type: "string" },
   "log-format": { type: "string" },
   "http-cors-origins": { type: "string" },
@@ -95,6 +96,8 @@ async function optionsOf(
   if (corsOrigins !== undefined) options.httpCorsOrigins = list(corsOrigins);
   const allowedHosts = stringFlag(args, "http-allowed-hosts");
   if (allowedHosts !== undefined) options.httpAllowedHosts = list(allowedHosts);
+  const openFilesMax = intFlag(args, "open-files-max");
+  if (openFilesMax !== undefined) options.openFilesMax = openFilesMax;
   return options;
 }
 

@@ -43,6 +43,7 @@ const propertySetters: Record<string, Setter> = {
   "auto.create.topics.enable": (o, v) =>
     void (o.autoCreateTopics = bool("auto.create.topics.enable", v)),
   "num.partitions": (o, v) => void (o.defaultPartitions = int("num.partitions", v)),
+  "log.open.files.max": (o, v) => void (o.openFilesMax = int("log.open.files.max", v)),
   "log.retention.ms": topicDefault("retention.ms"),
   "log.retention.bytes": topicDefault("retention.bytes"),
   "log.segment.bytes": topicDefault("segment.bytes"),
@@ -89,6 +90,7 @@ const jsonKeys: Record<string, string> = {
   responseBytesMax: "response.bytes.max",
   retentionCheckIntervalMs: "log.retention.check.interval.ms",
   producerIdExpirationMs: "producer.id.expiration.ms",
+  openFilesMax: "log.open.files.max",
   logLevel: "log.level",
   logFormat: "log.format",
 };

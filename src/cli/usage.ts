@@ -4,10 +4,12 @@ export const usage = `Usage: tributary <command> [flags]
 
 Commands:
   serve [--data-dir ./data] [--host 127.0.0.1] [--http-port 8080] [--port 9093] [--node-id 1]
-        [--config FILE] [--memory] [--auto-create-topics]
+        [--config FILE] [--memory] [--auto-create-topics] [--open-files-max N]
         [--log-level error|warn|info|debug] [--log-format text|json]
       Run a broker until SIGINT/SIGTERM. --http-port 0 / --port 0 pick free ports;
       --http-port -1 turns HTTP off. Prints one line with its addresses once it listens.
+      --open-files-max: descriptors the data directory may hold open (default: half of
+      ulimit -n).
   topics create NAME [--partitions N] [--replication-factor N] [--config k=v ...]
   topics list
   topics describe NAME

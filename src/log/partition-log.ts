@@ -801,7 +801,7 @@ export class PartitionLog {
    * closed segments of this log and that no truncation happened since `truncations` was read,
    * then runs `commit` (which moves the files, see cleaner-files.ts) and puts `replacement` in
    * place of `old` (with a null replacement the segments stay as they are). Readers still
-   * holding the old segments finish before those are closed. Returns false, running nothing,
+   * on the old segments finish before the commit starts. Returns false, running nothing,
    * when retention, truncation or record deletion changed the segments first.
    */
   async replaceSegments(
@@ -817,14 +817,16 @@ export class PartitionLog {
         at + old.length < this.#segments.length &&
         old.every((segment, i) => this.#segments[at + i] === segment);
       if (!intact) return false;
-      try {
-        await commit();
-      } catch (err) {
-        throw this.#fail("clean", err);
-      }
-      if (replacement === null) return true;
-      assert(replacement.baseOffset === old[0].baseOffset, "a cleaned segment keeps its base");
+      // The commit renames and removes the old segments' files, so no reader may be on them
+      // from then on: one whose handle the open-file budget closed could not reopen them.
       await this.#gate.exclusive(async () => {
+        try {
+          await commit();
+        } catch (err) {
+          throw this.#fail("clean", err);
+        }
+        if (replacement === null) return;
+        assert(replacement.baseOffset === old[0].baseOffset, "a cleaned segment keeps its base");
         const next = [...this.#segments];
         next.splice(at, old.length, replacement);
         this.#segments = next;

@@ -9,6 +9,8 @@ import { TributaryError } from "../errors.ts";
 export interface Closer {
   name: string;
   close(): Promise<void>;
+  /** Its own bound instead of the shared grace period (the broker's log flush). */
+  closeMsMax?: number;
 }
 
 export async function closeAll(
@@ -19,7 +21,7 @@ export async function closeAll(
   let firstError: unknown = null;
   for (const closer of closers) {
     try {
-      await bounded(closer, timers, graceMs);
+      await bounded(closer, timers, closer.closeMsMax ?? graceMs);
     } catch (err) {
       firstError ??= err;
     }

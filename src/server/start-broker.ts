@@ -43,6 +43,8 @@ export interface StartBrokerOptions {
   producerIdExpirationMs?: number;
   /** log.retention.check.interval.ms: how often retention runs (default 5 minutes). */
   retentionCheckIntervalMs?: number;
+  /** Descriptors the data directory may hold open (log.open.files.max; default: half the limit). */
+  openFilesMax?: number;
   /** Longest close() waits for in-flight requests before closing connections anyway. */
   shutdownGraceMsMax?: number;
   /** Origins whose browser pages may call the HTTP API (CORS), `*` for any; default none. */
@@ -97,6 +99,8 @@ export interface RunningBroker {
 }
 
 const memoryDataDir = "/tributary";
+/** Bound on closing the broker (its log) at shutdown; the grace period bounds the rest. */
+const BROKER_CLOSE_MS_MAX = 120_000;
 
 export async function startBroker(
   rt: Runtime,
@@ -139,8 +143,16 @@ export async function startBroker(
       ...(options.retentionCheckIntervalMs !== undefined
         ? { retentionCheckIntervalMs: options.retentionCheckIntervalMs }
         : {}),
+      ...(options.openFilesMax !== undefined ? { openFilesMax: options.openFilesMax } : {}),
     });
-    closers.push({ name: "broker", close: () => broker.close() });
+    // Closing the log flushes, checkpoints and marks every partition (a few fsyncs each): with
+    // thousands of partitions that outlasts the listeners' grace period, and cutting it short
+    // would leave the log to recovery.
+    closers.push({
+      name: "broker",
+      close: () => broker.close(),
+      closeMsMax: Math.max(graceMs, BROKER_CLOSE_MS_MAX),
+    });
     const groups = await GroupService.start(hostRt, broker, {
       ...(options.offsetsTopicPartitions
         ? { offsetsTopicPartitions: options.offsetsTopicPartitions }

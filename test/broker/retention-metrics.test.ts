@@ -62,6 +62,9 @@ describe("metrics", () => {
     expect(text).toContain(`tributary_fetch_bytes_total{topic="m"} ${b.length}`);
     expect(text).toContain(`tributary_log_size_bytes{topic="m",partition="1"} ${b.length}`);
     expect(text).toContain('tributary_log_size_bytes{topic="m",partition="0"} 0');
+    expect(text).toMatch(/^tributary_log_open_files [1-9]\d*$/m);
+    expect(text).toContain(`tributary_log_open_files_max ${broker.openFiles.openFilesMax}`);
+    expect(text).toMatch(/^tributary_log_open_file_evictions 0$/m);
     await broker.deleteTopic("m");
     expect(metrics.render()).not.toContain("tributary_log_size_bytes{");
     expect(await codeOf(broker.partitionCount("m"))).toBe("UNKNOWN_TOPIC_OR_PARTITION");

@@ -6,7 +6,8 @@ describe("serve --config", () => {
   it("reads Kafka-style properties, with comments and topic defaults", () => {
     const options = parseServerConfig(
       "# broker\nnode.id=3\nlog.dirs = /var/lib/tributary\nport: 9999\nhttp.port=-1\n! note\n" +
-        "auto.create.topics.enable=true\nnum.partitions=4\nlog.retention.ms=1000\nmessage.max.bytes=2048\n",
+        "auto.create.topics.enable=true\nnum.partitions=4\nlog.retention.ms=1000\nmessage.max.bytes=2048\n" +
+        "log.open.files.max=300\n",
       "b.properties",
     );
     expect(options).toEqual({
@@ -16,6 +17,7 @@ describe("serve --config", () => {
       httpPort: null,
       autoCreateTopics: true,
       defaultPartitions: 4,
+      openFilesMax: 300,
       topicDefaults: { "retention.ms": "1000", "max.message.bytes": "2048" },
     });
   });
@@ -40,7 +42,7 @@ describe("serve --config", () => {
 
   it("reads JSON with the option names", () => {
     const options = parseServerConfig(
-      '{"nodeId": 2, "dataDir": "d", "httpPort": 0, "storage": "memory", "topicDefaults": {"segment.bytes": 4096}}',
+      '{"nodeId": 2, "dataDir": "d", "httpPort": 0, "storage": "memory", "openFilesMax": 64, "topicDefaults": {"segment.bytes": 4096}}',
       "b.json",
     );
     expect(options).toEqual({
@@ -48,6 +50,7 @@ describe("serve --config", () => {
       dataDir: "d",
       httpPort: 0,
       storage: "memory",
+      openFilesMax: 64,
       topicDefaults: { "segment.bytes": "4096" },
     });
   });

@@ -63,6 +63,8 @@ export interface SpawnOptions {
   httpPort?: number;
   extraArgs?: string[];
   startTimeoutMs?: number;
+  /** Starts the process under `ulimit -n` (soft and hard) of this many descriptors. */
+  openFilesLimit?: number;
 }
 
 export async function startBrokerProcess(
@@ -82,11 +84,15 @@ export async function startBrokerProcess(
     String(options.httpPort ?? 0),
     ...(options.extraArgs ?? []),
   ];
-  const child = spawn(command, [...args, ...serveArgs], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: cleanEnv(),
-  });
+  const argv = [...args, ...serveArgs];
+  const limited = options.openFilesLimit !== undefined;
+  const child = spawn(
+    limited ? "bash" : command,
+    limited
+      ? ["-c", `ulimit -n ${options.openFilesLimit} && exec "$@"`, "bash", command, ...argv]
+      : argv,
+    { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: cleanEnv() },
+  );
   let stdout = "";
   let stderr = "";
   child.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d));
