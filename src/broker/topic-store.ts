@@ -37,6 +37,11 @@ import type { CreateTopicRequest, TopicDescription, TopicSummary } from "./types
 
 /** Partitions opened concurrently at start and at topic creation. */
 const OPEN_PARALLEL_MAX = 16;
+/**
+ * Partitions closed at once: each close takes a few short-lived descriptors (snapshot, marker,
+ * directory fsync), and thousands at once exhaust a low descriptor limit.
+ */
+const CLOSE_PARALLEL_MAX = 16;
 
 export interface TopicStoreOptions {
   dataDir: string;
@@ -227,7 +232,11 @@ export class TopicStore {
     await this.#lock.exclusive(async () => {
       const all = [...this.allPartitions()];
       this.#partitions.clear();
-      const results = await Promise.allSettled(all.map((p) => p.close()));
+      const results: PromiseSettledResult<void>[] = [];
+      for (let from = 0; from < all.length; from += CLOSE_PARALLEL_MAX) {
+        const chunk = all.slice(from, from + CLOSE_PARALLEL_MAX);
+        results.push(...await Promise.allSettled(chunk.map((p) => p.close())));
+      }
       await this.#metadata.close();
       const failure = results.find((r) => r.status === "rejected");
       if (failure !== undefined) throw (failure as PromiseRejectedResult).reason;
