@@ -18,7 +18,7 @@ import { TributaryError } from "../../src/errors.ts";
 import { crc32c } from "../../src/log/crc32c.ts";
 import { silentLogger } from "../../src/logging/logger.ts";
 import { startBroker } from "../../src/server/start-broker.ts";
-import { capturedLog } from "../support/captured-log.ts";
+import { captureLogs } from "../support/log-capture.ts";
 import { SeedTrace, simSeeds } from "../support/sim-seeds.ts";
 
 const DIR = "/data";
@@ -80,7 +80,7 @@ describe("data directory lock", () => {
       await lockedError(DataDirLock.acquire(a.rt, DIR, silentLogger));
       await held.release();
       expect(await host.fs.exists(LOCK)).toBe(false);
-      const { logger, events } = capturedLog();
+      const { logger, lines: events } = captureLogs();
       const next = await DataDirLock.acquire(b.rt, DIR, logger);
       expect(events.map((e) => e.event)).toEqual(["datadir.locked"]);
       // A release by a process whose lock was taken over leaves the new holder's file alone.
@@ -98,7 +98,7 @@ describe("data directory lock", () => {
     await host.run(async () => {
       await DataDirLock.acquire(a.rt, DIR, silentLogger);
       a.process.kill();
-      const { logger, events } = capturedLog();
+      const { logger, lines: events } = captureLogs();
       await DataDirLock.acquire(b.rt, DIR, logger);
       expect(parseHolder(await host.fs.readFile(LOCK))?.pid).toBe(b.process.pid);
       const taken = events.find((e) => e.event === "datadir.stale_lock_taken");
@@ -114,7 +114,7 @@ describe("data directory lock", () => {
     await host.run(async () => {
       const before = await DataDirLock.acquire(a.rt, DIR, silentLogger);
       a.process.restart(); // killed and started again under the same pid
-      const { logger, events } = capturedLog();
+      const { logger, lines: events } = captureLogs();
       const after = await DataDirLock.acquire(a.rt, DIR, logger);
       expect(after.holder.pid).toBe(before.holder.pid);
       expect(after.holder.startTime).not.toBe(before.holder.startTime);
@@ -131,7 +131,7 @@ describe("data directory lock", () => {
       await f.writeAt(new TextEncoder().encode(content), 0);
       await f.close();
       const b = host.spawn();
-      const { logger, events } = capturedLog();
+      const { logger, lines: events } = captureLogs();
       await host.run(() => DataDirLock.acquire(b.rt, DIR, logger));
       expect(parseHolder(await host.fs.readFile(LOCK))?.pid).toBe(b.process.pid);
       expect(events.find((e) => e.event === "datadir.stale_lock_taken")?.reason).toBe(

@@ -12,7 +12,7 @@ import { checkLogDir } from "../../src/log/log-check.ts";
 import { MetricsRegistry } from "../../src/metrics/registry.ts";
 import { segmentPath } from "../../src/log/segment-files.ts";
 import { call } from "../http/helpers.ts";
-import { captureLogger } from "../support/capture-logger.ts";
+import { captureLogs } from "../support/log-capture.ts";
 import { batch, codeOf, readAll } from "./helpers.ts";
 
 const bounds = { maxSteps: 500_000, maxVirtualMs: 120_000 };
@@ -25,7 +25,7 @@ describe("a full disk", () => {
     const disk = world.node("b1").fs;
     await world.run(async () => {
       const metrics = new MetricsRegistry();
-      const { logger, lines } = captureLogger();
+      const { logger, lines } = captureLogs();
       const broker = await Broker.open(rt, { ...options, metrics, logger });
       const app = createHttpApp(broker, {
         runtimeName: "sim",

@@ -15,7 +15,7 @@ import {
 } from "../../src/broker/partition-dir.ts";
 import { TOPIC_NAME_CHARS_MAX } from "../../src/broker/topic-name.ts";
 import { startBroker } from "../../src/server/start-broker.ts";
-import { capturedLog } from "../support/captured-log.ts";
+import { captureLogs } from "../support/log-capture.ts";
 import { batch, readAll } from "./helpers.ts";
 
 const LONGEST = "t".repeat(TOPIC_NAME_CHARS_MAX - 4) + ".a_b"; // 249 characters
@@ -33,7 +33,7 @@ async function nodeDataDir(): Promise<string> {
   return dir;
 }
 
-function brokerOptions(dataDir: string, logger = capturedLog().logger) {
+function brokerOptions(dataDir: string, logger = captureLogs().logger) {
   return { nodeId: 1, dataDir, host: "127.0.0.1", port: 0, logger };
 }
 
@@ -121,7 +121,7 @@ describe("leftover directories in the data directory", () => {
     await mkdirWith(fs, `${dataDir}/stray-7`, "notes.txt");
     await mkdirWith(fs, `${dataDir}/broken-0`, "partition.metadata", "garbage");
 
-    const { logger, events } = capturedLog();
+    const { logger, lines: events } = captureLogs();
     const broker = await Broker.open(node, brokerOptions(dataDir, logger));
     await broker.createTopic({ name: "live" });
     await broker.close();
@@ -154,7 +154,7 @@ describe("leftover directories in the data directory", () => {
           ? Promise.reject(new RuntimeIoError("EACCES", `remove ${path}: permission denied`))
           : node.fs.remove(path, options),
     };
-    const { logger, events } = capturedLog();
+    const { logger, lines: events } = captureLogs();
     const broker = await Broker.open({ ...node, fs }, brokerOptions(dataDir, logger));
     await broker.close();
     expect(await node.fs.exists(stuck)).toBe(true);

@@ -8,7 +8,7 @@ import { segmentPath } from "../../src/log/segment-files.ts";
 import { partitionDir } from "../../src/broker/partition-dir.ts";
 import { createHttpApp } from "../../src/http/app.ts";
 import { MetricsRegistry } from "../../src/metrics/registry.ts";
-import { captureLogger } from "../support/capture-logger.ts";
+import { captureLogs } from "../support/log-capture.ts";
 import { call } from "../http/helpers.ts";
 import { batch, codeOf, readAll, type TestEnv, testEnv } from "./helpers.ts";
 
@@ -53,7 +53,7 @@ describe("corrupt data found at start", () => {
     await env.brokers[0].close();
     env.brokers.length = 0;
     const at = await corruptBatchLength("a", 0, 120);
-    const { logger, lines } = captureLogger();
+    const { logger, lines } = captureLogs();
     const broker = await env.open({ logger });
     expect((await readAll(broker, "b")).map((r) => r.value)).toEqual([
       "b0",
@@ -90,7 +90,7 @@ describe("corrupt data found at start", () => {
     await corruptBatchLength("a", 0, 3);
     const dir = partitionDir(env.dataDir, "a", 0);
     const before = await env.rt.fs.readFile(segmentPath(dir, 0, "log"));
-    const { logger, lines } = captureLogger();
+    const { logger, lines } = captureLogs();
     const broker = await env.open({ logger });
     expect((await readAll(broker, "b")).map((r) => r.value)).toEqual(["b0", "b1", "b2"]);
     const [fetched] = await broker.fetch({
@@ -143,7 +143,7 @@ describe("corrupt data found at start", () => {
     const file = await env.rt.fs.open(path, { write: true });
     await file.writeAt(bytes.subarray(0, 30), bytes.length);
     await file.close();
-    const { logger, lines } = captureLogger();
+    const { logger, lines } = captureLogs();
     const broker = await env.open({ logger });
     expect((await readAll(broker, "a")).length).toBe(10);
     expect(lines.filter((l) => l.event === "log.truncated")).toMatchObject([{
@@ -171,7 +171,7 @@ describe("corrupt data found at start", () => {
     });
     await checkpoint.writeAt(new TextEncoder().encode("garbage"), 0);
     await checkpoint.close();
-    const { logger, lines } = captureLogger();
+    const { logger, lines } = captureLogs();
     const broker = await env.open({ logger });
     expect((await readAll(broker, "b")).map((r) => r.value)).toEqual(["b0", "b1"]);
     expect(await codeOf(readAll(broker, "a"))).toBe("KAFKA_STORAGE_ERROR");

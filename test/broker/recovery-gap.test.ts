@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { partitionDir } from "../../src/broker/partition-dir.ts";
 import { parseSegmentFileName, segmentPath } from "../../src/log/segment-files.ts";
-import { captureLogger } from "../support/capture-logger.ts";
+import { captureLogs } from "../support/log-capture.ts";
 import { batch, recordsIn, type TestEnv, testEnv } from "./helpers.ts";
 
 let env: TestEnv;
@@ -41,7 +41,7 @@ describe("a segment missing from the middle", () => {
       await env.rt.fs.remove(segmentPath(dir, from, kind));
     }
 
-    const { logger, lines } = captureLogger();
+    const { logger, lines } = captureLogs();
     const broker = await env.open({ logger });
     expect(lines.filter((l) => l.event === "log.gap_detected")).toMatchObject([{
       level: "error",
@@ -79,7 +79,7 @@ describe("a segment missing from the middle", () => {
     // A clean restart finds the gap again (the older segment's real end, not the next base).
     await broker.close();
     env.brokers.length = 0;
-    const again = captureLogger();
+    const again = captureLogs();
     const reopened = await env.open({ logger: again.logger });
     expect(again.lines.filter((l) => l.event === "log.gap_detected")).toMatchObject([{
       fromOffset: from,
@@ -108,7 +108,7 @@ describe("a segment missing from the middle", () => {
     for (const kind of ["log", "index", "timeindex"] as const) {
       await env.rt.fs.remove(segmentPath(dir, 0, kind));
     }
-    const { logger, lines } = captureLogger();
+    const { logger, lines } = captureLogs();
     const broker = await env.open({ logger });
     expect(lines.filter((l) => l.event === "log.gap_detected")).toMatchObject([{
       fromOffset: 0,
