@@ -74,8 +74,10 @@ async function main(): Promise<void> {
 /** old with the rows fresh measured in place of old's rows for the same runs. */
 function mergeInto(old: BenchResults, fresh: BenchResults, scenarios: string[]): BenchResults {
   if (old.quick !== fresh.quick) throw new Error("BENCH_MERGE: quick and full results do not mix");
+  // A peer has two rows per shape: its official client and its best path.
   const key = (r: BenchRow) =>
-    [r.scenario, r.system, r.runtime, r.recordSize, r.partitions, r.connections].join("/");
+    [r.scenario, r.system, r.runtime, r.recordSize, r.partitions, r.connections, r.path ?? "client"]
+      .join("/");
   const replaced = new Set(fresh.rows.map(key));
   const rows = old.rows.map((r) => fresh.rows.find((f) => key(f) === key(r)) ?? r);
   for (const f of fresh.rows) if (!old.rows.some((r) => key(r) === key(f))) rows.push(f);
