@@ -11,14 +11,13 @@ import { ProtocolClient } from "../../src/protocol/cbor/client.ts";
 import { malformedCases, validBatch } from "../support/malformed-batches.ts";
 import {
   type BrokerProcess,
-  type HostName,
-  hosts,
   makeTempDir,
   requireHost,
+  selectedHosts,
   startBrokerProcess,
 } from "./broker-process.ts";
 
-const selected = (process.env.E2E_BAD_INPUT_HOSTS?.split(",") ?? hosts) as HostName[];
+const selected = selectedHosts("E2E_BAD_INPUT_HOSTS");
 
 /** Writes chunks, then collects what comes back until the server closes or waitMs passes. */
 async function exchange(

@@ -10,6 +10,11 @@ import { join, resolve } from "node:path";
 export type HostName = "node" | "deno" | "bun";
 export const hosts: readonly HostName[] = ["node", "deno", "bun"];
 
+/** The hosts a suite runs under: a comma list in the env variable (to narrow it), else all. */
+export function selectedHosts(envName: string): HostName[] {
+  return (process.env[envName]?.split(",") ?? [...hosts]) as HostName[];
+}
+
 const root = resolve(import.meta.dirname, "../..");
 
 /** The command line that runs the CLI under a host. */

@@ -11,13 +11,13 @@ import { FrameDecoder } from "../../src/protocol/cbor/frame.ts";
 import {
   type BrokerProcess,
   type HostName,
-  hosts,
   makeTempDir,
   requireHost,
+  selectedHosts,
   startBrokerProcess,
 } from "./broker-process.ts";
 
-const selected = (process.env.E2E_CONNECTION_LIMITS_HOSTS?.split(",") ?? hosts) as HostName[];
+const selected = selectedHosts("E2E_CONNECTION_LIMITS_HOSTS");
 
 const idleMs = 1_000;
 const headersTimeoutMs = 1_000;

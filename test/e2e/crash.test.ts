@@ -5,10 +5,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { Admin, Consumer, type ConsumerRecord, Producer } from "../../src/index.ts";
 import {
   type BrokerProcess,
-  type HostName,
-  hosts,
   makeTempDir,
   requireHost,
+  selectedHosts,
   startBrokerProcess,
 } from "./broker-process.ts";
 
@@ -17,7 +16,7 @@ const TOPIC = "crash";
 const KILL_AFTER_ACKED = 3000;
 const SENDS_MAX = 200_000;
 
-const selected = (process.env.E2E_CRASH_HOSTS?.split(",") ?? hosts) as HostName[];
+const selected = selectedHosts("E2E_CRASH_HOSTS");
 
 for (const host of selected) {
   requireHost(host);

@@ -5,16 +5,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type BrokerProcess,
-  type HostName,
-  hosts,
   makeTempDir,
   requireHost,
   runCliProcess,
+  selectedHosts,
   startBrokerProcess,
 } from "./broker-process.ts";
 import { groupConsumer, waitUntil } from "./group-helpers.ts";
 
-const selected = (process.env.E2E_GROUP_HOSTS?.split(",") ?? hosts) as HostName[];
+const selected = selectedHosts("E2E_GROUP_HOSTS");
 const TOPIC = "cli-orders";
 
 for (const host of selected) {

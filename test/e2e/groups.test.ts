@@ -9,10 +9,10 @@ import { Producer } from "../../src/client/producer.ts";
 import { TributaryError } from "../../src/errors.ts";
 import {
   type BrokerProcess,
-  type HostName,
   hosts,
   makeTempDir,
   requireHost,
+  selectedHosts,
   startBrokerProcess,
 } from "./broker-process.ts";
 import {
@@ -24,7 +24,7 @@ import {
   waitUntil,
 } from "./group-helpers.ts";
 
-const selected = (process.env.E2E_GROUP_HOSTS?.split(",") ?? hosts) as HostName[];
+const selected = selectedHosts("E2E_GROUP_HOSTS");
 const SESSION_TIMEOUT_MS = 1500;
 
 for (const host of selected) {

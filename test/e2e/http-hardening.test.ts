@@ -6,14 +6,14 @@ import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type BrokerProcess,
-  type HostName,
   hosts,
   makeTempDir,
   requireHost,
+  selectedHosts,
   startBrokerProcess,
 } from "./broker-process.ts";
 
-const selected = (process.env.E2E_HTTP_HOSTS?.split(",") ?? hosts) as HostName[];
+const selected = selectedHosts("E2E_HTTP_HOSTS");
 const ORIGIN = "https://app.example";
 const REQUEST_TIMEOUT_MS = 10_000;
 

@@ -19,14 +19,13 @@ import {
 } from "../protocol/cbor/support/raw-cbor.ts";
 import {
   type BrokerProcess,
-  type HostName,
-  hosts,
   makeTempDir,
   requireHost,
+  selectedHosts,
   startBrokerProcess,
 } from "./broker-process.ts";
 
-const selected = (process.env.E2E_STRICT_HOSTS?.split(",") ?? hosts) as HostName[];
+const selected = selectedHosts("E2E_STRICT_HOSTS");
 const RESPONSE_WAIT_MS = 10_000;
 
 /** A TCP connection speaking frames; it may half-close (end its side) and keep reading. */

@@ -13,14 +13,13 @@ import { encodeRequestFrame } from "../../src/protocol/cbor/envelope.ts";
 import { Op } from "../../src/protocol/cbor/messages.ts";
 import {
   type BrokerProcess,
-  type HostName,
-  hosts,
   makeTempDir,
   requireHost,
+  selectedHosts,
   startBrokerProcess,
 } from "./broker-process.ts";
 
-const selected = (process.env.E2E_SLOW_READER_HOSTS?.split(",") ?? hosts) as HostName[];
+const selected = selectedHosts("E2E_SLOW_READER_HOSTS");
 
 const mib = 1024 * 1024;
 const fetchRequests = 2_000;
