@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { fileCycles, folderCycles, ruleOffences } from "./check.ts";
-import { edgesOf, readEdges } from "./graph.ts";
+import { edgesOf, readEdges, unitOf } from "./graph.ts";
 import { extractImports } from "./imports.ts";
 import { LAYER_RULES, type LayerRule } from "./rules.ts";
 
@@ -102,6 +102,69 @@ describe("layers checker (the checker itself works)", () => {
     expect(folderCycles(synthetic, graph)).toEqual([
       "src/high, src/low: src/low -> src/high (src/low/a.ts:1 -> src/high/b.ts); " +
       "src/high -> src/low (src/high/b.ts:1 -> src/low/a.ts)",
+    ]);
+  });
+
+  it("groups files into layer units, a face's server side apart from its codec", () => {
+    expect(unitOf("src/group/assignors/sticky.ts")).toBe("src/group");
+    expect(unitOf("src/protocol/cbor/ops/produce.ts")).toBe("src/protocol/cbor");
+    expect(unitOf("src/protocol/cbor/server/dispatch.ts")).toBe("src/protocol/cbor/server");
+    expect(unitOf("src/errors.ts")).toBe("src/errors.ts");
+    expect(unitOf("runtime/sim/world.ts")).toBe("runtime/sim");
+  });
+
+  it("applies mayNotImport with except, and leaves imports inside a unit alone", () => {
+    const sources: Record<string, string> = {
+      "src/a/one.ts": `import { two } from "./two.ts";\nimport { s } from "../secret/s.ts";`,
+      "src/a/two.ts": `export const two = 2;`,
+      "src/a/trusted/t.ts": `import { s } from "../../secret/s.ts";`,
+      "src/secret/s.ts": `export const s = 1;`,
+    };
+    const graph = edgesOf(Object.keys(sources), (file) => sources[file]);
+    const rules: LayerRule[] = [{
+      name: "keep-out",
+      from: ["src/a/"],
+      except: ["src/a/trusted/"],
+      mayNotImport: ["src/secret/"],
+      why: "test",
+    }];
+    expect(ruleOffences(rules, graph)).toEqual([
+      "src/a/one.ts:2 -> src/secret/s.ts: keep-out (test)",
+    ]);
+  });
+
+  it("the real table catches the imports issue 10 names", () => {
+    const sources: Record<string, string> = {
+      "src/client/producer.ts": `import { partition } from "../broker/partitioner.ts";`,
+      "src/group/validate.ts": `import { Runtime } from "../../runtime/types.ts";`,
+      // Allowed in the target house: none of these may show up below.
+      "src/group/ok.ts": `import type { Runtime } from "../../runtime/types.ts";`,
+      "src/client/ok.ts": `import { produce } from "../protocol/cbor/ops/produce.ts";`,
+      "src/protocol/cbor/server/ok.ts": `import { Broker } from "../../../broker/broker.ts";`,
+      "src/server/ok.ts": `import { MemoryFileSystem } from "../../runtime/memory/memory-fs.ts";`,
+      "src/model/ok.ts": `import { groupIdOk } from "./names.ts";`,
+      "src/protocol/cbor/ops/fetch.ts": `import { X } from "../server/handlers.ts";`,
+      "src/http/app.ts": `import { frame } from "../protocol/cbor/frame.ts";`,
+      "src/log/segment.ts": `import type { Broker } from "../broker/broker.ts";`,
+      "src/server/start-broker.ts":
+        `import { MemoryFileSystem } from "../../runtime/sim/memory-fs.ts";`,
+      "src/broker/open.ts": `import { MemoryFileSystem } from "../../runtime/memory/memory-fs.ts";`,
+    };
+    const graph = edgesOf(Object.keys(sources), (file) => sources[file]);
+    const withoutWhy = (line: string): string => {
+      const rule = LAYER_RULES.find((r) => line.endsWith(` (${r.why})`));
+      return rule === undefined ? line : line.slice(0, -` (${rule.why})`.length);
+    };
+    const hits = ruleOffences(LAYER_RULES, graph).map(withoutWhy);
+    expect(hits).toEqual([
+      "src/client/producer.ts:1 -> src/broker/partitioner.ts: client-without-server",
+      "src/group/validate.ts:1 -> runtime/types.ts: sans-io-state-machines [only `import type` is allowed]",
+      "src/protocol/cbor/ops/fetch.ts:1 -> src/protocol/cbor/server/handlers.ts: codec-without-server",
+      "src/http/app.ts:1 -> src/protocol/cbor/frame.ts: faces-apart",
+      "src/log/segment.ts:1 -> src/broker/broker.ts (type-only): log-stands-alone",
+      "src/server/start-broker.ts:1 -> runtime/sim/memory-fs.ts: no-sim-in-src",
+      "src/broker/open.ts:1 -> runtime/memory/memory-fs.ts: memory-fs-in-composition",
+      "src/broker/open.ts:1 -> runtime/memory/memory-fs.ts: broker-over-storage",
     ]);
   });
 });
