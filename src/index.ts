@@ -92,12 +92,11 @@ export type {
 export type { RecordHeader } from "./client/accumulator.ts";
 export type {
   BrokerMetadata,
-  ListOffsetsResult,
-  OffsetSpec,
   PartitionDescription,
   TopicDescription,
   TopicSummary,
-} from "./broker/types.ts";
+} from "./model/descriptions.ts";
+export type { ListOffsetsResult, OffsetSpec } from "./model/offsets.ts";
 export type { Runtime, RuntimeName } from "../runtime/types.ts";
 export { ErrorCode, isErrorCode, TributaryError } from "./errors.ts";
 export type { ErrorCodeName } from "./errors.ts";
@@ -112,5 +111,5 @@ export {
   validateBatch,
 } from "./log/record-batch.ts";
 export type { BatchHeader, BatchInput, DecodedRecord, RecordInput } from "./log/record-batch.ts";
-export { murmur2, partitionForKey } from "./broker/partitioner.ts";
+export { murmur2, partitionForKey } from "./model/partitioner.ts";
 export { VERSION } from "./version.ts";

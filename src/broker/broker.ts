@@ -29,22 +29,23 @@ import { CachedFileSystem } from "../log/cached-fs.ts";
 import { type FileBudgetStats, OpenFileBudget } from "../log/file-cache.ts";
 import { defaultOpenFilesMax, readOpenFilesLimit, reportDescriptors } from "./open-files.ts";
 import type { Logger } from "../logging/logger.ts";
-import { validateTopicName } from "./topic-name.ts";
+import { validateTopicName } from "../model/topic-name.ts";
 import type {
   BrokerApi,
-  BrokerEndpoint,
-  BrokerMetadata,
-  CreateTopicRequest,
   FetchPartitionResult,
   FetchRequest,
-  ListOffsetsResult,
-  OffsetSpec,
   ProduceRequest,
   ProduceResult,
-  ProducerIdentity,
+} from "./types.ts";
+import type { CreateTopicRequest } from "../model/create-topic.ts";
+import type {
+  BrokerEndpoint,
+  BrokerMetadata,
   TopicDescription,
   TopicSummary,
-} from "./types.ts";
+} from "../model/descriptions.ts";
+import type { ListOffsetsResult, OffsetSpec } from "../model/offsets.ts";
+import type { ProducerIdentity } from "../model/producer-identity.ts";
 
 export type { BrokerOptions } from "./broker-options.ts";
 

@@ -7,9 +7,8 @@ import { batchesIn } from "../log/record-batch.ts";
 import type { BrokerMetrics } from "./broker-metrics.ts";
 import type { Partition } from "./partition.ts";
 import type { FetchPartitionRequest, FetchPartitionResult, FetchRequest } from "./types.ts";
+import { FETCH_PARTITIONS_MAX } from "../model/limits.ts";
 
-/** Partitions one fetch may name. */
-export const FETCH_PARTITIONS_MAX = 1000;
 const EMPTY = new Uint8Array(0);
 
 export interface FetchContext {

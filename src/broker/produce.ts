@@ -23,7 +23,8 @@ import {
 import type { BrokerMetrics } from "./broker-metrics.ts";
 import type { Partition } from "./partition.ts";
 import type { ProducedBatch, SequenceDecision } from "./producer-state.ts";
-import type { Acks, ProduceRequest, ProduceResult } from "./types.ts";
+import type { ProduceRequest, ProduceResult } from "./types.ts";
+import type { Acks } from "../model/acks.ts";
 
 export interface ProduceContext {
   nowMs: () => number;

@@ -32,8 +32,9 @@ import {
   normalizeTopicConfigs,
   topicPolicyOf,
 } from "./topic-config.ts";
-import { collisionKey, validateTopicName } from "./topic-name.ts";
-import type { CreateTopicRequest, TopicDescription, TopicSummary } from "./types.ts";
+import { collisionKey, validateTopicName } from "../model/topic-name.ts";
+import type { CreateTopicRequest } from "../model/create-topic.ts";
+import type { TopicDescription, TopicSummary } from "../model/descriptions.ts";
 
 /** Partitions opened concurrently at start and at topic creation. */
 const OPEN_PARALLEL_MAX = 16;

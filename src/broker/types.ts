@@ -1,61 +1,19 @@
 // The broker's service surface: what the HTTP API, the CBOR protocol server and embedded mode
 // call. Transports translate to and from these shapes and map TributaryError codes; they hold
-// no broker state of their own.
+// no broker state of their own. What clients share with the broker (acks, descriptions, offset
+// specs) lives in src/model, so a client never imports this file.
 //
 // Offsets, timestamps and producer ids are JavaScript numbers (exact up to 2^53).
 // Record data travels as Kafka record batch v2 bytes (src/log/record-batch.ts), never decoded
 // on the produce and fetch hot paths.
 
-/** acks: 0 = fire and forget, 1 = leader appended, -1 ("all") = durable on every ISR replica. */
+import type { Acks } from "../model/acks.ts";
+import type { CreateTopicRequest } from "../model/create-topic.ts";
+import type { BrokerMetadata, TopicDescription, TopicSummary } from "../model/descriptions.ts";
+import type { ListOffsetsResult, OffsetSpec } from "../model/offsets.ts";
+import type { ProducerIdentity } from "../model/producer-identity.ts";
 import type { BrokerHealth } from "./partition-health.ts";
 export type { BrokerHealth } from "./partition-health.ts";
-
-export type Acks = 0 | 1 | -1;
-
-export interface BrokerEndpoint {
-  nodeId: number;
-  host: string;
-  /** CBOR-over-TCP port. */
-  port: number;
-  /** HTTP port, when the broker serves HTTP. */
-  httpPort?: number;
-}
-
-export interface TopicSummary {
-  name: string;
-  partitions: number;
-  replicationFactor: number;
-  internal: boolean;
-}
-
-export interface PartitionDescription {
-  partition: number;
-  leader: number;
-  leaderEpoch: number;
-  replicas: number[];
-  isr: number[];
-  logStartOffset: number;
-  highWatermark: number;
-  /** Bytes on disk for this partition's log. */
-  sizeBytes: number;
-  /** Set when the partition is offline (requests get KAFKA_STORAGE_ERROR): why. */
-  offlineReason?: string;
-}
-
-export interface TopicDescription {
-  name: string;
-  internal: boolean;
-  /** Effective configs (explicit ones and defaults), Kafka names, values as strings. */
-  configs: Record<string, string>;
-  partitions: PartitionDescription[];
-}
-
-export interface CreateTopicRequest {
-  name: string;
-  partitions?: number;
-  replicationFactor?: number;
-  configs?: Record<string, string>;
-}
 
 export interface ProduceRequest {
   topic: string;
@@ -108,26 +66,6 @@ export interface FetchPartitionResult {
   records: Uint8Array;
   /** With OFFSET_OUT_OF_RANGE for an offset inside a gap (a lost segment): where data resumes. */
   nextValidOffset?: number;
-}
-
-export type OffsetSpec = "earliest" | "latest" | { timestampMs: number };
-
-export interface ListOffsetsResult {
-  /** -1 when a timestamp lookup finds no record at or after it. */
-  offset: number;
-  timestampMs: number;
-}
-
-export interface ProducerIdentity {
-  producerId: number;
-  producerEpoch: number;
-}
-
-export interface BrokerMetadata {
-  clusterId: string;
-  controllerId: number;
-  brokers: BrokerEndpoint[];
-  topics: TopicDescription[];
 }
 
 /**

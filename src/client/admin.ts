@@ -1,12 +1,7 @@
 // Topic and consumer-group administration and metadata over the CBOR protocol.
 
-import type {
-  BrokerMetadata,
-  ListOffsetsResult,
-  OffsetSpec,
-  TopicDescription,
-  TopicSummary,
-} from "../broker/types.ts";
+import type { BrokerMetadata, TopicDescription, TopicSummary } from "../model/descriptions.ts";
+import type { ListOffsetsResult, OffsetSpec } from "../model/offsets.ts";
 import { TributaryError } from "../errors.ts";
 import { ListOffsetsTimestamp } from "../protocol/cbor/messages.ts";
 import { type ClientRuntime, ClusterClient, type ClusterOptions } from "./cluster.ts";

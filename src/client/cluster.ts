@@ -5,7 +5,7 @@
 // replication issue only has to fill in more brokers.
 
 import type { Runtime } from "../../runtime/types.ts";
-import type { TopicDescription } from "../broker/types.ts";
+import type { TopicDescription } from "../model/descriptions.ts";
 import { TributaryError } from "../errors.ts";
 import { ProtocolClient } from "../protocol/cbor/client.ts";
 import { fromWireError } from "../protocol/cbor/wire-error.ts";

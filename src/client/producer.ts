@@ -2,8 +2,8 @@
 // full), and adds the record to its partition's batch; the Sender ships closed batches.
 // Records sent in order to one partition are written in that order, retries included.
 
-import type { Acks } from "../broker/types.ts";
-import { partitionForKey, StickyPartitioner } from "../broker/partitioner.ts";
+import type { Acks } from "../model/acks.ts";
+import { partitionForKey, StickyPartitioner } from "../model/partitioner.ts";
 import { TributaryError } from "../errors.ts";
 import {
   batchOverheadBytes,

@@ -12,7 +12,8 @@
 // then stops sending everywhere until nothing is in flight, gets a fresh producer id and starts
 // every partition's sequence again from 0 (what Kafka's producer does by bumping its epoch).
 
-import type { Acks, ProducerIdentity } from "../broker/types.ts";
+import type { Acks } from "../model/acks.ts";
+import type { ProducerIdentity } from "../model/producer-identity.ts";
 import { toTributaryError, TributaryError } from "../errors.ts";
 import { encodeBatch } from "../log/record-batch.ts";
 import type { ProducePartitionResult } from "../protocol/cbor/messages.ts";

@@ -1,8 +1,8 @@
 // The internal compacted topic `__consumer_offsets`: created at start when missing, with the
 // partition count of the broker's `offsets.topic.num.partitions` (fixed once it exists: groups
 // are placed by a hash modulo that count, so changing it would move them).
-import { CONSUMER_OFFSETS_TOPIC } from "../broker/topic-name.ts";
-import type { TopicDescription } from "../broker/types.ts";
+import { CONSUMER_OFFSETS_TOPIC } from "../model/topic-name.ts";
+import type { TopicDescription } from "../model/descriptions.ts";
 import { TributaryError } from "../errors.ts";
 
 export { CONSUMER_OFFSETS_TOPIC };

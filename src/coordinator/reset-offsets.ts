@@ -1,6 +1,6 @@
 // Turns ResetOffsets targets (earliest, latest, an offset, a timestamp) into one offset per
 // partition, from the partitions' current bounds. Admin-only and rare: lookups run one by one.
-import type { OffsetSpec } from "../broker/types.ts";
+import type { OffsetSpec } from "../model/offsets.ts";
 import { compareStrings } from "../group/assignment.ts";
 import { TributaryError } from "../errors.ts";
 import type { CoordinatorBroker, ResetOffsetsTopicSpec, ResolvedOffset } from "./types.ts";

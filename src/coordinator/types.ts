@@ -1,15 +1,9 @@
 // The group coordinator service as transports see it: the CBOR protocol handlers and the HTTP
 // routes call these, never GroupCoordinator directly. Every method answers only after the
 // records it produced are durable in `__consumer_offsets` (docs/groups.md, rule 1).
-import type {
-  FetchPartitionResult,
-  FetchRequest,
-  ListOffsetsResult,
-  OffsetSpec,
-  ProduceResult,
-  TopicDescription,
-  TopicSummary,
-} from "../broker/types.ts";
+import type { FetchPartitionResult, FetchRequest, ProduceResult } from "../broker/types.ts";
+import type { TopicDescription, TopicSummary } from "../model/descriptions.ts";
+import type { ListOffsetsResult, OffsetSpec } from "../model/offsets.ts";
 import type {
   CommitOffsetsRequest,
   GroupDescription,

@@ -3,7 +3,7 @@
 import { type Assignment, normalizeAssignment, type TopicPartitions } from "./assignment.ts";
 import type { GroupCoordinatorConfig } from "./config.ts";
 import { type HeartbeatRequest, JOIN_EPOCH, STATIC_LEAVE_EPOCH } from "./types.ts";
-import { TOPIC_NAME_CHARS_MAX } from "../broker/topic-name.ts";
+import { TOPIC_NAME_CHARS_MAX } from "../model/topic-name.ts";
 import { TributaryError } from "../errors.ts";
 
 export function validateGroupId(config: GroupCoordinatorConfig, groupId: unknown): string {

@@ -9,7 +9,7 @@
 
 import type { Random } from "../../runtime/types.ts";
 import { TributaryError } from "../errors.ts";
-import { partitionForKey } from "../broker/partitioner.ts";
+import { partitionForKey } from "../model/partitioner.ts";
 import type { RecordHeader, RecordInput } from "../log/record-batch.ts";
 import { INPUT_ENCODINGS, inputBytes } from "./codec.ts";
 import type { InputEncoding } from "./codec.ts";

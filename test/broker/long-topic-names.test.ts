@@ -13,7 +13,7 @@ import {
   partitionDirName,
   writePartitionTopicId,
 } from "../../src/broker/partition-dir.ts";
-import { TOPIC_NAME_CHARS_MAX } from "../../src/broker/topic-name.ts";
+import { TOPIC_NAME_CHARS_MAX } from "../../src/model/topic-name.ts";
 import { startBroker } from "../../src/server/start-broker.ts";
 import { captureLogs } from "../support/log-capture.ts";
 import { batch, readAll } from "./helpers.ts";

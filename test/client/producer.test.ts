@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNodeRuntime } from "../../runtime/node/mod.ts";
-import { partitionForKey } from "../../src/broker/partitioner.ts";
+import { partitionForKey } from "../../src/model/partitioner.ts";
 import { Admin } from "../../src/client/admin.ts";
 import type { Connector, WireConnection } from "../../src/client/cluster.ts";
 import { Consumer, type ConsumerRecord } from "../../src/client/consumer.ts";

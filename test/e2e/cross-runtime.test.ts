@@ -3,7 +3,7 @@
 // the TypeScript client and 100 over HTTP; everything read back both ways and checked (keys,
 // values, headers, partitions, offsets); then the CLI under the same runtime.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { partitionForKey } from "../../src/broker/partitioner.ts";
+import { partitionForKey } from "../../src/model/partitioner.ts";
 import { Admin, Consumer, type ConsumerRecord, Producer } from "../../src/index.ts";
 import {
   type BrokerProcess,

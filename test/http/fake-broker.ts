@@ -4,18 +4,19 @@
 // to show (an unexpected exception, a partition error mid-stream).
 import type {
   BrokerApi,
-  BrokerMetadata,
-  CreateTopicRequest,
   FetchPartitionResult,
   FetchRequest,
-  ListOffsetsResult,
-  OffsetSpec,
   ProduceRequest,
   ProduceResult,
+} from "../../src/broker/types.ts";
+import type { CreateTopicRequest } from "../../src/model/create-topic.ts";
+import type {
+  BrokerMetadata,
   TopicDescription,
   TopicSummary,
-} from "../../src/broker/types.ts";
-import { validateTopicName } from "../../src/broker/topic-name.ts";
+} from "../../src/model/descriptions.ts";
+import type { ListOffsetsResult, OffsetSpec } from "../../src/model/offsets.ts";
+import { validateTopicName } from "../../src/model/topic-name.ts";
 import { TributaryError } from "../../src/errors.ts";
 import { batchesIn, setBaseOffset, validateBatch } from "../../src/log/record-batch.ts";
 import { decodeRecords } from "../../src/log/record-batch.ts";

@@ -5,7 +5,7 @@ import { MemoryFileSystem } from "../../runtime/sim/memory-fs.ts";
 import type { Runtime } from "../../runtime/types.ts";
 import { Broker } from "../../src/broker/broker.ts";
 import type { BrokerApi, FetchRequest } from "../../src/broker/types.ts";
-import { partitionForKey } from "../../src/broker/partitioner.ts";
+import { partitionForKey } from "../../src/model/partitioner.ts";
 import { createHttpApp } from "../../src/http/app.ts";
 import { MetricsRegistry } from "../../src/metrics/registry.ts";
 import { call, text } from "./helpers.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { partitionForKey } from "../../src/broker/partitioner.ts";
+import { partitionForKey } from "../../src/model/partitioner.ts";
 import { FakeBroker } from "./fake-broker.ts";
 import { call, cbor, makeApp, text } from "./helpers.ts";
 import { eventually } from "../support/eventually.ts";

@@ -1,7 +1,8 @@
 // Produce, fetch and offset lookups for one topic or partition.
 
 import type { Context, Hono } from "hono";
-import type { Acks, BrokerApi, FetchPartitionResult, FetchRequest } from "../../broker/types.ts";
+import type { BrokerApi, FetchPartitionResult, FetchRequest } from "../../broker/types.ts";
+import type { Acks } from "../../model/acks.ts";
 import { isErrorCode, TributaryError } from "../../errors.ts";
 import { encodeBatch } from "../../log/record-batch.ts";
 import { OUTPUT_ENCODINGS, readBody, responseFormat } from "../codec.ts";

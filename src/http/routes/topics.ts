@@ -1,8 +1,8 @@
 // Topic administration: list, create, describe, delete.
 
 import type { Hono } from "hono";
-import type { TopicDescription } from "../../broker/types.ts";
-import { validateTopicName } from "../../broker/topic-name.ts";
+import type { TopicDescription } from "../../model/descriptions.ts";
+import { validateTopicName } from "../../model/topic-name.ts";
 import { readBody } from "../codec.ts";
 import type { HttpDeps } from "../reply.ts";
 import { reply } from "../reply.ts";

@@ -2,7 +2,7 @@
 // wire bodies out (spelled out field by field: the wire contract is messages.ts and the docs).
 // A broker without a coordinator service answers COORDINATOR_NOT_AVAILABLE.
 
-import type { BrokerEndpoint } from "../../broker/types.ts";
+import type { BrokerEndpoint } from "../../model/descriptions.ts";
 import type { GroupServiceApi } from "../../coordinator/types.ts";
 import { TributaryError } from "../../errors.ts";
 import type { GroupDescription, MemberDescription } from "../../group/mod.ts";

@@ -5,16 +5,14 @@
 // through untouched both ways. Per-item failures (one topic, one partition) become that item's
 // error; anything else thrown fails the whole request and is mapped by the caller.
 
+import type { BrokerApi, ProduceRequest, ProduceResult } from "../../broker/types.ts";
 import type {
-  BrokerApi,
   BrokerEndpoint,
-  OffsetSpec,
   PartitionDescription,
-  ProduceRequest,
-  ProduceResult,
   TopicDescription,
   TopicSummary,
-} from "../../broker/types.ts";
+} from "../../model/descriptions.ts";
+import type { OffsetSpec } from "../../model/offsets.ts";
 import {
   ListOffsetsTimestamp,
   type MetadataTopic,

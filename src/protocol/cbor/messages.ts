@@ -11,13 +11,9 @@
 // Every operation is at version 1 for now. A new version adds a new body interface here and a
 // new validator; old versions stay served until they are retired in a documented release.
 
-import type {
-  Acks,
-  BrokerEndpoint,
-  CreateTopicRequest,
-  TopicDescription,
-  TopicSummary,
-} from "../../broker/types.ts";
+import type { Acks } from "../../model/acks.ts";
+import type { CreateTopicRequest } from "../../model/create-topic.ts";
+import type { BrokerEndpoint, TopicDescription, TopicSummary } from "../../model/descriptions.ts";
 
 /** Numeric operation codes. Ranges not listed here are reserved (see OP_RESERVED_RANGES). */
 export const Op = {

@@ -2,8 +2,9 @@
 // request's (op, version) before calling the broker; the result is fully typed and bounded.
 
 import { TributaryError } from "../../errors.ts";
-import { FETCH_PARTITIONS_MAX } from "../../broker/fetch.ts";
-import type { Acks, CreateTopicRequest } from "../../broker/types.ts";
+import { FETCH_PARTITIONS_MAX } from "../../model/limits.ts";
+import type { Acks } from "../../model/acks.ts";
+import type { CreateTopicRequest } from "../../model/create-topic.ts";
 import { MESSAGE_LIMITS, type Operations, type OpName, type RequestBody } from "./messages.ts";
 import { emptyRequestBody, requestNameList, Shape } from "./shape.ts";
 import { GROUP_VALIDATORS } from "./validate-group-request.ts";

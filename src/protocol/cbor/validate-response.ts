@@ -6,7 +6,7 @@ import type {
   PartitionDescription,
   TopicDescription,
   TopicSummary,
-} from "../../broker/types.ts";
+} from "../../model/descriptions.ts";
 import { readWireError } from "./envelope.ts";
 import type { Operations, OpName, ResponseBody, TopicResult } from "./messages.ts";
 import { type CborMap, Shape } from "./shape.ts";

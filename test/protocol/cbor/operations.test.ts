@@ -1,6 +1,6 @@
 // Every operation end to end over real TCP: ProtocolClient -> serveProtocol -> BrokerApi.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FETCH_PARTITIONS_MAX } from "../../../src/broker/fetch.ts";
+import { FETCH_PARTITIONS_MAX } from "../../../src/model/limits.ts";
 import { decodeRecords, setBaseOffset } from "../../../src/log/record-batch.ts";
 import { ListOffsetsTimestamp, Op, OP_VERSIONS } from "../../../src/protocol/cbor/messages.ts";
 import type { ProtocolClient } from "../../../src/protocol/cbor/client.ts";

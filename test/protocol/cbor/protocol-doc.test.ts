@@ -6,7 +6,7 @@
 //   TRIBUTARY_UPDATE_GOLDEN=1 npx vitest run test/protocol/cbor/golden.test.ts test/protocol/cbor/protocol-doc.test.ts
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { FETCH_PARTITIONS_MAX } from "../../../src/broker/fetch.ts";
+import { FETCH_PARTITIONS_MAX } from "../../../src/model/limits.ts";
 import { OFFSETS_TOPIC_PARTITIONS_DEFAULT } from "../../../src/coordinator/offsets-topic.ts";
 import { offsetsPartitionFor } from "../../../src/coordinator/offsets-partition.ts";
 import { ErrorCode } from "../../../src/errors.ts";

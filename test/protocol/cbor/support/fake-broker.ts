@@ -4,17 +4,18 @@
 
 import type {
   BrokerApi,
-  BrokerMetadata,
-  CreateTopicRequest,
   FetchPartitionResult,
   FetchRequest,
-  ListOffsetsResult,
-  OffsetSpec,
   ProduceRequest,
   ProduceResult,
+} from "../../../../src/broker/types.ts";
+import type { CreateTopicRequest } from "../../../../src/model/create-topic.ts";
+import type {
+  BrokerMetadata,
   TopicDescription,
   TopicSummary,
-} from "../../../../src/broker/types.ts";
+} from "../../../../src/model/descriptions.ts";
+import type { ListOffsetsResult, OffsetSpec } from "../../../../src/model/offsets.ts";
 import { TributaryError } from "../../../../src/errors.ts";
 import { batchesIn, setBaseOffset, validateBatch } from "../../../../src/log/record-batch.ts";
 import { fetchBatchBytes } from "../../../support/fake-batches.ts";

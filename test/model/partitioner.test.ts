@@ -4,7 +4,7 @@ import {
   murmur2,
   partitionForKey,
   StickyPartitioner,
-} from "../../src/broker/partitioner.ts";
+} from "../../src/model/partitioner.ts";
 import { SeededRandom } from "../../runtime/sim/prng.ts";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { collisionKey, validateTopicName } from "../../src/broker/topic-name.ts";
+import { collisionKey, validateTopicName } from "../../src/model/topic-name.ts";
 import { thrownCode } from "../support/error-codes.ts";
 
 describe("validateTopicName", () => {
