@@ -14,7 +14,7 @@ import type {
   ProduceResult,
   TopicDescription,
   TopicSummary,
-} from "../../broker/types.ts";
+} from "../../../../broker/types.ts";
 import {
   ListOffsetsTimestamp,
   type MetadataTopic,
@@ -24,10 +24,10 @@ import {
   type RequestBody,
   type ResponseBody,
   type TopicResult,
-} from "./messages.ts";
-import { toWireError, wireErrorOf } from "./wire-error.ts";
-import type { GroupServiceApi } from "../../coordinator/types.ts";
-import { GROUP_HANDLERS } from "./group-handlers.ts";
+} from "../../messages.ts";
+import { toWireError, wireErrorOf } from "../../wire-error.ts";
+import type { GroupServiceApi } from "../../../../coordinator/types.ts";
+import { GROUP_HANDLERS } from "./groups.ts";
 
 export interface HandlerContext {
   broker: BrokerApi;

@@ -2,10 +2,10 @@
 // wire bodies out (spelled out field by field: the wire contract is messages.ts and the docs).
 // A broker without a coordinator service answers COORDINATOR_NOT_AVAILABLE.
 
-import type { BrokerEndpoint } from "../../broker/types.ts";
-import type { GroupServiceApi } from "../../coordinator/types.ts";
-import { TributaryError } from "../../errors.ts";
-import type { GroupDescription, MemberDescription } from "../../group/mod.ts";
+import type { BrokerEndpoint } from "../../../../broker/types.ts";
+import type { GroupServiceApi } from "../../../../coordinator/types.ts";
+import { TributaryError } from "../../../../errors.ts";
+import type { GroupDescription, MemberDescription } from "../../../../group/mod.ts";
 import type {
   GroupDescriptionWire,
   GroupOpName,
@@ -14,9 +14,9 @@ import type {
   RequestBody,
   ResponseBody,
   TopicPartitionsWire,
-} from "./messages.ts";
-import { toWireError } from "./wire-error.ts";
-import type { HandlerContext } from "./handlers.ts";
+} from "../../messages.ts";
+import { toWireError } from "../../wire-error.ts";
+import type { HandlerContext } from "./topics.ts";
 
 type GroupHandler<K extends OpName> = (
   ctx: HandlerContext,

@@ -24,14 +24,14 @@ import {
   isIoError,
   type TimerHandle,
   type Timers,
-} from "../../../runtime/types.ts";
-import type { BrokerApi } from "../../broker/types.ts";
-import type { GroupServiceApi } from "../../coordinator/types.ts";
-import { toTributaryError, TributaryError } from "../../errors.ts";
+} from "../../../../runtime/types.ts";
+import type { BrokerApi } from "../../../broker/types.ts";
+import type { GroupServiceApi } from "../../../coordinator/types.ts";
+import { toTributaryError, TributaryError } from "../../../errors.ts";
 import { ByteBudget, Reservation } from "./byte-budget.ts";
-import { decodeRequest, encodeResponseFrame, type RequestEnvelope } from "./envelope.ts";
-import { FrameDecoder } from "./frame.ts";
-import { apiVersionsBody, type HandlerContext, HANDLERS } from "./handlers.ts";
+import { decodeRequest, encodeResponseFrame, type RequestEnvelope } from "../envelope.ts";
+import { FrameDecoder } from "../frame.ts";
+import { apiVersionsBody, type HandlerContext, HANDLERS } from "./handlers/topics.ts";
 import {
   CORRELATION_ID_CONNECTION,
   Op,
@@ -39,12 +39,12 @@ import {
   type OpName,
   opName,
   type WireError,
-} from "./messages.ts";
-import type { ServerMetrics } from "./server-metrics.ts";
-import { isPlainMap, toSafeInteger } from "./shape.ts";
-import { Slots } from "./slots.ts";
-import { validateRequest } from "./validate-request.ts";
-import { toWireError } from "./wire-error.ts";
+} from "../messages.ts";
+import type { ServerMetrics } from "./metrics.ts";
+import { isPlainMap, toSafeInteger } from "../shape.ts";
+import { Slots } from "../slots.ts";
+import { validateRequest } from "../validate-request.ts";
+import { toWireError } from "../wire-error.ts";
 
 export interface ServerConnectionOptions {
   broker: BrokerApi;
