@@ -8,7 +8,7 @@ import type {
   TopicSummary,
 } from "../broker/types.ts";
 import { TributaryError } from "../errors.ts";
-import { ListOffsetsTimestamp } from "../protocol/cbor/messages.ts";
+import { ListOffsetsTimestamp } from "../protocol/cbor/ops/list-offsets.ts";
 import { type ClientRuntime, ClusterClient, type ClusterOptions } from "./cluster.ts";
 import type { TopicPartition } from "./fetched-records.ts";
 import {

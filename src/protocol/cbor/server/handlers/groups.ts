@@ -1,112 +1,113 @@
 // Handlers of the consumer-group operations: validated wire bodies in, GroupServiceApi calls,
-// wire bodies out (spelled out field by field: the wire contract is messages.ts and the docs).
+// wire bodies out (spelled out field by field: the wire contract is ops/ and the docs).
 // A broker without a coordinator service answers COORDINATOR_NOT_AVAILABLE.
 
 import type { BrokerEndpoint } from "../../../../broker/types.ts";
 import type { GroupServiceApi } from "../../../../coordinator/types.ts";
 import { TributaryError } from "../../../../errors.ts";
 import type { GroupDescription, MemberDescription } from "../../../../group/mod.ts";
-import type {
-  GroupDescriptionWire,
-  GroupOpName,
-  MemberDescriptionWire,
-  OpName,
-  RequestBody,
-  ResponseBody,
-  TopicPartitionsWire,
-} from "../../messages.ts";
+import type { OpName } from "../../op-codes.ts";
+import type { GroupDescriptionWire, MemberDescriptionWire } from "../../ops/describe-groups.ts";
+import type { TopicPartitionsWire } from "../../ops/group-shapes.ts";
+import type { RequestBody, ResponseBody } from "../../ops/index.ts";
 import { toWireError } from "../../wire-error.ts";
-import type { HandlerContext } from "./topics.ts";
+import type { HandlerContext } from "./context.ts";
 
 type GroupHandler<K extends OpName> = (
   ctx: HandlerContext,
   body: RequestBody<K>,
 ) => Promise<ResponseBody<K>>;
 
-export const GROUP_HANDLERS: { [K in GroupOpName]: GroupHandler<K> } = {
-  FindCoordinator: (ctx, body) => {
-    const groups = service(ctx);
-    const offsetsPartition = groups.offsetsPartitionOf(body.groupId);
-    return Promise.resolve({ coordinator: selfEndpoint(ctx), offsetsPartition });
-  },
-  ConsumerGroupHeartbeat: async (ctx, body) => {
-    const r = await service(ctx).heartbeat(body);
-    return {
-      memberId: r.memberId,
-      memberEpoch: r.memberEpoch,
-      heartbeatIntervalMs: r.heartbeatIntervalMs,
-      assignment: partitionsWire(r.assignment),
-    };
-  },
-  LeaveGroup: async (ctx, body) => {
-    await service(ctx).leave({
-      groupId: body.groupId,
-      memberId: body.memberId,
-      instanceId: body.instanceId ?? null,
-      staticLeave: body.staticLeave === true,
-    });
-    return {};
-  },
-  OffsetCommit: async (ctx, body) => {
-    await service(ctx).commitOffsets(body);
-    return {};
-  },
-  OffsetFetch: async (ctx, body) => {
-    const offsets = await service(ctx).fetchOffsets(body);
-    return {
-      offsets: offsets.map((o) => ({
-        topic: o.topic,
-        partition: o.partition,
-        offset: o.offset,
-        leaderEpoch: o.leaderEpoch,
-        metadata: o.metadata,
-        commitTimestampMs: o.commitTimestampMs,
-        highWatermark: o.highWatermark,
-        lag: o.lag,
-      })),
-    };
-  },
-  ListGroups: (ctx) => {
-    const groups = service(ctx).listGroups().map((g) => ({
-      groupId: g.groupId,
-      state: g.state,
-      epoch: g.epoch,
-      assignor: g.assignor,
-      memberCount: g.memberCount,
-    }));
-    return Promise.resolve({ groups });
-  },
-  DescribeGroups: (ctx, body) => {
-    const groups = service(ctx);
-    return Promise.resolve({
-      groups: body.groupIds.map((groupId) => {
-        try {
-          return { groupId, error: null, group: groupWire(groups.describeGroup(groupId)) };
-        } catch (err) {
-          return { groupId, error: toWireError(err), group: null };
-        }
-      }),
-    });
-  },
-  ResetOffsets: async (ctx, body) => {
-    const offsets = await service(ctx).resetOffsets(body);
-    return {
-      offsets: offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })),
-    };
-  },
-  DeleteGroups: async (ctx, body) => {
-    const groups = service(ctx);
-    const results: ResponseBody<"DeleteGroups">["groups"] = [];
-    for (const groupId of body.groupIds) {
+export const findCoordinator: GroupHandler<"FindCoordinator"> = (ctx, body) => {
+  const groups = service(ctx);
+  const offsetsPartition = groups.offsetsPartitionOf(body.groupId);
+  return Promise.resolve({ coordinator: selfEndpoint(ctx), offsetsPartition });
+};
+
+export const consumerGroupHeartbeat: GroupHandler<"ConsumerGroupHeartbeat"> = async (ctx, body) => {
+  const r = await service(ctx).heartbeat(body);
+  return {
+    memberId: r.memberId,
+    memberEpoch: r.memberEpoch,
+    heartbeatIntervalMs: r.heartbeatIntervalMs,
+    assignment: partitionsWire(r.assignment),
+  };
+};
+
+export const leaveGroup: GroupHandler<"LeaveGroup"> = async (ctx, body) => {
+  await service(ctx).leave({
+    groupId: body.groupId,
+    memberId: body.memberId,
+    instanceId: body.instanceId ?? null,
+    staticLeave: body.staticLeave === true,
+  });
+  return {};
+};
+
+export const offsetCommit: GroupHandler<"OffsetCommit"> = async (ctx, body) => {
+  await service(ctx).commitOffsets(body);
+  return {};
+};
+
+export const offsetFetch: GroupHandler<"OffsetFetch"> = async (ctx, body) => {
+  const offsets = await service(ctx).fetchOffsets(body);
+  return {
+    offsets: offsets.map((o) => ({
+      topic: o.topic,
+      partition: o.partition,
+      offset: o.offset,
+      leaderEpoch: o.leaderEpoch,
+      metadata: o.metadata,
+      commitTimestampMs: o.commitTimestampMs,
+      highWatermark: o.highWatermark,
+      lag: o.lag,
+    })),
+  };
+};
+
+export const listGroups: GroupHandler<"ListGroups"> = (ctx) => {
+  const groups = service(ctx).listGroups().map((g) => ({
+    groupId: g.groupId,
+    state: g.state,
+    epoch: g.epoch,
+    assignor: g.assignor,
+    memberCount: g.memberCount,
+  }));
+  return Promise.resolve({ groups });
+};
+
+export const describeGroups: GroupHandler<"DescribeGroups"> = (ctx, body) => {
+  const groups = service(ctx);
+  return Promise.resolve({
+    groups: body.groupIds.map((groupId) => {
       try {
-        await groups.deleteGroup(groupId);
-        results.push({ groupId, error: null });
+        return { groupId, error: null, group: groupWire(groups.describeGroup(groupId)) };
       } catch (err) {
-        results.push({ groupId, error: toWireError(err) });
+        return { groupId, error: toWireError(err), group: null };
       }
+    }),
+  });
+};
+
+export const resetOffsets: GroupHandler<"ResetOffsets"> = async (ctx, body) => {
+  const offsets = await service(ctx).resetOffsets(body);
+  return {
+    offsets: offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })),
+  };
+};
+
+export const deleteGroups: GroupHandler<"DeleteGroups"> = async (ctx, body) => {
+  const groups = service(ctx);
+  const results: ResponseBody<"DeleteGroups">["groups"] = [];
+  for (const groupId of body.groupIds) {
+    try {
+      await groups.deleteGroup(groupId);
+      results.push({ groupId, error: null });
+    } catch (err) {
+      results.push({ groupId, error: toWireError(err) });
     }
-    return { groups: results };
-  },
+  }
+  return { groups: results };
 };
 
 function service(ctx: HandlerContext): GroupServiceApi {

@@ -1,108 +1,20 @@
-// One handler per operation: validated request body in, response body out, by way of BrokerApi.
-//
-// Handlers hold no state. Produce handlers call broker.produce before their first await, so the
-// order in which the connection dispatches them is the order the broker sees. Record bytes pass
-// through untouched both ways. Per-item failures (one topic, one partition) become that item's
-// error; anything else thrown fails the whole request and is mapped by the caller.
+// Handlers of the topic operations: Metadata and the topic administration (CreateTopics,
+// DeleteTopics, DescribeTopics, ListTopics).
 
 import type {
   BrokerApi,
   BrokerEndpoint,
-  OffsetSpec,
   PartitionDescription,
-  ProduceRequest,
-  ProduceResult,
   TopicDescription,
   TopicSummary,
 } from "../../../../broker/types.ts";
-import {
-  ListOffsetsTimestamp,
-  type MetadataTopic,
-  Op,
-  OP_VERSIONS,
-  type OpName,
-  type RequestBody,
-  type ResponseBody,
-  type TopicResult,
-} from "../../messages.ts";
-import { toWireError, wireErrorOf } from "../../wire-error.ts";
-import type { GroupServiceApi } from "../../../../coordinator/types.ts";
-import { GROUP_HANDLERS } from "./groups.ts";
+import type { MetadataTopic } from "../../ops/metadata.ts";
+import type { RequestBody, ResponseBody } from "../../ops/index.ts";
+import type { TopicResult } from "../../ops/topic-shapes.ts";
+import { toWireError } from "../../wire-error.ts";
+import type { HandlerContext } from "./context.ts";
 
-export interface HandlerContext {
-  broker: BrokerApi;
-  serverVersion: string;
-  frameBytesMax: number;
-  /** Aborts when the connection drops or the server closes: parked fetches answer at once. */
-  signal: AbortSignal;
-  /** The consumer-group coordinator; absent: group operations get COORDINATOR_NOT_AVAILABLE. */
-  groups?: GroupServiceApi;
-}
-
-/** null: the request gets no response (Produce with acks 0). */
-type Handler<K extends OpName> = (
-  ctx: HandlerContext,
-  body: RequestBody<K>,
-) => Promise<ResponseBody<K> | null>;
-
-export const HANDLERS: { [K in OpName]: Handler<K> } = {
-  ApiVersions: (ctx) => Promise.resolve(apiVersionsBody(ctx)),
-  Metadata: metadata,
-  CreateTopics: async (ctx, body) => {
-    const topics: TopicResult[] = [];
-    for (const request of body.topics) {
-      topics.push(await topicResult(request.name, () => ctx.broker.createTopic(request)));
-    }
-    return { topics };
-  },
-  DeleteTopics: async (ctx, body) => {
-    const topics: ResponseBody<"DeleteTopics">["topics"] = [];
-    for (const name of body.topics) {
-      try {
-        await ctx.broker.deleteTopic(name);
-        topics.push({ name, error: null });
-      } catch (err) {
-        topics.push({ name, error: toWireError(err) });
-      }
-    }
-    return { topics };
-  },
-  DescribeTopics: async (ctx, body) => {
-    const topics: TopicResult[] = [];
-    for (const name of body.topics) {
-      topics.push(await topicResult(name, () => Promise.resolve(ctx.broker.describeTopic(name))));
-    }
-    return { topics };
-  },
-  ListTopics: (ctx) => Promise.resolve({ topics: ctx.broker.listTopics().map(topicSummaryWire) }),
-  Produce: produce,
-  Fetch: fetch,
-  ListOffsets: listOffsets,
-  InitProducerId: async (ctx) => {
-    const { producerId, producerEpoch } = await ctx.broker.initProducerId();
-    return { producerId, producerEpoch };
-  },
-  ...GROUP_HANDLERS,
-};
-
-export function apiVersionsBody(
-  ctx: Pick<HandlerContext, "broker" | "serverVersion" | "frameBytesMax">,
-): ResponseBody<"ApiVersions"> {
-  const apis = (Object.keys(Op) as OpName[]).map((name) => ({
-    op: Op[name],
-    name,
-    minVersion: OP_VERSIONS[name].min,
-    maxVersion: OP_VERSIONS[name].max,
-  }));
-  return {
-    nodeId: ctx.broker.nodeId,
-    serverVersion: ctx.serverVersion,
-    frameBytesMax: ctx.frameBytesMax,
-    apis,
-  };
-}
-
-async function metadata(
+export async function metadata(
   ctx: HandlerContext,
   body: RequestBody<"Metadata">,
 ): Promise<ResponseBody<"Metadata">> {
@@ -139,105 +51,46 @@ async function namedTopics(
   return topics;
 }
 
-function produce(
+export async function createTopics(
   ctx: HandlerContext,
-  body: RequestBody<"Produce">,
-): Promise<ResponseBody<"Produce"> | null> {
-  // Every broker.produce call happens here, synchronously, in request order.
-  const results = body.partitions.map(({ topic, partition, records }) =>
-    produceNow(ctx.broker, {
-      topic,
-      partition,
-      batches: records,
-      acks: body.acks,
-      timeoutMs: body.timeoutMs,
-    }).then(
-      (r) => ({
-        topic,
-        partition,
-        error: null,
-        baseOffset: r.baseOffset,
-        lastOffset: r.lastOffset,
-        logAppendTimeMs: r.logAppendTimeMs,
-        logStartOffset: r.logStartOffset,
-      }),
-      (err: unknown) => ({
-        topic,
-        partition,
-        error: toWireError(err),
-        baseOffset: -1,
-        lastOffset: -1,
-        logAppendTimeMs: -1,
-        logStartOffset: -1,
-      }),
-    )
-  );
-  return Promise.all(results).then((partitions) => (body.acks === 0 ? null : { partitions }));
-}
-
-/** broker.produce, called now; a synchronous throw becomes a rejection like any other failure. */
-function produceNow(broker: BrokerApi, request: ProduceRequest): Promise<ProduceResult> {
-  try {
-    return broker.produce(request);
-  } catch (err) {
-    return Promise.reject(err);
+  body: RequestBody<"CreateTopics">,
+): Promise<ResponseBody<"CreateTopics">> {
+  const topics: TopicResult[] = [];
+  for (const request of body.topics) {
+    topics.push(await topicResult(request.name, () => ctx.broker.createTopic(request)));
   }
+  return { topics };
 }
 
-/** Room kept in a Fetch response frame for everything around the record bytes. */
-const FETCH_RESPONSE_ROOM_BYTES = 64 * 1024;
-
-async function fetch(
+export async function deleteTopics(
   ctx: HandlerContext,
-  body: RequestBody<"Fetch">,
-): Promise<ResponseBody<"Fetch">> {
-  // The answer must fit one frame the client accepts; maxBytes beyond that are trimmed.
-  const bytesCap = Math.max(1, ctx.frameBytesMax - FETCH_RESPONSE_ROOM_BYTES);
-  const results = await ctx.broker.fetch({
-    partitions: body.partitions.map((p) => ({ ...p, maxBytes: Math.min(p.maxBytes, bytesCap) })),
-    maxWaitMs: body.maxWaitMs,
-    minBytes: Math.min(body.minBytes, bytesCap),
-    maxBytes: Math.min(body.maxBytes, bytesCap),
-    signal: ctx.signal,
-  });
-  return {
-    partitions: results.map((r) => ({
-      topic: r.topic,
-      partition: r.partition,
-      error: r.error === undefined ? null : wireErrorOf(r.error, r.errorMessage),
-      highWatermark: r.highWatermark,
-      logStartOffset: r.logStartOffset,
-      records: r.records,
-    })),
-  };
-}
-
-async function listOffsets(
-  ctx: HandlerContext,
-  body: RequestBody<"ListOffsets">,
-): Promise<ResponseBody<"ListOffsets">> {
-  const partitions: ResponseBody<"ListOffsets">["partitions"] = [];
-  for (const { topic, partition, timestamp } of body.partitions) {
+  body: RequestBody<"DeleteTopics">,
+): Promise<ResponseBody<"DeleteTopics">> {
+  const topics: ResponseBody<"DeleteTopics">["topics"] = [];
+  for (const name of body.topics) {
     try {
-      const r = await ctx.broker.listOffsets(topic, partition, offsetSpec(timestamp));
-      partitions.push({
-        topic,
-        partition,
-        error: null,
-        offset: r.offset,
-        timestampMs: r.timestampMs,
-      });
+      await ctx.broker.deleteTopic(name);
+      topics.push({ name, error: null });
     } catch (err) {
-      partitions.push({ topic, partition, error: toWireError(err), offset: -1, timestampMs: -1 });
+      topics.push({ name, error: toWireError(err) });
     }
   }
-  return { partitions };
+  return { topics };
 }
 
-function offsetSpec(timestamp: number): OffsetSpec {
-  if (timestamp === ListOffsetsTimestamp.Earliest) return "earliest";
-  if (timestamp === ListOffsetsTimestamp.Latest) return "latest";
-  return { timestampMs: timestamp };
+export async function describeTopics(
+  ctx: HandlerContext,
+  body: RequestBody<"DescribeTopics">,
+): Promise<ResponseBody<"DescribeTopics">> {
+  const topics: TopicResult[] = [];
+  for (const name of body.topics) {
+    topics.push(await topicResult(name, () => Promise.resolve(ctx.broker.describeTopic(name))));
+  }
+  return { topics };
+}
+
+export function listTopics(ctx: HandlerContext): Promise<ResponseBody<"ListTopics">> {
+  return Promise.resolve({ topics: ctx.broker.listTopics().map(topicSummaryWire) });
 }
 
 async function topicResult(
@@ -251,7 +104,7 @@ async function topicResult(
   }
 }
 
-// The wire shapes are spelled out field by field: the wire contract is this file and the docs,
+// The wire shapes are spelled out field by field: the wire contract is ops/ and the docs,
 // not whatever else a broker object happens to carry.
 
 function endpointWire(b: BrokerEndpoint): BrokerEndpoint {
