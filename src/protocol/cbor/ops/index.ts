@@ -1,7 +1,8 @@
 // The operation table: each operation name (its code is Op[name], op-codes.ts) mapped to the
 // module in its own file here. The server validates requests and the client validates responses
 // through it, and ApiVersions reports its versions. A new operation is a code in op-codes.ts,
-// one file in this folder and one row below.
+// one file in this folder, one row below and its handler's row in server/handlers/index.ts (the
+// types of both tables make a missing row a compile error).
 
 import { TributaryError } from "../../../errors.ts";
 import type { OpName } from "../op-codes.ts";

@@ -1,6 +1,10 @@
 // What each operation file exports: the versions it serves and the validators of its two bodies.
 // ops/index.ts lists one per operation; the server and the client look operations up there.
 //
+// The grammar at the top of each file is CDDL-like: `?` marks an optional key, `[* T]` a list,
+// `/` a choice, `;` a comment. Unless its line says otherwise a list holds at most 10,000 items
+// and a text at most 32,768 characters (MESSAGE_LIMITS in shape.ts, docs/protocol.md §9).
+//
 // Every operation is at version 1 for now. A new version adds its body types and a validator
 // beside the old ones in the operation's file (and a key in requestValidators); old versions stay
 // served until they are retired in a documented release.
