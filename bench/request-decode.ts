@@ -8,8 +8,8 @@
 import { encodeBatch } from "../src/log/record-batch.ts";
 import { decodeRequest, encodeRequestFrame } from "../src/protocol/cbor/envelope.ts";
 import { FRAME_HEADER_BYTES } from "../src/protocol/cbor/frame.ts";
-import { Op, opName } from "../src/protocol/cbor/messages.ts";
-import { validateRequest } from "../src/protocol/cbor/validate-request.ts";
+import { Op, opName } from "../src/protocol/cbor/op-codes.ts";
+import { validateRequest } from "../src/protocol/cbor/ops/index.ts";
 
 const secondsArg = Number((globalThis as { process?: { argv: string[] } }).process?.argv[2]);
 const seconds = Number.isFinite(secondsArg) && secondsArg > 0 ? secondsArg : 2;

@@ -80,7 +80,7 @@ export type {
   GroupOffset,
   ResetOffsetsSpec,
 } from "./client/group-admin.ts";
-export type { OffsetCommitEntry } from "./protocol/cbor/messages.ts";
+export type { OffsetCommitEntry } from "./protocol/cbor/ops/offset-commit.ts";
 export type { AcksOption } from "./client/producer.ts";
 export type { CreateTopicOptions } from "./client/admin.ts";
 export type {

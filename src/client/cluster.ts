@@ -9,12 +9,9 @@ import type { TopicDescription } from "../model/descriptions.ts";
 import { TributaryError } from "../errors.ts";
 import { ProtocolClient } from "../protocol/cbor/client.ts";
 import { fromWireError } from "../protocol/cbor/wire-error.ts";
-import type {
-  MetadataResponse,
-  OpName,
-  RequestBody,
-  ResponseBody,
-} from "../protocol/cbor/messages.ts";
+import type { MetadataResponse } from "../protocol/cbor/ops/metadata.ts";
+import type { OpName } from "../protocol/cbor/op-codes.ts";
+import type { RequestBody, ResponseBody } from "../protocol/cbor/ops/index.ts";
 import { VERSION } from "../version.ts";
 import { type HostPort, parseBootstrap } from "./bootstrap.ts";
 

@@ -1,7 +1,7 @@
 // The Consumer's group glue: the GroupSession it joins with a groupId, and the PartitionControl
 // through which that session adds, pauses, resumes and removes partitions and reads positions.
 
-import type { OffsetCommitEntry } from "../protocol/cbor/messages.ts";
+import type { OffsetCommitEntry } from "../protocol/cbor/ops/offset-commit.ts";
 import { TributaryError } from "../errors.ts";
 import { type Assignment, newAssignment, tpKey } from "./assignment.ts";
 import type { ClientRuntime, ClusterClient } from "./cluster.ts";

@@ -5,7 +5,7 @@
 // asks (prefetch); poll() and `for await` take from that buffer (positions.ts). seek() bumps a
 // partition's epoch, which discards buffered and in-flight records fetched for the old position.
 
-import type { OffsetCommitEntry } from "../protocol/cbor/messages.ts";
+import type { OffsetCommitEntry } from "../protocol/cbor/ops/offset-commit.ts";
 import { TributaryError } from "../errors.ts";
 import { newAssignment, tpKey } from "./assignment.ts";
 import { type ClientRuntime, ClusterClient } from "./cluster.ts";

@@ -2,7 +2,7 @@
 // flight for the active partitions; records land in the buffer tagged with the epoch they were
 // fetched under, so a seek() meanwhile discards them. Failures go to poll() and back off.
 
-import type { FetchPartitionResultBody } from "../protocol/cbor/messages.ts";
+import type { FetchPartitionResultBody } from "../protocol/cbor/ops/fetch.ts";
 import { toTributaryError } from "../errors.ts";
 import { fromWireError } from "../protocol/cbor/wire-error.ts";
 import type { Assignment } from "./assignment.ts";

@@ -2,12 +2,10 @@
 // describe, committed offsets with lag, reset and delete. Requests about one group go to its
 // coordinator (FindCoordinator); ListGroups goes to any broker (one node holds them all today).
 
-import type {
-  GroupDescriptionWire,
-  GroupListingWire,
-  OffsetFetchEntry,
-  ResetOffsetsTopic,
-} from "../protocol/cbor/messages.ts";
+import type { GroupDescriptionWire } from "../protocol/cbor/ops/describe-groups.ts";
+import type { GroupListingWire } from "../protocol/cbor/ops/list-groups.ts";
+import type { OffsetFetchEntry } from "../protocol/cbor/ops/offset-fetch.ts";
+import type { ResetOffsetsTopic } from "../protocol/cbor/ops/reset-offsets.ts";
 import { TributaryError } from "../errors.ts";
 import type { ClusterClient } from "./cluster.ts";
 import type { TopicPartition } from "./fetched-records.ts";

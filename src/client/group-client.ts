@@ -9,13 +9,14 @@
 import type {
   ConsumerGroupHeartbeatRequestBody,
   ConsumerGroupHeartbeatResponseBody,
-  OffsetCommitRequestBody,
+} from "../protocol/cbor/ops/consumer-group-heartbeat.ts";
+import type { OffsetCommitRequestBody } from "../protocol/cbor/ops/offset-commit.ts";
+import type {
   OffsetFetchEntry,
   OffsetFetchRequestBody,
-  OpName,
-  RequestBody,
-  ResponseBody,
-} from "../protocol/cbor/messages.ts";
+} from "../protocol/cbor/ops/offset-fetch.ts";
+import type { OpName } from "../protocol/cbor/op-codes.ts";
+import type { RequestBody, ResponseBody } from "../protocol/cbor/ops/index.ts";
 import { TributaryError } from "../errors.ts";
 import type { ClusterClient } from "./cluster.ts";
 

@@ -13,7 +13,7 @@
 import type {
   ConsumerGroupHeartbeatRequestBody,
   ConsumerGroupHeartbeatResponseBody,
-} from "../protocol/cbor/messages.ts";
+} from "../protocol/cbor/ops/consumer-group-heartbeat.ts";
 import { toTributaryError, TributaryError } from "../errors.ts";
 import { assignmentFromList, assignmentToList } from "../group/assignment.ts";
 import type { ClientRuntime } from "./cluster.ts";

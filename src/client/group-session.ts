@@ -8,7 +8,7 @@
 // a rebalance can make the next owner see records again, but only from the last committed
 // offset on. commit() and close() commit everything handed out so far.
 
-import type { OffsetCommitEntry } from "../protocol/cbor/messages.ts";
+import type { OffsetCommitEntry } from "../protocol/cbor/ops/offset-commit.ts";
 import { toTributaryError, type TributaryError } from "../errors.ts";
 import { assignmentFromList } from "../group/assignment.ts";
 import type { ClientRuntime } from "./cluster.ts";

@@ -3,7 +3,7 @@
 // may have moved the epoch while it waited). Retriable errors are retried a bounded number of
 // times: a commit is idempotent, so resending one whose answer was lost is harmless.
 
-import type { OffsetCommitEntry } from "../protocol/cbor/messages.ts";
+import type { OffsetCommitEntry } from "../protocol/cbor/ops/offset-commit.ts";
 import { TributaryError } from "../errors.ts";
 import type { ClientRuntime } from "./cluster.ts";
 import type { GroupClient } from "./group-client.ts";

@@ -16,7 +16,7 @@ import {
   CONNECTIONS_MAX_DEFAULT,
   IDLE_MS_MAX_DEFAULT,
   serveProtocol,
-} from "../protocol/cbor/server.ts";
+} from "../protocol/cbor/server/server.ts";
 import { VERSION } from "../version.ts";
 import { type Logger, silentLogger } from "../logging/logger.ts";
 import { closeAll, type Closer } from "./close-all.ts";

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeResponse, type ResponseEnvelope } from "../../src/protocol/cbor/envelope.ts";
 import { encodeRequestFrame } from "../../src/protocol/cbor/envelope.ts";
 import { FrameDecoder } from "../../src/protocol/cbor/frame.ts";
-import { Op } from "../../src/protocol/cbor/messages.ts";
+import { Op } from "../../src/protocol/cbor/op-codes.ts";
 import { batchOf } from "../protocol/cbor/support/batch.ts";
 import {
   NOT_INTEGER_MINUS_ONE,

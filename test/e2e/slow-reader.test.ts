@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Admin, hostRuntimeOnce, Producer } from "../../src/index.ts";
 import { ProtocolClient } from "../../src/protocol/cbor/client.ts";
 import { encodeRequestFrame } from "../../src/protocol/cbor/envelope.ts";
-import { Op } from "../../src/protocol/cbor/messages.ts";
+import { Op } from "../../src/protocol/cbor/op-codes.ts";
 import {
   type BrokerProcess,
   makeTempDir,

@@ -8,19 +8,16 @@
 
 import type { Connection, Runtime } from "../../../runtime/types.ts";
 import { assert, toTributaryError, TributaryError } from "../../errors.ts";
-import { decodeResponse, encodeRequestFrame } from "./envelope.ts";
-import { FRAME_BYTES_MAX_DEFAULT, FRAME_HEADER_BYTES, FrameDecoder } from "./frame.ts";
 import {
-  type ApiVersionsResponse,
   CORRELATION_ID_CONNECTION,
   CORRELATION_ID_MAX,
-  Op,
-  OP_VERSIONS,
-  type OpName,
-  type RequestBody,
-  type ResponseBody,
-} from "./messages.ts";
-import { validateResponse } from "./validate-response.ts";
+  decodeResponse,
+  encodeRequestFrame,
+} from "./envelope.ts";
+import { FRAME_BYTES_MAX_DEFAULT, FRAME_HEADER_BYTES, FrameDecoder } from "./frame.ts";
+import { Op, type OpName } from "./op-codes.ts";
+import type { ApiVersionsResponse } from "./ops/api-versions.ts";
+import { OP_VERSIONS, type RequestBody, type ResponseBody, validateResponse } from "./ops/index.ts";
 import { fromWireError } from "./wire-error.ts";
 import { Slots } from "./slots.ts";
 import { VERSION } from "../../version.ts";

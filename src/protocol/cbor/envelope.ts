@@ -1,14 +1,31 @@
-// The envelope every frame's CBOR item follows:
-//   request  = [op: uint, version: uint, correlationId: uint32 (not 0), body: map]
-//   response = [correlationId: uint32, error: null / {code, message, retriable}, body: map / null]
-// Decoding checks the envelope only; bodies are checked by validate-request / validate-response.
+// The envelope every frame's CBOR item follows (docs/protocol.md §2-4):
+//   frame     = length: u32be  item         ; exactly `length` bytes of one CBOR item
+//   request   = [op: uint, version: uint, correlationId: uint32 (not 0), body: map]
+//   response  = [correlationId: uint32, error: null / WireError, body: map / null]
+//   WireError = {code: text, message: text, retriable: bool}
+// Body maps have text keys; optional fields may be absent. Each operation's bodies are written
+// down at the top of its file in ops/. Record batches are byte strings in the on-disk Kafka
+// record batch v2 format.
+//
+// Decoding checks the envelope only; bodies are checked by their operation's validators
+// (ops/<op-name>.ts, run through ops/index.ts).
 
 import { TributaryError } from "../../errors.ts";
 import { decodeCbor } from "./cbor-decode.ts";
 import { encodeCbor } from "./cbor-encode.ts";
 import { FRAME_HEADER_BYTES, writeFrameHeader } from "./frame.ts";
-import { CORRELATION_ID_MAX, type WireError } from "./messages.ts";
 import { isPlainMap, Shape, toSafeInteger } from "./shape.ts";
+
+/** Correlation id 0 is reserved for connection-level errors sent by the server. */
+export const CORRELATION_ID_CONNECTION = 0;
+export const CORRELATION_ID_MAX = 0xffff_ffff;
+
+/** The error object of a response envelope, and of per-item results inside bodies. */
+export interface WireError {
+  code: string;
+  message: string;
+  retriable: boolean;
+}
 
 export interface RequestEnvelope {
   op: number;

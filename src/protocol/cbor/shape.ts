@@ -6,13 +6,28 @@
 // (a server bug or a foreign server) fail with UNKNOWN_SERVER_ERROR.
 
 import { type ErrorCodeName, TributaryError } from "../../errors.ts";
-import { MESSAGE_LIMITS } from "./messages.ts";
 
 export type CborMap = Record<string, unknown>;
 
-const SAFE = Number.MAX_SAFE_INTEGER;
+/** Bounds every validator enforces, so a small frame cannot make the server do much work. */
+export const MESSAGE_LIMITS = {
+  /** Entries in any list (topics, partitions, configs). */
+  listLengthMax: 10_000,
+  /** Characters in any text field. */
+  textLengthMax: 32_768,
+  /** Longest a Fetch may ask to wait; longer requests are INVALID_REQUEST. */
+  fetchWaitMsMax: 300_000,
+  /** Longest a Produce may ask acks=all to wait. */
+  produceTimeoutMsMax: 300_000,
+} as const;
+
+/** Kafka's int32 fields (counts, timeouts, epochs) carry at most this. */
+export const INT32_MAX = 0x7fff_ffff;
+/** Offsets, ids and timestamps carry at most this (beyond it a number is not exact). */
+export const SAFE_INT_MAX = Number.MAX_SAFE_INTEGER;
+const SAFE = SAFE_INT_MAX;
 /** Partition numbers are Kafka's int32, and never negative. */
-export const PARTITION_MAX = 0x7fff_ffff;
+export const PARTITION_MAX = INT32_MAX;
 
 export class Shape {
   readonly #code: ErrorCodeName;

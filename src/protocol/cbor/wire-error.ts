@@ -4,7 +4,7 @@
 // older client meeting a newer code still gets a readable error instead of a bare integer.
 
 import { ErrorCode, isErrorCode, toTributaryError, TributaryError } from "../../errors.ts";
-import type { WireError } from "./messages.ts";
+import type { WireError } from "./envelope.ts";
 
 export function toWireError(err: unknown): WireError {
   const typed = toTributaryError(err);

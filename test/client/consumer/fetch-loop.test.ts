@@ -7,7 +7,7 @@ import { FetchLoop } from "../../../src/client/fetch-loop.ts";
 import { OffsetResets } from "../../../src/client/offset-reset.ts";
 import { Positions } from "../../../src/client/positions.ts";
 import { TributaryError } from "../../../src/errors.ts";
-import { ListOffsetsTimestamp } from "../../../src/protocol/cbor/messages.ts";
+import { ListOffsetsTimestamp } from "../../../src/protocol/cbor/ops/list-offsets.ts";
 import { eventually } from "../../support/eventually.ts";
 import { batchAt, rt, ScriptedCluster, tp0 } from "./support.ts";
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { newAssignment } from "../../../src/client/assignment.ts";
 import type { GroupSession } from "../../../src/client/group-session.ts";
 import { OffsetResets } from "../../../src/client/offset-reset.ts";
-import { ListOffsetsTimestamp } from "../../../src/protocol/cbor/messages.ts";
+import { ListOffsetsTimestamp } from "../../../src/protocol/cbor/ops/list-offsets.ts";
 import { rejectionCode } from "../../support/error-codes.ts";
 import { ScriptedCluster, tp0, tp1 } from "./support.ts";
 

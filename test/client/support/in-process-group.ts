@@ -8,10 +8,12 @@ import { GroupCoordinator } from "../../../src/group/mod.ts";
 import type {
   ConsumerGroupHeartbeatRequestBody,
   ConsumerGroupHeartbeatResponseBody,
-  OffsetCommitRequestBody,
+} from "../../../src/protocol/cbor/ops/consumer-group-heartbeat.ts";
+import type { OffsetCommitRequestBody } from "../../../src/protocol/cbor/ops/offset-commit.ts";
+import type {
   OffsetFetchEntry,
   OffsetFetchRequestBody,
-} from "../../../src/protocol/cbor/messages.ts";
+} from "../../../src/protocol/cbor/ops/offset-fetch.ts";
 
 export interface InProcessGroup {
   readonly coordinator: GroupCoordinator;

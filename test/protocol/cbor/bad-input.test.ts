@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encodeCbor } from "../../../src/protocol/cbor/cbor-encode.ts";
 import { encodeRequestFrame } from "../../../src/protocol/cbor/envelope.ts";
 import { encodeFrame } from "../../../src/protocol/cbor/frame.ts";
-import { Op } from "../../../src/protocol/cbor/messages.ts";
+import { Op } from "../../../src/protocol/cbor/op-codes.ts";
 import { batchOf, eventually, type Harness, startHarness } from "./support/harness.ts";
 import { captureLogs } from "../../support/log-capture.ts";
 

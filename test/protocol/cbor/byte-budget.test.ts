@@ -1,7 +1,7 @@
 // The byte budget behind the response-bytes bounds: first come, first served, a request larger
 // than the whole budget runs alone, aborted waiters leave the queue, reservations resize.
 import { describe, expect, it } from "vitest";
-import { ByteBudget, Reservation } from "../../../src/protocol/cbor/byte-budget.ts";
+import { ByteBudget, Reservation } from "../../../src/protocol/cbor/server/byte-budget.ts";
 
 /** Whether the promise settled by the time queued microtasks ran. */
 async function settled(p: Promise<unknown>): Promise<boolean> {

@@ -10,8 +10,8 @@ import {
   type RequestEnvelope,
 } from "../../../src/protocol/cbor/envelope.ts";
 import { FrameDecoder } from "../../../src/protocol/cbor/frame.ts";
-import { apiVersionsBody } from "../../../src/protocol/cbor/handlers.ts";
-import { Op } from "../../../src/protocol/cbor/messages.ts";
+import { apiVersionsBody } from "../../../src/protocol/cbor/server/handlers/api-versions.ts";
+import { Op } from "../../../src/protocol/cbor/op-codes.ts";
 import { batchOf, eventually, type Harness, startHarness } from "./support/harness.ts";
 import { FakeBroker } from "./support/fake-broker.ts";
 

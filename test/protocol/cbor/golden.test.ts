@@ -13,9 +13,10 @@ import {
   encodeResponseFrame,
 } from "../../../src/protocol/cbor/envelope.ts";
 import { FrameDecoder } from "../../../src/protocol/cbor/frame.ts";
-import { Op, type OpName, type WireError } from "../../../src/protocol/cbor/messages.ts";
-import { validateRequest } from "../../../src/protocol/cbor/validate-request.ts";
-import { validateResponse } from "../../../src/protocol/cbor/validate-response.ts";
+import { Op, type OpName } from "../../../src/protocol/cbor/op-codes.ts";
+import type { WireError } from "../../../src/protocol/cbor/envelope.ts";
+import { validateRequest } from "../../../src/protocol/cbor/ops/index.ts";
+import { validateResponse } from "../../../src/protocol/cbor/ops/index.ts";
 import { parseHex } from "../../fixtures/record-batch/hex.ts";
 import { annotateFrame } from "./support/annotate.ts";
 

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createNodeRuntime } from "../../../runtime/node/mod.ts";
 import type { Runtime } from "../../../runtime/types.ts";
 import { ProtocolClient } from "../../../src/protocol/cbor/client.ts";
-import type { TopicPartitionsWire } from "../../../src/protocol/cbor/messages.ts";
+import type { TopicPartitionsWire } from "../../../src/protocol/cbor/ops/group-shapes.ts";
 import { type RunningBroker, startBroker } from "../../../src/server/start-broker.ts";
 import { batchOf } from "./support/harness.ts";
 import { rejectionCode } from "../../support/error-codes.ts";

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { FetchPartitionResult, FetchRequest } from "../../../src/broker/types.ts";
 import { encodeRequestFrame } from "../../../src/protocol/cbor/envelope.ts";
-import { Op } from "../../../src/protocol/cbor/messages.ts";
+import { Op } from "../../../src/protocol/cbor/op-codes.ts";
 import { batchOf, eventually, type Harness, startHarness } from "./support/harness.ts";
 import { FakeBroker } from "./support/fake-broker.ts";
 

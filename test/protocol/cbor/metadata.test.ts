@@ -8,7 +8,7 @@ import type { Runtime } from "../../../runtime/types.ts";
 import { Broker } from "../../../src/broker/broker.ts";
 import { Admin } from "../../../src/client/admin.ts";
 import { ProtocolClient } from "../../../src/protocol/cbor/client.ts";
-import { type ProtocolServer, serveProtocol } from "../../../src/protocol/cbor/server.ts";
+import { type ProtocolServer, serveProtocol } from "../../../src/protocol/cbor/server/server.ts";
 
 interface Running {
   broker: Broker;

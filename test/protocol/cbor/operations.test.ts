@@ -2,7 +2,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FETCH_PARTITIONS_MAX } from "../../../src/model/limits.ts";
 import { decodeRecords, setBaseOffset } from "../../../src/log/record-batch.ts";
-import { ListOffsetsTimestamp, Op, OP_VERSIONS } from "../../../src/protocol/cbor/messages.ts";
+import { ListOffsetsTimestamp } from "../../../src/protocol/cbor/ops/list-offsets.ts";
+import { Op } from "../../../src/protocol/cbor/op-codes.ts";
+import { OP_VERSIONS } from "../../../src/protocol/cbor/ops/index.ts";
 import type { ProtocolClient } from "../../../src/protocol/cbor/client.ts";
 import { batchOf, concatBytes, eventually, type Harness, startHarness } from "./support/harness.ts";
 

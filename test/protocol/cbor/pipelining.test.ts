@@ -2,7 +2,7 @@
 // correlation id, produce order per partition is preserved, and in-flight bounds hold.
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeRequestFrame } from "../../../src/protocol/cbor/envelope.ts";
-import { Op } from "../../../src/protocol/cbor/messages.ts";
+import { Op } from "../../../src/protocol/cbor/op-codes.ts";
 import type { ProduceRequest } from "../../../src/broker/types.ts";
 import { batchOf, eventually, type Harness, startHarness } from "./support/harness.ts";
 

@@ -11,7 +11,7 @@ import { OFFSETS_TOPIC_PARTITIONS_DEFAULT } from "../../../src/coordinator/offse
 import { offsetsPartitionFor } from "../../../src/coordinator/offsets-partition.ts";
 import { ErrorCode } from "../../../src/errors.ts";
 import { FRAME_BYTES_MAX_DEFAULT } from "../../../src/protocol/cbor/frame.ts";
-import { MESSAGE_LIMITS } from "../../../src/protocol/cbor/messages.ts";
+import { MESSAGE_LIMITS } from "../../../src/protocol/cbor/shape.ts";
 import { PARTITION_MAX } from "../../../src/protocol/cbor/shape.ts";
 import { parseHex } from "../../fixtures/record-batch/hex.ts";
 

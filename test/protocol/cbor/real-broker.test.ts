@@ -7,8 +7,8 @@ import type { Runtime } from "../../../runtime/types.ts";
 import { Broker } from "../../../src/broker/broker.ts";
 import { decodeRecords, encodeBatch } from "../../../src/log/record-batch.ts";
 import { ProtocolClient } from "../../../src/protocol/cbor/client.ts";
-import { ListOffsetsTimestamp } from "../../../src/protocol/cbor/messages.ts";
-import { type ProtocolServer, serveProtocol } from "../../../src/protocol/cbor/server.ts";
+import { ListOffsetsTimestamp } from "../../../src/protocol/cbor/ops/list-offsets.ts";
+import { type ProtocolServer, serveProtocol } from "../../../src/protocol/cbor/server/server.ts";
 import { eventually } from "../../support/eventually.ts";
 
 const enc = new TextEncoder();

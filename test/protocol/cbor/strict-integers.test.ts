@@ -4,8 +4,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { decodeCbor } from "../../../src/protocol/cbor/cbor-decode.ts";
 import { encodeRequestFrame } from "../../../src/protocol/cbor/envelope.ts";
-import { Op, type OpName } from "../../../src/protocol/cbor/messages.ts";
-import { validateRequest } from "../../../src/protocol/cbor/validate-request.ts";
+import { Op, type OpName } from "../../../src/protocol/cbor/op-codes.ts";
+import { validateRequest } from "../../../src/protocol/cbor/ops/index.ts";
 import { batchOf, type Harness, startHarness } from "./support/harness.ts";
 import {
   NOT_INTEGER_MINUS_ONE,

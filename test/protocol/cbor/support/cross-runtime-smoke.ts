@@ -4,7 +4,7 @@
 import { loadRuntime } from "../../../../runtime/load.ts";
 import { ProtocolClient } from "../../../../src/protocol/cbor/client.ts";
 import { decodeRecords } from "../../../../src/log/record-batch.ts";
-import { serveProtocol } from "../../../../src/protocol/cbor/server.ts";
+import { serveProtocol } from "../../../../src/protocol/cbor/server/server.ts";
 import { FakeBroker } from "./fake-broker.ts";
 import { batchOf } from "./batch.ts";
 

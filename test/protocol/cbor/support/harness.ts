@@ -16,7 +16,7 @@ import {
   type ProtocolServer,
   type ProtocolServerOptions,
   serveProtocol,
-} from "../../../../src/protocol/cbor/server.ts";
+} from "../../../../src/protocol/cbor/server/server.ts";
 import { FakeBroker, type FakeBrokerOptions } from "./fake-broker.ts";
 
 export { batchOf, concatBytes } from "./batch.ts";

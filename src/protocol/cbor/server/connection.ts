@@ -24,27 +24,28 @@ import {
   isIoError,
   type TimerHandle,
   type Timers,
-} from "../../../runtime/types.ts";
-import type { BrokerApi } from "../../broker/types.ts";
-import type { GroupServiceApi } from "../../coordinator/types.ts";
-import { toTributaryError, TributaryError } from "../../errors.ts";
+} from "../../../../runtime/types.ts";
+import type { BrokerApi } from "../../../broker/types.ts";
+import type { GroupServiceApi } from "../../../coordinator/types.ts";
+import { toTributaryError, TributaryError } from "../../../errors.ts";
 import { ByteBudget, Reservation } from "./byte-budget.ts";
-import { decodeRequest, encodeResponseFrame, type RequestEnvelope } from "./envelope.ts";
-import { FrameDecoder } from "./frame.ts";
-import { apiVersionsBody, type HandlerContext, HANDLERS } from "./handlers.ts";
 import {
   CORRELATION_ID_CONNECTION,
-  Op,
-  OP_VERSIONS,
-  type OpName,
-  opName,
+  decodeRequest,
+  encodeResponseFrame,
+  type RequestEnvelope,
   type WireError,
-} from "./messages.ts";
-import type { ServerMetrics } from "./server-metrics.ts";
-import { isPlainMap, toSafeInteger } from "./shape.ts";
-import { Slots } from "./slots.ts";
-import { validateRequest } from "./validate-request.ts";
-import { toWireError } from "./wire-error.ts";
+} from "../envelope.ts";
+import { FrameDecoder } from "../frame.ts";
+import { apiVersionsBody } from "./handlers/api-versions.ts";
+import type { HandlerContext } from "./handlers/context.ts";
+import { HANDLERS } from "./handlers/index.ts";
+import { Op, type OpName, opName } from "../op-codes.ts";
+import { OP_VERSIONS, validateRequest } from "../ops/index.ts";
+import type { ServerMetrics } from "./metrics.ts";
+import { isPlainMap, toSafeInteger } from "../shape.ts";
+import { Slots } from "../slots.ts";
+import { toWireError } from "../wire-error.ts";
 
 export interface ServerConnectionOptions {
   broker: BrokerApi;

@@ -11,20 +11,19 @@ import {
   isIoError,
   type Runtime,
   type TimerHandle,
-} from "../../../runtime/types.ts";
-import type { BrokerApi } from "../../broker/types.ts";
-import type { GroupServiceApi } from "../../coordinator/types.ts";
-import { assert, TributaryError } from "../../errors.ts";
-import type { MetricsRegistry } from "../../metrics/registry.ts";
-import { type Logger, silentLogger } from "../../logging/logger.ts";
-import { RateLimitedLog } from "../../logging/rate-limit.ts";
+} from "../../../../runtime/types.ts";
+import type { BrokerApi } from "../../../broker/types.ts";
+import type { GroupServiceApi } from "../../../coordinator/types.ts";
+import { assert, TributaryError } from "../../../errors.ts";
+import type { MetricsRegistry } from "../../../metrics/registry.ts";
+import { type Logger, silentLogger } from "../../../logging/logger.ts";
+import { RateLimitedLog } from "../../../logging/rate-limit.ts";
 import { ByteBudget } from "./byte-budget.ts";
-import { encodeResponseFrame } from "./envelope.ts";
-import { FRAME_BYTES_LIMIT, FRAME_BYTES_MAX_DEFAULT } from "./frame.ts";
-import { CORRELATION_ID_CONNECTION } from "./messages.ts";
-import { toWireError } from "./wire-error.ts";
-import { ServerConnection } from "./server-connection.ts";
-import { createServerMetrics, type RefusalReason } from "./server-metrics.ts";
+import { CORRELATION_ID_CONNECTION, encodeResponseFrame } from "../envelope.ts";
+import { FRAME_BYTES_LIMIT, FRAME_BYTES_MAX_DEFAULT } from "../frame.ts";
+import { toWireError } from "../wire-error.ts";
+import { ServerConnection } from "./connection.ts";
+import { createServerMetrics, type RefusalReason } from "./metrics.ts";
 
 export const IN_FLIGHT_MAX_DEFAULT = 128;
 export const CONNECTIONS_MAX_DEFAULT = 10_000;

@@ -1,11 +1,11 @@
 // What the protocol server reports to a MetricsRegistry. Label values come from fixed sets
 // (operation names, error code names), so series stay bounded whatever peers send.
 
-import type { Counter, Histogram, MetricsRegistry } from "../../metrics/registry.ts";
+import type { Counter, Histogram, MetricsRegistry } from "../../../metrics/registry.ts";
 import {
   registerOpenConnections,
   REQUEST_LATENCY_BUCKETS_SECONDS,
-} from "../../metrics/request-metrics.ts";
+} from "../../../metrics/request-metrics.ts";
 
 export type RefusalReason = "max.connections" | "max.connections.per.ip";
 

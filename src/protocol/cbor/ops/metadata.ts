@@ -1,0 +1,68 @@
+// Metadata (op 2): brokers, topics, partitions, leaders (docs/protocol.md §6.2).
+//
+//   request v1  = {? "topics": [* text] / null,         ; absent or null: every topic
+//                  ? "allowAutoTopicCreation": bool}    ; default true
+//   response v1 = {"clusterId": text, "controllerId": int, "brokers": [* BrokerEndpoint],
+//                  "topics": [* MetadataTopic]}
+//   MetadataTopic = TopicDescription + {"error": WireError / null}
+//
+// Every topic (topics null), or one entry per distinct named topic in request order; a named
+// topic that cannot be described gets an entry with its error (UNKNOWN_TOPIC_OR_PARTITION, or
+// INVALID_TOPIC_EXCEPTION), internal false, configs {} and partitions [].
+// BrokerEndpoint and TopicDescription: topic-shapes.ts.
+
+import type { BrokerEndpoint, TopicDescription } from "../../../model/descriptions.ts";
+import { readWireError, type WireError } from "../envelope.ts";
+import { type CborMap, Shape } from "../shape.ts";
+import type { OpModule } from "./op-module.ts";
+import { readEndpoint, readTopicDescription } from "./topic-shapes.ts";
+
+export interface MetadataRequest {
+  /** null: every topic. A named topic that does not exist gets an entry with its error. */
+  topics: string[] | null;
+  /** Default true: honoured only when the broker has auto-creation on. */
+  allowAutoTopicCreation?: boolean;
+}
+
+/**
+ * One topic of a Metadata answer. With `error` set (UNKNOWN_TOPIC_OR_PARTITION, or
+ * INVALID_TOPIC_EXCEPTION for a name that cannot exist), the topic was named but could not be
+ * described: `internal` is false, `configs` empty and `partitions` empty.
+ */
+export interface MetadataTopic extends TopicDescription {
+  error: WireError | null;
+}
+
+export interface MetadataResponse {
+  clusterId: string;
+  controllerId: number;
+  brokers: BrokerEndpoint[];
+  /** Every topic (topics null), or one entry per distinct named topic, in request order. */
+  topics: MetadataTopic[];
+}
+
+export const metadataOp: OpModule<MetadataRequest, MetadataResponse> = {
+  versions: { min: 1, max: 1 },
+  requestValidators: { 1: requestV1 },
+  validateResponse: (shape, m) => ({
+    clusterId: shape.text(m, "clusterId", "body"),
+    controllerId: shape.safeInt(m, "controllerId", "body"),
+    brokers: shape.list(m, "brokers", "body", (item, path) => readEndpoint(shape, item, path)),
+    topics: shape.list(m, "topics", "body", (item, path) => ({
+      ...readTopicDescription(shape, item, path),
+      error: readWireError(shape, (item as CborMap).error),
+    })),
+  }),
+};
+
+function requestV1(body: unknown): MetadataRequest {
+  const shape = new Shape("INVALID_REQUEST", "Metadata v1");
+  const m = shape.map(body, "body");
+  const topics = shape.nullable(
+    m,
+    "topics",
+    () => shape.list(m, "topics", "body", (t, path) => shape.textValue(t, path)),
+  );
+  const allow = shape.optBool(m, "allowAutoTopicCreation", "body");
+  return allow === undefined ? { topics } : { topics, allowAutoTopicCreation: allow };
+}
