@@ -7,8 +7,15 @@
 // writes, the write at the cut possibly torn. Everything is decided by the given Random, so a seed
 // replays the same outcome.
 
+import type { CrashCut, FileContent } from "../memory/file-content.ts";
+import {
+  applyChange,
+  type DirChange,
+  DirNode,
+  type FileNode,
+  type FsNode,
+} from "../memory/fs-nodes.ts";
 import type { Random } from "../types.ts";
-import { applyChange, type DirChange, DirNode, type FileNode, type FsNode } from "./fs-nodes.ts";
 
 export type CrashMode = "lose-all-unsynced" | "random-prefix";
 
@@ -57,12 +64,22 @@ export function crashTree(
   }
   for (const file of files) {
     report.fileOpsPending += file.content.unsyncedOps;
-    const cut = file.content.chooseCut(random, mode === "lose-all-unsynced");
+    const cut = chooseCut(file.content, random, mode === "lose-all-unsynced");
     report.fileOpsKept += cut.opsKept;
     if (cut.tornBytes > 0) report.tornWrites++;
     file.content.applyCrash(cut);
   }
   return { dirs: reachable, report };
+}
+
+/** Picks how much of a file's unsynced tail survives; deterministic given the Random. */
+function chooseCut(content: FileContent, random: Random, keepNone: boolean): CrashCut {
+  const ops = content.unsyncedOps;
+  if (keepNone || ops === 0) return { opsKept: 0, tornBytes: 0 };
+  const opsKept = random.int(ops + 1);
+  const nextBytes = opsKept < ops ? content.unsyncedWrittenBytes(opsKept) : 0;
+  if (nextBytes < 2 || random.int(2) === 0) return { opsKept, tornBytes: 0 };
+  return { opsKept, tornBytes: 1 + random.int(nextBytes - 1) };
 }
 
 function surviveDirChanges(

@@ -3,12 +3,8 @@
 
 export { NodeClock, SIM_EPOCH_MS, VirtualClock } from "./clock.ts";
 export type { CrashMode, CrashReport } from "./fs-crash.ts";
+export { type MemoryFsFaults, SimFileSystem, type SimFileSystemOptions } from "./fs.ts";
 export { type SimFetchOptions, SimHttp } from "./http.ts";
-export {
-  MemoryFileSystem,
-  type MemoryFileSystemOptions,
-  type MemoryFsFaults,
-} from "./memory-fs.ts";
 export { SimNetwork, type SimNetworkOptions } from "./network.ts";
 export { SeededRandom } from "./prng.ts";
 export { SimExit, SimProcess, type SimProcessOptions } from "./process.ts";

@@ -10,8 +10,8 @@
 import type { Runtime, SignalName } from "../types.ts";
 import { NodeClock } from "./clock.ts";
 import type { CrashMode, CrashReport } from "./fs-crash.ts";
+import { SimFileSystem, type SimFileSystemOptions } from "./fs.ts";
 import { SimHttp } from "./http.ts";
-import { MemoryFileSystem, type MemoryFileSystemOptions } from "./memory-fs.ts";
 import { SimNetwork } from "./network.ts";
 import { SeededRandom } from "./prng.ts";
 import { SimProcess } from "./process.ts";
@@ -28,7 +28,7 @@ export interface SimWorldOptions {
   /** Connect deadline when ConnectOptions.timeoutMs is absent (default 10 s). */
   connectTimeoutMsDefault?: number;
   /** Options for every node's disk (the Random is derived from the seed). */
-  fs?: Omit<MemoryFileSystemOptions, "random">;
+  fs?: Omit<SimFileSystemOptions, "random">;
   /** Environment every node's process sees, unless runtime() is given its own. */
   env?: Readonly<Record<string, string>>;
   /** Trace lines kept for failure reports (default 1000). */
@@ -43,7 +43,7 @@ export interface SimNodeOptions {
 /** One simulated host: its disk, its process and its view of the clock. */
 export interface SimNode {
   readonly name: string;
-  readonly fs: MemoryFileSystem;
+  readonly fs: SimFileSystem;
   readonly process: SimProcess;
   readonly clock: NodeClock;
   readonly runtime: Runtime;
@@ -98,7 +98,7 @@ export class SimWorld {
     if (name === "" || name.includes(":")) {
       throw new RangeError(`bad node name ${JSON.stringify(name)}`);
     }
-    const fs = new MemoryFileSystem({ ...this.#options.fs, random: this.#root.fork(`fs:${name}`) });
+    const fs = new SimFileSystem({ ...this.#options.fs, random: this.#root.fork(`fs:${name}`) });
     const process = new SimProcess({
       env: options.env ?? this.#options.env,
       args: options.args,

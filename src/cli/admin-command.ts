@@ -2,7 +2,7 @@
 // for the action, closed whatever the action does.
 
 import { Admin } from "../client/admin.ts";
-import { type FlagSpecs, parseArgs, type ParsedArgs, UsageError } from "./args.ts";
+import { type FlagSpecs, parseArgs, type ParsedArgs, UsageError } from "../args/args.ts";
 import { type CliRuntime, clusterOptionsOf } from "./client-flags.ts";
 
 export interface AdminActionContext {

@@ -3,7 +3,7 @@
 import type { HostProcess, Runtime } from "../../runtime/types.ts";
 import { defaultBootstrap } from "../client/bootstrap.ts";
 import type { ClusterOptions } from "../client/cluster.ts";
-import { type FlagSpecs, type ParsedArgs, stringFlag } from "./args.ts";
+import { type FlagSpecs, type ParsedArgs, stringFlag } from "../args/args.ts";
 
 export const clientFlagSpecs: FlagSpecs = {
   bootstrap: { type: "string" },

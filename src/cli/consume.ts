@@ -17,7 +17,7 @@ import {
   type ParsedArgs,
   stringFlag,
   UsageError,
-} from "./args.ts";
+} from "../args/args.ts";
 import { clientFlagSpecs, type CliRuntime, clusterOptionsOf, io } from "./client-flags.ts";
 
 const specs = {

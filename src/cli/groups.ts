@@ -11,7 +11,7 @@ import {
   stringFlag,
   stringList,
   UsageError,
-} from "./args.ts";
+} from "../args/args.ts";
 import { type AdminAction, runAdminCommand } from "./admin-command.ts";
 import { clientFlagSpecs, type CliRuntime, io } from "./client-flags.ts";
 import { printJson } from "./output.ts";

@@ -2,7 +2,7 @@
 
 import type { HostProcess } from "../../runtime/types.ts";
 import { TributaryError } from "../errors.ts";
-import { UsageError } from "./args.ts";
+import { UsageError } from "../args/args.ts";
 
 export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
 

@@ -2,7 +2,7 @@
 // stderr and a non-zero exit status (2 for usage mistakes, 1 for everything else).
 
 import { VERSION } from "../version.ts";
-import { UsageError } from "./args.ts";
+import { UsageError } from "../args/args.ts";
 import { type CliRuntime, io } from "./client-flags.ts";
 import { consumeCommand } from "./consume.ts";
 import { groupsCommand } from "./groups.ts";

@@ -4,7 +4,14 @@
 
 import { startBroker } from "../server/start-broker.ts";
 import { VERSION } from "../version.ts";
-import { boolFlag, expectPositionals, intFlag, parseArgs, stringFlag, UsageError } from "./args.ts";
+import {
+  boolFlag,
+  expectPositionals,
+  intFlag,
+  parseArgs,
+  stringFlag,
+  UsageError,
+} from "../args/args.ts";
 import { type CliRuntime, io } from "./client-flags.ts";
 import { describeError } from "./output.ts";
 import { list, parseServerConfig, type ServeConfig } from "./server-config.ts";

@@ -3,7 +3,7 @@
 // has one. Command-line flags override the file. The README's CLI section lists every key.
 
 import type { StartBrokerOptions } from "../server/start-broker.ts";
-import { UsageError } from "./args.ts";
+import { UsageError } from "../args/args.ts";
 
 /** What a config file can set: the broker's options plus the serve command's own (logging). */
 export type ServeConfig = StartBrokerOptions & { logLevel?: string; logFormat?: string };

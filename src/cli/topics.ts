@@ -1,7 +1,7 @@
 // `tributary topics create|list|describe|delete`.
 
 import { type AdminAction, runAdminCommand } from "./admin-command.ts";
-import { expectPositionals, intFlag, parseKeyValues, stringList } from "./args.ts";
+import { expectPositionals, intFlag, parseKeyValues, stringList } from "../args/args.ts";
 import { clientFlagSpecs, type CliRuntime, io } from "./client-flags.ts";
 import { printJson } from "./output.ts";
 

@@ -12,10 +12,8 @@ import { Encoder } from "cbor-x/encode";
 import { TributaryError } from "../errors.ts";
 import { readStreamBounded } from "../log/read-bounded.ts";
 import { decodeBase64, encodeBase64 } from "./base64.ts";
-import { CBOR_TYPE, JSON_TYPE, mediaType, unsupportedMediaType } from "./content-type.ts";
+import { CBOR_TYPE, JSON_TYPE, mediaType, unsupportedMediaType } from "./media-type.ts";
 import { invalid } from "./validate.ts";
-
-export { CBOR_TYPE, JSON_TYPE } from "./content-type.ts";
 
 export type WireFormat = "json" | "cbor";
 

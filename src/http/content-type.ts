@@ -4,32 +4,14 @@
 // text/plain or form POST to a localhost broker without a CORS preflight, but not a JSON one.
 
 import type { Context, Next } from "hono";
-import { TributaryError } from "../errors.ts";
+import {
+  CBOR_TYPE,
+  JSON_TYPE,
+  mediaType,
+  OCTET_STREAM_TYPE,
+  unsupportedMediaType,
+} from "./media-type.ts";
 import { handlerRoute } from "./route-methods.ts";
-
-export const JSON_TYPE = "application/json";
-export const CBOR_TYPE = "application/cbor";
-export const OCTET_STREAM_TYPE = "application/octet-stream";
-
-/** The media type of a Content-Type header, lower-cased and without parameters; null if absent. */
-export function mediaType(header: string | null | undefined): string | null {
-  if (header === null || header === undefined) return null;
-  const type = header.split(";")[0].trim().toLowerCase();
-  return type === "" ? null : type;
-}
-
-export function unsupportedMediaType(got: string | null, rawAllowed: boolean): TributaryError {
-  const accepted = rawAllowed
-    ? `${JSON_TYPE}, ${CBOR_TYPE} or ${OCTET_STREAM_TYPE}`
-    : `${JSON_TYPE} or ${CBOR_TYPE}`;
-  const what = got === null
-    ? "no Content-Type"
-    : `Content-Type ${JSON.stringify(got.slice(0, 100))}`;
-  return new TributaryError(
-    "UNSUPPORTED_MEDIA_TYPE",
-    `a request body needs Content-Type ${accepted}, got ${what}`,
-  );
-}
 
 /**
  * Refuses a request body of any other type before the route runs. A request carries a body when

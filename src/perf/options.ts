@@ -10,7 +10,7 @@ import {
   parseArgs,
   stringFlag,
   UsageError,
-} from "../cli/args.ts";
+} from "../args/args.ts";
 
 export const PERF_MODES = ["produce", "consume", "e2e"] as const;
 export type PerfMode = (typeof PERF_MODES)[number];

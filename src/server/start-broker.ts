@@ -4,7 +4,7 @@
 // test suite's embedded broker runs exactly the server's code.
 
 import type { Runtime } from "../../runtime/types.ts";
-import { MemoryFileSystem } from "../../runtime/sim/memory-fs.ts";
+import { MemoryFileSystem } from "../../runtime/memory/mod.ts";
 import { Broker } from "../broker/broker.ts";
 import { GroupService } from "../coordinator/group-service.ts";
 import { HttpMembers } from "../coordinator/http-members.ts";

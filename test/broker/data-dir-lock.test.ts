@@ -1,7 +1,7 @@
 // dataDir/.lock on one simulated host: several processes share a disk and a process table, so a
 // holder can be alive, killed (dead pid) or restarted under the same pid (reused pid).
 import { describe, expect, it } from "vitest";
-import { MemoryFileSystem } from "../../runtime/sim/memory-fs.ts";
+import { SimFileSystem as MemoryFileSystem } from "../../runtime/sim/fs.ts";
 import { SeededRandom } from "../../runtime/sim/prng.ts";
 import { SimProcess } from "../../runtime/sim/process.ts";
 import { SimProcessTable } from "../../runtime/sim/process-table.ts";

@@ -4,7 +4,7 @@
 // after about 60 partitions.
 import { describe, expect, it } from "vitest";
 import { createNodeRuntime } from "../../runtime/node/mod.ts";
-import { MemoryFileSystem } from "../../runtime/sim/memory-fs.ts";
+import { SimFileSystem as MemoryFileSystem } from "../../runtime/sim/fs.ts";
 import type { Runtime } from "../../runtime/types.ts";
 import { Broker } from "../../src/broker/broker.ts";
 import {

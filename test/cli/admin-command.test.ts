@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { createNodeRuntime } from "../../runtime/node/mod.ts";
 import { type AdminActionContext, runAdminCommand } from "../../src/cli/admin-command.ts";
-import { UsageError } from "../../src/cli/args.ts";
+import { UsageError } from "../../src/args/args.ts";
 import { groupsCommand } from "../../src/cli/groups.ts";
 import { topicsCommand } from "../../src/cli/topics.ts";
 

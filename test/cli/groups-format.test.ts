@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { describeText, parseDatetime } from "../../src/cli/groups.ts";
 import { formatTable } from "../../src/cli/table.ts";
-import { UsageError } from "../../src/cli/args.ts";
+import { UsageError } from "../../src/args/args.ts";
 
 describe("formatTable", () => {
   it("pads columns to the widest cell, prints null as -, trims line ends", () => {

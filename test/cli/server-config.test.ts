@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/cli/args.ts";
+import { UsageError } from "../../src/args/args.ts";
 import { parseServerConfig } from "../../src/cli/server-config.ts";
 
 describe("serve --config", () => {

@@ -1,7 +1,7 @@
 // The HTTP API over the real Broker on an in-memory file system, and once over a real socket.
 import { afterEach, describe, expect, it } from "vitest";
 import { createNodeRuntime } from "../../runtime/node/mod.ts";
-import { MemoryFileSystem } from "../../runtime/sim/memory-fs.ts";
+import { MemoryFileSystem } from "../../runtime/memory/memory-fs.ts";
 import type { Runtime } from "../../runtime/types.ts";
 import { Broker } from "../../src/broker/broker.ts";
 import type { BrokerApi, FetchRequest } from "../../src/broker/types.ts";

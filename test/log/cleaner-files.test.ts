@@ -1,6 +1,6 @@
 // The swap recovery rule on hand-made directories: which files go, which stay.
 import { describe, expect, it } from "vitest";
-import { MemoryFileSystem } from "../../runtime/sim/memory-fs.ts";
+import { SimFileSystem as MemoryFileSystem } from "../../runtime/sim/fs.ts";
 import { emptyBatchLike } from "../../src/log/cleaner-batch.ts";
 import { recoverCleanerFiles } from "../../src/log/cleaner-files.ts";
 import { readBatchHeader, setBaseOffset } from "../../src/log/record-batch.ts";

@@ -3,7 +3,7 @@
 // are fsynced (a power cut keeps every durable append), renames and removals are followed, and
 // the cleaner's swap works on files whose handles were closed in between.
 import { describe, expect, it } from "vitest";
-import { MemoryFileSystem } from "../../runtime/sim/memory-fs.ts";
+import { SimFileSystem as MemoryFileSystem } from "../../runtime/sim/fs.ts";
 import { SeededRandom } from "../../runtime/sim/prng.ts";
 import { IoErrorCode, isIoError } from "../../runtime/types.ts";
 import { CachedFileSystem } from "../../src/log/cached-fs.ts";

@@ -1,7 +1,7 @@
 // Unit tests of the partition log's parts: names, config, sparse index, locks, group commit,
 // retention choice, checkpoint file.
 import { describe, expect, it } from "vitest";
-import { MemoryFileSystem } from "../../runtime/sim/memory-fs.ts";
+import { SimFileSystem as MemoryFileSystem } from "../../runtime/sim/fs.ts";
 import { AsyncLock } from "../../src/log/async-lock.ts";
 import { readCheckpoint, writeCheckpoint } from "../../src/log/checkpoint.ts";
 import {

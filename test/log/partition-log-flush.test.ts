@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PartitionLog } from "../../src/log/partition-log.ts";
-import { MemoryFileSystem } from "../../runtime/sim/memory-fs.ts";
+import { SimFileSystem as MemoryFileSystem } from "../../runtime/sim/fs.ts";
 import { SeededRandom } from "../../runtime/sim/prng.ts";
 import { CountingFileSystem, makeBatch, ManualTime, memoryRuntime } from "./support.ts";
 

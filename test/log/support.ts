@@ -11,7 +11,7 @@ import type {
   Timers,
 } from "../../runtime/types.ts";
 import { RuntimeIoError } from "../../runtime/types.ts";
-import { MemoryFileSystem } from "../../runtime/sim/memory-fs.ts";
+import { SimFileSystem as MemoryFileSystem } from "../../runtime/sim/fs.ts";
 import { SeededRandom } from "../../runtime/sim/prng.ts";
 import type { LogRuntime } from "../../src/log/partition-log.ts";
 import { encodeBatch } from "../../src/log/record-batch.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/cli/args.ts";
+import { UsageError } from "../../src/args/args.ts";
 import { parsePerfArgs } from "../../src/perf/options.ts";
 
 describe("parsePerfArgs", () => {

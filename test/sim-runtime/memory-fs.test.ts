@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MemoryFileSystem } from "../../runtime/sim/memory-fs.ts";
+import { SimFileSystem as MemoryFileSystem } from "../../runtime/sim/fs.ts";
 import { SeededRandom } from "../../runtime/sim/prng.ts";
 import { ioRejectionCode } from "../support/error-codes.ts";
 

@@ -19,6 +19,9 @@ const forbidden: Array<[RegExp, string]> = [
   [/\bperformance\.now\(/, "performance.now"],
 ];
 
+/** A static or dynamic import (or export ... from) of anything under runtime/sim/. */
+const simImport = /(from\s+|import\s*\(\s*|import\s+)["'](\.\.\/)+runtime\/sim\//;
+
 function tsFiles(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir)) {
@@ -49,8 +52,19 @@ describe("src/ purity", () => {
     expect(offences).toEqual([]);
   });
 
+  it("imports nothing from runtime/sim (the simulator is for tests; --memory uses runtime/memory)", () => {
+    const offences: string[] = [];
+    for (const file of tsFiles("src")) {
+      const code = stripComments(readFileSync(file, "utf8"));
+      if (simImport.test(code)) offences.push(`${file}: imports runtime/sim`);
+    }
+    expect(offences).toEqual([]);
+  });
+
   it("would catch a leak (the checker itself works)", () => {
-    const code = stripComments("const t = Date.now(); // fine\nsetTimeout(f, 1); rt.process.exit(1)");
+    const code = stripComments(
+      "const t = Date.now(); // fine\nsetTimeout(f, 1); rt.process.exit(1)",
+    );
     const hits = forbidden.filter(([p]) => p.test(code)).map(([, w]) => w);
     expect(hits).toEqual(["Date.now", "setTimeout"]);
   });

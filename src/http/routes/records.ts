@@ -6,7 +6,7 @@ import type { Acks } from "../../model/acks.ts";
 import { isErrorCode, TributaryError } from "../../errors.ts";
 import { encodeBatch } from "../../log/record-batch.ts";
 import { OUTPUT_ENCODINGS, readBody, responseFormat } from "../codec.ts";
-import { mediaType, OCTET_STREAM_TYPE } from "../content-type.ts";
+import { mediaType, OCTET_STREAM_TYPE } from "../media-type.ts";
 import { parseRawRecord, refuseRawRecordParameters } from "../produce-raw.ts";
 import type { OutputEncoding } from "../codec.ts";
 import { assignPartitions, groupByPartition, parseProduceBody } from "../produce-body.ts";

@@ -3,7 +3,7 @@
 // creates it, whatever the broker's auto-creation setting.
 import { afterEach, describe, expect, it } from "vitest";
 import { createNodeRuntime } from "../../../runtime/node/mod.ts";
-import { MemoryFileSystem } from "../../../runtime/sim/memory-fs.ts";
+import { MemoryFileSystem } from "../../../runtime/memory/memory-fs.ts";
 import type { Runtime } from "../../../runtime/types.ts";
 import { Broker } from "../../../src/broker/broker.ts";
 import { Admin } from "../../../src/client/admin.ts";

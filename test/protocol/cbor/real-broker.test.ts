@@ -2,7 +2,7 @@
 // the fake broker cannot vouch for (idempotent producers, validation, durable acks).
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createNodeRuntime } from "../../../runtime/node/mod.ts";
-import { MemoryFileSystem } from "../../../runtime/sim/memory-fs.ts";
+import { MemoryFileSystem } from "../../../runtime/memory/memory-fs.ts";
 import type { Runtime } from "../../../runtime/types.ts";
 import { Broker } from "../../../src/broker/broker.ts";
 import { decodeRecords, encodeBatch } from "../../../src/log/record-batch.ts";

@@ -1,13 +1,12 @@
-// The bytes of one simulated file, as the page cache sees them, plus what a power cut would leave.
+// The bytes of one in-memory file, as the page cache sees them, plus what a power cut would leave.
 //
 // Instead of keeping a second full copy for the durable content, every write or truncate since the
 // last sync keeps an undo record (the length before it and the bytes it overwrote). The durable
 // content is the current content with all records undone, so sync() is O(1), appends cost no extra
-// memory, and a crash can rebuild "durable + a prefix of the unsynced operations" by undoing the
-// suffix. Like the kernel's writeback, the oldest records are dropped (become durable) once the
-// dirty bytes or the record count pass their bound, which keeps a never-synced file bounded.
-
-import type { Random } from "../types.ts";
+// memory, and a crash model (runtime/sim/fs-crash.ts) can rebuild "durable + a prefix of the
+// unsynced operations" by undoing the suffix. Like the kernel's writeback, the oldest records are
+// dropped (become durable) once the dirty bytes or the record count pass their bound, which keeps a
+// never-synced file bounded.
 
 interface UndoRecord {
   /** Position of the change and, for writes, the count of new bytes (0 for truncates). */
@@ -89,16 +88,9 @@ export class FileContent {
     return this.#survivor({ opsKept: 0, tornBytes: 0 });
   }
 
-  /** Picks how much of the unsynced tail survives a crash; deterministic given the Random. */
-  chooseCut(random: Random, keepNone: boolean): CrashCut {
-    const ops = this.#undo.length;
-    if (keepNone || ops === 0) return { opsKept: 0, tornBytes: 0 };
-    const opsKept = random.int(ops + 1);
-    const next = this.#undo[opsKept];
-    if (next === undefined || next.writtenBytes < 2 || random.int(2) === 0) {
-      return { opsKept, tornBytes: 0 };
-    }
-    return { opsKept, tornBytes: 1 + random.int(next.writtenBytes - 1) };
+  /** New bytes of the unsynced operation at index (0 is the oldest; truncates wrote none). */
+  unsyncedWrittenBytes(index: number): number {
+    return this.#undo[index].writtenBytes;
   }
 
   /** Replaces the content with what survives the cut; the result counts as durable. */

@@ -1,12 +1,14 @@
 // deno-lint-ignore-file require-await -- async without await is deliberate: every call settles
 // as a promise, and a thrown RuntimeIoError becomes a rejection, as with the real adapters.
 
-// An in-memory FileSystem that models a disk behind a page cache, for crash testing and for
-// embedded brokers that want no disk at all. It does not depend on the simulation scheduler.
+// An in-memory FileSystem that models a disk behind a page cache: the storage of `--memory`
+// brokers, and the disk runtime/sim builds its power cuts and faults on (runtime/sim/fs.ts).
 //
 // File data is durable after FileHandle.sync(); directory entries (create, rename, remove) are
-// durable after syncDir() of the directory holding them. crash() plays a power cut: see
-// fs-crash.ts for what survives. Errors carry the codes a real POSIX file system would give.
+// durable after syncDir() of the directory holding them. This class only keeps that unsynced
+// state (bounded by dirtyBytesMax and dirtyOpsMax) and offers the seams a crash model needs:
+// restartWith() and the protected checks. Errors carry the codes a real POSIX file system would
+// give.
 
 import { posix } from "node:path";
 import {
@@ -17,37 +19,19 @@ import {
   type Random,
   RuntimeIoError,
 } from "../types.ts";
-import { type CrashMode, type CrashReport, crashTree } from "./fs-crash.ts";
 import { DirNode, type FileNode, type FsNode, newFileNode } from "./fs-nodes.ts";
 import { type HandleHost, MemoryFileHandle } from "./memory-file-handle.ts";
-import { SeededRandom } from "./prng.ts";
-
-export interface MemoryFsFaults {
-  /** The nth sync (1-based, file syncs and syncDir counted together) fails with EIO. */
-  failSyncNumber?: number;
-  /**
-   * Writes that would grow the total bytes of all files past this fail with ENOSPC. Raising it
-   * (or setting it undefined) frees the space again.
-   */
-  capacityBytes?: number;
-  /**
-   * With capacityBytes: a write that does not fit stores the bytes that do before failing with
-   * ENOSPC, as a short write on a real disk does (default false: nothing is written).
-   */
-  partialWrites?: boolean;
-}
 
 export interface MemoryFileSystemOptions {
-  /** Decides crash outcomes and temp dir names; default: a fixed seed. */
-  random?: Random;
+  /** Picks temp dir names: the Runtime's random (runtime/sim passes a seeded one). */
+  random: Random;
   /** Per file: unsynced bytes kept revocable before the oldest are written back (default 64 MiB). */
   dirtyBytesMax?: number;
   /**
-   * Per file or directory: unsynced operations kept revocable (default 4096). 0 turns crash
-   * modelling off (everything is durable at once, nothing extra is kept): embedded memory storage.
+   * Per file or directory: unsynced operations kept revocable (default 4096). 0 keeps nothing
+   * (everything is durable at once): embedded memory storage with no crash model on top.
    */
   dirtyOpsMax?: number;
-  faults?: MemoryFsFaults;
 }
 
 const DIRTY_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
@@ -58,32 +42,28 @@ const NAME_BYTES_MAX = 255;
 const utf8 = new TextEncoder();
 
 export class MemoryFileSystem implements FileSystem {
-  /** Fault plan; may be changed at any time. */
-  faults: MemoryFsFaults;
   readonly #random: Random;
   readonly #bounds: { dirtyBytesMax: number; dirtyOpsMax: number };
   readonly #root: DirNode;
   #dirs = new Set<DirNode>();
   #seq = 0;
-  #syncCount = 0;
   #tempCount = 0;
   readonly #host: HandleHost;
   #generation = 0;
 
-  constructor(options: MemoryFileSystemOptions = {}) {
-    this.#random = options.random ?? new SeededRandom(0x5eed);
+  constructor(options: MemoryFileSystemOptions) {
+    this.#random = options.random;
     this.#bounds = {
       dirtyBytesMax: options.dirtyBytesMax ?? DIRTY_BYTES_MAX_DEFAULT,
       dirtyOpsMax: options.dirtyOpsMax ?? DIRTY_OPS_MAX_DEFAULT,
     };
-    this.faults = { ...options.faults };
     this.#root = this.#newDir();
     this.#root.linkDurable(TEMP_ROOT.slice(1), this.#newDir());
     this.#host = {
       generation: () => this.#generation,
-      checkGrowth: (node, newLength) => this.#checkGrowth(node, newLength),
-      bytesThatFit: (node, position, length) => this.#bytesThatFit(node, position, length),
-      checkSync: (path) => this.#checkSync(path),
+      checkGrowth: (node, newLength) => this.checkGrowth(node, newLength),
+      bytesThatFit: (node, position, length) => this.bytesThatFit(node, position, length),
+      checkSync: (path) => this.checkSync(path),
     };
   }
 
@@ -180,7 +160,7 @@ export class MemoryFileSystem implements FileSystem {
 
   async syncDir(path: string): Promise<void> {
     const dir = this.#dir(path, "syncDir");
-    this.#checkSync(path);
+    this.checkSync(path);
     dir.sync();
   }
 
@@ -203,12 +183,13 @@ export class MemoryFileSystem implements FileSystem {
     throw new RuntimeIoError("EEXIST", `no free temp dir name for prefix ${prefix}`);
   }
 
-  /** Power cut: unsynced state survives only partly (see fs-crash.ts); open handles die. */
-  crash(options: { mode?: CrashMode } = {}): CrashReport {
+  /**
+   * The seam of a crash model: open handles die (their process is gone) and rebuild(root, dirs)
+   * replaces the tree's state, returning the directories still reachable from root.
+   */
+  protected restartWith(rebuild: (root: DirNode, dirs: Set<DirNode>) => Set<DirNode>): void {
     this.#generation++;
-    const result = crashTree(this.#root, this.#dirs, this.#random, options.mode ?? "random-prefix");
-    this.#dirs = result.dirs;
-    return result.report;
+    this.#dirs = rebuild(this.#root, this.#dirs);
   }
 
   /** Test helper: the current bytes of a file, as a copy. */
@@ -249,28 +230,16 @@ export class MemoryFileSystem implements FileSystem {
     }
   }
 
-  #checkGrowth(node: FileNode, newLength: number): void {
-    const capacity = this.faults.capacityBytes;
-    if (capacity === undefined || newLength <= node.content.length) return;
-    if (this.usedBytes() + newLength - node.content.length > capacity) {
-      throw new RuntimeIoError("ENOSPC", `no space left: capacity ${capacity} bytes`);
-    }
+  /** Throws (ENOSPC) when growing node to newLength must fail; memory never runs out here. */
+  protected checkGrowth(_node: FileNode, _newLength: number): void {}
+
+  /** How many of length bytes written at position fit (all of them here). */
+  protected bytesThatFit(_node: FileNode, _position: number, length: number): number {
+    return length;
   }
 
-  /** How many of length bytes written at position fit (all of them unless partial writes are on). */
-  #bytesThatFit(node: FileNode, position: number, length: number): number {
-    const capacity = this.faults.capacityBytes;
-    if (capacity === undefined || this.faults.partialWrites !== true) return length;
-    const lengthMax = node.content.length + Math.max(0, capacity - this.usedBytes());
-    return Math.max(0, Math.min(length, lengthMax - position));
-  }
-
-  #checkSync(path: string): void {
-    this.#syncCount++;
-    if (this.#syncCount === this.faults.failSyncNumber) {
-      throw new RuntimeIoError("EIO", `injected EIO on sync #${this.#syncCount} (${path})`);
-    }
-  }
+  /** Throws (EIO) when a file sync or syncDir of path must fail; here none does. */
+  protected checkSync(_path: string): void {}
 
   #file(path: string, op: string): FileNode {
     const node = this.#lookup(split(path, op), op, path, false);

@@ -7,7 +7,7 @@ import {
   stringFlag,
   stringList,
   UsageError,
-} from "../../src/cli/args.ts";
+} from "../../src/args/args.ts";
 
 const specs = {
   partitions: { type: "integer" },

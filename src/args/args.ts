@@ -1,5 +1,6 @@
-// Command-line flag parsing for the `tributary` CLI, by hand: the grammar is small and a
-// dependency would be one more thing to make work under three runtimes.
+// Command-line flag parsing for the `tributary` CLI (src/cli) and its load generator (src/perf),
+// by hand: the grammar is small and a dependency would be one more thing to make work under three
+// runtimes. A leaf below both, so that the CLI can import perf without a circle.
 //
 // Accepted forms: `--name value`, `--name=value`, boolean `--name`; `--` ends flag parsing.
 // Unknown flags, missing values and malformed numbers are usage errors (one line, exit 2).

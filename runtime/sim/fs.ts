@@ -1,0 +1,83 @@
+// The simulated disk: runtime/memory's MemoryFileSystem with power cuts and injected faults on top,
+// every outcome drawn from one seeded Random so that a seed replays the same disk.
+//
+// crash() plays a power cut (see fs-crash.ts for what survives); the fault plan makes a chosen
+// sync fail with EIO or caps the space so that writes fail with ENOSPC, short or whole.
+
+import { MemoryFileSystem, type MemoryFileSystemOptions } from "../memory/memory-fs.ts";
+import type { FileNode } from "../memory/fs-nodes.ts";
+import { type Random, RuntimeIoError } from "../types.ts";
+import { type CrashMode, type CrashReport, crashTree } from "./fs-crash.ts";
+import { SeededRandom } from "./prng.ts";
+
+export interface MemoryFsFaults {
+  /** The nth sync (1-based, file syncs and syncDir counted together) fails with EIO. */
+  failSyncNumber?: number;
+  /**
+   * Writes that would grow the total bytes of all files past this fail with ENOSPC. Raising it
+   * (or setting it undefined) frees the space again.
+   */
+  capacityBytes?: number;
+  /**
+   * With capacityBytes: a write that does not fit stores the bytes that do before failing with
+   * ENOSPC, as a short write on a real disk does (default false: nothing is written).
+   */
+  partialWrites?: boolean;
+}
+
+export interface SimFileSystemOptions extends Omit<MemoryFileSystemOptions, "random"> {
+  /** Decides crash outcomes and temp dir names; default: a fixed seed. */
+  random?: Random;
+  faults?: MemoryFsFaults;
+}
+
+const SEED_DEFAULT = 0x5eed;
+
+export class SimFileSystem extends MemoryFileSystem {
+  /** Fault plan; may be changed at any time. */
+  faults: MemoryFsFaults;
+  readonly #random: Random;
+  #syncCount = 0;
+
+  constructor(options: SimFileSystemOptions = {}) {
+    const { faults, random = new SeededRandom(SEED_DEFAULT), ...bounds } = options;
+    super({ ...bounds, random });
+    this.#random = random;
+    this.faults = { ...faults };
+  }
+
+  /** Power cut: unsynced state survives only partly (see fs-crash.ts); open handles die. */
+  crash(options: { mode?: CrashMode } = {}): CrashReport {
+    const mode = options.mode ?? "random-prefix";
+    let report: CrashReport | undefined;
+    this.restartWith((root, dirs) => {
+      const result = crashTree(root, dirs, this.#random, mode);
+      report = result.report;
+      return result.dirs;
+    });
+    return report as CrashReport;
+  }
+
+  protected override checkGrowth(node: FileNode, newLength: number): void {
+    const capacity = this.faults.capacityBytes;
+    if (capacity === undefined || newLength <= node.content.length) return;
+    if (this.usedBytes() + newLength - node.content.length > capacity) {
+      throw new RuntimeIoError("ENOSPC", `no space left: capacity ${capacity} bytes`);
+    }
+  }
+
+  /** How many of length bytes written at position fit (all of them unless partial writes are on). */
+  protected override bytesThatFit(node: FileNode, position: number, length: number): number {
+    const capacity = this.faults.capacityBytes;
+    if (capacity === undefined || this.faults.partialWrites !== true) return length;
+    const lengthMax = node.content.length + Math.max(0, capacity - this.usedBytes());
+    return Math.max(0, Math.min(length, lengthMax - position));
+  }
+
+  protected override checkSync(path: string): void {
+    this.#syncCount++;
+    if (this.#syncCount === this.faults.failSyncNumber) {
+      throw new RuntimeIoError("EIO", `injected EIO on sync #${this.#syncCount} (${path})`);
+    }
+  }
+}
