@@ -1,7 +1,7 @@
 // dataDir/.lock on one simulated host: several processes share a disk and a process table, so a
 // holder can be alive, killed (dead pid) or restarted under the same pid (reused pid).
 import { describe, expect, it } from "vitest";
-import { SimFileSystem as MemoryFileSystem } from "../../runtime/sim/fs.ts";
+import { SimFileSystem } from "../../runtime/sim/fs.ts";
 import { SeededRandom } from "../../runtime/sim/prng.ts";
 import { SimProcess } from "../../runtime/sim/process.ts";
 import { SimProcessTable } from "../../runtime/sim/process-table.ts";
@@ -28,7 +28,7 @@ const bounds = { maxSteps: 200_000, maxVirtualMs: 600_000 };
 /** One simulated host: a disk, a process table, and processes started on it. */
 class Host {
   readonly world: SimWorld;
-  readonly fs = new MemoryFileSystem();
+  readonly fs = new SimFileSystem();
   readonly table = new SimProcessTable();
   #nextPid = 100;
 

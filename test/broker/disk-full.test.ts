@@ -1,4 +1,4 @@
-// A full disk under a running broker (simulated: MemoryFileSystem's capacity, with short writes;
+// A full disk under a running broker (simulated: SimFileSystem's capacity, with short writes;
 // a real process cannot be made to hit ENOSPC portably, so this is a sim test): reads keep
 // serving, health and metrics say which partition is degraded, the failed write leaves the log
 // on a batch boundary, and once space is freed the next append succeeds without a restart.

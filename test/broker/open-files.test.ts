@@ -4,7 +4,7 @@
 // after about 60 partitions.
 import { describe, expect, it } from "vitest";
 import { createNodeRuntime } from "../../runtime/node/mod.ts";
-import { SimFileSystem as MemoryFileSystem } from "../../runtime/sim/fs.ts";
+import { SimFileSystem } from "../../runtime/sim/fs.ts";
 import type { Runtime } from "../../runtime/types.ts";
 import { Broker } from "../../src/broker/broker.ts";
 import {
@@ -24,7 +24,7 @@ const DESCRIPTOR_LIMIT = 200;
 const OPEN_FILES_MAX = 150;
 
 function limitedRuntime(): { rt: Runtime; fs: LimitedFileSystem } {
-  const fs = new LimitedFileSystem(new MemoryFileSystem({ dirtyOpsMax: 0 }), DESCRIPTOR_LIMIT);
+  const fs = new LimitedFileSystem(new SimFileSystem({ dirtyOpsMax: 0 }), DESCRIPTOR_LIMIT);
   return { rt: { ...createNodeRuntime(), fs }, fs };
 }
 
@@ -108,7 +108,7 @@ describe("the descriptor report", () => {
     expect(parseOpenFilesLimit(limits)).toBe(1024);
     expect(parseOpenFilesLimit(limits.replace("1024 ", "unlimited "))).toBeNull();
     expect(parseOpenFilesLimit("")).toBeNull();
-    const disk = new MemoryFileSystem({ dirtyOpsMax: 0 });
+    const disk = new SimFileSystem({ dirtyOpsMax: 0 });
     expect(await readOpenFilesLimit(disk)).toBeNull();
     await disk.mkdirp("/proc/self");
     const file = await disk.open("/proc/self/limits", { create: true, write: true });

@@ -1,6 +1,6 @@
 // The swap recovery rule on hand-made directories: which files go, which stay.
 import { describe, expect, it } from "vitest";
-import { SimFileSystem as MemoryFileSystem } from "../../runtime/sim/fs.ts";
+import { SimFileSystem } from "../../runtime/sim/fs.ts";
 import { emptyBatchLike } from "../../src/log/cleaner-batch.ts";
 import { recoverCleanerFiles } from "../../src/log/cleaner-files.ts";
 import { readBatchHeader, setBaseOffset } from "../../src/log/record-batch.ts";
@@ -18,14 +18,14 @@ function batchAt(base: number, records: number): Uint8Array {
   return bytes;
 }
 
-async function write(fs: MemoryFileSystem, name: string, bytes: Uint8Array): Promise<void> {
+async function write(fs: SimFileSystem, name: string, bytes: Uint8Array): Promise<void> {
   const file = await fs.open(`${DIR}/${name}`, { create: true, write: true, truncate: true });
   await file.writeAt(bytes, 0);
   await file.close();
 }
 
 /** Segments at the given bases, each one batch of five records, with empty index files. */
-async function segments(fs: MemoryFileSystem, bases: number[]): Promise<void> {
+async function segments(fs: SimFileSystem, bases: number[]): Promise<void> {
   await fs.mkdirp(DIR);
   for (const base of bases) {
     await write(fs, segmentFileName(base, "log"), batchAt(base, 5));
@@ -34,13 +34,13 @@ async function segments(fs: MemoryFileSystem, bases: number[]): Promise<void> {
   }
 }
 
-async function names(fs: MemoryFileSystem): Promise<string[]> {
+async function names(fs: SimFileSystem): Promise<string[]> {
   return (await fs.list(DIR)).map((e) => e.name);
 }
 
 describe("recoverCleanerFiles", () => {
   it("finishes a swap: it replaces exactly the segments up to its last batch", async () => {
-    const fs = new MemoryFileSystem();
+    const fs = new SimFileSystem();
     await segments(fs, [0, 10, 20]);
     // The group [0, 10] cleaned: one record of segment 0 left, segment 10's batch emptied.
     const emptied = emptyBatchLike(readBatchHeader(batchAt(10, 5)));
@@ -61,7 +61,7 @@ describe("recoverCleanerFiles", () => {
   });
 
   it("a swap without batches replaces only its own segment", async () => {
-    const fs = new MemoryFileSystem();
+    const fs = new SimFileSystem();
     await segments(fs, [0, 10]);
     await write(fs, `${segmentFileName(0, "log")}.swap`, new Uint8Array(0));
     await recoverCleanerFiles(fs, DIR);
@@ -70,7 +70,7 @@ describe("recoverCleanerFiles", () => {
   });
 
   it("deletes uncommitted files: *.cleaned and index swaps without their log", async () => {
-    const fs = new MemoryFileSystem();
+    const fs = new SimFileSystem();
     await segments(fs, [0, 10]);
     await write(fs, `${segmentFileName(0, "log")}.cleaned`, batchAt(0, 1));
     await write(fs, `${segmentFileName(0, "index")}.swap`, new Uint8Array(0));
@@ -81,7 +81,7 @@ describe("recoverCleanerFiles", () => {
   });
 
   it("refuses a torn swap file instead of guessing what it replaced", async () => {
-    const fs = new MemoryFileSystem();
+    const fs = new SimFileSystem();
     await segments(fs, [0, 10]);
     const torn = concat(batchAt(0, 1), batchAt(10, 5).subarray(0, 70));
     await write(fs, `${segmentFileName(0, "log")}.swap`, torn);

@@ -3,7 +3,7 @@
 // are fsynced (a power cut keeps every durable append), renames and removals are followed, and
 // the cleaner's swap works on files whose handles were closed in between.
 import { describe, expect, it } from "vitest";
-import { SimFileSystem as MemoryFileSystem } from "../../runtime/sim/fs.ts";
+import { SimFileSystem } from "../../runtime/sim/fs.ts";
 import { SeededRandom } from "../../runtime/sim/prng.ts";
 import { IoErrorCode, isIoError } from "../../runtime/types.ts";
 import { CachedFileSystem } from "../../src/log/cached-fs.ts";
@@ -19,7 +19,7 @@ const enc = new TextEncoder();
 
 /** A memory disk behind a descriptor limit, and the budgeted file system over it. */
 function setup(openFilesMax: number, options: { crashModel?: boolean } = {}) {
-  const disk = new MemoryFileSystem({
+  const disk = new SimFileSystem({
     random: new SeededRandom(7),
     ...(options.crashModel === true ? {} : { dirtyOpsMax: 0 }),
   });
@@ -173,7 +173,7 @@ describe("open-file budget", () => {
   });
 
   it("closes idle handles when the host runs out of descriptors before the budget does", async () => {
-    const disk = new MemoryFileSystem({ dirtyOpsMax: 0 });
+    const disk = new SimFileSystem({ dirtyOpsMax: 0 });
     const limited = new LimitedFileSystem(disk, 3); // the rest of the process took the others
     const fs = new CachedFileSystem(limited, new OpenFileBudget(8));
     await fs.mkdirp("/d");

@@ -1,7 +1,7 @@
 // Unit tests of the partition log's parts: names, config, sparse index, locks, group commit,
 // retention choice, checkpoint file.
 import { describe, expect, it } from "vitest";
-import { SimFileSystem as MemoryFileSystem } from "../../runtime/sim/fs.ts";
+import { SimFileSystem } from "../../runtime/sim/fs.ts";
 import { AsyncLock } from "../../src/log/async-lock.ts";
 import { readCheckpoint, writeCheckpoint } from "../../src/log/checkpoint.ts";
 import {
@@ -88,7 +88,7 @@ describe("log config", () => {
 
 describe("SparseIndex", () => {
   async function freshIndex(format = OFFSET_INDEX_FORMAT) {
-    const fs = new MemoryFileSystem();
+    const fs = new SimFileSystem();
     await fs.mkdirp("/d");
     const file = await fs.open("/d/x", { create: true, write: true });
     return { fs, file, index: new SparseIndex(format, file, 0) };
@@ -238,7 +238,7 @@ describe("segmentsToDelete", () => {
 
 describe("checkpoint file", () => {
   it("round-trips and survives a crash whole", async () => {
-    const fs = new MemoryFileSystem();
+    const fs = new SimFileSystem();
     await fs.mkdirp("/p");
     await fs.syncDir("/");
     expect(await readCheckpoint(fs, "/p")).toBeNull();

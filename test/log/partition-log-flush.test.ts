@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { PartitionLog } from "../../src/log/partition-log.ts";
-import { SimFileSystem as MemoryFileSystem } from "../../runtime/sim/fs.ts";
+import { SimFileSystem } from "../../runtime/sim/fs.ts";
 import { SeededRandom } from "../../runtime/sim/prng.ts";
 import { CountingFileSystem, makeBatch, ManualTime, memoryRuntime } from "./support.ts";
 
 const DIR = "/data/t-0";
 
 function countingRuntime(delayMs: number) {
-  const disk = new MemoryFileSystem({ random: new SeededRandom(7) });
+  const disk = new SimFileSystem({ random: new SeededRandom(7) });
   const delay = () => new Promise<void>((resolve) => setTimeout(resolve, delayMs));
   const fs = new CountingFileSystem(disk, delay);
   const time = new ManualTime();

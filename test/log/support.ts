@@ -11,7 +11,7 @@ import type {
   Timers,
 } from "../../runtime/types.ts";
 import { RuntimeIoError } from "../../runtime/types.ts";
-import { SimFileSystem as MemoryFileSystem } from "../../runtime/sim/fs.ts";
+import { SimFileSystem } from "../../runtime/sim/fs.ts";
 import { SeededRandom } from "../../runtime/sim/prng.ts";
 import type { LogRuntime } from "../../src/log/partition-log.ts";
 import { encodeBatch } from "../../src/log/record-batch.ts";
@@ -80,12 +80,12 @@ export class ManualTime implements Clock, Timers {
 
 export interface MemoryLogRuntime extends LogRuntime {
   fs: FileSystem;
-  disk: MemoryFileSystem;
+  disk: SimFileSystem;
   time: ManualTime;
 }
 
 export function memoryRuntime(seed = 1): MemoryLogRuntime {
-  const disk = new MemoryFileSystem({ random: new SeededRandom(seed) });
+  const disk = new SimFileSystem({ random: new SeededRandom(seed) });
   const time = new ManualTime();
   return { fs: disk, disk, time, clock: time, timers: time };
 }

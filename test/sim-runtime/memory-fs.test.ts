@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SimFileSystem as MemoryFileSystem } from "../../runtime/sim/fs.ts";
+import { SimFileSystem } from "../../runtime/sim/fs.ts";
 import { SeededRandom } from "../../runtime/sim/prng.ts";
 import { ioRejectionCode } from "../support/error-codes.ts";
 
@@ -7,9 +7,9 @@ const text = new TextEncoder();
 const bytes = (s: string) => text.encode(s);
 const str = (b: Uint8Array) => new TextDecoder().decode(b);
 
-describe("MemoryFileSystem basics", () => {
+describe("SimFileSystem basics", () => {
   it("reads, writes, appends, truncates and fills holes with zeros", async () => {
-    const fs = new MemoryFileSystem();
+    const fs = new SimFileSystem();
     const dir = await fs.makeTempDir("basics-");
     const file = await fs.open(`${dir}/a`, { create: true, write: true });
     expect(await file.append(bytes("hello"))).toBe(0);
@@ -30,7 +30,7 @@ describe("MemoryFileSystem basics", () => {
   });
 
   it("gives POSIX error codes", async () => {
-    const fs = new MemoryFileSystem();
+    const fs = new SimFileSystem();
     const dir = await fs.makeTempDir("errors-");
     expect(await ioRejectionCode(fs.open(`${dir}/missing`))).toBe("ENOENT");
     expect(await ioRejectionCode(fs.open(`${dir}/no/such/file`, { create: true }))).toBe("ENOENT");
@@ -55,7 +55,7 @@ describe("MemoryFileSystem basics", () => {
   });
 
   it("lists sorted entries, renames atomically over files, removes trees", async () => {
-    const fs = new MemoryFileSystem();
+    const fs = new SimFileSystem();
     const dir = await fs.makeTempDir("tree-");
     await fs.mkdirp(`${dir}/sub/deeper`);
     for (const name of ["b", "a", "c"]) {
@@ -83,7 +83,7 @@ describe("MemoryFileSystem basics", () => {
   });
 
   it("keeps an unlinked file readable through its open handle", async () => {
-    const fs = new MemoryFileSystem();
+    const fs = new SimFileSystem();
     const dir = await fs.makeTempDir("unlink-");
     const f = await fs.open(`${dir}/x`, { create: true, write: true });
     await f.append(bytes("still here"));
@@ -94,9 +94,9 @@ describe("MemoryFileSystem basics", () => {
   });
 });
 
-describe("MemoryFileSystem faults", () => {
+describe("SimFileSystem faults", () => {
   it("fails the nth sync with EIO and leaves its data unsynced", async () => {
-    const fs = new MemoryFileSystem({ faults: { failSyncNumber: 2 } });
+    const fs = new SimFileSystem({ faults: { failSyncNumber: 2 } });
     const dir = await fs.makeTempDir("eio-");
     const f = await fs.open(`${dir}/x`, { create: true, write: true });
     await f.append(bytes("one"));
@@ -109,7 +109,7 @@ describe("MemoryFileSystem faults", () => {
   });
 
   it("refuses growth past the capacity with ENOSPC and writes nothing", async () => {
-    const fs = new MemoryFileSystem({ faults: { capacityBytes: 10 } });
+    const fs = new SimFileSystem({ faults: { capacityBytes: 10 } });
     const dir = await fs.makeTempDir("nospc-");
     const f = await fs.open(`${dir}/x`, { create: true, write: true });
     await f.append(bytes("12345678"));
@@ -122,7 +122,7 @@ describe("MemoryFileSystem faults", () => {
   });
 
   it("with partialWrites, stores what fits before ENOSPC (a short write); freed space works", async () => {
-    const fs = new MemoryFileSystem({ faults: { capacityBytes: 10, partialWrites: true } });
+    const fs = new SimFileSystem({ faults: { capacityBytes: 10, partialWrites: true } });
     const dir = await fs.makeTempDir("short-");
     const f = await fs.open(`${dir}/x`, { create: true, write: true });
     await f.append(bytes("12345678"));
@@ -138,7 +138,7 @@ describe("MemoryFileSystem faults", () => {
   });
 
   it("writes back the oldest dirty operations past dirtyOpsMax", async () => {
-    const fs = new MemoryFileSystem({ dirtyOpsMax: 3 });
+    const fs = new SimFileSystem({ dirtyOpsMax: 3 });
     const dir = await fs.makeTempDir("writeback-");
     const f = await fs.open(`${dir}/x`, { create: true, write: true });
     for (const c of "abcdef") await f.append(bytes(c));
@@ -146,7 +146,7 @@ describe("MemoryFileSystem faults", () => {
   });
 
   it("keeps nothing revocable with dirtyOpsMax 0 (embedded memory storage)", async () => {
-    const fs = new MemoryFileSystem({ dirtyOpsMax: 0 });
+    const fs = new SimFileSystem({ dirtyOpsMax: 0 });
     const dir = await fs.makeTempDir("embedded-");
     const f = await fs.open(`${dir}/x`, { create: true, write: true });
     await f.append(bytes("kept"));
@@ -157,8 +157,8 @@ describe("MemoryFileSystem faults", () => {
   });
 });
 
-describe("MemoryFileSystem crash", () => {
-  async function workload(fs: MemoryFileSystem, dir: string) {
+describe("SimFileSystem crash", () => {
+  async function workload(fs: SimFileSystem, dir: string) {
     const f = await fs.open(`${dir}/log`, { create: true, write: true });
     await f.append(bytes("synced-part|"));
     await f.sync();
@@ -171,7 +171,7 @@ describe("MemoryFileSystem crash", () => {
   }
 
   it("loses everything unsynced in lose-all-unsynced mode and kills handles", async () => {
-    const fs = new MemoryFileSystem();
+    const fs = new SimFileSystem();
     const dir = await fs.makeTempDir("crash-");
     const f = await workload(fs, dir);
     const report = fs.crash({ mode: "lose-all-unsynced" });
@@ -190,7 +190,7 @@ describe("MemoryFileSystem crash", () => {
     let kept = 0;
     let freshSurvived = 0;
     for (let seed = 1; seed <= 60; seed++) {
-      const fs = new MemoryFileSystem({ random: new SeededRandom(seed) });
+      const fs = new SimFileSystem({ random: new SeededRandom(seed) });
       const dir = await fs.makeTempDir("crash-");
       await workload(fs, dir);
       const report = fs.crash();
@@ -216,7 +216,7 @@ describe("MemoryFileSystem crash", () => {
   it("makes a rename all-or-nothing and durable after syncDir", async () => {
     const outcomes = new Set<string>();
     for (let seed = 1; seed <= 40; seed++) {
-      const fs = new MemoryFileSystem({ random: new SeededRandom(seed) });
+      const fs = new SimFileSystem({ random: new SeededRandom(seed) });
       const dir = await fs.makeTempDir("rename-");
       for (const [name, body] of [["target", "old"], ["staging", "new"]]) {
         const f = await fs.open(`${dir}/${name}`, { create: true, write: true });
@@ -241,7 +241,7 @@ describe("MemoryFileSystem crash", () => {
 
   it("replays the same crash outcome for the same seed", async () => {
     const run = async (seed: number) => {
-      const fs = new MemoryFileSystem({ random: new SeededRandom(seed) });
+      const fs = new SimFileSystem({ random: new SeededRandom(seed) });
       const dir = await fs.makeTempDir("replay-");
       await workload(fs, dir);
       fs.crash();
@@ -259,7 +259,7 @@ describe("MemoryFileSystem crash", () => {
   it("can undo an unsynced recursive remove partly but never resurrects synced removals", async () => {
     let partial = 0;
     for (let seed = 1; seed <= 40; seed++) {
-      const fs = new MemoryFileSystem({ random: new SeededRandom(seed) });
+      const fs = new SimFileSystem({ random: new SeededRandom(seed) });
       const dir = await fs.makeTempDir("rm-");
       await fs.mkdirp(`${dir}/tree`);
       for (const name of ["a", "b", "c"]) {
