@@ -82,6 +82,8 @@ export const LAYER_RULES: LayerRule[] = [
     name: "model-self-contained",
     from: ["src/model/"],
     mayImportOnly: [],
+    // Interfaces such as Random are erased at build time: nothing is bundled for them.
+    typeOnlyAllowed: [RUNTIME_TYPES],
     why: "client, codecs and broker all share the model, so whatever it imported every one " +
       "of them (and a browser bundle of the client) would carry",
   },
@@ -161,6 +163,12 @@ export const LAYER_RULES: LayerRule[] = [
     ],
     why: "the client is bundled for a browser or another runtime without the broker, and a " +
       "broker change cannot break it",
+  },
+  {
+    name: "args-low",
+    from: ["src/args/"],
+    mayImportOnly: ["src/model/", ...LEAVES],
+    why: "the flag parser serves the CLI and the load generator alike, so it knows neither",
   },
   {
     name: "composition-over-layers",
