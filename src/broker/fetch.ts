@@ -47,12 +47,31 @@ export function checkFetchRequest(request: FetchRequest): void {
 export async function readFetch(request: FetchRequest, ctx: FetchContext): Promise<FetchPass> {
   const pass: FetchPass = { results: [], bytes: 0, hasError: false };
   for (const wanted of request.partitions) {
-    const result = await readOne(wanted, request.maxBytes - pass.bytes, pass.bytes > 0, ctx);
+    const result = await readContained(wanted, request.maxBytes - pass.bytes, pass.bytes > 0, ctx);
     pass.results.push(result);
     pass.bytes += result.records.length;
     if (result.error !== undefined) pass.hasError = true;
   }
   return pass;
+}
+
+/**
+ * readOne, with an invariant that fails while reading a partition taking that partition offline
+ * (Partition.contain): it answers KAFKA_STORAGE_ERROR and the others in the fetch still serve.
+ */
+async function readContained(
+  wanted: FetchPartitionRequest,
+  bytesLeft: number,
+  haveData: boolean,
+  ctx: FetchContext,
+): Promise<FetchPartitionResult> {
+  try {
+    return await readOne(wanted, bytesLeft, haveData, ctx);
+  } catch (err) {
+    const offline = ctx.lookup(wanted.topic, wanted.partition)?.contain(err) ?? null;
+    if (offline === null) throw err;
+    return failed(wanted, offline.code, offline.message);
+  }
 }
 
 function failed(

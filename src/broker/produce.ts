@@ -146,9 +146,27 @@ function concatBatches(bytes: Uint8Array, batches: ParsedBatch[]): Uint8Array {
 
 /**
  * Appends the request's batches to the partition. Synchronous up to the log append (see the
- * file comment); the returned promise settles when the acks are satisfied.
+ * file comment); the returned promise settles when the acks are satisfied. An invariant that
+ * fails on the way takes the partition offline (Partition.contain): this request and every
+ * later one to it fail with KAFKA_STORAGE_ERROR, and the other partitions keep serving.
  */
 export function producePartition(
+  partition: Partition,
+  request: ProduceRequest,
+  ctx: ProduceContext,
+): Promise<ProduceResult> {
+  let result: Promise<ProduceResult>;
+  try {
+    result = produceUncontained(partition, request, ctx);
+  } catch (err) {
+    throw partition.contain(err) ?? err;
+  }
+  return result.catch((err: unknown) => {
+    throw partition.contain(err) ?? err;
+  });
+}
+
+function produceUncontained(
   partition: Partition,
   request: ProduceRequest,
   ctx: ProduceContext,
