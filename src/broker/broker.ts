@@ -381,11 +381,12 @@ export class Broker implements BrokerApi {
         `offset spec must be earliest, latest or {timestampMs >= 0}`,
       );
     }
-    const found = await this.#track(
-      p.track(p.log.offsetForTimestamp(ts)).catch((err: unknown) => {
-        throw p.contain(err) ?? err;
-      }),
-    );
+    let found: Awaited<ReturnType<typeof p.log.offsetForTimestamp>>;
+    try {
+      found = await this.#track(p.track(p.log.offsetForTimestamp(ts)));
+    } catch (err) {
+      throw p.contain(err) ?? err;
+    }
     if (found === null || found.offset >= p.highWatermark) return { offset: -1, timestampMs: -1 };
     return { offset: Math.max(found.offset, p.logStartOffset), timestampMs: found.timestamp };
   }

@@ -47,7 +47,12 @@ export function checkFetchRequest(request: FetchRequest): void {
 export async function readFetch(request: FetchRequest, ctx: FetchContext): Promise<FetchPass> {
   const pass: FetchPass = { results: [], bytes: 0, hasError: false };
   for (const wanted of request.partitions) {
-    const result = await readContained(wanted, request.maxBytes - pass.bytes, pass.bytes > 0, ctx);
+    let result: FetchPartitionResult;
+    try {
+      result = await readOne(wanted, request.maxBytes - pass.bytes, pass.bytes > 0, ctx);
+    } catch (err) {
+      result = contained(wanted, err, ctx);
+    }
     pass.results.push(result);
     pass.bytes += result.records.length;
     if (result.error !== undefined) pass.hasError = true;
@@ -56,22 +61,18 @@ export async function readFetch(request: FetchRequest, ctx: FetchContext): Promi
 }
 
 /**
- * readOne, with an invariant that fails while reading a partition taking that partition offline
+ * An invariant that failed while reading a partition takes that partition offline
  * (Partition.contain): it answers KAFKA_STORAGE_ERROR and the others in the fetch still serve.
+ * Any other error fails the fetch, as before.
  */
-async function readContained(
+function contained(
   wanted: FetchPartitionRequest,
-  bytesLeft: number,
-  haveData: boolean,
+  err: unknown,
   ctx: FetchContext,
-): Promise<FetchPartitionResult> {
-  try {
-    return await readOne(wanted, bytesLeft, haveData, ctx);
-  } catch (err) {
-    const offline = ctx.lookup(wanted.topic, wanted.partition)?.contain(err) ?? null;
-    if (offline === null) throw err;
-    return failed(wanted, offline.code, offline.message);
-  }
+): FetchPartitionResult {
+  const offline = ctx.lookup(wanted.topic, wanted.partition)?.contain(err) ?? null;
+  if (offline === null) throw err;
+  return failed(wanted, offline.code, offline.message);
 }
 
 function failed(
