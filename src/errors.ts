@@ -4,6 +4,22 @@
 //
 // Mapping to HTTP statuses lives in src/http (one onError); mapping to wire error frames lives
 // in src/protocol/cbor. Everything else only throws TributaryError.
+//
+// assert() and its InvariantViolation live in src/invariant.ts: a violation is a bug, not one of
+// these codes, and whatever maps errors to answers escalates it there instead of carrying on.
+import {
+  assert,
+  escalateInvariant,
+  InvariantViolation,
+  uncontainedInvariantIn,
+} from "./invariant.ts";
+
+export { assert, InvariantViolation };
+/**
+ * The name assertion failures had before src/invariant.ts; src/log/partition-log.ts and tests
+ * still use it. The lead drops it once the files that name it have moved.
+ */
+export { InvariantViolation as AssertionError };
 
 export const ErrorCode = {
   UNKNOWN_SERVER_ERROR: { kafka: -1, retriable: false, http: 500 },
@@ -65,6 +81,8 @@ export const ErrorCode = {
   BROKER_SHUTTING_DOWN: { kafka: -1, retriable: true, http: 503 },
   // Startup only: another live broker holds the data directory's .lock.
   DATA_DIR_LOCKED: { kafka: -1, retriable: false, http: 503 },
+  // A bug: an invariant failed on the server (src/invariant.ts), which is stopping. Never retried.
+  INVARIANT_VIOLATED: { kafka: -1, retriable: false, http: 500 },
 } as const satisfies Record<string, { kafka: number; retriable: boolean; http: number }>;
 
 export type ErrorCodeName = keyof typeof ErrorCode;
@@ -76,8 +94,9 @@ export class TributaryError extends Error {
     this.name = "TributaryError";
     this.code = code;
   }
+  /** False also for an error an uncontained invariant violation caused: a bug is never retried. */
   get retriable(): boolean {
-    return ErrorCode[this.code].retriable;
+    return ErrorCode[this.code].retriable && !uncontainedInvariantIn(this.cause);
   }
   get kafkaCode(): number {
     return ErrorCode[this.code].kafka;
@@ -88,21 +107,17 @@ export function isErrorCode(name: string): name is ErrorCodeName {
   return Object.hasOwn(ErrorCode, name);
 }
 
-/** Wraps anything thrown into a TributaryError, keeping typed ones as they are. */
+/**
+ * Wraps anything thrown into a TributaryError, keeping typed ones as they are. An invariant
+ * violation is escalated first (the process or the embedded broker stops, src/invariant.ts) and
+ * becomes INVARIANT_VIOLATED, never retriable, so the answer that still goes out says so.
+ */
 export function toTributaryError(err: unknown): TributaryError {
   if (err instanceof TributaryError) return err;
+  const violation = escalateInvariant(err, "error mapping");
+  if (violation !== null) {
+    return new TributaryError("INVARIANT_VIOLATED", violation.message, { cause: violation });
+  }
   const message = err instanceof Error ? err.message : String(err);
   return new TributaryError("UNKNOWN_SERVER_ERROR", message, { cause: err });
-}
-
-/** Invariant check that stays on in production: a failure is a bug, never retried. */
-export function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new AssertionError(message);
-}
-
-export class AssertionError extends Error {
-  constructor(message: string) {
-    super(`invariant violated: ${message}`);
-    this.name = "AssertionError";
-  }
 }

@@ -5,6 +5,7 @@
 // and starts retention and log cleaning. close() refuses new requests, answers waiting fetches, lets in-flight
 // requests finish, stops timers, closes every log cleanly (clean-shutdown markers) and unlocks.
 import { TributaryError } from "../errors.ts";
+import { escalateInvariant } from "../invariant.ts";
 import type { Runtime } from "../../runtime/types.ts";
 import { BrokerMetrics } from "./broker-metrics.ts";
 import {
@@ -381,7 +382,12 @@ export class Broker implements BrokerApi {
         `offset spec must be earliest, latest or {timestampMs >= 0}`,
       );
     }
-    const found = await this.#track(p.track(p.log.offsetForTimestamp(ts)));
+    let found: Awaited<ReturnType<typeof p.log.offsetForTimestamp>>;
+    try {
+      found = await this.#track(p.track(p.log.offsetForTimestamp(ts)));
+    } catch (err) {
+      throw p.contain(err) ?? err;
+    }
     if (found === null || found.offset >= p.highWatermark) return { offset: -1, timestampMs: -1 };
     return { offset: Math.max(found.offset, p.logStartOffset), timestampMs: found.timestamp };
   }
@@ -538,8 +544,12 @@ export class Broker implements BrokerApi {
     }
   }
 
-  /** Background failures have no caller to throw to: they go to stderr. */
+  /**
+   * Background failures have no caller to throw to: they go to stderr. An invariant violation
+   * here is not a partition's (those were contained on the way): it stops the process.
+   */
   #report(what: string, err: unknown): void {
+    escalateInvariant(err, what);
     const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     const code = err instanceof TributaryError ? err.code : undefined;
     this.#options.logger.error("broker.task_failed", `${what} failed: ${message}`, { code });

@@ -46,12 +46,32 @@ export function checkFetchRequest(request: FetchRequest): void {
 export async function readFetch(request: FetchRequest, ctx: FetchContext): Promise<FetchPass> {
   const pass: FetchPass = { results: [], bytes: 0, hasError: false };
   for (const wanted of request.partitions) {
-    const result = await readOne(wanted, request.maxBytes - pass.bytes, pass.bytes > 0, ctx);
+    let result: FetchPartitionResult;
+    try {
+      result = await readOne(wanted, request.maxBytes - pass.bytes, pass.bytes > 0, ctx);
+    } catch (err) {
+      result = contained(wanted, err, ctx);
+    }
     pass.results.push(result);
     pass.bytes += result.records.length;
     if (result.error !== undefined) pass.hasError = true;
   }
   return pass;
+}
+
+/**
+ * An invariant that failed while reading a partition takes that partition offline
+ * (Partition.contain): it answers KAFKA_STORAGE_ERROR and the others in the fetch still serve.
+ * Any other error fails the fetch, as before.
+ */
+function contained(
+  wanted: FetchPartitionRequest,
+  err: unknown,
+  ctx: FetchContext,
+): FetchPartitionResult {
+  const offline = ctx.lookup(wanted.topic, wanted.partition)?.contain(err) ?? null;
+  if (offline === null) throw err;
+  return failed(wanted, offline.code, offline.message);
 }
 
 function failed(

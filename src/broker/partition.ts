@@ -8,6 +8,8 @@
 // Offline: a partition whose log could not be opened (Partition.offline) has no log at all, and
 // one whose log failed while serving keeps it but refuses every operation. Either way every
 // request to it gets KAFKA_STORAGE_ERROR naming the reason, and the rest of the broker serves.
+// An invariant that fails in the partition's own work (produce, fetch, its log, its producer
+// state) takes it offline the same way: contain() is that boundary (docs/invariants.md).
 //
 // Producer state survives restarts through snapshot files (producer-snapshots.ts): one is
 // written after every segment roll and at clean close, and open() restores the newest and
@@ -15,6 +17,7 @@
 // not parse although a clean shutdown vouched for it.
 import { assert, TributaryError } from "../errors.ts";
 import type { Runtime } from "../../runtime/types.ts";
+import { containInvariant, invariantViolationIn } from "../invariant.ts";
 import { type Logger, silentLogger } from "../logging/logger.ts";
 import type { LogConfig } from "../log/config.ts";
 import { PartitionLog } from "../log/partition-log.ts";
@@ -69,6 +72,8 @@ export class Partition {
   #highWatermark: number;
   #closed = false;
   readonly #onReadable: PartitionInit["onReadable"];
+  /** Set once an invariant failed in this partition's work; it refuses everything since. */
+  #violation: TributaryError | null = null;
   readonly #inflight = new Set<Promise<unknown>>();
   /** Produces waiting in inOrder(); while any is, later ones queue behind it. */
   #orderedWaiting = 0;
@@ -113,7 +118,10 @@ export class Partition {
     reason: unknown,
   ): Partition {
     const dir = partitionDir(dataDir, init.topic, init.partition);
-    return new Partition(rt, init, dir, offlineReason(dir, reason));
+    const partition = new Partition(rt, init, dir, offlineReason(dir, reason));
+    // An invariant that failed while opening is this partition's: it stays offline, that is all.
+    partition.contain(reason);
+    return partition;
   }
 
   static async open(rt: Runtime, dataDir: string, init: PartitionInit): Promise<Partition> {
@@ -240,6 +248,8 @@ export class Partition {
     const fields = { topic: this.topic, partition: this.partition };
     this.#log?.onHealthChange((event) => {
       if (event.kind === "failed") {
+        // The log failed on an invariant of its own: contained here, before it travels on.
+        this.contain(event.error);
         const reason = event.error.message;
         logger.error("partition.offline", `partition ${this.name} is offline: ${reason}`, {
           ...fields,
@@ -260,14 +270,47 @@ export class Partition {
   /** The log; throws the KAFKA_STORAGE_ERROR that took the partition offline. */
   get log(): PartitionLog {
     if (this.#log === null) throw this.#openFailure as TributaryError;
-    const failure = this.#log.failure;
+    const failure = this.#log.failure ?? this.#violation;
     if (failure !== null) throw failure;
     return this.#log;
   }
 
-  /** Why the partition cannot serve (open failed, or its log failed since), or null. */
+  /** Why the partition cannot serve (open failed, its log failed, an invariant failed), or null. */
   get offlineReason(): TributaryError | null {
-    return this.#openFailure ?? this.#log?.failure ?? null;
+    return this.#openFailure ?? this.#log?.failure ?? this.#violation;
+  }
+
+  /**
+   * The partition boundary for invariants. When err is (or wraps) an invariant violation, the
+   * partition goes offline (`invariant.violated`, `partition.offline`) and the caller gets the
+   * KAFKA_STORAGE_ERROR every later request will get (returned); the violation counts as
+   * contained, so nothing escalates it to the process. Null for any other error.
+   */
+  contain(err: unknown): TributaryError | null {
+    const violation = invariantViolationIn(err);
+    if (violation === null) return null;
+    containInvariant(violation);
+    if (this.#violation !== null) return this.offlineReason;
+    const wasOffline = this.offlineReason !== null;
+    const reason = `invariant violated: ${violation.invariant}`;
+    this.#violation = new TributaryError(
+      "KAFKA_STORAGE_ERROR",
+      `partition ${this.name} is offline: ${reason}`,
+      { cause: violation },
+    );
+    const fields = { topic: this.topic, partition: this.partition };
+    this.#logger.error(
+      "invariant.violated",
+      `${reason} in partition ${this.name}; taking it offline`,
+      { ...fields, invariant: violation.invariant },
+    );
+    if (!wasOffline) {
+      this.#logger.error("partition.offline", `partition ${this.name} is offline: ${reason}`, {
+        ...fields,
+        reason,
+      });
+    }
+    return this.offlineReason;
   }
 
   /** Why appends fail while reads still serve (a full disk), or null. */

@@ -147,9 +147,25 @@ function concatBatches(bytes: Uint8Array, batches: ParsedBatch[]): Uint8Array {
 
 /**
  * Appends the request's batches to the partition. Synchronous up to the log append (see the
- * file comment); the returned promise settles when the acks are satisfied.
+ * file comment); the returned promise settles when the acks are satisfied. An invariant that
+ * fails on the way takes the partition offline (Partition.contain): this request and every
+ * later one to it fail with KAFKA_STORAGE_ERROR, and the other partitions keep serving.
  */
 export function producePartition(
+  partition: Partition,
+  request: ProduceRequest,
+  ctx: ProduceContext,
+): Promise<ProduceResult> {
+  // The asynchronous steps contain their own violations (appendFresh, finish): one more promise
+  // around the result would add a turn to every produce and change the order of completions.
+  try {
+    return produceUncontained(partition, request, ctx);
+  } catch (err) {
+    throw partition.contain(err) ?? err;
+  }
+}
+
+function produceUncontained(
   partition: Partition,
   request: ProduceRequest,
   ctx: ProduceContext,
@@ -178,7 +194,11 @@ export function producePartition(
     ));
     result = partition.track(partition.inOrder(checked, () => {
       partition.checkOpen();
-      return appendChecked(partition, request, batches, ctx);
+      try {
+        return appendChecked(partition, request, batches, ctx);
+      } catch (err) {
+        throw partition.contain(err) ?? err;
+      }
     }));
   }
   if (request.acks !== -1 || request.timeoutMs === undefined) return result;
@@ -242,27 +262,43 @@ function appendFresh(
   }
   return pending.then(
     (result) => {
-      const offsets = assignOffsets(result.baseOffset, fresh);
-      assert(
-        offsets[offsets.length - 1].lastOffset === result.lastOffset,
-        `${partition.name}: log assigned ${result.baseOffset}..${result.lastOffset} to ${fresh.length} batches`,
-      );
-      let f = 0;
-      for (const d of decisions) {
-        if (d.kind === "duplicate") continue;
-        const { baseOffset, lastOffset } = offsets[f++];
-        if (d.kind === "append") partition.producers.complete(d.batch, baseOffset, lastOffset);
+      try {
+        return recordAppended(partition, result, bytes, fresh, decisions, ctx);
+      } catch (err) {
+        throw partition.contain(err) ?? err;
       }
-      partition.setHighWatermark(result.lastOffset + 1, bytes.length);
-      const records = fresh.reduce((n, b) => n + b.header.recordCount, 0);
-      ctx.metrics.produced(partition.topic, records, bytes.length);
-      return { offsets };
     },
     (err: unknown) => {
       forget(err);
-      throw err;
+      throw partition.contain(err) ?? err;
     },
   );
+}
+
+/** The log took the fresh batches at result: producer state, high watermark, metrics. */
+function recordAppended(
+  partition: Partition,
+  result: { baseOffset: number; lastOffset: number },
+  bytes: Uint8Array,
+  fresh: ParsedBatch[],
+  decisions: SequenceDecision[],
+  ctx: ProduceContext,
+): AppendOutcome {
+  const offsets = assignOffsets(result.baseOffset, fresh);
+  assert(
+    offsets[offsets.length - 1].lastOffset === result.lastOffset,
+    `${partition.name}: log assigned ${result.baseOffset}..${result.lastOffset} to ${fresh.length} batches`,
+  );
+  let f = 0;
+  for (const d of decisions) {
+    if (d.kind === "duplicate") continue;
+    const { baseOffset, lastOffset } = offsets[f++];
+    if (d.kind === "append") partition.producers.complete(d.batch, baseOffset, lastOffset);
+  }
+  partition.setHighWatermark(result.lastOffset + 1, bytes.length);
+  const records = fresh.reduce((n, b) => n + b.header.recordCount, 0);
+  ctx.metrics.produced(partition.topic, records, bytes.length);
+  return { offsets };
 }
 
 function stampLogAppendTime(bytes: Uint8Array, nowMs: number): void {
@@ -291,21 +327,26 @@ async function finish(
   acks: Acks,
   logAppendTimeMs: number,
 ): Promise<ProduceResult> {
-  const outcome = appended === null ? { offsets: [] } : await appended;
-  const offsets: Array<{ baseOffset: number; lastOffset: number }> = [];
-  let f = 0;
-  for (const d of decisions) {
-    if (d.kind === "duplicate") offsets.push(await originalOffsets(d.batch));
-    else offsets.push(outcome.offsets[f++]);
+  // Contained here, not by a wrapper around the produce's promise (producePartition).
+  try {
+    const outcome = appended === null ? { offsets: [] } : await appended;
+    const offsets: Array<{ baseOffset: number; lastOffset: number }> = [];
+    let f = 0;
+    for (const d of decisions) {
+      if (d.kind === "duplicate") offsets.push(await originalOffsets(d.batch));
+      else offsets.push(outcome.offsets[f++]);
+    }
+    assert(offsets.length === batches.length, "one offset range per batch");
+    const acked = acks !== 0;
+    return {
+      baseOffset: acked ? offsets[0].baseOffset : -1,
+      lastOffset: acked ? offsets[offsets.length - 1].lastOffset : -1,
+      logAppendTimeMs,
+      logStartOffset: partition.logStartOffset,
+    };
+  } catch (err) {
+    throw partition.contain(err) ?? err;
   }
-  assert(offsets.length === batches.length, "one offset range per batch");
-  const acked = acks !== 0;
-  return {
-    baseOffset: acked ? offsets[0].baseOffset : -1,
-    lastOffset: acked ? offsets[offsets.length - 1].lastOffset : -1,
-    logAppendTimeMs,
-    logStartOffset: partition.logStartOffset,
-  };
 }
 
 async function originalOffsets(batch: ProducedBatch) {

@@ -39,7 +39,8 @@ export class RetentionTask {
       try {
         await this.#retain(p, nowMs);
       } catch (err) {
-        this.#options.report(`retention of ${p.name}`, err);
+        // An invariant failing in this partition's retention takes only it offline.
+        this.#options.report(`retention of ${p.name}`, p.contain(err) ?? err);
       }
     }
   }

@@ -2,9 +2,11 @@
 
 import type { HostProcess } from "../../runtime/types.ts";
 import { TributaryError } from "../errors.ts";
+import { EXIT_SOFTWARE, invariantViolationIn } from "../invariant.ts";
 import { UsageError } from "../args/args.ts";
 
-export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
+/** `software`: an invariant failed (a bug), as sysexits.h's EX_SOFTWARE (docs/invariants.md). */
+export const ExitCode = { ok: 0, failure: 1, usage: 2, software: EXIT_SOFTWARE } as const;
 
 /** One line describing err; never a stack trace, never more than one line. */
 export function describeError(err: unknown): string {
@@ -20,7 +22,8 @@ export async function reportError(
   err: unknown,
 ): Promise<number> {
   await io.writeStderr(`tributary: ${describeError(err)}\n`);
-  return err instanceof UsageError ? ExitCode.usage : ExitCode.failure;
+  if (err instanceof UsageError) return ExitCode.usage;
+  return invariantViolationIn(err) === null ? ExitCode.failure : ExitCode.software;
 }
 
 /** A JSON document on stdout, pretty-printed for people. */

@@ -1,5 +1,6 @@
 // The `tributary` command: picks the subcommand and turns every failure into one line on
-// stderr and a non-zero exit status (2 for usage mistakes, 1 for everything else).
+// stderr and a non-zero exit status (2 for usage mistakes, 70 for a failed invariant, 1 for
+// everything else).
 
 import { VERSION } from "../version.ts";
 import { UsageError } from "../args/args.ts";

@@ -2,6 +2,9 @@
 // (listeners stop accepting, in-flight requests finish, the log is flushed and closed with
 // clean-shutdown markers). Prints one line with its addresses once it listens.
 
+import type { Broker } from "../broker/broker.ts";
+import { assert } from "../errors.ts";
+import { EXIT_SOFTWARE } from "../invariant.ts";
 import { startBroker } from "../server/start-broker.ts";
 import { VERSION } from "../version.ts";
 import {
@@ -16,6 +19,9 @@ import { type CliRuntime, io } from "./client-flags.ts";
 import { describeError } from "./output.ts";
 import { list, parseServerConfig, type ServeConfig } from "./server-config.ts";
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from "../logging/logger.ts";
+
+/** Names the topic whose creation fails an invariant (a test hook; unset in production). */
+export const TEST_INVARIANT_TOPIC_ENV = "TRIBUTARY_TEST_INVARIANT_TOPIC";
 
 const specs = {
   "data-dir": { type: "string" },
@@ -58,7 +64,11 @@ export async function serveCommand(rt: CliRuntime, argv: readonly string[]): Pro
       logger,
       onUnexpectedError: (err) =>
         logger.error("server.unexpected_error", `unexpected error: ${describeError(err)}`),
+    }, {
+      // Logged already: once the line is out, stop without carrying on or closing cleanly.
+      onFatalInvariant: () => void flushed().then(() => io(rt).exit(EXIT_SOFTWARE)),
     });
+    failInvariantOnTopic(rt, node.broker);
     const http = node.httpUrl ?? "off";
     const where = options.storage === "memory" ? "memory" : (options.dataDir ?? "./data");
     await io(rt).writeStdout(
@@ -75,6 +85,19 @@ export async function serveCommand(rt: CliRuntime, argv: readonly string[]): Pro
     for (const off of offs) off();
     await flushed();
   }
+}
+
+/**
+ * Test hook, off unless the environment sets it (docs/invariants.md): creating the topic named
+ * by TRIBUTARY_TEST_INVARIANT_TOPIC fails an invariant in a topic listener, global state no
+ * partition contains, so the end-to-end suites can watch a real broker process stop on one.
+ */
+function failInvariantOnTopic(rt: CliRuntime, broker: Broker): void {
+  const name = io(rt).env(TEST_INVARIANT_TOPIC_ENV);
+  if (name === undefined || name === "") return;
+  broker.onTopicChange((topic, partitions) => {
+    assert(topic !== name || partitions === 0, `test hook: topic ${name} must not be created`);
+  });
 }
 
 async function optionsOf(

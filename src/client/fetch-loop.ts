@@ -4,6 +4,7 @@
 
 import type { FetchPartitionResultBody } from "../protocol/cbor/ops/fetch.ts";
 import { toTributaryError } from "../errors.ts";
+import { uncontainedInvariantIn } from "../invariant.ts";
 import { fromWireError } from "../protocol/cbor/wire-error.ts";
 import type { Assignment } from "./assignment.ts";
 import type { ClientRuntime, ClusterClient } from "./cluster.ts";
@@ -59,6 +60,8 @@ export class FetchLoop {
         failures = 0;
       } catch (err) {
         if (this.#deps.isClosed()) return;
+        // A bug (here or on the broker) is not retried: poll() throws it from now on.
+        if (uncontainedInvariantIn(err)) return this.#deps.report(toTributaryError(err), true);
         failures++;
         // A fenced member's partitions are about to be taken away: nothing for the user to do.
         if (!(this.#deps.inGroup() && isFenced(err))) {

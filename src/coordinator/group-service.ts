@@ -6,6 +6,7 @@
 import { type Logger, silentLogger } from "../logging/logger.ts";
 import type { Clock, Random, Timers } from "../../runtime/types.ts";
 import { TributaryError } from "../errors.ts";
+import { escalateInvariant } from "../invariant.ts";
 import {
   type Assignor,
   type CommitOffsetsRequest,
@@ -71,7 +72,13 @@ export class GroupService implements GroupServiceApi {
       options.groupOperationsQueuedMax ?? GROUP_OPERATIONS_QUEUED_MAX_DEFAULT,
     );
     const newMemberId = randomMemberIds(rt.random);
-    const report = options.report ?? (() => undefined);
+    const reportOption = options.report ?? (() => undefined);
+    // Group state is the process's, not one partition's: a violation in a load, an append or a
+    // timer step (coordinator-partition.ts reports them all here) stops the process.
+    const report = (what: string, err: unknown) => {
+      escalateInvariant(err, what);
+      reportOption(what, err);
+    };
     const deps = {
       broker,
       clock: rt.clock,

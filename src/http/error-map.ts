@@ -1,10 +1,12 @@
 // The one mapping from exceptions to HTTP error responses:
 //   {"error":{"code":"UNKNOWN_TOPIC_OR_PARTITION","message":"..."}} with ErrorCode[code].http.
 // Only TributaryError messages reach clients; anything else is a bug or a host failure and is
-// reported as UNKNOWN_SERVER_ERROR with a generic message (no stack, no internals).
+// reported as UNKNOWN_SERVER_ERROR with a generic message (no stack, no internals). An invariant
+// violation is escalated (the server stops) and answered INVARIANT_VIOLATED.
 
 import { HTTPException } from "hono/http-exception";
 import { ErrorCode, TributaryError } from "../errors.ts";
+import { escalateInvariant } from "../invariant.ts";
 import type { ErrorCodeName } from "../errors.ts";
 
 export interface ErrorBody {
@@ -19,6 +21,17 @@ export interface MappedError {
 }
 
 export function mapError(err: unknown): MappedError {
+  // A bug that no partition contained: the server stops (src/invariant.ts) and says so. Not
+  // "unexpected": escalating it already logged invariant.violated.
+  const violation = escalateInvariant(err, "http request");
+  if (violation !== null) {
+    const code = "INVARIANT_VIOLATED";
+    return {
+      status: ErrorCode[code].http,
+      body: { error: { code, message: "internal server error: the server is stopping" } },
+      unexpected: false,
+    };
+  }
   if (err instanceof TributaryError) {
     return {
       status: ErrorCode[err.code].http,

@@ -5,7 +5,8 @@
 // samples for series beyond the cap are dropped and counted in
 // tributary_metrics_series_dropped_total{metric}, rendered once anything was dropped.
 
-import { assert, AssertionError } from "../errors.ts";
+import { assert } from "../errors.ts";
+import { raiseInvariant } from "../invariant.ts";
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -125,8 +126,9 @@ abstract class Metric<V> {
   protected labelValuesOf(labels: Labels | undefined): string[] {
     const given = labels ?? {};
     const names = Object.keys(given);
+    // Not assert(): its message would be built on every sample.
     if (names.length !== this.labelNames.length) {
-      throw new AssertionError(`${this.name} takes labels [${this.labelNames}], got [${names}]`);
+      throw raiseInvariant(`${this.name} takes labels [${this.labelNames}], got [${names}]`);
     }
     return this.labelNames.map((name) => {
       const value = given[name];

@@ -10,6 +10,7 @@ import { GroupService } from "../coordinator/group-service.ts";
 import { HttpMembers } from "../coordinator/http-members.ts";
 import type { GroupCoordinatorConfig } from "../group/mod.ts";
 import { TributaryError } from "../errors.ts";
+import { type InvariantViolation, onFatalInvariant } from "../invariant.ts";
 import { createHttpApp } from "../http/app.ts";
 import { MetricsRegistry } from "../metrics/registry.ts";
 import {
@@ -98,6 +99,16 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
+/** What the composition root does beyond the options (not part of the package's API). */
+export interface StartBrokerHooks {
+  /**
+   * Called once with the first invariant violation nothing contained, after it was logged
+   * (`invariant.violated`); `serve` exits with EXIT_SOFTWARE here. Without it the broker closes
+   * itself and hands the violation to onUnexpectedError: an embedding host process lives on.
+   */
+  onFatalInvariant?: (violation: InvariantViolation) => void;
+}
+
 const memoryDataDir = "/tributary";
 /** Bound on closing the broker (its log) at shutdown; the grace period bounds the rest. */
 const BROKER_CLOSE_MS_MAX = 120_000;
@@ -105,6 +116,7 @@ const BROKER_CLOSE_MS_MAX = 120_000;
 export async function startBroker(
   rt: Runtime,
   options: StartBrokerOptions = {},
+  hooks: StartBrokerHooks = {},
 ): Promise<RunningBroker> {
   const host = options.host ?? "127.0.0.1";
   const nodeId = options.nodeId ?? 1;
@@ -124,6 +136,15 @@ export async function startBroker(
   const closers: Closer[] = [];
   const graceMs = options.shutdownGraceMsMax ?? 10_000;
   checkConnectionLimits(options);
+  let closing: Promise<void> | null = null;
+  const close = () => (closing ??= closeAll(closers, rt.timers, graceMs).finally(() => offFatal()));
+  const offFatal = stopOnFatalInvariant(
+    logger,
+    hooks.onFatalInvariant ?? ((violation) => {
+      void close();
+      onUnexpectedError?.(violation);
+    }),
+  );
   try {
     const broker = await Broker.open(hostRt, {
       nodeId,
@@ -189,13 +210,41 @@ export async function startBroker(
       closers,
     );
     broker.advertise({ port: protocol.port, ...(httpPort !== null ? { httpPort } : {}) });
-    const close = () => closeAll(closers, rt.timers, graceMs);
     return running({ nodeId, host, port: protocol.port, httpPort, broker, groups, metrics, close });
   } catch (err) {
-    await closeAll(closers, rt.timers, graceMs);
+    await close();
     throw err;
   }
 }
+
+/**
+ * Registers this broker's answer to an invariant violation that reached code which could not
+ * contain it (src/invariant.ts): one `invariant.violated` line, then `stop` (once). Returns the
+ * registration's removal.
+ */
+function stopOnFatalInvariant(
+  logger: Logger,
+  stop: (violation: InvariantViolation) => void,
+): () => void {
+  let stopped = false;
+  return onFatalInvariant((violation, where) => {
+    if (stopped) return;
+    stopped = true;
+    logger.error(
+      "invariant.violated",
+      `${violation.message} (caught in ${where}); the broker stops`,
+      {
+        invariant: violation.invariant,
+        where,
+        stack: (violation.stack ?? "").slice(0, STACK_CHARS_MAX),
+      },
+    );
+    stop(violation);
+  });
+}
+
+/** Enough of a violation's stack to find the assert and its callers. */
+const STACK_CHARS_MAX = 2_000;
 
 /** The HTTP listener, unless turned off; returns its port (or null) and registers its closers. */
 async function startHttp(

@@ -5,11 +5,13 @@ import { describe, expect, it } from "vitest";
 import { SimWorld } from "../../runtime/sim/world.ts";
 import type { Runtime } from "../../runtime/types.ts";
 import { Broker } from "../../src/broker/broker.ts";
+import { runWatchedSeed, simSeeds } from "../support/sim-seeds.ts";
 import { batch, readAll } from "./helpers.ts";
 
 const BATCHES = 40;
 const IN_FLIGHT_MAX = 5;
-const SEEDS = Array.from({ length: 24 }, (_, i) => i + 1);
+const SEEDS = simSeeds(24).seeds;
+const names = { simulation: "crash simulation", testPath: "test/broker/crash-sim.test.ts" };
 const bounds = { maxSteps: 200_000, maxVirtualMs: 120_000 };
 const options = { nodeId: 1, dataDir: "/data", host: "127.0.0.1", port: 0 };
 
@@ -84,13 +86,11 @@ describe("durable produce across simulated crashes", () => {
     it(`keeps every acknowledged record (seed ${seed})`, async () => {
       const world = new SimWorld({ seed });
       const rt = world.runtime("b1");
-      try {
+      await runWatchedSeed(seed, names, async () => {
         const phase1 = await world.run(() => produceUntilCrash(world, rt), bounds);
         expect(phase1.errorsBeforeCrash).toEqual([]);
         await world.run(() => reopenAndCheck(rt, phase1), bounds);
-      } catch (err) {
-        throw new Error(`${world.describe()}: ${String(err)}`, { cause: err });
-      }
+      });
     });
   }
 });

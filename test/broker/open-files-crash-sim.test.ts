@@ -6,12 +6,17 @@ import { describe, expect, it } from "vitest";
 import { SimWorld } from "../../runtime/sim/world.ts";
 import type { Runtime } from "../../runtime/types.ts";
 import { Broker } from "../../src/broker/broker.ts";
+import { runWatchedSeed, simSeeds } from "../support/sim-seeds.ts";
 import { batch, readAll } from "./helpers.ts";
 
 const PARTITIONS = 12;
 const BATCHES = 120;
 const IN_FLIGHT_MAX = 8;
-const SEEDS = [1, 2, 3, 4, 5, 6];
+const SEEDS = simSeeds(6).seeds;
+const names = {
+  simulation: "open-files crash simulation",
+  testPath: "test/broker/open-files-crash-sim.test.ts",
+};
 const bounds = { maxSteps: 400_000, maxVirtualMs: 300_000 };
 const options = {
   nodeId: 1,
@@ -77,12 +82,10 @@ describe("durable produce across simulated crashes with evicted file handles", (
     it(`keeps every acknowledged record (seed ${seed})`, async () => {
       const world = new SimWorld({ seed });
       const rt = world.runtime("b1");
-      try {
+      await runWatchedSeed(seed, names, async () => {
         const acked = await world.run(() => produceUntilCrash(world, rt), bounds);
         await world.run(() => reopenAndCheck(rt, acked), bounds);
-      } catch (err) {
-        throw new Error(`${world.describe()}: ${String(err)}`, { cause: err });
-      }
+      });
     });
   }
 });

@@ -9,6 +9,7 @@ import type { Runtime } from "../../runtime/types.ts";
 import { Broker, type BrokerOptions } from "../../src/broker/broker.ts";
 import { listSnapshotOffsets } from "../../src/broker/producer-snapshots.ts";
 import { encodeBatch } from "../../src/log/record-batch.ts";
+import { fixedSeedNames, runWatched } from "../support/sim-seeds.ts";
 import { batch, codeOf } from "./helpers.ts";
 
 const bounds = { maxSteps: 2_000_000, maxVirtualMs: 600_000 };
@@ -46,8 +47,13 @@ async function openBroker(rt: Runtime, extra: Partial<BrokerOptions> = {}) {
   return await Broker.open(rt, { ...options, ...extra });
 }
 
+const FILE = "test/broker/producer-restart-sim.test.ts";
+const KNOWS = "knows a producer far behind the log end after a clean restart and a crash";
+const CORRUPT = "ignores a corrupt newest snapshot and uses the older one and the log";
+const FORGETS = "forgets a producer idle past producer.id.expiration.ms, by the clock";
+
 describe("idempotent producer state across restarts (sim)", () => {
-  it("knows a producer far behind the log end after a clean restart and a crash", async () => {
+  it(KNOWS, async () => {
     const world = new SimWorld({ seed: 7 });
     const rt = world.runtime("b1");
     const pb = (pid: number, seq: number, v: string) =>
@@ -58,7 +64,7 @@ describe("idempotent producer state across restarts (sim)", () => {
         timestamp: rt.clock.nowMs(),
       });
     try {
-      await world.run(async () => {
+      await runWatched(world, fixedSeedNames(FILE, KNOWS), async () => {
         let broker = await openBroker(rt);
         await broker.createTopic({ name: "t", configs: { "segment.bytes": String(1 << 20) } });
         const { producerId: pid } = await broker.initProducerId();
@@ -103,7 +109,7 @@ describe("idempotent producer state across restarts (sim)", () => {
     }
   });
 
-  it("ignores a corrupt newest snapshot and uses the older one and the log", async () => {
+  it(CORRUPT, async () => {
     const world = new SimWorld({ seed: 11 });
     const rt = world.runtime("b1");
     const pb = (pid: number, seq: number, v: string) =>
@@ -113,7 +119,7 @@ describe("idempotent producer state across restarts (sim)", () => {
         baseSequence: seq,
         timestamp: rt.clock.nowMs(),
       });
-    await world.run(async () => {
+    await runWatched(world, fixedSeedNames(FILE, CORRUPT), async () => {
       let broker = await openBroker(rt);
       await broker.createTopic({ name: "t", configs: { "segment.bytes": String(1 << 20) } });
       const { producerId: pid } = await broker.initProducerId();
@@ -138,7 +144,7 @@ describe("idempotent producer state across restarts (sim)", () => {
     }, bounds);
   });
 
-  it("forgets a producer idle past producer.id.expiration.ms, by the clock", async () => {
+  it(FORGETS, async () => {
     const world = new SimWorld({ seed: 3 });
     const rt = world.runtime("b1");
     const pb = (pid: number, seq: number, v: string) =>
@@ -148,7 +154,7 @@ describe("idempotent producer state across restarts (sim)", () => {
         baseSequence: seq,
         timestamp: rt.clock.nowMs(),
       });
-    await world.run(async () => {
+    await runWatched(world, fixedSeedNames(FILE, FORGETS), async () => {
       const extra = { producerIdExpirationMs: 60_000, retentionCheckIntervalMs: 5_000 };
       let broker = await openBroker(rt, extra);
       await broker.createTopic({ name: "t" });

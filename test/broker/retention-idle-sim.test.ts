@@ -5,12 +5,18 @@ import { describe, expect, it } from "vitest";
 import { SimWorld } from "../../runtime/sim/world.ts";
 import { Broker } from "../../src/broker/broker.ts";
 import { createLogger } from "../../src/logging/logger.ts";
+import { fixedSeedNames, runWatched } from "../support/sim-seeds.ts";
 import { batch, codeOf, readAll } from "./helpers.ts";
 
 const bounds = { maxSteps: 500_000, maxVirtualMs: 600_000 };
 
+const FILE = "test/broker/retention-idle-sim.test.ts";
+const DELETES =
+  "deletes expired data of an idle topic, keeps the log end, and appends continue there";
+const ROLLS = "rolls the active segment by segment.ms on the next append";
+
 describe("retention of idle topics (sim)", () => {
-  it("deletes expired data of an idle topic, keeps the log end, and appends continue there", async () => {
+  it(DELETES, async () => {
     const world = new SimWorld({ seed: 5 });
     const rt = world.runtime("b1");
     const lines: Array<Record<string, unknown>> = [];
@@ -20,7 +26,7 @@ describe("retention of idle topics (sim)", () => {
       format: "json",
       nowMs: () => rt.clock.nowMs(),
     });
-    await world.run(async () => {
+    await runWatched(world, fixedSeedNames(FILE, DELETES), async () => {
       const broker = await Broker.open(rt, {
         nodeId: 1,
         dataDir: "/data",
@@ -68,10 +74,10 @@ describe("retention of idle topics (sim)", () => {
     }, bounds);
   });
 
-  it("rolls the active segment by segment.ms on the next append", async () => {
+  it(ROLLS, async () => {
     const world = new SimWorld({ seed: 6 });
     const rt = world.runtime("b1");
-    await world.run(async () => {
+    await runWatched(world, fixedSeedNames(FILE, ROLLS), async () => {
       const broker = await Broker.open(rt, {
         nodeId: 1,
         dataDir: "/data",

@@ -6,10 +6,15 @@ import { SimWorld } from "../../runtime/sim/world.ts";
 import type { Runtime } from "../../runtime/types.ts";
 import { Broker } from "../../src/broker/broker.ts";
 import { GroupService } from "../../src/coordinator/group-service.ts";
+import { runWatchedSeed, simSeeds } from "../support/sim-seeds.ts";
 
 const GROUPS = ["g0", "g1", "g2", "g3", "g4"];
 const COMMITS_PER_GROUP = 12;
-const SEEDS = Array.from({ length: 16 }, (_, i) => i + 1);
+const SEEDS = simSeeds(16).seeds;
+const names = {
+  simulation: "coordinator crash simulation",
+  testPath: "test/coordinator/crash-sim.test.ts",
+};
 const bounds = { maxSteps: 400_000, maxVirtualMs: 120_000 };
 const brokerOptions = { nodeId: 1, dataDir: "/data", host: "127.0.0.1", port: 0 };
 
@@ -91,13 +96,11 @@ describe("committed offsets across simulated crashes", () => {
     it(`keeps every acknowledged commit (seed ${seed})`, async () => {
       const world = new SimWorld({ seed });
       const rt = world.runtime("b1");
-      try {
+      await runWatchedSeed(seed, names, async () => {
         const phase1 = await world.run(() => commitUntilCrash(world, rt), bounds);
         expect(phase1.errors).toEqual([]);
         await world.run(() => reopenAndCheck(rt, phase1), bounds);
-      } catch (err) {
-        throw new Error(`${world.describe()}: ${String(err)}`, { cause: err });
-      }
+      });
     });
   }
 });

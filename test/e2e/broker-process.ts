@@ -70,6 +70,8 @@ export interface SpawnOptions {
   startTimeoutMs?: number;
   /** Starts the process under `ulimit -n` (soft and hard) of this many descriptors. */
   openFilesLimit?: number;
+  /** Variables added to the process's environment (e.g. a test hook's). */
+  env?: Record<string, string>;
 }
 
 export async function startBrokerProcess(
@@ -96,7 +98,7 @@ export async function startBrokerProcess(
     limited
       ? ["-c", `ulimit -n ${options.openFilesLimit} && exec "$@"`, "bash", command, ...argv]
       : argv,
-    { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: cleanEnv() },
+    { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...cleanEnv(), ...options.env } },
   );
   let stdout = "";
   let stderr = "";

@@ -6,7 +6,7 @@ import { type FetchSettings, fetchSettings } from "../../../src/client/consumer-
 import { FetchLoop } from "../../../src/client/fetch-loop.ts";
 import { OffsetResets } from "../../../src/client/offset-reset.ts";
 import { Positions } from "../../../src/client/positions.ts";
-import { TributaryError } from "../../../src/errors.ts";
+import { assert, TributaryError } from "../../../src/errors.ts";
 import { ListOffsetsTimestamp } from "../../../src/protocol/cbor/ops/list-offsets.ts";
 import { eventually } from "../../support/eventually.ts";
 import { batchAt, rt, ScriptedCluster, tp0 } from "./support.ts";
@@ -243,6 +243,25 @@ describe("FetchLoop", () => {
     h.loop.start();
     await eventually(() => h.positions.buffer.size === 1);
     expect(h.reported).toEqual([]);
+  });
+
+  it("stops on an invariant violation and reports it as fatal: a bug is not retried", async () => {
+    const h = (harness = new Harness({}));
+    h.append(0, 1);
+    assign(h, null, 0);
+    // The hook: handling the answer breaks an invariant of the client's own state.
+    h.next.push(() => {
+      assert(false, "test hook: client fetch state is inconsistent");
+    });
+    h.loop.start();
+    let ended = false;
+    void h.loop.running?.then(() => (ended = true));
+    await eventually(() => ended);
+    expect(h.cluster.callsOf("Fetch")).toHaveLength(1);
+    expect(h.reported).toHaveLength(1);
+    expect(h.reported[0].fatal).toBe(true);
+    expect((h.reported[0].err as TributaryError).code).toBe("INVARIANT_VIOLATED");
+    expect((h.reported[0].err as TributaryError).retriable).toBe(false);
   });
 
   it("ends once closed, even while a fetch waits for data", async () => {

@@ -6,27 +6,26 @@
 //   SIM_SEED_BASE=5000 npx vitest run test/sim/group   start the seed range elsewhere
 
 import { describe, expect, it } from "vitest";
-import { SeedTrace, simSeeds } from "../../support/sim-seeds.ts";
+import { runWatchedSeed, SeedTrace, simSeeds } from "../../support/sim-seeds.ts";
 import { GroupWorkload } from "./group-workload.ts";
 
 const STEPS_PER_SEED = 120;
 const SEEDS_DEFAULT = 1000;
 
-function runSeed(seed: number, verbose: boolean): void {
+async function runSeed(seed: number, verbose: boolean): Promise<void> {
   const trace = new SeedTrace(verbose);
-  try {
+  const names = { simulation: "group simulation", testPath: "test/sim/group" };
+  await runWatchedSeed(seed, names, () => {
     const workload = new GroupWorkload({ seed, steps: STEPS_PER_SEED, trace: trace.line });
     workload.run();
-  } catch (err) {
-    throw trace.failure(err, seed, { simulation: "group simulation", testPath: "test/sim/group" });
-  }
+  }, trace);
 }
 
 describe("consumer group simulation", () => {
   const plan = simSeeds(SEEDS_DEFAULT);
 
-  it(plan.title, () => {
-    for (const seed of plan.seeds) runSeed(seed, plan.replaying);
+  it(plan.title, async () => {
+    for (const seed of plan.seeds) await runSeed(seed, plan.replaying);
     expect(plan.seeds.length).toBeGreaterThan(0);
   }, 600_000);
 });

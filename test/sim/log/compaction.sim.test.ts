@@ -7,7 +7,7 @@
 
 import { describe, expect, it } from "vitest";
 import { SimWorld } from "../../../runtime/sim/world.ts";
-import { SeedTrace, simSeeds } from "../../support/sim-seeds.ts";
+import { runWatchedSeed, SeedTrace, simSeeds } from "../../support/sim-seeds.ts";
 import { type CompactionStats, CompactionWorkload } from "./compaction-workload.ts";
 
 const STEPS_PER_SEED = 50;
@@ -17,15 +17,14 @@ async function runSeed(seed: number, verbose: boolean): Promise<CompactionStats>
   const world = new SimWorld({ seed });
   const trace = new SeedTrace(verbose);
   const workload = new CompactionWorkload(world, { steps: STEPS_PER_SEED, trace: trace.line });
-  try {
-    await world.run(() => workload.run(), { maxSteps: 200_000, maxVirtualMs: 30 * 24 * 3600_000 });
-    return workload.stats;
-  } catch (err) {
-    throw trace.failure(err, seed, {
-      simulation: "compaction simulation",
-      testPath: "test/sim/log/compaction",
-    });
-  }
+  const names = { simulation: "compaction simulation", testPath: "test/sim/log/compaction" };
+  await runWatchedSeed(
+    seed,
+    names,
+    () => world.run(() => workload.run(), { maxSteps: 200_000, maxVirtualMs: 30 * 24 * 3600_000 }),
+    trace,
+  );
+  return workload.stats;
 }
 
 describe("log compaction simulation", () => {

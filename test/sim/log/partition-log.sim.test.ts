@@ -7,7 +7,7 @@
 
 import { describe, expect, it } from "vitest";
 import { SimWorld } from "../../../runtime/sim/world.ts";
-import { SeedTrace, simSeeds } from "../../support/sim-seeds.ts";
+import { runWatchedSeed, SeedTrace, simSeeds } from "../../support/sim-seeds.ts";
 import { LogWorkload } from "./log-workload.ts";
 
 const STEPS_PER_SEED = 60;
@@ -17,11 +17,13 @@ async function runSeed(seed: number, verbose: boolean): Promise<void> {
   const world = new SimWorld({ seed });
   const trace = new SeedTrace(verbose);
   const workload = new LogWorkload(world, { steps: STEPS_PER_SEED, trace: trace.line });
-  try {
-    await world.run(() => workload.run(), { maxSteps: 100_000, maxVirtualMs: 30 * 24 * 3600_000 });
-  } catch (err) {
-    throw trace.failure(err, seed, { simulation: "log simulation", testPath: "test/sim/log" });
-  }
+  const names = { simulation: "log simulation", testPath: "test/sim/log" };
+  await runWatchedSeed(
+    seed,
+    names,
+    () => world.run(() => workload.run(), { maxSteps: 100_000, maxVirtualMs: 30 * 24 * 3600_000 }),
+    trace,
+  );
 }
 
 describe("partition log simulation", () => {
