@@ -173,9 +173,9 @@ export interface Network {
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
 
 /**
- * Connection limits are the host's to enforce, and hosts differ in what they expose; each
- * adapter's header says what it does with these (docs/http.md sums it up). Unset: the host's
- * own defaults.
+ * Connection limits are the host's to enforce; every adapter enforces all of them (Node through
+ * node:http, Deno and Bun through runtime/host/http1; docs/http.md "Connections"). Unset: the
+ * host's own defaults.
  */
 export interface ServeOptions {
   host: string;
@@ -185,8 +185,10 @@ export interface ServeOptions {
   idleTimeoutMs?: number;
   /** A connection that has not sent a request's headers within this long is closed (slowloris). */
   headersTimeoutMs?: number;
-  /** Connections open at once; beyond it new ones are closed as soon as they are accepted. */
+  /** Connections open at once; beyond it new ones get a 503 and are closed on accept. */
   connectionsMax?: number;
+  /** The same, counted per remote address (max.connections.per.ip). */
+  connectionsPerIpMax?: number;
 }
 
 export interface HttpServer {
