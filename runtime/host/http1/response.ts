@@ -35,29 +35,30 @@ export async function writeResponse(
   ctx: ResponseContext,
 ): Promise<WriteOutcome> {
   const status = response.status;
-  const bodyless = ctx.head || status < 200 || status === 204 || status === 304;
+  const noContent = status < 200 || status === 204 || status === 304;
+  const bodyless = ctx.head || noContent;
   const reader = response.body?.getReader() ?? null;
-  const collected = reader === null || bodyless
+  // HEAD gets the Content-Length its GET would have, so the body is measured, then dropped.
+  const collected = reader === null || noContent
     ? { chunks: [], bytes: 0, done: true, pending: null }
     : await collectSoon(reader);
   if (bodyless) void reader?.cancel().catch(() => {});
   const declared = declaredLength(response.headers);
-  let framing: "length" | "chunked" | "close";
+  let framing: "length" | "chunked" | "close" | "none";
   let length = 0;
-  if (collected.done) {
+  if (noContent) {
+    framing = status === 304 && declared !== null ? "length" : "none";
+    length = declared ?? 0;
+  } else if (collected.done) {
     framing = "length";
-    length = bodyless ? (declared ?? 0) : collected.bytes;
+    length = collected.bytes;
   } else if (declared !== null && declared >= collected.bytes) {
     framing = "length";
     length = declared;
-  } else framing = ctx.minorVersion === 1 ? "chunked" : "close";
+  } else if (ctx.head) framing = "none";
+  else framing = ctx.minorVersion === 1 ? "chunked" : "close";
   const close = ctx.close || framing === "close";
-  const head = encodeHead(response, {
-    close,
-    framing,
-    length,
-    withLength: !(status < 200 || status === 204 || (status === 304 && declared === null)),
-  });
+  const head = encodeHead(response, { close, framing, length });
   try {
     if (collected.done || bodyless) {
       await conn.write(joinAll([head, ...(bodyless ? [] : collected.chunks)]));
@@ -67,7 +68,7 @@ export async function writeResponse(
     await conn.write(joinAll([head, ...first]));
     const sent = await streamRest(conn, reader!, collected.pending, {
       gone: ctx.gone,
-      framing,
+      framing: framing as "length" | "chunked" | "close",
       lengthLeft: length - collected.bytes,
     });
     return { reusable: sent && !close };
@@ -173,12 +174,7 @@ function declaredLength(headers: Headers): number | null {
 
 function encodeHead(
   response: Response,
-  framing: {
-    close: boolean;
-    framing: "length" | "chunked" | "close";
-    length: number;
-    withLength: boolean;
-  },
+  framing: { close: boolean; framing: "length" | "chunked" | "close" | "none"; length: number },
 ): Uint8Array {
   const status = response.status;
   let head = `HTTP/1.1 ${status} ${response.statusText || reasonPhrase(status)}\r\n`;
@@ -187,7 +183,7 @@ function encodeHead(
     head += `${name}: ${value}\r\n`;
   });
   for (const cookie of response.headers.getSetCookie()) head += `set-cookie: ${cookie}\r\n`;
-  if (framing.framing === "length" && framing.withLength) {
+  if (framing.framing === "length") {
     head += `content-length: ${framing.length}\r\n`;
   } else if (framing.framing === "chunked") head += "transfer-encoding: chunked\r\n";
   if (framing.close) head += "connection: close\r\n";
