@@ -26,6 +26,8 @@ export interface ConnectionSettings {
   readonly headBytesMax: number;
   readonly fieldsMax: number;
   readonly drainBytesMax: number;
+  /** Content-Length bodies up to this size are read before the handler runs. */
+  readonly wholeBodyBytesMax: number;
 }
 
 const encoder = new TextEncoder();
@@ -177,15 +179,26 @@ export class Http1Connection {
       });
     };
     const body = new RequestBody(source, this.#conn, head.expectContinue, watchForPeer);
+    const bodyAllowed = head.method !== "GET" && head.method !== "HEAD" && source !== null;
+    // A small body is read whole first and handed over as bytes: hosts read those natively,
+    // far faster than a JS stream pulled piece by piece.
+    const whole = bodyAllowed && wholeBodyFirst(head, this.#settings.wholeBodyBytesMax)
+      ? await body.readWhole()
+      : null;
+    if (whole === false) return (await this.#reply(400, "malformed or cut-off request body")) ?? false;
     if (source === null || source.done) watchForPeer();
     let request: Request;
     try {
-      const bodyAllowed = head.method !== "GET" && head.method !== "HEAD" && source !== null;
+      const init = whole !== null
+        ? { body: whole }
+        : bodyAllowed
+        ? { body: body.stream(), duplex: "half" }
+        : {};
       request = new Request(url, {
         method: head.method,
         headers: head.fields as Array<[string, string]>,
         signal: abort.signal,
-        ...(bodyAllowed ? { body: body.stream(), duplex: "half" } : {}),
+        ...init,
       } as RequestInit);
     } catch {
       this.#onGone = null;
@@ -270,6 +283,33 @@ class RequestBody {
     }
   }
 
+  /** The whole body as one array; false when it is malformed or cut off. */
+  async readWhole(): Promise<Uint8Array | false> {
+    const source = this.#source;
+    if (source === null) return new Uint8Array(0);
+    const pieces: Uint8Array[] = [];
+    let bytes = 0;
+    try {
+      for (;;) {
+        const piece = await source.read();
+        if (piece === null) break;
+        pieces.push(piece);
+        bytes += piece.length;
+      }
+    } catch {
+      this.#failed = true;
+      return false;
+    }
+    if (pieces.length === 1) return pieces[0];
+    const out = new Uint8Array(bytes);
+    let offset = 0;
+    for (const piece of pieces) {
+      out.set(piece, offset);
+      offset += piece.length;
+    }
+    return out;
+  }
+
   /** The connection cannot be reused after the response: the body is broken or will not come. */
   mustClose(): boolean {
     if (this.#source === null || this.#source.done) return false;
@@ -295,6 +335,11 @@ class RequestBody {
       return false;
     }
   }
+}
+
+/** Whether the body is small and sure to come (no Expect: 100-continue waiting on us). */
+function wholeBodyFirst(head: RequestHead, bytesMax: number): boolean {
+  return head.body.kind === "length" && head.body.bytes <= bytesMax && !head.expectContinue;
 }
 
 function bodySource(head: RequestHead, reader: ConnReader): BodySource | null {

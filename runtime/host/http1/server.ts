@@ -20,6 +20,11 @@ export const headBytesMax = 16 * 1024;
 export const fieldsMax = 100;
 /** Unread request body bytes dropped to keep a connection alive; beyond it the connection closes. */
 export const drainBytesMax = 256 * 1024;
+/**
+ * Content-Length bodies up to this size are read whole before the handler runs (handed over as
+ * bytes, which hosts read natively); larger and chunked ones are streamed to it.
+ */
+export const wholeBodyBytesMax = 1024 * 1024;
 /** Defaults for limits a caller leaves unset (Node's own for the two timers). */
 export const idleTimeoutMsDefault = 5_000;
 export const headersTimeoutMsDefault = 60_000;
@@ -59,6 +64,7 @@ export async function serveHttp1(host: Http1Host, options: ServeOptions): Promis
       headBytesMax,
       fieldsMax,
       drainBytesMax,
+      wholeBodyBytesMax,
     });
     connections.add(connection);
     void connection.done.finally(() => {
