@@ -64,7 +64,7 @@ export interface StartBrokerOptions {
   groupCoordinator?: Partial<GroupCoordinatorConfig>;
   /** max.connections: connections each listener (CBOR, HTTP) keeps open at once (10,000). */
   connectionsMax?: number;
-  /** max.connections.per.ip: CBOR connections from one address (default: no limit). */
+  /** max.connections.per.ip: connections from one address, per listener (default: no limit). */
   connectionsPerIpMax?: number;
   /** connections.max.idle.ms: idle connections are closed after this (10 min; 0: never). */
   connectionsIdleMsMax?: number;
@@ -237,6 +237,7 @@ async function startHttp(
     idleTimeoutMs: options.connectionsIdleMsMax ?? IDLE_MS_MAX_DEFAULT,
     headersTimeoutMs: options.httpHeadersTimeoutMs ?? HTTP_HEADERS_TIMEOUT_MS_DEFAULT,
     connectionsMax: options.connectionsMax ?? CONNECTIONS_MAX_DEFAULT,
+    ...definedOnly({ connectionsPerIpMax: options.connectionsPerIpMax }),
   });
   closers.unshift({
     name: "http listener",
