@@ -140,15 +140,19 @@ const headersTimeout: ConformanceCase = {
   requiresHostFetch: true,
   timeoutMs: 10_000,
   run: (rt) =>
-    withServer(rt, { fetch: hello, headersTimeoutMs: 300, idleTimeoutMs: 60_000 }, async (connect) => {
-      const conn = await connect();
-      const startMs = rt.clock.monotonicMs();
-      await conn.write(text.encode(`GET / HTTP/1.1\r\nHost: ${host}\r\nX-Slow: `));
-      const response = await readToEnd(conn);
-      const tookMs = rt.clock.monotonicMs() - startMs;
-      checkEqual(statusOf(response), 408, `status of a stalled head (${response})`);
-      check(tookMs >= 250 && tookMs < 2_500, `cut after ${Math.round(tookMs)} ms`);
-    }),
+    withServer(
+      rt,
+      { fetch: hello, headersTimeoutMs: 300, idleTimeoutMs: 60_000 },
+      async (connect) => {
+        const conn = await connect();
+        const startMs = rt.clock.monotonicMs();
+        await conn.write(text.encode(`GET / HTTP/1.1\r\nHost: ${host}\r\nX-Slow: `));
+        const response = await readToEnd(conn);
+        const tookMs = rt.clock.monotonicMs() - startMs;
+        checkEqual(statusOf(response), 408, `status of a stalled head (${response})`);
+        check(tookMs >= 250 && tookMs < 2_500, `cut after ${Math.round(tookMs)} ms`);
+      },
+    ),
 };
 
 const eventsMs = 150;

@@ -11,7 +11,6 @@ import { decodeResponse, type ResponseEnvelope } from "../../src/protocol/cbor/e
 import { FrameDecoder } from "../../src/protocol/cbor/frame.ts";
 import {
   type BrokerProcess,
-  type HostName,
   makeTempDir,
   requireHost,
   selectedHosts,

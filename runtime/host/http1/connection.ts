@@ -139,7 +139,13 @@ export class Http1Connection {
     // A connection that sent nothing just closes; one stuck inside a head hears why.
     if (which === "headers" && started) {
       const ms = this.#settings.headersTimeoutMs;
-      await this.#write(closingReply(408, ReplyCode.RequestTimedOut, `no request head within ${ms} ms (http.headers.timeout.ms)`));
+      await this.#write(
+        closingReply(
+          408,
+          ReplyCode.RequestTimedOut,
+          `no request head within ${ms} ms (http.headers.timeout.ms)`,
+        ),
+      );
     }
     return null;
   }
@@ -185,7 +191,9 @@ export class Http1Connection {
     const whole = bodyAllowed && wholeBodyFirst(head, this.#settings.wholeBodyBytesMax)
       ? await body.readWhole()
       : null;
-    if (whole === false) return (await this.#reply(400, "malformed or cut-off request body")) ?? false;
+    if (whole === false) {
+      return (await this.#reply(400, "malformed or cut-off request body")) ?? false;
+    }
     if (source === null || source.done) watchForPeer();
     let request: Request;
     try {

@@ -49,7 +49,11 @@ export async function serveHttp1(host: Http1Host, options: ServeOptions): Promis
     const address = conn.remoteAddress;
     const refused = counter.refusal(address);
     if (refused !== null) {
-      const reply = closingReply(503, ReplyCode.ConnectionRefused, `connection refused: ${refused}`);
+      const reply = closingReply(
+        503,
+        ReplyCode.ConnectionRefused,
+        `connection refused: ${refused}`,
+      );
       // A client that left already needs no explanation.
       void conn.write(reply).catch(() => {}).finally(() => conn.close());
       return;
@@ -58,7 +62,9 @@ export async function serveHttp1(host: Http1Host, options: ServeOptions): Promis
     const connection = new Http1Connection(conn, {
       fetch: options.fetch,
       timers: host.timers,
-      authority: `${options.host.includes(":") ? `[${options.host}]` : options.host}:${listener.port}`,
+      authority: `${
+        options.host.includes(":") ? `[${options.host}]` : options.host
+      }:${listener.port}`,
       idleTimeoutMs: options.idleTimeoutMs ?? idleTimeoutMsDefault,
       headersTimeoutMs: options.headersTimeoutMs ?? headersTimeoutMsDefault,
       headBytesMax,

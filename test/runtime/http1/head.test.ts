@@ -47,7 +47,11 @@ describe("http1 request head", () => {
   });
 
   const refused: Array<[string, string, number]> = [
-    ["Content-Length with Transfer-Encoding", "Content-Length: 5\r\nTransfer-Encoding: chunked", 400],
+    [
+      "Content-Length with Transfer-Encoding",
+      "Content-Length: 5\r\nTransfer-Encoding: chunked",
+      400,
+    ],
     ["two Content-Length", "Content-Length: 5\r\nContent-Length: 5", 400],
     ["a list Content-Length", "Content-Length: 5, 5", 400],
     ["a signed Content-Length", "Content-Length: +5", 400],

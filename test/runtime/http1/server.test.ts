@@ -91,7 +91,10 @@ describe("http1 server: requests and responses", () => {
       {},
       async ({ connect }) => {
         const conn = await connect();
-        await send(conn, "HEAD / HTTP/1.1\r\nHost: broker\r\n\r\n" + get("/", "Connection: close\r\n"));
+        await send(
+          conn,
+          "HEAD / HTTP/1.1\r\nHost: broker\r\n\r\n" + get("/", "Connection: close\r\n"),
+        );
         return await readToEnd(conn);
       },
     );

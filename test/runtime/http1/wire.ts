@@ -58,7 +58,11 @@ export async function readToEnd(conn: Connection, readsMax = 10_000): Promise<st
 }
 
 /** Reads until the text received contains `marker` (bounded); returns all text so far. */
-export async function readUntil(conn: Connection, marker: string, readsMax = 10_000): Promise<string> {
+export async function readUntil(
+  conn: Connection,
+  marker: string,
+  readsMax = 10_000,
+): Promise<string> {
   let text = "";
   for (let i = 0; i < readsMax; i++) {
     if (text.includes(marker)) return text;
