@@ -155,6 +155,12 @@ export class Http1Connection {
     return null;
   }
 
+  /** Answers a request that cannot be served; the connection then closes. */
+  async #refuse(status: number, message: string): Promise<false> {
+    await this.#reply(status, message);
+    return false;
+  }
+
   async #write(bytes: Uint8Array): Promise<void> {
     try {
       await this.#conn.write(bytes);
@@ -166,7 +172,7 @@ export class Http1Connection {
   /** Serves one request; true when the connection may carry another. */
   async #exchange(head: RequestHead): Promise<boolean> {
     const url = requestUrl(head, this.#settings.authority);
-    if (url === null) return (await this.#reply(400, "malformed request target")) ?? false;
+    if (url === null) return await this.#refuse(400, "malformed request target");
     const source = bodySource(head, this.#reader);
     const abort = new AbortController();
     let gone = false;
@@ -192,7 +198,7 @@ export class Http1Connection {
       ? await body.readWhole()
       : null;
     if (whole === false) {
-      return (await this.#reply(400, "malformed or cut-off request body")) ?? false;
+      return await this.#refuse(400, "malformed or cut-off request body");
     }
     if (source === null || source.done) watchForPeer();
     let request: Request;
@@ -210,7 +216,7 @@ export class Http1Connection {
       } as RequestInit);
     } catch {
       this.#onGone = null;
-      return (await this.#reply(400, "request the host cannot represent")) ?? false;
+      return await this.#refuse(400, "request the host cannot represent");
     }
     const response = await this.#handle(request);
     const closeAfter = head.close || this.#stopping || body.mustClose();

@@ -120,17 +120,31 @@ describe("http1 server: requests and responses", () => {
     expect(text).toContain("POST /e [ok]");
   });
 
-  it("drains a body the handler did not read and keeps the connection", async () => {
+  it("drains a streamed body the handler did not read and keeps the connection", async () => {
     const text = await withServer(() => new Response("ignored"), {}, async ({ connect }) => {
       const conn = await connect();
       await send(
         conn,
-        "POST / HTTP/1.1\r\nHost: broker\r\nContent-Length: 10\r\n\r\n0123456789" +
-          get("/", "Connection: close\r\n"),
+        "POST / HTTP/1.1\r\nHost: broker\r\nTransfer-Encoding: chunked\r\n\r\n" +
+          "a\r\n0123456789\r\n0\r\n\r\n" + get("/", "Connection: close\r\n"),
       );
       return await readToEnd(conn);
     });
     expect(statuses(text)).toEqual([200, 200]);
+  });
+
+  it("closes after the response when an unread body is too large to drain", async () => {
+    const bodyBytes = 2 * 1024 * 1024;
+    const text = await withServer(() => new Response("ignored"), {}, async ({ connect }) => {
+      const conn = await connect();
+      const head = `POST / HTTP/1.1\r\nHost: broker\r\nContent-Length: ${bodyBytes}\r\n\r\n`;
+      // Not awaited: the server stops reading once it gave up on the body.
+      const sending = send(conn, head, "x".repeat(bodyBytes), get("/next")).catch(() => {});
+      const received = await readToEnd(conn);
+      await sending;
+      return received;
+    });
+    expect(statuses(text)).toEqual([200]);
   });
 
   it("sends every Set-Cookie and chunked framing for a body still being produced", async () => {
