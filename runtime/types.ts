@@ -181,9 +181,15 @@ export interface ServeOptions {
   host: string;
   port: number;
   fetch: FetchHandler;
-  /** A keep-alive connection with no request in flight for this long is closed. */
+  /**
+   * A keep-alive connection with no request in flight and nothing being sent for this long is
+   * closed; 0: never. A long poll or an event stream in progress is not idle.
+   */
   idleTimeoutMs?: number;
-  /** A connection that has not sent a request's headers within this long is closed (slowloris). */
+  /**
+   * A request whose headers are not complete this long after the connection was accepted (its
+   * first request) or after its first byte (later ones) is answered 408 and closed (slowloris).
+   */
   headersTimeoutMs?: number;
   /** Connections open at once; beyond it new ones get a 503 and are closed on accept. */
   connectionsMax?: number;
