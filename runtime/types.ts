@@ -195,6 +195,16 @@ export interface ServeOptions {
   connectionsMax?: number;
   /** The same, counted per remote address (max.connections.per.ip). */
   connectionsPerIpMax?: number;
+  /** Told about each connection refused over a cap (for the server's log). */
+  onRefused?: (refusal: ConnectionRefusal) => void;
+}
+
+export interface ConnectionRefusal {
+  /** address:port of the refused peer. */
+  readonly remote: string;
+  readonly limit: "max.connections" | "max.connections.per.ip";
+  /** What the peer was told, e.g. "127.0.0.1 has 20 connections (max.connections.per.ip=20)". */
+  readonly reason: string;
 }
 
 export interface HttpServer {

@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import type { Socket } from "node:net";
 import type { HttpServer, HttpServing, ServeOptions } from "../types.ts";
 import { ConnectionCounter } from "../host/http1/limits.ts";
-import { closingReply, ReplyCode } from "../host/http1/refusal.ts";
+import { refusalReply } from "../host/http1/refusal.ts";
 import { toIoError } from "./errors.ts";
 
 /** How long close() lets in-flight requests run before cutting their connections. */
@@ -105,14 +105,15 @@ function capConnections(server: Server, options: ServeOptions): void {
   server.removeAllListeners("connection");
   server.on("connection", (socket: Socket) => {
     const address = socket.remoteAddress ?? "";
-    const refused = counter.refusal(address);
+    const refused = counter.refusal(address, socket.remotePort ?? 0);
     if (refused !== null) {
+      options.onRefused?.(refused);
       // A client that left already needs no explanation. Whatever it sends is read and dropped,
       // so its FIN is seen and the socket closes instead of lingering unread.
       socket.on("error", () => {});
       socket.setTimeout(refusedLingerMs, () => socket.destroy());
       socket.resume();
-      socket.end(closingReply(503, ReplyCode.ConnectionRefused, `connection refused: ${refused}`));
+      socket.end(refusalReply(refused.reason));
       return;
     }
     counter.admit(address);

@@ -19,6 +19,7 @@ import {
 } from "../protocol/cbor/server.ts";
 import { VERSION } from "../version.ts";
 import { type Logger, silentLogger } from "../logging/logger.ts";
+import { RateLimitedLog } from "../logging/rate-limit.ts";
 import { closeAll, type Closer } from "./close-all.ts";
 
 export interface StartBrokerOptions {
@@ -238,6 +239,7 @@ async function startHttp(
     headersTimeoutMs: options.httpHeadersTimeoutMs ?? HTTP_HEADERS_TIMEOUT_MS_DEFAULT,
     connectionsMax: options.connectionsMax ?? CONNECTIONS_MAX_DEFAULT,
     ...definedOnly({ connectionsPerIpMax: options.connectionsPerIpMax }),
+    onRefused: httpRefusalLog(rt, options.logger ?? silentLogger),
   });
   closers.unshift({
     name: "http listener",
@@ -247,6 +249,29 @@ async function startHttp(
     },
   });
   return http.port;
+}
+
+type HttpServeOptions = Parameters<Runtime["http"]["serve"]>[0];
+
+/** HTTP refusals logged per peer address and minute, as the CBOR listener does. */
+const HTTP_REFUSALS_PER_MINUTE_MAX = 5;
+
+/** Logs HTTP connections refused over a cap (client-triggerable, so rate-limited). */
+function httpRefusalLog(rt: Runtime, logger: Logger): NonNullable<HttpServeOptions["onRefused"]> {
+  const events = new RateLimitedLog(logger, {
+    intervalMs: 60_000,
+    perIntervalMax: HTTP_REFUSALS_PER_MINUTE_MAX,
+    monotonicMs: () => rt.clock.monotonicMs(),
+  });
+  return (refusal) => {
+    const address = refusal.remote.slice(0, refusal.remote.lastIndexOf(":"));
+    events.log("warn", `refused http ${address}`, "connection.refused", "connection refused", {
+      remote: refusal.remote,
+      listener: "http",
+      limit: refusal.limit,
+      reason: refusal.reason,
+    });
+  };
 }
 
 function running(parts: {

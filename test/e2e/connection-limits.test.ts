@@ -196,6 +196,7 @@ for (const host of selected) {
       const body = JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4));
       expect(body.error.code).toBe("NETWORK_EXCEPTION");
       expect(body.error.message).toContain("max.connections.per.ip=2");
+      await logged(b, "listener=http limit=max.connections.per.ip");
       // The admitted connections are still served, and once they go others are admitted again.
       for (const k of kept) await answered(k, health);
       for (const k of kept) k.socket.destroy();

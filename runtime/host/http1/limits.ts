@@ -1,5 +1,6 @@
 // Counts open connections in all and per remote address, for max.connections and
 // max.connections.per.ip; a connection over either cap is refused (see refusal.ts).
+import type { ConnectionRefusal } from "../../types.ts";
 
 export interface ConnectionCaps {
   readonly connectionsMax: number;
@@ -20,14 +21,18 @@ export class ConnectionCounter {
   }
 
   /** Why a new connection from address must be refused, or null when it may be admitted. */
-  refusal(address: string): string | null {
+  refusal(address: string, port: number): ConnectionRefusal | null {
     const { connectionsMax, connectionsPerIpMax } = this.#caps;
+    const remote = `${address}:${port}`;
     if (this.#open >= connectionsMax) {
-      return `the broker has ${this.#open} connections (max.connections=${connectionsMax})`;
+      const reason = `the broker has ${this.#open} connections (max.connections=${connectionsMax})`;
+      return { remote, limit: "max.connections", reason };
     }
     const fromIp = this.#perIp.get(address) ?? 0;
     if (fromIp >= connectionsPerIpMax) {
-      return `${address} has ${fromIp} connections (max.connections.per.ip=${connectionsPerIpMax})`;
+      const reason =
+        `${address} has ${fromIp} connections (max.connections.per.ip=${connectionsPerIpMax})`;
+      return { remote, limit: "max.connections.per.ip", reason };
     }
     return null;
   }

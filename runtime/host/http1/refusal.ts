@@ -38,3 +38,8 @@ export function closingReply(status: number, code: ReplyCode, message: string): 
   out.set(bodyBytes, headBytes.length);
   return out;
 }
+
+/** The 503 a connection over a cap hears before it is closed. */
+export function refusalReply(reason: string): Uint8Array {
+  return closingReply(503, ReplyCode.ConnectionRefused, `connection refused: ${reason}`);
+}

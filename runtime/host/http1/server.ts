@@ -10,7 +10,7 @@
 import type { HttpServer, Network, ServeOptions, Timers } from "../../types.ts";
 import { Http1Connection } from "./connection.ts";
 import { ConnectionCounter } from "./limits.ts";
-import { closingReply, ReplyCode } from "./refusal.ts";
+import { refusalReply } from "./refusal.ts";
 
 /** How long close() lets in-flight requests run before cutting their connections. */
 export const closeGraceMsMax = 10_000;
@@ -47,13 +47,10 @@ export async function serveHttp1(host: Http1Host, options: ServeOptions): Promis
       return;
     }
     const address = conn.remoteAddress;
-    const refused = counter.refusal(address);
+    const refused = counter.refusal(address, conn.remotePort);
     if (refused !== null) {
-      const reply = closingReply(
-        503,
-        ReplyCode.ConnectionRefused,
-        `connection refused: ${refused}`,
-      );
+      options.onRefused?.(refused);
+      const reply = refusalReply(refused.reason);
       // A client that left already needs no explanation.
       void conn.write(reply).catch(() => {}).finally(() => conn.close());
       return;
