@@ -5,6 +5,7 @@
 // not be honoured. host/http1 enforces every ServeOptions limit (idleTimeoutMs,
 // headersTimeoutMs, connectionsMax, connectionsPerIpMax) as on Deno; docs/http.md "Connections".
 import type { HttpServing } from "../types.ts";
+import { createHostClock } from "../host/clock.ts";
 import { createHostTimers } from "../host/timers.ts";
 import { serveHttp1 } from "../host/http1/server.ts";
 import { createBunNet } from "./net.ts";
@@ -12,6 +13,6 @@ import { createBunNet } from "./net.ts";
 export { closeGraceMsMax } from "../host/http1/server.ts";
 
 export function createBunHttp(): HttpServing {
-  const host = { net: createBunNet(), timers: createHostTimers() };
+  const host = { net: createBunNet(), timers: createHostTimers(), clock: createHostClock() };
   return { serve: (options) => serveHttp1(host, options) };
 }

@@ -4,6 +4,7 @@
 // every ServeOptions limit (idleTimeoutMs, headersTimeoutMs, connectionsMax,
 // connectionsPerIpMax) as on Bun; docs/http.md "Connections".
 import type { HttpServing } from "../types.ts";
+import { createHostClock } from "../host/clock.ts";
 import { createHostTimers } from "../host/timers.ts";
 import { serveHttp1 } from "../host/http1/server.ts";
 import { createDenoNet } from "./net.ts";
@@ -11,6 +12,6 @@ import { createDenoNet } from "./net.ts";
 export { closeGraceMsMax } from "../host/http1/server.ts";
 
 export function createDenoHttp(): HttpServing {
-  const host = { net: createDenoNet(), timers: createHostTimers() };
+  const host = { net: createDenoNet(), timers: createHostTimers(), clock: createHostClock() };
   return { serve: (options) => serveHttp1(host, options) };
 }

@@ -18,6 +18,8 @@ import { writeResponse } from "./response.ts";
 export interface ConnectionSettings {
   readonly fetch: FetchHandler;
   readonly timers: Timers;
+  /** The current Date header value. */
+  readonly date: () => string;
   /** host:port requests without a Host (HTTP/1.0) are taken to be for. */
   readonly authority: string;
   /** 0: never. */
@@ -225,6 +227,7 @@ export class Http1Connection {
       minorVersion: head.minorVersion,
       close: closeAfter,
       gone: goneSignal,
+      date: this.#settings.date(),
     });
     responded = true;
     this.#onGone = null;

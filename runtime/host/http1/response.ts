@@ -19,6 +19,8 @@ export interface ResponseContext {
   readonly close: boolean;
   /** Settles once the client went away; the body is then cancelled. */
   readonly gone: Promise<void>;
+  /** The Date header's value (RFC 9110 §6.6.1), unless the handler set one. */
+  readonly date: string;
 }
 
 export interface WriteOutcome {
@@ -58,7 +60,7 @@ export async function writeResponse(
   } else if (ctx.head) framing = "none";
   else framing = ctx.minorVersion === 1 ? "chunked" : "close";
   const close = ctx.close || framing === "close";
-  const head = encodeHead(response, { close, framing, length });
+  const head = encodeHead(response, { close, framing, length, date: ctx.date });
   try {
     if (collected.done || bodyless) {
       await conn.write(joinAll([head, ...(bodyless ? [] : collected.chunks)]));
@@ -174,7 +176,12 @@ function declaredLength(headers: Headers): number | null {
 
 function encodeHead(
   response: Response,
-  framing: { close: boolean; framing: "length" | "chunked" | "close" | "none"; length: number },
+  framing: {
+    close: boolean;
+    framing: "length" | "chunked" | "close" | "none";
+    length: number;
+    date: string;
+  },
 ): Uint8Array {
   const status = response.status;
   let head = `HTTP/1.1 ${status} ${response.statusText || reasonPhrase(status)}\r\n`;
@@ -183,6 +190,7 @@ function encodeHead(
     head += `${name}: ${value}\r\n`;
   });
   for (const cookie of response.headers.getSetCookie()) head += `set-cookie: ${cookie}\r\n`;
+  if (!response.headers.has("date")) head += `date: ${framing.date}\r\n`;
   if (framing.framing === "length") {
     head += `content-length: ${framing.length}\r\n`;
   } else if (framing.framing === "chunked") head += "transfer-encoding: chunked\r\n";

@@ -7,7 +7,7 @@
 // - idleTimeoutMs and headersTimeoutMs: see connection.ts;
 // - close(): stop accepting, close idle connections, let in-flight requests finish within
 //   closeGraceMsMax, then cut the rest.
-import type { HttpServer, Network, ServeOptions, Timers } from "../../types.ts";
+import type { Clock, HttpServer, Network, ServeOptions, Timers } from "../../types.ts";
 import { Http1Connection } from "./connection.ts";
 import { ConnectionCounter } from "./limits.ts";
 import { refusalReply } from "./refusal.ts";
@@ -32,6 +32,7 @@ export const headersTimeoutMsDefault = 60_000;
 export interface Http1Host {
   readonly net: Network;
   readonly timers: Timers;
+  readonly clock: Clock;
 }
 
 export async function serveHttp1(host: Http1Host, options: ServeOptions): Promise<HttpServer> {
@@ -40,6 +41,7 @@ export async function serveHttp1(host: Http1Host, options: ServeOptions): Promis
     connectionsPerIpMax: options.connectionsPerIpMax ?? Number.POSITIVE_INFINITY,
   });
   const connections = new Set<Http1Connection>();
+  const date = httpDate(host.clock);
   let closing = false;
   const listener = await host.net.listen({ host: options.host, port: options.port }, (conn) => {
     if (closing) {
@@ -59,6 +61,7 @@ export async function serveHttp1(host: Http1Host, options: ServeOptions): Promis
     const connection = new Http1Connection(conn, {
       fetch: options.fetch,
       timers: host.timers,
+      date,
       authority: `${
         options.host.includes(":") ? `[${options.host}]` : options.host
       }:${listener.port}`,
@@ -99,5 +102,19 @@ export async function serveHttp1(host: Http1Host, options: ServeOptions): Promis
     host: options.host,
     port: listener.port,
     close: () => (closed ??= shutdown()),
+  };
+}
+
+/** The Date header's value, formatted once per second of wall-clock time. */
+function httpDate(clock: Clock): () => string {
+  let second = -1;
+  let text = "";
+  return () => {
+    const now = Math.floor(clock.nowMs() / 1000);
+    if (now !== second) {
+      second = now;
+      text = new Date(now * 1000).toUTCString();
+    }
+    return text;
   };
 }

@@ -1,5 +1,6 @@
 // host/http1 over the simulated network: framing, keep-alive, pipelining, streaming, limits.
 import { describe, expect, it } from "vitest";
+import type { ConnectionRefusal } from "../../../runtime/types.ts";
 import { echo, readToEnd, readUntil, send, statuses, withServer } from "./wire.ts";
 
 const get = (path: string, extra = "") => `GET ${path} HTTP/1.1\r\nHost: broker\r\n${extra}\r\n`;
@@ -15,6 +16,7 @@ describe("http1 server: requests and responses", () => {
     expect([...text.matchAll(/GET \/(\w) \[\]/g)].map((m) => m[1])).toEqual(["a", "b", "c"]);
     expect(text).toContain("content-length: 9\r\n");
     expect(text.match(/connection: close/g)?.length).toBe(1);
+    expect(text).toMatch(/\r\ndate: \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT\r\n/);
   });
 
   it("reads a head and body split at every byte", async () => {
@@ -210,7 +212,9 @@ describe("http1 server: requests and responses", () => {
 
 describe("http1 server: limits", () => {
   it("answers a connection over connectionsMax with 503 and closes it", async () => {
-    await withServer(echo, { connectionsMax: 1 }, async ({ connect }) => {
+    const refusals: ConnectionRefusal[] = [];
+    const onRefused = (r: ConnectionRefusal) => void refusals.push(r);
+    await withServer(echo, { connectionsMax: 1, onRefused }, async ({ connect }) => {
       const first = await connect("c1");
       await send(first, get("/"));
       await readUntil(first, "GET / []");
@@ -220,6 +224,7 @@ describe("http1 server: limits", () => {
       expect(refused).toContain('"code":"NETWORK_EXCEPTION"');
       expect(refused).toContain("max.connections=1");
       expect(refused).toContain("connection: close");
+      expect(refusals.map((r) => r.limit)).toEqual(["max.connections"]);
       // The admitted connection keeps being served.
       await send(first, get("/again", "Connection: close\r\n"));
       expect(await readToEnd(first)).toContain("GET /again []");
