@@ -173,20 +173,38 @@ export interface Network {
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
 
 /**
- * Connection limits are the host's to enforce, and hosts differ in what they expose; each
- * adapter's header says what it does with these (docs/http.md sums it up). Unset: the host's
- * own defaults.
+ * Connection limits are the host's to enforce; every adapter enforces all of them (Node through
+ * node:http, Deno and Bun through runtime/host/http1; docs/http.md "Connections"). Unset: the
+ * host's own defaults.
  */
 export interface ServeOptions {
   host: string;
   port: number;
   fetch: FetchHandler;
-  /** A keep-alive connection with no request in flight for this long is closed. */
+  /**
+   * A keep-alive connection with no request in flight and nothing being sent for this long is
+   * closed; 0: never. A long poll or an event stream in progress is not idle.
+   */
   idleTimeoutMs?: number;
-  /** A connection that has not sent a request's headers within this long is closed (slowloris). */
+  /**
+   * A request whose headers are not complete this long after the connection was accepted (its
+   * first request) or after its first byte (later ones) is answered 408 and closed (slowloris).
+   */
   headersTimeoutMs?: number;
-  /** Connections open at once; beyond it new ones are closed as soon as they are accepted. */
+  /** Connections open at once; beyond it new ones get a 503 and are closed on accept. */
   connectionsMax?: number;
+  /** The same, counted per remote address (max.connections.per.ip). */
+  connectionsPerIpMax?: number;
+  /** Told about each connection refused over a cap (for the server's log). */
+  onRefused?: (refusal: ConnectionRefusal) => void;
+}
+
+export interface ConnectionRefusal {
+  /** address:port of the refused peer. */
+  readonly remote: string;
+  readonly limit: "max.connections" | "max.connections.per.ip";
+  /** What the peer was told, e.g. "127.0.0.1 has 20 connections (max.connections.per.ip=20)". */
+  readonly reason: string;
 }
 
 export interface HttpServer {

@@ -3,6 +3,7 @@
 import { type FetchHandler, IoErrorCode } from "../types.ts";
 import type { ConformanceCase } from "./case.ts";
 import { check, checkEqual, checkIoError } from "./check.ts";
+import { httpLimitCases } from "./http-limit-cases.ts";
 
 const host = "127.0.0.1";
 
@@ -87,4 +88,9 @@ const serveAddressInUse: ConformanceCase = {
   },
 };
 
-export const httpCases: readonly ConformanceCase[] = [serving, gracefulClose, serveAddressInUse];
+export const httpCases: readonly ConformanceCase[] = [
+  serving,
+  gracefulClose,
+  serveAddressInUse,
+  ...httpLimitCases,
+];

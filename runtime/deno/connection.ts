@@ -11,6 +11,9 @@ import { Serial } from "./serial.ts";
 export const receiveQueueBytesMax = 1024 * 1024;
 /** Bytes asked of the socket per read. */
 const readChunkBytes = 64 * 1024;
+/** Reads up to this size are copied out and the read buffer reused (a fresh 64 KiB buffer per
+ * small read, as for every HTTP request head, made garbage collection a top cost). */
+const copyReadBytesMax = 8 * 1024;
 /** How long close() waits for queued writes to flush and the peer to close before closing hard. */
 export const closeLingerMsMax = 5_000;
 
@@ -83,10 +86,10 @@ export class DenoConnection implements Connection {
   }
 
   async #pump(): Promise<void> {
+    let buf = new Uint8Array(readChunkBytes);
     for (;;) {
       if (this.#paused) await new Promise<void>((resolve) => (this.#resumePump = resolve));
       if (this.#resourceClosed) break;
-      const buf = new Uint8Array(readChunkBytes);
       let n: number | null;
       try {
         n = await this.#conn.read(buf);
@@ -97,7 +100,11 @@ export class DenoConnection implements Connection {
         break;
       }
       if (n === null) break;
-      this.#queue.push(buf.subarray(0, n));
+      if (n <= copyReadBytesMax) this.#queue.push(buf.slice(0, n));
+      else {
+        this.#queue.push(buf.subarray(0, n));
+        buf = new Uint8Array(readChunkBytes);
+      }
     }
     this.#queue.end();
     // Like Node without allowHalfOpen: once the peer is done, flush what is queued and close.

@@ -1,38 +1,17 @@
-// HTTP serving through Deno.serve.
-import type { HttpServer, HttpServing, ServeOptions } from "../types.ts";
-import { toIoError } from "./errors.ts";
+// HTTP serving for Deno through runtime/host/http1 over this adapter's own TCP (net.ts), not
+// Deno.serve: Deno.serve has no idle timeout, no header timeout and no connection cap, so a
+// stalled or hoarding client could hold a broker's connections forever. host/http1 enforces
+// every ServeOptions limit (idleTimeoutMs, headersTimeoutMs, connectionsMax,
+// connectionsPerIpMax) as on Bun; docs/http.md "Connections".
+import type { HttpServing } from "../types.ts";
+import { createHostClock } from "../host/clock.ts";
+import { createHostTimers } from "../host/timers.ts";
+import { serveHttp1 } from "../host/http1/server.ts";
+import { createDenoNet } from "./net.ts";
 
-/** How long close() waits for in-flight requests before giving up on them. */
-export const closeGraceMsMax = 10_000;
-
-async function closeGracefully(server: Deno.HttpServer<Deno.NetAddr>): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, closeGraceMsMax)));
-  // shutdown() stops accepting, closes idle connections and waits for in-flight requests.
-  // Deno offers no way to cut the stragglers, so past the grace period close() returns and
-  // leaves them to finish on their own.
-  await Promise.race([server.shutdown(), expired]);
-  clearTimeout(timer);
-}
-
-function serve(options: ServeOptions): Promise<HttpServer> {
-  let server: Deno.HttpServer<Deno.NetAddr>;
-  try {
-    server = Deno.serve(
-      { hostname: options.host, port: options.port, onListen: () => {} },
-      (request) => options.fetch(request),
-    );
-  } catch (err) {
-    return Promise.reject(toIoError(err, `serve ${options.host}:${options.port}`));
-  }
-  let closing: Promise<void> | undefined;
-  return Promise.resolve({
-    host: options.host,
-    port: server.addr.port,
-    close: () => (closing ??= closeGracefully(server)),
-  });
-}
+export { closeGraceMsMax } from "../host/http1/server.ts";
 
 export function createDenoHttp(): HttpServing {
-  return { serve };
+  const host = { net: createDenoNet(), timers: createHostTimers(), clock: createHostClock() };
+  return { serve: (options) => serveHttp1(host, options) };
 }

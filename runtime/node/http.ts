@@ -1,13 +1,18 @@
 // HTTP serving through @hono/node-server on node:http.
 //
-// Connection limits map onto node:http's own: idleTimeoutMs is keepAliveTimeout (idle between
-// requests), headersTimeoutMs is headersTimeout (checked every connectionsCheckingInterval, so a
-// stalled request is cut within about 1.25 × the timeout), connectionsMax is maxConnections
-// (Node closes sockets beyond it on accept).
+// Connection limits: idleTimeoutMs is node:http's keepAliveTimeout (idle between requests),
+// headersTimeoutMs its headersTimeout (checked every connectionsCheckingInterval, so a stalled
+// request is cut within about 1.25 × the timeout). connectionsMax and connectionsPerIpMax are
+// counted here on 'connection', ahead of node:http (its maxConnections would drop sockets with
+// no word): a socket over either cap gets the same 503 as on Deno and Bun
+// (runtime/host/http1/refusal.ts) and is closed without node:http ever seeing it.
 import { serve as honoServe } from "@hono/node-server";
 import type { Server, ServerOptions } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Socket } from "node:net";
 import type { HttpServer, HttpServing, ServeOptions } from "../types.ts";
+import { ConnectionCounter } from "../host/http1/limits.ts";
+import { refusalReply } from "../host/http1/refusal.ts";
 import { toIoError } from "./errors.ts";
 
 /** How long close() lets in-flight requests run before cutting their connections. */
@@ -71,7 +76,7 @@ function listenWithHono(options: ServeOptions): Promise<{ server: Server; port: 
 
 async function serve(options: ServeOptions): Promise<HttpServer> {
   const { server, port } = await listenWithHono(options);
-  if (options.connectionsMax !== undefined) server.maxConnections = options.connectionsMax;
+  capConnections(server, options);
   // After listening, the only server errors are failed accepts (EMFILE and the like); Node
   // keeps accepting, so report them rather than let an unhandled 'error' end the process.
   server.on(
@@ -84,6 +89,37 @@ async function serve(options: ServeOptions): Promise<HttpServer> {
     port,
     close: () => (closing ??= closeGracefully(server)),
   };
+}
+
+/** How long a refused socket may stay open for its peer to take the 503 and close. */
+const refusedLingerMs = 5_000;
+
+/** Puts the connection caps in front of node:http's own 'connection' listeners. */
+function capConnections(server: Server, options: ServeOptions): void {
+  if (options.connectionsMax === undefined && options.connectionsPerIpMax === undefined) return;
+  const counter = new ConnectionCounter({
+    connectionsMax: options.connectionsMax ?? Number.POSITIVE_INFINITY,
+    connectionsPerIpMax: options.connectionsPerIpMax ?? Number.POSITIVE_INFINITY,
+  });
+  const httpListeners = server.listeners("connection") as Array<(socket: Socket) => void>;
+  server.removeAllListeners("connection");
+  server.on("connection", (socket: Socket) => {
+    const address = socket.remoteAddress ?? "";
+    const refused = counter.refusal(address, socket.remotePort ?? 0);
+    if (refused !== null) {
+      options.onRefused?.(refused);
+      // A client that left already needs no explanation. Whatever it sends is read and dropped,
+      // so its FIN is seen and the socket closes instead of lingering unread.
+      socket.on("error", () => {});
+      socket.setTimeout(refusedLingerMs, () => socket.destroy());
+      socket.resume();
+      socket.end(refusalReply(refused.reason));
+      return;
+    }
+    counter.admit(address);
+    socket.once("close", () => counter.release(address));
+    for (const listener of httpListeners) listener.call(server, socket);
+  });
 }
 
 export function createNodeHttp(): HttpServing {

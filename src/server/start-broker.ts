@@ -20,6 +20,7 @@ import {
 } from "../protocol/cbor/server/server.ts";
 import { VERSION } from "../version.ts";
 import { type Logger, silentLogger } from "../logging/logger.ts";
+import { RateLimitedLog } from "../logging/rate-limit.ts";
 import { closeAll, type Closer } from "./close-all.ts";
 
 export interface StartBrokerOptions {
@@ -65,7 +66,7 @@ export interface StartBrokerOptions {
   groupCoordinator?: Partial<GroupCoordinatorConfig>;
   /** max.connections: connections each listener (CBOR, HTTP) keeps open at once (10,000). */
   connectionsMax?: number;
-  /** max.connections.per.ip: CBOR connections from one address (default: no limit). */
+  /** max.connections.per.ip: connections from one address, per listener (default: no limit). */
   connectionsPerIpMax?: number;
   /** connections.max.idle.ms: idle connections are closed after this (10 min; 0: never). */
   connectionsIdleMsMax?: number;
@@ -286,6 +287,8 @@ async function startHttp(
     idleTimeoutMs: options.connectionsIdleMsMax ?? IDLE_MS_MAX_DEFAULT,
     headersTimeoutMs: options.httpHeadersTimeoutMs ?? HTTP_HEADERS_TIMEOUT_MS_DEFAULT,
     connectionsMax: options.connectionsMax ?? CONNECTIONS_MAX_DEFAULT,
+    ...definedOnly({ connectionsPerIpMax: options.connectionsPerIpMax }),
+    onRefused: httpRefusalLog(rt, options.logger ?? silentLogger),
   });
   closers.unshift({
     name: "http listener",
@@ -295,6 +298,29 @@ async function startHttp(
     },
   });
   return http.port;
+}
+
+type HttpServeOptions = Parameters<Runtime["http"]["serve"]>[0];
+
+/** HTTP refusals logged per peer address and minute, as the CBOR listener does. */
+const HTTP_REFUSALS_PER_MINUTE_MAX = 5;
+
+/** Logs HTTP connections refused over a cap (client-triggerable, so rate-limited). */
+function httpRefusalLog(rt: Runtime, logger: Logger): NonNullable<HttpServeOptions["onRefused"]> {
+  const events = new RateLimitedLog(logger, {
+    intervalMs: 60_000,
+    perIntervalMax: HTTP_REFUSALS_PER_MINUTE_MAX,
+    monotonicMs: () => rt.clock.monotonicMs(),
+  });
+  return (refusal) => {
+    const address = refusal.remote.slice(0, refusal.remote.lastIndexOf(":"));
+    events.log("warn", `refused http ${address}`, "connection.refused", "connection refused", {
+      remote: refusal.remote,
+      listener: "http",
+      limit: refusal.limit,
+      reason: refusal.reason,
+    });
+  };
 }
 
 function running(parts: {
