@@ -28,7 +28,7 @@ import { lowerCleanerCheckpoint } from "./cleaner-checkpoint.ts";
 import { type LogConfig, policyDeletes, resolveLogConfig } from "./config.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { deleteSegmentFiles, loadLog, type LoadOptions, type LoadReport } from "./log-loader.ts";
-import { offsetForTimestampIn, readBatches, type ReadResult } from "./log-read.ts";
+import { offsetForTimestampIn, readBatches, type ReadResult } from "./segment-read.ts";
 import {
   type BatchHeader,
   lastOffsetOf,
@@ -47,7 +47,7 @@ import { probeWrite } from "./write-probe.ts";
 import type { OffsetGap } from "./recovery-report.ts";
 import { OFFSET_INDEX_FORMAT, TIME_INDEX_FORMAT } from "./sparse-index.ts";
 
-export type { ReadResult } from "./log-read.ts";
+export type { ReadResult } from "./segment-read.ts";
 
 export type LogRuntime = Pick<Runtime, "fs" | "clock" | "timers">;
 
