@@ -25,12 +25,12 @@
 import type { TributaryError } from "../errors.ts";
 import { type LogConfig, resolveLogConfig } from "./config.ts";
 import type { AppendOptions, AppendResult } from "./log-append.ts";
-import * as appends from "./log-append.ts";
+import * as appending from "./log-append.ts";
 import * as closing from "./log-close.ts";
 import { LogCore, type LogHealthEvent, type LogHooks, type LogRuntime } from "./log-core.ts";
 import * as flushing from "./log-flush.ts";
 import { loadLog, type LoadOptions, type LoadReport } from "./log-loader.ts";
-import * as reads from "./log-read.ts";
+import * as reading from "./log-read.ts";
 import * as retention from "./log-retention.ts";
 import * as swap from "./log-swap.ts";
 import * as truncation from "./log-truncate.ts";
@@ -98,7 +98,7 @@ export class PartitionLog {
    * reaches past it; null otherwise. Reads there fail with OFFSET_OUT_OF_RANGE.
    */
   gapAt(offset: number): OffsetGap | null {
-    return reads.gapAt(this.#core, offset);
+    return reading.gapAt(this.#core, offset);
   }
 
   /** The storage failure that took this log out of service, or null while it works. */
@@ -150,7 +150,7 @@ export class PartitionLog {
 
   /** Appends batches, assigning offsets from logEndOffset on (log-append.ts). */
   append(batches: Uint8Array, options: AppendOptions = {}): Promise<AppendResult> {
-    return appends.append(this.#core, batches, options);
+    return appending.append(this.#core, batches, options);
   }
 
   /** Replication: batches keep their offsets; the first must be at or past logEndOffset. */
@@ -158,7 +158,7 @@ export class PartitionLog {
     batches: Uint8Array,
     options: { durable?: boolean } = {},
   ): Promise<AppendResult> {
-    return appends.appendWithOffsets(this.#core, batches, options);
+    return appending.appendWithOffsets(this.#core, batches, options);
   }
 
   /**
@@ -170,12 +170,12 @@ export class PartitionLog {
     maxBytes: number,
     options: { maxOffset?: number } = {},
   ): Promise<ReadResult> {
-    return reads.read(this.#core, offset, maxBytes, options);
+    return reading.read(this.#core, offset, maxBytes, options);
   }
 
   /** The first record with timestamp >= timestampMs, or null when every record is older. */
   offsetForTimestamp(timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
-    return reads.offsetForTimestamp(this.#core, timestampMs);
+    return reading.offsetForTimestamp(this.#core, timestampMs);
   }
 
   /** Fsyncs everything appended so far, advances the recovery point and checkpoints it. */
