@@ -7,9 +7,9 @@
 // The log does not know the high watermark: its owner clamps it to the new logEndOffset
 // afterwards (Partition.truncateTo in src/broker/partition.ts).
 
+import { lowerCleanerCheckpoint } from "./cleaner-checkpoint.ts";
 import { checkOffsetArgument, type LogCore } from "./log-core.ts";
 import { writeCheckpoint } from "./log-flush.ts";
-import { lowerCleanerCheckpoint } from "./cleaner-checkpoint.ts";
 import { deleteSegmentFiles } from "./log-loader.ts";
 import { LogSegment, segmentIndexOf } from "./segment.ts";
 
