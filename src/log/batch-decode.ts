@@ -15,7 +15,7 @@ import {
   viewOf,
 } from "./batch-header.ts";
 import { crc32c } from "./crc32c.ts";
-import type { BatchHeader, DecodedRecord } from "./record-batch.ts";
+import type { BatchHeader, DecodedRecord } from "./batch-format.ts";
 import {
   makeDecodedRecord,
   readRecords,

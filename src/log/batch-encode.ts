@@ -15,7 +15,7 @@ import {
   writeHeaderFields,
 } from "./batch-header.ts";
 import { crc32c } from "./crc32c.ts";
-import type { BatchInput, RecordInput } from "./record-batch.ts";
+import type { BatchInput, RecordInput } from "./batch-format.ts";
 import { SizeList, sizeOfRecord, writeRecord } from "./record-write.ts";
 
 /** batchLength is an int32. */

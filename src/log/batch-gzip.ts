@@ -18,7 +18,7 @@ import {
 import { validateBatch } from "./batch-decode.ts";
 import { attributesOf, encodeBatch, encodeUncompressed } from "./batch-encode.ts";
 import { crc32c } from "./crc32c.ts";
-import type { BatchHeader, BatchInput, DecodedRecord } from "./record-batch.ts";
+import type { BatchHeader, BatchInput, DecodedRecord } from "./batch-format.ts";
 import { readStreamBounded } from "./read-bounded.ts";
 import { readRecords } from "./record-read.ts";
 import { checkRecords, type RecordsRules } from "./records-check.ts";

@@ -1,4 +1,4 @@
-// The fixed 61-byte header of a Kafka record batch v2 (layout in record-batch.ts): field
+// The fixed 61-byte header of a Kafka record batch v2 (layout in batch-format.ts): field
 // offsets, attribute bits, and big-endian int64 access through two 32-bit halves.
 //
 // int64 fields are JS numbers. Two getInt32/getUint32 halves measured 4-10x faster than
@@ -6,7 +6,7 @@
 // in magnitude cannot be represented exactly, so reading one is CORRUPT_MESSAGE.
 
 import { TributaryError } from "../errors.ts";
-import type { BatchHeader } from "./record-batch.ts";
+import type { BatchHeader } from "./batch-format.ts";
 
 export const BATCH_HEADER_BYTES = 61;
 /** baseOffset + batchLength: the bytes batchLength does not count. */

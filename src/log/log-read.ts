@@ -1,112 +1,119 @@
-// The read paths over a snapshot of segments. Fetches never decode records: the offset index
-// gives a position near the wanted batch, headers are walked to it, and whole batches are read
-// with one positional read into one buffer. Only the timestamp lookup decodes (one batch).
+// The read path of a partition log: fetches and timestamp lookups, under the gate shared (so
+// no truncation or segment deletion cuts a file under them), checked against the log's range
+// and the gaps found at open. Reads at the tail are served from the last write when it is
+// still in memory (tail-cache.ts); everything else reads the segments (segment-read.ts).
+//
+// The log does not know the high watermark: callers bound reads with maxOffset (the broker
+// passes its partition's high watermark, src/broker/fetch.ts).
 
-import { assert } from "../errors.ts";
-import {
-  BATCH_OVERHEAD_BYTES,
-  batchSizeAt,
-  decodeRecordsAsync,
-  lastOffsetOf,
-  readBatchHeader,
-} from "./record-batch.ts";
-import { type LocatedBatch, type LogSegment, segmentIndexOf } from "./segment.ts";
-import { readWindow } from "./segment-scan.ts";
-
-export interface ReadResult {
-  /** Whole batches, concatenated. */
-  bytes: Uint8Array;
-  /** Offset after the last returned record, or the requested offset if none. */
-  nextOffset: number;
-}
-
-export interface ReadLimits {
-  /** Bytes wanted; the first batch is returned whole even when larger. */
-  maxBytes: number;
-  /** Exclusive bound: no batch holding an offset at or past it is returned. */
-  maxOffset: number;
-  /** Read size for walking headers from an index entry. */
-  scanWindowBytes: number;
-}
+import { TributaryError } from "../errors.ts";
+import { checkOffsetArgument, type LogCore } from "./log-core.ts";
+import type { OffsetGap } from "./recovery-report.ts";
+import { offsetForTimestampIn, readBatches, type ReadResult } from "./segment-read.ts";
+import { readTail } from "./tail-cache.ts";
 
 /**
- * Batches from the one holding offset (or the first after it when offset falls in a gap), all
- * from one segment like Kafka: the caller fetches again from nextOffset.
+ * Whole batches from the one holding offset, up to maxBytes (at least one batch when any
+ * exists below maxOffset), all from one segment. offset == logEndOffset reads nothing.
  */
-export async function readBatches(
-  segments: readonly LogSegment[],
+export async function read(
+  core: LogCore,
   offset: number,
-  limits: ReadLimits,
+  maxBytes: number,
+  options: { maxOffset?: number },
 ): Promise<ReadResult> {
-  const empty = { bytes: new Uint8Array(0), nextOffset: offset };
-  if (offset >= limits.maxOffset) return empty;
-  for (let i = segmentIndexOf(segments, offset); i < segments.length; i++) {
-    const segment = segments[i];
-    const endPosition = segment.sizeBytes;
-    const located = await segment.locate(offset, endPosition, limits.scanWindowBytes);
-    if (located !== null) return await readFrom(segment, located, endPosition, limits, empty);
+  core.checkUsable();
+  checkOffsetArgument("offset", offset);
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
+    throw new TributaryError(
+      "INVALID_FETCH_SIZE",
+      `maxBytes must be a non-negative integer, got ${maxBytes}`,
+    );
   }
-  return empty;
+  if (options.maxOffset !== undefined) checkOffsetArgument("maxOffset", options.maxOffset);
+  return await core.gate.shared(async () => {
+    core.checkNotClosed();
+    const logEnd = core.logEndOffset;
+    if (offset < core.logStartOffset || offset > logEnd) {
+      throw new TributaryError(
+        "OFFSET_OUT_OF_RANGE",
+        `offset ${offset} outside [${core.logStartOffset}, ${logEnd}]`,
+      );
+    }
+    const gap = gapAt(core, offset);
+    if (gap !== null) throw gapError(core.dir, gap);
+    const maxOffset = Math.min(options.maxOffset ?? logEnd, logEnd);
+    const cached = readCachedTail(core, offset, { maxBytes, maxOffset });
+    if (cached !== null) return cached;
+    try {
+      return await readBatches(core.segments, offset, {
+        maxBytes,
+        maxOffset,
+        scanWindowBytes: scanWindowBytes(core),
+      });
+    } catch (err) {
+      throw core.fail("read", err);
+    }
+  });
 }
 
-async function readFrom(
-  segment: LogSegment,
-  located: LocatedBatch,
-  endPosition: number,
-  limits: ReadLimits,
-  empty: ReadResult,
-): Promise<ReadResult> {
-  // A batch straddling maxOffset (the high watermark) is withheld whole, as Kafka does.
-  if (lastOffsetOf(located.header) >= limits.maxOffset) return empty;
-  const firstBytes = located.header.batchLength + BATCH_OVERHEAD_BYTES;
-  const length = Math.min(endPosition - located.position, Math.max(firstBytes, limits.maxBytes));
-  const data = await readWindow(segment.log, located.position, length);
-  assert(
-    data.length === length,
-    `read ${data.length} of ${length} committed bytes in segment ${segment.baseOffset}`,
-  );
-  let used = 0;
-  let nextOffset = empty.nextOffset;
-  // Each step consumes a whole batch (>= 61 bytes), so this is bounded by length.
-  while (used < data.length) {
-    const size = batchSizeAt(data, used);
-    if (size === -1 || used + size > data.length) break;
-    if (used > 0 && used + size > limits.maxBytes) break;
-    const header = readBatchHeader(data, used);
-    if (lastOffsetOf(header) >= limits.maxOffset) break;
-    used += size;
-    nextOffset = lastOffsetOf(header) + 1;
+/** The first record with timestamp >= timestampMs, or null when every record is older. */
+export async function offsetForTimestamp(
+  core: LogCore,
+  timestampMs: number,
+): Promise<{ offset: number; timestamp: number } | null> {
+  core.checkUsable();
+  if (!Number.isSafeInteger(timestampMs)) {
+    throw new TributaryError("INVALID_REQUEST", `timestamp ${timestampMs}`);
   }
-  return { bytes: used === data.length ? data : data.subarray(0, used), nextOffset };
+  return await core.gate.shared(async () => {
+    core.checkNotClosed();
+    try {
+      return await offsetForTimestampIn(
+        core.segments,
+        timestampMs,
+        core.logStartOffset,
+        scanWindowBytes(core),
+      );
+    } catch (err) {
+      throw core.fail("offsetForTimestamp", err);
+    }
+  });
 }
 
 /**
- * The first record at or after logStartOffset whose timestamp is >= timestampMs, or null. Like
- * Kafka, records below the log start offset do not count even when their batch is returned.
+ * The gap found at open that holds offset (a segment file was missing), while the log still
+ * reaches past it; null otherwise. Reads there fail with OFFSET_OUT_OF_RANGE.
  */
-export async function offsetForTimestampIn(
-  segments: readonly LogSegment[],
-  timestampMs: number,
-  logStartOffset: number,
-  scanWindowBytes: number,
-): Promise<{ offset: number; timestamp: number } | null> {
-  let minOffset = logStartOffset;
-  for (const segment of segments) {
-    if (segment.maxTimestamp < timestampMs) continue;
-    // Each miss moves minOffset past a batch, so this ends within the segment's batches.
-    for (;;) {
-      const located = await segment.locateTimestamp(timestampMs, minOffset, scanWindowBytes);
-      if (located === null) break;
-      const size = located.header.batchLength + BATCH_OVERHEAD_BYTES;
-      const bytes = await readWindow(segment.log, located.position, size);
-      for (const record of await decodeRecordsAsync(bytes)) {
-        if (record.timestamp >= timestampMs && record.offset >= minOffset) {
-          return { offset: record.offset, timestamp: record.timestamp };
-        }
-      }
-      // Its qualifying records were below the log start, or compacted away.
-      minOffset = lastOffsetOf(located.header) + 1;
-    }
+export function gapAt(core: LogCore, offset: number): OffsetGap | null {
+  for (const gap of core.loadReport.gaps) {
+    if (gap.toOffset <= core.logStartOffset || gap.fromOffset >= core.logEndOffset) continue;
+    if (offset >= gap.fromOffset && offset < gap.toOffset) return gap;
   }
   return null;
+}
+
+/** A read served by the cached tail, when it still ends the active segment and holds offset. */
+function readCachedTail(
+  core: LogCore,
+  offset: number,
+  limits: { maxBytes: number; maxOffset: number },
+): ReadResult | null {
+  const tail = core.tail;
+  const active = core.active;
+  if (tail === null || tail.segment !== active) return null;
+  if (tail.position + tail.bytes.length !== active.sizeBytes) return null;
+  return readTail(tail, offset, limits);
+}
+
+function scanWindowBytes(core: LogCore): number {
+  return Math.min(1024 * 1024, Math.max(8 * 1024, 2 * core.config.indexIntervalBytes + 1024));
+}
+
+function gapError(dir: string, gap: OffsetGap): TributaryError {
+  return new TributaryError(
+    "OFFSET_OUT_OF_RANGE",
+    `offsets [${gap.fromOffset}, ${gap.toOffset}) of ${dir} are missing (a segment file was ` +
+      `lost); the next valid offset is ${gap.toOffset}`,
+  );
 }

@@ -1,4 +1,4 @@
-// Decoding of the records section of a batch (layout in record-batch.ts), checked as strictly
+// Decoding of the records section of a batch (layout in batch-format.ts), checked as strictly
 // as Kafka's broker does: each record's fields must fill exactly its declared length, offset
 // deltas must increase and stay within lastOffsetDelta, and the section must hold exactly
 // recordCount records. Every loop is bounded by the bytes left, since each record and header
@@ -8,7 +8,7 @@
 
 import { TributaryError } from "../errors.ts";
 import { Attribute } from "./batch-header.ts";
-import type { BatchHeader, DecodedRecord, RecordHeader } from "./record-batch.ts";
+import type { BatchHeader, DecodedRecord, RecordHeader } from "./batch-format.ts";
 import { readUtf8 } from "./utf8.ts";
 import { type Cursor, readVarint, readVarlong } from "./varint.ts";
 

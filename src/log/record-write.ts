@@ -1,11 +1,11 @@
-// Encoding of one record inside an uncompressed batch (layout in record-batch.ts).
+// Encoding of one record inside an uncompressed batch (layout in batch-format.ts).
 //
 // The batch encoder makes two passes: sizeOfRecord computes every size and remembers the ones
 // the writer needs again (record body sizes, header key byte lengths) in a SizeList, then
 // writeRecord replays them in the same order. This keeps the batch to one exact allocation and
 // avoids encoding header keys twice.
 
-import type { RecordInput } from "./record-batch.ts";
+import type { RecordInput } from "./batch-format.ts";
 import { utf8Length, writeUtf8 } from "./utf8.ts";
 import { sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from "./varint.ts";
 

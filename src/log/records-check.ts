@@ -1,4 +1,4 @@
-// Validating the records section of a produced batch (layout in record-batch.ts) without
+// Validating the records section of a produced batch (layout in batch-format.ts) without
 // decoding it, as Kafka's LogValidator does before anything is stored: a producer computes the
 // CRC over whatever it sends, so a valid CRC says nothing about the records inside. Anything
 // stored must decode later (readRecords), or one bad producer makes the partition unreadable.
@@ -18,7 +18,7 @@
 
 import { TributaryError } from "../errors.ts";
 import { Attribute } from "./batch-header.ts";
-import type { BatchHeader } from "./record-batch.ts";
+import type { BatchHeader } from "./batch-format.ts";
 import { RECORD_BODY_BYTES_MIN } from "./record-read.ts";
 import { isUtf8 } from "./utf8.ts";
 import { type Cursor, readVarint, readVarlong } from "./varint.ts";

@@ -6,7 +6,7 @@
 // most that much here and never pins a caller's (possibly much larger) buffer.
 
 import { BATCH_HEADER_BYTES } from "./batch-header.ts";
-import type { ReadResult } from "./log-read.ts";
+import type { ReadResult } from "./segment-read.ts";
 import { batchSizeAt, lastOffsetOf, readBatchHeader } from "./record-batch.ts";
 import type { LogSegment } from "./segment.ts";
 
