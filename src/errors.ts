@@ -15,11 +15,6 @@ import {
 } from "./invariant.ts";
 
 export { assert, InvariantViolation };
-/**
- * The name assertion failures had before src/invariant.ts; src/log/partition-log.ts and tests
- * still use it. The lead drops it once the files that name it have moved.
- */
-export { InvariantViolation as AssertionError };
 
 export const ErrorCode = {
   UNKNOWN_SERVER_ERROR: { kafka: -1, retriable: false, http: 500 },

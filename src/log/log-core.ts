@@ -16,7 +16,7 @@
 // Failure: the first storage failure takes the log out of service (fail()); a full disk only
 // degrades writes while reads go on (WriteHealth probes until space is back).
 
-import { assert, AssertionError, TributaryError } from "../errors.ts";
+import { assert, InvariantViolation, TributaryError } from "../errors.ts";
 import type { Runtime, TimerHandle } from "../../runtime/types.ts";
 import { AppendQueue } from "./append-queue.ts";
 import { AsyncLock } from "./async-lock.ts";
@@ -141,7 +141,13 @@ export class LogCore {
   track(work: Promise<void>): void {
     const tracked: Promise<void> = work
       .catch((err: unknown) => {
-        this.fail("background", err);
+        // fail() rethrows an invariant violation, which was reported when it was raised and
+        // has marked the log failed; background work has no caller to hand it to.
+        try {
+          this.fail("background", err);
+        } catch {
+          // reported already
+        }
       })
       .finally(() => {
         this.background.delete(tracked);
@@ -169,7 +175,7 @@ export class LogCore {
       this.failure = failure;
       this.onHealth?.({ kind: "failed", error: failure });
     }
-    if (err instanceof AssertionError) throw err;
+    if (err instanceof InvariantViolation) throw err;
     return failure;
   }
 

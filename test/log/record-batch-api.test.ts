@@ -15,7 +15,7 @@ import {
   TimestampType,
   validateBatch,
 } from "../../src/log/record-batch.ts";
-import { AssertionError } from "../../src/errors.ts";
+import { InvariantViolation } from "../../src/errors.ts";
 import { errorCode, utf8 } from "../fixtures/record-batch/helpers.ts";
 import { concat } from "./support.ts";
 
@@ -127,10 +127,10 @@ describe("in-place edits", () => {
 
   it("treat bad arguments as bugs (assertions), not as corrupt data", () => {
     const bytes = batchOf(1);
-    expect(() => setBaseOffset(bytes, 0, -1)).toThrow(AssertionError);
-    expect(() => setBaseOffset(bytes, 0, 2 ** 53)).toThrow(AssertionError);
-    expect(() => setBaseOffset(bytes.subarray(0, 11), 0, 1)).toThrow(AssertionError);
-    expect(() => setPartitionLeaderEpoch(bytes, 0, 2 ** 31)).toThrow(AssertionError);
+    expect(() => setBaseOffset(bytes, 0, -1)).toThrow(InvariantViolation);
+    expect(() => setBaseOffset(bytes, 0, 2 ** 53)).toThrow(InvariantViolation);
+    expect(() => setBaseOffset(bytes.subarray(0, 11), 0, 1)).toThrow(InvariantViolation);
+    expect(() => setPartitionLeaderEpoch(bytes, 0, 2 ** 31)).toThrow(InvariantViolation);
   });
 });
 

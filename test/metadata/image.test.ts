@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MetadataImage } from "../../src/metadata/image.ts";
 import type { MetadataRecord } from "../../src/metadata/records.ts";
-import { AssertionError } from "../../src/errors.ts";
+import { InvariantViolation } from "../../src/errors.ts";
 
 function topic(name: string, partitions: number): MetadataRecord[] {
   const out: MetadataRecord[] = [{
@@ -85,6 +85,6 @@ describe("MetadataImage", () => {
       { type: "RemoveTopicRecord", name: "zz" },
       { type: "ProducerIdsRecord", nextBlockStart: 0 },
     ];
-    for (const r of bad) expect(() => image.apply(r)).toThrow(AssertionError);
+    for (const r of bad) expect(() => image.apply(r)).toThrow(InvariantViolation);
   });
 });

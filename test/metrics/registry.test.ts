@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MetricsRegistry } from "../../src/metrics/registry.ts";
-import { AssertionError } from "../../src/errors.ts";
+import { InvariantViolation } from "../../src/errors.ts";
 
 describe("MetricsRegistry", () => {
   it("renders a small registry exactly", () => {
@@ -56,8 +56,8 @@ describe("MetricsRegistry", () => {
     expect(b).toBe(a);
     a.inc({ k: "1" });
     expect(b.value({ k: "1" })).toBe(1);
-    expect(() => registry.gauge("x_total", "X.", ["k"])).toThrow(AssertionError);
-    expect(() => registry.counter("x_total", "X.", ["other"])).toThrow(AssertionError);
+    expect(() => registry.gauge("x_total", "X.", ["k"])).toThrow(InvariantViolation);
+    expect(() => registry.counter("x_total", "X.", ["other"])).toThrow(InvariantViolation);
   });
 
   it("caps series per metric and counts the drops", () => {
@@ -81,19 +81,19 @@ describe("MetricsRegistry", () => {
     expect(g.value({ protocol: "http" })).toBe(3);
     expect(g.value({ protocol: "cbor" })).toBe(0);
     const c = registry.counter("c_total", "C.");
-    expect(() => c.inc(undefined, -1)).toThrow(AssertionError);
+    expect(() => c.inc(undefined, -1)).toThrow(InvariantViolation);
   });
 
   it("rejects wrong label sets, bad names and unsorted buckets", () => {
     const registry = new MetricsRegistry();
     const c = registry.counter("l_total", "L.", ["a"]);
-    expect(() => c.inc()).toThrow(AssertionError);
-    expect(() => c.inc({ a: "1", b: "2" })).toThrow(AssertionError);
-    expect(() => c.inc({ b: "1" })).toThrow(AssertionError);
-    expect(() => registry.counter("bad-name", "B.")).toThrow(AssertionError);
-    expect(() => registry.counter("ok_total", "B.", ["bad-label"])).toThrow(AssertionError);
-    expect(() => registry.histogram("h_seconds", "H.", [], [1, 0.5])).toThrow(AssertionError);
-    expect(() => registry.histogram("h2_seconds", "H.", ["le"])).toThrow(AssertionError);
+    expect(() => c.inc()).toThrow(InvariantViolation);
+    expect(() => c.inc({ a: "1", b: "2" })).toThrow(InvariantViolation);
+    expect(() => c.inc({ b: "1" })).toThrow(InvariantViolation);
+    expect(() => registry.counter("bad-name", "B.")).toThrow(InvariantViolation);
+    expect(() => registry.counter("ok_total", "B.", ["bad-label"])).toThrow(InvariantViolation);
+    expect(() => registry.histogram("h_seconds", "H.", [], [1, 0.5])).toThrow(InvariantViolation);
+    expect(() => registry.histogram("h2_seconds", "H.", ["le"])).toThrow(InvariantViolation);
   });
 
   it("uses Prometheus' default buckets and renders infinities", () => {
