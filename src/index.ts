@@ -98,8 +98,8 @@ export type {
 } from "./model/descriptions.ts";
 export type { ListOffsetsResult, OffsetSpec } from "./model/offsets.ts";
 export type { Runtime, RuntimeName } from "../runtime/types.ts";
-export { ErrorCode, isErrorCode, TributaryError } from "./errors.ts";
-export type { ErrorCodeName } from "./errors.ts";
+export { ErrorCode, isErrorCode, TributaryError } from "./model/errors.ts";
+export type { ErrorCodeName } from "./model/errors.ts";
 export {
   BATCH_HEADER_BYTES,
   batchesIn,

@@ -1,5 +1,5 @@
 // What a broker is started with, and the bounds every option is checked against.
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import type { MetricsRegistry } from "../metrics/registry.ts";
 import { type Logger, silentLogger } from "../logging/logger.ts";
 import { PRODUCER_ID_EXPIRATION_MS_DEFAULT } from "./producer-state.ts";

@@ -4,8 +4,8 @@
 // Lifecycle: open() locks and claims the data directory, replays the metadata log, opens every partition
 // and starts retention and log cleaning. close() refuses new requests, answers waiting fetches, lets in-flight
 // requests finish, stops timers, closes every log cleanly (clean-shutdown markers) and unlocks.
-import { TributaryError } from "../errors.ts";
-import { escalateInvariant } from "../invariant.ts";
+import { TributaryError } from "../model/errors.ts";
+import { escalateInvariant } from "../model/invariant.ts";
 import type { Runtime } from "../../runtime/types.ts";
 import { BrokerMetrics } from "./broker-metrics.ts";
 import {

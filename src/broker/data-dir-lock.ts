@@ -18,7 +18,7 @@
 // A claim's bytes are unique (a nonce), and only the holder of their break file removes them, so
 // two brokers starting at the same instant cannot both win; a breaker killed halfway leaves a
 // break file that is stale in turn and is broken the same way (bounded depth).
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { crc32c } from "../log/crc32c.ts";
 import { joinPath } from "../log/segment-files.ts";
 import type { Logger } from "../logging/logger.ts";

@@ -4,7 +4,7 @@
 //
 // New bytes are estimated from what was appended, as Kafka does; the woken fetch then reads
 // for real, so an estimate that overshoots (a partition's own maxBytes) only answers early.
-import { assert } from "../errors.ts";
+import { assert } from "../model/errors.ts";
 import type { TimerHandle, Timers } from "../../runtime/types.ts";
 
 export const PARKED_FETCHES_MAX_DEFAULT = 10_000;

@@ -2,7 +2,7 @@
 // within the request's byte limits. Per-partition problems (unknown partition, offset out of
 // range) become that partition's `error`, never a throw, so one bad partition does not fail
 // the others. Waiting for minBytes is the broker's job (delayed-fetch.ts); this only reads.
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { batchesIn } from "../log/record-batch.ts";
 import type { BrokerMetrics } from "./broker-metrics.ts";
 import type { Partition } from "./partition.ts";

@@ -4,7 +4,7 @@
 //   version=1
 //   cluster.id=<id>
 //   node.id=<n>
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { readSmallTextFile, writeFileAtomic } from "../log/durable-file.ts";
 import { joinPath } from "../log/segment-files.ts";
 import type { FileSystem, Random } from "../../runtime/types.ts";

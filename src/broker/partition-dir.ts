@@ -4,7 +4,7 @@
 // Deletion renames first to <topic>-<partition>.<id>-delete (one atomic step that takes the
 // directory out of service; the topic part shortened to fit 255 bytes), then removes it;
 // start-up finishes removals a crash interrupted.
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { readSmallTextFile, writeFileAtomic } from "../log/durable-file.ts";
 import { joinPath } from "../log/segment-files.ts";
 import type { FileSystem } from "../../runtime/types.ts";

@@ -15,9 +15,9 @@
 // written after every segment roll and at clean close, and open() restores the newest and
 // replays the log after it. The tail of the log is still read at open, to find data that does
 // not parse although a clean shutdown vouched for it.
-import { assert, TributaryError } from "../errors.ts";
+import { assert, TributaryError } from "../model/errors.ts";
 import type { Runtime } from "../../runtime/types.ts";
-import { containInvariant, invariantViolationIn } from "../invariant.ts";
+import { containInvariant, invariantViolationIn } from "../model/invariant.ts";
 import { type Logger, silentLogger } from "../logging/logger.ts";
 import type { LogConfig } from "../log/config.ts";
 import { PartitionLog } from "../log/partition-log.ts";

@@ -8,7 +8,7 @@
 // (the CBOR server's pipelining relies on it), and sequence checks of pipelined batches see
 // each other. A gzip batch can only be decompressed asynchronously: its produce, and every later
 // one for the partition until it is through, waits its turn in Partition.inOrder.
-import { assert, TributaryError } from "../errors.ts";
+import { assert, TributaryError } from "../model/errors.ts";
 import type { Timers } from "../../runtime/types.ts";
 import { Attribute, BATCH_HEADER_BYTES, Compression } from "../log/batch-header.ts";
 import { checkGzipRecords } from "../log/batch-gzip.ts";

@@ -12,7 +12,7 @@
 //
 // Batches are oldest first; the producer's lastSequence and lastOffset are its last batch's.
 // A file that fails any check (size, version, CRC, counts, offsets) is corrupt as a whole.
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { crc32c } from "../log/crc32c.ts";
 import { PRODUCER_BATCHES_KEPT, type ProducerSnapshotEntry } from "./producer-state.ts";
 

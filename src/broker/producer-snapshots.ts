@@ -14,14 +14,14 @@
 // snapshot brings back the rest).
 import { isIoError } from "../../runtime/types.ts";
 import type { FileSystem } from "../../runtime/types.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { AsyncLock } from "../log/async-lock.ts";
 import { writeFileAtomic } from "../log/durable-file.ts";
 import type { PartitionLog } from "../log/partition-log.ts";
 import { batchesIn } from "../log/record-batch.ts";
 import { joinPath } from "../log/segment-files.ts";
 import type { Logger } from "../logging/logger.ts";
-import { assert } from "../errors.ts";
+import { assert } from "../model/errors.ts";
 import { decodeProducerSnapshot, encodeProducerSnapshot } from "./producer-snapshot.ts";
 import type { ProducerStateTable } from "./producer-state.ts";
 

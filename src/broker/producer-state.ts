@@ -17,7 +17,7 @@
 // table is full even after expiring, a new producer is refused with THROTTLING_QUOTA_EXCEEDED
 // (retriable), never by evicting a live one. Only rebuilding from disk, which cannot refuse,
 // drops the longest idle producer past the bound (and counts it in evictedAtLoad).
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import type { BatchHeader } from "../log/record-batch.ts";
 
 /** Batches remembered per producer; Kafka's producer keeps at most 5 requests in flight. */

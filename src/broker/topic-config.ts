@@ -1,7 +1,7 @@
 // Per-topic configs: the Kafka names we support, their types, defaults and bounds, and how they
 // map onto the log's LogConfig. Values are kept as canonical strings (as Kafka shows them) so
 // they persist and describe unchanged; numbers are parsed only at the mapping.
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { type LogConfig, logConfigFromKafka, resolveLogConfig } from "../log/config.ts";
 
 const INT32_MAX = 2n ** 31n - 1n;

@@ -7,7 +7,7 @@
 // topic's records are committed and removed after its RemoveTopicRecord, so a crash leaves at
 // worst directories no topic owns; open() removes those by their partition.metadata topic id.
 import type { Logger } from "../logging/logger.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { type Runtime, RuntimeIoError } from "../../runtime/types.ts";
 import { AsyncLock } from "../log/async-lock.ts";
 import { joinPath } from "../log/segment-files.ts";

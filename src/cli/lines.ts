@@ -2,7 +2,7 @@
 // A final line without a newline still counts; a line longer than lineBytesMax is an error
 // rather than unbounded memory.
 
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 
 export async function* readLines(
   stream: ReadableStream<Uint8Array>,

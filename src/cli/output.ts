@@ -1,8 +1,8 @@
 // Writing to the terminal: whole lines, errors as exactly one line on stderr.
 
 import type { HostProcess } from "../../runtime/types.ts";
-import { TributaryError } from "../errors.ts";
-import { EXIT_SOFTWARE, invariantViolationIn } from "../invariant.ts";
+import { TributaryError } from "../model/errors.ts";
+import { EXIT_SOFTWARE, invariantViolationIn } from "../model/invariant.ts";
 import { UsageError } from "../args/args.ts";
 
 /** `software`: an invariant failed (a bug), as sysexits.h's EX_SOFTWARE (docs/invariants.md). */

@@ -3,7 +3,7 @@
 
 import { Admin } from "../client/admin.ts";
 import { type AcksOption, Producer } from "../client/producer.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { expectPositionals, parseArgs, stringFlag, UsageError } from "../args/args.ts";
 import { clientFlagSpecs, type CliRuntime, clusterOptionsOf, io } from "./client-flags.ts";
 import { readLines } from "./lines.ts";

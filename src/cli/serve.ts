@@ -3,8 +3,8 @@
 // clean-shutdown markers). Prints one line with its addresses once it listens.
 
 import type { Broker } from "../broker/broker.ts";
-import { assert } from "../errors.ts";
-import { EXIT_SOFTWARE } from "../invariant.ts";
+import { assert } from "../model/errors.ts";
+import { EXIT_SOFTWARE } from "../model/invariant.ts";
 import { startBroker } from "../server/start-broker.ts";
 import { VERSION } from "../version.ts";
 import {

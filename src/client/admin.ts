@@ -2,7 +2,7 @@
 
 import type { BrokerMetadata, TopicDescription, TopicSummary } from "../model/descriptions.ts";
 import type { ListOffsetsResult, OffsetSpec } from "../model/offsets.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { ListOffsetsTimestamp } from "../protocol/cbor/ops/list-offsets.ts";
 import { type ClientRuntime, ClusterClient, type ClusterOptions } from "./cluster.ts";
 import type { TopicPartition } from "./fetched-records.ts";

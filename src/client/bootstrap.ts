@@ -1,6 +1,6 @@
 // Bootstrap addresses: "host:port[,host:port...]", IPv6 hosts in brackets ("[::1]:9093").
 
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 
 export interface HostPort {
   host: string;

@@ -3,7 +3,7 @@
 // (backpressure) instead of growing without limit. Waiters are served first come, first served,
 // so a small record cannot overtake a large one that is waiting (per-partition order holds).
 
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 
 interface Waiter {
   bytes: number;

@@ -6,7 +6,7 @@
 
 import type { Runtime } from "../../runtime/types.ts";
 import type { TopicDescription } from "../model/descriptions.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { ProtocolClient } from "../protocol/cbor/client.ts";
 import { fromWireError } from "../protocol/cbor/wire-error.ts";
 import type { MetadataResponse } from "../protocol/cbor/ops/metadata.ts";

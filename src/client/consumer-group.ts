@@ -2,7 +2,7 @@
 // through which that session adds, pauses, resumes and removes partitions and reads positions.
 
 import type { OffsetCommitEntry } from "../protocol/cbor/ops/offset-commit.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { type Assignment, newAssignment, tpKey } from "./assignment.ts";
 import type { ClientRuntime, ClusterClient } from "./cluster.ts";
 import type { ConsumerOptions } from "./consumer-options.ts";

@@ -6,7 +6,7 @@
 // partition's epoch, which discards buffered and in-flight records fetched for the old position.
 
 import type { OffsetCommitEntry } from "../protocol/cbor/ops/offset-commit.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { newAssignment, tpKey } from "./assignment.ts";
 import { type ClientRuntime, ClusterClient } from "./cluster.ts";
 import { type ConsumerOptions, type FetchSettings, fetchSettings } from "./consumer-options.ts";

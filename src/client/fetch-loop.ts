@@ -3,8 +3,8 @@
 // fetched under, so a seek() meanwhile discards them. Failures go to poll() and back off.
 
 import type { FetchPartitionResultBody } from "../protocol/cbor/ops/fetch.ts";
-import { toTributaryError } from "../errors.ts";
-import { uncontainedInvariantIn } from "../invariant.ts";
+import { toTributaryError } from "../model/errors.ts";
+import { uncontainedInvariantIn } from "../model/invariant.ts";
 import { fromWireError } from "../protocol/cbor/wire-error.ts";
 import type { Assignment } from "./assignment.ts";
 import type { ClientRuntime, ClusterClient } from "./cluster.ts";

@@ -6,7 +6,7 @@ import type { GroupDescriptionWire } from "../protocol/cbor/ops/describe-groups.
 import type { GroupListingWire } from "../protocol/cbor/ops/list-groups.ts";
 import type { OffsetFetchEntry } from "../protocol/cbor/ops/offset-fetch.ts";
 import type { ResetOffsetsTopic } from "../protocol/cbor/ops/reset-offsets.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import type { ClusterClient } from "./cluster.ts";
 import type { TopicPartition } from "./fetched-records.ts";
 import { throwIfError } from "./wire-result.ts";

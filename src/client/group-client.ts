@@ -17,7 +17,7 @@ import type {
 } from "../protocol/cbor/ops/offset-fetch.ts";
 import type { OpName } from "../protocol/cbor/op-codes.ts";
 import type { RequestBody, ResponseBody } from "../protocol/cbor/ops/index.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import type { ClusterClient } from "./cluster.ts";
 
 export interface GroupClient {

@@ -14,7 +14,7 @@ import type {
   ConsumerGroupHeartbeatRequestBody,
   ConsumerGroupHeartbeatResponseBody,
 } from "../protocol/cbor/ops/consumer-group-heartbeat.ts";
-import { toTributaryError, TributaryError } from "../errors.ts";
+import { toTributaryError, TributaryError } from "../model/errors.ts";
 import { assignmentFromList, assignmentToList } from "../group/assignment.ts";
 import type { ClientRuntime } from "./cluster.ts";
 import type { TopicPartition } from "./fetched-records.ts";

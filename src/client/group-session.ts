@@ -9,7 +9,7 @@
 // offset on. commit() and close() commit everything handed out so far.
 
 import type { OffsetCommitEntry } from "../protocol/cbor/ops/offset-commit.ts";
-import { toTributaryError, type TributaryError } from "../errors.ts";
+import { toTributaryError, type TributaryError } from "../model/errors.ts";
 import { assignmentFromList } from "../group/assignment.ts";
 import type { ClientRuntime } from "./cluster.ts";
 import type { TopicPartition } from "./fetched-records.ts";

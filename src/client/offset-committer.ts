@@ -4,7 +4,7 @@
 // times: a commit is idempotent, so resending one whose answer was lost is harmless.
 
 import type { OffsetCommitEntry } from "../protocol/cbor/ops/offset-commit.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import type { ClientRuntime } from "./cluster.ts";
 import type { GroupClient } from "./group-client.ts";
 

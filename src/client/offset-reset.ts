@@ -1,7 +1,7 @@
 // Resolving a partition's position when it has none: from the group's committed offset, or by
 // the reset policy via ListOffsets. Each answer is dropped if a seek() bumped the epoch meanwhile.
 
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { listOffsets } from "./admin.ts";
 import { type Assignment, tpKey } from "./assignment.ts";
 import type { ClusterClient } from "./cluster.ts";

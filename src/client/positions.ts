@@ -2,7 +2,7 @@
 // signals between the fetch loop (which fills the buffer) and poll() (which drains it).
 
 import type { Timers } from "../../runtime/types.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { type Assignment, type ResetKind, tpKey } from "./assignment.ts";
 import type { ConsumerRecord, TopicPartition } from "./fetched-records.ts";
 import { Notifier } from "./notifier.ts";

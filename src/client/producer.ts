@@ -4,7 +4,7 @@
 
 import type { Acks } from "../model/acks.ts";
 import { partitionForKey, StickyPartitioner } from "../model/partitioner.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import {
   batchOverheadBytes,
   type Delivery,

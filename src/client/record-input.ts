@@ -1,7 +1,7 @@
 // What users hand the producer, turned into record bytes: strings become their UTF-8 bytes,
 // Uint8Array is taken as is, null stays null; headers as an object or as a list of pairs.
 
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import type { PendingRecord, RecordHeader } from "./accumulator.ts";
 
 export type RecordData = Uint8Array | string | null;

@@ -14,7 +14,7 @@
 
 import type { Acks } from "../model/acks.ts";
 import type { ProducerIdentity } from "../model/producer-identity.ts";
-import { toTributaryError, TributaryError } from "../errors.ts";
+import { toTributaryError, TributaryError } from "../model/errors.ts";
 import { encodeBatch } from "../log/record-batch.ts";
 import type { ProducePartitionResult } from "../protocol/cbor/ops/produce.ts";
 import type { ProducerBatch } from "./accumulator.ts";

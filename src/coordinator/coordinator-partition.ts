@@ -13,7 +13,7 @@
 import type { Logger } from "../logging/logger.ts";
 import { logGroupRecords } from "./group-events.ts";
 import type { Clock, TimerHandle, Timers } from "../../runtime/types.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import type { GroupCoordinator, GroupRecord, WithRecords } from "../group/mod.ts";
 import { encodeGroupBatch, replayOffsetsPartition } from "./offsets-log.ts";
 import { CONSUMER_OFFSETS_TOPIC } from "./offsets-topic.ts";

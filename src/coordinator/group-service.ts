@@ -5,8 +5,8 @@
 // changes, and adds high watermarks and lag to committed offsets.
 import { type Logger, silentLogger } from "../logging/logger.ts";
 import type { Clock, Random, Timers } from "../../runtime/types.ts";
-import { TributaryError } from "../errors.ts";
-import { escalateInvariant } from "../invariant.ts";
+import { TributaryError } from "../model/errors.ts";
+import { escalateInvariant } from "../model/invariant.ts";
 import {
   type Assignor,
   type CommitOffsetsRequest,

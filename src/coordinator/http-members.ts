@@ -14,7 +14,7 @@
 // (at-least-once, like Kafka's auto-commit on poll).
 import type { Clock, Timers } from "../../runtime/types.ts";
 import type { FetchPartitionResult, FetchRequest } from "../broker/types.ts";
-import { isErrorCode, TributaryError } from "../errors.ts";
+import { isErrorCode, TributaryError } from "../model/errors.ts";
 import type { Assignment } from "../group/mod.ts";
 import { KeyedSerial } from "./keyed-serial.ts";
 import type { GroupServiceApi } from "./types.ts";

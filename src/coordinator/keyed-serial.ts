@@ -1,6 +1,6 @@
 // Runs operations one at a time per key (a promise chain per key), with a bound on how many may
 // wait per key. Chains are forgotten once idle, so memory follows the keys in use.
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 
 interface Chain {
   tail: Promise<void>;

@@ -1,7 +1,7 @@
 // Group records in `__consumer_offsets`: one operation's records as one record batch (key and
 // value from encodeGroupRecord, null value = tombstone), and the replay of a whole partition.
 import type { FetchPartitionResult, FetchRequest } from "../broker/types.ts";
-import { assert, isErrorCode, TributaryError } from "../errors.ts";
+import { assert, isErrorCode, TributaryError } from "../model/errors.ts";
 import { decodeGroupRecord, encodeGroupRecord, type GroupRecord } from "../group/mod.ts";
 import { Attribute } from "../log/batch-header.ts";
 import {

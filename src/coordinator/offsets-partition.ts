@@ -1,7 +1,7 @@
 // Which `__consumer_offsets` partition holds a group: Kafka's own rule,
 // abs(groupId.hashCode()) % partitionCount, so a group lands on the same partition number as
 // it would on a Kafka cluster with the same partition count.
-import { assert } from "../errors.ts";
+import { assert } from "../model/errors.ts";
 
 /** Java's String.hashCode: h = 31 * h + codeUnit over UTF-16 code units, in int32 arithmetic. */
 export function javaStringHashCode(text: string): number {

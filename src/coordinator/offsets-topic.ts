@@ -3,7 +3,7 @@
 // are placed by a hash modulo that count, so changing it would move them).
 import { CONSUMER_OFFSETS_TOPIC } from "../model/topic-name.ts";
 import type { TopicDescription } from "../model/descriptions.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 
 export { CONSUMER_OFFSETS_TOPIC };
 

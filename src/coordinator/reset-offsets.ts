@@ -2,7 +2,7 @@
 // partition, from the partitions' current bounds. Admin-only and rare: lookups run one by one.
 import type { OffsetSpec } from "../model/offsets.ts";
 import { compareStrings } from "../group/assignment.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import type { CoordinatorBroker, ResetOffsetsTopicSpec, ResolvedOffset } from "./types.ts";
 
 /** Partitions one reset may name in all (the coordinator's offsetsPerCommitMax default). */

@@ -12,7 +12,7 @@ import type { Assignor, AssignorMember } from "./assignors/index.ts";
 import type { CoordinatorContext, RecordWriter } from "./context.ts";
 import type { GroupTables } from "./group-store.ts";
 import type { TopicPartitionCount } from "./records.ts";
-import { assert, TributaryError } from "../errors.ts";
+import { assert, TributaryError } from "../model/errors.ts";
 
 export function bumpAndAssign(
   ctx: CoordinatorContext,

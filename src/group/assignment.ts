@@ -1,7 +1,7 @@
 // Sets of partitions as plain data. Records carry them and responses return them, so there is
 // one canonical form (topics ascending by code unit, partitions ascending and unique, no empty
 // entries): two equal sets are deep-equal, and encoded records are byte-identical.
-import { assert } from "../errors.ts";
+import { assert } from "../model/errors.ts";
 
 export interface TopicPartition {
   topic: string;

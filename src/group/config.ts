@@ -1,5 +1,5 @@
 // Limits and defaults of a group coordinator. Kafka's names in comments where one exists.
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { DEFAULT_ASSIGNOR } from "./assignors/index.ts";
 
 export interface GroupCoordinatorConfig {

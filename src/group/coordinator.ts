@@ -36,7 +36,7 @@ import type {
   WithRecords,
 } from "./types.ts";
 import { validateGroupId, validateTopic } from "./validate.ts";
-import { assert, TributaryError } from "../errors.ts";
+import { assert, TributaryError } from "../model/errors.ts";
 
 export interface GroupCoordinatorOptions {
   /** Member ids for joining members; inject a seeded one to keep runs reproducible. */

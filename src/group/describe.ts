@@ -16,7 +16,7 @@ import {
   type MemberStateName,
   STATIC_LEAVE_EPOCH,
 } from "./types.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 
 export function memberState(g: GroupTables, memberId: string): MemberStateName {
   const current = currentOf(g, memberId);

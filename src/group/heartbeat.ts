@@ -29,7 +29,7 @@ import {
   STATIC_LEAVE_EPOCH,
 } from "./types.ts";
 import { invalid, validateHeartbeat, validatePartitions } from "./validate.ts";
-import { assert, TributaryError } from "../errors.ts";
+import { assert, TributaryError } from "../model/errors.ts";
 
 const FRESH: MemberAssignment = {
   memberEpoch: 0,

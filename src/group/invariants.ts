@@ -3,7 +3,7 @@
 import { PartitionSet } from "./assignment.ts";
 import type { GroupStore, GroupTables } from "./group-store.ts";
 import { STATIC_LEAVE_EPOCH } from "./types.ts";
-import { assert } from "../errors.ts";
+import { assert } from "../model/errors.ts";
 
 export function checkStoreInvariants(store: GroupStore): void {
   for (const id of store.groupIds()) checkGroupInvariants(store.group(id)!);

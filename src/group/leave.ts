@@ -9,7 +9,7 @@ import { currentOf, findByInstance, targetOf } from "./members.ts";
 import { tombstone } from "./records.ts";
 import { type LeaveRequest, STATIC_LEAVE_EPOCH } from "./types.ts";
 import { invalid, validateGroupId } from "./validate.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 
 export function leave(
   ctx: CoordinatorContext,

@@ -5,7 +5,7 @@ import type { GroupTables } from "./group-store.ts";
 import type { CurrentAssignmentRecord, MemberRecord } from "./records.ts";
 import type { MemberAssignment } from "./reconcile.ts";
 import { type HeartbeatRequest, STATIC_LEAVE_EPOCH } from "./types.ts";
-import { assert, TributaryError } from "../errors.ts";
+import { assert, TributaryError } from "../model/errors.ts";
 
 export function findByInstance(
   g: GroupTables | undefined,

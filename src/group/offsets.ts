@@ -15,7 +15,7 @@ import type {
   ResetOffsetsRequest,
 } from "./types.ts";
 import { invalid, validateGroupId, validatePartitions, validateTopic } from "./validate.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 
 export function commitOffsets(
   ctx: CoordinatorContext,

@@ -23,7 +23,7 @@ import type {
   TopicPartitionCount,
 } from "./records.ts";
 import { groupRecordKey } from "./records.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 
 export const GROUP_RECORD_KEY_VERSION = 0;
 export const GROUP_RECORD_VALUE_VERSION = 0;

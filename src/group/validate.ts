@@ -4,7 +4,7 @@ import { type Assignment, normalizeAssignment, type TopicPartitions } from "./as
 import type { GroupCoordinatorConfig } from "./config.ts";
 import { type HeartbeatRequest, JOIN_EPOCH, STATIC_LEAVE_EPOCH } from "./types.ts";
 import { TOPIC_NAME_CHARS_MAX } from "../model/topic-name.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 
 export function validateGroupId(config: GroupCoordinatorConfig, groupId: unknown): string {
   if (typeof groupId !== "string" || groupId.length === 0 || groupId.length > config.idCharsMax) {

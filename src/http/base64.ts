@@ -2,7 +2,7 @@
 // Decoding is strict: only the standard alphabet, padding optional but correct when present,
 // so a typo in a client's payload is an error rather than silently different bytes.
 
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const DECODE = new Int16Array(128).fill(-1);

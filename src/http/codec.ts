@@ -9,7 +9,7 @@
 // which crashes Deno and Bun when it loads.
 import { Decoder } from "cbor-x/decode";
 import { Encoder } from "cbor-x/encode";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { readStreamBounded } from "../log/read-bounded.ts";
 import { decodeBase64, encodeBase64 } from "./base64.ts";
 import { CBOR_TYPE, JSON_TYPE, mediaType, unsupportedMediaType } from "./media-type.ts";

@@ -5,7 +5,7 @@
 // only when configured as such.
 
 import type { Context, Next } from "hono";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import type { RouteMethods } from "./route-methods.ts";
 
 export const CORS_MAX_AGE_SECONDS = 600;

@@ -5,9 +5,9 @@
 // violation is escalated (the server stops) and answered INVARIANT_VIOLATED.
 
 import { HTTPException } from "hono/http-exception";
-import { ErrorCode, TributaryError } from "../errors.ts";
-import { escalateInvariant } from "../invariant.ts";
-import type { ErrorCodeName } from "../errors.ts";
+import { ErrorCode, TributaryError } from "../model/errors.ts";
+import { escalateInvariant } from "../model/invariant.ts";
+import type { ErrorCodeName } from "../model/errors.ts";
 
 export interface ErrorBody {
   error: { code: ErrorCodeName; message: string };
@@ -21,7 +21,7 @@ export interface MappedError {
 }
 
 export function mapError(err: unknown): MappedError {
-  // A bug that no partition contained: the server stops (src/invariant.ts) and says so. Not
+  // A bug that no partition contained: the server stops (src/model/invariant.ts) and says so. Not
   // "unexpected": escalating it already logged invariant.violated.
   const violation = escalateInvariant(err, "http request");
   if (violation !== null) {

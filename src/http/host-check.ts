@@ -6,7 +6,7 @@
 // is set, which then restricts it (loopback names stay allowed: no browser page can send them).
 
 import type { Context, Next } from "hono";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 
 export interface HostCheckOptions {
   /** The address the HTTP listener is bound to. */

@@ -1,7 +1,7 @@
 // The media types the HTTP API reads and the 415 error for any other: a leaf that the codec and
 // the content-type middleware (content-type.ts) both use, so neither imports the other.
 
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 
 export const JSON_TYPE = "application/json";
 export const CBOR_TYPE = "application/cbor";

@@ -8,7 +8,7 @@
 // (sticky batching: they travel as one batch).
 
 import type { Random } from "../../runtime/types.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { partitionForKey } from "../model/partitioner.ts";
 import type { RecordHeader, RecordInput } from "../log/record-batch.ts";
 import { INPUT_ENCODINGS, inputBytes } from "./codec.ts";

@@ -2,8 +2,8 @@
 // INVALID_REQUEST message, so a client sees "records[3].partition must be an integer" rather
 // than a generic 400. No schema library: these few shapes do not justify a dependency.
 
-import { TributaryError } from "../errors.ts";
-import type { ErrorCodeName } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
+import type { ErrorCodeName } from "../model/errors.ts";
 
 export type JsonObject = Record<string, unknown>;
 

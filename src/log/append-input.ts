@@ -3,7 +3,7 @@
 // Producer appends must carry dense offsets (recordCount = lastOffsetDelta + 1) because the log
 // assigns them; replicated appends carry their own, strictly increasing.
 
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import type { BatchHeader } from "./record-batch.ts";
 import { batchSizeAt, checkBatchFraming, lastOffsetOf, validateBatch } from "./record-batch.ts";
 

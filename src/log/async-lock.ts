@@ -5,7 +5,7 @@
 // The queue is bounded by the callers (the broker bounds in-flight requests per partition);
 // waitersMax is a backstop that turns a runaway caller into an error instead of unbounded memory.
 
-import { assert, TributaryError } from "../errors.ts";
+import { assert, TributaryError } from "../model/errors.ts";
 
 interface Waiter {
   exclusive: boolean;

@@ -2,7 +2,7 @@
 // the records of an uncompressed batch. Every function is bounds-checked and throws only
 // TributaryError("CORRUPT_MESSAGE") (or UNSUPPORTED_COMPRESSION_TYPE) on bad input.
 
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import {
   Attribute,
   BATCH_HEADER_BYTES,

@@ -1,7 +1,7 @@
 // encodeBatch: BatchInput -> one uncompressed record batch v2. It is on every produce, so it
 // sizes everything first, allocates the output once and writes it in a single pass.
 
-import { assert, TributaryError } from "../errors.ts";
+import { assert, TributaryError } from "../model/errors.ts";
 import {
   Attribute,
   BATCH_HEADER_BYTES,

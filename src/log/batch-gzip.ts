@@ -5,7 +5,7 @@
 // Decompression is bounded (decompressedBytesMax) so a small hostile batch cannot expand into
 // gigabytes.
 
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import {
   Attribute,
   BATCH_HEADER_BYTES,

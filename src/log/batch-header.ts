@@ -5,7 +5,7 @@
 // DataView.get/setBigInt64 under V8 and JavaScriptCore, and need no BigInt. Values beyond 2^53
 // in magnitude cannot be represented exactly, so reading one is CORRUPT_MESSAGE.
 
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import type { BatchHeader } from "./batch-format.ts";
 
 export const BATCH_HEADER_BYTES = 61;

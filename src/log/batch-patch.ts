@@ -2,7 +2,7 @@
 // partitionLeaderEpoch lie before the CRC'd region, so they cost no checksum; switching to
 // LogAppendTime changes attributes and maxTimestamp, so the CRC is recomputed.
 
-import { assert } from "../errors.ts";
+import { assert } from "../model/errors.ts";
 import { Attribute, BATCH_OVERHEAD_BYTES, Offset, setInt64, viewOf } from "./batch-header.ts";
 import { validateBatch } from "./batch-decode.ts";
 import { crc32c } from "./crc32c.ts";

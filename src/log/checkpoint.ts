@@ -12,7 +12,7 @@
 //
 // .clean-shutdown exists (durably) only between a clean close() and the next open().
 
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import type { FileSystem } from "../../runtime/types.ts";
 import { readSmallTextFile, writeFileAtomic } from "./durable-file.ts";
 import { CHECKPOINT_FILE, CLEAN_SHUTDOWN_FILE, joinPath } from "./segment-files.ts";

@@ -18,7 +18,7 @@
 // offsets and timestamps. It is written uncompressed (a simplification: Kafka recompresses with
 // the batch's codec); batches that lose nothing are copied byte for byte, compressed or not.
 
-import { assert } from "../errors.ts";
+import { assert } from "../model/errors.ts";
 import {
   Attribute,
   BATCH_HEADER_BYTES,

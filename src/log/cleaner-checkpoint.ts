@@ -11,7 +11,7 @@
 // safe (the next pass just does more work). Truncation lowers it (lowerCleanerCheckpoint), so
 // records appended after a truncation are never mistaken for compacted ones.
 
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import type { FileSystem } from "../../runtime/types.ts";
 import { readSmallTextFile, writeFileAtomic } from "./durable-file.ts";
 import { joinPath } from "./segment-files.ts";

@@ -21,7 +21,7 @@
 // without batches (a group of one segment holding nothing at or past the log start) replaces
 // only A.
 
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import type { DirEntry, FileHandle, FileSystem, OpenOptions } from "../../runtime/types.ts";
 import { lastOffsetOf } from "./record-batch.ts";
 import {

@@ -6,7 +6,7 @@
 // ENTRY_OVERHEAD_BYTES (map slot, string header, the offset); when the next batch's new keys
 // do not fit, the map is full and the pass cleans up to that batch only (see cleaner.ts).
 
-import { assert } from "../errors.ts";
+import { assert } from "../model/errors.ts";
 
 /** Estimated bytes a map entry costs beyond the key's own bytes. */
 export const ENTRY_OVERHEAD_BYTES = 64;

@@ -4,7 +4,7 @@
 // its indexes are exactly what a rolled segment would have.
 
 import type { FileSystem } from "../../runtime/types.ts";
-import { assert } from "../errors.ts";
+import { assert } from "../model/errors.ts";
 import { cleanBatch, emptyBatchLike, type RetainRules } from "./cleaner-batch.ts";
 import { CLEANED_SUFFIX, removeCleaned, SuffixedFileSystem } from "./cleaner-files.ts";
 import type { PartitionLog } from "./partition-log.ts";

@@ -31,7 +31,7 @@
 // here producer state is rebuilt from the log's tail, which is mostly the (never cleaned)
 // active segment.
 
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import type { Clock, FileSystem } from "../../runtime/types.ts";
 import type { RetainRules } from "./cleaner-batch.ts";
 import {

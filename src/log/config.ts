@@ -2,7 +2,7 @@
 // so operators can carry their intuition over. resolveLogConfig() is the one place that checks
 // ranges; everything downstream may assume a resolved config is sane.
 
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 
 /** cleanup.policy: retention deletes old segments, the cleaner compacts them, or both. */
 export const CLEANUP_POLICIES = ["delete", "compact", "compact,delete"] as const;

@@ -14,7 +14,7 @@
 // to the first waiter. Waiters wait only for operations in flight, which hold no slot request
 // themselves, so the wait always ends.
 
-import { assert, TributaryError } from "../errors.ts";
+import { assert, TributaryError } from "../model/errors.ts";
 import { IoErrorCode, isIoError } from "../../runtime/types.ts";
 
 /** What the budget can close: an open file with no operation in flight. */

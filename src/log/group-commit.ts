@@ -7,7 +7,7 @@
 // round, which starts as soon as the running one ends. N concurrent appenders therefore cost
 // about two fsyncs per fsync latency instead of N.
 
-import { assert } from "../errors.ts";
+import { assert } from "../model/errors.ts";
 
 /** Runs one sync round: calls onTarget(t) once it knows what it covers, then makes [0, t) durable. */
 export type SyncRound = (onTarget: (target: number) => void) => Promise<void>;

@@ -15,7 +15,7 @@
 //   descriptor follows its inode. A file removed or replaced while it was closed cannot be
 //   reopened (NotFound) rather than silently reopening whatever now has its name.
 
-import { assert } from "../errors.ts";
+import { assert } from "../model/errors.ts";
 import {
   type FileHandle,
   type FileSystem,

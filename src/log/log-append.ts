@@ -8,7 +8,7 @@
 // batch boundary and only degrades writes (LogCore.fail); the next successful one marks writes
 // healthy again.
 
-import { assert, TributaryError } from "../errors.ts";
+import { assert, TributaryError } from "../model/errors.ts";
 import { type InputBatch, parseAppendInput } from "./append-input.ts";
 import type { LogCore } from "./log-core.ts";
 import { afterAppend } from "./log-flush.ts";

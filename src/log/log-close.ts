@@ -3,7 +3,7 @@
 // Both refuse new operations at once and wait, behind writeLock and then the gate, for the ones
 // accepted before, and for background work (roll flushes, flush.ms timers, delayed deletes).
 
-import { assert } from "../errors.ts";
+import { assert } from "../model/errors.ts";
 import { writeCleanShutdownMarker } from "./checkpoint.ts";
 import type { LogCore } from "./log-core.ts";
 import { writeCheckpoint } from "./log-flush.ts";

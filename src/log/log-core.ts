@@ -16,7 +16,7 @@
 // Failure: the first storage failure takes the log out of service (fail()); a full disk only
 // degrades writes while reads go on (WriteHealth probes until space is back).
 
-import { assert, InvariantViolation, TributaryError } from "../errors.ts";
+import { assert, InvariantViolation, TributaryError } from "../model/errors.ts";
 import type { Runtime, TimerHandle } from "../../runtime/types.ts";
 import { AppendQueue } from "./append-queue.ts";
 import { AsyncLock } from "./async-lock.ts";

@@ -19,7 +19,7 @@
 // Every cut is reported (LoadReport.truncations, recovery-report.ts) for the `log.truncated`
 // warning: recovery never drops data silently.
 
-import { assert, TributaryError } from "../errors.ts";
+import { assert, TributaryError } from "../model/errors.ts";
 import type { FileSystem } from "../../runtime/types.ts";
 import {
   hasCleanShutdownMarker,

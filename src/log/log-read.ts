@@ -6,7 +6,7 @@
 // The log does not know the high watermark: callers bound reads with maxOffset (the broker
 // passes its partition's high watermark, src/broker/fetch.ts).
 
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { checkOffsetArgument, type LogCore } from "./log-core.ts";
 import type { OffsetGap } from "./recovery-report.ts";
 import { offsetForTimestampIn, readBatches, type ReadResult } from "./segment-read.ts";

@@ -4,7 +4,7 @@
 // (segment-deleter.ts removes their files, after file.delete.delay.ms when set). The active
 // segment is rolled first when it would go too.
 
-import { assert, TributaryError } from "../errors.ts";
+import { assert, TributaryError } from "../model/errors.ts";
 import { policyDeletes } from "./config.ts";
 import { checkOffsetArgument, type LogCore } from "./log-core.ts";
 import { waitDurable, writeCheckpoint } from "./log-flush.ts";

@@ -4,7 +4,7 @@
 // A roll fsyncs the old segment (data and indexes) before creating the next file, so a segment
 // file that survives a crash proves all older ones whole.
 
-import { assert } from "../errors.ts";
+import { assert } from "../model/errors.ts";
 import { flushAndCheckpoint } from "./log-flush.ts";
 import type { LogCore } from "./log-core.ts";
 import { type BatchHeader, lastOffsetOf } from "./record-batch.ts";

@@ -2,7 +2,7 @@
 // written from. Under writeLock, so no roll, truncation or retention runs meanwhile, and the
 // commit itself under the gate, so no reader is on the old files while they are renamed away.
 
-import { assert } from "../errors.ts";
+import { assert } from "../model/errors.ts";
 import type { LogCore } from "./log-core.ts";
 import type { LogSegment } from "./segment.ts";
 

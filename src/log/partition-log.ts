@@ -22,7 +22,7 @@
 // replication-offset-checkpoint), it belongs in LogCore beside recoveryPoint, written with the
 // checkpoint in log-flush.ts; nothing needs that yet.
 
-import type { TributaryError } from "../errors.ts";
+import type { TributaryError } from "../model/errors.ts";
 import { type LogConfig, resolveLogConfig } from "./config.ts";
 import type { AppendOptions, AppendResult } from "./log-append.ts";
 import * as appending from "./log-append.ts";

@@ -7,7 +7,7 @@
 // Entries are queued in call order, which is also the order they reach the FIFO lock, so the
 // lock holder may claim its own entry and every one after it.
 
-import { assert } from "../errors.ts";
+import { assert } from "../model/errors.ts";
 import type { InputBatch } from "./append-input.ts";
 
 export interface AppendOutcome {

@@ -6,7 +6,7 @@
 //
 // Keys, values and header values are subarray views into the input, not copies.
 
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { Attribute } from "./batch-header.ts";
 import type { BatchHeader, DecodedRecord, RecordHeader } from "./batch-format.ts";
 import { readUtf8 } from "./utf8.ts";

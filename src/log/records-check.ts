@@ -16,7 +16,7 @@
 // records that parse but break a rule are INVALID_RECORD (INVALID_TIMESTAMP for an inexact
 // timestamp); every message names the batch's position and the record's index.
 
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { Attribute } from "./batch-header.ts";
 import type { BatchHeader } from "./batch-format.ts";
 import { RECORD_BODY_BYTES_MIN } from "./record-read.ts";

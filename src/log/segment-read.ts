@@ -2,7 +2,7 @@
 // gives a position near the wanted batch, headers are walked to it, and whole batches are read
 // with one positional read into one buffer. Only the timestamp lookup decodes (one batch).
 
-import { assert } from "../errors.ts";
+import { assert } from "../model/errors.ts";
 import {
   BATCH_OVERHEAD_BYTES,
   batchSizeAt,

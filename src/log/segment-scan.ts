@@ -3,7 +3,7 @@
 // re-read only when the next batch is not wholly inside it, so a scan costs about one read per
 // windowBytes of log.
 
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import type { FileHandle } from "../../runtime/types.ts";
 import type { BatchHeader } from "./record-batch.ts";
 import {

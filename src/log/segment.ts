@@ -4,7 +4,7 @@
 // delete. sizeBytes only ever covers whole batches whose write has completed, so a concurrent
 // reader that stays below it never sees a torn batch.
 
-import { assert } from "../errors.ts";
+import { assert } from "../model/errors.ts";
 import type { FileHandle, FileSystem } from "../../runtime/types.ts";
 import type { BatchHeader } from "./record-batch.ts";
 import { BATCH_HEADER_BYTES, lastOffsetOf } from "./record-batch.ts";

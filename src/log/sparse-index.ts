@@ -13,7 +13,7 @@
 // and at close. Recovery rebuilds the indexes of every segment it rescans, so a lagging or torn
 // index file of the active segment is harmless.
 
-import { assert } from "../errors.ts";
+import { assert } from "../model/errors.ts";
 import type { FileHandle } from "../../runtime/types.ts";
 
 export interface IndexFormat {

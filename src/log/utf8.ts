@@ -2,7 +2,7 @@
 // before writing), allocation-free writes and reads for the common short ASCII key, and the
 // platform TextEncoder/TextDecoder for everything else.
 
-import { assert, TributaryError } from "../errors.ts";
+import { assert, TributaryError } from "../model/errors.ts";
 
 const encoder = new TextEncoder();
 // fatal: a header key that is not UTF-8 means the batch is corrupt. ignoreBOM: keep a leading

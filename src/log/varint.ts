@@ -10,7 +10,7 @@
 // Decoders never read past cursor.end and never loop more than 10 times; every failure is a
 // TributaryError("CORRUPT_MESSAGE").
 
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 
 /** A read position into a byte array that decoders advance; end bounds every read. */
 export interface Cursor {

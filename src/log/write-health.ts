@@ -4,7 +4,7 @@
 // reported healthy again once space is freed even while nobody appends. Other storage failures
 // are not this: they take the log out of service (PartitionLog#fail).
 
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { isIoError } from "../../runtime/types.ts";
 import type { Clock, TimerHandle, Timers } from "../../runtime/types.ts";
 

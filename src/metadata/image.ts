@@ -2,7 +2,7 @@
 // the producer id high-water mark. apply() is deterministic and does no I/O, so replaying the
 // same records (from the local log now, from a Raft log later) always yields the same image.
 // Records that contradict the image are bugs in whoever wrote them: apply() asserts.
-import { assert } from "../errors.ts";
+import { assert } from "../model/errors.ts";
 import type { MetadataRecord } from "./records.ts";
 
 export interface PartitionImage {

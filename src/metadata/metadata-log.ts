@@ -2,7 +2,7 @@
 // log at dataDir/__cluster_metadata-0, one batch per atomic change, appended durably before the
 // change takes effect. Start-up replays it into a MetadataImage. A Raft-replicated controller
 // log will take its place later; the records and MetadataImage.apply stay the same.
-import { assert, TributaryError } from "../errors.ts";
+import { assert, TributaryError } from "../model/errors.ts";
 import type { Runtime } from "../../runtime/types.ts";
 import { PartitionLog } from "../log/partition-log.ts";
 import { batchesIn, decodeRecords, encodeBatch } from "../log/record-batch.ts";

@@ -9,7 +9,7 @@
 // which crashes Deno and Bun when it loads.
 import { Decoder } from "cbor-x/decode";
 import { Encoder } from "cbor-x/encode";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 
 export const METADATA_RECORD_VERSION = 0;
 

@@ -5,8 +5,8 @@
 // samples for series beyond the cap are dropped and counted in
 // tributary_metrics_series_dropped_total{metric}, rendered once anything was dropped.
 
-import { assert } from "../errors.ts";
-import { raiseInvariant } from "../invariant.ts";
+import { assert } from "../model/errors.ts";
+import { raiseInvariant } from "../model/invariant.ts";
 
 export type Labels = Readonly<Record<string, string>>;
 

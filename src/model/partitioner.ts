@@ -2,7 +2,7 @@
 // Kafka Java client: murmur2 of the key bytes (Kafka's Utils.murmur2, seed 0x9747b28c), made
 // positive by masking the sign bit (Kafka's toPositive, not Math.abs), modulo partitions.
 // Unkeyed records stick to one random partition until their batch completes (KIP-480).
-import { assert } from "../errors.ts";
+import { assert } from "./errors.ts";
 import type { Random } from "../../runtime/types.ts";
 
 const SEED = 0x9747b28c;

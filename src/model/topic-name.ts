@@ -1,5 +1,5 @@
 // Kafka's topic naming rules, so names valid here are valid on a Kafka cluster and back.
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "./errors.ts";
 
 export const TOPIC_NAME_CHARS_MAX = 249;
 

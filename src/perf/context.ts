@@ -3,7 +3,7 @@
 
 import type { ClientRuntime } from "../client/cluster.ts";
 import { Admin } from "../client/admin.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import type { PerfOptions } from "./options.ts";
 
 export type PerfRuntime = ClientRuntime;

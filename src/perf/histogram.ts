@@ -7,7 +7,7 @@
 // 2^-(precisionBits-1) of its lower bound: with the default 8 bits, under 0.8 %.
 // A percentile reports the middle of its bucket, clamped to the exact min and max seen.
 
-import { assert } from "../errors.ts";
+import { assert } from "../model/errors.ts";
 
 /** Largest value recorded as is; larger ones are clamped (about 13 days in microseconds). */
 export const HISTOGRAM_VALUE_MAX = 2 ** 40;

@@ -8,7 +8,7 @@ import { runE2e } from "./run-e2e.ts";
 import { ensureTopicHttp, runHttpConsume, runHttpProduce } from "./run-http.ts";
 import { runProduce } from "./run-produce.ts";
 import type { PerfSummary } from "./summary.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 
 export async function runPerf(
   rt: PerfRuntime,

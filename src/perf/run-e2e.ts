@@ -4,7 +4,7 @@
 // The first --warmup-records are sent and received like the rest but left out of the numbers.
 
 import { Consumer } from "../client/consumer.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { LogHistogram } from "./histogram.ts";
 import type { PerfOptions } from "./options.ts";
 import { idleWatchdog, type PerfProgress, type PerfRuntime } from "./context.ts";

@@ -3,7 +3,7 @@
 // one record per value string); a record's latency is its request's. consume: one long-poll
 // loop per partition (GET .../records with timeoutMs) from offset 0; latency per request.
 
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 import { LogHistogram } from "./histogram.ts";
 import type { PerfOptions } from "./options.ts";
 import { Pacer } from "./pacer.ts";

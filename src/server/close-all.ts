@@ -4,7 +4,7 @@
 // an earlier one fails, and the first failure is reported afterwards.
 
 import type { Timers } from "../../runtime/types.ts";
-import { TributaryError } from "../errors.ts";
+import { TributaryError } from "../model/errors.ts";
 
 export interface Closer {
   name: string;

@@ -9,8 +9,8 @@ import { Broker } from "../broker/broker.ts";
 import { GroupService } from "../coordinator/group-service.ts";
 import { HttpMembers } from "../coordinator/http-members.ts";
 import type { GroupCoordinatorConfig } from "../group/mod.ts";
-import { TributaryError } from "../errors.ts";
-import { type InvariantViolation, onFatalInvariant } from "../invariant.ts";
+import { TributaryError } from "../model/errors.ts";
+import { type InvariantViolation, onFatalInvariant } from "../model/invariant.ts";
 import { createHttpApp } from "../http/app.ts";
 import { MetricsRegistry } from "../metrics/registry.ts";
 import {
@@ -220,7 +220,7 @@ export async function startBroker(
 
 /**
  * Registers this broker's answer to an invariant violation that reached code which could not
- * contain it (src/invariant.ts): one `invariant.violated` line, then `stop` (once). Returns the
+ * contain it (src/model/invariant.ts): one `invariant.violated` line, then `stop` (once). Returns the
  * registration's removal.
  */
 function stopOnFatalInvariant(

@@ -14,7 +14,7 @@ import {
   type LockRuntime,
 } from "../../src/broker/data-dir-lock.ts";
 import { formatHolder, parseHolder } from "../../src/broker/lock-holder.ts";
-import { TributaryError } from "../../src/errors.ts";
+import { TributaryError } from "../../src/model/errors.ts";
 import { crc32c } from "../../src/log/crc32c.ts";
 import { silentLogger } from "../../src/logging/logger.ts";
 import { startBroker } from "../../src/server/start-broker.ts";

@@ -2,7 +2,7 @@
 import { createNodeRuntime } from "../../runtime/node/mod.ts";
 import type { Runtime } from "../../runtime/types.ts";
 import { Broker, type BrokerOptions } from "../../src/broker/broker.ts";
-import { TributaryError } from "../../src/errors.ts";
+import { TributaryError } from "../../src/model/errors.ts";
 import { batchesIn, decodeRecords, encodeBatch } from "../../src/log/record-batch.ts";
 import { concatBytes } from "../support/bytes.ts";
 

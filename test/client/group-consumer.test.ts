@@ -6,7 +6,7 @@ import { createNodeRuntime } from "../../runtime/node/mod.ts";
 import { Admin } from "../../src/client/admin.ts";
 import { Consumer, type ConsumerOptions, type TopicPartition } from "../../src/client/consumer.ts";
 import { Producer } from "../../src/client/producer.ts";
-import { TributaryError } from "../../src/errors.ts";
+import { TributaryError } from "../../src/model/errors.ts";
 import { type RunningBroker, startBroker } from "../../src/server/start-broker.ts";
 import { inProcessGroup } from "./support/in-process-group.ts";
 

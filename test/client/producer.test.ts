@@ -5,7 +5,7 @@ import { Admin } from "../../src/client/admin.ts";
 import type { Connector, WireConnection } from "../../src/client/cluster.ts";
 import { Consumer, type ConsumerRecord } from "../../src/client/consumer.ts";
 import { Producer } from "../../src/client/producer.ts";
-import { TributaryError } from "../../src/errors.ts";
+import { TributaryError } from "../../src/model/errors.ts";
 import { encodeBatch } from "../../src/log/record-batch.ts";
 import { ProtocolClient } from "../../src/protocol/cbor/client.ts";
 import { type RunningBroker, startBroker } from "../../src/server/start-broker.ts";

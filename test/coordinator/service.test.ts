@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Broker } from "../../src/broker/broker.ts";
 import type { CoordinatorBroker } from "../../src/coordinator/types.ts";
 import { GroupService } from "../../src/coordinator/group-service.ts";
-import { TributaryError } from "../../src/errors.ts";
+import { TributaryError } from "../../src/model/errors.ts";
 import { type CoordinatorEnv, coordinatorEnv, eventually } from "./support.ts";
 import { rejectionCode } from "../support/error-codes.ts";
 import { captureLogs } from "../support/log-capture.ts";

@@ -6,7 +6,7 @@ import { createNodeRuntime } from "../../runtime/node/mod.ts";
 import { ClusterClient } from "../../src/client/cluster.ts";
 import { Consumer, type ConsumerOptions, type TopicPartition } from "../../src/client/consumer.ts";
 import { type GroupClient, WireGroupClient } from "../../src/client/group-client.ts";
-import { TributaryError } from "../../src/errors.ts";
+import { TributaryError } from "../../src/model/errors.ts";
 
 export const rt = createNodeRuntime();
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Admin } from "../../src/client/admin.ts";
 import type { Consumer, ConsumerRecord, TopicPartition } from "../../src/client/consumer.ts";
 import { Producer } from "../../src/client/producer.ts";
-import { TributaryError } from "../../src/errors.ts";
+import { TributaryError } from "../../src/model/errors.ts";
 import {
   type BrokerProcess,
   hosts,

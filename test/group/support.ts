@@ -9,7 +9,7 @@ import {
   type GroupRecord,
   type HeartbeatResponse,
 } from "../../src/group/mod.ts";
-import { TributaryError } from "../../src/errors.ts";
+import { TributaryError } from "../../src/model/errors.ts";
 
 export function sequentialIds(prefix = "m"): () => string {
   let next = 1;

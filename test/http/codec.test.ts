@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { decodeBase64, encodeBase64 } from "../../src/http/base64.ts";
 import { inputBytes, outputBytes, readBodyBounded, responseFormat } from "../../src/http/codec.ts";
-import { TributaryError } from "../../src/errors.ts";
+import { TributaryError } from "../../src/model/errors.ts";
 
 const utf8 = new TextEncoder();
 

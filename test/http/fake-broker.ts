@@ -17,7 +17,7 @@ import type {
 } from "../../src/model/descriptions.ts";
 import type { ListOffsetsResult, OffsetSpec } from "../../src/model/offsets.ts";
 import { validateTopicName } from "../../src/model/topic-name.ts";
-import { TributaryError } from "../../src/errors.ts";
+import { TributaryError } from "../../src/model/errors.ts";
 import { batchesIn, setBaseOffset, validateBatch } from "../../src/log/record-batch.ts";
 import { decodeRecords } from "../../src/log/record-batch.ts";
 import { fetchBatchBytes } from "../support/fake-batches.ts";

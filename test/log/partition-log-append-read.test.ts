@@ -6,7 +6,7 @@ import {
   lastOffsetOf,
   readBatchHeader,
 } from "../../src/log/record-batch.ts";
-import { TributaryError } from "../../src/errors.ts";
+import { TributaryError } from "../../src/model/errors.ts";
 import { concat, makeBatch, memoryRuntime } from "./support.ts";
 
 const DIR = "/data/t-0";

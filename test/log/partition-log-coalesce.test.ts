@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { FileHandle, OpenOptions } from "../../runtime/types.ts";
 import { PartitionLog } from "../../src/log/partition-log.ts";
 import { batchesIn, decodeRecords } from "../../src/log/record-batch.ts";
-import { TributaryError } from "../../src/errors.ts";
+import { TributaryError } from "../../src/model/errors.ts";
 import { concat, makeBatch, memoryRuntime } from "./support.ts";
 
 const DIR = "/data/t-0";

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { PartitionLog } from "../../src/log/partition-log.ts";
 import { checkBatchFraming, validateBatch } from "../../src/log/record-batch.ts";
-import { TributaryError } from "../../src/errors.ts";
+import { TributaryError } from "../../src/model/errors.ts";
 import { makeBatch, memoryRuntime } from "./support.ts";
 
 const DIR = "/data/t-0";

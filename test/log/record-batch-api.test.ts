@@ -15,7 +15,7 @@ import {
   TimestampType,
   validateBatch,
 } from "../../src/log/record-batch.ts";
-import { InvariantViolation } from "../../src/errors.ts";
+import { InvariantViolation } from "../../src/model/errors.ts";
 import { errorCode, utf8 } from "../fixtures/record-batch/helpers.ts";
 import { concat } from "./support.ts";
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { parseProducedBatches } from "../../src/broker/produce.ts";
-import { TributaryError } from "../../src/errors.ts";
+import { TributaryError } from "../../src/model/errors.ts";
 import { checkGzipRecords } from "../../src/log/batch-gzip.ts";
 import {
   BATCH_HEADER_BYTES,

@@ -2,7 +2,7 @@
 // intervals up to the cap; a probe that succeeds, or a successful append, clears the state.
 import { describe, expect, it } from "vitest";
 import { RuntimeIoError } from "../../runtime/types.ts";
-import { TributaryError } from "../../src/errors.ts";
+import { TributaryError } from "../../src/model/errors.ts";
 import { isOutOfSpace, WriteHealth } from "../../src/log/write-health.ts";
 import { ManualTime, T0 } from "./support.ts";
 

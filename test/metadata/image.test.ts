@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MetadataImage } from "../../src/metadata/image.ts";
 import type { MetadataRecord } from "../../src/metadata/records.ts";
-import { InvariantViolation } from "../../src/errors.ts";
+import { InvariantViolation } from "../../src/model/errors.ts";
 
 function topic(name: string, partitions: number): MetadataRecord[] {
   const out: MetadataRecord[] = [{

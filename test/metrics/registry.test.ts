@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MetricsRegistry } from "../../src/metrics/registry.ts";
-import { InvariantViolation } from "../../src/errors.ts";
+import { InvariantViolation } from "../../src/model/errors.ts";
 
 describe("MetricsRegistry", () => {
   it("renders a small registry exactly", () => {

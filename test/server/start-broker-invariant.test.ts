@@ -6,8 +6,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createNodeRuntime } from "../../runtime/node/mod.ts";
 import { Admin } from "../../src/client/admin.ts";
-import { assert, TributaryError } from "../../src/errors.ts";
-import { InvariantViolation } from "../../src/invariant.ts";
+import { assert, TributaryError } from "../../src/model/errors.ts";
+import { InvariantViolation } from "../../src/model/invariant.ts";
 import { type RunningBroker, startBroker } from "../../src/server/start-broker.ts";
 import { eventually } from "../support/eventually.ts";
 import { captureLogs } from "../support/log-capture.ts";

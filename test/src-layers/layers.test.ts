@@ -109,7 +109,7 @@ describe("layers checker (the checker itself works)", () => {
     expect(unitOf("src/group/assignors/sticky.ts")).toBe("src/group");
     expect(unitOf("src/protocol/cbor/ops/produce.ts")).toBe("src/protocol/cbor");
     expect(unitOf("src/protocol/cbor/server/dispatch.ts")).toBe("src/protocol/cbor/server");
-    expect(unitOf("src/errors.ts")).toBe("src/errors.ts");
+    expect(unitOf("src/version.ts")).toBe("src/version.ts");
     expect(unitOf("runtime/sim/world.ts")).toBe("runtime/sim");
   });
 

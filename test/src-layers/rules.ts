@@ -18,7 +18,7 @@ export interface LayerRule {
 }
 
 const ROOTS = ["src/main.ts", "src/index.ts"];
-const LEAVES = ["src/errors.ts", "src/invariant.ts", "src/version.ts"];
+const LEAVES = ["src/version.ts"];
 const RUNTIME_TYPES = "runtime/types.ts";
 const ADAPTERS = ["runtime/node/", "runtime/deno/", "runtime/bun/", "runtime/host/"];
 const PRODUCTION_RUNTIME = [RUNTIME_TYPES, "runtime/load.ts", ...ADAPTERS, "runtime/memory/"];

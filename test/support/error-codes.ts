@@ -1,6 +1,6 @@
 // Probes for the code of a TributaryError, so tests assert on codes, never on message text.
 import { type IoErrorCode, isIoError } from "../../runtime/types.ts";
-import { TributaryError } from "../../src/errors.ts";
+import { TributaryError } from "../../src/model/errors.ts";
 
 /** The code fn throws; undefined when it returns, "not a TributaryError" for anything else. */
 export function thrownCode(fn: () => unknown): string | undefined {

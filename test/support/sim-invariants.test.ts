@@ -3,7 +3,7 @@
 // The workload violates on purpose.
 import { describe, expect, it } from "vitest";
 import { SimWorld } from "../../runtime/sim/world.ts";
-import { assert } from "../../src/errors.ts";
+import { assert } from "../../src/model/errors.ts";
 import { runWatched, runWatchedSeed, SeedTrace } from "./sim-seeds.ts";
 
 const bounds = { maxSteps: 10_000, maxVirtualMs: 60_000 };

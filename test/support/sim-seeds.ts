@@ -5,12 +5,12 @@
 //   SIM_SEED_BASE=B   start the seed range at B instead of 1
 //
 // A failing seed reports itself, the one-line command that replays it and the last operations.
-// runWatchedSeed() also fails a seed in which any invariant was violated (src/invariant.ts),
+// runWatchedSeed() also fails a seed in which any invariant was violated (src/model/invariant.ts),
 // even one the code under test caught and carried on from.
 
 import type { RunBounds } from "../../runtime/sim/scheduler.ts";
 import type { SimWorld } from "../../runtime/sim/world.ts";
-import { type InvariantViolation, watchInvariants } from "../../src/invariant.ts";
+import { type InvariantViolation, watchInvariants } from "../../src/model/invariant.ts";
 
 const TRACE_TAIL_LINES = 40;
 

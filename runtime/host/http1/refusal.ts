@@ -2,7 +2,7 @@
 // stalled head, a connection over a cap. They carry the broker's error shape (docs/http.md
 // "Errors") and Connection: close, since the connection is closed right after.
 
-/** Stable codes, the same names the broker uses (src/errors.ts). */
+/** Stable codes, the same names the broker uses (src/model/errors.ts). */
 export const ReplyCode = {
   InvalidRequest: "INVALID_REQUEST",
   RequestTimedOut: "REQUEST_TIMED_OUT",

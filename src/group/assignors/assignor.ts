@@ -2,7 +2,7 @@
 // topics they subscribe to, to a target assignment per member. They must be deterministic (the
 // same input gives the same output on every coordinator), so inputs are sorted here first.
 import { type Assignment, compareStrings, type TopicPartition } from "../assignment.ts";
-import { assert } from "../../errors.ts";
+import { assert } from "../../model/errors.ts";
 
 export interface AssignorMember {
   readonly memberId: string;

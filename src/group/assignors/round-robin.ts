@@ -8,7 +8,7 @@ import {
   subscribedPartitions,
   subscriptionSets,
 } from "./assignor.ts";
-import { assert } from "../../errors.ts";
+import { assert } from "../../model/errors.ts";
 
 export const roundRobinAssignor: Assignor = {
   name: "round-robin",

@@ -26,7 +26,7 @@ import {
   subscribedPartitions,
   subscriptionSets,
 } from "./assignor.ts";
-import { assert } from "../../errors.ts";
+import { assert } from "../../model/errors.ts";
 
 export const stickyAssignor: Assignor = {
   name: "sticky",

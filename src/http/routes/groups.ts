@@ -11,7 +11,7 @@ import {
   type HttpMemberView,
   type PolledPartition,
 } from "../../coordinator/http-members.ts";
-import { TributaryError } from "../../errors.ts";
+import { TributaryError } from "../../model/errors.ts";
 import type { Assignment, OffsetToCommit } from "../../group/mod.ts";
 import { readBody } from "../codec.ts";
 import { recordsFromBatches } from "../records-out.ts";

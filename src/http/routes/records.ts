@@ -3,7 +3,7 @@
 import type { Context, Hono } from "hono";
 import type { BrokerApi, FetchPartitionResult, FetchRequest } from "../../broker/types.ts";
 import type { Acks } from "../../model/acks.ts";
-import { isErrorCode, TributaryError } from "../../errors.ts";
+import { isErrorCode, TributaryError } from "../../model/errors.ts";
 import { encodeBatch } from "../../log/record-batch.ts";
 import { OUTPUT_ENCODINGS, readBody, responseFormat } from "../codec.ts";
 import { mediaType, OCTET_STREAM_TYPE } from "../media-type.ts";

@@ -8,7 +8,7 @@
 // down (shutdownSignal) aborts the waiting fetch at once and ends the stream.
 
 import type { Context, Hono } from "hono";
-import { TributaryError } from "../../errors.ts";
+import { TributaryError } from "../../model/errors.ts";
 import { mapError } from "../error-map.ts";
 import type { OutputEncoding } from "../codec.ts";
 import { recordsFromBatches } from "../records-out.ts";

@@ -15,7 +15,7 @@
 // Indefinite lengths are read. Anything not well-formed (truncated, reserved encodings, a stray
 // break, bytes after the item, nesting beyond DEPTH_MAX) is CORRUPT_MESSAGE.
 
-import { TributaryError } from "../../errors.ts";
+import { TributaryError } from "../../model/errors.ts";
 
 /** A floating-point value (major type 7, half, single or double precision). */
 export class CborFloat {

@@ -6,7 +6,7 @@
 // Two passes, measure then write, so a frame is one exact-size allocation and a large record
 // byte string is copied exactly once.
 
-import { assert } from "../../errors.ts";
+import { assert } from "../../model/errors.ts";
 
 /** Nesting deeper than this is a bug: our messages are a few levels deep. */
 const DEPTH_MAX = 32;

@@ -7,7 +7,7 @@
 // REQUEST_TIMED_OUT (no response in time; a late response is then ignored).
 
 import type { Connection, Runtime } from "../../../runtime/types.ts";
-import { assert, toTributaryError, TributaryError } from "../../errors.ts";
+import { assert, toTributaryError, TributaryError } from "../../model/errors.ts";
 import {
   CORRELATION_ID_CONNECTION,
   CORRELATION_ID_MAX,

@@ -10,7 +10,7 @@
 // Decoding checks the envelope only; bodies are checked by their operation's validators
 // (ops/<op-name>.ts, run through ops/index.ts).
 
-import { TributaryError } from "../../errors.ts";
+import { TributaryError } from "../../model/errors.ts";
 import { decodeCbor } from "./cbor-decode.ts";
 import { encodeCbor } from "./cbor-encode.ts";
 import { FRAME_HEADER_BYTES, writeFrameHeader } from "./frame.ts";

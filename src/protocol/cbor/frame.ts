@@ -4,7 +4,7 @@
 // returns the complete payloads. It buffers at most one partial frame, allocated only once the
 // length is known and within frameBytesMax, so a peer announcing 2 GiB costs nothing.
 
-import { assert, TributaryError } from "../../errors.ts";
+import { assert, TributaryError } from "../../model/errors.ts";
 
 export const FRAME_HEADER_BYTES = 4;
 /** Default payload limit: 64 MiB of record data plus room for the envelope around it. */

@@ -5,7 +5,7 @@
 // the peer learns what it got wrong. Requests fail with INVALID_REQUEST; malformed responses
 // (a server bug or a foreign server) fail with UNKNOWN_SERVER_ERROR.
 
-import { type ErrorCodeName, TributaryError } from "../../errors.ts";
+import { type ErrorCodeName, TributaryError } from "../../model/errors.ts";
 
 export type CborMap = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 // A counting semaphore for in-flight requests. Waiters are served first come, first served, and
 // a waiter whose signal aborts leaves the queue, so the queue never outlives its callers' deadlines.
 
-import { assert } from "../../errors.ts";
+import { assert } from "../../model/errors.ts";
 
 export class Slots {
   readonly max: number;

@@ -3,7 +3,7 @@
 // Codes travel as their names (e.g. "UNKNOWN_TOPIC_OR_PARTITION"), never as numbers, so an
 // older client meeting a newer code still gets a readable error instead of a bare integer.
 
-import { ErrorCode, isErrorCode, toTributaryError, TributaryError } from "../../errors.ts";
+import { ErrorCode, isErrorCode, toTributaryError, TributaryError } from "../../model/errors.ts";
 import type { WireError } from "./envelope.ts";
 
 export function toWireError(err: unknown): WireError {

@@ -6,7 +6,7 @@ import { type FetchSettings, fetchSettings } from "../../../src/client/consumer-
 import { FetchLoop } from "../../../src/client/fetch-loop.ts";
 import { OffsetResets } from "../../../src/client/offset-reset.ts";
 import { Positions } from "../../../src/client/positions.ts";
-import { assert, TributaryError } from "../../../src/errors.ts";
+import { assert, TributaryError } from "../../../src/model/errors.ts";
 import { ListOffsetsTimestamp } from "../../../src/protocol/cbor/ops/list-offsets.ts";
 import { eventually } from "../../support/eventually.ts";
 import { batchAt, rt, ScriptedCluster, tp0 } from "./support.ts";

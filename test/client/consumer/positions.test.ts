@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { newAssignment, tpKey } from "../../../src/client/assignment.ts";
 import { Positions } from "../../../src/client/positions.ts";
-import { TributaryError } from "../../../src/errors.ts";
+import { TributaryError } from "../../../src/model/errors.ts";
 import { records, rt, tp0, tp1 } from "./support.ts";
 
 function withTwo() {

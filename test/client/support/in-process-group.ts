@@ -3,7 +3,7 @@
 // are ticked before every operation (an expired member is gone either way). Heartbeats of one
 // member can be blocked, to play a consumer that stopped without leaving.
 import type { GroupClient } from "../../../src/client/group-client.ts";
-import { TributaryError } from "../../../src/errors.ts";
+import { TributaryError } from "../../../src/model/errors.ts";
 import { GroupCoordinator } from "../../../src/group/mod.ts";
 import type {
   ConsumerGroupHeartbeatRequestBody,

@@ -1,6 +1,6 @@
 // docs/protocol.md is the contract client authors outside this repository work from, so the
 // facts it states are checked against the code here: the golden frames it publishes (byte for
-// byte the fixtures), the error table (src/errors.ts), the limits, and the worked examples.
+// byte the fixtures), the error table (src/model/errors.ts), the limits, and the worked examples.
 //
 // After an intended change of the fixtures, regenerate the doc's golden frames section with
 //   TRIBUTARY_UPDATE_GOLDEN=1 npx vitest run test/protocol/cbor/golden.test.ts test/protocol/cbor/protocol-doc.test.ts
@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { FETCH_PARTITIONS_MAX } from "../../../src/model/limits.ts";
 import { OFFSETS_TOPIC_PARTITIONS_DEFAULT } from "../../../src/coordinator/offsets-topic.ts";
 import { offsetsPartitionFor } from "../../../src/coordinator/offsets-partition.ts";
-import { ErrorCode } from "../../../src/errors.ts";
+import { ErrorCode } from "../../../src/model/errors.ts";
 import { FRAME_BYTES_MAX_DEFAULT } from "../../../src/protocol/cbor/frame.ts";
 import { MESSAGE_LIMITS } from "../../../src/protocol/cbor/shape.ts";
 import { PARTITION_MAX } from "../../../src/protocol/cbor/shape.ts";

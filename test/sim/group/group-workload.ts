@@ -13,7 +13,7 @@ import {
   type HeartbeatRequest,
   type HeartbeatResponse,
 } from "../../../src/group/mod.ts";
-import { TributaryError } from "../../../src/errors.ts";
+import { TributaryError } from "../../../src/model/errors.ts";
 import { checkOwnership, checkSettled } from "./group-checks.ts";
 import { type ClientStatus, GROUP, key, SimClient } from "./sim-client.ts";
 

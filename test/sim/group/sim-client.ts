@@ -7,7 +7,7 @@
 // released-but-unreported).
 import type { SeededRandom } from "../../../runtime/sim/prng.ts";
 import type { Assignment, HeartbeatRequest, HeartbeatResponse } from "../../../src/group/mod.ts";
-import { TributaryError } from "../../../src/errors.ts";
+import { TributaryError } from "../../../src/model/errors.ts";
 
 export const GROUP = "g";
 

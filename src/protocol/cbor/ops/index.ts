@@ -4,7 +4,7 @@
 // one file in this folder, one row below and its handler's row in server/handlers/index.ts (the
 // types of both tables make a missing row a compile error).
 
-import { TributaryError } from "../../../errors.ts";
+import { TributaryError } from "../../../model/errors.ts";
 import type { OpName } from "../op-codes.ts";
 import { type CborMap, Shape } from "../shape.ts";
 import { apiVersionsOp } from "./api-versions.ts";

@@ -13,7 +13,7 @@
 //
 // acks 0 gets no response at all. Any field wrong refuses the whole request: nothing appended.
 
-import { TributaryError } from "../../../errors.ts";
+import { TributaryError } from "../../../model/errors.ts";
 import type { Acks } from "../../../model/acks.ts";
 import { readWireError, type WireError } from "../envelope.ts";
 import { MESSAGE_LIMITS, SAFE_INT_MAX, Shape } from "../shape.ts";

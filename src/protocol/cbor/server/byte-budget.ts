@@ -7,7 +7,7 @@
 // Waiters are served first come, first served (a large request is not starved by small ones),
 // and a request larger than the whole budget still runs once nothing else holds any of it.
 
-import { assert } from "../../../errors.ts";
+import { assert } from "../../../model/errors.ts";
 
 interface Waiter {
   bytes: number;

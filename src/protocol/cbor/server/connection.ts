@@ -27,7 +27,7 @@ import {
 } from "../../../../runtime/types.ts";
 import type { BrokerApi } from "../../../broker/types.ts";
 import type { GroupServiceApi } from "../../../coordinator/types.ts";
-import { toTributaryError, TributaryError } from "../../../errors.ts";
+import { toTributaryError, TributaryError } from "../../../model/errors.ts";
 import { ByteBudget, Reservation } from "./byte-budget.ts";
 import {
   CORRELATION_ID_CONNECTION,

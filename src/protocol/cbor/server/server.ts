@@ -14,7 +14,7 @@ import {
 } from "../../../../runtime/types.ts";
 import type { BrokerApi } from "../../../broker/types.ts";
 import type { GroupServiceApi } from "../../../coordinator/types.ts";
-import { assert, TributaryError } from "../../../errors.ts";
+import { assert, TributaryError } from "../../../model/errors.ts";
 import type { MetricsRegistry } from "../../../metrics/registry.ts";
 import { type Logger, silentLogger } from "../../../logging/logger.ts";
 import { RateLimitedLog } from "../../../logging/rate-limit.ts";

@@ -4,7 +4,7 @@
 
 import type { BrokerEndpoint } from "../../../../model/descriptions.ts";
 import type { GroupServiceApi } from "../../../../coordinator/types.ts";
-import { TributaryError } from "../../../../errors.ts";
+import { TributaryError } from "../../../../model/errors.ts";
 import type { GroupDescription, MemberDescription } from "../../../../group/mod.ts";
 import type { OpName } from "../../op-codes.ts";
 import type { GroupDescriptionWire, MemberDescriptionWire } from "../../ops/describe-groups.ts";

@@ -5,7 +5,7 @@
 // Mapping to HTTP statuses lives in src/http (one onError); mapping to wire error frames lives
 // in src/protocol/cbor. Everything else only throws TributaryError.
 //
-// assert() and its InvariantViolation live in src/invariant.ts: a violation is a bug, not one of
+// assert() and its InvariantViolation live in src/model/invariant.ts: a violation is a bug, not one of
 // these codes, and whatever maps errors to answers escalates it there instead of carrying on.
 import {
   assert,
@@ -76,7 +76,7 @@ export const ErrorCode = {
   BROKER_SHUTTING_DOWN: { kafka: -1, retriable: true, http: 503 },
   // Startup only: another live broker holds the data directory's .lock.
   DATA_DIR_LOCKED: { kafka: -1, retriable: false, http: 503 },
-  // A bug: an invariant failed on the server (src/invariant.ts), which is stopping. Never retried.
+  // A bug: an invariant failed on the server (src/model/invariant.ts), which is stopping. Never retried.
   INVARIANT_VIOLATED: { kafka: -1, retriable: false, http: 500 },
 } as const satisfies Record<string, { kafka: number; retriable: boolean; http: number }>;
 
@@ -104,7 +104,7 @@ export function isErrorCode(name: string): name is ErrorCodeName {
 
 /**
  * Wraps anything thrown into a TributaryError, keeping typed ones as they are. An invariant
- * violation is escalated first (the process or the embedded broker stops, src/invariant.ts) and
+ * violation is escalated first (the process or the embedded broker stops, src/model/invariant.ts) and
  * becomes INVARIANT_VIOLATED, never retriable, so the answer that still goes out says so.
  */
 export function toTributaryError(err: unknown): TributaryError {

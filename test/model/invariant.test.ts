@@ -2,8 +2,8 @@
 // swallowed one, the error mappings (toTributaryError, the HTTP onError) escalate it instead of
 // turning it into an ordinary UNKNOWN_SERVER_ERROR answer, and no error it caused is retriable.
 import { afterEach, describe, expect, it } from "vitest";
-import { assert, toTributaryError, TributaryError } from "../src/errors.ts";
-import { mapError } from "../src/http/error-map.ts";
+import { assert, toTributaryError, TributaryError } from "../../src/model/errors.ts";
+import { mapError } from "../../src/http/error-map.ts";
 import {
   containInvariant,
   escalateInvariant,
@@ -11,7 +11,7 @@ import {
   InvariantViolation,
   onFatalInvariant,
   watchInvariants,
-} from "../src/invariant.ts";
+} from "../../src/model/invariant.ts";
 
 /** The violation assert(false) raises, caught. */
 function violation(invariant: string): InvariantViolation {
