@@ -288,7 +288,7 @@ async function startHttp(
     headersTimeoutMs: options.httpHeadersTimeoutMs ?? HTTP_HEADERS_TIMEOUT_MS_DEFAULT,
     connectionsMax: options.connectionsMax ?? CONNECTIONS_MAX_DEFAULT,
     ...definedOnly({ connectionsPerIpMax: options.connectionsPerIpMax }),
-    onRefused: httpRefusalLog(rt, options.logger ?? silentLogger),
+    onRefused: httpRefusals(rt, options.logger ?? silentLogger, options.metrics),
   });
   closers.unshift({
     name: "http listener",
@@ -305,14 +305,27 @@ type HttpServeOptions = Parameters<Runtime["http"]["serve"]>[0];
 /** HTTP refusals logged per peer address and minute, as the CBOR listener does. */
 const HTTP_REFUSALS_PER_MINUTE_MAX = 5;
 
-/** Logs HTTP connections refused over a cap (client-triggerable, so rate-limited). */
-function httpRefusalLog(rt: Runtime, logger: Logger): NonNullable<HttpServeOptions["onRefused"]> {
+/**
+ * Counts and logs HTTP connections refused over a cap (client-triggerable, so the log is
+ * rate-limited; the counter is not).
+ */
+function httpRefusals(
+  rt: Runtime,
+  logger: Logger,
+  metrics: MetricsRegistry,
+): NonNullable<HttpServeOptions["onRefused"]> {
+  const refused = metrics.counter(
+    "tributary_http_connections_refused_total",
+    "HTTP connections refused at accept, by the limit they hit.",
+    ["reason"],
+  );
   const events = new RateLimitedLog(logger, {
     intervalMs: 60_000,
     perIntervalMax: HTTP_REFUSALS_PER_MINUTE_MAX,
     monotonicMs: () => rt.clock.monotonicMs(),
   });
   return (refusal) => {
+    refused.inc({ reason: refusal.limit });
     const address = refusal.remote.slice(0, refusal.remote.lastIndexOf(":"));
     events.log("warn", `refused http ${address}`, "connection.refused", "connection refused", {
       remote: refusal.remote,

@@ -202,6 +202,15 @@ for (const host of selected) {
       for (const k of kept) k.socket.destroy();
       await Promise.all(kept.map((k) => k.closed));
       await httpServedAgain(b);
+      const metrics = await (await fetch(`${b.httpUrl}/metrics`, {
+        headers: { connection: "close" },
+      })).text();
+      // At least the one above; httpServedAgain may itself be refused while the server frees
+      // the slots of the connections just closed.
+      const refused =
+        /^tributary_http_connections_refused_total\{reason="max\.connections\.per\.ip"\} (\d+)$/m
+          .exec(metrics);
+      expect(Number(refused?.[1])).toBeGreaterThanOrEqual(1);
     });
 
     it("closes a keep-alive HTTP connection idle for connections.max.idle.ms", async () => {
