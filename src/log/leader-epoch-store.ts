@@ -10,14 +10,14 @@
 // of every batch (a header-only scan of the segments), so existing data directories, written
 // before the file existed, open with the epochs their batches carry (today one entry (0, base)).
 //
-// Where it plugs into PartitionLog (not wired yet; see docs/storage.md):
+// How PartitionLog keeps it (when opened with LoadOptions.leaderEpochs):
 // - open (partition-log.ts, after loadLog): LeaderEpochStore.open(fs, dir, log);
-// - append (log-append.ts appendLocked, under writeLock before writeRun): for each batch,
-//   cache.needsUpdate(epoch, baseOffset) is a comparison; only when true await assign();
-// - truncateTo (log-truncate.ts, after the cut, before lowerCleanerCheckpoint):
-//   truncateFromEnd(core.logEndOffset);
-// - applyRetention / deleteRecordsBefore (log-retention.ts, after writeCheckpoint):
-//   truncateFromStart(core.logStartOffset).
+// - append (log-append.ts appendLocked, under writeLock, offsets assigned, before the write):
+//   per batch needsUpdate(epoch, baseOffset), a comparison; only when true await assign();
+// - truncateTo (log-truncate.ts, after the cut): truncateFromEnd(logEndOffset), and
+//   truncateFromStart(logStartOffset) for a cut below the first segment;
+// - applyRetention / deleteRecordsBefore (log-retention.ts, after the log checkpoint):
+//   truncateFromStart(logStartOffset).
 
 import { TributaryError } from "../model/errors.ts";
 import type { FileSystem } from "../../runtime/types.ts";
@@ -49,7 +49,16 @@ export interface EpochLoadReport {
   entriesDropped: number;
 }
 
-export class LeaderEpochStore {
+/** The reading side of the store, for a log's owner (OffsetForLeaderEpoch, fetch checks). */
+export interface LeaderEpochView {
+  readonly latestEpoch: number;
+  readonly loadReport: EpochLoadReport;
+  entries(): EpochEntry[];
+  endOffsetFor(requestedEpoch: number, logEndOffset: number): EpochEndOffset;
+  epochForOffset(offset: number): number;
+}
+
+export class LeaderEpochStore implements LeaderEpochView {
   readonly loadReport: EpochLoadReport;
   readonly #fs: FileSystem;
   readonly #dir: string;

@@ -10,6 +10,7 @@
 
 import { assert, TributaryError } from "../model/errors.ts";
 import { type InputBatch, parseAppendInput } from "./append-input.ts";
+import type { LeaderEpochStore } from "./leader-epoch-store.ts";
 import type { LogCore } from "./log-core.ts";
 import { afterAppend } from "./log-flush.ts";
 import { roll, rollBaseOffset } from "./log-roll.ts";
@@ -148,6 +149,7 @@ async function appendLocked(
   bytes: Uint8Array,
   input: InputBatch[],
 ): Promise<AppendResult> {
+  if (core.epochs !== null) await recordEpochs(core, core.epochs, input);
   let position = -1;
   try {
     // Each iteration writes at least one batch, so this ends after input.length rounds.
@@ -171,6 +173,25 @@ async function appendLocked(
     `log end ${core.logEndOffset} follows the append`,
   );
   return { baseOffset: input[0].header.baseOffset, lastOffset: lastOffsetOf(last), position };
+}
+
+/**
+ * Records a batch that starts a new leader epoch before it is written (the store's ordering
+ * rule: its file may run ahead of the log after a crash, never behind). Holds writeLock.
+ */
+async function recordEpochs(
+  core: LogCore,
+  epochs: LeaderEpochStore,
+  input: InputBatch[],
+): Promise<void> {
+  for (const { header } of input) {
+    if (!epochs.needsUpdate(header.partitionLeaderEpoch, header.baseOffset)) continue;
+    try {
+      await epochs.assign(header.partitionLeaderEpoch, header.baseOffset);
+    } catch (err) {
+      throw core.fail("checkpoint", err);
+    }
+  }
 }
 
 /** End (exclusive) of the run of batches from i that fit the active segment together. */

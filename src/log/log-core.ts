@@ -23,6 +23,7 @@ import { AsyncLock } from "./async-lock.ts";
 import type { LogCheckpoint } from "./checkpoint.ts";
 import type { LogConfig } from "./config.ts";
 import { GroupCommit, type SyncRound } from "./group-commit.ts";
+import type { LeaderEpochStore } from "./leader-epoch-store.ts";
 import type { LoadedLog, LoadReport } from "./log-loader.ts";
 import { PendingAppends } from "./pending-appends.ts";
 import type { IndexPolicy, LogSegment } from "./segment.ts";
@@ -87,6 +88,8 @@ export class LogCore {
   onHealth: ((event: LogHealthEvent) => void) | null = null;
   /** truncateTo() calls that cut data since open. */
   truncations = 0;
+  /** The leader-epoch cache on disk, when the log keeps one (LoadOptions.leaderEpochs). */
+  epochs: LeaderEpochStore | null = null;
   readonly hooks: LogHooks;
 
   constructor(

@@ -74,6 +74,11 @@ export interface LoadOptions {
   recoverFromOffset?: number;
   /** The log claimed a clean shutdown before this open (a forced recovery's earlier open saw it). */
   cleanShutdownClaimed?: boolean;
+  /**
+   * Keep the leader-epoch cache and its leader-epoch-checkpoint file (leader-epoch-store.ts), as
+   * replication needs. Off by default: a single node has nothing to ask it yet.
+   */
+  leaderEpochs?: boolean;
 }
 
 export async function loadLog(

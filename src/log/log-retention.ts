@@ -29,6 +29,7 @@ export async function deleteRecordsBefore(core: LogCore, offset: number): Promis
     if (offset <= core.logStartOffset) return;
     core.logStartOffset = offset;
     await writeCheckpoint(core);
+    await trimEpochs(core);
     const active = core.active;
     if (!active.isEmpty && active.nextOffset <= offset) {
       await rollOrFail(core, core.logEndOffset, "records-deleted");
@@ -63,9 +64,19 @@ export async function applyRetention(
     if (count === core.segments.length) await rollOrFail(core, core.logEndOffset, "retention");
     core.logStartOffset = Math.max(core.logStartOffset, core.segments[count].baseOffset);
     await writeCheckpoint(core);
+    await trimEpochs(core);
     await deleteOldest(core, count);
     return count;
   });
+}
+
+/** After the log start moved (and was checkpointed): the leader epochs follow it. */
+async function trimEpochs(core: LogCore): Promise<void> {
+  try {
+    await core.epochs?.truncateFromStart(core.logStartOffset);
+  } catch (err) {
+    throw core.fail("checkpoint", err);
+  }
 }
 
 /** Removes the count oldest segments (the log start offset is already past them). */

@@ -26,8 +26,9 @@ export async function truncateTo(core: LogCore, offset: number): Promise<void> {
       if (offset >= core.logEndOffset) return;
       core.tail = null;
       core.truncations++;
+      const full = offset < core.segments[0].baseOffset;
       try {
-        if (offset < core.segments[0].baseOffset) await truncateFullyAndStartAt(core, offset);
+        if (full) await truncateFullyAndStartAt(core, offset);
         else await truncateWithin(core, offset);
         await core.rt.fs.syncDir(core.dir);
         core.dirDirty = false;
@@ -38,9 +39,12 @@ export async function truncateTo(core: LogCore, offset: number): Promise<void> {
       core.logStartOffset = Math.min(core.logStartOffset, core.logEndOffset);
       // Lower the recovery point on disk before anything new can be appended below it.
       await writeCheckpoint(core, "truncate");
-      // Likewise the cleaner's: new records below it would pass for compacted ones.
+      // Likewise the cleaner's: new records below it would pass for compacted ones. And the
+      // leader epochs: a new epoch's first batch may land where the cut ones were.
       try {
         await lowerCleanerCheckpoint(core.rt.fs, core.dir, core.logEndOffset);
+        // A log started over at offset keeps no epoch (Kafka clears its cache there too).
+        await core.epochs?.truncateFromEnd(full ? 0 : core.logEndOffset);
       } catch (err) {
         throw core.fail("truncate", err);
       }

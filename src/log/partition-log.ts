@@ -10,6 +10,8 @@
 // - log-swap.ts      replaceSegments (the cleaner's swap of compacted segments)
 // - log-read.ts      read, offsetForTimestamp, gaps found at open
 // - log-close.ts     close and deleteAll
+// - leader-epoch-store.ts the leader-epoch cache and its checkpoint (only when opened with
+//                    LoadOptions.leaderEpochs: append, truncation and retention keep it in step)
 //
 // High watermark: the log does not track one. Its owner does (src/broker/partition.ts: Partition
 // .setHighWatermark, called by produce.ts after each completed append on a single node; a
@@ -29,6 +31,8 @@ import * as appending from "./log-append.ts";
 import * as closing from "./log-close.ts";
 import { LogCore, type LogHealthEvent, type LogHooks, type LogRuntime } from "./log-core.ts";
 import * as flushing from "./log-flush.ts";
+import { type EpochEndOffset, UNDEFINED_END } from "./leader-epoch-cache.ts";
+import { LeaderEpochStore, type LeaderEpochView } from "./leader-epoch-store.ts";
 import { loadLog, type LoadOptions, type LoadReport } from "./log-loader.ts";
 import * as reading from "./log-read.ts";
 import * as retention from "./log-retention.ts";
@@ -66,7 +70,33 @@ export class PartitionLog {
     const policy: IndexPolicy = { indexIntervalBytes: resolved.indexIntervalBytes };
     const loaded = await loadLog(rt.fs, dir, policy, rt.clock.nowMs(), load);
     const opened = { dir, config: resolved, policy, loaded };
-    return new PartitionLog(new LogCore(rt, opened, hooks, flushing.syncRound));
+    const core = new LogCore(rt, opened, hooks, flushing.syncRound);
+    const log = new PartitionLog(core);
+    if (load.leaderEpochs === true) {
+      try {
+        core.epochs = await LeaderEpochStore.open(rt.fs, dir, log);
+      } catch (err) {
+        const failure = core.fail("load leader epochs", err);
+        await closing.close(core);
+        throw failure;
+      }
+    }
+    return log;
+  }
+
+  /** The leader-epoch cache, when opened with LoadOptions.leaderEpochs; null otherwise. */
+  get leaderEpochs(): LeaderEpochView | null {
+    return this.#core.epochs;
+  }
+
+  /**
+   * OffsetForLeaderEpoch against this log (LeaderEpochCache.endOffsetFor with the current log
+   * end); UNDEFINED_END when the log keeps no leader epochs.
+   */
+  endOffsetForEpoch(requestedEpoch: number): EpochEndOffset {
+    const epochs = this.#core.epochs;
+    if (epochs === null) return { ...UNDEFINED_END };
+    return epochs.endOffsetFor(requestedEpoch, this.#core.logEndOffset);
   }
 
   get logStartOffset(): number {

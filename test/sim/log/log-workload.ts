@@ -7,8 +7,13 @@ import type { SimWorld } from "../../../runtime/sim/world.ts";
 import type { LogConfig } from "../../../src/log/config.ts";
 import { checkLogDir } from "../../../src/log/log-check.ts";
 import { type LogRuntime, PartitionLog } from "../../../src/log/partition-log.ts";
-import { encodeBatch, setBaseOffset } from "../../../src/log/record-batch.ts";
+import {
+  encodeBatch,
+  setBaseOffset,
+  setPartitionLeaderEpoch,
+} from "../../../src/log/record-batch.ts";
 import { ProcessFileSystem } from "../../log/support.ts";
+import { checkLeaderEpochs } from "./leader-epoch-invariant.ts";
 import { check, checkAfterRestart, checkLive, LogModel } from "./log-model.ts";
 
 const DIR = "/data/topic-0";
@@ -18,6 +23,12 @@ export interface WorkloadOptions {
   steps: number;
   /** Called with a line per operation; the driver prints the tail when a seed fails. */
   trace: (line: string) => void;
+  /**
+   * Open the log with its leader-epoch cache, stamp batches with a rising leader epoch, and
+   * check after every step and open that the cache says what the batches say
+   * (leader-epoch-invariant.ts). Off: the seeds play exactly as before it existed.
+   */
+  leaderEpochs?: boolean;
 }
 
 type Random = SimWorld["random"];
@@ -50,6 +61,8 @@ export class LogWorkload {
   #proc!: ProcessFileSystem;
   #log: PartitionLog | null = null;
   #counter = 0;
+  /** The leader epoch new batches carry (options.leaderEpochs). */
+  #epoch = 0;
 
   constructor(world: SimWorld, options: WorkloadOptions) {
     this.#world = world;
@@ -64,6 +77,10 @@ export class LogWorkload {
     return { fs: this.#proc, clock: node.clock, timers: node.runtime.timers };
   }
 
+  get #load(): { leaderEpochs?: boolean } {
+    return this.#options.leaderEpochs === true ? { leaderEpochs: true } : {};
+  }
+
   get log(): PartitionLog {
     check(this.#log !== null, "log is open");
     return this.#log;
@@ -74,6 +91,9 @@ export class LogWorkload {
     for (let step = 0; step < this.#options.steps; step++) {
       await this.#step(step);
       if (this.#log !== null) checkLive(this.#log, this.model);
+      if (this.#log !== null && this.#options.leaderEpochs === true) {
+        await checkLeaderEpochs(this.#log, `after step ${step}`);
+      }
     }
     await this.log.close();
     this.model.markAllDurable();
@@ -83,8 +103,12 @@ export class LogWorkload {
   }
 
   async #step(step: number): Promise<void> {
-    const roll = this.#random.int(100);
     const trace = (what: string) => this.#options.trace(`${step}: ${what}`);
+    if (this.#options.leaderEpochs === true && this.#random.int(10) === 0) {
+      this.#epoch += 1 + this.#random.int(2);
+      trace(`leader epoch ${this.#epoch}`);
+    }
+    const roll = this.#random.int(100);
     if (roll < 22) return await this.#append(trace, false);
     if (roll < 34) return await this.#append(trace, true);
     if (roll < 38) return await this.#appendWithOffsets(trace);
@@ -118,6 +142,7 @@ export class LogWorkload {
     }
     const bytes = encodeBatch({ records });
     setBaseOffset(bytes, 0, baseOffset);
+    if (this.#options.leaderEpochs === true) setPartitionLeaderEpoch(bytes, 0, this.#epoch);
     return bytes;
   }
 
@@ -293,8 +318,9 @@ export class LogWorkload {
 
   async #open(logStartRange: [number, number]): Promise<void> {
     this.#proc = new ProcessFileSystem(this.#world.node(NODE).fs);
-    this.#log = await PartitionLog.open(this.#rt, DIR, this.#config);
+    this.#log = await PartitionLog.open(this.#rt, DIR, this.#config, this.#load);
     await this.#checkDir("after open");
+    if (this.#options.leaderEpochs === true) await checkLeaderEpochs(this.#log, "after open");
     await checkAfterRestart(this.#log, this.model, logStartRange);
   }
 
@@ -384,7 +410,7 @@ export class LogWorkload {
     if (this.#random.int(4) === 0) {
       const turns = this.#random.int(80);
       this.#proc = new ProcessFileSystem(this.#world.node(NODE).fs);
-      const opening = PartitionLog.open(this.#rt, DIR, this.#config).then(
+      const opening = PartitionLog.open(this.#rt, DIR, this.#config, this.#load).then(
         (log) => log,
         () => null,
       );
