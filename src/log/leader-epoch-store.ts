@@ -14,8 +14,8 @@
 // - open (partition-log.ts, after loadLog): LeaderEpochStore.open(fs, dir, log);
 // - append (log-append.ts appendLocked, under writeLock, offsets assigned, before the write):
 //   per batch needsUpdate(epoch, baseOffset), a comparison; only when true await assign();
-// - truncateTo (log-truncate.ts, after the cut): truncateFromEnd(logEndOffset), and
-//   truncateFromStart(logStartOffset) for a cut below the first segment;
+// - truncateTo (log-truncate.ts, after the cut): truncateFromEnd(logEndOffset) (a cut below
+//   the first segment so clears it);
 // - applyRetention / deleteRecordsBefore (log-retention.ts, after the log checkpoint):
 //   truncateFromStart(logStartOffset).
 
@@ -62,7 +62,7 @@ export class LeaderEpochStore implements LeaderEpochView {
   readonly loadReport: EpochLoadReport;
   readonly #fs: FileSystem;
   readonly #dir: string;
-  readonly #cache: LeaderEpochCache;
+  #cache: LeaderEpochCache;
   readonly #lock = new AsyncLock("leader epoch checkpoint");
 
   private constructor(
@@ -124,29 +124,47 @@ export class LeaderEpochStore implements LeaderEpochView {
   }
 
   /** Before appending a batch of epoch at startOffset: records it, durably when it changed. */
-  async assign(epoch: number, startOffset: number): Promise<AssignOutcome> {
-    const outcome = this.#cache.assign(epoch, startOffset);
-    if (outcome.kind === "added") await this.#persist();
-    return outcome;
+  assign(epoch: number, startOffset: number): Promise<AssignOutcome> {
+    return this.#change((cache) => {
+      const outcome = cache.assign(epoch, startOffset);
+      return { result: outcome, changed: outcome.kind === "added" };
+    });
   }
 
   /** After the log was truncated to endOffset. */
-  async truncateFromEnd(endOffset: number): Promise<EpochEntry[]> {
-    const removed = this.#cache.truncateFromEnd(endOffset);
-    if (removed.length > 0) await this.#persist();
-    return removed;
+  truncateFromEnd(endOffset: number): Promise<EpochEntry[]> {
+    return this.#change((cache) => {
+      const removed = cache.truncateFromEnd(endOffset);
+      return { result: removed, changed: removed.length > 0 };
+    });
   }
 
   /** After the log start moved to startOffset. */
-  async truncateFromStart(startOffset: number): Promise<boolean> {
-    const changed = this.#cache.truncateFromStart(startOffset);
-    if (changed) await this.#persist();
-    return changed;
+  truncateFromStart(startOffset: number): Promise<boolean> {
+    return this.#change((cache) => {
+      const changed = cache.truncateFromStart(startOffset);
+      return { result: changed, changed };
+    });
   }
 
-  /** One write at a time, each with the entries current when it starts. */
-  #persist(): Promise<void> {
-    return this.#lock.exclusive(() => writeEpochCheckpoint(this.#fs, this.#dir, this.entries()));
+  /**
+   * Applies a change and writes the file, one at a time. When the write fails the change is
+   * undone, so the cache never holds what the file lacks: after a full disk the append is
+   * retried, and its epoch must then be written again, not found already "recorded".
+   */
+  #change<T>(apply: (cache: LeaderEpochCache) => { result: T; changed: boolean }): Promise<T> {
+    return this.#lock.exclusive(async () => {
+      const before = this.#cache.entries();
+      const { result, changed } = apply(this.#cache);
+      if (!changed) return result;
+      try {
+        await writeEpochCheckpoint(this.#fs, this.#dir, this.#cache.entries());
+      } catch (err) {
+        this.#cache = new LeaderEpochCache(before);
+        throw err;
+      }
+      return result;
+    });
   }
 }
 

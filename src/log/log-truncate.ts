@@ -26,9 +26,8 @@ export async function truncateTo(core: LogCore, offset: number): Promise<void> {
       if (offset >= core.logEndOffset) return;
       core.tail = null;
       core.truncations++;
-      const full = offset < core.segments[0].baseOffset;
       try {
-        if (full) await truncateFullyAndStartAt(core, offset);
+        if (offset < core.segments[0].baseOffset) await truncateFullyAndStartAt(core, offset);
         else await truncateWithin(core, offset);
         await core.rt.fs.syncDir(core.dir);
         core.dirDirty = false;
@@ -43,8 +42,9 @@ export async function truncateTo(core: LogCore, offset: number): Promise<void> {
       // leader epochs: a new epoch's first batch may land where the cut ones were.
       try {
         await lowerCleanerCheckpoint(core.rt.fs, core.dir, core.logEndOffset);
-        // A log started over at offset keeps no epoch (Kafka clears its cache there too).
-        await core.epochs?.truncateFromEnd(full ? 0 : core.logEndOffset);
+        // (A log started over below its first segment keeps no epoch: every entry starts at or
+        // past the old log start, so this clears the cache, as Kafka does there.)
+        await core.epochs?.truncateFromEnd(core.logEndOffset);
       } catch (err) {
         throw core.fail("truncate", err);
       }
