@@ -6,6 +6,7 @@
 
 import { assert, TributaryError } from "../model/errors.ts";
 import { policyDeletes } from "./config.ts";
+import type { LeaderEpochStore } from "./leader-epoch-store.ts";
 import { checkOffsetArgument, type LogCore } from "./log-core.ts";
 import { waitDurable, writeCheckpoint } from "./log-flush.ts";
 import { rollOrFail } from "./log-roll.ts";
@@ -29,7 +30,7 @@ export async function deleteRecordsBefore(core: LogCore, offset: number): Promis
     if (offset <= core.logStartOffset) return;
     core.logStartOffset = offset;
     await writeCheckpoint(core);
-    await trimEpochs(core);
+    if (core.epochs !== null) await trimEpochs(core, core.epochs);
     const active = core.active;
     if (!active.isEmpty && active.nextOffset <= offset) {
       await rollOrFail(core, core.logEndOffset, "records-deleted");
@@ -64,16 +65,19 @@ export async function applyRetention(
     if (count === core.segments.length) await rollOrFail(core, core.logEndOffset, "retention");
     core.logStartOffset = Math.max(core.logStartOffset, core.segments[count].baseOffset);
     await writeCheckpoint(core);
-    await trimEpochs(core);
+    if (core.epochs !== null) await trimEpochs(core, core.epochs);
     await deleteOldest(core, count);
     return count;
   });
 }
 
-/** After the log start moved (and was checkpointed): the leader epochs follow it. */
-async function trimEpochs(core: LogCore): Promise<void> {
+/**
+ * After the log start moved (and was checkpointed): the leader epochs follow it. (Called only
+ * when the log keeps them, so a log without them runs exactly the awaits it ran before.)
+ */
+async function trimEpochs(core: LogCore, epochs: LeaderEpochStore): Promise<void> {
   try {
-    await core.epochs?.truncateFromStart(core.logStartOffset);
+    await epochs.truncateFromStart(core.logStartOffset);
   } catch (err) {
     throw core.fail("checkpoint", err);
   }

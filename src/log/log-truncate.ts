@@ -44,7 +44,7 @@ export async function truncateTo(core: LogCore, offset: number): Promise<void> {
         await lowerCleanerCheckpoint(core.rt.fs, core.dir, core.logEndOffset);
         // (A log started over below its first segment keeps no epoch: every entry starts at or
         // past the old log start, so this clears the cache, as Kafka does there.)
-        await core.epochs?.truncateFromEnd(core.logEndOffset);
+        if (core.epochs !== null) await core.epochs.truncateFromEnd(core.logEndOffset);
       } catch (err) {
         throw core.fail("truncate", err);
       }
