@@ -19,7 +19,7 @@
 // - truncateFromStart(start) drops the entries wholly below start and moves the one holding
 //   start up to it (after retention or DeleteRecords moved the log start).
 
-import { assert, TributaryError } from "../model/errors.ts";
+import { TributaryError } from "../model/errors.ts";
 
 export interface EpochEntry {
   epoch: number;
@@ -107,21 +107,22 @@ export class LeaderEpochCache {
    * the first epoch after it, with the newest epoch at or below the one asked for (the asker
    * may have an epoch this log never saw); for one below every entry, the start of the first
    * entry with the epoch asked for (Kafka's answer: the data before it is gone, and the asker
-   * must not keep anything past that start); UNDEFINED_END for UNDEFINED_EPOCH, for an epoch
-   * past the latest, and when the cache is empty.
+   * must not keep anything past that start); never an end past logEndOffset; UNDEFINED_END
+   * for UNDEFINED_EPOCH, for an epoch past the latest, and when the cache is empty.
    */
   endOffsetFor(requestedEpoch: number, logEndOffset: number): EpochEndOffset {
     checkEpoch(requestedEpoch);
     checkOffset("logEndOffset", logEndOffset);
     const last = this.#entries.at(-1);
     if (requestedEpoch === UNDEFINED_EPOCH || last === undefined) return { ...UNDEFINED_END };
-    assert(logEndOffset >= last.startOffset, "the log end is at or past the latest epoch start");
     if (requestedEpoch === last.epoch) {
       return { leaderEpoch: requestedEpoch, endOffset: logEndOffset };
     }
     const higher = this.#entries.findIndex((e) => e.epoch > requestedEpoch);
     if (higher < 0) return { ...UNDEFINED_END };
-    const endOffset = this.#entries[higher].startOffset;
+    // No epoch ends past the log end: an entry may run ahead of the log while its batch is
+    // not written (recorded first, then the write failed on a full disk).
+    const endOffset = Math.min(this.#entries[higher].startOffset, logEndOffset);
     if (higher === 0) return { leaderEpoch: requestedEpoch, endOffset };
     return { leaderEpoch: this.#entries[higher - 1].epoch, endOffset };
   }

@@ -114,6 +114,12 @@ describe("LeaderEpochCache.endOffsetFor (OffsetForLeaderEpoch)", () => {
     expect(new LeaderEpochCache().endOffsetFor(0, 0)).toEqual(UNDEFINED_END);
   });
 
+  it("never answers an end past the log end (an entry recorded before its batch is written)", () => {
+    const ahead = cacheOf([1, 0], [3, 10]);
+    expect(ahead.endOffsetFor(1, 7)).toEqual({ leaderEpoch: 1, endOffset: 7 });
+    expect(ahead.endOffsetFor(3, 7)).toEqual({ leaderEpoch: 3, endOffset: 7 });
+  });
+
   it("epochForOffset names the epoch that wrote an offset", () => {
     expect([0, 9, 10, 19, 20, 29].map((o) => cache.epochForOffset(o))).toEqual([1, 1, 3, 3, 5, 5]);
     expect(cacheOf([4, 100]).epochForOffset(99)).toBe(UNDEFINED_EPOCH);
