@@ -1,29 +1,42 @@
-// The metadata state that records build: topics with their partitions and explicit configs, and
-// the producer id high-water mark. apply() is deterministic and does no I/O, so replaying the
-// same records (from the local log now, from a Raft log later) always yields the same image.
-// Records that contradict the image are bugs in whoever wrote them: apply() asserts.
+// The metadata state that records build: topics with their partitions and explicit configs,
+// the registered brokers, and the producer id high-water mark. apply() is deterministic and does
+// no I/O, so replaying the same records (from the local log now, from a Raft log later) always
+// yields the same image.
+//
+// Two kinds of bad record. A topic, partition, config or producer-id record that contradicts the
+// image is a bug in whoever wrote it: apply() asserts (these are written by the one node that
+// owns the image today). A broker or partition change that is stale or impossible is refused
+// with a typed error and leaves the image as it was (cluster-apply.ts says which, and why Kafka
+// refuses the same): in a cluster such changes race with each other, so refusing them is normal.
 import { assert } from "../model/errors.ts";
-import type { MetadataRecord } from "./records.ts";
+import {
+  applyBrokerChange,
+  applyPartitionChange,
+  applyRegisterBroker,
+  applyUnregisterBroker,
+} from "./cluster-apply.ts";
+import type { BrokerImage, PartitionImage, TopicImage } from "./image-types.ts";
+import type { MetadataRecord, PartitionRecord } from "./records.ts";
 
-export interface PartitionImage {
-  partition: number;
-  replicas: number[];
-  leader: number;
-  leaderEpoch: number;
-}
+export type { BrokerImage, PartitionImage, TopicImage } from "./image-types.ts";
 
-export interface TopicImage {
-  name: string;
-  topicId: string;
-  internal: boolean;
-  /** Indexed by partition number, dense from 0. */
-  partitions: PartitionImage[];
-  /** Explicit configs only; defaults are applied by the reader. */
-  configs: Record<string, string>;
+/** The image of a partition as a PartitionRecord creates it. */
+export function partitionImageOf(record: PartitionRecord): PartitionImage {
+  return {
+    partition: record.partition,
+    replicas: [...record.replicas],
+    isr: [...(record.isr ?? record.replicas)],
+    leader: record.leader,
+    leaderEpoch: record.leaderEpoch,
+    partitionEpoch: record.partitionEpoch ?? 0,
+  };
 }
 
 export class MetadataImage {
   readonly #topics = new Map<string, TopicImage>();
+  /** Topic id to name: cluster records name topics by id, which survives a re-creation. */
+  readonly #topicNames = new Map<string, string>();
+  readonly #brokers = new Map<number, BrokerImage>();
   #nextProducerIdBlockStart = 0;
 
   get nextProducerIdBlockStart(): number {
@@ -42,10 +55,48 @@ export class MetadataImage {
     return this.#topics.size;
   }
 
+  topicById(topicId: string): TopicImage | undefined {
+    const name = this.#topicNames.get(topicId);
+    return name === undefined ? undefined : this.#topics.get(name);
+  }
+
+  broker(brokerId: number): BrokerImage | undefined {
+    return this.#brokers.get(brokerId);
+  }
+
+  /** Registered brokers, fenced ones included, by ascending id. */
+  brokers(): BrokerImage[] {
+    return [...this.#brokers.values()].sort((a, b) => a.brokerId - b.brokerId);
+  }
+
+  /** A deep copy: applying records to it leaves this image untouched. */
+  clone(): MetadataImage {
+    const copy = new MetadataImage();
+    for (const [name, t] of this.#topics) {
+      copy.#topics.set(name, {
+        ...t,
+        configs: { ...t.configs },
+        partitions: t.partitions.map((p) => ({ ...p, replicas: [...p.replicas], isr: [...p.isr] })),
+      });
+    }
+    for (const [id, name] of this.#topicNames) copy.#topicNames.set(id, name);
+    for (const [id, b] of this.#brokers) {
+      copy.#brokers.set(id, { ...b, endpoints: b.endpoints.map((e) => ({ ...e })) });
+    }
+    copy.#nextProducerIdBlockStart = this.#nextProducerIdBlockStart;
+    return copy;
+  }
+
+  /**
+   * Applies one record. Asserts on a topic-level contradiction; refuses a stale or impossible
+   * cluster change with a TributaryError, leaving the image unchanged.
+   */
   apply(record: MetadataRecord): void {
     switch (record.type) {
       case "TopicRecord": {
         assert(!this.#topics.has(record.name), `topic ${record.name} already exists`);
+        assert(!this.#topicNames.has(record.topicId), `topic id ${record.topicId} is taken`);
+        this.#topicNames.set(record.topicId, record.name);
         this.#topics.set(record.name, {
           name: record.name,
           topicId: record.topicId,
@@ -71,12 +122,7 @@ export class MetadataImage {
           before === undefined || record.leaderEpoch >= before.leaderEpoch,
           `leader epoch of ${record.topic}-${partition} went backwards`,
         );
-        topic.partitions[partition] = {
-          partition,
-          replicas: [...record.replicas],
-          leader: record.leader,
-          leaderEpoch: record.leaderEpoch,
-        };
+        topic.partitions[partition] = partitionImageOf(record);
         return;
       }
       case "ConfigRecord": {
@@ -86,7 +132,8 @@ export class MetadataImage {
         return;
       }
       case "RemoveTopicRecord": {
-        this.#existing(record.name);
+        const topic = this.#existing(record.name);
+        this.#topicNames.delete(topic.topicId);
         this.#topics.delete(record.name);
         return;
       }
@@ -96,6 +143,20 @@ export class MetadataImage {
           "producer id blocks must only move forward",
         );
         this.#nextProducerIdBlockStart = record.nextBlockStart;
+        return;
+      }
+      case "RegisterBrokerRecord":
+        applyRegisterBroker(this.#brokers, record);
+        return;
+      case "BrokerRegistrationChangeRecord":
+        applyBrokerChange(this.#brokers, record);
+        return;
+      case "UnregisterBrokerRecord":
+        applyUnregisterBroker(this.#brokers, record);
+        return;
+      case "PartitionChangeRecord": {
+        const topic = this.topicById(record.topicId);
+        applyPartitionChange(topic, this.#brokers, record);
         return;
       }
     }
