@@ -124,7 +124,7 @@ function diffBrokers(before: MetadataImage, after: MetadataImage, delta: Metadat
     if (fresh) delta.brokersRegistered.push(b.brokerId);
     const wasFenced = fresh ? !b.fenced : old.fenced;
     if (b.fenced && !wasFenced) delta.brokersFenced.push(b.brokerId);
-    if (!b.fenced && (fresh || wasFenced)) delta.brokersUnfenced.push(b.brokerId);
+    if (!b.fenced && wasFenced) delta.brokersUnfenced.push(b.brokerId);
   }
 }
 
