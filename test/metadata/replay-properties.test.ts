@@ -1,6 +1,7 @@
 // Replaying a metadata log must give every node the same image however it got there: applied
 // batch by batch as commits arrive, replayed record by record from the start, resumed from a
-// snapshot, or rebuilt by a listener from the deltas alone. Random logs come from abstract
+// snapshot (as an image, or as the records imageRecords writes), or rebuilt by a listener from
+// the deltas alone. Random logs come from abstract
 // operations interpreted against the image as it stands (so most changes are valid, as a
 // controller would write them); stale changes are mixed in, each in a batch of its own.
 import { describe, expect, it } from "vitest";
@@ -8,6 +9,7 @@ import fc from "fast-check";
 import { CommittedImage } from "../../src/metadata/committed-image.ts";
 import type { MetadataDelta } from "../../src/metadata/delta.ts";
 import { MetadataImage, type PartitionImage } from "../../src/metadata/image.ts";
+import { imageRecords } from "../../src/metadata/image-records.ts";
 import {
   decodeMetadataRecord,
   encodeMetadataRecord,
@@ -337,6 +339,10 @@ describe("metadata log replay", () => {
         expect(stateOf(committed.image)).toEqual(stateOf(log.shadow));
         expect(stateOf(resumed!.image)).toEqual(stateOf(log.shadow));
         view.expectMatches(committed.image);
+        // A snapshot's records rebuild the same image, through the codec.
+        const fromSnapshot = new MetadataImage();
+        for (const r of throughCodec(imageRecords(committed.image))) fromSnapshot.apply(r);
+        expect(stateOf(fromSnapshot)).toEqual(stateOf(log.shadow));
         // A subscriber that joins at the end and asks for a replay sees the same state.
         const late = new DeltaView();
         committed.subscribe((d) => late.apply(d), { replay: true });
