@@ -74,8 +74,10 @@ export class CommittedImage {
 
   /**
    * Applies one committed batch and notifies every listener. Offsets must increase and epochs
-   * never go back: anything else is a bug in the driver, and asserts. A listener that throws
-   * does not stop the others; the first error is rethrown once all have run.
+   * never go back: anything else is a bug in the driver, and asserts. A topic record that
+   * contradicts the image asserts too (its writer's bug) and commits nothing, not even the
+   * offset. A listener that throws does not stop the others; the first error is rethrown once
+   * all have run.
    */
   applyCommitted(batch: CommittedBatch): MetadataDelta {
     assert(

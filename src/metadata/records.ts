@@ -32,9 +32,6 @@ export type {
 } from "./cluster-records.ts";
 export { NO_LEADER } from "./cluster-records.ts";
 
-/** The version of every record type written before issue 11. */
-export const METADATA_RECORD_VERSION = 0;
-
 export interface TopicRecord {
   type: "TopicRecord";
   name: string;

@@ -249,6 +249,17 @@ describe("CommittedImage", () => {
     expect(c.committedOffset).toBe(5);
   });
 
+  it("a topic record contradicting the image is a bug: asserts, commits nothing", () => {
+    const c = new CommittedImage();
+    c.applyCommitted({ records: topic("t", "t1", 1), lastOffset: 1, epoch: 1 });
+    const before = c.image;
+    const batch = { records: [register(1), ...topic("t", "t2", 1)], lastOffset: 3, epoch: 1 };
+    expect(() => c.applyCommitted(batch)).toThrow(InvariantViolation);
+    expect(c.image).toBe(before);
+    expect(c.image.brokers()).toEqual([]);
+    expect(c.committedOffset).toBe(1);
+  });
+
   it("never changes an image it has published", () => {
     const c = new CommittedImage();
     const seen: MetadataImage[] = [];
