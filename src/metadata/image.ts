@@ -37,6 +37,11 @@ export class MetadataImage {
   /** Topic id to name: cluster records name topics by id, which survives a re-creation. */
   readonly #topicNames = new Map<string, string>();
   readonly #brokers = new Map<number, BrokerImage>();
+  /**
+   * Topics this image may change in place; any other it copies first. Topics are shared with
+   * clones (copy on write), and partition and broker images are replaced, never changed.
+   */
+  readonly #owned = new Set<TopicImage>();
   #nextProducerIdBlockStart = 0;
 
   get nextProducerIdBlockStart(): number {
@@ -69,21 +74,18 @@ export class MetadataImage {
     return [...this.#brokers.values()].sort((a, b) => a.brokerId - b.brokerId);
   }
 
-  /** A deep copy: applying records to it leaves this image untouched. */
+  /**
+   * A copy that records can be applied to while this image stays as it is (and the reverse).
+   * Cheap: maps are copied, topics are shared until either side changes one.
+   */
   clone(): MetadataImage {
     const copy = new MetadataImage();
-    for (const [name, t] of this.#topics) {
-      copy.#topics.set(name, {
-        ...t,
-        configs: { ...t.configs },
-        partitions: t.partitions.map((p) => ({ ...p, replicas: [...p.replicas], isr: [...p.isr] })),
-      });
-    }
+    for (const [name, t] of this.#topics) copy.#topics.set(name, t);
     for (const [id, name] of this.#topicNames) copy.#topicNames.set(id, name);
-    for (const [id, b] of this.#brokers) {
-      copy.#brokers.set(id, { ...b, endpoints: b.endpoints.map((e) => ({ ...e })) });
-    }
+    for (const [id, b] of this.#brokers) copy.#brokers.set(id, b);
     copy.#nextProducerIdBlockStart = this.#nextProducerIdBlockStart;
+    // Shared now: this image copies a topic before it next changes it, too.
+    this.#owned.clear();
     return copy;
   }
 
@@ -96,18 +98,20 @@ export class MetadataImage {
       case "TopicRecord": {
         assert(!this.#topics.has(record.name), `topic ${record.name} already exists`);
         assert(!this.#topicNames.has(record.topicId), `topic id ${record.topicId} is taken`);
-        this.#topicNames.set(record.topicId, record.name);
-        this.#topics.set(record.name, {
+        const topic: TopicImage = {
           name: record.name,
           topicId: record.topicId,
           internal: record.internal,
           partitions: [],
           configs: {},
-        });
+        };
+        this.#topicNames.set(record.topicId, record.name);
+        this.#topics.set(record.name, topic);
+        this.#owned.add(topic);
         return;
       }
       case "PartitionRecord": {
-        const topic = this.#existing(record.topic);
+        const topic = this.#writable(this.#existing(record.topic));
         const { partition } = record;
         assert(
           Number.isInteger(partition) && partition >= 0 && partition <= topic.partitions.length,
@@ -126,7 +130,7 @@ export class MetadataImage {
         return;
       }
       case "ConfigRecord": {
-        const topic = this.#existing(record.topic);
+        const topic = this.#writable(this.#existing(record.topic));
         if (record.value === null) delete topic.configs[record.name];
         else topic.configs[record.name] = record.value;
         return;
@@ -135,6 +139,7 @@ export class MetadataImage {
         const topic = this.#existing(record.name);
         this.#topicNames.delete(topic.topicId);
         this.#topics.delete(record.name);
+        this.#owned.delete(topic);
         return;
       }
       case "ProducerIdsRecord": {
@@ -156,10 +161,18 @@ export class MetadataImage {
         return;
       case "PartitionChangeRecord": {
         const topic = this.topicById(record.topicId);
-        applyPartitionChange(topic, this.#brokers, record);
+        applyPartitionChange(topic && this.#writable(topic), this.#brokers, record);
         return;
       }
     }
+  }
+
+  #writable(topic: TopicImage): TopicImage {
+    if (this.#owned.has(topic)) return topic;
+    const copy = { ...topic, partitions: [...topic.partitions], configs: { ...topic.configs } };
+    this.#topics.set(copy.name, copy);
+    this.#owned.add(copy);
+    return copy;
   }
 
   #existing(name: string): TopicImage {

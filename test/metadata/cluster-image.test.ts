@@ -222,7 +222,7 @@ describe("MetadataImage: partition changes", () => {
     expect(p0(image)).toMatchObject({ isr: [1], partitionEpoch: 2 });
   });
 
-  it("clone() is deep: changing the copy leaves the original alone", () => {
+  it("clone(): changing the copy leaves the original alone", () => {
     const image = cluster();
     const copy = image.clone();
     copy.apply(change({ partitionEpoch: 0, leader: 2 }));
@@ -237,5 +237,21 @@ describe("MetadataImage: partition changes", () => {
     expect(image.broker(1)?.fenced).toBe(false);
     expect(image.topic("t")!.configs).toEqual({});
     expect(p0(copy)).toMatchObject({ leader: 2, partitionEpoch: 1 });
+  });
+
+  it("clone() leaves the copy alone when the original changes afterwards", () => {
+    const image = cluster();
+    const copy = image.clone();
+    image.apply(change({ partitionEpoch: 0, leader: 3 }));
+    image.apply({ type: "ConfigRecord", topic: "t", name: "retention.ms", value: "1" });
+    image.apply({ type: "RemoveTopicRecord", name: "t" });
+    image.apply({ type: "UnregisterBrokerRecord", brokerId: 2, incarnationId: A });
+    expect(p0(copy)).toMatchObject({ leader: 1, partitionEpoch: 0 });
+    expect(copy.topic("t")!.configs).toEqual({});
+    expect(copy.topicById("tid")?.name).toBe("t");
+    expect(copy.broker(2)?.incarnationId).toBe(A);
+    // And the copy, written in turn, leaves the original alone.
+    copy.apply({ type: "ConfigRecord", topic: "t", name: "segment.bytes", value: "9" });
+    expect(image.topic("t")).toBeUndefined();
   });
 });

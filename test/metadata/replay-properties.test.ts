@@ -312,16 +312,21 @@ describe("metadata log replay", () => {
         const committed = new CommittedImage();
         const view = new DeltaView();
         let refused = 0;
-        committed.subscribe((delta) => {
+        const published: { image: MetadataImage; state: string }[] = [];
+        committed.subscribe((delta, image) => {
           view.apply(delta);
           if (delta.refused !== null) refused++;
+          published.push({ image, state: JSON.stringify(stateOf(image)) });
         });
         const k = log.batches.length === 0 ? 0 : snapshotAt % (log.batches.length + 1);
         let resumed: CommittedImage | null = k === 0 ? new CommittedImage() : null;
+        let lastOffset = -1;
         log.batches.forEach((batch, i) => {
+          // An empty batch stands for a Raft leader's no-op entry: one offset.
+          lastOffset += Math.max(1, batch.length);
           const at = {
             records: throughCodec(batch),
-            lastOffset: 10 * i + batch.length,
+            lastOffset,
             epoch: i >> 2,
           };
           committed.applyCommitted(at);
@@ -339,6 +344,8 @@ describe("metadata log replay", () => {
         expect(stateOf(committed.image)).toEqual(stateOf(log.shadow));
         expect(stateOf(resumed!.image)).toEqual(stateOf(log.shadow));
         view.expectMatches(committed.image);
+        // Images are shared copy-on-write: none published may have changed since.
+        for (const p of published) expect(JSON.stringify(stateOf(p.image))).toBe(p.state);
         // A snapshot's records rebuild the same image, through the codec.
         const fromSnapshot = new MetadataImage();
         for (const r of throughCodec(imageRecords(committed.image))) fromSnapshot.apply(r);
