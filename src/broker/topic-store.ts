@@ -181,9 +181,8 @@ export class TopicStore {
         topicId,
         internal,
         configs,
-        partitions: records.flatMap((
-          r,
-        ) => (r.type === "PartitionRecord" ? [partitionImageOf(r)] : [])),
+        partitions: records.flatMap((r) => (r.type === "PartitionRecord" ? [r] : []))
+          .map(partitionImageOf),
       };
       // Directories first: if the commit below never happens they are orphans, removed at start.
       const opened = await this.#openPartitions(image);
