@@ -11,7 +11,7 @@ import { TributaryError } from "../model/errors.ts";
 import { type Runtime, RuntimeIoError } from "../../runtime/types.ts";
 import { AsyncLock } from "../log/async-lock.ts";
 import { joinPath } from "../log/segment-files.ts";
-import type { MetadataImage, TopicImage } from "../metadata/image.ts";
+import { type MetadataImage, partitionImageOf, type TopicImage } from "../metadata/image.ts";
 import { METADATA_LOG_DIR, MetadataLog } from "../metadata/metadata-log.ts";
 import type { MetadataRecord } from "../metadata/records.ts";
 import { newTopicId } from "../metadata/topic-id.ts";
@@ -181,7 +181,8 @@ export class TopicStore {
         topicId,
         internal,
         configs,
-        partitions: records.flatMap((r) => (r.type === "PartitionRecord" ? [r] : [])),
+        partitions: records.flatMap((r) => (r.type === "PartitionRecord" ? [r] : []))
+          .map(partitionImageOf),
       };
       // Directories first: if the commit below never happens they are orphans, removed at start.
       const opened = await this.#openPartitions(image);

@@ -1,29 +1,47 @@
-// The metadata state that records build: topics with their partitions and explicit configs, and
-// the producer id high-water mark. apply() is deterministic and does no I/O, so replaying the
-// same records (from the local log now, from a Raft log later) always yields the same image.
-// Records that contradict the image are bugs in whoever wrote them: apply() asserts.
+// The metadata state that records build: topics with their partitions and explicit configs,
+// the registered brokers, and the producer id high-water mark. apply() is deterministic and does
+// no I/O, so replaying the same records (from the local log now, from a Raft log later) always
+// yields the same image.
+//
+// Two kinds of bad record. A topic, partition, config or producer-id record that contradicts the
+// image is a bug in whoever wrote it: apply() asserts (these are written by the one node that
+// owns the image today). A broker or partition change that is stale or impossible is refused
+// with a typed error and leaves the image as it was (cluster-apply.ts says which, and why Kafka
+// refuses the same): in a cluster such changes race with each other, so refusing them is normal.
 import { assert } from "../model/errors.ts";
-import type { MetadataRecord } from "./records.ts";
+import {
+  applyBrokerChange,
+  applyPartitionChange,
+  applyRegisterBroker,
+  applyUnregisterBroker,
+} from "./cluster-apply.ts";
+import type { BrokerImage, PartitionImage, TopicImage } from "./image-types.ts";
+import type { MetadataRecord, PartitionRecord } from "./records.ts";
 
-export interface PartitionImage {
-  partition: number;
-  replicas: number[];
-  leader: number;
-  leaderEpoch: number;
-}
+export type { BrokerImage, PartitionImage, TopicImage } from "./image-types.ts";
 
-export interface TopicImage {
-  name: string;
-  topicId: string;
-  internal: boolean;
-  /** Indexed by partition number, dense from 0. */
-  partitions: PartitionImage[];
-  /** Explicit configs only; defaults are applied by the reader. */
-  configs: Record<string, string>;
+/** The image of a partition as a PartitionRecord creates it. */
+export function partitionImageOf(record: PartitionRecord): PartitionImage {
+  return {
+    partition: record.partition,
+    replicas: [...record.replicas],
+    isr: [...(record.isr ?? record.replicas)],
+    leader: record.leader,
+    leaderEpoch: record.leaderEpoch,
+    partitionEpoch: record.partitionEpoch ?? 0,
+  };
 }
 
 export class MetadataImage {
   readonly #topics = new Map<string, TopicImage>();
+  /** Topic id to name: cluster records name topics by id, which survives a re-creation. */
+  readonly #topicNames = new Map<string, string>();
+  readonly #brokers = new Map<number, BrokerImage>();
+  /**
+   * Topics this image may change in place; any other it copies first. Topics are shared with
+   * clones (copy on write), and partition and broker images are replaced, never changed.
+   */
+  readonly #owned = new Set<TopicImage>();
   #nextProducerIdBlockStart = 0;
 
   get nextProducerIdBlockStart(): number {
@@ -42,21 +60,58 @@ export class MetadataImage {
     return this.#topics.size;
   }
 
+  topicById(topicId: string): TopicImage | undefined {
+    const name = this.#topicNames.get(topicId);
+    return name === undefined ? undefined : this.#topics.get(name);
+  }
+
+  broker(brokerId: number): BrokerImage | undefined {
+    return this.#brokers.get(brokerId);
+  }
+
+  /** Registered brokers, fenced ones included, by ascending id. */
+  brokers(): BrokerImage[] {
+    return [...this.#brokers.values()].sort((a, b) => a.brokerId - b.brokerId);
+  }
+
+  /**
+   * A copy that records can be applied to while this image stays as it is (and the reverse).
+   * Cheap: maps are copied, topics are shared until either side changes one.
+   */
+  clone(): MetadataImage {
+    const copy = new MetadataImage();
+    for (const [name, t] of this.#topics) copy.#topics.set(name, t);
+    for (const [id, name] of this.#topicNames) copy.#topicNames.set(id, name);
+    for (const [id, b] of this.#brokers) copy.#brokers.set(id, b);
+    copy.#nextProducerIdBlockStart = this.#nextProducerIdBlockStart;
+    // Shared now: this image copies a topic before it next changes it, too.
+    this.#owned.clear();
+    return copy;
+  }
+
+  /**
+   * Applies one record. Asserts on a topic-level contradiction; refuses a stale or impossible
+   * cluster change with a TributaryError, leaving the image unchanged.
+   */
   apply(record: MetadataRecord): void {
     switch (record.type) {
       case "TopicRecord": {
         assert(!this.#topics.has(record.name), `topic ${record.name} already exists`);
-        this.#topics.set(record.name, {
+        assert(!this.#topicNames.has(record.topicId), `topic id ${record.topicId} is taken`);
+        const topic: TopicImage = {
           name: record.name,
           topicId: record.topicId,
           internal: record.internal,
           partitions: [],
           configs: {},
-        });
+        };
+        this.#topicNames.set(record.topicId, record.name);
+        this.#topics.set(record.name, topic);
+        this.#owned.add(topic);
         return;
       }
       case "PartitionRecord": {
-        const topic = this.#existing(record.topic);
+        const topic = this.#writable(this.#existing(record.topic));
         const { partition } = record;
         assert(
           Number.isInteger(partition) && partition >= 0 && partition <= topic.partitions.length,
@@ -71,23 +126,20 @@ export class MetadataImage {
           before === undefined || record.leaderEpoch >= before.leaderEpoch,
           `leader epoch of ${record.topic}-${partition} went backwards`,
         );
-        topic.partitions[partition] = {
-          partition,
-          replicas: [...record.replicas],
-          leader: record.leader,
-          leaderEpoch: record.leaderEpoch,
-        };
+        topic.partitions[partition] = partitionImageOf(record);
         return;
       }
       case "ConfigRecord": {
-        const topic = this.#existing(record.topic);
+        const topic = this.#writable(this.#existing(record.topic));
         if (record.value === null) delete topic.configs[record.name];
         else topic.configs[record.name] = record.value;
         return;
       }
       case "RemoveTopicRecord": {
-        this.#existing(record.name);
+        const topic = this.#existing(record.name);
+        this.#topicNames.delete(topic.topicId);
         this.#topics.delete(record.name);
+        this.#owned.delete(topic);
         return;
       }
       case "ProducerIdsRecord": {
@@ -98,7 +150,29 @@ export class MetadataImage {
         this.#nextProducerIdBlockStart = record.nextBlockStart;
         return;
       }
+      case "RegisterBrokerRecord":
+        applyRegisterBroker(this.#brokers, record);
+        return;
+      case "BrokerRegistrationChangeRecord":
+        applyBrokerChange(this.#brokers, record);
+        return;
+      case "UnregisterBrokerRecord":
+        applyUnregisterBroker(this.#brokers, record);
+        return;
+      case "PartitionChangeRecord": {
+        const topic = this.topicById(record.topicId);
+        applyPartitionChange(topic && this.#writable(topic), this.#brokers, record);
+        return;
+      }
     }
+  }
+
+  #writable(topic: TopicImage): TopicImage {
+    if (this.#owned.has(topic)) return topic;
+    const copy = { ...topic, partitions: [...topic.partitions], configs: { ...topic.configs } };
+    this.#topics.set(copy.name, copy);
+    this.#owned.add(copy);
+    return copy;
   }
 
   #existing(name: string): TopicImage {

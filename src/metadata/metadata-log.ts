@@ -8,6 +8,8 @@ import { PartitionLog } from "../log/partition-log.ts";
 import { batchesIn, decodeRecords, encodeBatch } from "../log/record-batch.ts";
 import { joinPath } from "../log/segment-files.ts";
 import { mkdirDurable } from "./durable-dir.ts";
+import { isClusterRecordType } from "./cluster-records.ts";
+import { applyBatch } from "./committed-image.ts";
 import { MetadataImage } from "./image.ts";
 import { decodeMetadataRecord, encodeMetadataRecord, type MetadataRecord } from "./records.ts";
 
@@ -39,8 +41,7 @@ export class MetadataLog {
       retentionMs: -1,
       retentionBytes: -1,
     });
-    const image = new MetadataImage();
-    await replay(log, image);
+    const image = await replay(log);
     return { log: new MetadataLog(log, rt.clock), image };
   }
 
@@ -62,7 +63,8 @@ export class MetadataLog {
   }
 }
 
-async function replay(log: PartitionLog, image: MetadataImage): Promise<void> {
+async function replay(log: PartitionLog): Promise<MetadataImage> {
+  let image = new MetadataImage();
   let offset = log.logStartOffset;
   const end = log.logEndOffset;
   // Each read returns at least one whole batch and moves nextOffset past it.
@@ -71,13 +73,27 @@ async function replay(log: PartitionLog, image: MetadataImage): Promise<void> {
     const { bytes, nextOffset } = await log.read(offset, READ_CHUNK_BYTES);
     assert(nextOffset > offset, `metadata log read at ${offset} made no progress`);
     for (const { position, header } of batchesIn(bytes)) {
+      const records: MetadataRecord[] = [];
       for (const record of decodeRecords(bytes, position)) {
         if (record.offset < offset) continue;
         assert(record.value !== null, `metadata record at ${record.offset} has no value`);
-        image.apply(decodeMetadataRecord(record.value));
+        records.push(decodeMetadataRecord(record.value));
       }
+      image = applyChange(image, records);
       offset = Math.max(offset, header.baseOffset + header.lastOffsetDelta + 1);
     }
     offset = Math.max(offset, nextOffset);
   }
+  return image;
+}
+
+/**
+ * One batch, one change. Topic-level records apply in place, as they always have (and assert on a
+ * contradiction). A change with cluster records applies the way a committed batch does
+ * (committed-image.ts): all of it or, if the image refuses one record, none of it.
+ */
+function applyChange(image: MetadataImage, records: MetadataRecord[]): MetadataImage {
+  if (records.some((r) => isClusterRecordType(r.type))) return applyBatch(image, records).image;
+  for (const record of records) image.apply(record);
+  return image;
 }

@@ -3,15 +3,34 @@
 // records, and MetadataImage.apply stays the single place that interprets them.
 //
 // Wire form: each record is the value of one record in a record batch v2, encoded as a CBOR map
-// { "type": <name>, "version": 0, ...fields }. A batch holds the records of one atomic change
-// (a topic and all its partitions and configs), so a crash never leaves half a change.
+// { "type": <name>, ...fields, "version": <n> } with the fields in a fixed order per type. A
+// batch holds the records of one atomic change (a topic and all its partitions and configs), so
+// a crash never leaves half a change. Versions are per record type: a reader refuses a version
+// it does not know (UNSUPPORTED_VERSION) and every version ever written stays readable. The
+// records before issue 11 are all version 0; PartitionRecord v1 adds isr and partitionEpoch, and
+// the cluster records (cluster-records.ts) start at version 0. docs/storage.md lists them all.
 // cbor-x/decode and cbor-x/encode skip the optional native string extractor (cbor-extract),
 // which crashes Deno and Bun when it loads.
 import { Decoder } from "cbor-x/decode";
 import { Encoder } from "cbor-x/encode";
 import { TributaryError } from "../model/errors.ts";
+import {
+  CLUSTER_RECORD_VERSIONS,
+  type ClusterRecord,
+  isClusterRecordType,
+  readClusterRecord,
+} from "./cluster-records.ts";
+import { asMap, INT32_MAX, type RecordErrorCode, RecordFields } from "./record-fields.ts";
 
-export const METADATA_RECORD_VERSION = 0;
+export type {
+  BrokerEndpoint,
+  BrokerRegistrationChangeRecord,
+  ClusterRecord,
+  PartitionChangeRecord,
+  RegisterBrokerRecord,
+  UnregisterBrokerRecord,
+} from "./cluster-records.ts";
+export { NO_LEADER } from "./cluster-records.ts";
 
 export interface TopicRecord {
   type: "TopicRecord";
@@ -27,6 +46,12 @@ export interface PartitionRecord {
   replicas: number[];
   leader: number;
   leaderEpoch: number;
+  /**
+   * Version 1 (both or neither). Without them (version 0, every record written before issue 11)
+   * the ISR is the replica list and the partition epoch 0.
+   */
+  isr?: number[];
+  partitionEpoch?: number;
 }
 
 /** value null removes an explicit config (the default applies again). */
@@ -53,77 +78,127 @@ export type MetadataRecord =
   | PartitionRecord
   | ConfigRecord
   | RemoveTopicRecord
-  | ProducerIdsRecord;
+  | ProducerIdsRecord
+  | ClusterRecord;
+
+const RECORD_VERSIONS = {
+  TopicRecord: [0],
+  PartitionRecord: [0, 1],
+  ConfigRecord: [0],
+  RemoveTopicRecord: [0],
+  ProducerIdsRecord: [0],
+  ...CLUSTER_RECORD_VERSIONS,
+} as const satisfies Record<MetadataRecord["type"], readonly number[]>;
 
 // Plain maps, no cbor-x record extension: the metadata log must stay readable by any CBOR
 // decoder (and by a future controller written against docs, not this library).
 const encoder = new Encoder({ useRecords: false, mapsAsObjects: true, tagUint8Array: false });
 const decoder = new Decoder({ useRecords: false, mapsAsObjects: true });
 
+/**
+ * Checks every field and encodes the record with its fields in canonical order; a record out of
+ * shape is refused with INVALID_RECORD and nothing is encoded.
+ */
 export function encodeMetadataRecord(record: MetadataRecord): Uint8Array {
-  return encoder.encode({ ...record, version: METADATA_RECORD_VERSION });
+  const checked = readRecord(asMap(record, "INVALID_RECORD"), "INVALID_RECORD");
+  return encoder.encode({ ...checked, version: versionOf(checked) });
 }
 
-/** Decodes and shape-checks one record; anything unexpected is CORRUPT_MESSAGE. */
+/** Checks every field of a record a writer built; INVALID_RECORD for anything out of shape. */
+export function checkMetadataRecord(record: MetadataRecord): void {
+  readRecord(asMap(record, "INVALID_RECORD"), "INVALID_RECORD");
+}
+
+/** Decodes and checks one record; anything unexpected is CORRUPT_MESSAGE. */
 export function decodeMetadataRecord(bytes: Uint8Array): MetadataRecord {
-  const value: unknown = decoder.decode(bytes);
-  if (typeof value !== "object" || value === null) corrupt("not a map");
-  const v = value as Record<string, unknown>;
-  if (v.version !== METADATA_RECORD_VERSION) {
+  let value: unknown;
+  try {
+    value = decoder.decode(bytes);
+  } catch (err) {
+    // cbor-x throws plain Errors (and RangeErrors) for truncated or malformed input.
+    throw new TributaryError("CORRUPT_MESSAGE", "metadata record: undecodable CBOR", {
+      cause: err,
+    });
+  }
+  const v = asMap(value, "CORRUPT_MESSAGE");
+  if (!isRecordType(v.type)) {
+    throw new TributaryError("CORRUPT_MESSAGE", `metadata record: unknown type ${String(v.type)}`);
+  }
+  const versions: readonly number[] = RECORD_VERSIONS[v.type];
+  if (typeof v.version !== "number" || !versions.includes(v.version)) {
     throw new TributaryError(
       "UNSUPPORTED_VERSION",
-      `metadata record version ${String(v.version)} is not supported`,
+      `metadata record ${v.type} version ${String(v.version)} is not supported`,
     );
   }
-  switch (v.type) {
+  const record = readRecord(v, "CORRUPT_MESSAGE");
+  if (versionOf(record) !== v.version) {
+    throw new TributaryError(
+      "CORRUPT_MESSAGE",
+      `metadata record ${v.type}: fields do not match version ${v.version}`,
+    );
+  }
+  return record;
+}
+
+function isRecordType(type: unknown): type is MetadataRecord["type"] {
+  return typeof type === "string" && Object.hasOwn(RECORD_VERSIONS, type);
+}
+
+function versionOf(record: MetadataRecord): number {
+  return record.type === "PartitionRecord" && record.isr !== undefined ? 1 : 0;
+}
+
+function readRecord(v: Record<string, unknown>, code: RecordErrorCode): MetadataRecord {
+  const type = v.type;
+  if (!isRecordType(type)) {
+    throw new TributaryError(code, `metadata record: unknown type ${String(type)}`);
+  }
+  const f = new RecordFields(v, type, code);
+  if (isClusterRecordType(type)) return readClusterRecord(type, f, code);
+  // The records before issue 11 are read exactly as they always were (existing data dirs).
+  switch (type) {
     case "TopicRecord":
       return {
-        type: v.type,
-        name: str(v.name),
-        topicId: str(v.topicId),
-        internal: bool(v.internal),
+        type,
+        name: f.anyStr("name"),
+        topicId: f.anyStr("topicId"),
+        internal: f.bool("internal"),
       };
     case "PartitionRecord":
-      return {
-        type: v.type,
-        topic: str(v.topic),
-        partition: int(v.partition),
-        replicas: intList(v.replicas),
-        leader: int(v.leader),
-        leaderEpoch: int(v.leaderEpoch),
-      };
+      return partitionRecord(f);
     case "ConfigRecord":
       return {
-        type: v.type,
-        topic: str(v.topic),
-        name: str(v.name),
-        value: v.value === null ? null : str(v.value),
+        type,
+        topic: f.anyStr("topic"),
+        name: f.anyStr("name"),
+        value: f.isNull("value") ? null : f.anyStr("value"),
       };
     case "RemoveTopicRecord":
-      return { type: v.type, name: str(v.name) };
+      return { type, name: f.anyStr("name") };
     case "ProducerIdsRecord":
-      return { type: v.type, nextBlockStart: int(v.nextBlockStart) };
-    default:
-      return corrupt(`unknown record type ${String(v.type)}`);
+      return { type, nextBlockStart: f.anyInt("nextBlockStart") };
   }
 }
 
-function corrupt(why: string): never {
-  throw new TributaryError("CORRUPT_MESSAGE", `metadata record: ${why}`);
-}
-
-function str(x: unknown): string {
-  return typeof x === "string" ? x : corrupt("expected a string field");
-}
-
-function bool(x: unknown): boolean {
-  return typeof x === "boolean" ? x : corrupt("expected a boolean field");
-}
-
-function int(x: unknown): number {
-  return Number.isSafeInteger(x) ? (x as number) : corrupt("expected an integer field");
-}
-
-function intList(x: unknown): number[] {
-  return Array.isArray(x) ? x.map(int) : corrupt("expected a list of integers");
+function partitionRecord(f: RecordFields): PartitionRecord {
+  const record: PartitionRecord = {
+    type: "PartitionRecord",
+    topic: f.anyStr("topic"),
+    partition: f.anyInt("partition"),
+    replicas: f.anyIntList("replicas"),
+    leader: f.anyInt("leader"),
+    leaderEpoch: f.anyInt("leaderEpoch"),
+  };
+  if (!f.has("isr") && !f.has("partitionEpoch")) return record;
+  // Version 1 is checked as strictly as the cluster records.
+  const replicas = f.brokerIds("replicas");
+  const isr = f.brokerIds("isr");
+  if (isr.some((b) => !replicas.includes(b))) f.fail("isr has a broker that is not a replica");
+  const { leader } = record;
+  if (leader !== -1 && !isr.includes(leader)) f.fail("leader must be -1 or in the isr");
+  f.int("leaderEpoch", 0, INT32_MAX);
+  record.isr = isr;
+  record.partitionEpoch = f.int("partitionEpoch", 0, INT32_MAX);
+  return record;
 }

@@ -58,12 +58,20 @@ export const ErrorCode = {
   FENCED_LEADER_EPOCH: { kafka: 74, retriable: true, http: 409 },
   UNKNOWN_LEADER_EPOCH: { kafka: 75, retriable: true, http: 409 },
   UNSUPPORTED_COMPRESSION_TYPE: { kafka: 76, retriable: false, http: 400 },
+  /** A broker change names an incarnation that is no longer (or not yet) the registered one. */
+  STALE_BROKER_EPOCH: { kafka: 77, retriable: false, http: 409 },
   MEMBER_ID_REQUIRED: { kafka: 79, retriable: false, http: 400 },
   GROUP_MAX_SIZE_REACHED: { kafka: 81, retriable: false, http: 409 },
   FENCED_INSTANCE_ID: { kafka: 82, retriable: false, http: 409 },
   INVALID_RECORD: { kafka: 87, retriable: false, http: 400 },
   UNSTABLE_OFFSET_COMMIT: { kafka: 88, retriable: true, http: 409 },
   THROTTLING_QUOTA_EXCEEDED: { kafka: 89, retriable: true, http: 429 },
+  /** A partition change computed from a partition epoch that is not the current one. */
+  INVALID_UPDATE_VERSION: { kafka: 96, retriable: false, http: 409 },
+  UNKNOWN_TOPIC_ID: { kafka: 100, retriable: true, http: 404 },
+  BROKER_ID_NOT_REGISTERED: { kafka: 102, retriable: false, http: 404 },
+  /** A fenced or unregistered broker proposed as leader or new ISR member. */
+  INELIGIBLE_REPLICA: { kafka: 107, retriable: false, http: 409 },
   FENCED_MEMBER_EPOCH: { kafka: 110, retriable: false, http: 409 },
   UNRELEASED_INSTANCE_ID: { kafka: 111, retriable: false, http: 409 },
   // Not in Kafka's table: transport-level problems of our own protocols and HTTP API.
