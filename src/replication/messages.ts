@@ -1,0 +1,64 @@
+// What the replication state machines take in and hand out. The driver (the replica manager)
+// carries these over the wire and through the controller; here they are plain values.
+import type { ErrorCodeName } from "../model/errors.ts";
+
+/** A follower's fetch as the leader sees it: the follower's log end is its fetch offset. */
+export interface ReplicaFetch {
+  replicaId: number;
+  /** The leader epoch the follower believes current. */
+  leaderEpoch: number;
+  fetchOffset: number;
+}
+
+/** OffsetForLeaderEpoch as a follower asks it. */
+export interface EpochEndRequest {
+  replicaId: number;
+  /** The leader epoch the follower believes current (fencing). */
+  currentLeaderEpoch: number;
+  /** The latest epoch in the follower's log: where does it end on the leader? */
+  leaderEpoch: number;
+}
+
+export type EpochEndAnswer =
+  | { errorCode: null; leaderEpoch: number; endOffset: number }
+  | { errorCode: ErrorCodeName };
+
+/** AlterPartition: the leader's proposed ISR, valid only against this partition epoch. */
+export interface AlterPartitionRequest {
+  leaderId: number;
+  leaderEpoch: number;
+  partitionEpoch: number;
+  newIsr: readonly number[];
+}
+
+/** The controller's committed partition state (its answer, or a PartitionChange record). */
+export interface CommittedPartitionState {
+  leaderId: number;
+  leaderEpoch: number;
+  partitionEpoch: number;
+  replicas: readonly number[];
+  isr: readonly number[];
+}
+
+export type AlterPartitionAnswer =
+  | ({ errorCode: null } & CommittedPartitionState)
+  | { errorCode: ErrorCodeName };
+
+/** The header of one batch a fetch response carries, all replication needs of it. */
+export interface FetchedBatch {
+  baseOffset: number;
+  lastOffset: number;
+  /** The batch's partitionLeaderEpoch. */
+  leaderEpoch: number;
+}
+
+export type FetchAnswer =
+  | {
+    errorCode: null;
+    /** The offset the answered fetch asked for (a stale answer is recognised by it). */
+    fetchOffset: number;
+    highWatermark: number;
+    logStartOffset: number;
+    batches: readonly FetchedBatch[];
+  }
+  | { errorCode: ErrorCodeName; fetchOffset: number; logStartOffset?: number };
