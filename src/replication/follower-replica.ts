@@ -120,7 +120,8 @@ export class FollowerReplicaState {
   }
 
   onEpochEndAnswer(answer: EpochEndAnswer): FollowerEffect[] {
-    if (this.#phase !== "truncating" || this.#askedEpoch === EPOCH_UNDEFINED) return [];
+    // An answer to an earlier question (duplicated, or from before a retry with another epoch).
+    if (this.#phase !== "truncating" || answer.requestedEpoch !== this.#askedEpoch) return [];
     if (answer.errorCode !== null) return this.#onError(answer.errorCode);
     const asked = this.#askedEpoch;
     this.#askedEpoch = EPOCH_UNDEFINED;

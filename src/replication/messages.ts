@@ -19,9 +19,10 @@ export interface EpochEndRequest {
   leaderEpoch: number;
 }
 
+/** `requestedEpoch` is the driver's: the epoch of the request this answers (correlation). */
 export type EpochEndAnswer =
-  | { errorCode: null; leaderEpoch: number; endOffset: number }
-  | { errorCode: ErrorCodeName };
+  | { errorCode: null; requestedEpoch: number; leaderEpoch: number; endOffset: number }
+  | { errorCode: ErrorCodeName; requestedEpoch: number };
 
 /** AlterPartition: the leader's proposed ISR, valid only against this partition epoch. */
 export interface AlterPartitionRequest {
