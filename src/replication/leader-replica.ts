@@ -71,6 +71,9 @@ export class LeaderReplicaState {
   #highWatermark: number;
   #epochs: EpochEntry[];
   #fenced = false;
+  /** The proposal in flight (null when the ISR has no pending change) and the last id used. */
+  #inFlight: AlterPartitionRequest | null = null;
+  #proposalIdLast = 0;
   readonly #followers = new Map<number, FollowerProgress>();
 
   constructor(init: LeaderReplicaInit) {
@@ -124,6 +127,13 @@ export class LeaderReplicaState {
   }
   get pendingIsrChange(): PendingIsrChange | null {
     return this.#isr.pending;
+  }
+  /**
+   * The proposal in flight, for the driver to send again while no answer came (Kafka's
+   * AlterPartition manager retries the same way): until it is answered the ISR cannot change.
+   */
+  get alterPartitionInFlight(): AlterPartitionRequest | null {
+    return this.#inFlight;
   }
   get epochs(): readonly EpochEntry[] {
     return this.#epochs;
@@ -182,7 +192,7 @@ export class LeaderReplicaState {
     });
     if (outOfSync.length === 0) return null;
     this.#isr = proposeShrink(this.#isr, outOfSync);
-    return this.#request(this.#isr);
+    return this.#propose();
   }
 
   /**
@@ -196,20 +206,32 @@ export class LeaderReplicaState {
       const leo = this.#followers.get(id)?.logEndOffset ?? null;
       if (leo === null || leo < this.#highWatermark || leo < this.epochStartOffset) continue;
       this.#isr = proposeExpand(this.#isr, id);
-      return this.#request(this.#isr);
+      return this.#propose();
     }
     return null;
   }
 
-  /** The controller's answer to the proposal in flight. */
-  onAlterPartitionAnswer(answer: AlterPartitionAnswer): PartitionChangeOutcome {
-    if (answer.errorCode !== null) {
-      // Refused: back to the committed ISR; a later check proposes again if still needed.
+  /**
+   * The controller's answer to proposal `proposalId` (see AlterPartitionAnswer for what a
+   * refusal tells). A committed state in it applies whichever proposal it answers.
+   */
+  onAlterPartitionAnswer(answer: AlterPartitionAnswer, proposalId: number): PartitionChangeOutcome {
+    if (answer.errorCode === null) return this.onPartitionChange(answer);
+    if (answer.errorCode === "FENCED_LEADER_EPOCH") this.#fenced = true;
+    const committed = answer.committed;
+    if (committed === undefined) return "stale";
+    const outcome = this.onPartitionChange(committed);
+    if (outcome === "resign") this.#fenced = true;
+    if (
+      outcome === "stale" && proposalId === this.#inFlight?.proposalId &&
+      committed.leaderEpoch === this.leaderEpoch &&
+      committed.partitionEpoch === this.#partitionEpoch
+    ) {
+      // This very proposal refused against the state we hold: nothing changed.
       this.#isr = { committed: this.#isr.committed, pending: null };
-      if (answer.errorCode === "FENCED_LEADER_EPOCH") this.#fenced = true;
-      return "stale";
+      this.#inFlight = null;
     }
-    return this.onPartitionChange(answer);
+    return outcome;
   }
 
   /**
@@ -227,6 +249,7 @@ export class LeaderReplicaState {
     this.#replicas = change.replicas.slice();
     // Any proposal in flight carried the old partition epoch: the controller refuses it.
     this.#isr = { committed: change.isr.slice(), pending: null };
+    this.#inFlight = null;
     for (const id of change.replicas) {
       if (id !== this.localReplicaId && !this.#followers.has(id)) {
         this.#followers.set(id, newFollowerProgress(id, false, 0));
@@ -246,14 +269,17 @@ export class LeaderReplicaState {
     return null;
   }
 
-  #request(isr: IsrState): AlterPartitionRequest {
-    assert(isr.pending !== null, "a request carries a pending change");
-    return {
+  #propose(): AlterPartitionRequest {
+    const pending = this.#isr.pending;
+    assert(pending !== null, "a request carries a pending change");
+    this.#inFlight = {
+      proposalId: ++this.#proposalIdLast,
       leaderId: this.localReplicaId,
       leaderEpoch: this.leaderEpoch,
       partitionEpoch: this.#partitionEpoch,
-      newIsr: isr.pending.isr,
+      newIsr: pending.isr,
     };
+    return this.#inFlight;
   }
 
   #maybeAdvanceHighWatermark(): boolean {

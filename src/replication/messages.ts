@@ -26,6 +26,11 @@ export type EpochEndAnswer =
 
 /** AlterPartition: the leader's proposed ISR, valid only against this partition epoch. */
 export interface AlterPartitionRequest {
+  /**
+   * Which proposal of this leader state it is (resends of one proposal share it). The driver
+   * hands it back with the answer; the controller need not see it.
+   */
+  proposalId: number;
   leaderId: number;
   leaderEpoch: number;
   partitionEpoch: number;
@@ -41,9 +46,18 @@ export interface CommittedPartitionState {
   isr: readonly number[];
 }
 
+/**
+ * A refusal carries the controller's committed state when it knows it. Kafka tells a stale
+ * partition epoch (INVALID_UPDATE_VERSION) from a refusal of the proposal itself
+ * (INELIGIBLE_REPLICA); the committed state says both. A refusal without it, or of another
+ * proposal, tells the leader nothing: the proposal may have been committed before (a resend
+ * refused after a lost answer), so the leader keeps counting the maximal ISR until a committed
+ * state with a later partition epoch arrives. The controller's side of the contract: a proposal
+ * it refused at partition epoch p is refused for every copy of it at p.
+ */
 export type AlterPartitionAnswer =
   | ({ errorCode: null } & CommittedPartitionState)
-  | { errorCode: ErrorCodeName };
+  | { errorCode: ErrorCodeName; committed?: CommittedPartitionState };
 
 /** The header of one batch a fetch response carries, all replication needs of it. */
 export interface FetchedBatch {

@@ -11,6 +11,7 @@ describe("ISR shrink after replica.lag.time.max.ms", () => {
     fetchOk(state, 3, 0, 100); // behind, and caught up only at takeover (time 0)
     expect(state.maybeShrinkIsr(LAG_MS, LAG_MS)).toBeNull(); // exactly the lag: still in
     expect(state.maybeShrinkIsr(LAG_MS + 1, LAG_MS)).toEqual({
+      proposalId: 1,
       leaderId: 1,
       leaderEpoch: 5,
       partitionEpoch: 10,
@@ -57,6 +58,7 @@ describe("ISR expand when caught up", () => {
     expect(state.maybeExpandIsr()).toBeNull(); // below the HW
     fetchOk(state, 3, 10, 3);
     expect(state.maybeExpandIsr()).toEqual({
+      proposalId: 1,
       leaderId: 1,
       leaderEpoch: 5,
       partitionEpoch: 10,
@@ -101,7 +103,8 @@ describe("pending ISR (KIP-497 / KIP-841)", () => {
     state.onLocalAppend(10);
     fetchOk(state, 2, 10, 1);
     fetchOk(state, 3, 2, 1);
-    expect(state.maybeShrinkIsr(5_000, LAG_MS)?.newIsr).toEqual([1, 2]);
+    const proposal = state.maybeShrinkIsr(5_000, LAG_MS);
+    expect(proposal?.newIsr).toEqual([1, 2]);
     expect(state.maximalIsr).toEqual([1, 2, 3]);
     expect(state.minimalIsr).toEqual([1, 2]);
     expect(state.highWatermark).toBe(2); // replica 3 is electable until the removal commits
@@ -113,7 +116,7 @@ describe("pending ISR (KIP-497 / KIP-841)", () => {
         partitionEpoch: 11,
         replicas: [1, 2, 3],
         isr: [1, 2],
-      }),
+      }, proposal?.proposalId ?? -1),
     ).toBe("applied");
     expect(state.isr).toEqual([1, 2]);
     expect(state.pendingIsrChange).toBeNull();
@@ -131,24 +134,83 @@ describe("pending ISR (KIP-497 / KIP-841)", () => {
     expect(state.maybeExpandIsr()).toBeNull();
   });
 
-  it("a refused proposal returns to the committed ISR; the next check proposes again", () => {
-    const state = leader({ logEndOffset: 0, nowMs: 0 });
+  const COMMITTED = { leaderId: 1, leaderEpoch: 5, replicas: [1, 2, 3], isr: [1, 2, 3] };
+
+  it("a proposal refused against the state the leader holds returns to the committed ISR", () => {
+    const state = leader({ logEndOffset: 0, nowMs: 0, partitionEpoch: 10 });
     state.onLocalAppend(10);
     fetchOk(state, 2, 10, 1);
     fetchOk(state, 3, 0, 1);
-    expect(state.maybeShrinkIsr(5_000, LAG_MS)).not.toBeNull();
-    expect(state.onAlterPartitionAnswer({ errorCode: "INVALID_REQUEST" })).toBe("stale");
+    const proposal = state.maybeShrinkIsr(5_000, LAG_MS);
+    expect(proposal).not.toBeNull();
+    expect(state.alterPartitionInFlight).toBe(proposal);
+    const refusal = {
+      errorCode: "INVALID_REQUEST" as const,
+      committed: { ...COMMITTED, partitionEpoch: 10 },
+    };
+    expect(state.onAlterPartitionAnswer(refusal, proposal?.proposalId ?? -1)).toBe("stale");
     expect(state.pendingIsrChange).toBeNull();
+    expect(state.alterPartitionInFlight).toBeNull();
     expect(state.maximalIsr).toEqual([1, 2, 3]);
     expect(state.maybeShrinkIsr(5_001, LAG_MS)?.newIsr).toEqual([1, 2]);
+  });
+
+  it("a refusal without the committed state keeps the pending change (it may have committed)", () => {
+    const state = leader({ logEndOffset: 0, nowMs: 0, isr: [1, 2] });
+    state.onLocalAppend(10);
+    fetchOk(state, 2, 10, 1);
+    fetchOk(state, 3, 10, 1);
+    const proposal = state.maybeExpandIsr();
+    expect(proposal?.newIsr).toEqual([1, 2, 3]);
+    state.onAlterPartitionAnswer({ errorCode: "REQUEST_TIMED_OUT" }, proposal?.proposalId ?? -1);
+    expect(state.maximalIsr).toEqual([1, 2, 3]);
+    expect(state.alterPartitionInFlight).toBe(proposal); // the driver sends it again
+  });
+
+  it("a late refusal of an earlier proposal does not drop the one in flight", () => {
+    // Found by the simulation (seed 5): a resent shrink, refused after the shrink had committed,
+    // came back while an expansion was in flight; dropping the expansion let the HW pass the
+    // log end of a replica the controller had just put back in the ISR.
+    const state = leader({ logEndOffset: 0, nowMs: 0, partitionEpoch: 10 });
+    state.onLocalAppend(10);
+    fetchOk(state, 2, 10, 1);
+    fetchOk(state, 3, 4, 1);
+    const shrink = state.maybeShrinkIsr(5_000, LAG_MS);
+    expect(shrink?.newIsr).toEqual([1, 2]);
+    const shrunk = { ...COMMITTED, partitionEpoch: 11, isr: [1, 2] };
+    expect(state.onAlterPartitionAnswer({ errorCode: null, ...shrunk }, shrink?.proposalId ?? -1))
+      .toBe("applied");
+    expect(state.highWatermark).toBe(10);
+    state.onLocalAppend(14);
+    fetchOk(state, 2, 14, 5_001);
+    fetchOk(state, 3, 14, 5_001);
+    const expand = state.maybeExpandIsr();
+    expect(expand?.newIsr).toEqual([1, 2, 3]);
+    state.onLocalAppend(20);
+    fetchOk(state, 2, 20, 5_002);
+    expect(state.highWatermark).toBe(14);
+    // The resent shrink is refused with the state it already produced.
+    const late = { errorCode: "INVALID_REQUEST" as const, committed: shrunk };
+    expect(state.onAlterPartitionAnswer(late, shrink?.proposalId ?? -1)).toBe("stale");
+    expect(state.pendingIsrChange?.kind).toBe("expand");
+    expect(state.maximalIsr).toEqual([1, 2, 3]);
+    fetchOk(state, 2, 20, 5_003);
+    expect(state.highWatermark).toBe(14); // held by replica 3, which may be in the ISR already
   });
 
   it("a leader the controller fenced proposes nothing more", () => {
     const state = leader({ logEndOffset: 0, nowMs: 0 });
     state.onLocalAppend(10);
     fetchOk(state, 3, 0, 1);
-    expect(state.maybeShrinkIsr(5_000, LAG_MS)).not.toBeNull();
-    expect(state.onAlterPartitionAnswer({ errorCode: "FENCED_LEADER_EPOCH" })).toBe("stale");
+    const proposal = state.maybeShrinkIsr(5_000, LAG_MS);
+    expect(proposal).not.toBeNull();
+    expect(
+      state.onAlterPartitionAnswer(
+        { errorCode: "FENCED_LEADER_EPOCH" },
+        proposal?.proposalId ?? -1,
+      ),
+    )
+      .toBe("stale");
     expect(state.fenced).toBe(true);
     expect(state.maybeShrinkIsr(9_000, LAG_MS)).toBeNull();
     // It cannot shrink, so the HW stays held by the lagging replica: nothing is acknowledged.
@@ -165,7 +227,7 @@ describe("pending ISR (KIP-497 / KIP-841)", () => {
     expect(state.isr).toEqual([1, 3]);
     // The AlterPartition answer for partition epoch 11 arrives late: ignored.
     expect(
-      state.onAlterPartitionAnswer({ errorCode: null, ...change, partitionEpoch: 11, isr: [1] }),
+      state.onAlterPartitionAnswer({ errorCode: null, ...change, partitionEpoch: 11, isr: [1] }, 1),
     ).toBe("stale");
     expect(state.isr).toEqual([1, 3]);
     expect(state.onPartitionChange({ ...change, leaderEpoch: 6, partitionEpoch: 13, isr: [1] }))

@@ -65,7 +65,7 @@ describe("ProducePurgatory", () => {
     purgatory.add(7, 2, 30_000);
     fetchOk(state, 2, 3, 1_500);
     fetchOk(state, 3, 0, 1);
-    state.maybeShrinkIsr(2_000, 1_000);
+    const proposal = state.maybeShrinkIsr(2_000, 1_000);
     state.onAlterPartitionAnswer({
       errorCode: null,
       leaderId: 1,
@@ -73,7 +73,7 @@ describe("ProducePurgatory", () => {
       partitionEpoch: 11,
       replicas: [1, 2, 3],
       isr: [1, 2],
-    });
+    }, proposal?.proposalId ?? -1);
     expect(purgatory.onHighWatermark(state.highWatermark, state.minimalIsr.length, 2)).toEqual([
       { key: 7, code: null },
     ]);
