@@ -121,7 +121,10 @@ export class FollowerReplicaState {
 
   onEpochEndAnswer(answer: EpochEndAnswer): FollowerEffect[] {
     // An answer to an earlier question (duplicated, or from before a retry with another epoch).
-    if (this.#phase !== "truncating" || answer.requestedEpoch !== this.#askedEpoch) return [];
+    if (
+      this.#phase !== "truncating" || answer.currentLeaderEpoch !== this.leaderEpoch ||
+      answer.requestedEpoch !== this.#askedEpoch
+    ) return [];
     if (answer.errorCode !== null) return this.#onError(answer.errorCode);
     const asked = this.#askedEpoch;
     this.#askedEpoch = EPOCH_UNDEFINED;
@@ -139,8 +142,12 @@ export class FollowerReplicaState {
   }
 
   onFetchAnswer(answer: FetchAnswer): FollowerEffect[] {
-    // An answer to an earlier fetch (duplicated, reordered, or from before a truncation).
-    if (this.#phase !== "fetching" || answer.fetchOffset !== this.#logEndOffset) return [];
+    // An answer to an earlier fetch (duplicated, reordered, from before a truncation, or one
+    // an earlier leader epoch's state sent from the same offset).
+    if (
+      this.#phase !== "fetching" || answer.currentLeaderEpoch !== this.leaderEpoch ||
+      answer.fetchOffset !== this.#logEndOffset
+    ) return [];
     if (answer.errorCode !== null) {
       if (answer.errorCode === "OFFSET_OUT_OF_RANGE") {
         return this.#onOutOfRange(answer.logStartOffset);

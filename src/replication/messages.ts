@@ -19,10 +19,21 @@ export interface EpochEndRequest {
   leaderEpoch: number;
 }
 
-/** `requestedEpoch` is the driver's: the epoch of the request this answers (correlation). */
+/**
+ * The driver's correlation of an answer with the request it answers: that request's leader
+ * epoch (a follower state ignores answers to requests of an earlier epoch's state).
+ */
+export interface AnswerTo {
+  currentLeaderEpoch: number;
+}
+
+/** `requestedEpoch` is the driver's too: the epoch the answered request asked about. */
 export type EpochEndAnswer =
-  | { errorCode: null; requestedEpoch: number; leaderEpoch: number; endOffset: number }
-  | { errorCode: ErrorCodeName; requestedEpoch: number };
+  & AnswerTo
+  & (
+    | { errorCode: null; requestedEpoch: number; leaderEpoch: number; endOffset: number }
+    | { errorCode: ErrorCodeName; requestedEpoch: number }
+  );
 
 /** AlterPartition: the leader's proposed ISR, valid only against this partition epoch. */
 export interface AlterPartitionRequest {
@@ -68,12 +79,15 @@ export interface FetchedBatch {
 }
 
 export type FetchAnswer =
-  | {
-    errorCode: null;
-    /** The offset the answered fetch asked for (a stale answer is recognised by it). */
-    fetchOffset: number;
-    highWatermark: number;
-    logStartOffset: number;
-    batches: readonly FetchedBatch[];
-  }
-  | { errorCode: ErrorCodeName; fetchOffset: number; logStartOffset?: number };
+  & AnswerTo
+  & (
+    | {
+      errorCode: null;
+      /** The offset the answered fetch asked for (a stale answer is recognised by it). */
+      fetchOffset: number;
+      highWatermark: number;
+      logStartOffset: number;
+      batches: readonly FetchedBatch[];
+    }
+    | { errorCode: ErrorCodeName; fetchOffset: number; logStartOffset?: number }
+  );

@@ -36,7 +36,13 @@ describe("FollowerReplicaState: truncation on a leader change", () => {
     state.start();
     // The leader has epoch 3 too, but it ended at 6 there.
     expect(
-      state.onEpochEndAnswer({ errorCode: null, requestedEpoch: 3, leaderEpoch: 3, endOffset: 6 }),
+      state.onEpochEndAnswer({
+        currentLeaderEpoch: 7,
+        errorCode: null,
+        requestedEpoch: 3,
+        leaderEpoch: 3,
+        endOffset: 6,
+      }),
     ).toEqual([
       { kind: "truncate", endOffset: 6 },
       { kind: "send-fetch", request: { replicaId: 2, leaderEpoch: 7, fetchOffset: 6 } },
@@ -50,7 +56,13 @@ describe("FollowerReplicaState: truncation on a leader change", () => {
     const state = follower({ epochs: [{ epoch: 3, startOffset: 0 }], logEndOffset: 5 });
     state.start();
     expect(
-      state.onEpochEndAnswer({ errorCode: null, requestedEpoch: 3, leaderEpoch: 3, endOffset: 8 }),
+      state.onEpochEndAnswer({
+        currentLeaderEpoch: 7,
+        errorCode: null,
+        requestedEpoch: 3,
+        leaderEpoch: 3,
+        endOffset: 8,
+      }),
     ).toEqual([
       { kind: "send-fetch", request: { replicaId: 2, leaderEpoch: 7, fetchOffset: 5 } },
     ]);
@@ -69,7 +81,13 @@ describe("FollowerReplicaState: truncation on a leader change", () => {
     state.start();
     // Asked about 3, the leader answers its largest epoch at or below: 2, ending at 9.
     expect(
-      state.onEpochEndAnswer({ errorCode: null, requestedEpoch: 3, leaderEpoch: 2, endOffset: 9 }),
+      state.onEpochEndAnswer({
+        currentLeaderEpoch: 7,
+        errorCode: null,
+        requestedEpoch: 3,
+        leaderEpoch: 2,
+        endOffset: 9,
+      }),
     ).toEqual([
       { kind: "truncate", endOffset: 8 },
       {
@@ -80,10 +98,22 @@ describe("FollowerReplicaState: truncation on a leader change", () => {
     // Asked about 1, the leader answers 0, ending at 6; ours ends at 5.
     // A duplicate of the first answer is not taken for the answer to the second question.
     expect(
-      state.onEpochEndAnswer({ errorCode: null, requestedEpoch: 3, leaderEpoch: 2, endOffset: 9 }),
+      state.onEpochEndAnswer({
+        currentLeaderEpoch: 7,
+        errorCode: null,
+        requestedEpoch: 3,
+        leaderEpoch: 2,
+        endOffset: 9,
+      }),
     ).toEqual([]);
     expect(
-      state.onEpochEndAnswer({ errorCode: null, requestedEpoch: 1, leaderEpoch: 0, endOffset: 6 }),
+      state.onEpochEndAnswer({
+        currentLeaderEpoch: 7,
+        errorCode: null,
+        requestedEpoch: 1,
+        leaderEpoch: 0,
+        endOffset: 6,
+      }),
     ).toEqual([
       { kind: "truncate", endOffset: 5 },
       { kind: "send-fetch", request: { replicaId: 2, leaderEpoch: 7, fetchOffset: 5 } },
@@ -99,7 +129,13 @@ describe("FollowerReplicaState: truncation on a leader change", () => {
     });
     state.start();
     expect(
-      state.onEpochEndAnswer({ errorCode: null, requestedEpoch: 3, leaderEpoch: 3, endOffset: 5 }),
+      state.onEpochEndAnswer({
+        currentLeaderEpoch: 7,
+        errorCode: null,
+        requestedEpoch: 3,
+        leaderEpoch: 3,
+        endOffset: 5,
+      }),
     ).toEqual([
       { kind: "diverged", truncateTo: 5, highWatermark: 7 },
     ]);
@@ -117,6 +153,7 @@ describe("FollowerReplicaState: truncation on a leader change", () => {
     state.start();
     expect(
       state.onEpochEndAnswer({
+        currentLeaderEpoch: 7,
         errorCode: null,
         requestedEpoch: 3,
         leaderEpoch: -1,
@@ -138,12 +175,24 @@ describe("FollowerReplicaState: truncation on a leader change", () => {
   it("backs off on retriable errors and waits for metadata when fenced", () => {
     const state = follower({ epochs: [{ epoch: 3, startOffset: 0 }], logEndOffset: 2 });
     state.start();
-    expect(state.onEpochEndAnswer({ errorCode: "UNKNOWN_LEADER_EPOCH", requestedEpoch: 3 }))
+    expect(
+      state.onEpochEndAnswer({
+        currentLeaderEpoch: 7,
+        errorCode: "UNKNOWN_LEADER_EPOCH",
+        requestedEpoch: 3,
+      }),
+    )
       .toEqual([
         { kind: "backoff", reason: "UNKNOWN_LEADER_EPOCH" },
       ]);
     expect(state.retry()[0].kind).toBe("send-epoch-end");
-    expect(state.onEpochEndAnswer({ errorCode: "FENCED_LEADER_EPOCH", requestedEpoch: 3 })).toEqual(
+    expect(
+      state.onEpochEndAnswer({
+        currentLeaderEpoch: 7,
+        errorCode: "FENCED_LEADER_EPOCH",
+        requestedEpoch: 3,
+      }),
+    ).toEqual(
       [],
     );
     expect(state.phase).toBe("fenced");
@@ -164,6 +213,7 @@ describe("FollowerReplicaState: fetching", () => {
   it("appends what the leader sends and learns HW = min(leader HW, own log end)", () => {
     const state = fetching();
     const effects = state.onFetchAnswer({
+      currentLeaderEpoch: 7,
       errorCode: null,
       fetchOffset: 0,
       highWatermark: 10,
@@ -183,6 +233,7 @@ describe("FollowerReplicaState: fetching", () => {
     const state = fetching();
     const batches = [{ baseOffset: 0, lastOffset: 5, leaderEpoch: 7 }];
     state.onFetchAnswer({
+      currentLeaderEpoch: 7,
       errorCode: null,
       fetchOffset: 0,
       highWatermark: 4,
@@ -191,6 +242,7 @@ describe("FollowerReplicaState: fetching", () => {
     });
     expect(state.highWatermark).toBe(4);
     const effects = state.onFetchAnswer({
+      currentLeaderEpoch: 7,
       errorCode: null,
       fetchOffset: 6,
       highWatermark: 2,
@@ -204,6 +256,7 @@ describe("FollowerReplicaState: fetching", () => {
   it("ignores answers to an earlier fetch", () => {
     const state = fetching();
     const answer = {
+      currentLeaderEpoch: 7,
       errorCode: null,
       fetchOffset: 0,
       highWatermark: 3,
@@ -215,10 +268,33 @@ describe("FollowerReplicaState: fetching", () => {
     expect(state.logEndOffset).toBe(3);
   });
 
+  it("ignores an answer to a fetch an earlier leader epoch's state sent from the same offset", () => {
+    // Found by the simulation (seed 530): a FENCED_LEADER_EPOCH answer to the fetch of the
+    // previous epoch's follower state fenced the new one, which then never fetched again.
+    const state = fetching();
+    expect(
+      state.onFetchAnswer({
+        currentLeaderEpoch: 6,
+        errorCode: "FENCED_LEADER_EPOCH",
+        fetchOffset: 0,
+      }),
+    ).toEqual([]);
+    expect(state.phase).toBe("fetching");
+    expect(
+      state.onEpochEndAnswer({
+        currentLeaderEpoch: 6,
+        errorCode: "FENCED_LEADER_EPOCH",
+        requestedEpoch: -1,
+      }),
+    ).toEqual([]);
+    expect(state.phase).toBe("fetching");
+  });
+
   it("refuses batches with a gap, an epoch going back or one beyond the leader's", () => {
     const state = fetching();
     const answer = (batches: { baseOffset: number; lastOffset: number; leaderEpoch: number }[]) =>
       state.onFetchAnswer({
+        currentLeaderEpoch: 7,
         errorCode: null,
         fetchOffset: 0,
         highWatermark: 0,
@@ -239,9 +315,20 @@ describe("FollowerReplicaState: fetching", () => {
   it("starts over at the leader's log start when the leader deleted what it would fetch", () => {
     const state = follower({ epochs: [{ epoch: 7, startOffset: 0 }], logEndOffset: 3 });
     state.start();
-    state.onEpochEndAnswer({ errorCode: null, requestedEpoch: 7, leaderEpoch: 7, endOffset: 20 });
+    state.onEpochEndAnswer({
+      currentLeaderEpoch: 7,
+      errorCode: null,
+      requestedEpoch: 7,
+      leaderEpoch: 7,
+      endOffset: 20,
+    });
     expect(
-      state.onFetchAnswer({ errorCode: "OFFSET_OUT_OF_RANGE", fetchOffset: 3, logStartOffset: 12 }),
+      state.onFetchAnswer({
+        currentLeaderEpoch: 7,
+        errorCode: "OFFSET_OUT_OF_RANGE",
+        fetchOffset: 3,
+        logStartOffset: 12,
+      }),
     ).toEqual([
       { kind: "reset", logStartOffset: 12 },
       { kind: "send-fetch", request: { replicaId: 2, leaderEpoch: 7, fetchOffset: 12 } },
@@ -252,9 +339,20 @@ describe("FollowerReplicaState: fetching", () => {
   it("looks for the divergence again when it is ahead of the leader", () => {
     const state = follower({ epochs: [{ epoch: 7, startOffset: 0 }], logEndOffset: 3 });
     state.start();
-    state.onEpochEndAnswer({ errorCode: null, requestedEpoch: 7, leaderEpoch: 7, endOffset: 20 });
+    state.onEpochEndAnswer({
+      currentLeaderEpoch: 7,
+      errorCode: null,
+      requestedEpoch: 7,
+      leaderEpoch: 7,
+      endOffset: 20,
+    });
     expect(
-      state.onFetchAnswer({ errorCode: "OFFSET_OUT_OF_RANGE", fetchOffset: 3, logStartOffset: 0 }),
+      state.onFetchAnswer({
+        currentLeaderEpoch: 7,
+        errorCode: "OFFSET_OUT_OF_RANGE",
+        fetchOffset: 3,
+        logStartOffset: 0,
+      }),
     ).toEqual([{
       kind: "send-epoch-end",
       request: { replicaId: 2, currentLeaderEpoch: 7, leaderEpoch: 7 },

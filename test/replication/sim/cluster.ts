@@ -354,16 +354,23 @@ export class ReplicationCluster {
 
   #serveFetch(replica: Replica, from: number, request: ReplicaFetch): void {
     const role = replica.role;
+    // The driver's correlation: the answer names the epoch of the fetch it answers.
+    const currentLeaderEpoch = request.leaderEpoch;
     const reply = (answer: FetchAnswer, entries: Entry[]) =>
       this.#net.send(replica.id, from, { kind: "fetch-answer", answer, entries }, this.#nowMs);
     if (role.kind !== "leader") {
       const code: ErrorCodeName = "NOT_LEADER_OR_FOLLOWER";
-      return reply({ errorCode: code, fetchOffset: request.fetchOffset }, []);
+      return reply({ currentLeaderEpoch, errorCode: code, fetchOffset: request.fetchOffset }, []);
     }
     const outcome = role.state.updateFollower(request, this.#nowMs);
     if (!outcome.ok) {
       return reply(
-        { errorCode: outcome.code, fetchOffset: request.fetchOffset, logStartOffset: 0 },
+        {
+          currentLeaderEpoch,
+          errorCode: outcome.code,
+          fetchOffset: request.fetchOffset,
+          logStartOffset: 0,
+        },
         [],
       );
     }
@@ -371,6 +378,7 @@ export class ReplicationCluster {
     const count = this.#random.int(ENTRIES_PER_FETCH_MAX + 1);
     const entries = replica.log.slice(request.fetchOffset, request.fetchOffset + count);
     reply({
+      currentLeaderEpoch,
       errorCode: null,
       fetchOffset: request.fetchOffset,
       highWatermark: role.state.highWatermark,
@@ -382,11 +390,16 @@ export class ReplicationCluster {
   #serveEpochEnd(replica: Replica, from: number, request: EpochEndRequest): void {
     const role = replica.role;
     let answer: EpochEndAnswer;
+    const to = {
+      currentLeaderEpoch: request.currentLeaderEpoch,
+      requestedEpoch: request.leaderEpoch,
+    };
     if (role.kind !== "leader") {
-      answer = { errorCode: "NOT_LEADER_OR_FOLLOWER", requestedEpoch: request.leaderEpoch };
+      answer = { ...to, errorCode: "NOT_LEADER_OR_FOLLOWER" };
     } else {
       const found = role.state.endOffsetFor(request);
-      answer = "code" in found ? { errorCode: found.code, requestedEpoch: request.leaderEpoch } : {
+      answer = "code" in found ? { ...to, errorCode: found.code } : {
+        ...to,
         errorCode: null,
         requestedEpoch: request.leaderEpoch,
         leaderEpoch: found.epoch,
@@ -540,7 +553,10 @@ export class ReplicationCluster {
       `a produce after the faults is acknowledged (${this.#describe()})`,
     );
     for (let i = 0; i < 200; i++, this.#nowMs += TICK_MS) this.#step(false);
-    assert(this.#controller.isr.length === REPLICAS.length, "every replica rejoins the ISR");
+    assert(
+      this.#controller.isr.length === REPLICAS.length,
+      `every replica rejoins the ISR (${this.#describe()})`,
+    );
     for (const replica of this.#replicas.values()) {
       assert(replica.log.length === leader.log.length, `replica ${replica.id} has the whole log`);
       assert(
