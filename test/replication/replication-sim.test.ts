@@ -40,7 +40,18 @@ describe("replication simulation", () => {
     expect(plan.seeds.length).toBeGreaterThan(0);
     // The default run must reach the paths it exists for.
     if (plan.seeds.length >= 100) {
-      for (const path of ["acked", "elections", "shrinks", "expands", "truncations", "timedOut"]) {
+      for (
+        const path of [
+          "acked",
+          "elections",
+          "shrinks",
+          "expands",
+          "truncations",
+          "timedOut",
+          "restarts",
+          "afterAppend",
+        ]
+      ) {
         expect(total[path], path).toBeGreaterThan(0);
       }
     }

@@ -1,6 +1,7 @@
 // The model checker of the replication simulation. It keeps the committed history (the entries
 // below any replica's HW, which every replica must agree on) and checks, after every event:
-// - every replica's HW never moves back and never passes its log end;
+// - every replica's HW never moves back (but for a restart, which reads its HW checkpoint) and
+//   never passes its log end;
 // - every leader state's HW never moves back and is at most the log end of every member of its
 //   maximal ISR, and those members hold exactly the committed entries below it;
 // - every member of the controller's committed ISR holds every committed entry (so any clean
@@ -45,6 +46,11 @@ export class ReplicationChecker {
       endOffset >= matched,
       `replica ${replica} truncated to ${endOffset} below ${matched}, committed`,
     );
+  }
+
+  /** A restarted replica reads its HW from a lagging checkpoint: its HW may be lower once. */
+  onRestart(replica: number): void {
+    this.#hw.delete(replica);
   }
 
   onAcked(offset: number, id: number): void {

@@ -56,6 +56,8 @@ interface Replica {
   id: number;
   log: Entry[];
   highWatermark: number;
+  /** The HW as last checkpointed: a restart reads this one, which lags (KIP-101 scenario 1). */
+  highWatermarkCheckpoint: number;
   known: { leaderEpoch: number; partitionEpoch: number };
   role: Role;
 }
@@ -71,6 +73,7 @@ export interface ClusterStats {
   expands: number;
   truncations: number;
   alterRefused: number;
+  restarts: number;
 }
 
 const REPLICAS = [1, 2, 3];
@@ -95,6 +98,7 @@ export class ReplicationCluster {
     expands: 0,
     truncations: 0,
     alterRefused: 0,
+    restarts: 0,
   };
   readonly checker = new ReplicationChecker();
   readonly #random: SeededRandom;
@@ -117,6 +121,7 @@ export class ReplicationCluster {
         id,
         log: [],
         highWatermark: 0,
+        highWatermarkCheckpoint: 0,
         known: { leaderEpoch: -1, partitionEpoch: -1 },
         role: { kind: "none" },
       });
@@ -152,6 +157,9 @@ export class ReplicationCluster {
     for (const replica of this.#replicas.values()) this.#tick(replica);
     if (faulty) {
       if (this.#random.chance(0.3)) this.#produce(this.#replica(this.#random.intBetween(1, 3)));
+      if (this.#random.chance(0.003)) {
+        this.#restartFollower(this.#replica(this.#random.intBetween(1, 3)));
+      }
       if (this.#random.chance(0.004)) {
         const id = this.#random.intBetween(1, 3);
         const forMs = this.#random.intBetween(100, 1_500);
@@ -224,7 +232,33 @@ export class ReplicationCluster {
     return replica;
   }
 
+  /**
+   * A follower process restarts: its log is intact (it made each fetch durable before the next)
+   * but its HW comes back from the lagging checkpoint, and it looks for the divergence again.
+   */
+  #restartFollower(replica: Replica): void {
+    const role = replica.role;
+    if (role.kind !== "follower") return;
+    replica.highWatermark = replica.highWatermarkCheckpoint;
+    this.checker.onRestart(replica.id);
+    const follower = new FollowerReplicaState({
+      localReplicaId: replica.id,
+      leaderId: role.state.leaderId,
+      leaderEpoch: role.state.leaderEpoch,
+      logStartOffset: 0,
+      logEndOffset: replica.log.length,
+      highWatermark: replica.highWatermark,
+      epochs: epochsOf(replica.log),
+    });
+    const next: Role = { kind: "follower", state: follower, retryAtMs: 0 };
+    replica.role = next;
+    this.stats.restarts++;
+    this.#trace(`${this.#nowMs}: ${replica.id} restarts with HW ${replica.highWatermark}`);
+    this.#apply(replica, next, follower.start());
+  }
+
   #tick(replica: Replica): void {
+    if (this.#nowMs % 250 === 0) replica.highWatermarkCheckpoint = replica.highWatermark;
     if (this.#nowMs % 50 === 0) {
       this.#net.send(replica.id, CONTROLLER, { kind: "heartbeat" }, this.#nowMs);
     }
