@@ -5,9 +5,9 @@
 // - HW = the smallest log end over the maximal ISR, the leader's own included; a member that
 //   has not fetched from this leader yet holds it where it is. It never moves backwards.
 // - A new leader moves its HW only past offsets of its own epoch: not until every maximal-ISR
-//   member holds the epoch's first entry (Kafka's and Raft's rule; an entry of an older epoch is
-//   committed only through one of the current epoch). A driver that wants the HW to move without
-//   a produce appends a marker batch in the new epoch at takeover.
+//   member holds the epoch's first entry (Raft's rule; an entry of an older epoch is committed
+//   only through one of the current epoch; defence in depth here, docs/replication.md). A driver
+//   that wants the HW to move without a produce appends a marker batch in the new epoch.
 // - ISR changes are proposals (AlterPartition with the partition epoch); the committed change
 //   from the controller is what applies them.
 // A new leader epoch means a new LeaderReplicaState: nothing of a follower's progress carries
@@ -245,6 +245,7 @@ export class LeaderReplicaState {
     }
     if (change.partitionEpoch <= this.#partitionEpoch) return "stale";
     assert(change.isr.includes(this.localReplicaId), "the controller keeps the leader in the ISR");
+    for (const id of change.isr) assert(change.replicas.includes(id), "ISR members are replicas");
     this.#partitionEpoch = change.partitionEpoch;
     this.#replicas = change.replicas.slice();
     // Any proposal in flight carried the old partition epoch: the controller refuses it.
