@@ -33,6 +33,9 @@ export const ErrorCode = {
   INVALID_TOPIC_EXCEPTION: { kafka: 17, retriable: false, http: 400 },
   RECORD_LIST_TOO_LARGE: { kafka: 18, retriable: false, http: 413 },
   NOT_ENOUGH_REPLICAS: { kafka: 19, retriable: true, http: 503 },
+  // Written, but the ISR shrank below min.insync.replicas before the HW passed it: retrying may
+  // write the batch twice (an idempotent producer's retry is recognised).
+  NOT_ENOUGH_REPLICAS_AFTER_APPEND: { kafka: 20, retriable: true, http: 503 },
   INVALID_REQUIRED_ACKS: { kafka: 21, retriable: false, http: 400 },
   ILLEGAL_GENERATION: { kafka: 22, retriable: false, http: 409 },
   INCONSISTENT_GROUP_PROTOCOL: { kafka: 23, retriable: false, http: 409 },
