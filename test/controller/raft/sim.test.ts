@@ -1,0 +1,53 @@
+// Seeded simulation of a whole Raft quorum (sim-cluster.ts): faults for a few virtual seconds,
+// then a healed network in which a proposal must commit everywhere within a bound.
+//
+//   npx vitest run test/controller/raft/sim.test.ts             100 seeds each for 3 and 5 nodes
+//   SIM_SEEDS=2000 npx vitest run test/controller/raft/sim.test.ts
+//   SIM_SEED=1234 npx vitest run test/controller/raft/sim.test.ts -t "5 nodes"   replay one seed
+import { describe, expect, it } from "vitest";
+import { runWatchedSeed, SeedTrace, simSeeds } from "../../support/sim-seeds.ts";
+import { SIM_RAFT_CONFIG, SimCluster } from "./sim-cluster.ts";
+
+const SEEDS_DEFAULT = 100;
+const FAULT_PHASE_MS = 8_000;
+/** After healing: a few election rounds (each at most 2 election timeouts) plus replication. */
+const LIVENESS_BOUND_MS = 10 * SIM_RAFT_CONFIG.electionTimeoutMs;
+const TEST_PATH = "test/controller/raft/sim.test.ts";
+
+for (const nodeCount of [3, 5]) {
+  describe(`raft simulation, ${nodeCount} nodes`, () => {
+    const plan = simSeeds(SEEDS_DEFAULT);
+
+    it(plan.title, async () => {
+      let livenessMsMax = 0;
+      let committed = 0;
+      for (const seed of plan.seeds) {
+        const trace = new SeedTrace(plan.replaying);
+        const names = {
+          simulation: `raft simulation (${nodeCount} nodes)`,
+          testPath: TEST_PATH,
+          replay: `SIM_SEED=${seed} npx vitest run ${TEST_PATH} -t "${nodeCount} nodes"`,
+        };
+        const result = await runWatchedSeed(seed, names, () => {
+          const cluster = new SimCluster({
+            seed,
+            nodeCount,
+            faultPhaseMs: FAULT_PHASE_MS,
+            livenessBoundMs: LIVENESS_BOUND_MS,
+            trace: trace.line,
+          });
+          return cluster.run();
+        }, trace);
+        livenessMsMax = Math.max(livenessMsMax, result.livenessMs);
+        committed += result.committed;
+      }
+      if (plan.seeds.length >= 100) {
+        console.log(
+          `raft simulation ${nodeCount} nodes: ${plan.title}, ${committed} entries committed, ` +
+            `slowest recovery ${livenessMsMax}ms`,
+        );
+      }
+      expect(committed).toBeGreaterThan(plan.seeds.length);
+    }, 1_200_000);
+  });
+}
