@@ -1,14 +1,14 @@
 // Seeded simulation of a whole Raft quorum (sim-cluster.ts): faults for a few virtual seconds,
 // then a healed network in which a proposal must commit everywhere within a bound.
 //
-//   npx vitest run test/controller/raft/sim.test.ts             100 seeds each for 3 and 5 nodes
+//   npx vitest run test/controller/raft/sim.test.ts             200 seeds each for 3 and 5 nodes
 //   SIM_SEEDS=2000 npx vitest run test/controller/raft/sim.test.ts
 //   SIM_SEED=1234 npx vitest run test/controller/raft/sim.test.ts -t "5 nodes"   replay one seed
 import { describe, expect, it } from "vitest";
 import { runWatchedSeed, SeedTrace, simSeeds } from "../../support/sim-seeds.ts";
 import { SIM_RAFT_CONFIG, SimCluster } from "./sim-cluster.ts";
 
-const SEEDS_DEFAULT = 100;
+const SEEDS_DEFAULT = 200;
 const FAULT_PHASE_MS = 8_000;
 /** After healing: a few election rounds (each at most 2 election timeouts) plus replication. */
 const LIVENESS_BOUND_MS = 10 * SIM_RAFT_CONFIG.electionTimeoutMs;
