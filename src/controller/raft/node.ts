@@ -20,6 +20,7 @@
 import { assert } from "../../model/errors.ts";
 import type { Random } from "../../../runtime/types.ts";
 import { RaftLog } from "./log.ts";
+import { malformedReason } from "./validate.ts";
 import type {
   AppendRequest,
   AppendResponse,
@@ -278,7 +279,15 @@ export class RaftNode {
   // --- messages ---------------------------------------------------------------------------
 
   #onMessage(from: number, message: RaftMessage, nowMs: number): void {
-    if (from === this.config.nodeId || !this.config.voterIds.includes(from)) return;
+    if (from === this.config.nodeId || !this.config.voterIds.includes(from)) {
+      this.#effects.push({ type: "messageDropped", from, reason: "sender is not another voter" });
+      return;
+    }
+    const malformed = malformedReason(message);
+    if (malformed !== null) {
+      this.#effects.push({ type: "messageDropped", from, reason: malformed });
+      return;
+    }
     if (message.term > this.#term) {
       const preVote = message.type === "preVote" ||
         (message.type === "preVoteResponse" && message.granted);

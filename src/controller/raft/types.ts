@@ -108,6 +108,8 @@ export type RaftEffect =
   /** Entries newly committed, in order, starting at fromIndex: apply them. */
   | { readonly type: "commit"; readonly fromIndex: number; readonly entries: readonly Entry[] }
   | { readonly type: "leaderChanged"; readonly leaderId: number | null; readonly term: number }
+  /** A message from a non-voter or with malformed fields, ignored; the driver logs it (rate-limited). */
+  | { readonly type: "messageDropped"; readonly from: number; readonly reason: string }
   | { readonly type: "proposed"; readonly index: number; readonly term: number }
   /** The node is not the leader: the proposer should go to leaderId (null: none known yet). */
   | {

@@ -220,6 +220,8 @@ export class SimCluster {
           if (effect.leaderId === node.id) this.checks.onBecomeLeader(node.id, raft);
           if (effect.leaderId !== null) this.#leaderHint = effect.leaderId;
           break;
+        case "messageDropped":
+          throw new Error(`n${node.id} dropped a message from n${effect.from}: ${effect.reason}`);
         case "proposed":
           break;
         case "proposalRefused":
