@@ -341,3 +341,21 @@ describe("raft pre-vote and check-quorum (thesis §9.6)", () => {
     expect(node.role).toBe("leader");
   });
 });
+
+describe("raft pre-vote answers from later terms", () => {
+  it("a pre-candidate refused by a node of a later term follows that term", () => {
+    const node = makeNode(1, { term: 2 });
+    node.step({ type: "timer", timer: "election" }, ELECTION_MS);
+    const effects = receive(
+      node,
+      2,
+      { type: "preVoteResponse", term: 5, granted: false },
+      ELECTION_MS,
+    );
+    expect(node.role).toBe("follower");
+    expect(node.term).toBe(5);
+    expect(ofType(effects, "persistHardState")).toEqual([
+      { type: "persistHardState", term: 5, votedFor: null },
+    ]);
+  });
+});

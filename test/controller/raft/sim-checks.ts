@@ -31,6 +31,11 @@ export class SimChecks {
     return this.#committed.length;
   }
 
+  /** How many terms had a leader. */
+  get leaderTerms(): number {
+    return this.#leaderOfTerm.size;
+  }
+
   indexOfCommitted(key: string): number | null {
     return this.#committedIndex.get(key) ?? null;
   }

@@ -108,7 +108,7 @@ export class SimCluster {
   }
 
   /** Faults and proposals for faultPhaseMs, then heal and require progress within the bound. */
-  run(): { livenessMs: number; committed: number; proposals: number } {
+  run(): { livenessMs: number; committed: number; proposals: number; terms: number } {
     this.#scheduleFaults();
     this.#scheduleProposals();
     this.#runUntil(this.#options.faultPhaseMs);
@@ -119,6 +119,7 @@ export class SimCluster {
       livenessMs: liveMs - healedMs,
       committed: this.checks.committedCount,
       proposals: this.#proposals,
+      terms: this.checks.leaderTerms,
     };
   }
 
@@ -313,7 +314,7 @@ export class SimCluster {
     const rng = this.#faults;
     const ids = this.#ids;
     const pick = () => ids[rng.int(ids.length)];
-    const choice = rng.int(10);
+    const choice = rng.int(11);
     let what: string;
     if (choice === 0) {
       this.#blocked.clear();
@@ -346,6 +347,19 @@ export class SimCluster {
     } else if (choice === 7) {
       this.#dupRate = [0, 0.05, 0.2][rng.int(3)];
       what = `duplication ${this.#dupRate}`;
+    } else if (choice === 9 && ids.length >= 3) {
+      // A bridge: two halves that cannot talk, and one node that talks to both.
+      this.#blocked.clear();
+      const bridge = pick();
+      const side = new Set(ids.filter((id) => id !== bridge && rng.chance(0.5)));
+      for (const a of ids) {
+        for (const b of ids) {
+          if (a !== bridge && b !== bridge && side.has(a) !== side.has(b)) {
+            this.#blocked.add(`${a}>${b}`);
+          }
+        }
+      }
+      what = `bridge n${bridge} between {${[...side]}} and the rest`;
     } else if (choice === 8) {
       this.#crashAfterStepRate = [0, 0.002, 0.01, 0.03][rng.int(4)];
       what = `crash after a step with chance ${this.#crashAfterStepRate}`;
