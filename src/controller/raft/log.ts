@@ -1,24 +1,32 @@
 // The in-memory view of a node's Raft log: what it has appended, durable or not. Indexes start at
-// 1; entries up to `startIndex` are folded into a snapshot (none yet: startIndex stays 0 until
-// snapshots arrive, but every lookup already goes through it).
+// 1; entries up to `startIndex` are folded into a snapshot, whose last entry's term is
+// `startTerm`.
 import { assert } from "../../model/errors.ts";
 import type { Entry } from "./types.ts";
 
 export class RaftLog {
-  readonly startIndex: number;
-  readonly startTerm: number;
-  readonly #entries: Entry[];
+  #startIndex: number;
+  #startTerm: number;
+  #entries: Entry[];
 
   constructor(startIndex: number, startTerm: number, entries: readonly Entry[]) {
     assert(startIndex >= 0 && startTerm >= 0, "raft log start index and term are non-negative");
-    this.startIndex = startIndex;
-    this.startTerm = startTerm;
+    this.#startIndex = startIndex;
+    this.#startTerm = startTerm;
     this.#entries = [...entries];
     let term = startTerm;
     for (const entry of entries) {
       assert(entry.term >= term, "raft log terms never decrease along the log");
       term = entry.term;
     }
+  }
+
+  get startIndex(): number {
+    return this.#startIndex;
+  }
+
+  get startTerm(): number {
+    return this.#startTerm;
   }
 
   get lastIndex(): number {
@@ -83,5 +91,25 @@ export class RaftLog {
       assert(entry.term >= this.lastTerm, "raft log terms never decrease along the log");
       this.#entries.push(entry);
     }
+  }
+
+  /** Folds the entries up to `index` into the snapshot. */
+  compactTo(index: number): void {
+    assert(
+      index > this.#startIndex && index <= this.lastIndex,
+      `raft log compacts to ${index} within it`,
+    );
+    const term = this.termAt(index) as number;
+    this.#entries = this.#entries.slice(index - this.#startIndex);
+    this.#startIndex = index;
+    this.#startTerm = term;
+  }
+
+  /** Replaces the whole log with an installed snapshot ending at (index, term). */
+  resetTo(index: number, term: number): void {
+    assert(index >= this.#startIndex, "an installed snapshot does not go back");
+    this.#entries = [];
+    this.#startIndex = index;
+    this.#startTerm = term;
   }
 }

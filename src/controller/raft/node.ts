@@ -32,6 +32,7 @@ import type {
   RaftEvent,
   RaftMessage,
   RaftRole,
+  SnapshotRequest,
   VoteRequest,
 } from "./types.ts";
 
@@ -72,6 +73,8 @@ export class RaftNode {
   #heartbeatDeadlineMs = Number.POSITIVE_INFINITY;
   readonly #votes = new Set<number>();
   readonly #progress = new Map<number, Progress>();
+  /** The latest snapshot (what log.startIndex stands for), sent to followers too far behind. */
+  #snapshot: Uint8Array | null;
   #effects: RaftEffect[] = [];
 
   constructor(config: RaftConfig, random: Random, state: PersistentState) {
@@ -90,6 +93,11 @@ export class RaftNode {
     this.#log = new RaftLog(state.logStartIndex, state.logStartTerm, state.entries);
     this.#commitIndex = state.logStartIndex;
     this.#persistedIndex = this.#log.lastIndex;
+    this.#snapshot = state.snapshot ?? null;
+    assert(
+      state.logStartIndex === 0 || this.#snapshot !== null,
+      "a compacted log has its snapshot",
+    );
   }
 
   get role(): RaftRole {
@@ -136,6 +144,9 @@ export class RaftNode {
         break;
       case "persisted":
         this.#onPersisted(event.writeId);
+        break;
+      case "snapshotTaken":
+        this.#onSnapshotTaken(event.index, event.data);
         break;
     }
     return this.#takeEffects();
@@ -315,19 +326,21 @@ export class RaftNode {
         return this.#onAppend(from, message, nowMs);
       case "appendResponse":
         return this.#onAppendResponse(from, message, nowMs);
+      case "installSnapshot":
+        return this.#onInstallSnapshot(from, message, nowMs);
     }
   }
 
   /** A request from an older term is answered with ours, so its sender catches up or steps down. */
   #refuseStale(from: number, message: RaftMessage): void {
     const term = this.#term;
-    if (message.type === "append") {
+    if (message.type === "append" || message.type === "installSnapshot") {
       this.#send(from, {
         type: "appendResponse",
         term,
         success: false,
         matchIndex: 0,
-        rejectedIndex: message.prevLogIndex,
+        rejectedIndex: message.type === "append" ? message.prevLogIndex : message.lastIndex,
         conflictTerm: null,
         conflictIndex: 0,
       });
@@ -362,16 +375,29 @@ export class RaftNode {
     else this.#becomeLeader(nowMs);
   }
 
-  #onAppend(from: number, request: AppendRequest, nowMs: number): void {
+  /** An append or snapshot of the current term: its sender is the leader. */
+  #followLeader(from: number, nowMs: number): void {
     assert(this.#role !== "leader", `two leaders in term ${this.#term}`);
     if (this.#role !== "follower") this.#becomeFollower(this.#term, from, nowMs);
     this.#setLeader(from);
     this.#lastLeaderContactMs = nowMs;
     this.#resetElectionTimer(nowMs);
-    const prev = request.prevLogIndex;
-    assert(prev >= this.#log.startIndex, "appends below the log start need snapshots");
+  }
+
+  #onAppend(from: number, request: AppendRequest, nowMs: number): void {
+    this.#followLeader(from, nowMs);
+    const reach = request.prevLogIndex + request.entries.length;
+    let prev = request.prevLogIndex;
+    let prevLogTerm = request.prevLogTerm;
+    let entries = request.entries;
+    if (prev < this.#log.startIndex) {
+      // What lies below the snapshot is committed, so it matches: look only at the rest.
+      entries = entries.slice(this.#log.startIndex - prev);
+      prev = this.#log.startIndex;
+      prevLogTerm = this.#log.startTerm;
+    }
     const prevTerm = this.#log.termAt(prev);
-    if (prevTerm !== request.prevLogTerm) {
+    if (prevTerm !== prevLogTerm) {
       assert(prev > this.#commitIndex, "a committed entry matches every later leader's log");
       this.#send(from, {
         type: "appendResponse",
@@ -386,7 +412,6 @@ export class RaftNode {
       });
       return;
     }
-    const entries = request.entries;
     for (let i = 0; i < entries.length; i++) {
       const index = prev + 1 + i;
       const term = this.#log.termAt(index);
@@ -395,10 +420,49 @@ export class RaftNode {
       this.#writeLog(index, entries.slice(i));
       break;
     }
-    this.#verifiedIndex = Math.max(this.#verifiedIndex, prev + entries.length);
+    this.#verifiedIndex = Math.max(this.#verifiedIndex, reach);
     const commit = Math.min(request.leaderCommit, this.#verifiedIndex);
     if (commit > this.#commitIndex) this.#advanceCommit(commit);
     this.#acknowledge(from);
+  }
+
+  #onInstallSnapshot(from: number, request: SnapshotRequest, nowMs: number): void {
+    this.#followLeader(from, nowMs);
+    const index = request.lastIndex;
+    if (index > this.#commitIndex) {
+      if (index <= this.#log.lastIndex && this.#log.termAt(index) === request.lastTerm) {
+        // The log already holds what the snapshot covers: commit it the ordinary way.
+        this.#verifiedIndex = Math.max(this.#verifiedIndex, index);
+        this.#advanceCommit(index);
+      } else {
+        this.#log.resetTo(index, request.lastTerm);
+        const writeId = this.#nextWriteId++;
+        const kept = this.#commitIndex;
+        this.#pendingWrites.push({ writeId, fromIndex: kept + 1, lastIndex: index });
+        this.#persistedIndex = Math.min(this.#persistedIndex, kept);
+        this.#snapshot = request.data;
+        this.#commitIndex = index;
+        this.#verifiedIndex = Math.max(this.#verifiedIndex, index);
+        this.#effects.push({
+          type: "installSnapshot",
+          writeId,
+          index,
+          term: request.lastTerm,
+          data: request.data,
+        });
+      }
+    } else {
+      this.#verifiedIndex = Math.max(this.#verifiedIndex, index);
+    }
+    this.#acknowledge(from);
+  }
+
+  #onSnapshotTaken(index: number, data: Uint8Array): void {
+    assert(index <= this.#commitIndex, "a snapshot covers only committed entries");
+    if (index <= this.#log.startIndex) return;
+    this.#log.compactTo(index);
+    this.#snapshot = data;
+    this.#effects.push({ type: "compactLog", index });
   }
 
   /** Tells the leader how far this log durably matches its own. */
@@ -439,17 +503,23 @@ export class RaftNode {
       const last = this.#log.lastIndexOfTerm(response.conflictTerm);
       if (last !== null) hint = last + 1;
     }
-    progress.next = Math.max(
-      progress.match + 1,
-      this.#log.startIndex + 1,
-      Math.min(hint, response.rejectedIndex),
-    );
+    progress.next = Math.max(progress.match + 1, 1, Math.min(hint, response.rejectedIndex));
     this.#sendAppend(from);
   }
 
   #sendAppend(to: number): void {
     const progress = this.#progress.get(to) as Progress;
     const prevLogIndex = progress.next - 1;
+    if (prevLogIndex < this.#log.startIndex) {
+      this.#send(to, {
+        type: "installSnapshot",
+        term: this.#term,
+        lastIndex: this.#log.startIndex,
+        lastTerm: this.#log.startTerm,
+        data: this.#snapshot as Uint8Array,
+      });
+      return;
+    }
     const prevLogTerm = this.#log.termAt(prevLogIndex);
     assert(prevLogTerm !== null, "a leader sends from within its log");
     const last = Math.min(this.#log.lastIndex, prevLogIndex + this.config.appendEntriesMax);

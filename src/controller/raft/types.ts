@@ -75,13 +75,25 @@ export interface AppendResponse {
   readonly conflictIndex: number;
 }
 
+/** Sent instead of an append when the entries a follower needs are folded into the snapshot. */
+export interface SnapshotRequest {
+  readonly type: "installSnapshot";
+  readonly term: number;
+  /** The last entry the snapshot covers. */
+  readonly lastIndex: number;
+  readonly lastTerm: number;
+  /** The state machine's image as of lastIndex (opaque to Raft). */
+  readonly data: Uint8Array;
+}
+
 export type RaftMessage =
   | PreVoteRequest
   | PreVoteResponse
   | VoteRequest
   | VoteResponse
   | AppendRequest
-  | AppendResponse;
+  | AppendResponse
+  | SnapshotRequest;
 
 export type TimerName = "election" | "heartbeat";
 
@@ -91,7 +103,12 @@ export type RaftEvent =
   | { readonly type: "message"; readonly from: number; readonly message: RaftMessage }
   | { readonly type: "propose"; readonly data: Uint8Array }
   /** The log write of the appendLog effect with this writeId (and every earlier one) is durable. */
-  | { readonly type: "persisted"; readonly writeId: number };
+  | { readonly type: "persisted"; readonly writeId: number }
+  /**
+   * The driver has durably saved a snapshot of the state machine as of applied index `index`
+   * (at most the commit index): the log up to there may go.
+   */
+  | { readonly type: "snapshotTaken"; readonly index: number; readonly data: Uint8Array };
 
 /** What the driver must do, in list order (see RaftNode for the durability contract). */
 export type RaftEffect =
@@ -103,6 +120,19 @@ export type RaftEffect =
     readonly fromIndex: number;
     readonly entries: readonly Entry[];
   }
+  /**
+   * A log write like appendLog, ordered with them: durably store the snapshot, drop the whole
+   * stored log, reset the state machine to the snapshot. Entries after `index` follow as appends.
+   */
+  | {
+    readonly type: "installSnapshot";
+    readonly writeId: number;
+    readonly index: number;
+    readonly term: number;
+    readonly data: Uint8Array;
+  }
+  /** Stored entries up to `index` may be deleted (the snapshot covers them); after earlier writes. */
+  | { readonly type: "compactLog"; readonly index: number }
   | { readonly type: "send"; readonly to: number; readonly message: RaftMessage }
   | { readonly type: "setTimer"; readonly timer: TimerName; readonly atMs: number }
   /** Entries newly committed, in order, starting at fromIndex: apply them. */
@@ -128,6 +158,8 @@ export interface PersistentState {
   readonly logStartTerm: number;
   /** Entries logStartIndex + 1 onwards. */
   readonly entries: readonly Entry[];
+  /** The snapshot covering the log up to logStartIndex (null when logStartIndex is 0). */
+  readonly snapshot?: Uint8Array | null;
 }
 
 export type RaftRole = "follower" | "preCandidate" | "candidate" | "leader";

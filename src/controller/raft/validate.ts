@@ -39,6 +39,10 @@ export function malformedReason(message: RaftMessage): string | null {
       if (!index(message.conflictIndex)) return "bad conflict index";
       if (message.conflictTerm !== null && !index(message.conflictTerm)) return "bad conflict term";
       return null;
+    case "installSnapshot":
+      if (!index(message.lastIndex) || !index(message.lastTerm)) return "bad snapshot position";
+      if (message.lastTerm > message.term) return "snapshot term above the message term";
+      return message.data instanceof Uint8Array ? null : "snapshot data is not bytes";
     default:
       return "unknown message type";
   }

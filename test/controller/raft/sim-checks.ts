@@ -2,13 +2,10 @@
 // Entries are compared by term and payload: every payload the simulation proposes is unique.
 import type { RaftNode } from "../../../src/controller/raft/node.ts";
 import type { Entry } from "../../../src/controller/raft/types.ts";
-import type { Disk } from "./sim-cluster.ts";
+import { entryKey } from "./entry-key.ts";
+import type { SimDisk } from "./sim-disk.ts";
 
-const decoder = new TextDecoder();
-
-export function entryKey(entry: Entry): string {
-  return `${entry.term}|${entry.data === null ? "no-op" : decoder.decode(entry.data)}`;
-}
+export { entryKey };
 
 export class SimChecks {
   readonly #majority: number;
@@ -36,11 +33,16 @@ export class SimChecks {
     return this.#leaderOfTerm.size;
   }
 
+  committedKeys(count: number): string[] {
+    if (count > this.#committed.length) throw new Error(`only ${this.#committed.length} committed`);
+    return this.#committed.slice(0, count);
+  }
+
   indexOfCommitted(key: string): number | null {
     return this.#committedIndex.get(key) ?? null;
   }
 
-  afterStep(id: number, raft: RaftNode, disk: Disk): void {
+  afterStep(id: number, raft: RaftNode, disk: SimDisk): void {
     const last = this.#termOf.get(id) ?? 0;
     check(
       raft.term >= last && raft.term === disk.term,
@@ -86,10 +88,10 @@ export class SimChecks {
     }
   }
 
-  onDiskWrite(id: number, disk: Disk, fromIndex: number, entries: readonly Entry[]): void {
-    const end = Math.min(disk.entries.length, this.#committed.length);
+  onDiskWrite(id: number, disk: SimDisk, fromIndex: number, entries: readonly Entry[]): void {
+    const end = Math.min(disk.lastIndex, this.#committed.length);
     for (let index = fromIndex; index <= end; index++) {
-      if (entryKey(disk.entries[index - 1]) !== this.#committed[index - 1]) continue;
+      if (disk.keyAt(index) !== this.#committed[index - 1]) continue;
       const replacement = entries[index - fromIndex];
       check(
         replacement !== undefined && entryKey(replacement) === this.#committed[index - 1],
@@ -103,7 +105,7 @@ export class SimChecks {
     appliedCount: number,
     fromIndex: number,
     entries: readonly Entry[],
-    nodes: readonly { disk: Disk }[],
+    nodes: readonly { disk: SimDisk }[],
   ): void {
     check(fromIndex === appliedCount + 1, `n${id} applies ${fromIndex} after ${appliedCount}`);
     for (let i = 0; i < entries.length; i++) {
@@ -119,8 +121,7 @@ export class SimChecks {
       check(index === this.#committed.length + 1, `commits are contiguous`);
       let durable = 0;
       for (const node of nodes) {
-        const onDisk = node.disk.entries[index - 1];
-        if (onDisk !== undefined && entryKey(onDisk) === key) durable++;
+        if (node.disk.keyAt(index) === key) durable++;
       }
       check(
         durable >= this.#majority,
@@ -131,11 +132,20 @@ export class SimChecks {
     }
   }
 
+  /** A snapshot (taken or installed) holds exactly the committed entries up to its index. */
+  onSnapshot(id: number, index: number, keys: readonly string[]): void {
+    check(keys.length === index, `n${id}'s snapshot at ${index} holds ${keys.length} entries`);
+    for (let i = 1; i <= index; i++) {
+      check(keys[i - 1] === this.#committed[i - 1], `n${id}'s snapshot differs at committed ${i}`);
+    }
+  }
+
   /** Leader completeness: a new leader holds every entry committed so far. */
   onBecomeLeader(id: number, raft: RaftNode): void {
     this.#oneLeader(raft.term, id);
     check(raft.log.lastIndex >= this.#committed.length, `leader n${id} lacks committed entries`);
-    for (let index = 1; index <= this.#committed.length; index++) {
+    // What its snapshot covers was checked when the snapshot was taken or installed.
+    for (let index = raft.log.startIndex + 1; index <= this.#committed.length; index++) {
       const key = entryKey(raft.log.entryAt(index));
       check(
         key === this.#committed[index - 1],

@@ -19,19 +19,23 @@ import type {
 } from "../../../src/controller/raft/types.ts";
 import { EventQueue } from "./event-queue.ts";
 import { entryKey, SimChecks } from "./sim-checks.ts";
+import { SimDisk, type SimSnapshot } from "./sim-disk.ts";
 
-export interface Disk {
-  term: number;
-  votedFor: number | null;
-  entries: Entry[];
-}
+/** A disk operation in flight, completed in order. */
+type DiskWrite =
+  | { kind: "append"; writeId: number; fromIndex: number; entries: readonly Entry[] }
+  | { kind: "install"; writeId: number; snapshot: SimSnapshot }
+  | { kind: "compact"; index: number };
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 interface SimNode {
   readonly id: number;
   raft: RaftNode | null;
   incarnation: number;
-  readonly disk: Disk;
-  pending: { writeId: number; fromIndex: number; entries: readonly Entry[] }[];
+  readonly disk: SimDisk;
+  pending: DiskWrite[];
   lastWriteDoneMs: number;
   readonly timerGen: Record<TimerName, number>;
   appliedCount: number;
@@ -51,6 +55,15 @@ export interface SimOptions {
   trace: (line: string) => void;
 }
 
+export interface SimResult {
+  /** From healing to a proposal applied on every node. */
+  livenessMs: number;
+  committed: number;
+  proposals: number;
+  terms: number;
+  snapshotsInstalled: number;
+}
+
 export const SIM_RAFT_CONFIG = {
   electionTimeoutMs: 300,
   heartbeatIntervalMs: 50,
@@ -58,6 +71,8 @@ export const SIM_RAFT_CONFIG = {
 } as const;
 
 const EVENTS_MAX = 2_000_000;
+/** A node snapshots once this many applied entries are past its log start (then at random). */
+const SNAPSHOT_EVERY_ENTRIES = 24;
 
 export class SimCluster {
   readonly nodes: SimNode[] = [];
@@ -77,6 +92,7 @@ export class SimCluster {
   #nowMs = 0;
   #events = 0;
   #proposals = 0;
+  #snapshotsInstalled = 0;
   #leaderHint: number | null = null;
   readonly #ids: number[];
 
@@ -93,7 +109,7 @@ export class SimCluster {
         id,
         raft: null,
         incarnation: 0,
-        disk: { term: 0, votedFor: null, entries: [] },
+        disk: new SimDisk(),
         pending: [],
         lastWriteDoneMs: 0,
         timerGen: { election: 0, heartbeat: 0 },
@@ -108,7 +124,7 @@ export class SimCluster {
   }
 
   /** Faults and proposals for faultPhaseMs, then heal and require progress within the bound. */
-  run(): { livenessMs: number; committed: number; proposals: number; terms: number } {
+  run(): SimResult {
     this.#scheduleFaults();
     this.#scheduleProposals();
     this.#runUntil(this.#options.faultPhaseMs);
@@ -120,6 +136,7 @@ export class SimCluster {
       committed: this.checks.committedCount,
       proposals: this.#proposals,
       terms: this.checks.leaderTerms,
+      snapshotsInstalled: this.#snapshotsInstalled,
     };
   }
 
@@ -132,16 +149,11 @@ export class SimCluster {
   #boot(node: SimNode): void {
     node.incarnation++;
     node.pending = [];
-    node.appliedCount = 0;
+    // The state machine restarts from the snapshot; the log replays on top of it.
+    node.appliedCount = node.disk.snapshot?.index ?? 0;
     node.lastWriteDoneMs = this.#nowMs;
     const random = this.#rng.fork(`node${node.id}#${node.incarnation}`);
-    node.raft = new RaftNode(this.#config(node.id), random, {
-      term: node.disk.term,
-      votedFor: node.disk.votedFor,
-      logStartIndex: 0,
-      logStartTerm: 0,
-      entries: [...node.disk.entries],
-    });
+    node.raft = new RaftNode(this.#config(node.id), random, node.disk.load());
     this.#execute(node, node.raft.start(this.#nowMs));
   }
 
@@ -161,6 +173,7 @@ export class SimCluster {
     if (raft === null) return;
     this.#execute(node, raft.step(event, this.#nowMs));
     this.checks.afterStep(node.id, raft, node.disk);
+    this.#maybeSnapshot(node, raft);
     if (this.#faults.chance(this.#crashAfterStepRate)) {
       this.#crash(node);
       this.#at(this.#nowMs + this.#faults.int(400), () => {
@@ -179,16 +192,24 @@ export class SimCluster {
           break;
         case "appendLog":
           this.checks.onAppend(node.id, raft, effect.fromIndex, effect.entries);
-          node.pending.push(effect);
-          node.lastWriteDoneMs = Math.max(
-            node.lastWriteDoneMs,
-            this.#nowMs + 1 + this.#disk.int(8),
-          );
-          this.#queue.push(node.lastWriteDoneMs, {
-            kind: "write",
-            node: node.id,
-            incarnation: node.incarnation,
+          this.#queueWrite(node, { kind: "append", ...effect });
+          break;
+        case "installSnapshot": {
+          const keys = JSON.parse(decoder.decode(effect.data)) as string[];
+          this.checks.onSnapshot(node.id, effect.index, keys);
+          const { writeId, index, term, data } = effect;
+          this.#queueWrite(node, {
+            kind: "install",
+            writeId,
+            snapshot: { index, term, data, keys },
           });
+          node.appliedCount = effect.index;
+          this.#snapshotsInstalled++;
+          this.#options.trace(`${this.#nowMs}ms n${node.id} installs a snapshot at ${index}`);
+          break;
+        }
+        case "compactLog":
+          this.#queueWrite(node, { kind: "compact", index: effect.index });
           break;
         case "send":
           this.#send(node.id, effect.to, effect.message);
@@ -232,10 +253,39 @@ export class SimCluster {
     }
   }
 
-  #applyWrite(node: SimNode, write: { fromIndex: number; entries: readonly Entry[] }): void {
-    this.checks.onDiskWrite(node.id, node.disk, write.fromIndex, write.entries);
-    node.disk.entries.length = write.fromIndex - 1;
-    node.disk.entries.push(...write.entries);
+  #queueWrite(node: SimNode, write: DiskWrite): void {
+    node.pending.push(write);
+    node.lastWriteDoneMs = Math.max(node.lastWriteDoneMs, this.#nowMs + 1 + this.#disk.int(8));
+    this.#queue.push(node.lastWriteDoneMs, {
+      kind: "write",
+      node: node.id,
+      incarnation: node.incarnation,
+    });
+  }
+
+  #applyWrite(node: SimNode, write: DiskWrite): void {
+    if (write.kind === "append") {
+      this.checks.onDiskWrite(node.id, node.disk, write.fromIndex, write.entries);
+      node.disk.append(write.fromIndex, write.entries);
+    } else if (write.kind === "install") {
+      node.disk.install(write.snapshot);
+    } else {
+      node.disk.compact(write.index);
+    }
+  }
+
+  /** Now and then a node snapshots what it has applied, so its log can be compacted. */
+  #maybeSnapshot(node: SimNode, raft: RaftNode): void {
+    if (node.raft !== raft || node.appliedCount - raft.log.startIndex < SNAPSHOT_EVERY_ENTRIES) {
+      return;
+    }
+    if (!this.#disk.chance(0.2)) return;
+    const index = node.appliedCount;
+    const keys = this.checks.committedKeys(index);
+    const data = encoder.encode(JSON.stringify(keys));
+    // Saved durably before Raft hears of it: the real driver writes the snapshot file first.
+    node.disk.snapshot = { index, term: raft.log.termAt(index) as number, data, keys };
+    this.#execute(node, raft.step({ type: "snapshotTaken", index, data }, this.#nowMs));
   }
 
   // --- network ----------------------------------------------------------------------------
@@ -274,7 +324,9 @@ export class SimCluster {
         const write = node.pending.shift();
         if (write === undefined) throw new Error(`n${node.id}: write completion with none pending`);
         this.#applyWrite(node, write);
-        this.#step(node, { type: "persisted", writeId: write.writeId });
+        if (write.kind !== "compact") {
+          this.#step(node, { type: "persisted", writeId: write.writeId });
+        }
         return;
       }
       case "action":

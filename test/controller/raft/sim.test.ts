@@ -22,6 +22,7 @@ for (const nodeCount of [3, 5]) {
       let livenessMsMax = 0;
       let committed = 0;
       let terms = 0;
+      let installs = 0;
       for (const seed of plan.seeds) {
         const trace = new SeedTrace(plan.replaying);
         const names = {
@@ -42,16 +43,19 @@ for (const nodeCount of [3, 5]) {
         livenessMsMax = Math.max(livenessMsMax, result.livenessMs);
         committed += result.committed;
         terms += result.terms;
+        installs += result.snapshotsInstalled;
       }
       if (plan.seeds.length >= 100) {
         console.log(
           `raft simulation ${nodeCount} nodes: ${plan.title}, ${committed} entries committed, ` +
-            `${terms} terms with a leader, slowest recovery ${livenessMsMax}ms`,
+            `${terms} terms with a leader, ${installs} snapshots installed, ` +
+            `slowest recovery ${livenessMsMax}ms`,
         );
       }
       // The faults must bite: leadership changes hands within a seed, on average.
       expect(committed).toBeGreaterThan(plan.seeds.length);
       expect(terms).toBeGreaterThan(2 * plan.seeds.length);
+      if (plan.seeds.length >= 100) expect(installs).toBeGreaterThan(0);
     }, 1_200_000);
   });
 }
