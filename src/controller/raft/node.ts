@@ -19,6 +19,7 @@
 // a leader within an election timeout ignores vote requests: Ongaro's thesis §9.6).
 import { assert } from "../../model/errors.ts";
 import type { Random } from "../../../runtime/types.ts";
+import { DurableWrites } from "./durable-writes.ts";
 import { RaftLog } from "./log.ts";
 import { malformedReason } from "./validate.ts";
 import type {
@@ -44,12 +45,6 @@ interface Progress {
   lastHeardMs: number;
 }
 
-interface PendingWrite {
-  writeId: number;
-  fromIndex: number;
-  lastIndex: number;
-}
-
 export class RaftNode {
   readonly config: RaftConfig;
   readonly #random: Random;
@@ -60,10 +55,7 @@ export class RaftNode {
   #leaderId: number | null = null;
   readonly #log: RaftLog;
   #commitIndex: number;
-  /** The entries up to here are durable and equal to the in-memory ones. */
-  #persistedIndex: number;
-  readonly #pendingWrites: PendingWrite[] = [];
-  #nextWriteId = 1;
+  readonly #writes: DurableWrites;
   /** Follower: its log matches the current leader's up to here (reset with each term). */
   #verifiedIndex = 0;
   /** Follower: the highest matchIndex it has acknowledged in this term. */
@@ -92,7 +84,7 @@ export class RaftNode {
     this.#votedFor = state.votedFor;
     this.#log = new RaftLog(state.logStartIndex, state.logStartTerm, state.entries);
     this.#commitIndex = state.logStartIndex;
-    this.#persistedIndex = this.#log.lastIndex;
+    this.#writes = new DurableWrites(this.#log.lastIndex);
     this.#snapshot = state.snapshot ?? null;
     assert(
       state.logStartIndex === 0 || this.#snapshot !== null,
@@ -116,7 +108,7 @@ export class RaftNode {
     return this.#commitIndex;
   }
   get persistedIndex(): number {
-    return this.#persistedIndex;
+    return this.#writes.persistedIndex;
   }
   get log(): RaftLog {
     return this.#log;
@@ -436,10 +428,8 @@ export class RaftNode {
         this.#advanceCommit(index);
       } else {
         this.#log.resetTo(index, request.lastTerm);
-        const writeId = this.#nextWriteId++;
-        const kept = this.#commitIndex;
-        this.#pendingWrites.push({ writeId, fromIndex: kept + 1, lastIndex: index });
-        this.#persistedIndex = Math.min(this.#persistedIndex, kept);
+        // On disk, what matches the snapshot is at most what was committed before it.
+        const writeId = this.#writes.begin(this.#commitIndex + 1, index);
         this.#snapshot = request.data;
         this.#commitIndex = index;
         this.#verifiedIndex = Math.max(this.#verifiedIndex, index);
@@ -467,7 +457,7 @@ export class RaftNode {
 
   /** Tells the leader how far this log durably matches its own. */
   #acknowledge(leaderId: number): void {
-    const matchIndex = Math.min(this.#verifiedIndex, this.#persistedIndex);
+    const matchIndex = Math.min(this.#verifiedIndex, this.#writes.persistedIndex);
     this.#ackedIndex = Math.max(this.#ackedIndex, matchIndex);
     this.#send(leaderId, {
       type: "appendResponse",
@@ -558,30 +548,16 @@ export class RaftNode {
       "a leader never overwrites its own log",
     );
     this.#log.replaceFrom(fromIndex, entries);
-    const writeId = this.#nextWriteId++;
-    this.#pendingWrites.push({ writeId, fromIndex, lastIndex: this.#log.lastIndex });
-    this.#persistedIndex = Math.min(this.#persistedIndex, fromIndex - 1);
+    const writeId = this.#writes.begin(fromIndex, this.#log.lastIndex);
     this.#effects.push({ type: "appendLog", writeId, fromIndex, entries });
   }
 
   #onPersisted(writeId: number): void {
-    assert(
-      this.#pendingWrites.length > 0 && this.#pendingWrites[0].writeId <= writeId,
-      `raft log write ${writeId} was pending`,
-    );
-    let done = this.#pendingWrites[0];
-    while (this.#pendingWrites.length > 0 && this.#pendingWrites[0].writeId <= writeId) {
-      done = this.#pendingWrites.shift() as PendingWrite;
-    }
-    assert(done.writeId === writeId, `raft log write ${writeId} was pending`);
-    // What the disk now holds matches memory up to the first later write's truncation point.
-    let durable = done.lastIndex;
-    for (const later of this.#pendingWrites) durable = Math.min(durable, later.fromIndex - 1);
-    this.#persistedIndex = durable;
+    this.#writes.complete(writeId);
     if (this.#role === "leader") {
       this.#maybeCommit();
     } else if (this.#role === "follower" && this.#leaderId !== null) {
-      if (Math.min(this.#verifiedIndex, this.#persistedIndex) > this.#ackedIndex) {
+      if (Math.min(this.#verifiedIndex, this.#writes.persistedIndex) > this.#ackedIndex) {
         this.#acknowledge(this.#leaderId);
       }
     }
@@ -589,7 +565,7 @@ export class RaftNode {
 
   /** Commits the highest index a majority durably holds, if it is of this term (§5.4.2). */
   #maybeCommit(): void {
-    const matches = [this.#persistedIndex];
+    const matches = [this.#writes.persistedIndex];
     for (const progress of this.#progress.values()) matches.push(progress.match);
     matches.sort((a, b) => b - a);
     const quorumIndex = matches[this.#majority - 1];
