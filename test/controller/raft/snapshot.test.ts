@@ -93,4 +93,22 @@ describe("raft snapshots", () => {
     ]);
     expect(follower.log.lastIndex).toBe(4);
   });
+
+  it("a node restarted from a snapshot commits from there and serves the snapshot as leader", () => {
+    const leader = makeNode(1, { term: 2, snapshot: { index: 5, term: 2, data: image } });
+    expect(leader.commitIndex).toBe(5);
+    expect(leader.log.lastIndex).toBe(5);
+    const won = elect(leader, [3]);
+    expect(sentTo(won, 2, "append")).toMatchObject({ prevLogIndex: 5, prevLogTerm: 2 });
+    const refusal = sentTo(receive(makeNode(2), 1, sentTo(won, 2, "append")), 1, "appendResponse");
+    const effects = receive(leader, 2, refusal);
+    expect(sentTo(effects, 2, "installSnapshot")).toEqual(snapshotRequest(3, 5, 2));
+  });
+
+  it("a compacted log without its snapshot is refused at construction", () => {
+    expect(() =>
+      makeNode(1, { snapshot: { index: 5, term: 2, data: null as unknown as Uint8Array } })
+    )
+      .toThrow(/compacted log has its snapshot/);
+  });
 });

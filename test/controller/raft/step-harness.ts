@@ -29,8 +29,10 @@ export interface NodeSetup {
   voters?: readonly number[];
   term?: number;
   votedFor?: number | null;
-  /** Terms of the persisted log's entries. */
+  /** Terms of the persisted log's entries (after the snapshot, if any). */
   log?: readonly number[];
+  /** A snapshot the log starts after. */
+  snapshot?: { index: number; term: number; data: Uint8Array };
   random?: Random;
 }
 
@@ -47,9 +49,10 @@ export function makeNode(id: number, setup: NodeSetup = {}): RaftNode {
     {
       term: setup.term ?? 0,
       votedFor: setup.votedFor ?? null,
-      logStartIndex: 0,
-      logStartTerm: 0,
+      logStartIndex: setup.snapshot?.index ?? 0,
+      logStartTerm: setup.snapshot?.term ?? 0,
       entries: entries(setup.log ?? []),
+      snapshot: setup.snapshot?.data ?? null,
     },
   );
   node.start(0);
