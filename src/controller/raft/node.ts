@@ -6,12 +6,13 @@
 //   carries out any later effect of the same list. The node emits it before every send that
 //   depends on it ("persist then send"), so a vote is never granted twice in one term and a term
 //   is never forgotten after a message in it went out.
-// - `appendLog` writes may complete in the background, in order; the driver reports each with a
-//   `persisted` event. Until then the entries count neither for the leader's own match (commit
-//   counting) nor in a follower's acknowledgement: a follower acks only the durable prefix that
-//   it has verified against the current leader, and acks again as more becomes durable.
+// - `appendLog` and `installSnapshot` writes may complete in the background, in order; the driver
+//   reports each with a `persisted` event (`compactLog` runs after the writes before it). Until
+//   then the entries count neither for the leader's own match (commit counting) nor in a
+//   follower's acknowledgement: a follower acks only the durable prefix that it has verified
+//   against the current leader, and acks again as more becomes durable.
 // - Commit index, role and leader are volatile: a restarted node starts as a follower with commit
-//   index = log start and relearns them.
+//   index = log start (its snapshot) and relearns them.
 //
 // Elections use pre-vote (a node campaigns only after a majority says it would vote for it, so a
 // node rejoining from a partition does not bump the term) and check-quorum (a leader steps down

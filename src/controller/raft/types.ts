@@ -102,7 +102,7 @@ export type RaftEvent =
   | { readonly type: "timer"; readonly timer: TimerName }
   | { readonly type: "message"; readonly from: number; readonly message: RaftMessage }
   | { readonly type: "propose"; readonly data: Uint8Array }
-  /** The log write of the appendLog effect with this writeId (and every earlier one) is durable. */
+  /** The write (appendLog or installSnapshot) with this writeId, and every earlier one, is durable. */
   | { readonly type: "persisted"; readonly writeId: number }
   /**
    * The driver has durably saved a snapshot of the state machine as of applied index `index`
