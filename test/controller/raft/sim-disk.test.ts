@@ -33,4 +33,15 @@ describe("simulated disk recovery", () => {
       "e4",
     ]);
   });
+
+  it("an installed snapshot that lands after a newer own snapshot keeps the newer one", () => {
+    const disk = new SimDisk();
+    disk.snapshot = snapshot(8);
+    disk.install(snapshot(5));
+    disk.append(6, entries([1, 1, 1, 1]));
+    const state = disk.load();
+    expect(state.logStartIndex).toBe(8);
+    expect(state.entries.length).toBe(1);
+    expect(disk.keyAt(7)).toBe("1|e7");
+  });
 });

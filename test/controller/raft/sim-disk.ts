@@ -42,7 +42,8 @@ export class SimDisk {
   }
 
   install(snapshot: SimSnapshot): void {
-    this.snapshot = snapshot;
+    // The node may have applied past it and saved a newer snapshot of its own meanwhile.
+    if (this.snapshot === null || this.snapshot.index < snapshot.index) this.snapshot = snapshot;
     this.logStart = snapshot.index;
     this.entries = [];
   }
