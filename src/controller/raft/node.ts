@@ -44,6 +44,8 @@ interface Progress {
   /** The highest index the follower has durably matched. */
   match: number;
   lastHeardMs: number;
+  /** When the snapshot last went to this follower: resent only after an election timeout. */
+  snapshotSentMs: number;
 }
 
 export class RaftNode {
@@ -133,7 +135,7 @@ export class RaftNode {
         this.#onMessage(event.from, event.message, nowMs);
         break;
       case "propose":
-        this.#onPropose(event.data);
+        this.#onPropose(event.data, nowMs);
         break;
       case "persisted":
         this.#onPersisted(event.writeId);
@@ -164,7 +166,7 @@ export class RaftNode {
       this.#becomeFollower(this.#term, null, nowMs);
       return;
     }
-    for (const id of this.#progress.keys()) this.#sendAppend(id);
+    for (const id of this.#progress.keys()) this.#sendAppend(id, nowMs);
     this.#setHeartbeatTimer(nowMs);
   }
 
@@ -263,12 +265,17 @@ export class RaftNode {
     this.#electionDeadlineMs = Number.POSITIVE_INFINITY;
     this.#progress.clear();
     for (const id of this.#others()) {
-      this.#progress.set(id, { next: this.#log.lastIndex + 1, match: 0, lastHeardMs: nowMs });
+      this.#progress.set(id, {
+        next: this.#log.lastIndex + 1,
+        match: 0,
+        lastHeardMs: nowMs,
+        snapshotSentMs: Number.NEGATIVE_INFINITY,
+      });
     }
     // The no-op of the term: the leader can commit (and so learn the commit index of) what
     // earlier terms left only through an entry of its own term (§5.4.2).
     this.#writeLog(this.#log.lastIndex + 1, [{ term: this.#term, data: null }]);
-    for (const id of this.#progress.keys()) this.#sendAppend(id);
+    for (const id of this.#progress.keys()) this.#sendAppend(id, nowMs);
     this.#setHeartbeatTimer(nowMs);
     this.#maybeCommit();
   }
@@ -483,8 +490,11 @@ export class RaftNode {
       if (response.matchIndex <= progress.match) return;
       progress.match = response.matchIndex;
       progress.next = Math.max(progress.next, progress.match + 1);
+      if (progress.match >= this.#log.startIndex) {
+        progress.snapshotSentMs = Number.NEGATIVE_INFINITY;
+      }
       this.#maybeCommit();
-      if (progress.next <= this.#log.lastIndex) this.#sendAppend(from);
+      if (progress.next <= this.#log.lastIndex) this.#sendAppend(from, nowMs);
       return;
     }
     // A refusal older than what the follower has since matched, or than our last back-off.
@@ -495,13 +505,16 @@ export class RaftNode {
       if (last !== null) hint = last + 1;
     }
     progress.next = Math.max(progress.match + 1, 1, Math.min(hint, response.rejectedIndex));
-    this.#sendAppend(from);
+    this.#sendAppend(from, nowMs);
   }
 
-  #sendAppend(to: number): void {
+  #sendAppend(to: number, nowMs: number): void {
     const progress = this.#progress.get(to) as Progress;
     const prevLogIndex = progress.next - 1;
     if (prevLogIndex < this.#log.startIndex) {
+      // A snapshot is large: one in flight per election timeout, not one per heartbeat.
+      if (nowMs - progress.snapshotSentMs < this.config.electionTimeoutMs) return;
+      progress.snapshotSentMs = nowMs;
       this.#send(to, {
         type: "installSnapshot",
         term: this.#term,
@@ -526,7 +539,7 @@ export class RaftNode {
 
   // --- log and commit ---------------------------------------------------------------------
 
-  #onPropose(data: Uint8Array): void {
+  #onPropose(data: Uint8Array, nowMs: number): void {
     if (this.#role !== "leader") {
       this.#effects.push({
         type: "proposalRefused",
@@ -540,7 +553,9 @@ export class RaftNode {
     this.#writeLog(index, [{ term: this.#term, data }]);
     this.#effects.push({ type: "proposed", index, term: this.#term });
     // Followers with an append in flight get this entry with the next one (or the heartbeat).
-    for (const [id, progress] of this.#progress) if (progress.next === index) this.#sendAppend(id);
+    for (const [id, progress] of this.#progress) {
+      if (progress.next === index) this.#sendAppend(id, nowMs);
+    }
   }
 
   #writeLog(fromIndex: number, entries: readonly Entry[]): void {

@@ -6,6 +6,7 @@ import {
   append,
   elect,
   ELECTION_MS,
+  HEARTBEAT_MS,
   makeNode,
   ofType,
   persistAll,
@@ -110,5 +111,26 @@ describe("raft snapshots", () => {
       makeNode(1, { snapshot: { index: 5, term: 2, data: null as unknown as Uint8Array } })
     )
       .toThrow(/compacted log has its snapshot/);
+  });
+
+  it("a leader resends its snapshot only after an election timeout, not with every heartbeat", () => {
+    const leader = makeNode(1, { term: 1, log: [1, 1, 1] });
+    persistAll(leader, elect(leader, [3]), ELECTION_MS);
+    receive(leader, 3, success(2, 4), ELECTION_MS);
+    leader.step({ type: "snapshotTaken", index: 3, data: image }, ELECTION_MS);
+    const refusal = sentTo(receive(makeNode(2), 1, append(2, 3, 1, [2])), 1, "appendResponse");
+    sentTo(receive(leader, 2, refusal, ELECTION_MS), 2, "installSnapshot");
+    const snapshotsTo2 = (t: number) => {
+      receive(leader, 3, success(2, 4), t);
+      const effects = leader.step({ type: "timer", timer: "heartbeat" }, t);
+      return effects.filter((e) =>
+        e.type === "send" && e.to === 2 && e.message.type === "installSnapshot"
+      ).length;
+    };
+    for (let t = ELECTION_MS + HEARTBEAT_MS; t < 2 * ELECTION_MS; t += HEARTBEAT_MS) {
+      expect(snapshotsTo2(t)).toBe(0);
+    }
+    expect(snapshotsTo2(2 * ELECTION_MS)).toBe(1);
+    expect(leader.role).toBe("leader");
   });
 });
