@@ -34,6 +34,7 @@ export interface NodeSetup {
   /** A snapshot the log starts after. */
   snapshot?: { index: number; term: number; data: Uint8Array };
   random?: Random;
+  appendEntriesMax?: number;
 }
 
 export function makeNode(id: number, setup: NodeSetup = {}): RaftNode {
@@ -43,7 +44,7 @@ export function makeNode(id: number, setup: NodeSetup = {}): RaftNode {
       voterIds: setup.voters ?? [1, 2, 3],
       electionTimeoutMs: ELECTION_MS,
       heartbeatIntervalMs: HEARTBEAT_MS,
-      appendEntriesMax: 8,
+      appendEntriesMax: setup.appendEntriesMax ?? 8,
     },
     setup.random ?? noJitter,
     {
