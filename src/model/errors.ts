@@ -51,6 +51,8 @@ export const ErrorCode = {
   INVALID_REPLICATION_FACTOR: { kafka: 38, retriable: false, http: 400 },
   INVALID_REQUEST: { kafka: 42, retriable: false, http: 400 },
   INVALID_CONFIG: { kafka: 40, retriable: false, http: 400 },
+  // A controller request reached a node that is not the quorum's leader; the answer names it.
+  NOT_CONTROLLER: { kafka: 41, retriable: true, http: 503 },
   OUT_OF_ORDER_SEQUENCE_NUMBER: { kafka: 45, retriable: false, http: 409 },
   DUPLICATE_SEQUENCE_NUMBER: { kafka: 46, retriable: false, http: 409 },
   INVALID_PRODUCER_EPOCH: { kafka: 47, retriable: false, http: 409 },

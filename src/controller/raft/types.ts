@@ -5,6 +5,8 @@
 // Pre-vote and check-quorum follow §9.6 of Ongaro's thesis; the fast back-off hint on a refused
 // append follows the thesis' §5.3 note (the conflicting term and the first index of it).
 
+import type { ErrorCodeName } from "../../model/errors.ts";
+
 /** One entry of the replicated log. `data === null` is the no-op a leader appends at the start of its term. */
 export interface Entry {
   readonly term: number;
@@ -144,7 +146,7 @@ export type RaftEffect =
   /** The node is not the leader: the proposer should go to leaderId (null: none known yet). */
   | {
     readonly type: "proposalRefused";
-    readonly code: "NOT_CONTROLLER";
+    readonly code: Extract<ErrorCodeName, "NOT_CONTROLLER">;
     readonly leaderId: number | null;
     readonly term: number;
   };
