@@ -16,6 +16,7 @@ import type { Clock, Timers } from "../../runtime/types.ts";
 import type { FetchPartitionResult, FetchRequest } from "../broker/types.ts";
 import { isErrorCode, TributaryError } from "../model/errors.ts";
 import type { Assignment } from "../group/mod.ts";
+import { FETCH_PARTITIONS_MAX } from "../model/limits.ts";
 import { KeyedSerial } from "./keyed-serial.ts";
 import type { GroupServiceApi } from "./types.ts";
 
@@ -94,8 +95,6 @@ interface MemberState {
   lastSeenMs: number;
 }
 
-/** Partitions one poll fetches at most (the broker's per-fetch limit); more rotate. */
-const FETCH_PARTITIONS_MAX = 1_000;
 const FENCED: ReadonlySet<string> = new Set([
   "UNKNOWN_MEMBER_ID",
   "FENCED_MEMBER_EPOCH",
@@ -299,6 +298,7 @@ export class HttpMembers {
 
   async #fetch(st: MemberState, req: PollRequest): Promise<PolledPartition[]> {
     const waitMs = Math.max(0, Math.min(req.waitMs, st.heartbeatIntervalMs));
+    // One poll fetches at most the broker's per-fetch limit; the rest rotate in later polls.
     const positions = [...st.positions.values()].slice(0, FETCH_PARTITIONS_MAX);
     if (positions.length === 0) {
       if (waitMs > 0) await this.#idle(waitMs, req.signal);
