@@ -40,6 +40,29 @@ export const UNDEFINED_END: Readonly<EpochEndOffset> = Object.freeze({
   endOffset: UNDEFINED_EPOCH_OFFSET,
 });
 
+/**
+ * endOffsetFor over any list of entries in the cache's order (replication reads snapshots of
+ * them); the caller has checked its arguments.
+ */
+export function endOffsetIn(
+  entries: readonly EpochEntry[],
+  requestedEpoch: number,
+  logEndOffset: number,
+): EpochEndOffset {
+  const last = entries.at(-1);
+  if (requestedEpoch === UNDEFINED_EPOCH || last === undefined) return { ...UNDEFINED_END };
+  if (requestedEpoch === last.epoch) {
+    return { leaderEpoch: requestedEpoch, endOffset: logEndOffset };
+  }
+  const higher = entries.findIndex((e) => e.epoch > requestedEpoch);
+  if (higher < 0) return { ...UNDEFINED_END };
+  // No epoch ends past the log end: an entry may run ahead of the log while its batch is not
+  // written (recorded first, then the write failed on a full disk).
+  const endOffset = Math.min(entries[higher].startOffset, logEndOffset);
+  if (higher === 0) return { leaderEpoch: requestedEpoch, endOffset };
+  return { leaderEpoch: entries[higher - 1].epoch, endOffset };
+}
+
 export type AssignOutcome =
   | { kind: "ignored" | "unchanged" }
   | { kind: "added"; removed: EpochEntry[] };
@@ -113,18 +136,7 @@ export class LeaderEpochCache {
   endOffsetFor(requestedEpoch: number, logEndOffset: number): EpochEndOffset {
     checkEpoch(requestedEpoch);
     checkOffset("logEndOffset", logEndOffset);
-    const last = this.#entries.at(-1);
-    if (requestedEpoch === UNDEFINED_EPOCH || last === undefined) return { ...UNDEFINED_END };
-    if (requestedEpoch === last.epoch) {
-      return { leaderEpoch: requestedEpoch, endOffset: logEndOffset };
-    }
-    const higher = this.#entries.findIndex((e) => e.epoch > requestedEpoch);
-    if (higher < 0) return { ...UNDEFINED_END };
-    // No epoch ends past the log end: an entry may run ahead of the log while its batch is
-    // not written (recorded first, then the write failed on a full disk).
-    const endOffset = Math.min(this.#entries[higher].startOffset, logEndOffset);
-    if (higher === 0) return { leaderEpoch: requestedEpoch, endOffset };
-    return { leaderEpoch: this.#entries[higher - 1].epoch, endOffset };
+    return endOffsetIn(this.#entries, requestedEpoch, logEndOffset);
   }
 
   /** The epoch that wrote offset (the entry starting at or below it), or UNDEFINED_EPOCH. */

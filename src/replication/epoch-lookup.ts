@@ -6,28 +6,17 @@
 // latest one ends at the log end. A leader records its own epoch (starting at its log end when
 // it took over) before it answers, so the latest entry is always the largest epoch it knows.
 //
-// The persistent cache and its checkpoint belong to src/log; this file only reads a snapshot of
-// its entries, so any cache that lists them can feed it.
+// The persistent cache, its checkpoint and the lookup rule itself belong to src/log
+// (leader-epoch-cache.ts); this file applies them to a snapshot of a replica's entries.
+import { endOffsetIn, type EpochEntry, UNDEFINED_EPOCH } from "../log/leader-epoch-cache.ts";
 import { assert } from "../model/errors.ts";
 
-export interface EpochEntry {
-  epoch: number;
-  /** The first offset written in this epoch. */
-  startOffset: number;
-}
-
-/** Kafka's UNDEFINED_EPOCH and UNDEFINED_EPOCH_OFFSET. */
-export const EPOCH_UNDEFINED = -1;
-export const EPOCH_OFFSET_UNDEFINED = -1;
-
 export interface EpochEndOffset {
-  /** The largest epoch at or below the requested one, or EPOCH_UNDEFINED. */
+  /** The largest epoch at or below the requested one, or UNDEFINED_EPOCH. */
   epoch: number;
-  /** Where that epoch ends (exclusive), or EPOCH_OFFSET_UNDEFINED. */
+  /** Where that epoch ends (exclusive), or UNDEFINED_EPOCH_OFFSET. */
   endOffset: number;
 }
-
-const UNDEFINED: EpochEndOffset = { epoch: EPOCH_UNDEFINED, endOffset: EPOCH_OFFSET_UNDEFINED };
 
 export function assertEpochEntries(entries: readonly EpochEntry[], logEndOffset: number): void {
   for (let i = 0; i < entries.length; i++) {
@@ -45,7 +34,7 @@ export function assertEpochEntries(entries: readonly EpochEntry[], logEndOffset:
 }
 
 export function latestEpoch(entries: readonly EpochEntry[]): number {
-  return entries.length === 0 ? EPOCH_UNDEFINED : entries[entries.length - 1].epoch;
+  return entries.length === 0 ? UNDEFINED_EPOCH : entries[entries.length - 1].epoch;
 }
 
 export function endOffsetForEpoch(
@@ -53,16 +42,8 @@ export function endOffsetForEpoch(
   logEndOffset: number,
   requestedEpoch: number,
 ): EpochEndOffset {
-  if (requestedEpoch === EPOCH_UNDEFINED || entries.length === 0) return UNDEFINED;
-  if (latestEpoch(entries) === requestedEpoch) {
-    return { epoch: requestedEpoch, endOffset: logEndOffset };
-  }
-  const higher = entries.findIndex((entry) => entry.epoch > requestedEpoch);
-  if (higher === -1) return UNDEFINED; // above every epoch: a leader never answers this
-  const nextStart = entries[higher].startOffset;
-  // Below every epoch: the asker's epoch is unknown here and ends where ours begin.
-  if (higher === 0) return { epoch: requestedEpoch, endOffset: nextStart };
-  return { epoch: entries[higher - 1].epoch, endOffset: nextStart };
+  const end = endOffsetIn(entries, requestedEpoch, logEndOffset);
+  return { epoch: end.leaderEpoch, endOffset: end.endOffset };
 }
 
 /** The entries left after truncating the log to end at `endOffset`. */

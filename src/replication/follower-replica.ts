@@ -21,11 +21,10 @@ import {
   appendEpoch,
   assertEpochEntries,
   endOffsetForEpoch,
-  EPOCH_UNDEFINED,
-  type EpochEntry,
   latestEpoch,
   truncateEpochEntries,
 } from "./epoch-lookup.ts";
+import { type EpochEntry, UNDEFINED_EPOCH } from "../log/leader-epoch-cache.ts";
 import type {
   EpochEndAnswer,
   EpochEndRequest,
@@ -71,7 +70,7 @@ export class FollowerReplicaState {
   #highWatermark: number;
   #epochs: EpochEntry[];
   /** The epoch the OffsetForLeaderEpoch in flight asked about. */
-  #askedEpoch = EPOCH_UNDEFINED;
+  #askedEpoch = UNDEFINED_EPOCH;
 
   constructor(init: FollowerReplicaInit) {
     assert(
@@ -127,8 +126,8 @@ export class FollowerReplicaState {
     ) return [];
     if (answer.errorCode !== null) return this.#onError(answer.errorCode);
     const asked = this.#askedEpoch;
-    this.#askedEpoch = EPOCH_UNDEFINED;
-    if (answer.leaderEpoch === EPOCH_UNDEFINED || answer.leaderEpoch > asked) {
+    this.#askedEpoch = UNDEFINED_EPOCH;
+    if (answer.leaderEpoch === UNDEFINED_EPOCH || answer.leaderEpoch > asked) {
       // The leader knows no epoch at or below ours: only what is committed is known to agree.
       return this.#truncateThen(this.#highWatermark, true);
     }
@@ -175,7 +174,7 @@ export class FollowerReplicaState {
 
   #askOrFetch(): FollowerEffect[] {
     const epoch = latestEpoch(this.#epochs);
-    if (epoch === EPOCH_UNDEFINED) {
+    if (epoch === UNDEFINED_EPOCH) {
       // Nothing with an epoch: records past the HW (if any) cannot be checked, so they go.
       return this.#truncateThen(this.#highWatermark, true);
     }

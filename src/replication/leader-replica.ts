@@ -18,8 +18,8 @@ import {
   assertEpochEntries,
   endOffsetForEpoch,
   type EpochEndOffset,
-  type EpochEntry,
 } from "./epoch-lookup.ts";
+import type { EpochEntry } from "../log/leader-epoch-cache.ts";
 import {
   type FollowerProgress,
   isCaughtUp,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InvariantViolation } from "../../src/model/errors.ts";
-import type { EpochEntry } from "../../src/replication/epoch-lookup.ts";
+import type { EpochEntry } from "../../src/log/leader-epoch-cache.ts";
 import {
   type FollowerReplicaInit,
   FollowerReplicaState,

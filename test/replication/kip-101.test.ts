@@ -3,7 +3,7 @@
 // unflushed writes diverged. With leader epochs a follower truncates only where its log and the
 // leader's disagree.
 import { describe, expect, it } from "vitest";
-import type { EpochEntry } from "../../src/replication/epoch-lookup.ts";
+import type { EpochEntry } from "../../src/log/leader-epoch-cache.ts";
 import {
   type FollowerEffect,
   FollowerReplicaState,

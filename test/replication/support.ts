@@ -1,6 +1,6 @@
 // Builders shared by the replication tests.
 import { LeaderReplicaState } from "../../src/replication/leader-replica.ts";
-import type { EpochEntry } from "../../src/replication/epoch-lookup.ts";
+import type { EpochEntry } from "../../src/log/leader-epoch-cache.ts";
 
 export interface LeaderSetup {
   replicas?: number[];

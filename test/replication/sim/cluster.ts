@@ -7,7 +7,8 @@
 // converge (liveness): a last acks=all produce is acknowledged and every log is the same.
 import type { SeededRandom } from "../../../runtime/sim/prng.ts";
 import { assert, type ErrorCodeName } from "../../../src/model/errors.ts";
-import { appendEpoch, type EpochEntry } from "../../../src/replication/epoch-lookup.ts";
+import type { EpochEntry } from "../../../src/log/leader-epoch-cache.ts";
+import { appendEpoch } from "../../../src/replication/epoch-lookup.ts";
 import {
   type FollowerEffect,
   FollowerReplicaState,
