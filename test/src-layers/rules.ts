@@ -137,6 +137,18 @@ export const LAYER_RULES: LayerRule[] = [
     why: "the broker is the one engine every face and the coordinator drive; it knows none of them",
   },
   {
+    name: "cluster-drivers",
+    from: ["src/cluster/"],
+    mayNotImport: [
+      "src/coordinator/",
+      "src/client/",
+      "src/http/",
+      ...CODEC_FACES.map((face) => `${face}server/`),
+    ],
+    why: "the controller's Raft driver and a broker's membership in the cluster talk to peers " +
+      "through the codecs and drive broker and controller; the faces serve them, not the reverse",
+  },
+  {
     name: "coordinator-below-faces",
     from: ["src/coordinator/"],
     mayNotImport: ["src/client/", ...FACES],
