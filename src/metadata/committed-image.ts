@@ -100,6 +100,26 @@ export class CommittedImage {
     return delta;
   }
 
+  /**
+   * Jumps to a snapshot of a later committed state (a follower that fell behind the leader's
+   * log compaction) and notifies every listener with the difference, as if the batches between
+   * had been applied one by one and their deltas merged.
+   */
+  applySnapshot(snapshot: { image: MetadataImage; offset: number; epoch: number }): MetadataDelta {
+    assert(
+      Number.isSafeInteger(snapshot.offset) && snapshot.offset > this.#offset,
+      `snapshot at offset ${snapshot.offset} does not follow ${this.#offset}`,
+    );
+    assert(snapshot.epoch >= this.#epoch, `snapshot of epoch ${snapshot.epoch} goes back`);
+    const image = snapshot.image.clone();
+    const delta = diffImages(this.#image, image, snapshot);
+    this.#image = image;
+    this.#offset = snapshot.offset;
+    this.#epoch = snapshot.epoch;
+    this.#notify(delta, image);
+    return delta;
+  }
+
   #notify(delta: MetadataDelta, image: MetadataImage): void {
     // A listener that subscribes or unsubscribes meanwhile changes the next batch's list.
     const listeners = this.#listeners;

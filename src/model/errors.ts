@@ -25,6 +25,7 @@ export const ErrorCode = {
   LEADER_NOT_AVAILABLE: { kafka: 5, retriable: true, http: 503 },
   NOT_LEADER_OR_FOLLOWER: { kafka: 6, retriable: true, http: 503 },
   REQUEST_TIMED_OUT: { kafka: 7, retriable: true, http: 504 },
+  BROKER_NOT_AVAILABLE: { kafka: 8, retriable: true, http: 503 },
   MESSAGE_TOO_LARGE: { kafka: 10, retriable: false, http: 413 },
   NETWORK_EXCEPTION: { kafka: 13, retriable: true, http: 503 },
   COORDINATOR_LOAD_IN_PROGRESS: { kafka: 14, retriable: true, http: 503 },
