@@ -12,6 +12,7 @@
 import type { Runtime } from "../../runtime/types.ts";
 import type { ControllerService, ListenerEndpoint } from "../model/cluster.ts";
 import { TributaryError } from "../model/errors.ts";
+import { escalateInvariant } from "../model/invariant.ts";
 import type { Logger } from "../logging/logger.ts";
 import { CommittedImage } from "../metadata/committed-image.ts";
 import { MetadataImage } from "../metadata/image.ts";
@@ -144,6 +145,8 @@ export class BrokerMembership {
         this.#wake();
       } catch (err) {
         if (!this.#running) return;
+        // A batch that breaks the image's rules is a bug, not a network hiccup: stop the world.
+        if (escalateInvariant(err, "applying committed metadata") !== null) return;
         this.#warn("cluster.metadata_fetch_failed", err);
         await this.#pause(retryMs);
         retryMs = Math.min(retryMs * 2, RETRY_MS_MAX);

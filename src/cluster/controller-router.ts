@@ -62,8 +62,7 @@ export class ControllerRouter implements ControllerService {
     this.#call((c) => c.registerBroker(r));
   brokerHeartbeat: ControllerService["brokerHeartbeat"] = (r) =>
     this.#call((c) => c.brokerHeartbeat(r));
-  fetchMetadata: ControllerService["fetchMetadata"] = (r) =>
-    this.#call((c) => c.fetchMetadata(r));
+  fetchMetadata: ControllerService["fetchMetadata"] = (r) => this.#call((c) => c.fetchMetadata(r));
   alterPartition: ControllerService["alterPartition"] = (r) =>
     this.#call((c) => c.alterPartition(r));
   createTopics: ControllerService["createTopics"] = (r) => this.#call((c) => c.createTopics(r));

@@ -1,0 +1,109 @@
+// The router finds the active controller among the voters, rides over an election (every voter
+// refusing for a while), and gives up with NOT_CONTROLLER at its deadline.
+import { describe, expect, it } from "vitest";
+import { SimWorld } from "../../runtime/sim/world.ts";
+import { ControllerRouter } from "../../src/cluster/controller-router.ts";
+import type { ControllerService } from "../../src/model/cluster.ts";
+import { TributaryError } from "../../src/model/errors.ts";
+
+const bounds = { maxSteps: 100_000, maxVirtualMs: 60_000 };
+
+function fakeVoters(active: () => number | null, calls: number[]) {
+  return {
+    voterIds: [1, 2, 3],
+    link(id: number): ControllerService {
+      const refuse = () => {
+        calls.push(id);
+        if (active() !== id) throw new TributaryError("NOT_CONTROLLER", `${id} is not active`);
+      };
+      return {
+        registerBroker: () => Promise.reject(new Error("unused")),
+        brokerHeartbeat: async () => {
+          refuse();
+          return { fenced: false, caughtUp: true, shutdownReady: false };
+        },
+        fetchMetadata: () => Promise.reject(new Error("unused")),
+        alterPartition: () => Promise.reject(new Error("unused")),
+        createTopics: async () => {
+          refuse();
+          throw new TributaryError("TOPIC_ALREADY_EXISTS", "exists");
+        },
+        deleteTopics: () => Promise.reject(new Error("unused")),
+        createPartitions: () => Promise.reject(new Error("unused")),
+        allocateProducerIds: async () => {
+          refuse();
+          return { start: id * 1000, committedOffset: 7 };
+        },
+        electLeaders: () => Promise.reject(new Error("unused")),
+        receiveRaft: () => {},
+      };
+    },
+  };
+}
+
+describe("ControllerRouter", () => {
+  it("moves to the voter that answers and goes there first next time", async () => {
+    const world = new SimWorld({ seed: 1 });
+    const rt = world.runtime("b");
+    const calls: number[] = [];
+    const router = new ControllerRouter(rt, fakeVoters(() => 3, calls));
+    await world.run(async () => {
+      const reply = await router.allocateProducerIds({ brokerId: 9, count: 10 });
+      expect(reply.start).toBe(3000);
+      expect(calls).toEqual([1, 2, 3]);
+      calls.length = 0;
+      await router.allocateProducerIds({ brokerId: 9, count: 10 });
+      expect(calls).toEqual([3]);
+      expect(router.activeGuess).toBe(3);
+    }, bounds);
+  });
+
+  it("keeps trying through an election and reaches the new controller", async () => {
+    const world = new SimWorld({ seed: 2 });
+    const rt = world.runtime("b");
+    const calls: number[] = [];
+    let active: number | null = null;
+    rt.timers.setTimeout(() => (active = 2), 1_200);
+    const router = new ControllerRouter(rt, fakeVoters(() => active, calls));
+    await world.run(async () => {
+      const started = rt.clock.nowMs();
+      const reply = await router.allocateProducerIds({ brokerId: 9, count: 1 });
+      expect(reply.start).toBe(2000);
+      expect(rt.clock.nowMs() - started).toBeGreaterThanOrEqual(1_200);
+      // Backed off between rounds: far fewer calls than a busy loop would make.
+      expect(calls.length).toBeLessThan(60);
+    }, bounds);
+  });
+
+  it("passes the controller's own refusals through at once", async () => {
+    const world = new SimWorld({ seed: 3 });
+    const rt = world.runtime("b");
+    const calls: number[] = [];
+    const router = new ControllerRouter(rt, fakeVoters(() => 1, calls));
+    await world.run(async () => {
+      const err = await router.createTopics({ topics: [{ name: "t" }] }).catch((e) => e);
+      expect(err).toBeInstanceOf(TributaryError);
+      expect((err as TributaryError).code).toBe("TOPIC_ALREADY_EXISTS");
+      expect(calls).toEqual([1]);
+    }, bounds);
+  });
+
+  it("answers NOT_CONTROLLER at its deadline when no voter is active", async () => {
+    const world = new SimWorld({ seed: 4 });
+    const rt = world.runtime("b");
+    const router = new ControllerRouter(rt, fakeVoters(() => null, []), { callTimeoutMs: 800 });
+    await world.run(async () => {
+      const started = rt.clock.nowMs();
+      const err = await router.brokerHeartbeat({
+        brokerId: 1,
+        incarnationId: "x",
+        appliedOffset: 0,
+        wantShutdown: false,
+      }).catch((e) => e);
+      expect((err as TributaryError).code).toBe("NOT_CONTROLLER");
+      const waited = rt.clock.nowMs() - started;
+      expect(waited).toBeGreaterThanOrEqual(800);
+      expect(waited).toBeLessThan(1_300);
+    }, bounds);
+  });
+});
