@@ -2,6 +2,7 @@
 // to get them wrong.
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/args/args.ts";
+import { cli } from "./capture.ts";
 import { parseQuorumVoters, resolveClusterOptions } from "../../src/cli/cluster-config.ts";
 import { parseServerConfig } from "../../src/cli/server-config.ts";
 import { CLUSTER_DEFAULTS } from "../../src/model/cluster.ts";
@@ -223,6 +224,57 @@ describe("cluster serve options", () => {
     );
     expect(() => parseServerConfig("controller.port=high\n", "f")).toThrow(
       /controller.port needs an integer/,
+    );
+  });
+});
+
+describe("serve cluster flags", () => {
+  it("reach the check: one line on stderr, exit 2, nothing started", async () => {
+    const cases: [string[], RegExp][] = [
+      [["--rack", "r1"], /--rack \(broker.rack\) applies to a cluster/],
+      [["--process-roles", "broker"], /--process-roles \(process.roles\) applies to a cluster/],
+      [["--controller-quorum", "1@127.0.0.1:9193,1@127.0.0.1:9194", "--node-id", "1"], /twice/],
+      [["--controller-quorum", QUORUM], /needs its own --node-id/],
+      [
+        ["--controller-quorum", QUORUM, "--node-id", "4", "--process-roles", "controller"],
+        /not in the quorum/,
+      ],
+      [[
+        "--controller-quorum",
+        QUORUM,
+        "--node-id",
+        "1",
+        "--controller-port",
+        "9300",
+        "--port",
+        "9300",
+      ], /also --port/],
+    ];
+    for (const [flags, message] of cases) {
+      const result = await cli(["serve", "--memory", ...flags]);
+      expect(result.code, flags.join(" ")).toBe(2);
+      expect(result.stderr, flags.join(" ")).toMatch(message);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+      expect(result.stdout).toBe("");
+    }
+  });
+
+  it("understand a good cluster node and say cluster mode is not wired yet", async () => {
+    const result = await cli([
+      "serve",
+      "--memory",
+      "--node-id",
+      "2",
+      "--controller-quorum",
+      QUORUM,
+      "--rack",
+      "r2",
+      "--advertised-host",
+      "127.0.0.1",
+    ]);
+    expect(result).toMatchObject({ code: 2, stdout: "" });
+    expect(result.stderr).toMatch(
+      /cluster mode .* not available in this build yet; node 2 as broker\+controller of a 3-voter quorum/,
     );
   });
 });
