@@ -28,7 +28,9 @@ describe("tributary CLI (in process)", () => {
     ]);
     expect(created).toMatchObject({ code: 0, stderr: "" });
     expect((await cli(["topics", "list", ...bootstrap])).stdout.split("\n")).toContain("cli-t");
-    const described = JSON.parse((await cli(["topics", "describe", "cli-t", ...bootstrap])).stdout);
+    const described = JSON.parse(
+      (await cli(["topics", "describe", "cli-t", "--json", ...bootstrap])).stdout,
+    );
     expect(described.partitions).toHaveLength(2);
     expect(described.configs["retention.ms"]).toBe("60000");
     expect((await cli(["topics", "delete", "cli-t", ...bootstrap])).code).toBe(0);
