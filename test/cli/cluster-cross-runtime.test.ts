@@ -2,6 +2,8 @@
 // serve flags' checks, `cluster describe`, `cluster elect-leaders`, `topics describe` and
 // `topics add-partitions` through the CLI of the same runtime, and the HTTP cluster routes.
 // CLUSTER_E2E_HOSTS=deno,bun narrows the hosts.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type BrokerProcess,
@@ -22,7 +24,13 @@ for (const host of selectedHosts("CLUSTER_E2E_HOSTS")) {
     let bootstrap: string[] = [];
 
     beforeAll(async () => {
-      broker = await startBrokerProcess(host, { dataDir: dir.path, extraArgs: ["--node-id", "5"] });
+      // The broker-wide min.insync.replicas works on one node: it is the topic config's default.
+      const config = join(dir.path, "broker.properties");
+      writeFileSync(config, "min.insync.replicas=2\nunclean.leader.election.enable=false\n");
+      broker = await startBrokerProcess(host, {
+        dataDir: join(dir.path, "data"),
+        extraArgs: ["--node-id", "5", "--config", config],
+      });
       bootstrap = ["--bootstrap", broker.bootstrap];
     }, 60_000);
     afterAll(async () => {
@@ -83,6 +91,8 @@ for (const host of selectedHosts("CLUSTER_E2E_HOSTS")) {
       expect(topic).toMatchObject({ code: 0, stderr: "" });
       expect(topic.stdout.trimEnd().split("\n").slice(3).map((l) => l.split(/\s+/).slice(0, 5)))
         .toEqual([["0", "5", "0", "5", "5"], ["1", "5", "0", "5", "5"]]);
+      const json = await runCliProcess(host, ["topics", "describe", "c", "--json", ...bootstrap]);
+      expect(JSON.parse(json.stdout).configs["min.insync.replicas"]).toBe("2");
       const elected = await runCliProcess(host, [
         "cluster",
         "elect-leaders",
