@@ -5,6 +5,7 @@
 import { VERSION } from "../version.ts";
 import { UsageError } from "../args/args.ts";
 import { type CliRuntime, io } from "./client-flags.ts";
+import { clusterCommand } from "./cluster.ts";
 import { consumeCommand } from "./consume.ts";
 import { groupsCommand } from "./groups.ts";
 import { ExitCode, reportError } from "./output.ts";
@@ -17,6 +18,7 @@ import { usage } from "./usage.ts";
 const commands: Record<string, (rt: CliRuntime, argv: readonly string[]) => Promise<void>> = {
   serve: serveCommand,
   topics: topicsCommand,
+  cluster: clusterCommand,
   produce: produceCommand,
   consume: consumeCommand,
   groups: groupsCommand,

@@ -18,6 +18,7 @@ import {
 import { type CliRuntime, io } from "./client-flags.ts";
 import { describeError } from "./output.ts";
 import { list, parseServerConfig, type ServeConfig } from "./server-config.ts";
+import { resolveClusterOptions } from "./cluster-config.ts";
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from "../logging/logger.ts";
 
 /** Names the topic whose creation fails an invariant (a test hook; unset in production). */
@@ -37,16 +38,39 @@ const specs = {
   "log-format": { type: "string" },
   "http-cors-origins": { type: "string" },
   "http-allowed-hosts": { type: "string" },
+  "process-roles": { type: "string" },
+  "controller-quorum": { type: "string" },
+  "controller-port": { type: "integer" },
+  rack: { type: "string" },
+  "advertised-host": { type: "string" },
 } as const;
+
+/** The cluster flags and the setting each overrides (cluster-config.ts checks them). */
+const clusterFlags = [
+  ["process-roles", "processRoles"],
+  ["controller-quorum", "quorumVoters"],
+  ["rack", "rack"],
+  ["advertised-host", "advertisedHost"],
+] as const;
 
 export async function serveCommand(rt: CliRuntime, argv: readonly string[]): Promise<void> {
   const args = parseArgs(argv, specs);
   expectPositionals(
     args,
     [],
-    "tributary serve [--data-dir DIR] [--host H] [--http-port N] [--port N] [--node-id N]",
+    "tributary serve [--data-dir DIR] [--host H] [--http-port N] [--port N] [--node-id N] " +
+      "[--controller-quorum ID@HOST:PORT,...]",
   );
   const options = await optionsOf(rt, args);
+  const cluster = resolveClusterOptions(options.cluster ?? {}, options);
+  if (cluster !== null) {
+    // The flags and keys are checked above; the composition that runs them is still being built.
+    throw new UsageError(
+      `cluster mode (--controller-quorum) is not available in this build yet; ` +
+        `node ${cluster.nodeId} as ${cluster.processRoles.join("+")} of a ` +
+        `${cluster.voters.length}-voter quorum was understood`,
+    );
+  }
   const { logger, flushed } = loggerOf(rt, args, options);
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
@@ -58,7 +82,7 @@ export async function serveCommand(rt: CliRuntime, argv: readonly string[]): Pro
   };
   const offs = (["SIGINT", "SIGTERM"] as const).map((s) => io(rt).onSignal(s, onSignal));
   try {
-    const { logLevel: _level, logFormat: _format, ...brokerOptions } = options;
+    const { logLevel: _level, logFormat: _format, cluster: _cluster, ...brokerOptions } = options;
     const node = await startBroker(rt, {
       ...brokerOptions,
       logger,
@@ -128,6 +152,17 @@ async function optionsOf(
   if (allowedHosts !== undefined) options.httpAllowedHosts = list(allowedHosts);
   const openFilesMax = intFlag(args, "open-files-max");
   if (openFilesMax !== undefined) options.openFilesMax = openFilesMax;
+  for (const [flag, field] of clusterFlags) {
+    const value = stringFlag(args, flag);
+    if (value !== undefined) (options.cluster ??= {})[field] = value;
+  }
+  const controllerPort = intFlag(args, "controller-port");
+  if (controllerPort !== undefined) (options.cluster ??= {}).controllerPort = controllerPort;
+  // The broker-wide min.insync.replicas is the default of the topic config, on one node too.
+  const minIsr = options.cluster?.minInsyncReplicas;
+  if (minIsr !== undefined) {
+    options.topicDefaults = { ...options.topicDefaults, "min.insync.replicas": String(minIsr) };
+  }
   return options;
 }
 

@@ -3,10 +3,19 @@
 // has one. Command-line flags override the file. The README's CLI section lists every key.
 
 import type { StartBrokerOptions } from "../server/start-broker.ts";
+import type { ClusterSettings } from "../server/cluster-options.ts";
 import { UsageError } from "../args/args.ts";
+import { CLUSTER_CONFIG_KEYS, CLUSTER_JSON_KEYS, setClusterSetting } from "./cluster-config.ts";
 
-/** What a config file can set: the broker's options plus the serve command's own (logging). */
-export type ServeConfig = StartBrokerOptions & { logLevel?: string; logFormat?: string };
+/**
+ * What a config file can set: the broker's options, the serve command's own (logging) and the
+ * cluster settings (cluster-config.ts checks those once flags are in).
+ */
+export type ServeConfig = StartBrokerOptions & {
+  logLevel?: string;
+  logFormat?: string;
+  cluster?: ClusterSettings;
+};
 
 type Setter = (options: ServeConfig, value: string) => void;
 
@@ -132,7 +141,11 @@ function parseJsonConfig(text: string, fileName: string): ServeConfig {
       options.topicDefaults = stringRecord(value, `${fileName}: topicDefaults`);
       continue;
     }
-    const property = jsonKeys[key];
+    const property = Object.hasOwn(jsonKeys, key)
+      ? jsonKeys[key]
+      : Object.hasOwn(CLUSTER_JSON_KEYS, key)
+      ? CLUSTER_JSON_KEYS[key]
+      : undefined;
     if (property === undefined) throw new UsageError(`${fileName}: unknown config key "${key}"`);
     if (value === null && key === "httpPort") {
       options.httpPort = null;
@@ -151,7 +164,12 @@ function parseJsonConfig(text: string, fileName: string): ServeConfig {
 }
 
 function apply(options: ServeConfig, key: string, value: string, where: string): void {
-  const setter = propertySetters[key];
+  const clusterField = CLUSTER_CONFIG_KEYS.get(key);
+  if (clusterField !== undefined) {
+    setClusterSetting(options.cluster ??= {}, clusterField, value);
+    return;
+  }
+  const setter = Object.hasOwn(propertySetters, key) ? propertySetters[key] : undefined;
   if (setter === undefined) throw new UsageError(`${where}: unknown config key "${key}"`);
   setter(options, value);
 }

@@ -1,15 +1,26 @@
-// `tributary topics create|list|describe|delete`.
+// `tributary topics create|list|describe|add-partitions|delete`. describe prints a table
+// for people by default (partitions only), --json for scripts (also the effective configs).
 
+import type { TopicDescription } from "../model/descriptions.ts";
 import { type AdminAction, runAdminCommand } from "./admin-command.ts";
-import { expectPositionals, intFlag, parseKeyValues, stringList } from "../args/args.ts";
+import {
+  boolFlag,
+  expectPositionals,
+  intFlag,
+  parseKeyValues,
+  stringList,
+  UsageError,
+} from "../args/args.ts";
 import { clientFlagSpecs, type CliRuntime, io } from "./client-flags.ts";
 import { printJson } from "./output.ts";
+import { formatTable } from "./table.ts";
 
 const specs = {
   ...clientFlagSpecs,
   partitions: { type: "integer" },
   "replication-factor": { type: "integer" },
   config: { type: "string", multiple: true },
+  json: { type: "boolean" },
 } as const;
 
 export function topicsCommand(rt: CliRuntime, argv: readonly string[]): Promise<void> {
@@ -21,7 +32,7 @@ const actions: Record<string, AdminAction> = {
     const [name] = expectPositionals(
       sub,
       ["NAME"],
-      "tributary topics create NAME [--partitions N] [--config k=v ...]",
+      "tributary topics create NAME [--partitions N] [--replication-factor N] [--config k=v ...]",
     );
     const configs = parseKeyValues(stringList(args, "config"), "--config");
     const partitions = intFlag(args, "partitions");
@@ -39,9 +50,20 @@ const actions: Record<string, AdminAction> = {
     const names = topics.map((t) => t.name).sort();
     await io(rt).writeStdout(names.map((n) => `${n}\n`).join(""));
   },
-  describe: async ({ rt, admin, sub }) => {
-    const [name] = expectPositionals(sub, ["NAME"], "tributary topics describe NAME");
-    await printJson(rt.process, await admin.describeTopic(name));
+  describe: async ({ rt, admin, args, sub }) => {
+    const [name] = expectPositionals(sub, ["NAME"], "tributary topics describe NAME [--json]");
+    const topic = await admin.describeTopic(name);
+    if (boolFlag(args, "json")) return printJson(rt.process, topic);
+    await io(rt).writeStdout(describeTopicText(topic));
+  },
+  "add-partitions": async ({ rt, admin, args, sub }) => {
+    const usage = "tributary topics add-partitions NAME --partitions N";
+    const [name] = expectPositionals(sub, ["NAME"], usage);
+    const count = intFlag(args, "partitions");
+    if (count === undefined) throw new UsageError(`missing --partitions; usage: ${usage}`);
+    if (count < 1) throw new UsageError(`--partitions must be at least 1, got ${count}`);
+    await admin.createPartitions(name, count);
+    await io(rt).writeStdout(`Topic ${name} now has ${count} partitions.\n`);
   },
   delete: async ({ rt, admin, sub }) => {
     const [name] = expectPositionals(sub, ["NAME"], "tributary topics delete NAME");
@@ -49,3 +71,24 @@ const actions: Record<string, AdminAction> = {
     await io(rt).writeStdout(`Deleted topic ${name}.\n`);
   },
 };
+
+export function describeTopicText(topic: TopicDescription): string {
+  const rows = topic.partitions.map((p) => [
+    p.partition,
+    p.leader < 0 ? "none" : p.leader,
+    p.leaderEpoch,
+    p.replicas.join(","),
+    p.isr.join(","),
+    p.logStartOffset,
+    p.highWatermark,
+    p.offlineReason ?? null,
+  ]);
+  const count = topic.partitions.length;
+  return `Topic ${topic.name}${topic.internal ? " (internal)" : ""}: ${count} partition` +
+    `${count === 1 ? "" : "s"}, replication factor ${topic.partitions[0]?.replicas.length ?? 0}\n` +
+    "\n" +
+    formatTable(
+      ["PARTITION", "LEADER", "EPOCH", "REPLICAS", "ISR", "LOG-START", "HIGH-WATERMARK", "OFFLINE"],
+      rows,
+    );
+}

@@ -10,10 +10,23 @@ Commands:
       --http-port -1 turns HTTP off. Prints one line with its addresses once it listens.
       --open-files-max: descriptors the data directory may hold open (default: half of
       ulimit -n).
+  serve --node-id N --controller-quorum ID@HOST:PORT,... [--process-roles broker,controller]
+        [--controller-port N] [--rack R] [--advertised-host H] [...the flags above]
+      One node of a cluster (work in progress: the flags are checked, cluster mode is not
+      wired yet). A voter is broker and controller unless --process-roles says otherwise; its
+      controller listens on its own quorum entry's port unless --controller-port is given.
+      More keys (broker.session.timeout.ms, min.insync.replicas, ...) go in --config.
   topics create NAME [--partitions N] [--replication-factor N] [--config k=v ...]
   topics list
-  topics describe NAME
+  topics describe NAME [--json]
+      Leader, leader epoch, replicas and ISR per partition (--json: also the configs).
+  topics add-partitions NAME --partitions N
+      Grows NAME to N partitions in all.
   topics delete NAME
+  cluster describe [--json]
+      Cluster id, active controller, brokers (id, host, ports, rack, active or fenced).
+  cluster elect-leaders [--topic T [--partition P]] [--json]
+      Moves each partition's leadership to its preferred (first) replica where that is in sync.
   produce TOPIC [--key-separator SEP] [--acks all|1|0]
       One record per stdin line (key and value split at the first SEP when given).
   consume TOPIC [--from-beginning | --partition P [--offset N|earliest|latest]]

@@ -28,6 +28,38 @@ export interface CreateTopicOptions {
   configs?: Record<string, string>;
 }
 
+/** A broker as `cluster describe` shows it. */
+export interface ClusterBroker {
+  id: number;
+  host: string;
+  port: number;
+  httpPort: number | null;
+  rack: string | null;
+  /** Fenced: registered but without a live session; it leads nothing. */
+  state: "active" | "fenced";
+}
+
+export interface ClusterDescription {
+  clusterId: string;
+  controllerId: number;
+  brokers: ClusterBroker[];
+}
+
+/** Which partitions a preferred-leader election covers: a whole topic when partition is absent. */
+export interface ElectLeadersTarget {
+  topic: string;
+  partition?: number;
+}
+
+export interface ElectLeadersResult {
+  topic: string;
+  partition: number;
+  /** The leader after the election. */
+  leader: number;
+  /** "elected": leadership moved to the preferred replica; else it already led. */
+  outcome: "elected" | "already-preferred";
+}
+
 export class Admin {
   readonly #cluster: ClusterClient;
 
@@ -131,6 +163,92 @@ export class Admin {
   /** Deletes a group and its committed offsets (NON_EMPTY_GROUP while it has members). */
   deleteGroup(groupId: string): Promise<void> {
     return deleteGroup(this.#cluster, groupId);
+  }
+
+  /**
+   * The cluster's id, its active controller and its brokers. The Metadata answer lists the
+   * brokers that serve (none fenced) and no rack: a node without a broker-registration answer
+   * reports its brokers active and rackless.
+   */
+  async describeCluster(): Promise<ClusterDescription> {
+    const metadata = await this.#cluster.metadata([], false);
+    return {
+      clusterId: metadata.clusterId,
+      controllerId: metadata.controllerId,
+      brokers: metadata.brokers.map((b) => ({
+        id: b.nodeId,
+        host: b.host,
+        port: b.port,
+        httpPort: b.httpPort ?? null,
+        rack: null,
+        state: "active" as const,
+      })).sort((a, b) => a.id - b.id),
+    };
+  }
+
+  /**
+   * Grows a topic to `count` partitions in all. The CBOR protocol has no CreatePartitions
+   * operation yet: after checking the topic and the count, this answers UNSUPPORTED_VERSION.
+   */
+  async createPartitions(topic: string, count: number): Promise<never> {
+    const current = (await this.describeTopic(topic)).partitions.length;
+    if (!Number.isSafeInteger(count) || count <= current) {
+      throw new TributaryError(
+        "INVALID_PARTITIONS",
+        `topic "${topic}" has ${current} partitions; the new count must be higher, got ${count}`,
+      );
+    }
+    throw new TributaryError(
+      "UNSUPPORTED_VERSION",
+      `the broker cannot add partitions yet (no CreatePartitions operation); "${topic}" keeps ${current}`,
+    );
+  }
+
+  /**
+   * Preferred-leader election: each partition's leader becomes its first replica where that one
+   * is in the ISR. The CBOR protocol has no ElectLeaders operation yet: partitions whose
+   * preferred replica leads already answer "already-preferred"; any other is UNSUPPORTED_VERSION.
+   * No targets: every partition of every topic.
+   */
+  async electLeaders(targets?: readonly ElectLeadersTarget[]): Promise<ElectLeadersResult[]> {
+    const topics = targets === undefined
+      ? (await this.#cluster.metadata(null, false)).topics
+      : await Promise.all(
+        [...new Set(targets.map((t) => t.topic))].map((t) => this.describeTopic(t)),
+      );
+    const results: ElectLeadersResult[] = [];
+    for (const topic of topics) {
+      const wanted = targets?.filter((t) => t.topic === topic.name) ?? [{ topic: topic.name }];
+      for (const t of wanted) {
+        if (
+          t.partition !== undefined && !topic.partitions.some((p) => p.partition === t.partition)
+        ) {
+          throw new TributaryError(
+            "UNKNOWN_TOPIC_OR_PARTITION",
+            `topic "${topic.name}" has no partition ${t.partition}`,
+          );
+        }
+      }
+      for (const p of topic.partitions) {
+        if (!wanted.some((t) => t.partition === undefined || t.partition === p.partition)) continue;
+        if (p.leader !== p.replicas[0]) {
+          throw new TributaryError(
+            "UNSUPPORTED_VERSION",
+            `the broker cannot move leadership yet (no ElectLeaders operation): ` +
+              `${topic.name}-${p.partition} is led by ${p.leader}, its preferred replica is ${
+                p.replicas[0]
+              }`,
+          );
+        }
+        results.push({
+          topic: topic.name,
+          partition: p.partition,
+          leader: p.leader,
+          outcome: "already-preferred",
+        });
+      }
+    }
+    return results;
   }
 
   async close(): Promise<void> {

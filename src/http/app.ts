@@ -27,6 +27,8 @@ import {
 } from "./reply.ts";
 import type { GroupServiceApi } from "../coordinator/types.ts";
 import type { HttpMembers } from "../coordinator/http-members.ts";
+import { clusterApiOf, type HttpClusterApi } from "./cluster-api.ts";
+import { registerClusterRoutes } from "./routes/cluster.ts";
 import { registerGroupRoutes } from "./routes/groups.ts";
 import { RAW_PRODUCE_ROUTES, registerRecordRoutes } from "./routes/records.ts";
 import { registerStreamRoute } from "./routes/stream.ts";
@@ -42,9 +44,14 @@ export interface HttpGroupOptions {
   httpMembers?: HttpMembers;
 }
 
+/** The cluster parts (cluster-api.ts); each one absent answers as a single node would. */
+export interface HttpClusterOptions {
+  cluster?: Partial<HttpClusterApi>;
+}
+
 export function createHttpApp(
   broker: BrokerApi,
-  options: HttpAppOptions & HttpGroupOptions,
+  options: HttpAppOptions & HttpGroupOptions & HttpClusterOptions,
 ): Hono {
   const report = unexpectedReporter(options);
   const deps: HttpDeps = {
@@ -88,6 +95,7 @@ export function createHttpApp(
     });
   });
   registerTopicRoutes(app, deps);
+  registerClusterRoutes(app, deps, clusterApiOf(broker, options.cluster));
   registerRecordRoutes(app, deps);
   registerStreamRoute(app, deps);
   registerGroupRoutes(app, deps, { groups: options.groups, httpMembers: options.httpMembers });

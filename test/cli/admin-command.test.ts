@@ -5,6 +5,7 @@ import { createNodeRuntime } from "../../runtime/node/mod.ts";
 import { type AdminActionContext, runAdminCommand } from "../../src/cli/admin-command.ts";
 import { UsageError } from "../../src/args/args.ts";
 import { groupsCommand } from "../../src/cli/groups.ts";
+import { clusterCommand } from "../../src/cli/cluster.ts";
 import { topicsCommand } from "../../src/cli/topics.ts";
 
 const rt = createNodeRuntime();
@@ -44,9 +45,12 @@ describe("runAdminCommand", () => {
     await expect(usageError(["make", "--nope"])).resolves.toMatch(/nope/);
   });
 
-  it("gives topics and groups their action lists", async () => {
+  it("gives topics, groups and cluster their action lists", async () => {
     await expect(topicsCommand(rt, [])).rejects.toThrow(
-      /^topics needs an action: create, list, describe or delete$/,
+      /^topics needs an action: create, list, describe, add-partitions or delete$/,
+    );
+    await expect(clusterCommand(rt, [])).rejects.toThrow(
+      /^cluster needs an action: describe or elect-leaders$/,
     );
     await expect(groupsCommand(rt, ["explode"])).rejects.toThrow(
       /^unknown groups action "explode"$/,

@@ -1,51 +1,7 @@
 // The CLI in-process: runCli with a captured stdin/stdout/stderr against an embedded broker.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createNodeRuntime } from "../../runtime/node/mod.ts";
-import type { HostProcess, Runtime } from "../../runtime/types.ts";
-import { runCli } from "../../src/cli/run.ts";
 import { type RunningBroker, startBroker } from "../../src/server/start-broker.ts";
-
-const host = createNodeRuntime();
-
-interface Captured {
-  rt: Runtime;
-  stdout: () => string;
-  stderr: () => string;
-}
-
-function captured(stdin = ""): Captured {
-  let out = "";
-  let err = "";
-  const decoder = new TextDecoder();
-  const text = (d: Uint8Array | string) => (typeof d === "string" ? d : decoder.decode(d));
-  const process: HostProcess = {
-    ...host.process,
-    args: [],
-    stdin: new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(new TextEncoder().encode(stdin));
-        controller.close();
-      },
-    }),
-    writeStdout: (d) => Promise.resolve(void (out += text(d))),
-    writeStderr: (d) => Promise.resolve(void (err += text(d))),
-    stdoutIsTerminal: false,
-    onSignal: () => () => undefined,
-    exit: (code) => {
-      throw new Error(`exit(${code}) must not be called by runCli`);
-    },
-  };
-  return { rt: { ...host, process }, stdout: () => out, stderr: () => err };
-}
-
-async function cli(
-  args: string[],
-  stdin = "",
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const c = captured(stdin);
-  const code = await runCli(c.rt, args);
-  return { code, stdout: c.stdout(), stderr: c.stderr() };
-}
+import { cli, host } from "./capture.ts";
 
 describe("tributary CLI (in process)", () => {
   let broker: RunningBroker;
@@ -72,7 +28,9 @@ describe("tributary CLI (in process)", () => {
     ]);
     expect(created).toMatchObject({ code: 0, stderr: "" });
     expect((await cli(["topics", "list", ...bootstrap])).stdout.split("\n")).toContain("cli-t");
-    const described = JSON.parse((await cli(["topics", "describe", "cli-t", ...bootstrap])).stdout);
+    const described = JSON.parse(
+      (await cli(["topics", "describe", "cli-t", "--json", ...bootstrap])).stdout,
+    );
     expect(described.partitions).toHaveLength(2);
     expect(described.configs["retention.ms"]).toBe("60000");
     expect((await cli(["topics", "delete", "cli-t", ...bootstrap])).code).toBe(0);

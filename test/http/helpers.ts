@@ -6,7 +6,7 @@ import { createHostClock } from "../../runtime/host/clock.ts";
 import { SeededRandom } from "../../runtime/sim/prng.ts";
 import type { BrokerApi } from "../../src/broker/types.ts";
 import { createHttpApp } from "../../src/http/app.ts";
-import type { HttpAppOptions } from "../../src/http/app.ts";
+import type { HttpAppOptions, HttpClusterOptions } from "../../src/http/app.ts";
 import { MetricsRegistry } from "../../src/metrics/registry.ts";
 
 export interface TestApp {
@@ -15,7 +15,10 @@ export interface TestApp {
   unexpected: unknown[];
 }
 
-export function makeApp(broker: BrokerApi, overrides: Partial<HttpAppOptions> = {}): TestApp {
+export function makeApp(
+  broker: BrokerApi,
+  overrides: Partial<HttpAppOptions> & HttpClusterOptions = {},
+): TestApp {
   const metrics = new MetricsRegistry();
   const unexpected: unknown[] = [];
   const app = createHttpApp(broker, {
