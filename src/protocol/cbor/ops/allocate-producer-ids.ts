@@ -1,5 +1,5 @@
 // AllocateProducerIds (op 49): a broker reserves a block of producer ids on the active
-// controller (KIP-730; docs/protocol.md §6.30). Controller listener.
+// controller (KIP-730; docs/protocol.md §6.31). Controller listener.
 //
 //   request v1  = {"brokerId": uint,                      ; [0, 2^31 - 1]
 //                  "count": uint}                         ; [1, 2^31 - 1]

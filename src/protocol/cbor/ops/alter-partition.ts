@@ -1,5 +1,5 @@
 // AlterPartition (op 45): a partition leader proposes a new ISR to the controller (KIP-497/841;
-// docs/protocol.md §6.26). Controller listener.
+// docs/protocol.md §6.27). Controller listener.
 //
 //   request v1  = {"brokerId": uint, "incarnationId": text,
 //                  "partitions": [* AlterPartitionItem]}  ; ≤ 10,000

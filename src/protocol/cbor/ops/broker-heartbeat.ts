@@ -1,5 +1,5 @@
 // BrokerHeartbeat (op 43): a registered broker's heartbeat, every 250 ms, saying how far it has
-// applied the metadata log (KIP-631; docs/protocol.md §6.24). Controller listener.
+// applied the metadata log (KIP-631; docs/protocol.md §6.25). Controller listener.
 //
 //   request v1  = {"brokerId": uint,                      ; [0, 2^31 - 1]
 //                  "incarnationId": text,

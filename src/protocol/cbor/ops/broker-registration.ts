@@ -1,5 +1,5 @@
 // BrokerRegistration (op 42): a broker announces itself to the active controller at every start
-// (KIP-631; docs/protocol.md §6.23). Controller listener.
+// (KIP-631; docs/protocol.md §6.24). Controller listener.
 //
 //   request v1  = {"clusterId": text, "brokerId": uint,   ; [0, 2^31 - 1]
 //                  "incarnationId": text,                 ; new at every start
@@ -12,27 +12,25 @@
 // Kafka's INCONSISTENT_CLUSTER_ID); STALE_BROKER_EPOCH for a registration the controller refuses
 // while an older incarnation of the broker is still live.
 
-import type {
-  BrokerRegistrationReply,
-  BrokerRegistrationRequest,
-} from "../../../model/cluster.ts";
+import type { BrokerRegistrationReply, BrokerRegistrationRequest } from "../../../model/cluster.ts";
 import { SAFE_INT_MAX, Shape } from "../shape.ts";
 import { nodeId } from "./cluster-shapes.ts";
 import type { OpModule } from "./op-module.ts";
 
-export const brokerRegistrationOp: OpModule<BrokerRegistrationRequest, BrokerRegistrationReply> =
-  {
-    versions: { min: 1, max: 1 },
-    requestValidators: { 1: requestV1 },
-    validateResponse: (shape, m) => ({
-      registeredAtOffset: shape.int(m, "registeredAtOffset", "body", 0, SAFE_INT_MAX),
-    }),
-  };
+export const brokerRegistrationOp: OpModule<BrokerRegistrationRequest, BrokerRegistrationReply> = {
+  versions: { min: 1, max: 1 },
+  requestValidators: { 1: requestV1 },
+  validateResponse: (shape, m) => ({
+    registeredAtOffset: shape.int(m, "registeredAtOffset", "body", 0, SAFE_INT_MAX),
+  }),
+};
 
 function requestV1(body: unknown): BrokerRegistrationRequest {
   const shape = new Shape("INVALID_REQUEST", "BrokerRegistration v1");
   const m = shape.map(body, "body");
-  if (m.rack !== null && typeof m.rack !== "string") shape.fail("body.rack", "a text string or null");
+  if (m.rack !== null && typeof m.rack !== "string") {
+    shape.fail("body.rack", "a text string or null");
+  }
   return {
     clusterId: shape.text(m, "clusterId", "body"),
     brokerId: nodeId(shape, m, "brokerId", "body"),

@@ -1,4 +1,4 @@
-// Shapes the cluster operations share (docs/protocol.md §6, "Cluster operations"): the
+// Shapes the cluster operations share (docs/protocol.md §6.21): the
 // controller's answers that name a commit, per-item errors, and the byte-string lists that carry
 // metadata records as src/metadata/records.ts encoded them (never decoded here).
 //

@@ -1,5 +1,5 @@
 // ControllerCreatePartitions (op 48): grow a topic to `count` partitions, on the active
-// controller (Kafka's CreatePartitions; docs/protocol.md §6.29). Controller listener.
+// controller (Kafka's CreatePartitions; docs/protocol.md §6.30). Controller listener.
 //
 //   request v1  = {"topic": text, "count": uint}          ; [1, 2^31 - 1], the new total
 //   response v1 = {"committedOffset": int}
@@ -30,5 +30,8 @@ export const controllerCreatePartitionsOp: OpModule<
 function requestV1(body: unknown): ControllerCreatePartitionsRequest {
   const shape = new Shape("INVALID_REQUEST", "ControllerCreatePartitions v1");
   const m = shape.map(body, "body");
-  return { topic: shape.text(m, "topic", "body"), count: shape.int(m, "count", "body", 1, INT32_MAX) };
+  return {
+    topic: shape.text(m, "topic", "body"),
+    count: shape.int(m, "count", "body", 1, INT32_MAX),
+  };
 }

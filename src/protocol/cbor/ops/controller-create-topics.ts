@@ -1,5 +1,5 @@
 // ControllerCreateTopics (op 46): a broker forwards a client's CreateTopics to the active
-// controller, which assigns replicas and commits the topics (docs/protocol.md §6.27).
+// controller, which assigns replicas and commits the topics (docs/protocol.md §6.28).
 // Controller listener.
 //
 //   request v1  = {"topics": [* ForwardedTopic],          ; ≤ 10,000

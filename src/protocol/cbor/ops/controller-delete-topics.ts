@@ -1,5 +1,5 @@
 // ControllerDeleteTopics (op 47): a broker forwards a client's DeleteTopics to the active
-// controller (docs/protocol.md §6.28). Controller listener.
+// controller (docs/protocol.md §6.29). Controller listener.
 //
 //   request v1  = {"names": [* text]}                     ; ≤ 10,000
 //   response v1 = {"topics": [* {"name": text, "error": WireError / null}],

@@ -1,5 +1,5 @@
 // ElectLeaders (op 50): preferred-leader election on the active controller (KIP-460;
-// docs/protocol.md §6.31). Controller listener.
+// docs/protocol.md §6.32). Controller listener.
 //
 //   request v1  = {? "partitions": [* {"topic": text, "partition": uint}] / null}
 //                                                         ; absent or null: every partition
@@ -28,7 +28,10 @@ function requestV1(body: unknown): ElectLeadersRequest {
   return {
     partitions: shape.list(m, "partitions", "body", (item, path) => {
       const p = shape.map(item, path);
-      return { topic: shape.text(p, "topic", path), partition: shape.partition(p, "partition", path) };
+      return {
+        topic: shape.text(p, "topic", path),
+        partition: shape.partition(p, "partition", path),
+      };
     }),
   };
 }

@@ -1,5 +1,5 @@
 // MetadataFetch (op 44): a broker long-polls the active controller for committed metadata
-// (KIP-631's fetch of __cluster_metadata; docs/protocol.md §6.25). Controller listener.
+// (KIP-631's fetch of __cluster_metadata; docs/protocol.md §6.26). Controller listener.
 //
 //   request v1  = {"brokerId": uint,                      ; [0, 2^31 - 1]
 //                  "fromOffset": uint,                    ; [0, 2^53 - 1]; last applied + 1

@@ -1,5 +1,5 @@
 // OffsetForLeaderEpoch (op 41): where a leader epoch ends on the partition leader, for a
-// follower's truncation (KIP-101/279; docs/protocol.md §6.22). Broker listener.
+// follower's truncation (KIP-101/279; docs/protocol.md §6.23). Broker listener.
 //
 //   request v1  = {"replicaId": uint,                     ; [0, 2^31 - 1]
 //                  "partitions": [* EpochQuery]}          ; ≤ 1,000 entries

@@ -1,5 +1,5 @@
 // RaftMessage (op 51): one Raft message from one controller to another (docs/protocol.md
-// §6.32). Controller listener. One-way: sent with ProtocolClient.send, never answered.
+// §6.33). Controller listener. One-way: sent with ProtocolClient.send, never answered.
 //
 //   request v1  = {"clusterId": text,
 //                  "from": uint, "to": uint,              ; controller ids, [0, 2^31 - 1]

@@ -1,4 +1,4 @@
-// ReplicaFetch (op 40): a follower reads a leader's log (docs/protocol.md §6.21). Broker listener.
+// ReplicaFetch (op 40): a follower reads a leader's log (docs/protocol.md §6.22). Broker listener.
 //
 //   request v1  = {"replicaId": uint,                     ; [0, 2^31 - 1], the follower's id
 //                  "maxWaitMs": uint,                     ; [0, 300,000]
