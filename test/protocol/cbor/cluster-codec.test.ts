@@ -303,6 +303,37 @@ describe("cluster operation requests are checked field by field", () => {
   });
 });
 
+describe("Metadata brokers' rack", () => {
+  const response = (brokers: unknown[]) => ({
+    clusterId: "c",
+    controllerId: 1,
+    brokers,
+    topics: [],
+  });
+
+  it("is read when a server sends it, and absent from an older server's answer", () => {
+    const racked = validateResponse(
+      "Metadata",
+      response([{ nodeId: 1, host: "h", port: 1, rack: "r1" }, {
+        nodeId: 2,
+        host: "h",
+        port: 2,
+        rack: null,
+      }]),
+    );
+    expect(racked.brokers.map((b) => b.rack)).toEqual(["r1", null]);
+    const older = validateResponse("Metadata", response([{ nodeId: 1, host: "h", port: 1 }]));
+    expect(older.brokers).toEqual([{ nodeId: 1, host: "h", port: 1 }]);
+    expect("rack" in older.brokers[0]).toBe(false);
+  });
+
+  it("that is not text or null is a malformed response", () => {
+    expect(() =>
+      validateResponse("Metadata", response([{ nodeId: 1, host: "h", port: 1, rack: 5 }]))
+    ).toThrowError(expect.objectContaining({ code: "UNKNOWN_SERVER_ERROR" }));
+  });
+});
+
 const GOLDEN = {
   replicaFetchRequest:
     "0000007d8418280101a5697265706c696361496402696d6178576169744d731901f4686d696e4279" +

@@ -461,3 +461,43 @@ describe("response budgets of the cluster fetches", () => {
     });
   });
 });
+
+describe("Metadata in a cluster", () => {
+  it("brokers carry their rack (null without one) and the response names the controller", async () => {
+    class RackedBroker extends FakeBroker {
+      override metadata(topics?: string[]) {
+        const base = super.metadata(topics);
+        return {
+          ...base,
+          controllerId: 3,
+          brokers: [
+            { nodeId: 1, host: "ctrl-1", port: PORT, rack: "rack-a" },
+            { nodeId: 2, host: "b-2", port: PORT },
+          ],
+        };
+      }
+    }
+    const world = new SimWorld({ seed: 3 });
+    const rt = world.runtime("ctrl-1");
+    const peer = world.runtime("peer");
+    await world.run(async () => {
+      const server = await serveProtocol(rt, new RackedBroker(), {
+        host: "ctrl-1",
+        port: PORT,
+        version: "test",
+      });
+      const client = await ProtocolClient.connect(peer, { host: "ctrl-1", port: PORT });
+      try {
+        const meta = await client.request("Metadata", { topics: null });
+        expect(meta.controllerId).toBe(3);
+        expect(meta.brokers).toEqual([
+          { nodeId: 1, host: "ctrl-1", port: PORT, rack: "rack-a" },
+          { nodeId: 2, host: "b-2", port: PORT, rack: null },
+        ]);
+      } finally {
+        await client.close();
+        await server.close();
+      }
+    }, bounds);
+  });
+});
