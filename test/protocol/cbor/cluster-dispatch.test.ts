@@ -25,6 +25,7 @@ import { responseBytesEstimate } from "../../../src/protocol/cbor/server/connect
 import { CLUSTER_REQUESTS, CLUSTER_RESPONSES, type ClusterOp } from "./support/cluster-samples.ts";
 import { FakeBroker } from "./support/fake-broker.ts";
 import { FakeController, FakeReplication } from "./support/fake-cluster-services.ts";
+import { captureLogs } from "../../support/log-capture.ts";
 
 const bounds = { maxSteps: 500_000, maxVirtualMs: 120_000 };
 const PORT = 9093;
@@ -368,7 +369,8 @@ describe("RaftMessage, one-way", () => {
 
   it("a malformed one is dropped and counted, never answered, and the connection serves on", async () => {
     const controller = fakeController();
-    await inSim({ controller, ops: "controller" }, async (sim) => {
+    const { logger, lines } = captureLogs();
+    await inSim({ controller, ops: "controller", logger }, async (sim) => {
       const raw = await sim.raw();
       await raw.send(Op.RaftMessage, 1, { ...CLUSTER_REQUESTS.RaftMessage, from: -1 });
       await raw.send(Op.RaftMessage, 2, "not a map");
@@ -383,6 +385,12 @@ describe("RaftMessage, one-way", () => {
       expect(controller.raft).toEqual([CLUSTER_REQUESTS.RaftMessage]);
       expect(droppedCount(sim.metrics)).toBe(2);
     });
+    const dropped = lines.filter((l) => l.event === "request.one_way_dropped");
+    expect(dropped.map((l) => [l.level, l.op, l.code])).toEqual([
+      ["warn", "RaftMessage", "INVALID_REQUEST"],
+      ["warn", "RaftMessage", "INVALID_REQUEST"],
+    ]);
+    expect(dropped[0].msg).toContain("RaftMessage v1: body.from must be");
   });
 
   it("one the controller throws on, or that finds no controller, is dropped and counted", async () => {
