@@ -15,7 +15,9 @@
 // correlation id 0 and then the connection closes: after it, nothing in the stream can be
 // trusted, or nothing can be answered. Everything else (op or version not an integer, unknown
 // operation, unsupported version, invalid body, broker errors) is an error response and the
-// connection carries on.
+// connection carries on; for a one-way operation (RaftMessage) nothing is sent back, the failure
+// is only counted and logged. Operations outside the listener's table (`served`) are
+// UNSUPPORTED_VERSION.
 
 import {
   type Clock,

@@ -4,6 +4,9 @@
 // Limits: connectionsMax in all and connectionsPerIpMax from one address (beyond them a new
 // connection gets one connection-level error and is closed), a byte budget for the responses
 // all connections hold unwritten (byte-budget.ts), and an idle timeout per connection.
+//
+// The same server is the broker listener (every operation) and, with `ops: "controller"`, a
+// controller's listener (ApiVersions and the controller operations only), with the same limits.
 
 import {
   type Connection,
