@@ -15,7 +15,7 @@ import {
   encodeRequestFrame,
 } from "./envelope.ts";
 import { FRAME_BYTES_MAX_DEFAULT, FRAME_HEADER_BYTES, FrameDecoder } from "./frame.ts";
-import { Op, type OpName } from "./op-codes.ts";
+import { ONE_WAY_OPS, Op, type OpName } from "./op-codes.ts";
 import type { ApiVersionsResponse } from "./ops/api-versions.ts";
 import { OP_VERSIONS, type RequestBody, type ResponseBody, validateResponse } from "./ops/index.ts";
 import { fromWireError } from "./wire-error.ts";
@@ -153,14 +153,16 @@ export class ProtocolClient {
   }
 
   /**
-   * Sends a request the broker does not answer (today: Produce with acks 0) and resolves once
-   * the bytes are handed to the host. Errors on the broker side are not reported back.
+   * Sends a request the broker does not answer (Produce with acks 0, RaftMessage) and resolves
+   * once the bytes are handed to the host. Errors on the broker side are not reported back.
    */
   async send<K extends OpName>(op: K, body: RequestBody<K>): Promise<void> {
-    if (op !== "Produce" || (body as RequestBody<"Produce">).acks !== 0) {
+    const unanswered = ONE_WAY_OPS.has(op) ||
+      (op === "Produce" && (body as RequestBody<"Produce">).acks === 0);
+    if (!unanswered) {
       throw new TributaryError(
         "INVALID_REQUEST",
-        `send() is only for Produce with acks 0, not ${op}`,
+        `send() is only for Produce with acks 0 and one-way operations, not ${op}`,
       );
     }
     this.#throwIfFailed();
@@ -339,6 +341,8 @@ export class ProtocolClient {
 function serverWaitMs(op: OpName, body: unknown): number {
   if (op === "Fetch") return (body as RequestBody<"Fetch">).maxWaitMs;
   if (op === "Produce") return (body as RequestBody<"Produce">).timeoutMs;
+  if (op === "ReplicaFetch") return (body as RequestBody<"ReplicaFetch">).maxWaitMs;
+  if (op === "MetadataFetch") return (body as RequestBody<"MetadataFetch">).maxWaitMs;
   return 0;
 }
 

@@ -23,6 +23,20 @@ export const Op = {
   DescribeGroups: 26,
   ResetOffsets: 27,
   DeleteGroups: 28,
+  // Cluster: follower -> partition leader (broker listener).
+  ReplicaFetch: 40,
+  OffsetForLeaderEpoch: 41,
+  // Cluster: broker -> active controller, and controller -> controller (controller listener).
+  BrokerRegistration: 42,
+  BrokerHeartbeat: 43,
+  MetadataFetch: 44,
+  AlterPartition: 45,
+  ControllerCreateTopics: 46,
+  ControllerDeleteTopics: 47,
+  ControllerCreatePartitions: 48,
+  AllocateProducerIds: 49,
+  ElectLeaders: 50,
+  RaftMessage: 51,
 } as const;
 
 export type OpName = keyof typeof Op;
@@ -34,7 +48,7 @@ export const OP_RESERVED_RANGES = [
   { from: 7, to: 9, purpose: "further topic administration (configs, partitions, delete records)" },
   { from: 14, to: 19, purpose: "further data-path operations" },
   { from: 29, to: 39, purpose: "further consumer-group operations" },
-  { from: 40, to: 59, purpose: "cluster (replica fetch, controller quorum, broker registration)" },
+  { from: 52, to: 59, purpose: "further cluster operations (reassignment, quorum membership)" },
   { from: 60, to: 69, purpose: "authentication (SASL handshake, SASL authenticate)" },
   { from: 70, to: 99, purpose: "transactions" },
 ] as const;
@@ -45,4 +59,29 @@ const OP_NAMES_BY_CODE: ReadonlyMap<number, OpName> = new Map(
 
 export function opName(code: number): OpName | undefined {
   return OP_NAMES_BY_CODE.get(code);
+}
+
+/** Operations answered with nothing, ever: a failure is dropped and counted, not sent back. */
+export const ONE_WAY_OPS: ReadonlySet<OpName> = new Set<OpName>(["RaftMessage"]);
+
+/** What a controller listener serves: the handshake, and the controller's operations. */
+export const CONTROLLER_LISTENER_OPS: readonly OpName[] = [
+  "ApiVersions",
+  "BrokerRegistration",
+  "BrokerHeartbeat",
+  "MetadataFetch",
+  "AlterPartition",
+  "ControllerCreateTopics",
+  "ControllerDeleteTopics",
+  "ControllerCreatePartitions",
+  "AllocateProducerIds",
+  "ElectLeaders",
+  "RaftMessage",
+];
+
+/** Which operations a listener serves ("broker": every one; "controller": see above). */
+export type ListenerOps = "broker" | "controller";
+
+export function opsServedBy(kind: ListenerOps): readonly OpName[] {
+  return kind === "controller" ? CONTROLLER_LISTENER_OPS : (Object.keys(Op) as OpName[]);
 }

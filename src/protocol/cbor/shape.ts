@@ -110,8 +110,12 @@ export class Shape {
 
   /** A byte string as a plain Uint8Array view (no copy; some decoders hand out subclasses). */
   bytes(m: CborMap, key: string, path: string): Uint8Array {
-    const value = m[key];
-    if (!(value instanceof Uint8Array)) this.fail(`${path}.${key}`, "a byte string");
+    return this.bytesValue(m[key], `${path}.${key}`);
+  }
+
+  /** A byte string list item (or any byte string not held in a map field), as bytes() checks it. */
+  bytesValue(value: unknown, path: string): Uint8Array {
+    if (!(value instanceof Uint8Array)) this.fail(path, "a byte string");
     if (value.constructor === Uint8Array) return value;
     return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   }

@@ -88,7 +88,7 @@ describe("protocol operations", () => {
     await client.request("CreateTopics", { topics: [{ name: "a", partitions: 2 }, { name: "b" }] });
     const all = await client.request("Metadata", { topics: null });
     expect(all.clusterId).toBe("fake-cluster");
-    expect(all.brokers).toEqual([{ nodeId: 7, host: "127.0.0.1", port: 9093 }]);
+    expect(all.brokers).toEqual([{ nodeId: 7, host: "127.0.0.1", port: 9093, rack: null }]);
     expect(all.topics.map((t) => t.name)).toEqual(["a", "b"]);
     const named = await client.request("Metadata", { topics: ["b"] });
     expect(named.topics.map((t) => t.name)).toEqual(["b"]);

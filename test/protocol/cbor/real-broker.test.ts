@@ -64,7 +64,7 @@ describe("protocol with the real broker", () => {
     });
     expect(created.topics[0].error).toBeNull();
     const meta = await client.request("Metadata", { topics: ["life"] });
-    expect(meta.brokers).toEqual([{ nodeId: 3, host: "127.0.0.1", port: server.port }]);
+    expect(meta.brokers).toEqual([{ nodeId: 3, host: "127.0.0.1", port: server.port, rack: null }]);
     expect(meta.topics[0].partitions.map((p) => p.leader)).toEqual([3, 3]);
 
     const { producerId, producerEpoch } = await client.request("InitProducerId", {});

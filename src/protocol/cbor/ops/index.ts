@@ -27,6 +27,18 @@ import { offsetFetchOp } from "./offset-fetch.ts";
 import type { OpModule, OpVersions } from "./op-module.ts";
 import { produceOp } from "./produce.ts";
 import { resetOffsetsOp } from "./reset-offsets.ts";
+import { allocateProducerIdsOp } from "./allocate-producer-ids.ts";
+import { alterPartitionOp } from "./alter-partition.ts";
+import { brokerHeartbeatOp } from "./broker-heartbeat.ts";
+import { brokerRegistrationOp } from "./broker-registration.ts";
+import { controllerCreatePartitionsOp } from "./controller-create-partitions.ts";
+import { controllerCreateTopicsOp } from "./controller-create-topics.ts";
+import { controllerDeleteTopicsOp } from "./controller-delete-topics.ts";
+import { electLeadersOp } from "./elect-leaders.ts";
+import { metadataFetchOp } from "./metadata-fetch.ts";
+import { offsetForLeaderEpochOp } from "./offset-for-leader-epoch.ts";
+import { raftMessageOp } from "./raft-message.ts";
+import { replicaFetchOp } from "./replica-fetch.ts";
 
 export const OPS = {
   ApiVersions: apiVersionsOp,
@@ -48,6 +60,18 @@ export const OPS = {
   DescribeGroups: describeGroupsOp,
   ResetOffsets: resetOffsetsOp,
   DeleteGroups: deleteGroupsOp,
+  ReplicaFetch: replicaFetchOp,
+  OffsetForLeaderEpoch: offsetForLeaderEpochOp,
+  BrokerRegistration: brokerRegistrationOp,
+  BrokerHeartbeat: brokerHeartbeatOp,
+  MetadataFetch: metadataFetchOp,
+  AlterPartition: alterPartitionOp,
+  ControllerCreateTopics: controllerCreateTopicsOp,
+  ControllerDeleteTopics: controllerDeleteTopicsOp,
+  ControllerCreatePartitions: controllerCreatePartitionsOp,
+  AllocateProducerIds: allocateProducerIdsOp,
+  ElectLeaders: electLeadersOp,
+  RaftMessage: raftMessageOp,
 } as const satisfies { readonly [K in OpName]: OpModule<unknown, unknown> };
 
 type RequestOf<M> = M extends OpModule<infer Request, unknown> ? Request : never;

@@ -9,13 +9,15 @@
 // Every topic (topics null), or one entry per distinct named topic in request order; a named
 // topic that cannot be described gets an entry with its error (UNKNOWN_TOPIC_OR_PARTITION, or
 // INVALID_TOPIC_EXCEPTION), internal false, configs {} and partitions [].
-// BrokerEndpoint and TopicDescription: topic-shapes.ts.
+// BrokerEndpoint and TopicDescription: topic-shapes.ts. "rack" on brokers came with the cluster
+// operations as an optional key: older clients ignore it, and this client takes it when present,
+// so v1 still serves both. controllerId is the active controller (this node when single-node).
 
-import type { BrokerEndpoint, TopicDescription } from "../../../model/descriptions.ts";
+import type { TopicDescription } from "../../../model/descriptions.ts";
 import { readWireError, type WireError } from "../envelope.ts";
 import { type CborMap, Shape } from "../shape.ts";
 import type { OpModule } from "./op-module.ts";
-import { readEndpoint, readTopicDescription } from "./topic-shapes.ts";
+import { type BrokerEndpointWire, readEndpoint, readTopicDescription } from "./topic-shapes.ts";
 
 export interface MetadataRequest {
   /** null: every topic. A named topic that does not exist gets an entry with its error. */
@@ -36,7 +38,8 @@ export interface MetadataTopic extends TopicDescription {
 export interface MetadataResponse {
   clusterId: string;
   controllerId: number;
-  brokers: BrokerEndpoint[];
+  /** Each with its rack (null: none) from servers that know racks. */
+  brokers: BrokerEndpointWire[];
   /** Every topic (topics null), or one entry per distinct named topic, in request order. */
   topics: MetadataTopic[];
 }

@@ -1,7 +1,8 @@
 // Shapes several topic and data-path operations share, and their response validators
 // (docs/protocol.md §6, "Shared shapes"):
 //
-//   BrokerEndpoint       = {"nodeId": int, "host": text, "port": uint16, ? "httpPort": uint16}
+//   BrokerEndpoint       = {"nodeId": int, "host": text, "port": uint16, ? "httpPort": uint16,
+//                           ? "rack": text / null}          ; servers send it; null: no rack
 //   TopicDescription     = {"name": text, "internal": bool, "configs": {* text => text},
 //                           "partitions": [* PartitionDescription]}
 //   PartitionDescription = {"partition": int, "leader": int, "leaderEpoch": int,
@@ -19,6 +20,12 @@ import type {
 } from "../../../model/descriptions.ts";
 import { readWireError, type WireError } from "../envelope.ts";
 import type { CborMap, Shape } from "../shape.ts";
+
+/** A broker as Metadata describes it: the model's endpoint and, where known, its rack. */
+export interface BrokerEndpointWire extends BrokerEndpoint {
+  /** Absent from servers older than the cluster operations; null: the broker has no rack. */
+  rack?: string | null;
+}
 
 /** One topic of a CreateTopics or DescribeTopics answer. */
 export interface TopicResult {
@@ -53,15 +60,18 @@ export function readTopicPartition(
   return { topic: shape.text(p, "topic", path), partition: shape.safeInt(p, "partition", path) };
 }
 
-export function readEndpoint(shape: Shape, item: unknown, path: string): BrokerEndpoint {
+export function readEndpoint(shape: Shape, item: unknown, path: string): BrokerEndpointWire {
   const b = shape.map(item, path);
-  const out: BrokerEndpoint = {
+  const out: BrokerEndpointWire = {
     nodeId: shape.safeInt(b, "nodeId", path),
     host: shape.text(b, "host", path),
     port: shape.int(b, "port", path, 0, 65535),
   };
   const httpPort = shape.optInt(b, "httpPort", path, 0, 65535);
   if (httpPort !== undefined) out.httpPort = httpPort;
+  if (b.rack !== undefined) {
+    out.rack = shape.nullable(b, "rack", (v) => shape.textValue(v, `${path}.rack`));
+  }
   return out;
 }
 

@@ -15,7 +15,9 @@
 // correlation id 0 and then the connection closes: after it, nothing in the stream can be
 // trusted, or nothing can be answered. Everything else (op or version not an integer, unknown
 // operation, unsupported version, invalid body, broker errors) is an error response and the
-// connection carries on.
+// connection carries on; for a one-way operation (RaftMessage) nothing is sent back, the failure
+// is only counted and logged. Operations outside the listener's table (`served`) are
+// UNSUPPORTED_VERSION.
 
 import {
   type Clock,
@@ -27,6 +29,7 @@ import {
 } from "../../../../runtime/types.ts";
 import type { BrokerApi } from "../../../broker/types.ts";
 import type { GroupServiceApi } from "../../../coordinator/types.ts";
+import type { ControllerService, ReplicaService } from "../../../model/cluster.ts";
 import { toTributaryError, TributaryError } from "../../../model/errors.ts";
 import { ByteBudget, Reservation } from "./byte-budget.ts";
 import {
@@ -40,7 +43,7 @@ import { FrameDecoder } from "../frame.ts";
 import { apiVersionsBody } from "./handlers/api-versions.ts";
 import type { HandlerContext } from "./handlers/context.ts";
 import { HANDLERS } from "./handlers/index.ts";
-import { Op, type OpName, opName } from "../op-codes.ts";
+import { ONE_WAY_OPS, Op, type OpName, opName } from "../op-codes.ts";
 import { OP_VERSIONS, validateRequest } from "../ops/index.ts";
 import type { ServerMetrics } from "./metrics.ts";
 import { isPlainMap, toSafeInteger } from "../shape.ts";
@@ -68,6 +71,12 @@ export interface ServerConnectionOptions {
   /** Told about failures that point at a bug or a host problem (not peers misbehaving). */
   onUnexpectedError?: (err: unknown) => void;
   groups?: GroupServiceApi;
+  replication?: ReplicaService;
+  controller?: ControllerService;
+  /** The operations this listener serves; others are UNSUPPORTED_VERSION. Default: all. */
+  served?: readonly OpName[];
+  /** Told when a one-way request (RaftMessage) is dropped, with why (for the log). */
+  onOneWayDropped?: (op: OpName, error: WireError) => void;
 }
 
 export class ServerConnection {
@@ -82,6 +91,7 @@ export class ServerConnection {
   #lastReceivedMs: number;
   #idleTimer: TimerHandle | null = null;
   readonly #ctx: HandlerContext;
+  readonly #served: ReadonlySet<OpName>;
   readonly #tasks = new Set<Promise<void>>();
   #writes: Promise<void> = Promise.resolve();
   #writable = true;
@@ -99,12 +109,17 @@ export class ServerConnection {
       listener: options.listenerBudget,
     };
     this.#lastReceivedMs = options.clock.monotonicMs();
+    const served = options.served ?? (Object.keys(Op) as OpName[]);
+    this.#served = new Set(served);
     this.#ctx = {
       broker: options.broker,
       serverVersion: options.serverVersion,
       frameBytesMax: options.frameBytesMax,
       signal: this.#abort.signal,
       ...(options.groups ? { groups: options.groups } : {}),
+      ...(options.replication ? { replication: options.replication } : {}),
+      ...(options.controller ? { controller: options.controller } : {}),
+      served,
     };
     // The read loop may be parked waiting for a slot; a peer that left must not keep its
     // fetches waiting until then.
@@ -220,8 +235,14 @@ export class ServerConnection {
     const response = envelope.invalid === null
       ? this.#respond(name, envelope.op, envelope.version, envelope.body)
       : Promise.resolve({ error: toWireError(envelope.invalid), body: null });
+    const oneWay = name !== undefined && this.#served.has(name) && ONE_WAY_OPS.has(name);
     const task = response
-      .then(({ error, body }) => this.#answer(envelope.correlationId, error, body, reservation))
+      .then(({ error, body }) => {
+        if (!oneWay) return this.#answer(envelope.correlationId, error, body, reservation);
+        // Nobody waits for an answer: a failure is dropped, counted and logged, never sent.
+        if (error !== null) this.#options.onOneWayDropped?.(name, error);
+        return error === null ? null : error.code;
+      })
       .then((errorCode) => {
         const seconds = (this.#options.clock.monotonicMs() - startMs) / 1000;
         this.#options.metrics.requestDone(name ?? "unknown", seconds, errorCode);
@@ -247,6 +268,12 @@ export class ServerConnection {
         throw new TributaryError(
           "UNSUPPORTED_VERSION",
           `operation ${op} is not supported by this server`,
+        );
+      }
+      if (!this.#served.has(name)) {
+        throw new TributaryError(
+          "UNSUPPORTED_VERSION",
+          `operation ${name} (${op}) is not served on this listener`,
         );
       }
       const versions = OP_VERSIONS[name];
@@ -351,16 +378,22 @@ const RESPONSE_BYTES_ESTIMATE_DEFAULT = 4096;
 const FETCH_PARTITION_OVERHEAD_BYTES = 128;
 
 /**
- * What a request's response will probably take: for Fetch, what it asks for (its maxBytes, or
+ * What a request's response will probably take: for ReplicaFetch and MetadataFetch their
+ * maxBytes (capped at the frame limit); for Fetch, what it asks for (its maxBytes, or
  * the sum of its partitions' when smaller, capped at the frame limit); a small constant for the
  * rest. Read from the raw body, before validation: a body that fails validation gets a small
  * error response, and the reservation shrinks to it.
  */
 export function responseBytesEstimate(envelope: RequestEnvelope, frameBytesMax: number): number {
-  if (envelope.op !== Op.Fetch || !isPlainMap(envelope.body)) {
-    return RESPONSE_BYTES_ESTIMATE_DEFAULT;
-  }
+  if (!isPlainMap(envelope.body)) return RESPONSE_BYTES_ESTIMATE_DEFAULT;
   const body = envelope.body;
+  if (envelope.op === Op.ReplicaFetch || envelope.op === Op.MetadataFetch) {
+    // One maxBytes for the whole answer (the records of every partition, or every batch).
+    const maxBytes = toSafeInteger(body.maxBytes) ?? frameBytesMax;
+    const estimate = Math.max(0, maxBytes) + FETCH_PARTITION_OVERHEAD_BYTES;
+    return Math.max(RESPONSE_BYTES_ESTIMATE_DEFAULT, Math.min(estimate, frameBytesMax));
+  }
+  if (envelope.op !== Op.Fetch) return RESPONSE_BYTES_ESTIMATE_DEFAULT;
   const partitions = Array.isArray(body.partitions) ? body.partitions : [];
   let wanted = 0;
   for (const p of partitions) {

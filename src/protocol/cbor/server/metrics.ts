@@ -13,6 +13,8 @@ export interface ServerMetrics {
   requestDone(op: string, seconds: number, errorCode: string | null): void;
   connectionRefused(reason: RefusalReason): void;
   idleClosed(): void;
+  /** A one-way request (RaftMessage) that could not be handled and was dropped unanswered. */
+  oneWayDropped(op: string): void;
 }
 
 export function createServerMetrics(
@@ -21,7 +23,12 @@ export function createServerMetrics(
   responseBytes: () => number = () => 0,
 ): ServerMetrics {
   if (registry === undefined) {
-    return { requestDone: () => {}, connectionRefused: () => {}, idleClosed: () => {} };
+    return {
+      requestDone: () => {},
+      connectionRefused: () => {},
+      idleClosed: () => {},
+      oneWayDropped: () => {},
+    };
   }
   const requests: Counter = registry.counter(
     "tributary_requests_total",
@@ -49,6 +56,11 @@ export function createServerMetrics(
     "tributary_connections_idle_closed_total",
     "CBOR-over-TCP connections closed for being idle (connections.max.idle.ms).",
   );
+  const dropped: Counter = registry.counter(
+    "tributary_one_way_dropped_total",
+    "CBOR-over-TCP one-way requests (RaftMessage) dropped unanswered: malformed or unhandled.",
+    ["op"],
+  );
   registry.gauge(
     "tributary_response_bytes_held",
     "Encoded CBOR-over-TCP responses not yet taken by the OS, all connections (response.bytes.max).",
@@ -58,6 +70,7 @@ export function createServerMetrics(
   return {
     connectionRefused: (reason) => refused.inc({ reason }),
     idleClosed: () => idle.inc(),
+    oneWayDropped: (op) => dropped.inc({ op }),
     requestDone(op, seconds, errorCode) {
       requests.inc({ op });
       latency.observe({ op }, seconds);

@@ -4,6 +4,9 @@
 // Limits: connectionsMax in all and connectionsPerIpMax from one address (beyond them a new
 // connection gets one connection-level error and is closed), a byte budget for the responses
 // all connections hold unwritten (byte-budget.ts), and an idle timeout per connection.
+//
+// The same server is the broker listener (every operation) and, with `ops: "controller"`, a
+// controller's listener (ApiVersions and the controller operations only), with the same limits.
 
 import {
   type Connection,
@@ -14,6 +17,8 @@ import {
 } from "../../../../runtime/types.ts";
 import type { BrokerApi } from "../../../broker/types.ts";
 import type { GroupServiceApi } from "../../../coordinator/types.ts";
+import type { ControllerService, ReplicaService } from "../../../model/cluster.ts";
+import { type ListenerOps, opsServedBy } from "../op-codes.ts";
 import { assert, TributaryError } from "../../../model/errors.ts";
 import type { MetricsRegistry } from "../../../metrics/registry.ts";
 import { type Logger, silentLogger } from "../../../logging/logger.ts";
@@ -67,6 +72,15 @@ export interface ProtocolServerOptions {
   version: string;
   /** The consumer-group coordinator; without it group operations are COORDINATOR_NOT_AVAILABLE. */
   groups?: GroupServiceApi;
+  /** The partition leader's side; without it replica operations are NOT_LEADER_OR_FOLLOWER. */
+  replication?: ReplicaService;
+  /** The active controller's side; without it controller operations are NOT_CONTROLLER. */
+  controller?: ControllerService;
+  /**
+   * The operation table: "broker" (default) serves every operation; "controller" serves only
+   * ApiVersions and the controller operations (the controller listener, docs/protocol.md §1).
+   */
+  ops?: ListenerOps;
 }
 
 export interface ProtocolServer {
@@ -110,6 +124,7 @@ export async function serveProtocol(
     monotonicMs: () => rt.clock.monotonicMs(),
   });
   const perIp = new Map<string, number>();
+  const served = opsServedBy(options.ops ?? "broker");
 
   const connections = new Set<ServerConnection>();
   const metrics = createServerMetrics(
@@ -178,6 +193,17 @@ export async function serveProtocol(
       },
       ...(options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {}),
       ...(options.groups ? { groups: options.groups } : {}),
+      ...(options.replication ? { replication: options.replication } : {}),
+      ...(options.controller ? { controller: options.controller } : {}),
+      served,
+      onOneWayDropped: (op, error) => {
+        metrics.oneWayDropped(op);
+        events.log("warn", `one-way ${address}`, "request.one_way_dropped", error.message, {
+          remote: `${address}:${conn.remotePort}`,
+          op,
+          code: error.code,
+        });
+      },
     });
     connections.add(connection);
     void connection.done.finally(() => {

@@ -7,6 +7,8 @@ import { decodeRecords } from "../../../../src/log/record-batch.ts";
 import { serveProtocol } from "../../../../src/protocol/cbor/server/server.ts";
 import { FakeBroker } from "./fake-broker.ts";
 import { batchOf } from "./batch.ts";
+import { CLUSTER_REQUESTS } from "./cluster-samples.ts";
+import { FakeController } from "./fake-cluster-services.ts";
 
 function check(condition: boolean, what: string): void {
   if (!condition) throw new Error(`check failed: ${what}`);
@@ -65,7 +67,42 @@ async function main(): Promise<void> {
     await client.close();
     await server.close();
   }
+  await controllerListener(rt);
   console.log(`PROTOCOL SMOKE OK ${rt.name}`);
+}
+
+/** The controller listener: its own op table, a controller call, one-way Raft messages. */
+async function controllerListener(rt: Awaited<ReturnType<typeof loadRuntime>>): Promise<void> {
+  const controller = new FakeController();
+  controller.replies.brokerHeartbeat = { fenced: false, caughtUp: true, shutdownReady: false };
+  const server = await serveProtocol(rt, new FakeBroker(), {
+    host: "127.0.0.1",
+    port: 0,
+    version: "smoke",
+    closeWaitMsMax: 1_000,
+    controller,
+    ops: "controller",
+  });
+  const client = await ProtocolClient.connect(rt, {
+    host: "127.0.0.1",
+    port: server.port,
+    requestTimeoutMs: 10_000,
+  });
+  try {
+    check(!client.server.apis.some((a) => a.name === "Produce"), "controller table only");
+    const beat = await client.request("BrokerHeartbeat", CLUSTER_REQUESTS.BrokerHeartbeat);
+    check(beat.caughtUp && !beat.fenced, "heartbeat answered by the controller");
+    await client.send("RaftMessage", { ...CLUSTER_REQUESTS.RaftMessage, from: -1 });
+    await client.send("RaftMessage", CLUSTER_REQUESTS.RaftMessage);
+    await controller.raftCalls(1);
+    const got = controller.raft[0]?.message ?? new Uint8Array();
+    check(got.join() === CLUSTER_REQUESTS.RaftMessage.message.join(), "raft message delivered");
+    await client.request("BrokerHeartbeat", CLUSTER_REQUESTS.BrokerHeartbeat);
+    check(controller.raft.length === 1, "malformed raft message dropped");
+  } finally {
+    await client.close();
+    await server.close();
+  }
 }
 
 // An uncaught failure makes Deno and Bun exit non-zero; success leaves nothing open, so it exits 0.

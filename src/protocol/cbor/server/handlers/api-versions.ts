@@ -6,9 +6,13 @@ import { OP_VERSIONS, type ResponseBody } from "../../ops/index.ts";
 import type { HandlerContext } from "./context.ts";
 
 export function apiVersionsBody(
-  ctx: Pick<HandlerContext, "broker" | "serverVersion" | "frameBytesMax">,
+  ctx: Pick<HandlerContext, "broker" | "serverVersion" | "frameBytesMax"> & {
+    /** The listener's operations; default every one. */
+    served?: readonly OpName[];
+  },
 ): ResponseBody<"ApiVersions"> {
-  const apis = (Object.keys(Op) as OpName[]).map((name) => ({
+  const served = ctx.served ?? (Object.keys(Op) as OpName[]);
+  const apis = served.map((name) => ({
     op: Op[name],
     name,
     minVersion: OP_VERSIONS[name].min,

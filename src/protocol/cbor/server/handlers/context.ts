@@ -6,6 +6,7 @@
 
 import type { BrokerApi } from "../../../../broker/types.ts";
 import type { GroupServiceApi } from "../../../../coordinator/types.ts";
+import type { ControllerService, ReplicaService } from "../../../../model/cluster.ts";
 import type { OpName } from "../../op-codes.ts";
 import type { RequestBody, ResponseBody } from "../../ops/index.ts";
 
@@ -17,6 +18,12 @@ export interface HandlerContext {
   signal: AbortSignal;
   /** The consumer-group coordinator; absent: group operations get COORDINATOR_NOT_AVAILABLE. */
   groups?: GroupServiceApi;
+  /** The partition leader's side; absent: replica operations get NOT_LEADER_OR_FOLLOWER. */
+  replication?: ReplicaService;
+  /** The active controller's side; absent: controller operations get NOT_CONTROLLER. */
+  controller?: ControllerService;
+  /** The operations this listener serves (ApiVersions lists them). */
+  served: readonly OpName[];
 }
 
 /** null: the request gets no response (Produce with acks 0). */

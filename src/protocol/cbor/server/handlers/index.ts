@@ -4,6 +4,20 @@
 import type { OpName } from "../../op-codes.ts";
 import { apiVersionsBody } from "./api-versions.ts";
 import type { Handler } from "./context.ts";
+import {
+  allocateProducerIds,
+  alterPartition,
+  brokerHeartbeat,
+  brokerRegistration,
+  controllerCreatePartitions,
+  controllerCreateTopics,
+  controllerDeleteTopics,
+  electLeaders,
+  metadataFetch,
+  offsetForLeaderEpoch,
+  raftMessage,
+  replicaFetch,
+} from "./cluster.ts";
 import { fetch, listOffsets } from "./fetch.ts";
 import {
   consumerGroupHeartbeat,
@@ -39,4 +53,16 @@ export const HANDLERS: { [K in OpName]: Handler<K> } = {
   DescribeGroups: describeGroups,
   ResetOffsets: resetOffsets,
   DeleteGroups: deleteGroups,
+  ReplicaFetch: replicaFetch,
+  OffsetForLeaderEpoch: offsetForLeaderEpoch,
+  BrokerRegistration: brokerRegistration,
+  BrokerHeartbeat: brokerHeartbeat,
+  MetadataFetch: metadataFetch,
+  AlterPartition: alterPartition,
+  ControllerCreateTopics: controllerCreateTopics,
+  ControllerDeleteTopics: controllerDeleteTopics,
+  ControllerCreatePartitions: controllerCreatePartitions,
+  AllocateProducerIds: allocateProducerIds,
+  ElectLeaders: electLeaders,
+  RaftMessage: raftMessage,
 };

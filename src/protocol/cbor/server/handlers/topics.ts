@@ -10,7 +10,7 @@ import type {
 } from "../../../../model/descriptions.ts";
 import type { MetadataTopic } from "../../ops/metadata.ts";
 import type { RequestBody, ResponseBody } from "../../ops/index.ts";
-import type { TopicResult } from "../../ops/topic-shapes.ts";
+import type { BrokerEndpointWire, TopicResult } from "../../ops/topic-shapes.ts";
 import { toWireError } from "../../wire-error.ts";
 import type { HandlerContext } from "./context.ts";
 
@@ -107,9 +107,11 @@ async function topicResult(
 // The wire shapes are spelled out field by field: the wire contract is ops/ and the docs,
 // not whatever else a broker object happens to carry.
 
-function endpointWire(b: BrokerEndpoint): BrokerEndpoint {
-  const out: BrokerEndpoint = { nodeId: b.nodeId, host: b.host, port: b.port };
+function endpointWire(b: BrokerEndpoint & { rack?: unknown }): BrokerEndpointWire {
+  const out: BrokerEndpointWire = { nodeId: b.nodeId, host: b.host, port: b.port };
   if (b.httpPort !== undefined) out.httpPort = b.httpPort;
+  // The model's endpoint has no rack yet; a broker that knows its rack hands it along.
+  out.rack = typeof b.rack === "string" ? b.rack : null;
   return out;
 }
 
