@@ -334,6 +334,16 @@ export class Broker implements BrokerApi {
     );
   }
 
+  /** Offset of the last committed metadata batch this broker applied (-1 before the first). */
+  get metadataOffset(): number {
+    return this.#store.appliedOffset;
+  }
+
+  /** Resolves once this broker applied the committed metadata up to `offset`. */
+  waitForMetadataOffset(offset: number): Promise<void> {
+    return this.#store.waitForOffset(offset);
+  }
+
   /** Registers a listener for topic creation and deletion; returns its removal. */
   onTopicChange(listener: TopicChangeListener): () => void {
     this.#topicListeners.add(listener);
