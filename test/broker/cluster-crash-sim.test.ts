@@ -6,10 +6,11 @@
 // served, and nothing else.
 import { beforeAll, describe, expect, it } from "vitest";
 import { SimWorld } from "../../runtime/sim/world.ts";
-import type { FileSystem, Runtime } from "../../runtime/types.ts";
+import type { Runtime } from "../../runtime/types.ts";
 import { Broker } from "../../src/broker/broker.ts";
 import { CommittedImage } from "../../src/metadata/committed-image.ts";
 import { runWatchedSeed, simSeeds } from "../support/sim-seeds.ts";
+import { dyingFs } from "./dying-fs.ts";
 import { FakeClusterWriter } from "./fake-cluster-writer.ts";
 import { batch, readAll } from "./helpers.ts";
 
@@ -22,37 +23,6 @@ const bounds = { maxSteps: 200_000, maxVirtualMs: 60_000 };
 /** Broker 1 holds partitions 0, 1, 3 and 4 (it leads 0 and 3); broker 2 alone holds 2 and 5. */
 const ASSIGNMENT = [[1, 2], [2, 1], [2], [1, 2], [2, 1], [2]];
 const HOSTED = ["t-0", "t-1", "t-3", "t-4"];
-
-/** The node's file system until the n-th call after arm(): then the process is dead. */
-function dyingFs(fs: FileSystem, onDeath: () => void) {
-  let left = Number.POSITIVE_INFINITY;
-  let dead = false;
-  let calls = 0;
-  const wrapped = new Proxy(fs, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== "function") return value;
-      return (...args: unknown[]) => {
-        calls++;
-        if (!dead && left-- <= 0) {
-          dead = true;
-          onDeath();
-        }
-        // A dead process's calls never return.
-        if (dead) return new Promise(() => {});
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return {
-    fs: wrapped,
-    arm: (ops: number) => {
-      left = ops;
-      calls = 0;
-    },
-    calls: () => calls,
-  };
-}
 
 function clusterOptions(writer: FakeClusterWriter) {
   return {
