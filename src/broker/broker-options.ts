@@ -7,6 +7,8 @@ import { normalizeTopicConfigs } from "./topic-config.ts";
 import { OPEN_FILES_MAX_FLOOR } from "./open-files.ts";
 import type { CommittedImage } from "../metadata/committed-image.ts";
 import type { MetadataWriter } from "./metadata-writer.ts";
+import type { PartitionDelta } from "../metadata/delta.ts";
+import type { Partition } from "./partition.ts";
 
 /**
  * A broker in a cluster: the controller side is elsewhere (a writer that commits through the
@@ -17,6 +19,11 @@ export interface BrokerClusterOptions {
   committed: CommittedImage;
   /** The active controller's id as last known; null while there is none. */
   controllerId(): number | null;
+  /**
+   * Told when a hosted partition was opened or its leadership or replicas changed, after the
+   * catalog updated it (where the replica manager starts leading or following). Default: nothing.
+   */
+  onRoleChange?: (partition: Partition, delta: PartitionDelta) => void;
 }
 
 export interface BrokerOptions {

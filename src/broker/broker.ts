@@ -206,6 +206,9 @@ export class Broker implements BrokerApi {
           logger: resolved.logger,
           producerState: { expirationMs: resolved.producerIdExpirationMs },
           hooks: {
+            ...(resolved.cluster?.onRoleChange
+              ? { onRoleChange: resolved.cluster.onRoleChange }
+              : {}),
             onPartitionsRemoved: (list) => {
               for (const p of list) purgatory.completeKey(partitionKey(p.topic, p.partition));
             },

@@ -12,11 +12,13 @@ import { batch, codeOf, readAll, type TestEnv, testEnv } from "./helpers.ts";
 let env: TestEnv;
 let writer: FakeClusterWriter;
 let controller: number | null;
+let roles: string[];
 
 beforeEach(async () => {
   env = await testEnv();
   writer = new FakeClusterWriter();
   controller = 2;
+  roles = [];
   writer.registerBrokers([
     { id: 1, port: 9001, httpPort: 8001, rack: "a" },
     { id: 2, port: 9002, rack: "b" },
@@ -29,7 +31,12 @@ afterEach(async () => {
 
 function openBroker(): Promise<Broker> {
   return env.open({
-    cluster: { writer, committed: writer.committed, controllerId: () => controller },
+    cluster: {
+      writer,
+      committed: writer.committed,
+      controllerId: () => controller,
+      onRoleChange: (p) => roles.push(`${p.name} leader ${p.leader} epoch ${p.leaderEpoch}`),
+    },
   });
 }
 
@@ -125,6 +132,11 @@ describe("a broker in cluster mode", () => {
     expect((await produce(broker, 0, "c")).baseOffset).toBe(1);
     expect((await readAll(broker, "t")).map((r) => r.value)).toEqual(["a", "c"]);
     expect(broker.describeTopic("t").partitions[0]).toMatchObject({ leader: 1, leaderEpoch: 2 });
+    expect(roles).toEqual([
+      "t-0 leader 1 epoch 0",
+      "t-0 leader 2 epoch 1",
+      "t-0 leader 1 epoch 2",
+    ]);
   });
 
   it("answers LEADER_NOT_AVAILABLE for a partition with no leader, UNKNOWN for what the image lacks", async () => {
