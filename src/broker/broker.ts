@@ -446,6 +446,10 @@ export class Broker implements BrokerApi {
     spec: OffsetSpec,
   ): Promise<ListOffsetsResult> {
     this.#checkRunning();
+    if (this.#cluster !== null) {
+      const refusal = leadershipRefusal(this.#store.image, this.nodeId, topic, partition);
+      if (refusal !== null) throw refusal;
+    }
     const p = this.#lookup(topic, partition);
     if (p === undefined) {
       throw new TributaryError(

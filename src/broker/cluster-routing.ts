@@ -1,6 +1,6 @@
 // What a broker in a cluster answers from the metadata image it applied: whether it may serve a
-// partition's produce and consumer fetch (only its leader may), and which brokers clients can
-// reach. A single-node broker leads everything it has and never asks.
+// partition's produce, consumer fetch and list offsets (only its leader may), and which brokers
+// clients can reach. A single-node broker leads everything it has and never asks.
 import { TributaryError } from "../model/errors.ts";
 import type { BrokerEndpoint } from "../model/descriptions.ts";
 import { NO_LEADER } from "../metadata/cluster-records.ts";

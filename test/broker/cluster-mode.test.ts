@@ -113,7 +113,7 @@ describe("a broker in cluster mode", () => {
     expect(broker.metadata().topics).toEqual([]);
   });
 
-  it("refuses produce and fetch where it does not lead, and serves again once it leads", async () => {
+  it("refuses produce, fetch and list offsets where it does not lead, and serves again once it leads", async () => {
     const broker = await openBroker();
     writer.assignments.set("t", [[1, 2]]);
     await broker.createTopic({ name: "t" });
@@ -126,6 +126,7 @@ describe("a broker in cluster mode", () => {
     const fetched = await fetchError(broker, 0);
     expect(fetched.error).toBe("NOT_LEADER_OR_FOLLOWER");
     expect(fetched.message).toContain("broker 2");
+    expect(await codeOf(broker.listOffsets("t", 0, "latest"))).toBe("NOT_LEADER_OR_FOLLOWER");
     expect(broker.describeTopic("t").partitions[0]).toMatchObject({ leader: 2, leaderEpoch: 1 });
 
     await broker.waitForMetadataOffset(writer.moveLeader("t", 0, 1));
