@@ -5,6 +5,26 @@ import { type Logger, silentLogger } from "../logging/logger.ts";
 import { PRODUCER_ID_EXPIRATION_MS_DEFAULT } from "./producer-state.ts";
 import { normalizeTopicConfigs } from "./topic-config.ts";
 import { OPEN_FILES_MAX_FLOOR } from "./open-files.ts";
+import type { CommittedImage } from "../metadata/committed-image.ts";
+import type { MetadataWriter } from "./metadata-writer.ts";
+import type { PartitionDelta } from "../metadata/delta.ts";
+import type { Partition } from "./partition.ts";
+
+/**
+ * A broker in a cluster: the controller side is elsewhere (a writer that commits through the
+ * quorum, and the image the broker follows the committed metadata log into).
+ */
+export interface BrokerClusterOptions {
+  writer: MetadataWriter;
+  committed: CommittedImage;
+  /** The active controller's id as last known; null while there is none. */
+  controllerId(): number | null;
+  /**
+   * Told when a hosted partition was opened or its leadership or replicas changed, after the
+   * catalog updated it (where the replica manager starts leading or following). Default: nothing.
+   */
+  onRoleChange?: (partition: Partition, delta: PartitionDelta) => void;
+}
 
 export interface BrokerOptions {
   nodeId: number;
@@ -50,6 +70,8 @@ export interface BrokerOptions {
    * are closed and reopened on demand. Default: half the process limit (open-files.ts).
    */
   openFilesMax?: number;
+  /** Cluster mode (absent: the single-node broker with its local metadata log). */
+  cluster?: BrokerClusterOptions;
 }
 
 /** Partition indexes of at most 4 digits keep `<249-character topic>-<partition>` within 255 bytes. */
@@ -62,9 +84,12 @@ const PARKED_FETCHES_MAX_DEFAULT = 10_000;
 
 export type ResolvedBrokerOptions =
   & Required<
-    Omit<BrokerOptions, "httpPort" | "clusterId" | "metrics" | "logger" | "openFilesMax">
+    Omit<
+      BrokerOptions,
+      "httpPort" | "clusterId" | "metrics" | "logger" | "openFilesMax" | "cluster"
+    >
   >
-  & Pick<BrokerOptions, "httpPort" | "clusterId" | "metrics" | "openFilesMax">
+  & Pick<BrokerOptions, "httpPort" | "clusterId" | "metrics" | "openFilesMax" | "cluster">
   & { logger: Logger };
 
 function checkInt(name: string, value: number, min: number, max: number): number {

@@ -1,5 +1,13 @@
-// The single-node broker: topics, produce, fetch, list offsets and producer ids over one data
-// directory. Transports (HTTP, CBOR-over-TCP, embedded callers) call this and nothing else.
+// The broker: topics, produce, fetch, list offsets and producer ids over one data directory.
+// Transports (HTTP, CBOR-over-TCP, embedded callers) call this and nothing else.
+//
+// Metadata has two sides (metadata-writer.ts, partition-catalog.ts): a MetadataWriter commits
+// changes, and the PartitionCatalog opens, updates and removes partitions once a change is
+// committed; the broker answers a change only after its own catalog applied it. On a single node
+// (no `cluster` option) the broker builds both itself: a LocalMetadataWriter over the local
+// metadata log and a CommittedImage, and every partition is hosted and led here. In a cluster
+// both are injected, the catalog hosts only this broker's replicas, and produce and fetch are
+// refused on partitions this broker does not lead (cluster-routing.ts).
 //
 // Lifecycle: open() locks and claims the data directory, replays the metadata log, opens every partition
 // and starts retention and log cleaning. close() refuses new requests, answers waiting fetches, lets in-flight
@@ -9,6 +17,7 @@ import { escalateInvariant } from "../model/invariant.ts";
 import type { Runtime } from "../../runtime/types.ts";
 import { BrokerMetrics } from "./broker-metrics.ts";
 import {
+  type BrokerClusterOptions,
   type BrokerOptions,
   resolveBrokerOptions,
   type ResolvedBrokerOptions,
@@ -24,7 +33,10 @@ import { type ProduceContext, producePartition } from "./produce.ts";
 import { RetentionTask } from "./retention-task.ts";
 import { CleanerTask } from "./cleaner-task.ts";
 import { type CleanResult, LogCleaner } from "../log/cleaner.ts";
-import { TopicStore } from "./topic-store.ts";
+import { LocalMetadataWriter } from "./local-metadata-writer.ts";
+import type { MetadataWriter } from "./metadata-writer.ts";
+import { PartitionCatalog } from "./partition-catalog.ts";
+import { clusterBrokers, leadershipRefusal } from "./cluster-routing.ts";
 import { type BrokerHealth, brokerHealth } from "./partition-health.ts";
 import { CachedFileSystem } from "../log/cached-fs.ts";
 import { type FileBudgetStats, OpenFileBudget } from "../log/file-cache.ts";
@@ -65,7 +77,12 @@ export class Broker implements BrokerApi {
   readonly #options: ResolvedBrokerOptions;
   /** Set by open() right after construction. */
   #fileBudget!: OpenFileBudget;
-  readonly #store: TopicStore;
+  readonly #store: PartitionCatalog;
+  readonly #writer: MetadataWriter;
+  /** Set in a cluster: the writer and image are injected, routing checks leadership. */
+  readonly #cluster: BrokerClusterOptions | null;
+  /** The local writer this broker built and closes (single node only). */
+  readonly #localWriter: LocalMetadataWriter | null;
   readonly #purgatory: FetchPurgatory;
   readonly #metrics: BrokerMetrics;
   readonly #produceContext: ProduceContext;
@@ -85,10 +102,18 @@ export class Broker implements BrokerApi {
     rt: Runtime,
     options: ResolvedBrokerOptions,
     clusterId: string,
-    store: TopicStore,
+    metadata: {
+      store: PartitionCatalog;
+      writer: MetadataWriter;
+      localWriter: LocalMetadataWriter | null;
+    },
     purgatory: FetchPurgatory,
     dirLock: DataDirLock | null,
   ) {
+    const store = metadata.store;
+    this.#writer = metadata.writer;
+    this.#localWriter = metadata.localWriter;
+    this.#cluster = options.cluster ?? null;
     this.nodeId = options.nodeId;
     this.#dirLock = dirLock;
     this.clusterId = clusterId;
@@ -159,15 +184,44 @@ export class Broker implements BrokerApi {
     try {
       const meta = await claimDataDir(rt.fs, rt.random, resolved.dataDir, resolved);
       const purgatory = new FetchPurgatory(rt.timers, { parkedMax: resolved.parkedFetchesMax });
-      const store = await TopicStore.open(rt, {
-        dataDir: resolved.dataDir,
-        nodeId: resolved.nodeId,
-        defaultPartitions: resolved.defaultPartitions,
-        defaultTopicConfigs: resolved.defaultTopicConfigs,
-        onReadable: (p, bytes) => purgatory.onAppend(partitionKey(p.topic, p.partition), bytes),
-        logger: resolved.logger,
-        producerState: { expirationMs: resolved.producerIdExpirationMs },
-      });
+      const localWriter = resolved.cluster === undefined
+        ? await LocalMetadataWriter.open(rt, {
+          dataDir: resolved.dataDir,
+          nodeId: resolved.nodeId,
+          defaultPartitions: resolved.defaultPartitions,
+        })
+        : null;
+      const writer = resolved.cluster?.writer ?? localWriter!;
+      const committed = resolved.cluster?.committed ?? localWriter!.committed;
+      // The catalog's hooks reach the broker, which exists only once the catalog is open.
+      let broker: Broker | null = null;
+      let store: PartitionCatalog;
+      try {
+        store = await PartitionCatalog.open(rt, committed, {
+          dataDir: resolved.dataDir,
+          nodeId: resolved.nodeId,
+          replicasOnly: resolved.cluster !== undefined,
+          defaultTopicConfigs: resolved.defaultTopicConfigs,
+          onReadable: (p, bytes) => purgatory.onAppend(partitionKey(p.topic, p.partition), bytes),
+          logger: resolved.logger,
+          producerState: { expirationMs: resolved.producerIdExpirationMs },
+          hooks: {
+            ...(resolved.cluster?.onRoleChange
+              ? { onRoleChange: resolved.cluster.onRoleChange }
+              : {}),
+            onPartitionsRemoved: (list) => {
+              for (const p of list) purgatory.completeKey(partitionKey(p.topic, p.partition));
+            },
+            onTopicChange: (topic, count, internal) => {
+              if (broker !== null) broker.#topicChanged(topic, count, internal);
+            },
+            report: (what, err) => reportBackground(resolved.logger, what, err),
+          },
+        });
+      } catch (err) {
+        await localWriter?.close();
+        throw err;
+      }
       const partitions = [...store.allPartitions()];
       reportDescriptors(resolved.logger, {
         partitions: partitions.length,
@@ -178,7 +232,14 @@ export class Broker implements BrokerApi {
         openFilesMax: budget.openFilesMax,
         processLimit,
       });
-      const broker = new Broker(rt, resolved, meta.clusterId, store, purgatory, dirLock);
+      broker = new Broker(
+        rt,
+        resolved,
+        meta.clusterId,
+        { store, writer, localWriter },
+        purgatory,
+        dirLock,
+      );
       broker.#fileBudget = budget;
       return broker;
     } catch (err) {
@@ -212,8 +273,16 @@ export class Broker implements BrokerApi {
     const names = topics ?? this.#store.list().map((t) => t.name);
     const described: TopicDescription[] = [];
     for (const name of names) {
-      if (this.#store.partitionsOf(name) !== undefined) described.push(this.#store.describe(name));
+      if (this.#store.hasTopic(name)) described.push(this.#store.describe(name));
       else if (this.#options.autoCreateTopics) this.#autoCreateInBackground(name);
+    }
+    if (this.#cluster !== null) {
+      return {
+        clusterId: this.clusterId,
+        controllerId: this.#cluster.controllerId() ?? -1,
+        brokers: clusterBrokers(this.#store.image),
+        topics: described,
+      };
     }
     return {
       clusterId: this.clusterId,
@@ -226,12 +295,11 @@ export class Broker implements BrokerApi {
   createTopic(request: CreateTopicRequest): Promise<TopicDescription> {
     this.#checkRunning();
     return this.#track(
-      this.#store.create(request).then((created) => {
+      this.#create(request, false).then((created) => {
         this.#options.logger.info("topic.created", `created topic ${created.name}`, {
           topic: created.name,
           partitions: created.partitions.length,
         });
-        this.#topicChanged(created.name);
         return created;
       }),
     );
@@ -240,7 +308,14 @@ export class Broker implements BrokerApi {
   /** Creates one of the broker's own topics (internal: clients may read but not write it). */
   createInternalTopic(request: CreateTopicRequest): Promise<TopicDescription> {
     this.#checkRunning();
-    return this.#track(this.#store.create(request, { internal: true }));
+    return this.#track(this.#create(request, true));
+  }
+
+  /** Commits the creation, then answers once this broker's catalog applied it. */
+  async #create(request: CreateTopicRequest, internal: boolean): Promise<TopicDescription> {
+    const { offset } = await this.#writer.createTopic(request, { internal });
+    await this.#store.waitForOffset(offset);
+    return this.#store.describe(request.name);
   }
 
   deleteTopic(name: string): Promise<void> {
@@ -253,15 +328,23 @@ export class Broker implements BrokerApi {
         ),
       );
     }
+    // The catalog completes its waiting fetches, removes it and tells the listeners.
     return this.#track(
-      this.#store.delete(name, (partitions) => {
-        for (const p of partitions) this.#purgatory.completeKey(partitionKey(p.topic, p.partition));
-      }).then(() => {
+      this.#writer.deleteTopic(name).then(async ({ offset }) => {
+        await this.#store.waitForOffset(offset);
         this.#options.logger.info("topic.deleted", `deleted topic ${name}`, { topic: name });
-        this.#metrics.topicDeleted(name);
-        this.#topicChanged(name);
       }),
     );
+  }
+
+  /** Offset of the last committed metadata batch this broker applied (-1 before the first). */
+  get metadataOffset(): number {
+    return this.#store.appliedOffset;
+  }
+
+  /** Resolves once this broker applied the committed metadata up to `offset`. */
+  waitForMetadataOffset(offset: number): Promise<void> {
+    return this.#store.waitForOffset(offset);
   }
 
   /** Registers a listener for topic creation and deletion; returns its removal. */
@@ -296,7 +379,7 @@ export class Broker implements BrokerApi {
 
   async partitionCount(topic: string): Promise<number> {
     this.#checkRunning();
-    return (await this.#partitionsOf(topic)).length;
+    return await this.#partitionsOf(topic);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -336,16 +419,15 @@ export class Broker implements BrokerApi {
 
   /** Throws synchronously for a known topic; callers turn that into a rejection. */
   #produce(request: ProduceRequest): Promise<ProduceResult> {
-    const partitions = this.#store.partitionsOf(request.topic);
     // Known topic: reach the log in this same turn, so calls keep their order (pipelining).
-    if (partitions !== undefined) {
+    if (this.#store.hasTopic(request.topic)) {
       return this.#track(
-        producePartition(this.#partitionOf(partitions, request), request, this.#produceContext),
+        producePartition(this.#partitionOf(request), request, this.#produceContext),
       );
     }
     return this.#track(
-      this.#partitionsOf(request.topic).then((list) =>
-        producePartition(this.#partitionOf(list, request), request, this.#produceContext)
+      this.#partitionsOf(request.topic).then(() =>
+        producePartition(this.#partitionOf(request), request, this.#produceContext)
       ),
     );
   }
@@ -364,6 +446,10 @@ export class Broker implements BrokerApi {
     spec: OffsetSpec,
   ): Promise<ListOffsetsResult> {
     this.#checkRunning();
+    if (this.#cluster !== null) {
+      const refusal = leadershipRefusal(this.#store.image, this.nodeId, topic, partition);
+      if (refusal !== null) throw refusal;
+    }
     const p = this.#lookup(topic, partition);
     if (p === undefined) {
       throw new TributaryError(
@@ -395,7 +481,7 @@ export class Broker implements BrokerApi {
   async initProducerId(): Promise<ProducerIdentity> {
     this.#checkRunning();
     if (this.#producerIdNext >= this.#producerIdBlockEnd) {
-      const start = await this.#track(this.#store.reserveProducerIds(PRODUCER_ID_BLOCK_SIZE));
+      const { start } = await this.#track(this.#writer.reserveProducerIds(PRODUCER_ID_BLOCK_SIZE));
       // Another caller may have reserved a newer block meanwhile; the later one wins.
       if (start >= this.#producerIdBlockEnd) {
         this.#producerIdNext = start;
@@ -431,7 +517,11 @@ export class Broker implements BrokerApi {
     this.#purgatory.completeAll();
     await Promise.allSettled([...this.#inflight]);
     try {
-      await this.#store.close();
+      try {
+        await this.#store.close();
+      } finally {
+        await this.#localWriter?.close();
+      }
     } finally {
       // Last: the directory is free once nothing of this broker touches it any more.
       await this.#dirLock?.release();
@@ -443,8 +533,12 @@ export class Broker implements BrokerApi {
   // Internals
 
   get #fetchContext(): WaitingFetchContext {
+    const cluster = this.#cluster;
     return {
       lookup: (t, p) => this.#lookup(t, p),
+      ...(cluster === null ? {} : {
+        refusal: (t: string, p: number) => leadershipRefusal(this.#store.image, this.nodeId, t, p),
+      }),
       metrics: this.#metrics,
       purgatory: this.#purgatory,
       running: () => this.#state === "running",
@@ -469,8 +563,19 @@ export class Broker implements BrokerApi {
     return p === undefined || p.closed ? undefined : p;
   }
 
-  #partitionOf(partitions: Partition[], request: ProduceRequest): Partition {
-    const p = Number.isInteger(request.partition) ? partitions[request.partition] : undefined;
+  #partitionOf(request: ProduceRequest): Partition {
+    if (this.#cluster !== null) {
+      const refusal = leadershipRefusal(
+        this.#store.image,
+        this.nodeId,
+        request.topic,
+        request.partition,
+      );
+      if (refusal !== null) throw refusal;
+    }
+    const p = Number.isInteger(request.partition)
+      ? this.#store.partition(request.topic, request.partition)
+      : undefined;
     if (p === undefined) {
       throw new TributaryError(
         "UNKNOWN_TOPIC_OR_PARTITION",
@@ -480,20 +585,18 @@ export class Broker implements BrokerApi {
     return p;
   }
 
-  /** The topic's partitions, creating the topic first when auto-creation is on. */
-  async #partitionsOf(topic: string): Promise<Partition[]> {
-    const existing = this.#store.partitionsOf(topic);
-    if (existing !== undefined) return existing;
+  /** The topic's partition count, creating the topic first when auto-creation is on. */
+  async #partitionsOf(topic: string): Promise<number> {
+    if (this.#store.hasTopic(topic)) return this.#store.partitionCount(topic);
     if (!this.#options.autoCreateTopics) {
       throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `unknown topic ${String(topic)}`);
     }
     validateTopicName(topic);
     await this.#autoCreate(topic);
-    const created = this.#store.partitionsOf(topic);
-    if (created === undefined) {
+    if (!this.#store.hasTopic(topic)) {
       throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `topic ${topic} was removed`);
     }
-    return created;
+    return this.#store.partitionCount(topic);
   }
 
   /** One creation per name at a time; concurrent callers share it. */
@@ -501,8 +604,8 @@ export class Broker implements BrokerApi {
     let pending = this.#creating.get(topic);
     if (pending === undefined) {
       pending = this.#track(
-        this.#store.create({ name: topic }).then(
-          () => this.#topicChanged(topic),
+        this.#create({ name: topic }, false).then(
+          () => undefined,
           (err: unknown) => {
             if (err instanceof TributaryError && err.code === "TOPIC_ALREADY_EXISTS") return;
             throw err;
@@ -530,11 +633,12 @@ export class Broker implements BrokerApi {
   }
 
   /**
-   * Tells listeners (the group coordinator) a topic's partition count now. Anything that creates,
-   * deletes or grows a topic must call it once the change is durable.
+   * Tells listeners (the group coordinator) a topic's partition count now, once the catalog
+   * applied the committed change. The broker's own internal topics are not announced.
    */
-  #topicChanged(topic: string): void {
-    const count = this.#store.partitionsOf(topic)?.length ?? 0;
+  #topicChanged(topic: string, count: number, internal: boolean): void {
+    if (internal) return;
+    if (count === 0) this.#metrics.topicDeleted(topic);
     for (const listener of [...this.#topicListeners]) {
       try {
         listener(topic, count);
@@ -549,10 +653,7 @@ export class Broker implements BrokerApi {
    * here is not a partition's (those were contained on the way): it stops the process.
    */
   #report(what: string, err: unknown): void {
-    escalateInvariant(err, what);
-    const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    const code = err instanceof TributaryError ? err.code : undefined;
-    this.#options.logger.error("broker.task_failed", `${what} failed: ${message}`, { code });
+    reportBackground(this.#options.logger, what, err);
   }
 
   /** Fetches parked until data arrives or their wait ends (Kafka's fetch purgatory size). */
@@ -563,6 +664,13 @@ export class Broker implements BrokerApi {
   get logger(): Logger {
     return this.#options.logger;
   }
+}
+
+function reportBackground(logger: Logger, what: string, err: unknown): void {
+  escalateInvariant(err, what);
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  const code = err instanceof TributaryError ? err.code : undefined;
+  logger.error("broker.task_failed", `${what} failed: ${message}`, { code });
 }
 
 function checkShape(request: unknown, what: string): void {

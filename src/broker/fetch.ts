@@ -13,6 +13,8 @@ const EMPTY = new Uint8Array(0);
 
 export interface FetchContext {
   lookup(topic: string, partition: number): Partition | undefined;
+  /** In a cluster: why this broker may not serve the partition (it does not lead it), or null. */
+  refusal?(topic: string, partition: number): TributaryError | null;
   metrics: BrokerMetrics;
 }
 
@@ -97,6 +99,8 @@ async function readOne(
   haveData: boolean,
   ctx: FetchContext,
 ): Promise<FetchPartitionResult> {
+  const refused = ctx.refusal?.(wanted.topic, wanted.partition) ?? null;
+  if (refused !== null) return failed(wanted, refused.code, refused.message);
   const p = ctx.lookup(wanted.topic, wanted.partition);
   if (p === undefined || p.closed) {
     const what = `${String(wanted.topic)}-${String(wanted.partition)}`;

@@ -40,8 +40,10 @@ export interface PartitionInit {
   topic: string;
   partition: number;
   topicId: string;
-  nodeId: number;
+  /** Leadership as the committed metadata says (PartitionCatalog keeps it current). */
+  leader: number;
   replicas: number[];
+  isr: number[];
   leaderEpoch: number;
   logConfig: Partial<LogConfig>;
   policy: TopicPolicy;
@@ -91,10 +93,10 @@ export class Partition {
     this.dir = dir;
     this.#log = log instanceof PartitionLog ? log : null;
     this.#openFailure = log instanceof PartitionLog ? null : log;
-    this.leader = init.nodeId;
+    this.leader = init.leader;
     this.leaderEpoch = init.leaderEpoch;
     this.replicas = [...init.replicas];
-    this.isr = [init.nodeId];
+    this.isr = [...init.isr];
     this.policy = init.policy;
     this.#onReadable = init.onReadable;
     this.#logger = init.logger ?? silentLogger;

@@ -8,6 +8,8 @@ export interface BrokerEndpoint {
   port: number;
   /** HTTP port, when the broker serves HTTP. */
   httpPort?: number;
+  /** The broker's rack (broker.rack) in a cluster; absent on a single node. */
+  rack?: string | null;
 }
 
 export interface TopicSummary {

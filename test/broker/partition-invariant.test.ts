@@ -11,7 +11,8 @@ import { BrokerMetrics, type StorageSamples } from "../../src/broker/broker-metr
 import { readFetch } from "../../src/broker/fetch.ts";
 import { brokerHealth } from "../../src/broker/partition-health.ts";
 import { producePartition } from "../../src/broker/produce.ts";
-import { TopicStore } from "../../src/broker/topic-store.ts";
+import { LocalMetadataWriter } from "../../src/broker/local-metadata-writer.ts";
+import { PartitionCatalog } from "../../src/broker/partition-catalog.ts";
 import type { FetchRequest } from "../../src/broker/types.ts";
 import { assert } from "../../src/model/errors.ts";
 import { onFatalInvariant } from "../../src/model/invariant.ts";
@@ -29,19 +30,32 @@ afterEach(() => {
 afterAll(offFatal);
 
 async function openStore(rt: Runtime, logger: ReturnType<typeof captureLogs>["logger"]) {
-  const store = await TopicStore.open(rt, {
+  const writer = await LocalMetadataWriter.open(rt, {
     dataDir: "/data",
     nodeId: 1,
     defaultPartitions: 1,
+  });
+  const catalog = await PartitionCatalog.open(rt, writer.committed, {
+    dataDir: "/data",
+    nodeId: 1,
+    replicasOnly: false,
     defaultTopicConfigs: {},
     onReadable: () => undefined,
     logger,
   });
-  await store.create({ name: "t", partitions: 3 });
-  return store;
+  const { offset } = await writer.createTopic({ name: "t", partitions: 3 });
+  await catalog.waitForOffset(offset);
+  return {
+    partition: (t: string, p: number) => catalog.partition(t, p),
+    allPartitions: () => catalog.allPartitions(),
+    close: async () => {
+      await catalog.close();
+      await writer.close();
+    },
+  };
 }
 
-function contexts(rt: Runtime, store: TopicStore) {
+function contexts(rt: Runtime, store: Awaited<ReturnType<typeof openStore>>) {
   // No registry: nothing is sampled, so no storage samplers are needed.
   const metrics = new BrokerMetrics(undefined, {} as StorageSamples);
   const produce = { nowMs: () => rt.clock.nowMs(), timers: rt.timers, metrics };
