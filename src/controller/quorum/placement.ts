@@ -41,7 +41,10 @@ export function placeReplicas(request: PlacementRequest): number[][] {
     // Shifts followers once per full round of leaders over the brokers.
     const shift = n > 1 ? Math.floor((startIndex + p) / n) % (n - 1) : 0;
     const candidates: PlacementBroker[] = [];
-    for (let k = 0; k < n - 1; k++) candidates.push(ordered[(position + 1 + shift + k) % n]);
+    // The other n - 1 positions, after the leader's, starting `shift` further on.
+    for (let k = 0; k < n - 1; k++) {
+      candidates.push(ordered[(position + 1 + ((shift + k) % (n - 1))) % n]);
+    }
     const leader = ordered[position];
     const chosen = [leader];
     const racks = new Set([rackOf(leader)]);
