@@ -73,6 +73,12 @@ export class QuorumController {
   readonly #rebalance: boolean;
   readonly #rebalanceIntervalMs: number;
   #nextRebalanceMs: number;
+  /**
+   * The committed image may hold a leaderless partition with an unfenced ISR member (a previous
+   * controller's log written by other code); the first tick elects there. Afterwards only an
+   * unfencing can make one electable, and the heartbeat that unfences elects at once.
+   */
+  #electLeaderlessOnTick = true;
 
   constructor(options: QuorumControllerOptions) {
     this.#image = options.image.clone();
@@ -192,7 +198,7 @@ export class QuorumController {
     });
   }
 
-  /** Fences brokers whose session expired, elects where it can, rebalances when due. */
+  /** Fences brokers whose session expired and moves their leaderships; rebalances when due. */
   tick(nowMs: number): Decision<{ fenced: number[] }> {
     return this.#decide((batch) => {
       const fenced: number[] = [];
@@ -201,7 +207,8 @@ export class QuorumController {
         this.#fence(batch, b.brokerId, b.incarnationId);
         fenced.push(b.brokerId);
       }
-      electLeaderless(batch);
+      if (this.#electLeaderlessOnTick) electLeaderless(batch);
+      this.#electLeaderlessOnTick = false;
       if (this.#rebalance && nowMs >= this.#nextRebalanceMs) {
         electPreferred(batch);
         this.#nextRebalanceMs = nowMs + this.#rebalanceIntervalMs;

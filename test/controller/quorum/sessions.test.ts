@@ -223,6 +223,27 @@ describe("tick", () => {
     expect(c.partition("t")).toMatchObject({ leader: last, isr: [last] });
   });
 
+  it("a new controller's first tick elects where the committed image left an electable partition", () => {
+    const c = new Cluster();
+    c.brokers(2);
+    c.createTopic("t", 1, 2);
+    // Written by hand, not by a controller: leaderless although broker 1 is unfenced in the ISR.
+    const p = c.partition("t");
+    c.commit({
+      records: [{
+        type: "PartitionChangeRecord",
+        topicId: c.image.topic("t")!.topicId,
+        partition: 0,
+        partitionEpoch: p.partitionEpoch,
+        leader: -1,
+      }],
+      reply: null,
+    });
+    c.elect(0);
+    c.commit(c.controller.tick(1));
+    expect(c.partition("t").leader).toBe(1);
+  });
+
   it("a new controller gives every registered broker a fresh session (no fencing at failover)", () => {
     const c = new Cluster();
     c.brokers(2);
