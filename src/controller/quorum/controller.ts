@@ -29,6 +29,7 @@ import {
   createTopics,
   type CreateTopicsReply,
   deleteTopics,
+  PARTITIONS_PER_TOPIC_MAX,
   type TopicRules,
 } from "./topics.ts";
 
@@ -54,6 +55,14 @@ export interface QuorumControllerOptions {
 export const LEADER_IMBALANCE_CHECK_INTERVAL_MS_DEFAULT = 300_000;
 /** A producer id block larger than this is a client bug (Kafka hands out blocks of 1000). */
 export const PRODUCER_ID_BLOCK_MAX = 1_000_000;
+
+/** Items in one request (topics, names, partitions): a bound on what one decision walks. */
+export const REQUEST_ITEMS_MAX = 10_000;
+/**
+ * New partitions in one createTopics: each is a record of the one Raft entry the request becomes
+ * (as many as one topic may have).
+ */
+export const CREATE_PARTITIONS_PER_REQUEST_MAX = 10_000;
 
 export interface RegisterBrokerDecision {
   /** The record proposed for a new incarnation; null when this incarnation is registered already
@@ -229,11 +238,25 @@ export class QuorumController {
   }
 
   alterPartition(request: AlterPartitionRequest): Decision<AlterPartitionReply> {
+    checkItems("AlterPartition partitions", request.partitions.length);
     return this.#decide((batch) => alterPartitions(batch, request));
   }
 
   /** With validateOnly, every check runs and nothing is written (no records, no topic ids). */
   createTopics(request: CreateTopicsForward): Decision<CreateTopicsReply> {
+    checkItems("CreateTopics topics", request.topics.length);
+    let partitions = 0;
+    for (const t of request.topics) {
+      // A count out of bounds is that topic's own INVALID_PARTITIONS.
+      const n = t.partitions ?? this.#rules.defaultPartitions;
+      if (Number.isSafeInteger(n) && n >= 1 && n <= PARTITIONS_PER_TOPIC_MAX) partitions += n;
+    }
+    if (partitions > CREATE_PARTITIONS_PER_REQUEST_MAX) {
+      throw new TributaryError(
+        "INVALID_REQUEST",
+        `one request may create at most ${CREATE_PARTITIONS_PER_REQUEST_MAX} partitions`,
+      );
+    }
     if (request.validateOnly === true) {
       const trial = new Batch(this.#image);
       return { records: [], reply: createTopics(trial, request, this.#rules) };
@@ -242,6 +265,7 @@ export class QuorumController {
   }
 
   deleteTopics(names: readonly string[]): Decision<ReturnType<typeof deleteTopics>> {
+    checkItems("DeleteTopics names", names.length);
     return this.#decide((batch) => deleteTopics(batch, names));
   }
 
@@ -282,6 +306,7 @@ export class QuorumController {
   ): Decision<{ elected: { topic: string; partition: number }[] }> {
     let only: Set<string> | undefined;
     if (partitions !== undefined) {
+      checkItems("ElectLeaders partitions", partitions.length);
       for (const { topic, partition } of partitions) {
         if (this.#image.topic(topic)?.partitions[partition] === undefined) {
           throw new TributaryError(
@@ -318,5 +343,11 @@ export class QuorumController {
         `broker ${brokerId} is registered as incarnation ${b.incarnationId}, not ${incarnationId}`,
       );
     }
+  }
+}
+
+function checkItems(what: string, count: number): void {
+  if (count > REQUEST_ITEMS_MAX) {
+    throw new TributaryError("INVALID_REQUEST", `${what}: ${count} > ${REQUEST_ITEMS_MAX}`);
   }
 }

@@ -114,6 +114,17 @@ describe("createTopics", () => {
     expect(c.image.topic("y")).toBeDefined();
   });
 
+  it("refuses a request creating more than 10000 partitions in all (INVALID_REQUEST)", () => {
+    const c = new Cluster();
+    c.brokers(1);
+    const topics = [{ name: "x", partitions: 6000 }, { name: "y", partitions: 5000 }];
+    expect(thrownCode(() => c.controller.createTopics({ topics }))).toBe("INVALID_REQUEST");
+    expect(thrownCode(() => c.controller.deleteTopics(Array(10_001).fill("x")))).toBe(
+      "INVALID_REQUEST",
+    );
+    expect(c.controller.image.topic("x")).toBeUndefined();
+  });
+
   it("validateOnly runs every check and writes nothing", () => {
     const c = new Cluster();
     c.brokers(1);
