@@ -3,6 +3,7 @@
 //
 // | change                                  | refused when                       | code                       |
 // |-----------------------------------------|------------------------------------|----------------------------|
+// | ClusterId                               | another cluster id is in the image | INVALID_REQUEST            |
 // | BrokerRegistrationChange, Unregister    | no broker with that id             | BROKER_ID_NOT_REGISTERED   |
 // | BrokerRegistrationChange, Unregister    | another incarnation is registered  | STALE_BROKER_EPOCH         |
 // | PartitionChange                         | no topic with that id (deleted)    | UNKNOWN_TOPIC_ID           |
@@ -23,6 +24,7 @@
 import { TributaryError } from "../model/errors.ts";
 import type {
   BrokerRegistrationChangeRecord,
+  ClusterIdRecord,
   PartitionChangeRecord,
   RegisterBrokerRecord,
   UnregisterBrokerRecord,
@@ -32,6 +34,19 @@ import type { BrokerImage, PartitionImage, TopicImage } from "./image-types.ts";
 import { checkMetadataRecord } from "./records.ts";
 
 type Brokers = Map<number, BrokerImage>;
+
+/** The cluster id after the record: set once; the same id again changes nothing. */
+export function applyClusterId(current: string | null, record: ClusterIdRecord): string {
+  checkMetadataRecord(record);
+  if (current !== null && current !== record.clusterId) {
+    // Kafka has INVALID_CLUSTER_ID only on the wire; no code of ours fits better.
+    throw new TributaryError(
+      "INVALID_REQUEST",
+      `cluster id is ${current}; a record cannot change it to ${record.clusterId}`,
+    );
+  }
+  return record.clusterId;
+}
 
 export function applyRegisterBroker(brokers: Brokers, record: RegisterBrokerRecord): void {
   checkMetadataRecord(record);

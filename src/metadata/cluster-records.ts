@@ -63,13 +63,26 @@ export interface PartitionChangeRecord {
   replicas?: number[];
 }
 
+/**
+ * The cluster's id, which the first active controller of a new cluster proposes before anything
+ * else, so every member reads the same one from the image (Kafka keeps it in meta.properties and
+ * checks it at registration; here the quorum agrees on it through the log). Written once: the
+ * image refuses a second, different one.
+ */
+export interface ClusterIdRecord {
+  type: "ClusterIdRecord";
+  clusterId: string;
+}
+
 export type ClusterRecord =
+  | ClusterIdRecord
   | RegisterBrokerRecord
   | BrokerRegistrationChangeRecord
   | UnregisterBrokerRecord
   | PartitionChangeRecord;
 
 export const CLUSTER_RECORD_VERSIONS = {
+  ClusterIdRecord: [0],
   RegisterBrokerRecord: [0],
   BrokerRegistrationChangeRecord: [0],
   UnregisterBrokerRecord: [0],
@@ -87,6 +100,8 @@ export function readClusterRecord(
   code: RecordErrorCode,
 ): ClusterRecord {
   switch (type) {
+    case "ClusterIdRecord":
+      return { type, clusterId: clusterId(f) };
     case "RegisterBrokerRecord":
       return {
         type,
@@ -108,6 +123,13 @@ export function readClusterRecord(
     case "PartitionChangeRecord":
       return partitionChange(f);
   }
+}
+
+/** Kafka's cluster ids are URL-safe base64 (22 characters for 16 random bytes). */
+function clusterId(f: RecordFields): string {
+  const id = f.text("clusterId");
+  if (!/^[A-Za-z0-9_-]+$/.test(id)) f.fail("clusterId must be letters, digits, '_' or '-'");
+  return id;
 }
 
 function brokerId(f: RecordFields): number {

@@ -8,6 +8,7 @@ import type { MetadataRecord, PartitionRecord } from "./records.ts";
 
 export function imageRecords(image: MetadataImage): MetadataRecord[] {
   const out: MetadataRecord[] = [];
+  if (image.clusterId !== null) out.push({ type: "ClusterIdRecord", clusterId: image.clusterId });
   for (const b of image.brokers()) {
     out.push({
       type: "RegisterBrokerRecord",

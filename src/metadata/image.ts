@@ -11,6 +11,7 @@
 import { assert } from "../model/errors.ts";
 import {
   applyBrokerChange,
+  applyClusterId,
   applyPartitionChange,
   applyRegisterBroker,
   applyUnregisterBroker,
@@ -43,6 +44,12 @@ export class MetadataImage {
    */
   readonly #owned = new Set<TopicImage>();
   #nextProducerIdBlockStart = 0;
+  #clusterId: string | null = null;
+
+  /** Null until the first active controller of the cluster has written its ClusterIdRecord. */
+  get clusterId(): string | null {
+    return this.#clusterId;
+  }
 
   get nextProducerIdBlockStart(): number {
     return this.#nextProducerIdBlockStart;
@@ -84,6 +91,7 @@ export class MetadataImage {
     for (const [id, name] of this.#topicNames) copy.#topicNames.set(id, name);
     for (const [id, b] of this.#brokers) copy.#brokers.set(id, b);
     copy.#nextProducerIdBlockStart = this.#nextProducerIdBlockStart;
+    copy.#clusterId = this.#clusterId;
     // Shared now: this image copies a topic before it next changes it, too.
     this.#owned.clear();
     return copy;
@@ -150,6 +158,9 @@ export class MetadataImage {
         this.#nextProducerIdBlockStart = record.nextBlockStart;
         return;
       }
+      case "ClusterIdRecord":
+        this.#clusterId = applyClusterId(this.#clusterId, record);
+        return;
       case "RegisterBrokerRecord":
         applyRegisterBroker(this.#brokers, record);
         return;

@@ -25,6 +25,7 @@ import { asMap, INT32_MAX, type RecordErrorCode, RecordFields } from "./record-f
 export type {
   BrokerEndpoint,
   BrokerRegistrationChangeRecord,
+  ClusterIdRecord,
   ClusterRecord,
   PartitionChangeRecord,
   RegisterBrokerRecord,

@@ -255,3 +255,29 @@ describe("MetadataImage: partition changes", () => {
     expect(image.topic("t")).toBeUndefined();
   });
 });
+
+describe("ClusterIdRecord", () => {
+  it("sets the cluster id once; the same id again is a no-op, another is INVALID_REQUEST", () => {
+    const image = new MetadataImage();
+    expect(image.clusterId).toBeNull();
+    image.apply({ type: "ClusterIdRecord", clusterId: "abc" });
+    expect(image.clusterId).toBe("abc");
+    image.apply({ type: "ClusterIdRecord", clusterId: "abc" });
+    expect(image.clusterId).toBe("abc");
+    expect(thrownCode(() => image.apply({ type: "ClusterIdRecord", clusterId: "xyz" }))).toBe(
+      "INVALID_REQUEST",
+    );
+    expect(image.clusterId).toBe("abc");
+    expect(image.clone().clusterId).toBe("abc");
+  });
+
+  it("refuses an id that is not URL-safe base64 text (INVALID_RECORD)", () => {
+    const image = new MetadataImage();
+    expect(thrownCode(() => image.apply({ type: "ClusterIdRecord", clusterId: "a b" }))).toBe(
+      "INVALID_RECORD",
+    );
+    expect(thrownCode(() => image.apply({ type: "ClusterIdRecord", clusterId: "" }))).toBe(
+      "INVALID_RECORD",
+    );
+  });
+});

@@ -34,6 +34,10 @@ export const RECORD_SAMPLES: { fixture: string; record: MetadataRecord }[] = [
   { fixture: "producer-ids-record", record: { type: "ProducerIdsRecord", nextBlockStart: 2000 } },
   // Issue 11.
   {
+    fixture: "cluster-id-record",
+    record: { type: "ClusterIdRecord", clusterId: "q1Sh-9_ITQe5mXqFUbDjXg" },
+  },
+  {
     fixture: "partition-record-v1",
     record: {
       type: "PartitionRecord",

@@ -49,6 +49,7 @@ describe("metadata record golden bytes", () => {
     const types = new Set(RECORD_SAMPLES.map((s) => s.record.type));
     expect([...types].sort()).toEqual([
       "BrokerRegistrationChangeRecord",
+      "ClusterIdRecord",
       "ConfigRecord",
       "PartitionChangeRecord",
       "PartitionRecord",

@@ -28,6 +28,7 @@ type Op =
   | { kind: "delete"; topic: number }
   | { kind: "config"; topic: number; value: string | null }
   | { kind: "producerIds"; step: number }
+  | { kind: "clusterId"; id: number }
   | {
     kind: "partition";
     topic: number;
@@ -78,6 +79,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   fc.record({ kind: fc.constant("empty" as const) }),
+  fc.record({ kind: fc.constant("clusterId" as const), id: idx(2) }),
 );
 
 interface Log {
@@ -172,6 +174,12 @@ function interpret(o: Op, image: MetadataImage): { records: MetadataRecord[]; st
       };
     case "partition":
       return partitionOp(o, image, eligible);
+    case "clusterId": {
+      // Setting the id it already has changes nothing; any other id is refused.
+      const clusterId = `cluster-${o.id}`;
+      const stale = image.clusterId !== null && image.clusterId !== clusterId;
+      return { records: [{ type: "ClusterIdRecord", clusterId }], stale };
+    }
   }
 }
 
@@ -260,6 +268,7 @@ function stateOf(image: MetadataImage) {
     topics: [...image.topics()].sort((a, b) => a.name.localeCompare(b.name)),
     brokers: image.brokers(),
     nextProducerIdBlockStart: image.nextProducerIdBlockStart,
+    clusterId: image.clusterId,
   };
 }
 
@@ -373,6 +382,7 @@ describe("metadata log replay", () => {
     );
     expect([...seen].sort()).toEqual([
       "BrokerRegistrationChangeRecord",
+      "ClusterIdRecord",
       "ConfigRecord",
       "PartitionChangeRecord",
       "PartitionRecord",
