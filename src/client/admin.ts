@@ -208,9 +208,7 @@ export async function listOffsets(
       { partitions: [{ topic, partition, timestamp }] },
       leader,
     );
-    const result = response.partitions.find((p) =>
-      p.topic === topic && p.partition === partition
-    );
+    const result = response.partitions.find((p) => p.topic === topic && p.partition === partition);
     if (!result) {
       throw new TributaryError(
         "UNKNOWN_SERVER_ERROR",

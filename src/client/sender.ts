@@ -302,7 +302,8 @@ export class Sender {
   }
 
   #expired(batch: ProducerBatch): boolean {
-    return this.#cluster.rt.clock.monotonicMs() - batch.createdMs >= this.#options.deliveryTimeoutMs;
+    return this.#cluster.rt.clock.monotonicMs() - batch.createdMs >=
+      this.#options.deliveryTimeoutMs;
   }
 
   #deliveryTimeout(last: TributaryError): TributaryError {
