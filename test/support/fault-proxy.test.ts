@@ -125,14 +125,14 @@ describe("FaultProxy", () => {
 
   it("delay in one direction only", async () => {
     const c = await client();
-    proxy.delay(150, "toClient");
+    proxy.delay(400, "toClient");
     const started = performance.now();
     c.socket.write("x");
     await eventually(() => echo.received() === 1);
     const atServerMs = performance.now() - started;
     await eventually(() => c.text() === "x");
-    expect(atServerMs).toBeLessThan(140);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(145);
+    expect(atServerMs).toBeLessThan(390);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(395);
   });
 
   it("blackhole('toTarget') keeps the connection and forwards nothing that way", async () => {
@@ -193,6 +193,29 @@ describe("FaultProxy", () => {
     expect(c.data.every((b, i) => b === payload[i])).toBe(true);
     // One chunk (at most 64 KiB from a socket read) may land on top of a full queue.
     expect(proxy.stats.queuedBytesHigh).toBeLessThanOrEqual(2 * bufferBytesMax);
+  });
+
+  it("closes the client's side when the target refuses, and past connectionsMax", async () => {
+    await proxy.close();
+    // A port nothing listens on: take one, then free it.
+    const spare = await startEcho();
+    await new Promise<void>((resolve) => spare.server.close(() => resolve()));
+    proxy = await FaultProxy.start({ target: { host: "127.0.0.1", port: spare.port } });
+    const refused = await client();
+    await eventually(() => refused.closed);
+    expect(proxy.connections).toBe(0);
+
+    await proxy.close();
+    proxy = await FaultProxy.start({
+      target: { host: "127.0.0.1", port: echo.port },
+      connectionsMax: 1,
+    });
+    const first = await client();
+    first.socket.write("1");
+    await eventually(() => first.text() === "1");
+    const second = await client();
+    await eventually(() => second.closed);
+    expect(proxy.connections).toBe(1);
   });
 
   it("close() ends every connection and stops listening", async () => {
