@@ -217,6 +217,38 @@ describe("client failover", () => {
     expect(countOf(cluster.log, "2 OffsetFetch")).toBe(1);
   });
 
+  for (
+    const code of [
+      "FENCED_LEADER_EPOCH",
+      "UNKNOWN_LEADER_EPOCH",
+      "LEADER_NOT_AVAILABLE",
+      "UNKNOWN_TOPIC_OR_PARTITION",
+      "REQUEST_TIMED_OUT",
+    ] as const
+  ) {
+    it(`${code} from a partition refreshes metadata, then the clients carry on`, async () => {
+      const cluster = new FakeCluster([1, 2]);
+      cluster.createTopic("t", 1, [1]);
+      const p = producer(cluster);
+      await sendAll(p, "t", ["first"]);
+      const metadata = () => cluster.log.filter((l) => l.endsWith("Metadata")).length;
+      const before = metadata();
+      cluster.failNext("Produce", code);
+      await sendAll(p, "t", ["second"]);
+      expect(metadata()).toBeGreaterThan(before);
+      expect(cluster.values("t", 0)).toEqual(["first", "second"]);
+
+      const c = consumer(cluster);
+      c.assign([{ topic: "t", partition: 0 }]);
+      expect((await readValues(c, 2)).map((r) => r.offset)).toEqual([0, 1]);
+      const fetchedBefore = metadata();
+      cluster.failNext("Fetch", code, 2);
+      await sendAll(p, "t", ["third"]);
+      expect((await readValues(c, 1)).map((r) => r.offset)).toEqual([2]);
+      expect(metadata()).toBeGreaterThan(fetchedBefore);
+    });
+  }
+
   it("retries exhausted: the typed error reaches the app", async () => {
     const cluster = new FakeCluster([1, 2]);
     cluster.createTopic("t", 1, [1]);

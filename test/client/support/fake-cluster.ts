@@ -6,7 +6,7 @@
 // hook every request before it is answered. Only the operations the clients send are answered.
 import type { Connector, WireConnection } from "../../../src/client/cluster.ts";
 import type { BrokerEndpoint, TopicDescription } from "../../../src/model/descriptions.ts";
-import { TributaryError } from "../../../src/model/errors.ts";
+import { type ErrorCodeName, TributaryError } from "../../../src/model/errors.ts";
 import { GroupCoordinator } from "../../../src/group/mod.ts";
 import { decodeRecords, readBatchHeader, setBaseOffset } from "../../../src/log/record-batch.ts";
 import type { WireError } from "../../../src/protocol/cbor/envelope.ts";
@@ -58,6 +58,8 @@ export class FakeCluster {
   after: AnswerHook | null = null;
   connects = 0;
   #nextProducerId = 1000;
+  /** Per-partition errors the next results of an op get ("Produce", "Fetch", "ListOffsets"). */
+  readonly #partitionErrors = new Map<string, ErrorCodeName[]>();
 
   constructor(nodeIds: number[], groupTopics: Record<string, number> = {}) {
     for (const nodeId of nodeIds) {
@@ -76,6 +78,18 @@ export class FakeCluster {
       partitionCounts: Object.entries(groupTopics),
       config: { heartbeatIntervalMs: 100 },
     });
+  }
+
+  /** The next `count` partition results of op carry code instead of their answer. */
+  failNext(op: "Produce" | "Fetch" | "ListOffsets", code: ErrorCodeName, count = 1): void {
+    const list = this.#partitionErrors.get(op) ?? [];
+    for (let i = 0; i < count; i++) list.push(code);
+    this.#partitionErrors.set(op, list);
+  }
+
+  #injected(op: string): WireError | null {
+    const code = this.#partitionErrors.get(op)?.shift();
+    return code ? toWireError(new TributaryError(code, `test: injected ${code}`)) : null;
   }
 
   bootstrap(nodeIds: number[] = [...this.brokers.keys()]): string[] {
@@ -291,7 +305,7 @@ export class FakeCluster {
 
   #produce(broker: FakeBroker, d: ProduceAsk) {
     const base = { topic: d.topic, partition: d.partition, logAppendTimeMs: -1, logStartOffset: 0 };
-    const p = this.#leads(broker, d.topic, d.partition);
+    const p = this.#injected("Produce") ?? this.#leads(broker, d.topic, d.partition);
     if (!isPartition(p)) return { ...base, error: p, baseOffset: -1, lastOffset: -1 };
     const h = readBatchHeader(d.records);
     if (h.producerId >= 0) {
@@ -333,7 +347,7 @@ export class FakeCluster {
     const answer = () =>
       ask.partitions.map((a) => {
         const base = { topic: a.topic, partition: a.partition };
-        const p = this.#leads(broker, a.topic, a.partition);
+        const p = this.#injected("Fetch") ?? this.#leads(broker, a.topic, a.partition);
         if (!isPartition(p)) {
           return { ...base, error: p, highWatermark: -1, logStartOffset: -1, records: empty };
         }
@@ -355,7 +369,7 @@ export class FakeCluster {
 
   #listOffset(broker: FakeBroker, a: OffsetAsk) {
     const base = { topic: a.topic, partition: a.partition, timestampMs: -1 };
-    const p = this.#leads(broker, a.topic, a.partition);
+    const p = this.#injected("ListOffsets") ?? this.#leads(broker, a.topic, a.partition);
     if (!isPartition(p)) return { ...base, error: p, offset: -1 };
     return { ...base, error: null, offset: a.timestamp === -2 ? 0 : endOf(p) };
   }
