@@ -191,6 +191,23 @@ describe("client failover", () => {
     expect(committed[0].offset).toBe(10);
   });
 
+  it("group: the coordinator's and leader's broker dies; the member carries on elsewhere", async () => {
+    const cluster = new FakeCluster([1, 2, 3], { t: 1 });
+    cluster.createTopic("t", 1, [1]);
+    appendValues(cluster, "t", values(0, 5));
+    const c = consumer(cluster, { groupId: "g", topics: ["t"], enableAutoCommit: false });
+    expect(await readValues(c, 5)).toHaveLength(5);
+    await c.commit();
+    cluster.kill(1);
+    cluster.coordinator = 3;
+    cluster.moveLeader("t", 0, 2);
+    appendValues(cluster, "t", values(5, 5));
+    expect((await readValues(c, 5)).map((r) => r.offset)).toEqual([5, 6, 7, 8, 9]);
+    await c.commit();
+    expect(countOf(cluster.log, "3 OffsetCommit")).toBe(1);
+    expect((await c.committed([{ topic: "t", partition: 0 }]))[0].offset).toBe(10);
+  });
+
   it("admin: finds a moved coordinator and a moved leader within its retries", async () => {
     const cluster = new FakeCluster([1, 2], { t: 1 });
     cluster.createTopic("t", 1, [1]);
