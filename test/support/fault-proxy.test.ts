@@ -88,8 +88,10 @@ afterEach(async () => {
 });
 
 describe("FaultProxy", () => {
-  it("listens on 127.0.0.1 and forwards both ways", async () => {
+  it("listens on 127.0.0.1, forwards both ways, and targets loopback only", async () => {
     expect(proxy.host).toBe("127.0.0.1");
+    await expect(FaultProxy.start({ target: { host: "10.0.0.1", port: 9093 } })).rejects
+      .toThrow(/loopback only/);
     const c = await client();
     c.socket.write("hello");
     await eventually(() => c.text() === "hello");

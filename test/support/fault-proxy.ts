@@ -44,6 +44,7 @@ export interface FaultProxyStats {
   queuedBytesHigh: number;
 }
 
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1"]);
 const LANES: readonly Lane[] = ["toTarget", "toClient"];
 const BUFFER_BYTES_MAX_DEFAULT = 1024 * 1024;
 const CONNECTIONS_MAX_DEFAULT = 256;
@@ -76,6 +77,10 @@ export class FaultProxy {
   }
 
   static async start(options: FaultProxyOptions): Promise<FaultProxy> {
+    // Tests talk to this machine only.
+    if (!LOOPBACK_HOSTS.has(options.target.host)) {
+      throw new RangeError(`fault proxy targets loopback only, not ${options.target.host}`);
+    }
     const proxy = new FaultProxy(options);
     await proxy.#listen(0);
     return proxy;
