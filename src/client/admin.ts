@@ -1,10 +1,20 @@
-// Topic and consumer-group administration and metadata over the CBOR protocol.
+// Topic and consumer-group administration and metadata over the CBOR protocol. Reads are
+// retried (bounded) through a moved leader or coordinator and a lost broker; writes (create,
+// delete, reset) only after refusals that say the broker did nothing (retry.ts refusedUndone),
+// so a retry never turns a success whose answer was lost into a spurious error.
 
 import type { BrokerMetadata, TopicDescription, TopicSummary } from "../model/descriptions.ts";
 import type { ListOffsetsResult, OffsetSpec } from "../model/offsets.ts";
 import { TributaryError } from "../model/errors.ts";
 import { ListOffsetsTimestamp } from "../protocol/cbor/ops/list-offsets.ts";
-import { type ClientRuntime, ClusterClient, type ClusterOptions } from "./cluster.ts";
+import {
+  type ClientRuntime,
+  ClusterClient,
+  type ClusterOptions,
+  isStaleRoute,
+  leaderUnavailable,
+} from "./cluster.ts";
+import { refusedUndone, type RetryPolicy, withRetries } from "./retry.ts";
 import type { TopicPartition } from "./fetched-records.ts";
 import {
   deleteGroup,
@@ -19,7 +29,12 @@ import {
 } from "./group-admin.ts";
 import { throwIfError } from "./wire-result.ts";
 
-export type AdminOptions = ClusterOptions;
+export interface AdminOptions extends ClusterOptions {
+  /** Retries of an operation that failed retriably (default 5). */
+  retries?: number;
+}
+
+const RETRY_BACKOFF_MS_MAX = 1000;
 
 export interface CreateTopicOptions {
   partitions?: number;
@@ -62,12 +77,34 @@ export interface ElectLeadersResult {
 
 export class Admin {
   readonly #cluster: ClusterClient;
+  readonly #rt: ClientRuntime;
+  readonly #policy: RetryPolicy;
 
   constructor(rt: ClientRuntime, options: AdminOptions) {
+    this.#rt = rt;
     this.#cluster = new ClusterClient(rt, options);
+    this.#policy = {
+      retries: options.retries ?? 5,
+      retryBackoffMs: options.retryBackoffMs ?? 100,
+      retryBackoffMsMax: RETRY_BACKOFF_MS_MAX,
+    };
   }
 
-  async createTopic(name: string, options: CreateTopicOptions = {}): Promise<TopicDescription> {
+  /** A read: retried on every retriable failure. */
+  #read<T>(attempt: () => Promise<T>): Promise<T> {
+    return withRetries(this.#rt.timers, this.#policy, attempt);
+  }
+
+  /** A write: retried only where the broker refused it without doing anything. */
+  #write<T>(attempt: () => Promise<T>): Promise<T> {
+    return withRetries(this.#rt.timers, { ...this.#policy, retriable: refusedUndone }, attempt);
+  }
+
+  createTopic(name: string, options: CreateTopicOptions = {}): Promise<TopicDescription> {
+    return this.#write(() => this.#createTopic(name, options));
+  }
+
+  async #createTopic(name: string, options: CreateTopicOptions): Promise<TopicDescription> {
     const response = await this.#cluster.request("CreateTopics", {
       topics: [{ name, ...options }],
     });
@@ -85,18 +122,23 @@ export class Admin {
     return result.topic;
   }
 
-  async deleteTopic(name: string): Promise<void> {
-    const response = await this.#cluster.request("DeleteTopics", { topics: [name] });
-    throwIfError(response.topics.find((t) => t.name === name)?.error);
-    this.#cluster.invalidate(name);
+  deleteTopic(name: string): Promise<void> {
+    return this.#write(async () => {
+      const response = await this.#cluster.request("DeleteTopics", { topics: [name] });
+      throwIfError(response.topics.find((t) => t.name === name)?.error);
+      this.#cluster.invalidate(name);
+    });
   }
 
-  async listTopics(): Promise<TopicSummary[]> {
-    const response = await this.#cluster.request("ListTopics", {});
-    return response.topics;
+  listTopics(): Promise<TopicSummary[]> {
+    return this.#read(async () => (await this.#cluster.request("ListTopics", {})).topics);
   }
 
-  async describeTopic(name: string): Promise<TopicDescription> {
+  describeTopic(name: string): Promise<TopicDescription> {
+    return this.#read(() => this.#describeTopic(name));
+  }
+
+  async #describeTopic(name: string): Promise<TopicDescription> {
     const response = await this.#cluster.request("DescribeTopics", { topics: [name] });
     const result = response.topics.find((t) => t.name === name);
     if (!result) {
@@ -115,7 +157,7 @@ export class Admin {
     partition: number,
     spec: OffsetSpec,
   ): Promise<ListOffsetsResult> {
-    return listOffsets(this.#cluster, topic, partition, spec);
+    return this.#read(() => listOffsets(this.#cluster, topic, partition, spec));
   }
 
   /**
@@ -126,17 +168,19 @@ export class Admin {
     topics: string[] | null = null,
     options: { allowAutoTopicCreation?: boolean } = {},
   ): Promise<BrokerMetadata> {
-    return this.#cluster.metadata(topics, options.allowAutoTopicCreation ?? false);
+    return this.#read(() =>
+      this.#cluster.metadata(topics, options.allowAutoTopicCreation ?? false)
+    );
   }
 
   /** Every consumer group with its state and member count. */
   listGroups(): Promise<GroupListing[]> {
-    return listGroups(this.#cluster);
+    return this.#read(() => listGroups(this.#cluster));
   }
 
   /** Members, their assignments and states (GROUP_ID_NOT_FOUND for an unknown group). */
   describeGroup(groupId: string): Promise<GroupDescription> {
-    return describeGroup(this.#cluster, groupId);
+    return this.#read(() => describeGroup(this.#cluster, groupId));
   }
 
   /**
@@ -144,7 +188,7 @@ export class Admin {
    * given topics, or (no topics) of every partition the group has committed.
    */
   fetchOffsets(groupId: string, topics?: readonly string[]): Promise<GroupOffset[]> {
-    return fetchGroupOffsets(this.#cluster, groupId, topics);
+    return this.#read(() => fetchGroupOffsets(this.#cluster, groupId, topics));
   }
 
   /**
@@ -157,12 +201,12 @@ export class Admin {
     topics: readonly ResetOffsetsSpec[],
     options: { dryRun?: boolean } = {},
   ): Promise<Array<TopicPartition & { offset: number }>> {
-    return resetGroupOffsets(this.#cluster, groupId, topics, options);
+    return this.#write(() => resetGroupOffsets(this.#cluster, groupId, topics, options));
   }
 
   /** Deletes a group and its committed offsets (NON_EMPTY_GROUP while it has members). */
   deleteGroup(groupId: string): Promise<void> {
-    return deleteGroup(this.#cluster, groupId);
+    return this.#write(() => deleteGroup(this.#cluster, groupId));
   }
 
   /**
@@ -268,18 +312,32 @@ export async function listOffsets(
     ? ListOffsetsTimestamp.Latest
     : spec.timestampMs;
   const route = await cluster.route(topic);
-  const response = await cluster.request(
-    "ListOffsets",
-    { partitions: [{ topic, partition, timestamp }] },
-    route.leaders[partition],
-  );
-  const result = response.partitions.find((p) => p.topic === topic && p.partition === partition);
-  if (!result) {
+  if (!Number.isInteger(partition) || partition < 0 || partition >= route.partitions) {
     throw new TributaryError(
-      "UNKNOWN_SERVER_ERROR",
-      `ListOffsets answered nothing for ${topic}-${partition}`,
+      "UNKNOWN_TOPIC_OR_PARTITION",
+      `topic "${topic}" has no partition ${partition} (it has ${route.partitions})`,
     );
   }
-  throwIfError(result.error);
-  return { offset: result.offset, timestampMs: result.timestampMs };
+  const leader = route.leaders[partition] ?? -1;
+  try {
+    if (leader < 0 || !cluster.knowsBroker(leader)) throw leaderUnavailable(topic, partition);
+    const response = await cluster.request(
+      "ListOffsets",
+      { partitions: [{ topic, partition, timestamp }] },
+      leader,
+    );
+    const result = response.partitions.find((p) => p.topic === topic && p.partition === partition);
+    if (!result) {
+      throw new TributaryError(
+        "UNKNOWN_SERVER_ERROR",
+        `ListOffsets answered nothing for ${topic}-${partition}`,
+      );
+    }
+    throwIfError(result.error);
+    return { offset: result.offset, timestampMs: result.timestampMs };
+  } catch (err) {
+    // The caller's retry then asks metadata where the partition went.
+    if (err instanceof TributaryError && isStaleRoute(err)) cluster.invalidate(topic);
+    throw err;
+  }
 }

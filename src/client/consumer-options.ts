@@ -21,7 +21,11 @@ export interface ConsumerOptions extends ClusterOptions, GroupConsumerOptions {
   bufferedRecordsMax?: number;
   /** Records one poll() returns at most. */
   maxPollRecords?: number;
-  retryBackoffMs?: number;
+  /**
+   * Failed fetches in a row retried quietly (moved leader, dropped connection, timeout) before
+   * poll() reports the error; the fetch loop goes on retrying after that too.
+   */
+  retries?: number;
 }
 
 /** With a groupId, the consumer is a member of that group (docs/groups.md). */
@@ -52,9 +56,9 @@ export interface GroupConsumerOptions {
 }
 
 /** The fetch and poll settings with every default filled in. */
-export type FetchSettings = Required<
-  Omit<ConsumerOptions, keyof ClusterOptions | keyof GroupConsumerOptions>
->;
+export type FetchSettings =
+  & Required<Omit<ConsumerOptions, keyof ClusterOptions | keyof GroupConsumerOptions>>
+  & { retryBackoffMs: number };
 
 export function fetchSettings(options: ConsumerOptions): FetchSettings {
   return {
@@ -66,5 +70,6 @@ export function fetchSettings(options: ConsumerOptions): FetchSettings {
     bufferedRecordsMax: options.bufferedRecordsMax ?? 20_000,
     maxPollRecords: options.maxPollRecords ?? 500,
     retryBackoffMs: options.retryBackoffMs ?? 100,
+    retries: options.retries ?? 10,
   };
 }

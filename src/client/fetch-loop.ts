@@ -1,13 +1,21 @@
 // The prefetching loop: while the record buffer is below its bound, one Fetch per leader is in
 // flight for the active partitions; records land in the buffer tagged with the epoch they were
-// fetched under, so a seek() meanwhile discards them. Failures go to poll() and back off.
+// fetched under, so a seek() meanwhile discards them. Failures back off and retry; a moved
+// leader or a lost broker first makes the topic's route stale, so the retry asks metadata where
+// the partition went and resumes there from the same position. Retriable failures reach poll()
+// only after `retries` of them in a row; anything else at once.
 
 import type { FetchPartitionResultBody } from "../protocol/cbor/ops/fetch.ts";
-import { toTributaryError } from "../model/errors.ts";
+import { toTributaryError, type TributaryError } from "../model/errors.ts";
 import { uncontainedInvariantIn } from "../model/invariant.ts";
 import { fromWireError } from "../protocol/cbor/wire-error.ts";
 import type { Assignment } from "./assignment.ts";
-import type { ClientRuntime, ClusterClient } from "./cluster.ts";
+import {
+  type ClientRuntime,
+  type ClusterClient,
+  isStaleRoute,
+  leaderUnavailable,
+} from "./cluster.ts";
 import type { FetchSettings } from "./consumer-options.ts";
 import { recordsFrom } from "./fetched-records.ts";
 import { isFenced } from "./group-membership.ts";
@@ -63,13 +71,17 @@ export class FetchLoop {
         // A bug (here or on the broker) is not retried: poll() throws it from now on.
         if (uncontainedInvariantIn(err)) return this.#deps.report(toTributaryError(err), true);
         failures++;
-        // A fenced member's partitions are about to be taken away: nothing for the user to do.
-        if (!(this.#deps.inGroup() && isFenced(err))) {
-          this.#deps.report(toTributaryError(err), false);
-        }
+        const typed = toTributaryError(err);
+        if (this.#shouldReport(typed, failures)) this.#deps.report(typed, false);
         await this.#backoff(Math.min(settings.retryBackoffMs * 2 ** Math.min(failures, 5), 5000));
       }
     }
+  }
+
+  #shouldReport(err: TributaryError, failures: number): boolean {
+    // A fenced member's partitions are about to be taken away: nothing for the user to do.
+    if (this.#deps.inGroup() && isFenced(err)) return false;
+    return !err.retriable || failures > this.#deps.settings.retries;
   }
 
   async #backoff(delayMs: number): Promise<void> {
@@ -94,17 +106,25 @@ export class FetchLoop {
       return;
     }
     const byLeader = new Map<number, Ready[]>();
+    let leaderless: Ready | null = null;
     for (const entry of ready) {
       const route = await cluster.route(entry.a.tp.topic);
       const leader = route.leaders[entry.a.tp.partition] ?? -1;
+      if (leader < 0 || !cluster.knowsBroker(leader)) {
+        cluster.invalidate(entry.a.tp.topic);
+        leaderless ??= entry;
+        continue;
+      }
       byLeader.set(leader, [...(byLeader.get(leader) ?? []), entry]);
     }
     await Promise.all([...byLeader].map(([leader, entries]) => this.#fetchFrom(leader, entries)));
+    // The others were fetched; this one waits for the election through the retry backoff.
+    if (leaderless) throw leaderUnavailable(leaderless.a.tp.topic, leaderless.a.tp.partition);
   }
 
   async #fetchFrom(leader: number, entries: Ready[]): Promise<void> {
-    const { settings } = this.#deps;
-    const response = await this.#deps.cluster.request(
+    const { settings, cluster } = this.#deps;
+    const response = await cluster.request(
       "Fetch",
       {
         maxWaitMs: settings.fetchMaxWaitMs,
@@ -116,8 +136,13 @@ export class FetchLoop {
           maxBytes: settings.partitionFetchBytesMax,
         })),
       },
-      leader >= 0 ? leader : undefined,
-    );
+      leader,
+    ).catch((err) => {
+      if (isStaleRoute(toTributaryError(err))) {
+        for (const { a } of entries) cluster.invalidate(a.tp.topic);
+      }
+      throw err;
+    });
     for (const entry of entries) {
       const result = response.partitions.find((p) =>
         p.topic === entry.a.tp.topic && p.partition === entry.a.tp.partition
@@ -137,7 +162,7 @@ export class FetchLoop {
         positions.reposition(a, null, settings.autoOffsetReset);
         return;
       }
-      if (err.retriable) this.#deps.cluster.invalidate(a.tp.topic);
+      if (isStaleRoute(err)) this.#deps.cluster.invalidate(a.tp.topic);
       throw err;
     }
     const epoch = a.epoch;

@@ -32,8 +32,16 @@ export interface ProducerOptions extends ClusterOptions {
   batchBytes?: number;
   /** A batch closes this long after its first record, full or not. */
   lingerMs?: number;
-  /** Retries of a batch after a retriable error (default 10). */
+  /**
+   * Retries of a batch after a retriable error (default unbounded, as Kafka's 2147483647:
+   * deliveryTimeoutMs is the bound that matters).
+   */
   retries?: number;
+  /**
+   * A record not acknowledged this long after send() fails with REQUEST_TIMED_OUT (Kafka's
+   * delivery.timeout.ms, default 120000); retries across a leader failover happen inside it.
+   */
+  deliveryTimeoutMs?: number;
   retryBackoffMs?: number;
   retryBackoffMsMax?: number;
   /** Default true when acks is "all"; requires acks "all". */
@@ -84,11 +92,12 @@ export class Producer {
     this.#sender = new Sender(this.#cluster, {
       acks,
       idempotent,
-      retries: options.retries ?? 10,
+      retries: options.retries ?? 2_147_483_647,
       retryBackoffMs: options.retryBackoffMs ?? 100,
       retryBackoffMsMax: options.retryBackoffMsMax ?? 1000,
       inFlightMax,
       produceTimeoutMs: options.produceTimeoutMs ?? 30_000,
+      deliveryTimeoutMs: positive(options.deliveryTimeoutMs ?? 120_000, "deliveryTimeoutMs"),
       onSettled: (batch) => this.#onSettled(batch),
     });
     this.#accumulator = new RecordAccumulator({

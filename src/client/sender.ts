@@ -8,6 +8,14 @@
 // from the lowest sequence. Batches behind a failed one come back OUT_OF_ORDER_SEQUENCE_NUMBER;
 // that is expected and they are retried, not failed.
 //
+// Failover: an error that says the leader moved (isStaleRoute: NOT_LEADER_OR_FOLLOWER, a dropped
+// connection, a timeout, ...) also forgets the topic's route, so the resend waits for fresh
+// metadata and goes to the new leader with the same bytes, producer id and sequence: the new
+// leader, which replicated the producer's state, recognises a batch the old one had written. A
+// partition without a reachable leader (election in progress) is retried the same way without
+// sending. A batch fails once its retries are used up or deliveryTimeoutMs after it was
+// created, whichever comes first.
+//
 // A batch that fails for good leaves a hole in the sequence the broker expects; the producer
 // then stops sending everywhere until nothing is in flight, gets a fresh producer id and starts
 // every partition's sequence again from 0 (what Kafka's producer does by bumping its epoch).
@@ -18,7 +26,7 @@ import { toTributaryError, TributaryError } from "../model/errors.ts";
 import { encodeBatch } from "../log/record-batch.ts";
 import type { ProducePartitionResult } from "../protocol/cbor/ops/produce.ts";
 import type { ProducerBatch } from "./accumulator.ts";
-import type { ClusterClient } from "./cluster.ts";
+import { type ClusterClient, isStaleRoute, leaderUnavailable } from "./cluster.ts";
 import { fromWireError } from "../protocol/cbor/wire-error.ts";
 
 export interface SenderOptions {
@@ -29,6 +37,8 @@ export interface SenderOptions {
   retryBackoffMsMax: number;
   inFlightMax: number;
   produceTimeoutMs: number;
+  /** A batch not acknowledged this long after it was created fails (REQUEST_TIMED_OUT). */
+  deliveryTimeoutMs: number;
   /** Called once a batch is settled (acknowledged or failed), to free its buffer bytes. */
   onSettled: (batch: ProducerBatch) => void;
 }
@@ -129,6 +139,7 @@ export class Sender {
     }
     const nowMs = this.#cluster.rt.clock.monotonicMs();
     const byLeader = new Map<number, Array<{ state: PartitionState; item: SendBatch }>>();
+    const leaderless: PartitionState[] = [];
     let wakeAtMs = Infinity;
     for (const state of this.#partitions.values()) {
       while (state.queue.length > 0 && state.inFlight.size < this.#options.inFlightMax) {
@@ -142,18 +153,28 @@ export class Sender {
           this.#refreshRoute(state);
           break;
         }
+        const leader = route.leaders[state.partition] ?? -1;
+        if (leader < 0 || !this.#cluster.knowsBroker(leader)) {
+          leaderless.push(state);
+          break;
+        }
         state.recovering = false;
         const item = state.queue.shift() as SendBatch;
         this.#prepare(state, item);
         state.inFlight.add(item);
         this.#inFlightTotal++;
-        const leader = route.leaders[state.partition] ?? -1;
         const list = byLeader.get(leader) ?? [];
         list.push({ state, item });
         byLeader.set(leader, list);
       }
     }
     for (const [leader, list] of byLeader) void this.#sendRequest(leader, list);
+    for (const state of leaderless) {
+      const head = state.queue.shift() as SendBatch;
+      head.attempts++;
+      this.#onError(state, head, leaderUnavailable(state.topic, state.partition));
+      wakeAtMs = Math.min(wakeAtMs, state.backoffUntilMs);
+    }
     this.#scheduleWake(wakeAtMs);
   }
 
@@ -185,7 +206,7 @@ export class Sender {
         records: item.bytes as Uint8Array,
       })),
     };
-    const nodeId = leader >= 0 ? leader : undefined;
+    const nodeId = leader;
     let results: ProducePartitionResult[] | null = null;
     let failure: TributaryError | null = null;
     try {
@@ -241,12 +262,12 @@ export class Sender {
       this.#behindUnacked(state, item);
     if (
       (err.retriable || behindFailure) && item.attempts <= this.#options.retries &&
-      !this.#closedError
+      !this.#closedError && !this.#expired(item.batch)
     ) {
       this.#requeue(state, item, err);
       return;
     }
-    this.#fail(item, err);
+    this.#fail(item, this.#expired(item.batch) ? this.#deliveryTimeout(err) : err);
     if (item.sequence >= 0) {
       state.failedSequence = Math.min(state.failedSequence, item.sequence);
       this.#resetPending = true;
@@ -268,12 +289,7 @@ export class Sender {
 
   #requeue(state: PartitionState, item: SendBatch, err: TributaryError): void {
     if (item.sequence >= 0) state.failedSequence = Math.min(state.failedSequence, item.sequence);
-    if (
-      err.code === "NOT_LEADER_OR_FOLLOWER" || err.code === "UNKNOWN_TOPIC_OR_PARTITION" ||
-      err.code === "NETWORK_EXCEPTION"
-    ) {
-      this.#cluster.invalidate(state.topic);
-    }
+    if (isStaleRoute(err)) this.#cluster.invalidate(state.topic);
     insertInOrder(state.queue, item);
     state.recovering = true;
     const nowMs = this.#cluster.rt.clock.monotonicMs();
@@ -283,6 +299,19 @@ export class Sender {
   #fail(item: SendBatch, err: unknown): void {
     for (const delivery of item.batch.deliveries) delivery.reject(err);
     this.#options.onSettled(item.batch);
+  }
+
+  #expired(batch: ProducerBatch): boolean {
+    return this.#cluster.rt.clock.monotonicMs() - batch.createdMs >=
+      this.#options.deliveryTimeoutMs;
+  }
+
+  #deliveryTimeout(last: TributaryError): TributaryError {
+    return new TributaryError(
+      "REQUEST_TIMED_OUT",
+      `not acknowledged within deliveryTimeoutMs (${this.#options.deliveryTimeoutMs} ms); last error ${last.code}: ${last.message}`,
+      { cause: last },
+    );
   }
 
   #backoffMs(attempts: number): number {
@@ -309,8 +338,23 @@ export class Sender {
     head.attempts++;
     if (!err.retriable || head.attempts > this.#options.retries) {
       for (const item of state.queue.splice(0)) this.#fail(item, err);
+    } else {
+      this.#expireQueued(state, err);
     }
     this.#pump();
+  }
+
+  /** Fails the batches of a queue that waited past their delivery timeout (oldest first). */
+  #expireQueued(state: PartitionState, err: TributaryError): void {
+    while (state.queue.length > 0 && this.#expired(state.queue[0].batch)) {
+      const item = state.queue.shift() as SendBatch;
+      this.#fail(item, this.#deliveryTimeout(err));
+      // A sent batch that fails leaves a sequence gap: start again under a new producer id.
+      if (item.sequence >= 0) {
+        state.failedSequence = Math.min(state.failedSequence, item.sequence);
+        this.#resetPending = true;
+      }
+    }
   }
 
   async #fetchIdentity(): Promise<void> {
@@ -345,6 +389,7 @@ export class Sender {
       if (!err.retriable || head.attempts > this.#options.retries) {
         for (const item of state.queue.splice(0)) this.#fail(item, err);
       } else {
+        this.#expireQueued(state, err);
         state.backoffUntilMs = this.#cluster.rt.clock.monotonicMs() +
           this.#backoffMs(head.attempts);
       }

@@ -11,6 +11,10 @@ import { ListOffsetsTimestamp } from "../../../src/protocol/cbor/ops/list-offset
 import { eventually } from "../../support/eventually.ts";
 import { batchAt, rt, ScriptedCluster, tp0 } from "./support.ts";
 
+function fetchOffsetOf(body: unknown): number {
+  return (body as { partitions: FetchAsk[] }).partitions[0].offset;
+}
+
 interface FetchAsk {
   topic: string;
   partition: number;
@@ -211,25 +215,53 @@ describe("FetchLoop", () => {
     expect(h.positions.take(10).map((r) => r.offset)).toEqual([100, 101]);
   });
 
-  it("reports a retriable error as not fatal, forgets the route and retries", async () => {
-    const h = (harness = new Harness({}));
+  const notLeader = () => ({
+    partitions: [{
+      ...tp0,
+      error: { code: "NOT_LEADER_OR_FOLLOWER", message: "moved", retriable: true },
+      highWatermark: -1,
+      logStartOffset: -1,
+      records: new Uint8Array(0),
+    }],
+  });
+
+  it("retries a moved leader quietly within its retries: forgets the route, resumes", async () => {
+    const h = (harness = new Harness({ retries: 2 }));
     h.append(0, 1);
     assign(h, null, 0);
-    h.next.push(() => ({
-      partitions: [{
-        ...tp0,
-        error: { code: "NOT_LEADER_OR_FOLLOWER", message: "moved", retriable: true },
-        highWatermark: -1,
-        logStartOffset: -1,
-        records: new Uint8Array(0),
-      }],
-    }));
+    h.next.push(notLeader, notLeader);
     h.loop.start();
     await eventually(() => h.positions.buffer.size === 1);
-    expect(h.cluster.invalidated).toEqual(["t"]);
+    expect(h.cluster.invalidated).toEqual(["t", "t"]);
+    expect(h.reported).toEqual([]);
+    // The same position was asked of the (new) leader each time.
+    const asked = h.cluster.callsOf("Fetch").map((c) => fetchOffsetOf(c.body));
+    expect(asked.slice(0, 3)).toEqual([0, 0, 0]);
+  });
+
+  it("reports a retriable error as not fatal once retries in a row are used up", async () => {
+    const h = (harness = new Harness({ retries: 1 }));
+    h.append(0, 1);
+    assign(h, null, 0);
+    h.next.push(notLeader, notLeader);
+    h.loop.start();
+    await eventually(() => h.positions.buffer.size === 1);
     expect(h.reported).toHaveLength(1);
     expect(h.reported[0].fatal).toBe(false);
     expect((h.reported[0].err as TributaryError).code).toBe("NOT_LEADER_OR_FOLLOWER");
+  });
+
+  it("a dropped connection also forgets the route and is retried quietly", async () => {
+    const h = (harness = new Harness({ retries: 3 }));
+    h.append(0, 1);
+    assign(h, null, 0);
+    h.next.push(() => {
+      throw new TributaryError("NETWORK_EXCEPTION", "test: connection reset");
+    });
+    h.loop.start();
+    await eventually(() => h.positions.buffer.size === 1);
+    expect(h.cluster.invalidated).toEqual(["t"]);
+    expect(h.reported).toEqual([]);
   });
 
   it("in a group, does not report a fenced member's errors (the session handles them)", async () => {

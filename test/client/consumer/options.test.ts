@@ -13,6 +13,7 @@ describe("fetchSettings", () => {
       bufferedRecordsMax: 20_000,
       maxPollRecords: 500,
       retryBackoffMs: 100,
+      retries: 10,
     });
   });
 

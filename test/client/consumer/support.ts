@@ -57,6 +57,10 @@ export class ScriptedCluster {
     });
   }
 
+  knowsBroker(nodeId: number): boolean {
+    return nodeId === 1;
+  }
+
   invalidate(topic: string): void {
     this.invalidated.push(topic);
   }
