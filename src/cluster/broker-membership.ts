@@ -169,7 +169,7 @@ export class BrokerMembership {
       const records: MetadataRecord[] = batch.records.map(decodeMetadataRecord);
       this.committed.applyCommitted({ records, lastOffset: batch.lastOffset, epoch: batch.epoch });
     }
-    const id = (this.committed.image as { clusterId?: string | null }).clusterId ?? null;
+    const id = this.committed.image.clusterId;
     if (id !== null) this.#clusterId ??= id;
   }
 
