@@ -39,7 +39,7 @@ import { type ReplicaManagerConfig, resolveReplicaManagerConfig } from "./option
 import { type PartitionKey, partitionId, toCommittedState } from "./partition-key.ts";
 import type { ReplicaChannel } from "./replica-channel.ts";
 import type { ReplicaLog } from "./replica-log.ts";
-import { type LeaderRole, Slot } from "./slot.ts";
+import { type LeaderRole, type Role, Slot } from "./slot.ts";
 
 export interface ReplicaManagerOptions {
   runtime: { clock: Clock; timers: Timers };
@@ -119,6 +119,7 @@ export class ReplicaManager implements ReplicaService {
     await slot.lock.exclusive(() => {
       if (core.closed) return Promise.resolve();
       const current = slot.role;
+      if (isStale(current, committed)) return Promise.resolve();
       if (current.kind === "leader" && current.state.leaderEpoch === committed.leaderEpoch) {
         this.#applyToLeader(slot, current, committed);
         return Promise.resolve();
@@ -169,7 +170,7 @@ export class ReplicaManager implements ReplicaService {
     const slot = this.#slot(key, log);
     const started = await slot.lock.exclusive(() => {
       const current = slot.role;
-      if (core.closed) return Promise.resolve(null);
+      if (core.closed || isStale(current, committed)) return Promise.resolve(null);
       if (
         current.kind === "follower" && current.state.leaderEpoch === committed.leaderEpoch &&
         current.leaderId === leaderId
@@ -406,4 +407,10 @@ export class ReplicaManager implements ReplicaService {
       this.#armIsrTimer();
     }, core.config.isrCheckIntervalMs);
   }
+}
+
+/** Metadata older than the role the slot already has (deltas applied out of order). */
+function isStale(role: Role, committed: CommittedPartition): boolean {
+  return (role.kind === "leader" || role.kind === "follower") &&
+    committed.leaderEpoch < role.state.leaderEpoch;
 }
