@@ -9,6 +9,7 @@
 //   SIM_SEED=12 npx vitest run test/replication/manager/replica-manager-sim.test.ts   one, traced
 import { describe, expect, it } from "vitest";
 import { SimWorld } from "../../../runtime/sim/world.ts";
+import { createLogger } from "../../../src/logging/logger.ts";
 import { runWatchedSeed, SeedTrace, simSeeds } from "../../support/sim-seeds.ts";
 import { type Broker, KEY, ReplicaCluster } from "./cluster.ts";
 import { recordsOf, type StoredRecord, waitUntil } from "./support.ts";
@@ -41,8 +42,19 @@ async function runSeed(seed: number, trace: SeedTrace): Promise<Stats> {
     ReplicaCluster.open(world, {
       lossRate: random.int(4) === 0 ? 0 : random.float() * 0.05,
       latencyMs: [1, 1 + random.int(15)],
-      config: { replicaLagTimeMaxMs: lagMs, replicaFetchWaitMaxMs: 50 + random.int(250) },
+      config: {
+        replicaLagTimeMaxMs: lagMs,
+        replicaFetchWaitMaxMs: 50 + random.int(250),
+        // A lost message is noticed by this timeout alone (no connection to break).
+        requestTimeoutMs: 300 + random.int(1_000),
+      },
       trace: trace.line,
+      logger: createLogger({
+        level: "debug",
+        format: "text",
+        nowMs: () => world.scheduler.clock.monotonicMs(),
+        write: (line) => trace.line(line.trimEnd()),
+      }),
     }), bounds);
   const stats: Stats = {
     acked: 0,
@@ -69,6 +81,7 @@ async function runSeed(seed: number, trace: SeedTrace): Promise<Stats> {
         cluster.trace(`acked ${value}@${outcome.baseOffset} by ${outcome.leaderId}`);
       } else {
         stats.refused++;
+        cluster.trace(`refused ${value}: ${outcome.code}`);
       }
       return outcome.ok;
     } finally {
@@ -115,7 +128,7 @@ async function runSeed(seed: number, trace: SeedTrace): Promise<Stats> {
     for (const id of down) await cluster.restart(id);
     await waitUntil(rt, "in-flight produces end", () => inFlight === 0, 10_000);
     let lastAcked = false;
-    for (let attempt = 0; attempt < 40 && !lastAcked; attempt++) {
+    for (let attempt = 0; attempt < 100 && !lastAcked; attempt++) {
       lastAcked = await produceOne();
       if (!lastAcked) await rt.timers.sleep(100);
     }
