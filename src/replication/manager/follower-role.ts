@@ -4,7 +4,7 @@
 // fails leaves the state ahead of the log, so the follower starts over from the log after a
 // backoff; a log that failed for good takes the replica offline.
 import { batchesIn, batchSizeAt, lastOffsetOf } from "../../log/batch-decode.ts";
-import { FollowerReplicaState, type FollowerEffect } from "../follower-replica.ts";
+import { type FollowerEffect, FollowerReplicaState } from "../follower-replica.ts";
 import type { FetchedBatch } from "../messages.ts";
 import { type ManagerCore, nowMs } from "./manager-core.ts";
 import type { FollowerRole, Slot } from "./slot.ts";
@@ -35,7 +35,9 @@ export function startFollower(core: ManagerCore, slot: Slot, role: FollowerRole)
 }
 
 /** The batches a fetch answer holds, and the bytes up to the end of the last whole one. */
-export function fetchedBatches(records: Uint8Array): { batches: FetchedBatch[]; bytes: Uint8Array } {
+export function fetchedBatches(
+  records: Uint8Array,
+): { batches: FetchedBatch[]; bytes: Uint8Array } {
   const batches: FetchedBatch[] = [];
   let end = 0;
   for (const { position, header } of batchesIn(records)) {
@@ -67,7 +69,7 @@ export function runEffects(
     } catch (err) {
       onLogError(core, slot, role, err);
     }
-    ensureNext(core, slot, role);
+    ensureNext(slot, role);
     core.pokeFetcher(role.leaderId);
   });
 }
@@ -140,7 +142,7 @@ async function runLocked(
 }
 
 /** Whatever happened, a live follower always has its next request (after any backoff). */
-function ensureNext(core: ManagerCore, slot: Slot, role: FollowerRole): void {
+function ensureNext(slot: Slot, role: FollowerRole): void {
   if (slot.role !== role || role.next !== null) return;
   const phase = role.state.phase;
   if (phase !== "fetching" && phase !== "truncating") return;

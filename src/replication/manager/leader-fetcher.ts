@@ -181,10 +181,11 @@ export class LeaderFetcher {
         : undefined;
       const base = { currentLeaderEpoch: request.leaderEpoch, fetchOffset: request.fetchOffset };
       if (reply === undefined) {
-        await runEffects(core, slot, role, () => role.state.onFetchAnswer({
-          ...base,
-          errorCode: "NETWORK_EXCEPTION",
-        }), null);
+        await runEffects(core, slot, role, () =>
+          role.state.onFetchAnswer({
+            ...base,
+            errorCode: "NETWORK_EXCEPTION",
+          }), null);
         continue;
       }
       role.leaderLogEndOffset = reply.logEndOffset;

@@ -17,6 +17,9 @@ import { type ManagerCore, nowMs } from "./manager-core.ts";
 import { partitionId } from "./partition-key.ts";
 import type { LeaderRole, Slot } from "./slot.ts";
 
+/** However long a follower asks to wait, a parked fetch ends by then. */
+const FETCH_WAIT_MS_MAX = 30_000;
+
 type Admitted =
   | { ok: true; asked: ReplicaFetchPartition; slot: Slot; role: LeaderRole }
   | { ok: false; reply: ReplicaFetchPartitionReply };
@@ -36,7 +39,7 @@ export async function serveFetch(
     core.parkedFetches < core.config.parkedFetchesMax
   ) {
     const slots = admitted.flatMap((a) => (a.ok ? [a.slot] : []));
-    await park(core, slots, Math.min(request.maxWaitMs, core.config.replicaFetchWaitMaxMs));
+    await park(core, slots, Math.min(request.maxWaitMs, FETCH_WAIT_MS_MAX));
     replies = await readAll(admitted, request.maxBytes);
   }
   return { partitions: replies };
@@ -55,7 +58,9 @@ function admit(
   }
   syncLocalEnd(core, slot, role);
   const { state } = role;
-  if (asked.currentLeaderEpoch === state.leaderEpoch && asked.fetchOffset < slot.log.logStartOffset) {
+  if (
+    asked.currentLeaderEpoch === state.leaderEpoch && asked.fetchOffset < slot.log.logStartOffset
+  ) {
     return refused(asked, "OFFSET_OUT_OF_RANGE", slot);
   }
   const outcome = state.updateFollower(
@@ -125,7 +130,7 @@ async function readAll(
 /** Waits until one of slots wakes, waitMs passes or the manager closes. */
 function park(core: ManagerCore, slots: readonly Slot[], waitMs: number): Promise<void> {
   core.parkedFetches++;
-  core.counters.fetchesParked++;
+  core.counters.fetchesParkedTotal++;
   return new Promise((resolve) => {
     let done = false;
     const finish = () => {

@@ -12,7 +12,7 @@ export interface ManagerCounters {
   isrExpands: number;
   /** AlterPartition calls sent (resends included). */
   alterPartitionSends: number;
-  fetchesParked: number;
+  fetchesParkedTotal: number;
   divergedReplicas: number;
 }
 

@@ -36,7 +36,7 @@ import {
 import { serveEpochEnd, serveFetch } from "./leader-service.ts";
 import { type ManagerCore, nowMs } from "./manager-core.ts";
 import { type ReplicaManagerConfig, resolveReplicaManagerConfig } from "./options.ts";
-import { type PartitionKey, partitionId, toCommittedState } from "./partition-key.ts";
+import { partitionId, type PartitionKey, toCommittedState } from "./partition-key.ts";
 import type { ReplicaChannel } from "./replica-channel.ts";
 import type { ReplicaLog } from "./replica-log.ts";
 import { type LeaderRole, type Role, Slot } from "./slot.ts";
@@ -66,7 +66,9 @@ export interface ReplicaManagerMetrics {
   alterPartitionSends: number;
   /** The largest (leader's log end - own log end) over followed partitions, as last fetched. */
   fetchLagMax: number;
-  fetchesParked: number;
+  /** Follower fetches parked at this leader's log end now, and since start. */
+  fetchesParkedNow: number;
+  fetchesParkedTotal: number;
   acksWaiters: number;
   divergedReplicas: number;
 }
@@ -92,7 +94,7 @@ export class ReplicaManager implements ReplicaService {
         isrShrinks: 0,
         isrExpands: 0,
         alterPartitionSends: 0,
-        fetchesParked: 0,
+        fetchesParkedTotal: 0,
         divergedReplicas: 0,
       },
       closedSignal,
@@ -217,9 +219,7 @@ export class ReplicaManager implements ReplicaService {
     if (slot === undefined || core.closed) return;
     const role = slot.role;
     if (role.kind === "offline") return;
-    const epoch = role.kind === "leader" || role.kind === "follower"
-      ? role.state.leaderEpoch
-      : -1;
+    const epoch = role.kind === "leader" || role.kind === "follower" ? role.state.leaderEpoch : -1;
     if (role.kind === "leader" && committed.leaderEpoch === epoch) {
       this.#applyToLeader(slot, role, committed);
       return;
@@ -316,6 +316,7 @@ export class ReplicaManager implements ReplicaService {
       underMinIsrPartitions: 0,
       ...core.counters,
       fetchLagMax: 0,
+      fetchesParkedNow: core.parkedFetches,
       acksWaiters: 0,
     };
     for (const slot of core.slots.values()) {
@@ -354,7 +355,12 @@ export class ReplicaManager implements ReplicaService {
 
   #applyToLeader(slot: Slot, role: LeaderRole, committed: CommittedPartition): void {
     const change = toCommittedState(committed);
-    const outcome = applyCommitted(this.#core, slot, role, () => role.state.onPartitionChange(change));
+    const outcome = applyCommitted(
+      this.#core,
+      slot,
+      role,
+      () => role.state.onPartitionChange(change),
+    );
     if (outcome === "resign") resignLeader(role);
     else checkIsr(this.#core, slot, role);
   }

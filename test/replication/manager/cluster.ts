@@ -37,6 +37,8 @@ export interface ClusterOptions {
   initial?: Partial<CommittedPartition>;
   /** Writes to a broker's log before its manager starts (divergence scenarios). */
   prepare?: (brokerId: number, log: PartitionLog) => Promise<void>;
+  /** Loses the first n AlterPartition requests. */
+  dropAlterPartitions?: number;
   /** The HW a broker's replica starts from (default 0). */
   initialHighWatermark?: (brokerId: number) => number;
 }
@@ -74,6 +76,7 @@ export class ReplicaCluster {
   /** Brokers the controller considers gone (crashed): never added to the ISR. */
   readonly fenced = new Set<number>();
   alterCommits = 0;
+  #alterDrops: number;
   alterRefusals = 0;
 
   private constructor(world: SimWorld, options: ClusterOptions) {
@@ -81,6 +84,7 @@ export class ReplicaCluster {
     this.#options = options;
     this.#controllerRt = world.runtime(CONTROLLER);
     this.#trace = options.trace ?? (() => {});
+    this.#alterDrops = options.dropAlterPartitions ?? 0;
     const replicas = options.brokerIds ?? [1, 2, 3];
     this.state = {
       leader: replicas[0],
@@ -139,14 +143,22 @@ export class ReplicaCluster {
       if (refused !== null) return { ok: false as const, code: refused };
       const leaderEpoch = manager.leaderEpochOf(KEY);
       const bytes = encodeBatch({
-        records: values.map((v) => ({ key: null, value: new TextEncoder().encode(v), timestamp: 1 })),
+        records: values.map((v) => ({
+          key: null,
+          value: new TextEncoder().encode(v),
+          timestamp: 1,
+        })),
       });
       const result = await broker.log.append(bytes, { durable: true, leaderEpoch });
       manager.onLocalAppend(KEY, broker.log.logEndOffset);
       return { ok: true as const, result, leaderEpoch };
     });
     if (!appended.ok) return appended;
-    const code = await manager.waitAcksAll(KEY, appended.result.lastOffset, options.timeoutMs ?? 3000);
+    const code = await manager.waitAcksAll(
+      KEY,
+      appended.result.lastOffset,
+      options.timeoutMs ?? 3000,
+    );
     if (code !== null) return { ok: false, code };
     return {
       ok: true,
@@ -162,7 +174,9 @@ export class ReplicaCluster {
 
   /** Clean election: the leader moves to another ISR member (random), the ISR stays. */
   moveLeader(): boolean {
-    const candidates = this.state.isr.filter((id) => id !== this.state.leader && !this.fenced.has(id));
+    const candidates = this.state.isr.filter((id) =>
+      id !== this.state.leader && !this.fenced.has(id)
+    );
     if (candidates.length === 0) return false;
     const leader = candidates[this.world.random.int(candidates.length)];
     this.#commit({ ...this.state, leader, leaderEpoch: this.state.leaderEpoch + 1 });
@@ -178,7 +192,9 @@ export class ReplicaCluster {
       return;
     }
     const candidates = isr.filter((r) => !this.fenced.has(r));
-    const leader = candidates.length === 0 ? -1 : candidates[this.world.random.int(candidates.length)];
+    const leader = candidates.length === 0
+      ? -1
+      : candidates[this.world.random.int(candidates.length)];
     this.#commit({ ...this.state, leader, leaderEpoch: this.state.leaderEpoch + 1, isr });
   }
 
@@ -351,8 +367,15 @@ export class ReplicaCluster {
         this.#send(from, incarnation, leaderId, (to) => to.manager.replicaFetch(request)),
       epochEnd: (leaderId, request) =>
         this.#send(from, incarnation, leaderId, (to) => to.manager.epochEnd(request)),
-      alterPartition: (request) =>
-        this.#send(from, incarnation, null, () => Promise.resolve(this.#alterPartition(request))),
+      alterPartition: (request) => {
+        if (this.#alterDrops-- > 0) return new Promise(() => {});
+        return this.#send(
+          from,
+          incarnation,
+          null,
+          () => Promise.resolve(this.#alterPartition(request)),
+        );
+      },
     };
   }
 

@@ -143,7 +143,12 @@ describe("ReplicaManager: divergent tails", () => {
       });
       const rt = world.runtime("test");
       const follower = cluster.brokers.get(2)!;
-      await waitUntil(rt, "2 goes offline", () => follower.manager.roleOf(KEY) === "offline", 2_000);
+      await waitUntil(
+        rt,
+        "2 goes offline",
+        () => follower.manager.roleOf(KEY) === "offline",
+        2_000,
+      );
       const diverged = lines.filter((l) => l.event === "replica.diverged");
       expect(diverged).toHaveLength(1);
       expect(diverged[0]).toMatchObject({ brokerId: 2, truncateTo: 3, highWatermark: 5 });

@@ -27,8 +27,12 @@ describe("ReplicaManager: ISR", () => {
     // A follower at the leader's log end is caught up however long ago it fetched (Kafka's
     // rule): it falls behind only once something new is written.
     const during = cluster.produce(["during"], { timeoutMs: 10_000 });
-    const leftAfterMs = await waitUntil(rt, "3 leaves the ISR", () =>
-      !cluster.state.isr.includes(3), 5_000);
+    const leftAfterMs = await waitUntil(
+      rt,
+      "3 leaves the ISR",
+      () => !cluster.state.isr.includes(3),
+      5_000,
+    );
     // Not before the lag time, and within it plus one check interval (half of it) and slack.
     expect(leftAfterMs).toBeGreaterThanOrEqual(LAG_MS);
     expect(leftAfterMs).toBeLessThanOrEqual(LAG_MS * 1.5 + 200);
@@ -37,7 +41,9 @@ describe("ReplicaManager: ISR", () => {
       underReplicatedPartitions: 1,
       isrShrinks: 1,
     });
-    for (let i = 0; i < 5; i++) expect(await cluster.produce([`b${i}`])).toMatchObject({ ok: true });
+    for (let i = 0; i < 5; i++) {
+      expect(await cluster.produce([`b${i}`])).toMatchObject({ ok: true });
+    }
     cluster.heal(3);
     await waitUntil(rt, "3 rejoins the ISR", () => cluster.state.isr.includes(3), 5_000);
     await cluster.applied();
@@ -46,27 +52,51 @@ describe("ReplicaManager: ISR", () => {
       isrExpands: 1,
     });
     const leaderRecords = await recordsOf(cluster.leader!.log);
-    expect(leaderRecords.map((r) => r.value)).toEqual(["a", "during", "b0", "b1", "b2", "b3", "b4"]);
+    expect(leaderRecords.map((r) => r.value)).toEqual([
+      "a",
+      "during",
+      "b0",
+      "b1",
+      "b2",
+      "b3",
+      "b4",
+    ]);
     expect(await recordsOf(cluster.brokers.get(3)!.log)).toEqual(leaderRecords);
     await cluster.close();
   });
 
-  simulate("a follower that crashed (unsynced writes lost) comes back and rejoins", async (world) => {
-    const cluster = await ReplicaCluster.open(world, { config });
-    const rt = world.runtime("test");
-    for (let i = 0; i < 5; i++) expect(await cluster.produce([`a${i}`])).toMatchObject({ ok: true });
-    cluster.crash(3);
-    expect(cluster.state.isr).toEqual([1, 2]);
-    for (let i = 0; i < 5; i++) expect(await cluster.produce([`b${i}`])).toMatchObject({ ok: true });
-    await cluster.restart(3);
-    // Its appends were durable before it fetched on, so it kept at least every acked a_i.
-    expect(cluster.brokers.get(3)!.log.logEndOffset).toBeGreaterThanOrEqual(5);
-    await waitUntil(rt, "3 rejoins the ISR", () => cluster.state.isr.includes(3), 5_000);
-    const leaderRecords = await recordsOf(cluster.leader!.log);
-    expect(leaderRecords).toHaveLength(10);
-    await waitUntil(rt, "3 catches up", () => cluster.brokers.get(3)!.log.logEndOffset === 10, 2_000);
-    expect(await recordsOf(cluster.brokers.get(3)!.log)).toEqual(leaderRecords);
-    expect(cluster.brokers.get(3)!.manager.roleOf(KEY)).toBe("follower");
-    await cluster.close();
-  });
+  simulate(
+    "a follower that crashed (unsynced writes lost) comes back and rejoins",
+    async (world) => {
+      const cluster = await ReplicaCluster.open(world, { config });
+      const rt = world.runtime("test");
+      for (let i = 0; i < 5; i++) {
+        expect(await cluster.produce([`a${i}`])).toMatchObject({
+          ok: true,
+        });
+      }
+      cluster.crash(3);
+      expect(cluster.state.isr).toEqual([1, 2]);
+      for (let i = 0; i < 5; i++) {
+        expect(await cluster.produce([`b${i}`])).toMatchObject({
+          ok: true,
+        });
+      }
+      await cluster.restart(3);
+      // Its appends were durable before it fetched on, so it kept at least every acked a_i.
+      expect(cluster.brokers.get(3)!.log.logEndOffset).toBeGreaterThanOrEqual(5);
+      await waitUntil(rt, "3 rejoins the ISR", () => cluster.state.isr.includes(3), 5_000);
+      const leaderRecords = await recordsOf(cluster.leader!.log);
+      expect(leaderRecords).toHaveLength(10);
+      await waitUntil(
+        rt,
+        "3 catches up",
+        () => cluster.brokers.get(3)!.log.logEndOffset === 10,
+        2_000,
+      );
+      expect(await recordsOf(cluster.brokers.get(3)!.log)).toEqual(leaderRecords);
+      expect(cluster.brokers.get(3)!.manager.roleOf(KEY)).toBe("follower");
+      await cluster.close();
+    },
+  );
 });

@@ -76,7 +76,9 @@ async function runSeed(seed: number, trace: SeedTrace): Promise<Stats> {
       const outcome = await cluster.produce([value], { timeoutMs: 1_000 + random.int(2_000) });
       if (outcome.ok) {
         stats.acked++;
-        expect(acked.has(outcome.baseOffset), `offset ${outcome.baseOffset} acked twice`).toBe(false);
+        expect(acked.has(outcome.baseOffset), `offset ${outcome.baseOffset} acked twice`).toBe(
+          false,
+        );
         acked.set(outcome.baseOffset, value);
         cluster.trace(`acked ${value}@${outcome.baseOffset} by ${outcome.leaderId}`);
       } else {
@@ -207,7 +209,9 @@ describe("replica manager simulation", () => {
     expect(plan.seeds.length).toBeGreaterThan(0);
     if (plan.seeds.length >= SEEDS_DEFAULT) {
       // The default run must reach the paths it exists for.
-      for (const path of ["acked", "moves", "crashes", "cuts", "shrinks", "expands", "truncations"]) {
+      for (
+        const path of ["acked", "moves", "crashes", "cuts", "shrinks", "expands", "truncations"]
+      ) {
         expect(total[path], path).toBeGreaterThan(0);
       }
     }

@@ -27,8 +27,12 @@ describe("ReplicaManager: acks=all", () => {
     for (const broker of cluster.brokers.values()) {
       expect(broker.log.logEndOffset, `b${broker.id}`).toBe(2);
     }
-    await waitUntil(rt, "followers learn the HW", () =>
-      [...cluster.brokers.values()].every((b) => b.replica.highWatermark === 2), 2_000);
+    await waitUntil(
+      rt,
+      "followers learn the HW",
+      () => [...cluster.brokers.values()].every((b) => b.replica.highWatermark === 2),
+      2_000,
+    );
     for (const broker of cluster.brokers.values()) {
       expect((await recordsOf(broker.log)).map((r) => r.value)).toEqual(["a", "b"]);
     }
@@ -68,9 +72,18 @@ describe("ReplicaManager: acks=all", () => {
     const rt = world.runtime("test");
     cluster.cutOff(2);
     cluster.cutOff(3);
-    await waitUntil(rt, "the ISR shrinks to the leader", () => cluster.state.isr.length === 1, 5_000);
-    await waitUntil(rt, "the leader applies it", () =>
-      cluster.leader!.manager.isrOf(KEY)?.length === 1, 1_000);
+    await waitUntil(
+      rt,
+      "the ISR shrinks to the leader",
+      () => cluster.state.isr.length === 1,
+      5_000,
+    );
+    await waitUntil(
+      rt,
+      "the leader applies it",
+      () => cluster.leader!.manager.isrOf(KEY)?.length === 1,
+      1_000,
+    );
     const result = await cluster.produce(["x"], { minInsync: 2 });
     expect(result).toEqual({ ok: false, code: "NOT_ENOUGH_REPLICAS" });
     expect(cluster.leader!.log.logEndOffset).toBe(0);
