@@ -47,7 +47,9 @@ export class LogReplica implements ReplicaLog {
   }
 
   epochEntries(): EpochEntry[] {
-    return this.log.leaderEpochs?.entries() ?? [];
+    // An entry is recorded before its batch is written; one whose write failed runs ahead.
+    const end = this.log.logEndOffset;
+    return (this.log.leaderEpochs?.entries() ?? []).filter((e) => e.startOffset <= end);
   }
 
   async appendReplicated(batches: Uint8Array): Promise<void> {
@@ -61,7 +63,11 @@ export class LogReplica implements ReplicaLog {
 
   async resetTo(offset: number): Promise<void> {
     await this.log.resetTo(offset);
-    this.#highWatermark = offset;
+    // Everything below the leader's log start is gone there too: nothing left to wait for.
+    if (offset !== this.#highWatermark) {
+      this.#highWatermark = offset;
+      this.#onHighWatermark(offset);
+    }
   }
 
   async read(offset: number, maxBytes: number): Promise<Uint8Array> {

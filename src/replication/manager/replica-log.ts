@@ -13,7 +13,7 @@ export interface ReplicaLog {
   readonly highWatermark: number;
   /** Moves the HW (never past the log end); wakes whatever waits for it. */
   setHighWatermark(offset: number): void;
-  /** The log's leader-epoch entries, oldest first (a snapshot). */
+  /** The log's leader-epoch entries, oldest first, none starting past the log end (a copy). */
   epochEntries(): EpochEntry[];
   /**
    * Appends batches fetched from the leader as they are (their offsets and epochs kept), durably

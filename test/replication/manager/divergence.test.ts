@@ -164,3 +164,37 @@ describe("ReplicaManager: divergent tails", () => {
     },
   );
 });
+
+describe("ReplicaManager: a follower below the leader's log start", () => {
+  simulate("starts over at the leader's log start and fetches from there", async (world) => {
+    const { logger, lines } = captureLogs();
+    const cluster = await ReplicaCluster.open(world, {
+      config,
+      logger,
+      prepare: async (id, log) => {
+        if (id !== 1) return;
+        await write(log, [[0, ["a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7"]]]);
+        await log.deleteRecordsBefore(6);
+      },
+      // Out of the ISR, and so far behind that the leader no longer has what they need.
+      initial: { isr: [1] },
+      initialHighWatermark: (id) => (id === 1 ? 8 : 0),
+    });
+    expect(await cluster.produce(["n8"], { minInsync: 1 })).toMatchObject({
+      ok: true,
+      lastOffset: 8,
+    });
+    const rt = world.runtime("test");
+    await waitUntil(rt, "2 and 3 join the ISR", () => cluster.state.isr.length === 3, 5_000);
+    const resets = lines.filter((l) => l.event === "replica.reset");
+    expect(resets.map((l) => [l.brokerId, l.logStartOffset]).sort()).toEqual([[2, 6], [3, 6]]);
+    const leaderRecords = await recordsOf(cluster.leader!.log);
+    expect(leaderRecords.map((r) => r.value)).toEqual(["a6", "a7", "n8"]);
+    for (const id of [2, 3]) {
+      const log = cluster.brokers.get(id)!.log;
+      expect(log.logStartOffset).toBe(6);
+      expect(await recordsOf(log)).toEqual(leaderRecords);
+    }
+    await cluster.close();
+  });
+});
