@@ -1,25 +1,28 @@
 // A call on the channel, bounded: it settles with the answer, or with a failure once the
 // deadline passes or the manager closes, whichever comes first (a lost message never settles).
 import type { Timers } from "../../../runtime/types.ts";
+import type { CloseSignal } from "./close-signal.ts";
 
 export type Bounded<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 export function callBounded<T>(
   timers: Timers,
   timeoutMs: number,
-  closed: Promise<void>,
+  closed: CloseSignal,
   call: () => Promise<T>,
 ): Promise<Bounded<T>> {
   return new Promise((resolve) => {
     let settled = false;
+    let unsubscribe = () => {};
     const settle = (result: Bounded<T>) => {
       if (settled) return;
       settled = true;
       timer.cancel();
+      unsubscribe();
       resolve(result);
     };
     const timer = timers.setTimeout(() => settle({ ok: false, reason: "timeout" }), timeoutMs);
-    closed.then(() => settle({ ok: false, reason: "closed" }));
+    unsubscribe = closed.onClose(() => settle({ ok: false, reason: "closed" }));
     let pending: Promise<T>;
     try {
       pending = call();

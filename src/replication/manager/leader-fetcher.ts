@@ -94,14 +94,16 @@ export class LeaderFetcher {
     }
     return new Promise((resolve) => {
       let timer: TimerHandle | null = null;
+      let unsubscribe = () => {};
       const done = () => {
         timer?.cancel();
+        unsubscribe();
         if (this.#wake === done) this.#wake = null;
         resolve();
       };
       this.#wake = done;
       if (until !== Infinity) timer = this.#core.timers.setTimeout(done, Math.max(1, until - now));
-      this.#core.closedSignal.then(done);
+      unsubscribe = this.#core.closeSignal.onClose(done);
     });
   }
 
@@ -116,7 +118,7 @@ export class LeaderFetcher {
     const result = await callBounded(
       core.timers,
       core.config.requestTimeoutMs,
-      core.closedSignal,
+      core.closeSignal,
       () =>
         core.channel.epochEnd(this.leaderId, {
           replicaId: core.brokerId,
@@ -158,7 +160,7 @@ export class LeaderFetcher {
     const result = await callBounded(
       core.timers,
       core.config.requestTimeoutMs + core.config.replicaFetchWaitMaxMs,
-      core.closedSignal,
+      core.closeSignal,
       () =>
         core.channel.fetch(this.leaderId, {
           replicaId: core.brokerId,

@@ -97,7 +97,7 @@ function sendAlter(core: ManagerCore, slot: Slot, role: LeaderRole): void {
   callBounded(
     core.timers,
     core.config.requestTimeoutMs,
-    core.closedSignal,
+    core.closeSignal,
     () => core.channel.alterPartition(request),
   ).then((result) => {
     role.alterSending = false;

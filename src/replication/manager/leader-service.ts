@@ -133,17 +133,19 @@ function park(core: ManagerCore, slots: readonly Slot[], waitMs: number): Promis
   core.counters.fetchesParkedTotal++;
   return new Promise((resolve) => {
     let done = false;
+    let unsubscribe = () => {};
     const finish = () => {
       if (done) return;
       done = true;
       core.parkedFetches--;
       timer.cancel();
+      unsubscribe();
       for (const slot of slots) slot.wakers.delete(finish);
       resolve();
     };
     const timer = core.timers.setTimeout(finish, waitMs);
     for (const slot of slots) slot.wakers.add(finish);
-    core.closedSignal.then(finish);
+    unsubscribe = core.closeSignal.onClose(finish);
   });
 }
 

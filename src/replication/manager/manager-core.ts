@@ -2,6 +2,7 @@
 // fetch serving, its ISR upkeep and the follower fetchers each live in a file of their own and
 // work on this).
 import type { Clock, Timers } from "../../../runtime/types.ts";
+import type { CloseSignal } from "./close-signal.ts";
 import type { Logger } from "../../logging/logger.ts";
 import type { ReplicaManagerConfig } from "./options.ts";
 import type { ReplicaChannel } from "./replica-channel.ts";
@@ -26,8 +27,8 @@ export interface ManagerCore {
   readonly config: ReplicaManagerConfig;
   readonly slots: Map<string, Slot>;
   readonly counters: ManagerCounters;
-  /** Resolves when close() starts: every bounded call and park ends then. */
-  readonly closedSignal: Promise<void>;
+  /** Fires when close() starts: every bounded call and park ends then. */
+  readonly closeSignal: CloseSignal;
   closed: boolean;
   parkedFetches: number;
   /** A follower slot changed what it wants to send: wake the fetcher of its leader. */

@@ -23,6 +23,7 @@ import { assert, type ErrorCodeName } from "../../model/errors.ts";
 import { LeaderReplicaState } from "../leader-replica.ts";
 import { acksAllAdmission } from "../produce-purgatory.ts";
 import { AcksWaiters } from "./acks-waiters.ts";
+import { CloseSignal } from "./close-signal.ts";
 import { newFollowerRole, startFollower } from "./follower-role.ts";
 import { LeaderFetcher } from "./leader-fetcher.ts";
 import {
@@ -77,10 +78,8 @@ export class ReplicaManager implements ReplicaService {
   readonly #core: ManagerCore;
   readonly #fetchers = new Map<number, LeaderFetcher>();
   #isrTimer: TimerHandle | null = null;
-  #signalClosed!: () => void;
 
   constructor(options: ReplicaManagerOptions) {
-    const closedSignal = new Promise<void>((resolve) => (this.#signalClosed = resolve));
     this.#core = {
       brokerId: options.brokerId,
       incarnationId: options.incarnationId,
@@ -97,7 +96,7 @@ export class ReplicaManager implements ReplicaService {
         fetchesParkedTotal: 0,
         divergedReplicas: 0,
       },
-      closedSignal,
+      closeSignal: new CloseSignal(),
       closed: false,
       parkedFetches: 0,
       pokeFetcher: (leaderId) => this.#fetchers.get(leaderId)?.poke(),
@@ -345,7 +344,7 @@ export class ReplicaManager implements ReplicaService {
     const core = this.#core;
     if (core.closed) return;
     core.closed = true;
-    this.#signalClosed();
+    core.closeSignal.close();
     this.#isrTimer?.cancel();
     this.#isrTimer = null;
     for (const slot of core.slots.values()) this.#endRole(slot);
