@@ -91,3 +91,56 @@ describe("ReplicaManager: acks=all", () => {
     await cluster.close();
   });
 });
+
+describe("ReplicaManager: leader changes and lossy networks", () => {
+  simulate(
+    "after a clean leader move the new leader acknowledges and the old one follows",
+    async (world) => {
+      const cluster = await ReplicaCluster.open(world, { config });
+      for (let i = 0; i < 3; i++) {
+        expect(await cluster.produce([`a${i}`])).toMatchObject({
+          ok: true,
+        });
+      }
+      const before = cluster.state.leader;
+      expect(cluster.moveLeader()).toBe(true);
+      await cluster.applied();
+      const after = cluster.leader!;
+      expect(after.id).not.toBe(before);
+      expect(after.manager.leaderEpochOf(KEY)).toBe(1);
+      expect(cluster.brokers.get(before)!.manager.roleOf(KEY)).toBe("follower");
+      expect(await cluster.produce(["b"])).toMatchObject({
+        ok: true,
+        baseOffset: 3,
+        leaderEpoch: 1,
+      });
+      const records = await recordsOf(after.log);
+      expect(records.map((r) => `${r.value}@${r.epoch}`)).toEqual(["a0@0", "a1@0", "a2@0", "b@1"]);
+      for (const broker of cluster.brokers.values()) {
+        expect(await recordsOf(broker.log), `b${broker.id}`).toEqual(records);
+        expect(broker.log.truncations, `b${broker.id} truncations`).toBe(0);
+      }
+      await cluster.close();
+    },
+  );
+
+  simulate("followers keep fetching when a third of all messages are lost", async (world) => {
+    const cluster = await ReplicaCluster.open(world, {
+      lossRate: 0.3,
+      config: { ...config, requestTimeoutMs: 200, replicaLagTimeMaxMs: 60_000 },
+    });
+    for (let i = 0; i < 10; i++) {
+      expect(await cluster.produce([`v${i}`], { timeoutMs: 30_000 })).toMatchObject({
+        ok: true,
+        baseOffset: i,
+      });
+    }
+    // Nobody left the ISR: every acknowledgement waited for all three.
+    expect(cluster.state.isr).toEqual([1, 2, 3]);
+    const records = await recordsOf(cluster.leader!.log);
+    for (const broker of cluster.brokers.values()) {
+      expect(await recordsOf(broker.log), `b${broker.id}`).toEqual(records);
+    }
+    await cluster.close();
+  });
+});
