@@ -58,7 +58,12 @@ export class LogReplica implements ReplicaLog {
 
   async truncateTo(offset: number): Promise<void> {
     await this.log.truncateTo(offset);
-    this.#highWatermark = Math.min(this.#highWatermark, this.log.logEndOffset);
+    // Never below the HW in a correct cluster (the follower refuses: "diverged"); reported when
+    // it happens so that whoever watches the HW sees it go back.
+    if (this.log.logEndOffset < this.#highWatermark) {
+      this.#highWatermark = this.log.logEndOffset;
+      this.#onHighWatermark(this.#highWatermark);
+    }
   }
 
   async resetTo(offset: number): Promise<void> {

@@ -49,19 +49,22 @@ describe("LogReplica", () => {
     }, bounds);
   });
 
-  it("truncateTo clamps the HW to the new log end", async () => {
+  it("truncateTo clamps the HW to the new log end and reports it", async () => {
     const title = "truncateTo";
     const world = new SimWorld({ seed: 2 });
     const rt = world.runtime("b1");
     await runWatched(world, fixedSeedNames(PATH, title), async () => {
       const log = await PartitionLog.open(rt, "/data/t-0", {}, { leaderEpochs: true });
-      const replica = new LogReplica(log);
+      const highWatermarks: number[] = [];
+      const replica = new LogReplica(log, { onHighWatermark: (hw) => highWatermarks.push(hw) });
       for (let i = 0; i < 4; i++) {
         await replica.appendReplicated(batchAt(i, `a${i}`, i < 2 ? 0 : 1));
       }
       replica.setHighWatermark(4);
       await replica.truncateTo(2);
       expect([replica.logEndOffset, replica.highWatermark]).toEqual([2, 2]);
+      // Reported, so a watcher of the HW sees it go back.
+      expect(highWatermarks).toEqual([4, 2]);
       expect(replica.epochEntries()).toEqual([{ epoch: 0, startOffset: 0 }]);
       await log.close();
     }, bounds);
