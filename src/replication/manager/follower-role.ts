@@ -6,6 +6,8 @@
 import { batchesIn, batchSizeAt, lastOffsetOf } from "../../log/batch-decode.ts";
 import { type FollowerEffect, FollowerReplicaState } from "../follower-replica.ts";
 import type { FetchedBatch } from "../messages.ts";
+import { invariantViolationIn } from "../../model/invariant.ts";
+import { containIn } from "./boundary.ts";
 import { type ManagerCore, nowMs } from "./manager-core.ts";
 import type { FollowerRole, Slot } from "./slot.ts";
 
@@ -67,7 +69,8 @@ export function runEffects(
     try {
       await runLocked(core, slot, role, step(), bytes);
     } catch (err) {
-      onLogError(core, slot, role, err);
+      if (invariantViolationIn(err) !== null) containIn(core, slot, err);
+      else onLogError(core, slot, role, err);
     }
     ensureNext(slot, role);
     core.pokeFetcher(role.leaderId);

@@ -8,7 +8,8 @@ import type { AlterPartitionAnswer, AlterPartitionRequest } from "../messages.ts
 import { callBounded } from "./call-bounded.ts";
 import { type ManagerCore, nowMs } from "./manager-core.ts";
 import { toCommittedState } from "./partition-key.ts";
-import type { LeaderRole, Slot } from "./slot.ts";
+import { guarded } from "./boundary.ts";
+import { type LeaderRole, resignLeader, type Slot } from "./slot.ts";
 
 /** After anything that may have moved the leader state's HW or ISR. */
 export function afterLeaderChange(core: ManagerCore, slot: Slot, role: LeaderRole): void {
@@ -99,19 +100,21 @@ function sendAlter(core: ManagerCore, slot: Slot, role: LeaderRole): void {
     core.config.requestTimeoutMs,
     core.closeSignal,
     () => core.channel.alterPartition(request),
-  ).then((result) => {
-    role.alterSending = false;
-    if (slot.role !== role || role.resigned || core.closed) return;
-    const answer = result.ok ? answerFor(result.value, slot) : null;
-    if (answer !== null) onAnswer(core, slot, role, proposal, answer);
-    if (slot.role === role && role.state.alterPartitionInFlight !== null) {
-      // No answer, or one that leaves the proposal open: the same proposal again, later.
-      role.alterRetryTimer = core.timers.setTimeout(() => {
-        role.alterRetryTimer = null;
-        if (slot.role === role) sendAlter(core, slot, role);
-      }, core.config.replicaFetchBackoffMs);
-    }
-  });
+  ).then((result) =>
+    guarded(core, slot, () => {
+      role.alterSending = false;
+      if (slot.role !== role || role.resigned || core.closed) return;
+      const answer = result.ok ? answerFor(result.value, slot) : null;
+      if (answer !== null) onAnswer(core, slot, role, proposal, answer);
+      if (slot.role === role && role.state.alterPartitionInFlight !== null) {
+        // No answer, or one that leaves the proposal open: the same proposal again, later.
+        role.alterRetryTimer = core.timers.setTimeout(() => {
+          role.alterRetryTimer = null;
+          if (slot.role === role) sendAlter(core, slot, role);
+        }, core.config.replicaFetchBackoffMs);
+      }
+    })
+  );
 }
 
 function onAnswer(
@@ -137,16 +140,6 @@ function onAnswer(
     () => role.state.onAlterPartitionAnswer(answer, proposal.proposalId),
   );
   if (outcome === "resign") resignLeader(role);
-}
-
-/** A later leader epoch exists: nothing more is acknowledged or proposed by this role. */
-export function resignLeader(role: LeaderRole): void {
-  role.resigned = true;
-  role.alterRetryTimer?.cancel();
-  role.alterRetryTimer = null;
-  role.acksTimer?.cancel();
-  role.acksTimer = null;
-  role.acks.failAll("NOT_LEADER_OR_FOLLOWER");
 }
 
 function answerFor(reply: AlterPartitionReply, slot: Slot): AlterPartitionAnswer | null {

@@ -12,6 +12,7 @@ import type {
   ReplicaFetchRequest,
 } from "../../model/cluster.ts";
 import type { ErrorCodeName } from "../../model/errors.ts";
+import { containIn } from "./boundary.ts";
 import { afterLeaderChange, checkIsr, syncLocalEnd } from "./leader-isr.ts";
 import { type ManagerCore, nowMs } from "./manager-core.ts";
 import { partitionId } from "./partition-key.ts";
@@ -29,8 +30,7 @@ export async function serveFetch(
   request: ReplicaFetchRequest,
 ): Promise<ReplicaFetchReply> {
   const now = nowMs(core);
-  const admitted = request.partitions.map((p) => admit(core, request.replicaId, p, now));
-  for (const item of admitted) if (item.ok) checkIsr(core, item.slot, item.role);
+  const admitted = request.partitions.map((p) => admitGuarded(core, request.replicaId, p, now));
   let replies = await readAll(admitted, request.maxBytes);
   const bytes = replies.reduce((sum, r) => sum + r.records.length, 0);
   const anyError = replies.some((r) => r.error !== null);
@@ -43,6 +43,25 @@ export async function serveFetch(
     replies = await readAll(admitted, request.maxBytes);
   }
   return { partitions: replies };
+}
+
+/** admit() and the ISR check after it, inside the partition's invariant boundary. */
+function admitGuarded(
+  core: ManagerCore,
+  replicaId: number,
+  asked: ReplicaFetchPartition,
+  now: number,
+): Admitted {
+  const slot = core.slots.get(partitionId(asked.topic, asked.partition));
+  try {
+    const admitted = admit(core, replicaId, asked, now);
+    if (admitted.ok) checkIsr(core, admitted.slot, admitted.role);
+    return admitted;
+  } catch (err) {
+    if (slot === undefined) throw err;
+    containIn(core, slot, err);
+    return refused(asked, "KAFKA_STORAGE_ERROR", slot);
+  }
 }
 
 function admit(

@@ -31,7 +31,6 @@ import {
   applyCommitted,
   armAcksTimer,
   checkIsr,
-  resignLeader,
   syncLocalEnd,
 } from "./leader-isr.ts";
 import { serveEpochEnd, serveFetch } from "./leader-service.ts";
@@ -40,7 +39,8 @@ import { type ReplicaManagerConfig, resolveReplicaManagerConfig } from "./option
 import { partitionId, type PartitionKey, toCommittedState } from "./partition-key.ts";
 import type { ReplicaChannel } from "./replica-channel.ts";
 import type { ReplicaLog } from "./replica-log.ts";
-import { type LeaderRole, type Role, Slot } from "./slot.ts";
+import { guarded } from "./boundary.ts";
+import { type LeaderRole, resignLeader, type Role, Slot } from "./slot.ts";
 
 export interface ReplicaManagerOptions {
   runtime: { clock: Clock; timers: Timers };
@@ -406,8 +406,10 @@ export class ReplicaManager implements ReplicaService {
       for (const slot of core.slots.values()) {
         const role = slot.role;
         if (role.kind !== "leader" || role.resigned) continue;
-        syncLocalEnd(core, slot, role);
-        checkIsr(core, slot, role);
+        guarded(core, slot, () => {
+          syncLocalEnd(core, slot, role);
+          checkIsr(core, slot, role);
+        });
       }
       this.#armIsrTimer();
     }, core.config.isrCheckIntervalMs);

@@ -70,3 +70,13 @@ export class Slot {
     for (const waker of [...this.wakers]) waker();
   }
 }
+
+/** A later leader epoch exists: nothing more is acknowledged or proposed by this role. */
+export function resignLeader(role: LeaderRole): void {
+  role.resigned = true;
+  role.alterRetryTimer?.cancel();
+  role.alterRetryTimer = null;
+  role.acksTimer?.cancel();
+  role.acksTimer = null;
+  role.acks.failAll("NOT_LEADER_OR_FOLLOWER");
+}

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { SimWorld } from "../../../runtime/sim/world.ts";
 import type { PartitionLog } from "../../../src/log/partition-log.ts";
 import { encodeBatch } from "../../../src/log/record-batch.ts";
+import { InvariantViolation, uncontainedInvariantIn } from "../../../src/model/invariant.ts";
 import { captureLogs } from "../../support/log-capture.ts";
 import { fixedSeedNames, runWatched } from "../../support/sim-seeds.ts";
 import { type ClusterOptions, KEY, ReplicaCluster } from "./cluster.ts";
@@ -197,4 +198,28 @@ describe("ReplicaManager: a follower below the leader's log start", () => {
     }
     await cluster.close();
   });
+});
+
+describe("ReplicaManager: invariants", () => {
+  it("an invariant failing in a follower's log work takes that replica offline, only", async () => {
+    // Not a watched seed: the violation is raised on purpose, and contained.
+    const world = new SimWorld({ seed: 4 });
+    const { logger, lines } = captureLogs();
+    await world.run(async () => {
+      const cluster = await ReplicaCluster.open(world, { config, logger });
+      const follower = cluster.brokers.get(2)!;
+      const violation = new InvariantViolation("test: a broken append");
+      follower.replica.appendReplicated = () => {
+        throw violation;
+      };
+      expect(await cluster.produce(["a"], { timeoutMs: 10_000 })).toMatchObject({ ok: true });
+      expect(follower.manager.roleOf(KEY)).toBe("offline");
+      const violated = lines.filter((l) => l.event === "invariant.violated");
+      expect(violated).toHaveLength(1);
+      expect(violated[0]).toMatchObject({ brokerId: 2, invariant: "test: a broken append" });
+      expect(uncontainedInvariantIn(violation)).toBe(false);
+      expect(cluster.brokers.get(3)!.log.logEndOffset).toBe(1);
+      await cluster.close();
+    }, bounds);
+  }, 60_000);
 });
