@@ -74,7 +74,7 @@ async function truncateWithin(core: LogCore, offset: number): Promise<void> {
   await segment.sync(false);
 }
 
-async function truncateFullyAndStartAt(core: LogCore, offset: number): Promise<void> {
+export async function truncateFullyAndStartAt(core: LogCore, offset: number): Promise<void> {
   // Newest first, and the fresh segment last: a crash part way leaves a prefix of the old log.
   for (const segment of [...core.segments].reverse()) {
     await deleteSegmentFiles(core.rt.fs, core.dir, segment);

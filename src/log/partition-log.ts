@@ -6,6 +6,7 @@
 // - log-roll.ts      starting a new active segment
 // - log-flush.ts     group-commit fsync rounds, the recovery point, checkpoint, flush policy
 // - log-truncate.ts  truncateTo (replication cuts a divergent tail)
+// - log-reset.ts     resetTo (replication starts a follower over at the leader's log start)
 // - log-retention.ts applyRetention and deleteRecordsBefore (deleting from the front)
 // - log-swap.ts      replaceSegments (the cleaner's swap of compacted segments)
 // - log-read.ts      read, offsetForTimestamp, gaps found at open
@@ -35,6 +36,7 @@ import { type EpochEndOffset, UNDEFINED_END } from "./leader-epoch-cache.ts";
 import { LeaderEpochStore, type LeaderEpochView } from "./leader-epoch-store.ts";
 import { loadLog, type LoadOptions, type LoadReport } from "./log-loader.ts";
 import * as reading from "./log-read.ts";
+import * as resetting from "./log-reset.ts";
 import * as retention from "./log-retention.ts";
 import * as swap from "./log-swap.ts";
 import * as truncation from "./log-truncate.ts";
@@ -219,6 +221,14 @@ export class PartitionLog {
    */
   truncateTo(offset: number): Promise<void> {
     return truncation.truncateTo(this.#core, offset);
+  }
+
+  /**
+   * Empties the log and starts it over at offset, which may lie past the log end (a follower
+   * below the leader's log start; log-reset.ts).
+   */
+  resetTo(offset: number): Promise<void> {
+    return resetting.resetTo(this.#core, offset);
   }
 
   /** Advances logStartOffset (DeleteRecords); segments wholly below it are deleted. */
