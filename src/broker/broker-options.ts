@@ -9,6 +9,7 @@ import type { CommittedImage } from "../metadata/committed-image.ts";
 import type { MetadataWriter } from "./metadata-writer.ts";
 import type { PartitionDelta } from "../metadata/delta.ts";
 import type { Partition } from "./partition.ts";
+import type { ReplicaRoles } from "./replica-roles.ts";
 
 /**
  * A broker in a cluster: the controller side is elsewhere (a writer that commits through the
@@ -24,6 +25,11 @@ export interface BrokerClusterOptions {
    * catalog updated it (where the replica manager starts leading or following). Default: nothing.
    */
   onRoleChange?: (partition: Partition, delta: PartitionDelta) => void;
+  /**
+   * The replica manager's side of every hosted partition: leading, following, the high
+   * watermark and acks=all (replica-roles.ts). Without it partitions are led as on one node.
+   */
+  roles?: ReplicaRoles;
 }
 
 export interface BrokerOptions {

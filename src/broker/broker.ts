@@ -36,6 +36,7 @@ import { type CleanResult, LogCleaner } from "../log/cleaner.ts";
 import { LocalMetadataWriter } from "./local-metadata-writer.ts";
 import type { MetadataWriter } from "./metadata-writer.ts";
 import { PartitionCatalog } from "./partition-catalog.ts";
+import type { LeadershipListener } from "./replica-roles.ts";
 import { clusterBrokers, leadershipRefusal } from "./cluster-routing.ts";
 import { type BrokerHealth, brokerHealth } from "./partition-health.ts";
 import { CachedFileSystem } from "../log/cached-fs.ts";
@@ -142,10 +143,12 @@ export class Broker implements BrokerApi {
       }],
       openFiles: () => this.#fileBudget.stats,
     });
+    const roles = options.cluster?.roles;
     this.#produceContext = {
       nowMs: () => rt.clock.nowMs(),
       timers: rt.timers,
       metrics: this.#metrics,
+      ...(roles === undefined ? {} : { replication: roles.produceReplication() }),
     };
     this.#retention = new RetentionTask({
       intervalMs: options.retentionCheckIntervalMs,
@@ -206,10 +209,12 @@ export class Broker implements BrokerApi {
           logger: resolved.logger,
           producerState: { expirationMs: resolved.producerIdExpirationMs },
           hooks: {
-            ...(resolved.cluster?.onRoleChange
-              ? { onRoleChange: resolved.cluster.onRoleChange }
-              : {}),
+            onRoleChange: (p, delta) => {
+              resolved.cluster?.roles?.onRoleChange(p, delta);
+              resolved.cluster?.onRoleChange?.(p, delta);
+            },
             onPartitionsRemoved: (list) => {
+              resolved.cluster?.roles?.onPartitionsRemoved(list);
               for (const p of list) purgatory.completeKey(partitionKey(p.topic, p.partition));
             },
             onTopicChange: (topic, count, internal) => {
@@ -405,16 +410,66 @@ export class Broker implements BrokerApi {
    * Durable append (acks -1) to an internal topic, for the broker's own services. Synchronous up
    * to the log append, so calls reach the log in call order.
    */
-  appendInternal(request: Omit<ProduceRequest, "acks">): Promise<ProduceResult> {
+  appendInternal(
+    request: Omit<ProduceRequest, "acks">,
+    guard: { leaderEpoch?: number } = {},
+  ): Promise<ProduceResult> {
     try {
       this.#checkRunning();
       if (!this.#store.isInternal(request.topic)) {
         throw new TributaryError("INVALID_TOPIC_EXCEPTION", `${request.topic} is not internal`);
       }
+      if (guard.leaderEpoch !== undefined) this.#checkLeaderEpoch(request, guard.leaderEpoch);
       return this.#produce({ ...request, acks: -1 });
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /**
+   * A write of a deposed leader must not land (a coordinator that lost its partition): the
+   * partition's current leader epoch, as this broker acts on it, must be the one the writer
+   * loaded under.
+   */
+  #checkLeaderEpoch(request: Omit<ProduceRequest, "acks">, leaderEpoch: number): void {
+    const p = this.#lookup(request.topic, request.partition);
+    if (p === undefined) {
+      throw new TributaryError(
+        "NOT_LEADER_OR_FOLLOWER",
+        `${request.topic}-${request.partition} is not hosted here`,
+      );
+    }
+    const roles = this.#cluster?.roles;
+    const current = roles === undefined ? p.leaderEpoch : roles.leadingEpoch(p);
+    if (current === null) {
+      throw new TributaryError("NOT_LEADER_OR_FOLLOWER", `${p.name} is not led here any more`);
+    }
+    if (current !== leaderEpoch) {
+      throw new TributaryError(
+        "FENCED_LEADER_EPOCH",
+        `${p.name} is led in epoch ${current}, the write was for epoch ${leaderEpoch}`,
+      );
+    }
+  }
+
+  /**
+   * Tells listener each hosted partition's leadership as this broker acts on it: at once for
+   * every current one, then after every committed change. On one node every partition is led
+   * here in its (fixed) epoch.
+   */
+  onLeadershipChange(listener: LeadershipListener): () => void {
+    const roles = this.#cluster?.roles;
+    if (roles !== undefined) return roles.onLeadershipChange(listener);
+    for (const p of this.#store.allPartitions()) {
+      listener({
+        topic: p.topic,
+        partition: p.partition,
+        leader: this.nodeId,
+        leaderEpoch: p.leaderEpoch,
+        isLeader: true,
+      });
+    }
+    return () => {};
   }
 
   /** Throws synchronously for a known topic; callers turn that into a rejection. */

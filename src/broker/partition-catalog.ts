@@ -366,6 +366,7 @@ export class PartitionCatalog {
       onReadable: this.#options.onReadable,
       logger: this.#options.logger,
       ...(this.#options.producerState ? { producerState: this.#options.producerState } : {}),
+      ...(this.#options.replicasOnly ? { replicated: true } : {}),
     };
   }
 

@@ -35,6 +35,8 @@ export const TAIL_SCAN_OFFSETS_MAX = 20_000;
 export const TAIL_SCAN_BYTES_MAX = 8 * 1024 * 1024;
 const SCAN_CHUNK_BYTES = 1024 * 1024;
 const SCAN_ATTEMPTS_MAX = 8;
+/** Entries of not-yet-readable appends kept for the fetch purgatory's byte counts. */
+const UNREADABLE_ENTRIES_MAX = 4096;
 
 export interface PartitionInit {
   topic: string;
@@ -53,6 +55,12 @@ export interface PartitionInit {
   producerState?: ProducerStateOptions;
   /** Recovery (`log.truncated`, `log.gap_detected`) and state events; silent when absent. */
   logger?: Logger;
+  /**
+   * A replica of a replicated partition (cluster mode): its log keeps a leader-epoch cache and
+   * its high watermark starts at the log start, to be learnt from the leader (or, as leader,
+   * from the ISR), because its log end may hold records no other replica has.
+   */
+  replicated?: boolean;
 }
 
 export class Partition {
@@ -72,6 +80,7 @@ export class Partition {
   isr: number[];
   policy: TopicPolicy;
   #highWatermark: number;
+  #unreadable: Array<{ endOffset: number; bytes: number }> = [];
   #closed = false;
   readonly #onReadable: PartitionInit["onReadable"];
   /** Set once an invariant failed in this partition's work; it refuses everything since. */
@@ -108,8 +117,11 @@ export class Partition {
       table: this.producers,
       logger: this.#logger,
     });
-    // Everything the log recovered is committed: there is no other replica to wait for.
-    this.#highWatermark = log instanceof PartitionLog ? log.logEndOffset : -1;
+    // On one node everything the log recovered is committed: there is no other replica to wait
+    // for. A replica learns it again (KIP-101: the epoch-based truncation makes that safe).
+    this.#highWatermark = log instanceof PartitionLog
+      ? (init.replicated === true ? log.logStartOffset : log.logEndOffset)
+      : -1;
   }
 
   /** A partition whose log could not be opened: it exists, but every request to it fails. */
@@ -142,7 +154,8 @@ export class Partition {
     // The log rolls before the partition exists: rolls during open() need no snapshot.
     let onRoll = (_baseOffset: number, _reason: string) => {};
     const hooks = { onRoll: (baseOffset: number, reason: string) => onRoll(baseOffset, reason) };
-    let log = await PartitionLog.open(rt, dir, init.logConfig, {}, hooks);
+    const epochs = init.replicated === true ? { leaderEpochs: true } : {};
+    let log = await PartitionLog.open(rt, dir, init.logConfig, epochs, hooks);
     logTruncations(init.logger ?? silentLogger, where, log.loadReport.truncations);
     const partition = new Partition(rt, init, dir, log);
     let damage: { scanFrom: number } | null;
@@ -164,6 +177,7 @@ export class Partition {
     // segment below the recovery point): recover as after a crash from where the scan began.
     await log.close();
     log = await PartitionLog.open(rt, dir, init.logConfig, {
+      ...epochs,
       recoverFromOffset: damage.scanFrom,
       cleanShutdownClaimed: log.loadReport.cleanShutdown,
     }, hooks);
@@ -241,6 +255,8 @@ export class Partition {
         await this.#snapshots.deleteAbove(this.log.logEndOffset);
         await this.#loadProducers(nowMs);
         this.#highWatermark = Math.min(this.#highWatermark, this.log.logEndOffset);
+        const end = this.log.logEndOffset;
+        this.#unreadable = this.#unreadable.filter((u) => u.endOffset <= end);
       })(),
     );
   }
@@ -348,11 +364,68 @@ export class Partition {
   }
 
   /** Moves the high watermark forward (never back); `bytes` became readable with it. */
-  setHighWatermark(offset: number, bytes = 0): void {
+  setHighWatermark(offset: number, bytes?: number): void {
     assert(offset <= this.log.logEndOffset, `${this.name}: HW ${offset} beyond LEO`);
     if (offset <= this.#highWatermark) return;
     this.#highWatermark = offset;
-    this.#onReadable(this, bytes);
+    this.#onReadable(this, bytes ?? this.#takeUnreadable(offset));
+  }
+
+  /**
+   * Bytes appended up to endOffset that are not readable yet (a replicated partition: the HW
+   * comes later), so the fetch purgatory learns how many bytes a HW move makes readable.
+   */
+  noteAppended(endOffset: number, bytes: number): void {
+    if (this.#unreadable.length >= UNREADABLE_ENTRIES_MAX) {
+      // Merge the oldest two: the byte count stays right, only its split gets coarser.
+      const [a, b] = this.#unreadable.splice(0, 2);
+      this.#unreadable.unshift({ endOffset: b.endOffset, bytes: a.bytes + b.bytes });
+    }
+    this.#unreadable.push({ endOffset, bytes });
+  }
+
+  #takeUnreadable(highWatermark: number): number {
+    let bytes = 0;
+    let drop = 0;
+    while (
+      drop < this.#unreadable.length && this.#unreadable[drop].endOffset <= highWatermark
+    ) {
+      bytes += this.#unreadable[drop].bytes;
+      drop++;
+    }
+    this.#unreadable.splice(0, drop);
+    return bytes;
+  }
+
+  /**
+   * Appends batches a leader sent, with their offsets and epochs, durably; the producer state
+   * follows them, so this replica knows every live producer when it becomes leader.
+   */
+  async appendReplicated(bytes: Uint8Array, nowMs: number): Promise<void> {
+    this.checkOpen();
+    await this.track(
+      (async () => {
+        await this.log.appendWithOffsets(bytes, { durable: true });
+        for (const { header } of batchesIn(bytes)) this.producers.replay(header, nowMs);
+        const last = this.log.logEndOffset;
+        this.noteAppended(last, bytes.length);
+      })(),
+    );
+  }
+
+  /** Empties the log and starts it at offset (a follower behind the leader's log start). */
+  async resetTo(offset: number, nowMs: number): Promise<void> {
+    this.checkOpen();
+    await this.track(
+      (async () => {
+        await this.log.resetTo(offset);
+        await this.#snapshots.deleteAbove(-1);
+        this.producers.clear();
+        await this.#loadProducers(nowMs);
+        this.#unreadable = [];
+        this.#highWatermark = offset;
+      })(),
+    );
   }
 
   /** Throws UNKNOWN_TOPIC_OR_PARTITION once the partition was closed (topic deleted). */

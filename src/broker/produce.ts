@@ -30,7 +30,26 @@ export interface ProduceContext {
   nowMs: () => number;
   timers: Pick<Timers, "setTimeout">;
   metrics: BrokerMetrics;
+  /** In a cluster: the replica manager moves the high watermark and settles acks=all. */
+  replication?: ProduceReplication;
 }
+
+/**
+ * A replicated partition's produce: the leader appends, the ISR's progress moves the high
+ * watermark (the replica manager), and acks=all waits for it. The leader still makes an
+ * acks=all append durable before it answers (docs/replication.md).
+ */
+export interface ProduceReplication {
+  /** Before anything is written: NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS (thrown). */
+  admit(partition: Partition, acks: Acks): void;
+  /** After each local append: the log end is now endOffset, `bytes` more are unreadable. */
+  appended(partition: Partition, endOffset: number, bytes: number): void;
+  /** acks=all: resolves once the high watermark passed lastOffset; rejects with the reason. */
+  acked(partition: Partition, lastOffset: number, timeoutMs: number): Promise<void>;
+}
+
+/** acks=all without a timeout in the request waits at most this long for the ISR. */
+const ACKS_ALL_WAIT_MS_DEFAULT = 30_000;
 
 interface ParsedBatch {
   position: number;
@@ -172,6 +191,7 @@ function produceUncontained(
 ): Promise<ProduceResult> {
   checkAcks(request.acks);
   partition.checkOpen();
+  ctx.replication?.admit(partition, request.acks);
   const rules: ProducedRules = {
     maxMessageBytes: partition.policy.maxMessageBytes,
     keyRequired: policyCompacts(partition.log.config.cleanupPolicy),
@@ -224,7 +244,7 @@ function appendChecked(
       appendFresh(partition, bytes, batches, decisions, request.acks, logAppendTimeMs, ctx),
     );
   }
-  return finish(partition, batches, decisions, appended, request.acks, logAppendTimeMs);
+  return finish(partition, batches, decisions, appended, request, logAppendTimeMs, ctx);
 }
 
 interface AppendOutcome {
@@ -295,7 +315,9 @@ function recordAppended(
     const { baseOffset, lastOffset } = offsets[f++];
     if (d.kind === "append") partition.producers.complete(d.batch, baseOffset, lastOffset);
   }
-  partition.setHighWatermark(result.lastOffset + 1, bytes.length);
+  if (ctx.replication === undefined) {
+    partition.setHighWatermark(result.lastOffset + 1, bytes.length);
+  } else ctx.replication.appended(partition, result.lastOffset + 1, bytes.length);
   const records = fresh.reduce((n, b) => n + b.header.recordCount, 0);
   ctx.metrics.produced(partition.topic, records, bytes.length);
   return { offsets };
@@ -324,9 +346,11 @@ async function finish(
   batches: ParsedBatch[],
   decisions: SequenceDecision[],
   appended: Promise<AppendOutcome> | null,
-  acks: Acks,
+  request: ProduceRequest,
   logAppendTimeMs: number,
+  ctx: ProduceContext,
 ): Promise<ProduceResult> {
+  const acks = request.acks;
   // Contained here, not by a wrapper around the produce's promise (producePartition).
   try {
     const outcome = appended === null ? { offsets: [] } : await appended;
@@ -337,6 +361,15 @@ async function finish(
       else offsets.push(outcome.offsets[f++]);
     }
     assert(offsets.length === batches.length, "one offset range per batch");
+    if (ctx.replication !== undefined && acks === -1) {
+      // A duplicate's original may not be on the ISR yet either: wait for the highest offset.
+      const lastOffset = Math.max(...offsets.map((o) => o.lastOffset));
+      await ctx.replication.acked(
+        partition,
+        lastOffset,
+        request.timeoutMs ?? ACKS_ALL_WAIT_MS_DEFAULT,
+      );
+    }
     const acked = acks !== 0;
     return {
       baseOffset: acked ? offsets[0].baseOffset : -1,

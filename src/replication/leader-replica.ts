@@ -4,10 +4,8 @@
 // Rules (docs/replication.md):
 // - HW = the smallest log end over the maximal ISR, the leader's own included; a member that
 //   has not fetched from this leader yet holds it where it is. It never moves backwards.
-// - A new leader moves its HW only past offsets of its own epoch: not until every maximal-ISR
-//   member holds the epoch's first entry (Raft's rule; an entry of an older epoch is committed
-//   only through one of the current epoch; defence in depth here, docs/replication.md). A driver
-//   that wants the HW to move without a produce appends a marker batch in the new epoch.
+// - A new leader moves its HW over older epochs' entries too, once every maximal-ISR member
+//   has fetched them from it (Kafka's rule, not Raft's: docs/replication.md says why).
 // - ISR changes are proposals (AlterPartition with the partition epoch); the committed change
 //   from the controller is what applies them.
 // A new leader epoch means a new LeaderReplicaState: nothing of a follower's progress carries
@@ -291,7 +289,12 @@ export class LeaderReplicaState {
       if (leo === null) return false;
       candidate = Math.min(candidate, leo);
     }
-    if (candidate <= this.epochStartOffset || candidate <= this.#highWatermark) return false;
+    // Every maximal-ISR member fetched up to candidate from this leader, in its epoch, after
+    // truncating to match it: they all hold [0, candidate), so every electable replica does.
+    // (Raft needs an entry of the current term first because its quorums change with every
+    // vote; an ISR changes only through the controller, and this leader counts the largest
+    // one a pending change could leave.)
+    if (candidate <= this.#highWatermark) return false;
     this.#highWatermark = candidate;
     assert(this.#highWatermark <= this.#logEndOffset, "HW <= the leader's log end");
     return true;

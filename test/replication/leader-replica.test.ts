@@ -37,19 +37,24 @@ describe("LeaderReplicaState: high watermark", () => {
     expect(state.highWatermark).toBe(8);
   });
 
-  it("a new leader moves it only once an entry of its own epoch is on every ISR member", () => {
-    // Takes over with offsets [0, 6) from older epochs; its HW from follower days is 2.
+  it("a new leader moves it over older epochs' entries once every ISR member fetched them from it", () => {
+    // Takes over with offsets [0, 6) from older epochs; its HW from follower days is 2. Every
+    // ISR member that fetched at 6 from this leader (in its epoch, after truncating to match)
+    // holds [0, 6): every electable replica has them, so they are committed without waiting
+    // for a produce in the new epoch (liveness after a failover or a full restart).
     const state = leader({
-      replicas: [1, 2],
+      replicas: [1, 2, 3],
       logEndOffset: 6,
       highWatermark: 2,
       epochs: [{ epoch: 3, startOffset: 0 }],
     });
     expect(state.epochStartOffset).toBe(6);
-    expect(fetchOk(state, 2, 6, 1)).toBe(2); // the older entries alone do not move it
+    expect(fetchOk(state, 2, 6, 1)).toBe(2); // replica 3 has not fetched from this leader yet
+    expect(fetchOk(state, 3, 4, 1)).toBe(4);
+    expect(fetchOk(state, 3, 6, 2)).toBe(6);
     state.onLocalAppend(7);
-    expect(state.highWatermark).toBe(2);
-    expect(fetchOk(state, 2, 7, 2)).toBe(7); // the first entry of epoch 5 is replicated
+    expect(fetchOk(state, 2, 7, 2)).toBe(6);
+    expect(fetchOk(state, 3, 7, 3)).toBe(7);
   });
 
   it("starts at the HW the replica had as a follower", () => {

@@ -5,10 +5,8 @@
 // the ISR with AlterPartition, and answers acks=all produces once the HW passes them. As
 // follower it runs one fetcher per leader broker (leader-fetcher.ts).
 //
-// A new leader's HW moves only once its followers hold a record of its own epoch (Raft's rule,
-// leader-replica.ts). We do not append a marker batch at takeover: consumers and the fetch path
-// do not hide control batches yet, so a marker would reach them as a record; until the first
-// produce in the new epoch the HW stays where the previous leader left it.
+// A new leader's HW moves over older epochs' entries once its ISR has fetched them from it
+// (leader-replica.ts), so no marker batch is needed at takeover.
 import type { Clock, TimerHandle, Timers } from "../../../runtime/types.ts";
 import { type Logger, silentLogger } from "../../logging/logger.ts";
 import type {
