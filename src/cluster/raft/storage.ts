@@ -59,7 +59,7 @@ export function encodeFrame(index: number, entry: Entry): Uint8Array {
   return frame;
 }
 
-interface Frame {
+export interface Frame {
   index: number;
   entry: Entry;
   end: number;
@@ -78,6 +78,28 @@ function readFrame(bytes: Uint8Array, at: number): Frame | null {
   if (flag > 1 || (flag === 0 && length !== FRAME_FIXED_BYTES)) return null;
   const data = flag === 0 ? null : bytes.slice(at + 25, end);
   return { index: getU64(view, 16), entry: { term: getU64(view, 8), data }, end };
+}
+
+export interface ScannedLog {
+  /** The frames that check out, in order, each index one more than the last. */
+  frames: Frame[];
+  /** Where they end: anything after is a torn or damaged tail. */
+  validBytes: number;
+}
+
+/** Reads log frames from the start of bytes up to the first that does not check out. */
+export function scanLogFrames(bytes: Uint8Array): ScannedLog {
+  const frames: Frame[] = [];
+  let end = 0;
+  while (end < bytes.length) {
+    const frame = readFrame(bytes, end);
+    const prev = frames.at(-1);
+    if (frame === null || (prev !== undefined && frame.index !== prev.index + 1)) break;
+    if (prev !== undefined && frame.entry.term < prev.entry.term) break;
+    frames.push(frame);
+    end = frame.end;
+  }
+  return { frames, validBytes: end };
 }
 
 function storageError(message: string, cause?: unknown): TributaryError {
@@ -103,7 +125,7 @@ export function encodeSnapshot(snapshot: RaftSnapshot): Uint8Array {
   return bytes;
 }
 
-function decodeSnapshot(bytes: Uint8Array): RaftSnapshot {
+export function decodeSnapshot(bytes: Uint8Array): RaftSnapshot {
   if (bytes.length < 20) throw storageError(`snapshot file of ${bytes.length} bytes`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   if (crc32c(bytes, 0, bytes.length - 4) !== view.getUint32(bytes.length - 4)) {
@@ -170,16 +192,7 @@ export class RaftStorage {
     const snapshot = snapBytes === null ? null : decodeSnapshot(snapBytes);
     const logPath = joinPath(this.dir, LOG_FILE);
     const bytes = (await readOptional(this.#fs, logPath)) ?? new Uint8Array(0);
-    const frames: Frame[] = [];
-    let end = 0;
-    while (end < bytes.length) {
-      const frame = readFrame(bytes, end);
-      const prev = frames.at(-1);
-      if (frame === null || (prev !== undefined && frame.index !== prev.index + 1)) break;
-      if (prev !== undefined && frame.entry.term < prev.entry.term) break;
-      frames.push(frame);
-      end = frame.end;
-    }
+    const { frames, validBytes: end } = scanLogFrames(bytes);
     const file = await this.#fs.open(logPath, { create: true, write: true });
     this.#file = file;
     if (end < bytes.length) {

@@ -5,6 +5,16 @@
 import type { FileHandle, FileSystem, Random, Runtime, Timers } from "../../../runtime/types.ts";
 import type { SimWorld } from "../../../runtime/sim/world.ts";
 import { RaftDriver } from "../../../src/cluster/raft/driver.ts";
+import {
+  decodeSnapshot,
+  LOG_FILE,
+  QUORUM_STATE_FILE,
+  RAFT_DIR,
+  scanLogFrames,
+  SNAPSHOT_FILE,
+} from "../../../src/cluster/raft/storage.ts";
+import { decodeRaftMessage } from "../../../src/controller/raft/codec.ts";
+import type { SimFileSystem } from "../../../runtime/sim/fs.ts";
 import type { RaftConfig } from "../../../src/controller/raft/types.ts";
 import { silentLogger } from "../../../src/logging/logger.ts";
 
@@ -77,6 +87,15 @@ class SlowFileSystem implements FileSystem {
   }
 }
 
+/** The bytes a power cut would leave in path (empty when it would not exist). */
+function durable(disk: SimFileSystem, path: string): Uint8Array {
+  try {
+    return disk.durableSnapshot(path);
+  } catch {
+    return new Uint8Array(0);
+  }
+}
+
 /** Election safety and the state machine matching property, across every node and restart. */
 export class SafetyLog {
   readonly #leaderOfTerm = new Map<number, number>();
@@ -134,6 +153,11 @@ interface Member {
 export class DriverCluster {
   readonly safety = new SafetyLog();
   readonly members: Member[] = [];
+  /**
+   * Checks that failed inside a driver's callbacks (which would only stop that driver): the test
+   * fails on the first one.
+   */
+  readonly violations: Error[] = [];
   readonly #options: ClusterOptions;
   readonly #random: Random;
   readonly #cut = new Set<number>();
@@ -188,32 +212,36 @@ export class DriverCluster {
     if (member.lives !== life) return; // crashed again while opening
     member.applied = [];
     let starting = true;
-    driver.onSnapshot((index, term, data) => {
-      const keys = JSON.parse(fromUtf8.decode(data)) as string[];
-      if (keys.length !== index) {
-        throw new Error(`c${id}: snapshot at ${index} holds ${keys.length}`);
-      }
-      if (index > 0 && !keys[index - 1].startsWith(`${term}:`)) {
-        throw new Error(`c${id}: snapshot at ${index} is not of term ${term}`);
-      }
-      keys.forEach((key, i) => this.safety.committed(id, i + 1, key));
-      member.applied = keys;
-      if (!starting) member.installs++;
-      this.#options.trace(`c${id} snapshot ${index}@${term}${starting ? " (restart)" : ""}`);
-    });
-    driver.onCommit((entries) => {
-      for (const entry of entries) {
-        if (entry.index !== member.applied.length + 1) {
-          throw new Error(`c${id}: commit of ${entry.index} after ${member.applied.length}`);
+    driver.onSnapshot((index, term, data) =>
+      this.#checked(() => {
+        const keys = JSON.parse(fromUtf8.decode(data)) as string[];
+        if (keys.length !== index) {
+          throw new Error(`c${id}: snapshot at ${index} holds ${keys.length}`);
         }
-        const key = entryKey(entry.term, entry.data);
-        this.safety.committed(id, entry.index, key);
-        member.applied.push(key);
-      }
-      this.#wake();
-    });
+        if (index > 0 && !keys[index - 1].startsWith(`${term}:`)) {
+          throw new Error(`c${id}: snapshot at ${index} is not of term ${term}`);
+        }
+        keys.forEach((key, i) => this.safety.committed(id, i + 1, key));
+        member.applied = keys;
+        if (!starting) member.installs++;
+        this.#options.trace(`c${id} snapshot ${index}@${term}${starting ? " (restart)" : ""}`);
+      })
+    );
+    driver.onCommit((entries) =>
+      this.#checked(() => {
+        for (const entry of entries) {
+          if (entry.index !== member.applied.length + 1) {
+            throw new Error(`c${id}: commit of ${entry.index} after ${member.applied.length}`);
+          }
+          const key = entryKey(entry.term, entry.data);
+          this.safety.committed(id, entry.index, key);
+          member.applied.push(key);
+        }
+        this.#wake();
+      })
+    );
     driver.onLeaderChange((leaderId, term) => {
-      if (leaderId === id) this.safety.leader(id, term);
+      if (leaderId === id) this.#checked(() => this.safety.leader(id, term));
       this.#options.trace(`c${id} sees leader ${leaderId} in term ${term}`);
       this.#wake();
     });
@@ -254,6 +282,7 @@ export class DriverCluster {
   }
 
   #send(from: number, to: number, bytes: Uint8Array): void {
+    this.#checked(() => this.#checkDurable(from, to, bytes));
     if (this.#cut.has(from) || this.#cut.has(to)) return;
     if (this.#random.int(100) < this.lossPercent) return;
     const delayMs = 1 + this.#random.int(this.#options.delayMsMax);
@@ -261,6 +290,50 @@ export class DriverCluster {
       if (this.#cut.has(from) || this.#cut.has(to)) return;
       this.member(to).driver?.receive(from, bytes);
     });
+  }
+
+  /**
+   * What a message promises is on the sender's disk already, as a power cut would leave it:
+   * a granted vote (quorum-state names the candidate in that term) and an acknowledged match
+   * (the durable log or snapshot reaches matchIndex).
+   */
+  #checkDurable(from: number, to: number, bytes: Uint8Array): void {
+    const message = decodeRaftMessage(bytes);
+    const disk = this.#options.world.node(this.member(from).name).fs;
+    const dir = `${DATA_DIR}/${RAFT_DIR}`;
+    if (message.type === "voteResponse" && message.granted) {
+      const saved = durable(disk, `${dir}/${QUORUM_STATE_FILE}`);
+      const state = saved.length === 0
+        ? { term: 0, votedFor: null }
+        : JSON.parse(fromUtf8.decode(saved));
+      if (state.term !== message.term || state.votedFor !== to) {
+        throw new Error(
+          `c${from} granted c${to} its vote in term ${message.term} before saving it ` +
+            `(durable: ${JSON.stringify(state)})`,
+        );
+      }
+    }
+    if (message.type === "appendResponse" && message.success && message.matchIndex > 0) {
+      const snapshotBytes = durable(disk, `${dir}/${SNAPSHOT_FILE}`);
+      const snapshotIndex = snapshotBytes.length === 0 ? 0 : decodeSnapshot(snapshotBytes).index;
+      const frames = scanLogFrames(durable(disk, `${dir}/${LOG_FILE}`)).frames;
+      const logEnd = frames.length === 0 ? 0 : frames[frames.length - 1].index;
+      if (message.matchIndex > Math.max(snapshotIndex, logEnd)) {
+        throw new Error(
+          `c${from} acknowledged index ${message.matchIndex} with only ${logEnd} durable ` +
+            `(snapshot ${snapshotIndex})`,
+        );
+      }
+    }
+  }
+
+  #checked(check: () => void): void {
+    try {
+      check();
+    } catch (err) {
+      this.violations.push(err instanceof Error ? err : new Error(String(err)));
+      this.#wake();
+    }
   }
 
   #wake(): void {
@@ -280,6 +353,7 @@ export class DriverCluster {
     );
     try {
       while (!ready()) {
+        if (this.violations.length > 0) throw this.violations[0];
         if (timedOut) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
         await Promise.race([new Promise<void>((resolve) => this.#waiters.push(resolve)), deadline]);
       }

@@ -3,7 +3,7 @@
 //
 //   npx vitest run test/cluster/raft/driver.test.ts          60 seeds
 //   SIM_SEEDS=500 npx vitest run test/cluster/raft/driver.test.ts
-//   SIM_SEED=17 npx vitest run test/cluster/raft/driver.test.ts -t seeds     replay one seed
+//   SIM_SEED=17 npx vitest run test/cluster/raft/driver.test.ts -t "keeps its promises"   replay one seed
 import { describe, expect, it } from "vitest";
 import { SimWorld } from "../../../runtime/sim/world.ts";
 import { NotControllerError, RaftDriver } from "../../../src/cluster/raft/driver.ts";
@@ -190,7 +190,7 @@ describe("raft driver, 3 nodes on a faulty network and disks", () => {
       const names = {
         simulation: "raft driver simulation",
         testPath: TEST_PATH,
-        replay: `SIM_SEED=${seed} npx vitest run ${TEST_PATH} -t seeds`,
+        replay: `SIM_SEED=${seed} npx vitest run ${TEST_PATH} -t "keeps its promises"`,
       };
       const world = new SimWorld({ seed });
       const result = await runWatchedSeed(
@@ -213,7 +213,7 @@ describe("raft driver, 3 nodes on a faulty network and disks", () => {
       expect(installs).toBeGreaterThan(0);
       expect(crashes).toBeGreaterThan(plan.seeds.length);
     }
-    expect(acked).toBeGreaterThan(plan.seeds.length);
+    if (plan.seeds.length >= 50) expect(acked).toBeGreaterThan(plan.seeds.length);
   }, 300_000);
 
   async function runSeed(world: SimWorld, line: (text: string) => void) {
@@ -271,6 +271,7 @@ describe("raft driver, 3 nodes on a faulty network and disks", () => {
         cluster.lossPercent = random.int(30);
       }
       if (failures.length > 0) throw failures[0];
+      if (cluster.violations.length > 0) throw cluster.violations[0];
     }
     // Faults stop: every node up, the network whole. A proposal must commit within the bound.
     cluster.heal();
@@ -306,6 +307,8 @@ describe("raft driver, 3 nodes on a faulty network and disks", () => {
       `every node applying ${finalIndex}`,
     );
     if (failures.length > 0) throw failures[0];
+    if (cluster.violations.length > 0) throw cluster.violations[0];
+    for (const m of cluster.members) expect(m.driver?.failure ?? null).toBe(null);
     // Every acknowledged proposal is in every node's committed log, where it was acknowledged.
     for (const ack of acks) {
       expect(cluster.safety.keyAt(ack.index), `ack at ${ack.index}`).toBe(ack.key);
@@ -350,7 +353,7 @@ describe("raft driver, a node far behind", () => {
       expect(catching.applied).toEqual(
         cluster.members.find((m) => m.driver === first)?.applied.slice(0, catching.applied.length),
       );
-      // It applied the entries through the snapshot, not one by one from the start.
+      expect(cluster.violations).toEqual([]);
       for (const m of cluster.members) await m.driver?.close();
     }, BOUNDS);
   });
