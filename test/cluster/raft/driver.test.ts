@@ -175,6 +175,78 @@ describe("raft driver, one voter", () => {
   });
 });
 
+describe("raft driver, losing leadership and storage", () => {
+  it("rejects a waiting proposal with NOT_CONTROLLER when its leader is cut off", async () => {
+    const world = new SimWorld({ seed: 12 });
+    await runWatched(world, fixedSeedNames(TEST_PATH, "leadership lost"), async () => {
+      const cluster = new DriverCluster({
+        world,
+        nodeCount: 3,
+        config: CONFIG,
+        snapshotEveryEntries: 100,
+        delayMsMax: 5,
+        syncMsMax: 2,
+        trace: (text) => world.record(text),
+      });
+      await Promise.all([cluster.open(1), cluster.open(2), cluster.open(3)]);
+      await cluster.until(() => cluster.leader() !== null, 10_000, "a leader");
+      const old = cluster.leader() as RaftDriver;
+      const oldId = old.status().leaderId as number;
+      await old.propose(bytes("before"));
+      cluster.isolate(oldId);
+      const outcome = await old.propose(bytes("cut off")).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(outcome).toBeInstanceOf(NotControllerError);
+      expect((outcome as NotControllerError).code).toBe("NOT_CONTROLLER");
+      // It stepped down (check-quorum) without knowing the new leader yet.
+      expect(old.status().role).toBe("follower");
+      cluster.heal();
+      await cluster.until(
+        () => cluster.leader() !== null && cluster.leader() !== old,
+        10_000,
+        "a new leader",
+      );
+      expect(cluster.violations).toEqual([]);
+      for (const m of cluster.members) await m.driver?.close();
+    }, BOUNDS);
+  });
+
+  it("stops on a failed write and refuses proposals with KAFKA_STORAGE_ERROR", async () => {
+    const world = new SimWorld({ seed: 13 });
+    await runWatched(world, fixedSeedNames(TEST_PATH, "storage failure"), async () => {
+      const node = world.node("c1");
+      const { logger, lines } = captureLogs();
+      const driver = await RaftDriver.open(node.runtime, {
+        dataDir: DATA_DIR,
+        config: { ...CONFIG, nodeId: 1, voterIds: [1] },
+        logger,
+        snapshotEveryEntries: 100,
+        transport: { send: () => {} },
+        takeSnapshot: () => new Uint8Array(0),
+      });
+      const leader = new Promise<void>((resolve) =>
+        driver.onLeaderChange((id) => id === 1 && resolve())
+      );
+      driver.start();
+      await leader;
+      await driver.propose(bytes("fits"));
+      node.fs.faults.capacityBytes = node.fs.usedBytes();
+      const failed = await driver.propose(bytes("does not fit")).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect((failed as TributaryError).code).toBe("KAFKA_STORAGE_ERROR");
+      expect(driver.failure?.code).toBe("KAFKA_STORAGE_ERROR");
+      expect(lines.filter((l) => l.event === "raft.driver.failed")).toHaveLength(1);
+      const later = await driver.propose(bytes("later")).then(() => null, (err: unknown) => err);
+      expect((later as TributaryError).code).toBe("KAFKA_STORAGE_ERROR");
+      await driver.close();
+    }, BOUNDS);
+  });
+});
+
 describe("raft driver, 3 nodes on a faulty network and disks", () => {
   const plan = simSeeds(60);
   const FAULT_PHASE_MS = 3_000;
