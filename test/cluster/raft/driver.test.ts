@@ -1,12 +1,19 @@
 // RaftDriver over the simulation Runtime: a single voter, then a seeded 3-node quorum with
 // message delay, loss and partitions and power cuts that lose unsynced writes.
 //
-//   npx vitest run test/cluster/raft/driver.test.ts          60 seeds
+//   npx vitest run test/cluster/raft/driver.test.ts          150 seeds
 //   SIM_SEEDS=500 npx vitest run test/cluster/raft/driver.test.ts
 //   SIM_SEED=17 npx vitest run test/cluster/raft/driver.test.ts -t "keeps its promises"   replay one seed
 import { describe, expect, it } from "vitest";
 import { SimWorld } from "../../../runtime/sim/world.ts";
 import { NotControllerError, RaftDriver } from "../../../src/cluster/raft/driver.ts";
+import {
+  decodeSnapshot,
+  LOG_FILE,
+  RAFT_DIR,
+  scanLogFrames,
+  SNAPSHOT_FILE,
+} from "../../../src/cluster/raft/storage.ts";
 import { encodeRaftMessage } from "../../../src/controller/raft/codec.ts";
 import { TributaryError } from "../../../src/model/errors.ts";
 import { captureLogs } from "../../support/log-capture.ts";
@@ -248,7 +255,7 @@ describe("raft driver, losing leadership and storage", () => {
 });
 
 describe("raft driver, 3 nodes on a faulty network and disks", () => {
-  const plan = simSeeds(60);
+  const plan = simSeeds(150);
   const FAULT_PHASE_MS = 3_000;
   const LIVENESS_BOUND_MS = 10 * CONFIG.electionTimeoutMs;
 
@@ -418,6 +425,16 @@ describe("raft driver, a node far behind", () => {
       for (let i = 0; i < 30; i++) last = await first.propose(bytes(`q${i}`));
       const leaderStatus = first.status();
       expect(leaderStatus.commitIndex).toBe(last.index);
+      // The leader's log on disk starts after its latest snapshot: the entries the crashed node
+      // misses are gone from it.
+      const leaderId = leaderStatus.leaderId as number;
+      const disk = world.node(`c${leaderId}`).fs;
+      const dir = `${DATA_DIR}/${RAFT_DIR}`;
+      const snapshotIndex = decodeSnapshot(disk.durableSnapshot(`${dir}/${SNAPSHOT_FILE}`)).index;
+      const frames = scanLogFrames(disk.durableSnapshot(`${dir}/${LOG_FILE}`)).frames;
+      expect(snapshotIndex).toBeGreaterThanOrEqual(last.index - 5);
+      expect(frames.length).toBeLessThan(5);
+      expect(frames[0]?.index ?? snapshotIndex + 1).toBe(snapshotIndex + 1);
       await cluster.open(behind.id);
       const catching = cluster.member(behind.id);
       await cluster.until(() => catching.applied.length >= last.index, 10_000, "catch-up");
