@@ -101,6 +101,45 @@ describe("raft storage", () => {
     expect(state.entries).toEqual([entry(1, "a")]);
   });
 
+  it("drops a log that does not continue the snapshot", async () => {
+    const fs = new SimFileSystem();
+    let { storage } = await reopen(fs);
+    await storage.append(1, [entry(1, "a"), entry(1, "b"), entry(1, "c"), entry(1, "d")]);
+    // As a crash between saving a leader's snapshot and emptying the log leaves it: the log's
+    // entry at the snapshot index has another term.
+    await storage.saveSnapshot({ index: 3, term: 2, data: new Uint8Array([3]) });
+    let state;
+    ({ storage, state } = await reopen(fs));
+    expect(state.logStartIndex).toBe(3);
+    expect(state.entries).toEqual([]);
+    await storage.append(4, [entry(2, "x")]);
+    // A snapshot past the end of the log (a follower applied what its log had not stored yet).
+    await storage.saveSnapshot({ index: 9, term: 2, data: new Uint8Array([9]) });
+    ({ storage, state } = await reopen(fs));
+    expect(state.logStartIndex).toBe(9);
+    expect(state.entries).toEqual([]);
+    // The log keeps what continues a snapshot it holds the last entry of.
+    await storage.append(10, [entry(2, "y"), entry(3, "z")]);
+    await storage.saveSnapshot({ index: 10, term: 2, data: new Uint8Array([10]) });
+    ({ state } = await reopen(fs));
+    expect(state.logStartIndex).toBe(10);
+    expect(state.entries).toEqual([entry(3, "z")]);
+  });
+
+  it("refuses a damaged quorum-state or snapshot with KAFKA_STORAGE_ERROR", async () => {
+    for (const name of ["quorum-state", "snapshot"]) {
+      const fs = new SimFileSystem();
+      const { storage } = await reopen(fs);
+      await storage.saveHardState(2, 1);
+      await storage.saveSnapshot({ index: 1, term: 1, data: new Uint8Array(8) });
+      const file = await fs.open(`${DATA_DIR}/${RAFT_DIR}/${name}`, { write: true });
+      await file.writeAt(new Uint8Array([0x7b, 0xff]), 4);
+      await file.close();
+      const loading = RaftStorage.open(fs, DATA_DIR, silentLogger).then((s) => s.load());
+      await expect(loading, name).rejects.toMatchObject({ code: "KAFKA_STORAGE_ERROR" });
+    }
+  });
+
   const plan = simSeeds(100);
   it(`loses nothing reported durable across crashes mid-write (${plan.title})`, async () => {
     let tornSeen = 0;
