@@ -26,7 +26,10 @@ import { RateLimitedLog } from "../../logging/rate-limit.ts";
 import { assert, toTributaryError, TributaryError } from "../../model/errors.ts";
 import { RaftStorage } from "./storage.ts";
 
-/** Carries codec bytes to another voter, best effort (Raft retries what is lost). */
+/**
+ * Carries codec bytes to another voter, best effort (Raft retries what is lost). A send that
+ * throws is logged (raft.send.failed, rate-limited) and counts as lost.
+ */
 export interface RaftTransport {
   send(to: number, bytes: Uint8Array): void;
 }
@@ -304,7 +307,7 @@ export class RaftDriver {
           break;
         }
         case "send":
-          this.#options.transport.send(effect.to, encodeRaftMessage(effect.message));
+          this.#send(effect.to, encodeRaftMessage(effect.message));
           break;
         case "setTimer":
           this.#setTimer(effect.timer, effect.atMs);
@@ -430,6 +433,18 @@ export class RaftDriver {
   #cancelTimers(): void {
     for (const handle of this.#timers.values()) handle.cancel();
     this.#timers.clear();
+  }
+
+  /** Raft copes with lost messages: a transport that throws loses one, it does not stop Raft. */
+  #send(to: number, bytes: Uint8Array): void {
+    try {
+      this.#options.transport.send(to, bytes);
+    } catch (err) {
+      this.#dropLog.log("warn", `to:${to}`, "raft.send.failed", "could not send a raft message", {
+        to,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
   }
 
   #dropped(from: number, reason: string): void {
