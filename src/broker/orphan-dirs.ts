@@ -8,7 +8,7 @@ import { TributaryError } from "../model/errors.ts";
 import { type Runtime, RuntimeIoError } from "../../runtime/types.ts";
 import { joinPath } from "../log/segment-files.ts";
 import type { MetadataImage } from "../metadata/image.ts";
-import { METADATA_LOG_DIR } from "../metadata/metadata-log.ts";
+import { METADATA_LOG_DIR, RAFT_METADATA_DIR } from "../metadata/metadata-log.ts";
 import {
   deletingDirName,
   isDeletingDirName,
@@ -30,7 +30,8 @@ export async function removeOrphanDirs(
     logger.warn(`topic.leftover_dir_${what}`, message, { dir, reason, code });
   };
   for (const entry of await rt.fs.list(dataDir)) {
-    if (!entry.isDirectory || entry.name === METADATA_LOG_DIR) continue;
+    if (!entry.isDirectory) continue;
+    if (entry.name === METADATA_LOG_DIR || entry.name === RAFT_METADATA_DIR) continue;
     try {
       await tidyDir(rt, dataDir, image, entry.name, leftover);
     } catch (err) {

@@ -23,6 +23,7 @@ export interface BrokerMembershipOptions {
   /** The cluster this broker's data directory belongs to; null on its first start. */
   clusterId: string | null;
   incarnationId: string;
+  /** The listeners to register; empty until they are bound (setEndpoints). */
   endpoints: ListenerEndpoint[];
   rack: string | null;
   heartbeatIntervalMs: number;
@@ -54,6 +55,7 @@ export class BrokerMembership {
   #wantShutdown = false;
   #shutdownReady = false;
   #clusterId: string | null;
+  #endpoints: ListenerEndpoint[];
   readonly #abort = new AbortController();
   #loops: Promise<void>[] = [];
   #firstSync: { promise: Promise<void>; resolve: () => void };
@@ -63,9 +65,19 @@ export class BrokerMembership {
     this.#rt = rt;
     this.#options = options;
     this.#clusterId = options.clusterId;
+    this.#endpoints = [...options.endpoints];
     let resolve!: () => void;
     const promise = new Promise<void>((r) => (resolve = r));
     this.#firstSync = { promise, resolve };
+  }
+
+  /** The bound listeners: registration waits for them. */
+  setEndpoints(endpoints: ListenerEndpoint[]): void {
+    this.#endpoints = [...endpoints];
+  }
+
+  get incarnationId(): string {
+    return this.#options.incarnationId;
   }
 
   /** Starts following metadata, then registers and heartbeats. */
@@ -177,7 +189,13 @@ export class BrokerMembership {
     await Promise.race([this.#firstSync.promise, this.#stopped()]);
     while (this.#running) {
       try {
-        if (!this.#state.registered) await this.#register();
+        if (!this.#state.registered) {
+          if (this.#endpoints.length === 0) {
+            await this.#pause(this.#options.heartbeatIntervalMs);
+            continue;
+          }
+          await this.#register();
+        }
         const reply = await this.#options.controller.brokerHeartbeat({
           brokerId: this.#options.brokerId,
           incarnationId: this.#options.incarnationId,
@@ -211,7 +229,7 @@ export class BrokerMembership {
       clusterId,
       brokerId: this.#options.brokerId,
       incarnationId: this.#options.incarnationId,
-      endpoints: this.#options.endpoints,
+      endpoints: this.#endpoints,
       rack: this.#options.rack,
     });
     this.#state = { registered: true, fenced: true, caughtUp: false };

@@ -24,7 +24,10 @@ export class ClusterMetadataWriter implements MetadataWriter {
     options: { internal?: boolean } = {},
   ): Promise<CreatedTopic> {
     if (typeof request !== "object" || request === null) {
-      throw new TributaryError("INVALID_REQUEST", "create topic needs {name, partitions?, configs?}");
+      throw new TributaryError(
+        "INVALID_REQUEST",
+        "create topic needs {name, partitions?, configs?}",
+      );
     }
     const reply = await this.#controller.createTopics({
       topics: [{

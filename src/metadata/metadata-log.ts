@@ -14,6 +14,8 @@ import { MetadataImage } from "./image.ts";
 import { decodeMetadataRecord, encodeMetadataRecord, type MetadataRecord } from "./records.ts";
 
 export const METADATA_LOG_DIR = "__cluster_metadata-0";
+/** Where a controller of a cluster keeps its Raft state (src/cluster/raft/storage.ts). */
+export const RAFT_METADATA_DIR = "__raft_metadata";
 /** Records of one change; a topic with this many partitions is far beyond sane already. */
 export const METADATA_RECORDS_PER_CHANGE_MAX = 100_000;
 const READ_CHUNK_BYTES = 1024 * 1024;

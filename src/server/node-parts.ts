@@ -9,6 +9,7 @@ import type { GroupCoordinatorConfig } from "../group/mod.ts";
 import { TributaryError } from "../model/errors.ts";
 import { type InvariantViolation, onFatalInvariant } from "../model/invariant.ts";
 import { createHttpApp } from "../http/app.ts";
+import type { HttpClusterApi } from "../http/cluster-api.ts";
 import type { MetricsRegistry } from "../metrics/registry.ts";
 import { CONNECTIONS_MAX_DEFAULT, IDLE_MS_MAX_DEFAULT } from "../protocol/cbor/server/server.ts";
 import { VERSION } from "../version.ts";
@@ -142,6 +143,8 @@ export async function startHttp(
     metrics: MetricsRegistry;
     groups: GroupService;
     httpMembers: HttpMembers;
+    /** A cluster node's answers for the cluster routes (single-node answers without). */
+    httpCluster?: Partial<HttpClusterApi>;
   },
   closers: Closer[],
 ): Promise<number | null> {
@@ -159,6 +162,7 @@ export async function startHttp(
     shutdownSignal: shutdown.signal,
     groups: options.groups,
     httpMembers: options.httpMembers,
+    ...(options.httpCluster ? { cluster: options.httpCluster } : {}),
     listenHost: options.host,
     allowedHosts: options.httpAllowedHosts ?? [],
     corsOrigins: options.httpCorsOrigins ?? [],
