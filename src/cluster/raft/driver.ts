@@ -418,16 +418,25 @@ export class RaftDriver {
     for (const listener of this.#leaderListeners) listener(leaderId, term);
   }
 
+  /**
+   * The node ignores a timer that fires before its deadline and sets no new one, so one the
+   * host runs early (setTimeout rounds to whole ms, the monotonic clock does not) is re-armed
+   * for what is left rather than stepped.
+   */
   #setTimer(timer: TimerName, atMs: number): void {
     this.#timers.get(timer)?.cancel();
-    const delayMs = Math.max(0, atMs - this.#nowMs());
-    this.#timers.set(
-      timer,
-      this.#rt.timers.setTimeout(() => {
-        this.#timers.delete(timer);
-        this.#enqueue({ event: { type: "timer", timer } });
-      }, delayMs),
-    );
+    const arm = () => {
+      const delayMs = Math.max(0, Math.ceil(atMs - this.#nowMs()));
+      this.#timers.set(
+        timer,
+        this.#rt.timers.setTimeout(() => {
+          if (this.#nowMs() < atMs) return arm();
+          this.#timers.delete(timer);
+          this.#enqueue({ event: { type: "timer", timer } });
+        }, delayMs),
+      );
+    };
+    arm();
   }
 
   #cancelTimers(): void {
