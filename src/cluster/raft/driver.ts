@@ -86,6 +86,10 @@ interface Queued {
   proposal?: Proposal;
 }
 
+function closedError(): NotControllerError {
+  return new NotControllerError(null, "raft driver closed");
+}
+
 const DROPPED_LOG_INTERVAL_MS = 10_000;
 const DROPPED_LOG_PER_INTERVAL = 5;
 
@@ -239,8 +243,9 @@ export class RaftDriver {
     if (this.#closed) return;
     this.#closed = true;
     this.#cancelTimers();
+    for (const item of this.#queue) item.proposal?.reject(closedError());
     this.#queue.length = 0;
-    this.#refuseWaiting("raft driver closed");
+    this.#refuseWaiting();
     await this.#pumping;
     await this.#writes;
     await this.#storage.close();
@@ -254,7 +259,7 @@ export class RaftDriver {
 
   #enqueue(item: Queued): void {
     if (this.#closed || this.#failure !== null) {
-      item.proposal?.reject(this.#failure ?? new NotControllerError(null, "raft driver closed"));
+      item.proposal?.reject(this.#failure ?? closedError());
       return;
     }
     this.#queue.push(item);
@@ -279,6 +284,9 @@ export class RaftDriver {
           ? event.effects
           : this.#node.step(event, this.#nowMs());
         await this.#carryOut(effects, item.proposal);
+        // Closed while its effects were carried out: the answer may never have been recorded
+        // (a rejection after one is a no-op).
+        if (this.#closed) item.proposal?.reject(closedError());
       } catch (err) {
         item.proposal?.reject(toTributaryError(err));
         this.#fail(err);
@@ -464,10 +472,8 @@ export class RaftDriver {
     });
   }
 
-  #refuseWaiting(why: string): void {
-    for (const waiting of this.#waiting.values()) {
-      waiting.reject(new NotControllerError(null, why));
-    }
+  #refuseWaiting(): void {
+    for (const waiting of this.#waiting.values()) waiting.reject(closedError());
     this.#waiting.clear();
   }
 

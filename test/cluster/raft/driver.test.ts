@@ -134,6 +134,36 @@ describe("raft driver, one voter", () => {
     }, BOUNDS);
   });
 
+  it("settles every proposal when it closes with some still queued", async () => {
+    const world = new SimWorld({ seed: 14 });
+    await runWatched(world, fixedSeedNames(TEST_PATH, "close settles"), async () => {
+      const driver = await RaftDriver.open(world.runtime("c1"), {
+        dataDir: DATA_DIR,
+        config: { ...CONFIG, nodeId: 1, voterIds: [1] },
+        logger: captureLogs().logger,
+        snapshotEveryEntries: 100,
+        transport: { send: () => {} },
+        takeSnapshot: () => new Uint8Array(0),
+      });
+      const leader = new Promise<void>((resolve) =>
+        driver.onLeaderChange((id) => id === 1 && resolve())
+      );
+      driver.start();
+      await leader;
+      const proposals = ["a", "b", "c"].map((t) => driver.propose(bytes(t)));
+      await driver.close();
+      const outcomes = await Promise.race([
+        Promise.allSettled(proposals),
+        world.scheduler.timers("test").sleep(5_000).then(() => "still pending"),
+      ]);
+      expect(outcomes).not.toBe("still pending");
+      for (const outcome of outcomes as PromiseSettledResult<unknown>[]) {
+        expect(outcome.status).toBe("rejected");
+        expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(NotControllerError);
+      }
+    }, BOUNDS);
+  });
+
   it("re-arms a timer the host fires early instead of losing it", async () => {
     const world = new SimWorld({ seed: 10 });
     await runWatched(world, fixedSeedNames(TEST_PATH, "early timers"), async () => {
