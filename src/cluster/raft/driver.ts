@@ -284,9 +284,11 @@ export class RaftDriver {
           ? event.effects
           : this.#node.step(event, this.#nowMs());
         await this.#carryOut(effects, item.proposal);
-        // Closed while its effects were carried out: the answer may never have been recorded
-        // (a rejection after one is a no-op).
-        if (this.#closed) item.proposal?.reject(closedError());
+        // Closed or stopped while its effects were carried out: the answer may never have been
+        // recorded (a rejection after one is a no-op).
+        if (this.#closed || this.#failure !== null) {
+          item.proposal?.reject(this.#failure ?? closedError());
+        }
       } catch (err) {
         item.proposal?.reject(toTributaryError(err));
         this.#fail(err);
