@@ -86,6 +86,10 @@ interface Queued {
   proposal?: Proposal;
 }
 
+function closedError(): NotControllerError {
+  return new NotControllerError(null, "raft driver closed");
+}
+
 const DROPPED_LOG_INTERVAL_MS = 10_000;
 const DROPPED_LOG_PER_INTERVAL = 5;
 
@@ -239,8 +243,9 @@ export class RaftDriver {
     if (this.#closed) return;
     this.#closed = true;
     this.#cancelTimers();
+    for (const item of this.#queue) item.proposal?.reject(closedError());
     this.#queue.length = 0;
-    this.#refuseWaiting("raft driver closed");
+    this.#refuseWaiting();
     await this.#pumping;
     await this.#writes;
     await this.#storage.close();
@@ -254,7 +259,7 @@ export class RaftDriver {
 
   #enqueue(item: Queued): void {
     if (this.#closed || this.#failure !== null) {
-      item.proposal?.reject(this.#failure ?? new NotControllerError(null, "raft driver closed"));
+      item.proposal?.reject(this.#failure ?? closedError());
       return;
     }
     this.#queue.push(item);
@@ -279,6 +284,11 @@ export class RaftDriver {
           ? event.effects
           : this.#node.step(event, this.#nowMs());
         await this.#carryOut(effects, item.proposal);
+        // Closed or stopped while its effects were carried out: the answer may never have been
+        // recorded (a rejection after one is a no-op).
+        if (this.#closed || this.#failure !== null) {
+          item.proposal?.reject(this.#failure ?? closedError());
+        }
       } catch (err) {
         item.proposal?.reject(toTributaryError(err));
         this.#fail(err);
@@ -418,16 +428,25 @@ export class RaftDriver {
     for (const listener of this.#leaderListeners) listener(leaderId, term);
   }
 
+  /**
+   * The node ignores a timer that fires before its deadline and sets no new one, so one the
+   * host runs early (setTimeout rounds to whole ms, the monotonic clock does not) is re-armed
+   * for what is left rather than stepped.
+   */
   #setTimer(timer: TimerName, atMs: number): void {
     this.#timers.get(timer)?.cancel();
-    const delayMs = Math.max(0, atMs - this.#nowMs());
-    this.#timers.set(
-      timer,
-      this.#rt.timers.setTimeout(() => {
-        this.#timers.delete(timer);
-        this.#enqueue({ event: { type: "timer", timer } });
-      }, delayMs),
-    );
+    const arm = () => {
+      const delayMs = Math.max(0, Math.ceil(atMs - this.#nowMs()));
+      this.#timers.set(
+        timer,
+        this.#rt.timers.setTimeout(() => {
+          if (this.#nowMs() < atMs) return arm();
+          this.#timers.delete(timer);
+          this.#enqueue({ event: { type: "timer", timer } });
+        }, delayMs),
+      );
+    };
+    arm();
   }
 
   #cancelTimers(): void {
@@ -455,10 +474,8 @@ export class RaftDriver {
     });
   }
 
-  #refuseWaiting(why: string): void {
-    for (const waiting of this.#waiting.values()) {
-      waiting.reject(new NotControllerError(null, why));
-    }
+  #refuseWaiting(): void {
+    for (const waiting of this.#waiting.values()) waiting.reject(closedError());
     this.#waiting.clear();
   }
 

@@ -6,6 +6,7 @@
 //   SIM_SEED=17 npx vitest run test/cluster/raft/driver.test.ts -t "keeps its promises"   replay one seed
 import { describe, expect, it } from "vitest";
 import { SimWorld } from "../../../runtime/sim/world.ts";
+import type { Runtime } from "../../../runtime/types.ts";
 import { NotControllerError, RaftDriver } from "../../../src/cluster/raft/driver.ts";
 import {
   decodeSnapshot,
@@ -130,6 +131,71 @@ describe("raft driver, one voter", () => {
       await again.propose(bytes("e"));
       expect(log).toEqual(["snapshot 3@1 image@3", "4", "5", "6", "7"]);
       await again.close();
+    }, BOUNDS);
+  });
+
+  it("settles every proposal when it closes with some still queued", async () => {
+    const world = new SimWorld({ seed: 14 });
+    await runWatched(world, fixedSeedNames(TEST_PATH, "close settles"), async () => {
+      const driver = await RaftDriver.open(world.runtime("c1"), {
+        dataDir: DATA_DIR,
+        config: { ...CONFIG, nodeId: 1, voterIds: [1] },
+        logger: captureLogs().logger,
+        snapshotEveryEntries: 100,
+        transport: { send: () => {} },
+        takeSnapshot: () => new Uint8Array(0),
+      });
+      const leader = new Promise<void>((resolve) =>
+        driver.onLeaderChange((id) => id === 1 && resolve())
+      );
+      driver.start();
+      await leader;
+      const proposals = ["a", "b", "c"].map((t) => driver.propose(bytes(t)));
+      await driver.close();
+      const outcomes = await Promise.race([
+        Promise.allSettled(proposals),
+        world.scheduler.timers("test").sleep(5_000).then(() => "still pending"),
+      ]);
+      expect(outcomes).not.toBe("still pending");
+      for (const outcome of outcomes as PromiseSettledResult<unknown>[]) {
+        expect(outcome.status).toBe("rejected");
+        expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(NotControllerError);
+      }
+    }, BOUNDS);
+  });
+
+  it("re-arms a timer the host fires early instead of losing it", async () => {
+    const world = new SimWorld({ seed: 10 });
+    await runWatched(world, fixedSeedNames(TEST_PATH, "early timers"), async () => {
+      const inner = world.runtime("c1");
+      // Real hosts may run a timeout a little before the monotonic clock reaches its deadline
+      // (setTimeout rounds to whole ms, performance.now does not).
+      const early: Runtime = {
+        ...inner,
+        timers: {
+          setTimeout: (fn, delayMs) => inner.timers.setTimeout(fn, Math.max(0, delayMs - 0.7)),
+          sleep: (delayMs, signal) => inner.timers.sleep(delayMs, signal),
+        },
+      };
+      const driver = await RaftDriver.open(early, {
+        dataDir: DATA_DIR,
+        config: { ...CONFIG, nodeId: 1, voterIds: [1] },
+        logger: captureLogs().logger,
+        snapshotEveryEntries: 100,
+        transport: { send: () => {} },
+        takeSnapshot: () => new Uint8Array(0),
+      });
+      const leader = new Promise<void>((resolve) =>
+        driver.onLeaderChange((id) => id === 1 && resolve())
+      );
+      driver.start();
+      const timers = world.scheduler.timers("test");
+      const outcome = await Promise.race([
+        leader.then(() => "leader"),
+        timers.sleep(10 * CONFIG.electionTimeoutMs).then(() => "no election"),
+      ]);
+      expect(outcome).toBe("leader");
+      await driver.close();
     }, BOUNDS);
   });
 
