@@ -19,6 +19,7 @@ import { type CliRuntime, io } from "./client-flags.ts";
 import { describeError } from "./output.ts";
 import { list, parseServerConfig, type ServeConfig } from "./server-config.ts";
 import { resolveClusterOptions } from "./cluster-config.ts";
+import { startClusterNode } from "../server/start-cluster-node.ts";
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from "../logging/logger.ts";
 
 /** Names the topic whose creation fails an invariant (a test hook; unset in production). */
@@ -63,14 +64,6 @@ export async function serveCommand(rt: CliRuntime, argv: readonly string[]): Pro
   );
   const options = await optionsOf(rt, args);
   const cluster = resolveClusterOptions(options.cluster ?? {}, options);
-  if (cluster !== null) {
-    // The flags and keys are checked above; the composition that runs them is still being built.
-    throw new UsageError(
-      `cluster mode (--controller-quorum) is not available in this build yet; ` +
-        `node ${cluster.nodeId} as ${cluster.processRoles.join("+")} of a ` +
-        `${cluster.voters.length}-voter quorum was understood`,
-    );
-  }
   const { logger, flushed } = loggerOf(rt, args, options);
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
@@ -83,15 +76,19 @@ export async function serveCommand(rt: CliRuntime, argv: readonly string[]): Pro
   const offs = (["SIGINT", "SIGTERM"] as const).map((s) => io(rt).onSignal(s, onSignal));
   try {
     const { logLevel: _level, logFormat: _format, cluster: _cluster, ...brokerOptions } = options;
-    const node = await startBroker(rt, {
+    const nodeOptions = {
       ...brokerOptions,
       logger,
-      onUnexpectedError: (err) =>
+      onUnexpectedError: (err: unknown) =>
         logger.error("server.unexpected_error", `unexpected error: ${describeError(err)}`),
-    }, {
+    };
+    const nodeHooks = {
       // Logged already: once the line is out, stop without carrying on or closing cleanly.
       onFatalInvariant: () => void flushed().then(() => io(rt).exit(EXIT_SOFTWARE)),
-    });
+    };
+    const node = cluster === null
+      ? await startBroker(rt, nodeOptions, nodeHooks)
+      : await startClusterNode(rt, { ...nodeOptions, cluster }, nodeHooks);
     failInvariantOnTopic(rt, node.broker);
     const http = node.httpUrl ?? "off";
     const where = options.storage === "memory" ? "memory" : (options.dataDir ?? "./data");
