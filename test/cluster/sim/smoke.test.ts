@@ -85,6 +85,8 @@ describe("cluster smoke (sim)", () => {
       await consumer.close();
       await admin.close();
       for (const n of nodes) await n.close();
+      const warns = lines.filter((l) => / (WARN|ERROR) /.test(l));
+      if (process.env.SHOW_WARN) console.log(warns.join("\n"));
     }, bounds).catch((err) => {
       console.log(lines.slice(-80).join("\n"));
       throw err;
