@@ -21,6 +21,7 @@ import { BrokerMembership } from "../cluster/broker-membership.ts";
 import { ClusterMetadataWriter } from "../cluster/cluster-writer.ts";
 import { ControllerNode } from "../cluster/controller-node.ts";
 import { ControllerRouter } from "../cluster/controller-router.ts";
+import { registerClusterMetrics } from "../cluster/cluster-metrics.ts";
 import { PeerLinks } from "../cluster/peer-links.ts";
 import { RemoteController } from "../cluster/remote-controller.ts";
 import { RemoteReplicas } from "../cluster/remote-replicas.ts";
@@ -237,6 +238,11 @@ export async function startClusterNode(
       config: { replicaLagTimeMaxMs: c.replicaLagTimeMaxMs },
     });
     parts.replicas = replicas;
+    registerClusterMetrics(metrics, {
+      replicas,
+      membership,
+      controller: parts.controller ?? null,
+    });
     const roles = new ReplicaRoles(
       replicas,
       nodeId,
