@@ -83,7 +83,7 @@ export async function startClusterNode(
   if (!c.processRoles.includes("broker")) {
     throw new TributaryError(
       "INVALID_CONFIG",
-      "a controller-only node (process.roles=controller) is not supported yet: use broker,controller",
+      "a controller-only node (roles: controller alone) is not supported yet: give it the broker role too",
     );
   }
   const host = options.host ?? "127.0.0.1";
