@@ -168,10 +168,14 @@ export class Forwarder {
       );
     } catch (err) {
       done();
-      throw this.#failure(out.url, aborter.signal.reason === "timeout" ? "timeout" : "unreachable", {
-        code: out.unavailable,
-        cause: err,
-      });
+      throw this.#failure(
+        out.url,
+        aborter.signal.reason === "timeout" ? "timeout" : "unreachable",
+        {
+          code: out.unavailable,
+          cause: err,
+        },
+      );
     }
     const headers = new Headers();
     for (const name of RESPONSE_HEADERS) {

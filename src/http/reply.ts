@@ -7,7 +7,7 @@ import type { BrokerApi } from "../broker/types.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { MetricsRegistry } from "../metrics/registry.ts";
 import { contentType, encodeResponse, responseFormat } from "./codec.ts";
-import type { ForwardFetch, Forwarder } from "./forward.ts";
+import type { Forwarder, ForwardFetch } from "./forward.ts";
 
 export interface HttpAppOptions {
   runtimeName: RuntimeName;

@@ -127,12 +127,14 @@ describe("HTTP forwarding to the partition leader", () => {
       { accept: "application/json" },
     );
     expect(rawRead.body.records[0]).toMatchObject({ key: k1, value: "raw" });
-    const [stored] = [...decodeRecords((await two.broker.fetch({
-      partitions: [{ topic: "t", partition: 1, offset: 2, maxBytes: 1 << 20 }],
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1 << 20,
-    }))[0].records)].filter((r) => r.offset === 2);
+    const [stored] = [...decodeRecords(
+      (await two.broker.fetch({
+        partitions: [{ topic: "t", partition: 1, offset: 2, maxBytes: 1 << 20 }],
+        maxWaitMs: 0,
+        minBytes: 0,
+        maxBytes: 1 << 20,
+      }))[0].records,
+    )].filter((r) => r.offset === 2);
     expect(stored.headers.map((h) => [h.key, text.decode(h.value!)])).toEqual([
       ["n", "1"],
       ["n", "2"],
@@ -151,7 +153,11 @@ describe("HTTP forwarding to the partition leader", () => {
     const offsets = await request(one, "GET", "/v1/topics/t/partitions/1/offsets");
     expect(offsets).toMatchObject({ status: 200, body: { earliest: 0, latest: 1 } });
 
-    const waiting = request(one, "GET", "/v1/topics/t/partitions/1/records?offset=1&timeoutMs=10000");
+    const waiting = request(
+      one,
+      "GET",
+      "/v1/topics/t/partitions/1/records?offset=1&timeoutMs=10000",
+    );
     await eventually(() => two.fetches.some((f) => f.partitions[0].offset === 1));
     await request(one, "POST", "/v1/topics/t/partitions/1/records", { records: [{ value: "b" }] });
     const woke = await waiting;
