@@ -156,7 +156,29 @@ function forwarderOf(
     ...settings,
     forwardTarget: forwardTarget ?? (() => null),
     coordinatorTarget: coordinatorTarget ?? (() => null),
+    onFailure: forwardFailureLog(options),
   });
+}
+
+/** http.forward_failed, rate-limited: every client request to a dead leader would log it. */
+function forwardFailureLog(options: HttpAppOptions): (target: string, why: string) => void {
+  const log = new RateLimitedLog(options.logger ?? silentLogger, {
+    intervalMs: 60_000,
+    perIntervalMax: 10,
+    monotonicMs: () => options.clock.monotonicMs(),
+  });
+  return (target, why) => {
+    log.log(
+      "warn",
+      "http.forward",
+      "http.forward_failed",
+      `forwarding to ${target} failed: ${why}`,
+      {
+        target,
+        reason: why,
+      },
+    );
+  };
 }
 
 /**

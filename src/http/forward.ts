@@ -54,10 +54,11 @@ export interface ForwarderOptions {
   forwardTarget(topic: string, partition: number): string | null;
   /** Base URL of the group's coordinator when it is another broker; null: serve here. */
   coordinatorTarget(groupId: string): string | null;
+  /** Told when a target broker could not be reached or timed out (to log it). */
+  onFailure?: (target: string, why: ForwardFailure) => void;
 }
 
-/** Why a forwarded exchange failed without an answer; decides the error the client gets. */
-type Failure = "timeout" | "unreachable";
+export type ForwardFailure = "timeout" | "unreachable";
 
 export class Forwarder {
   readonly #o: ForwarderOptions;
@@ -168,15 +169,10 @@ export class Forwarder {
       );
     } catch (err) {
       done();
-      throw this.#failure(
-        out.url,
-        aborter.signal.reason === "timeout" ? "timeout" : "unreachable",
-        {
-          code: out.unavailable,
-          cause: err,
-        },
-      );
+      throw this.#failure(out.url, aborter.signal.reason, out.unavailable, err);
     }
+    // The body's own deadline starts when the client asks for it (relayedBody).
+    stall.clear();
     const headers = new Headers();
     for (const name of RESPONSE_HEADERS) {
       const value = response.headers.get(name);
@@ -207,18 +203,24 @@ export class Forwarder {
     return new URL(path, origin);
   }
 
-  #failure(url: URL, why: Failure, err: { code: ErrorCodeName; cause: unknown }): TributaryError {
+  #failure(url: URL, why: unknown, unavailable: ErrorCodeName, cause: unknown): TributaryError {
+    const target = url.origin;
     if (why === "timeout") {
+      this.#o.onFailure?.(target, "timeout");
       return new TributaryError(
         "REQUEST_TIMED_OUT",
-        `the broker at ${url.origin} did not answer within the forwarding timeout`,
-        { cause: err.cause },
+        `the broker at ${target} did not answer within the forwarding timeout`,
+        { cause },
       );
     }
+    if (this.#o.shutdownSignal?.aborted === true) {
+      return new TributaryError("BROKER_SHUTTING_DOWN", "the server is shutting down", { cause });
+    }
+    if (why !== "gone") this.#o.onFailure?.(target, "unreachable");
     return new TributaryError(
-      err.code,
-      `could not reach the broker at ${url.origin} to forward the request; retry`,
-      { cause: err.cause },
+      unavailable,
+      `could not reach the broker at ${target} to forward the request; retry`,
+      { cause },
     );
   }
 }
@@ -240,6 +242,8 @@ function relayedBody(
         let next: ReadableStreamReadResult<Uint8Array>;
         try {
           next = await reader.read();
+          // Only the broker's silence counts: a client slow to take a chunk is not a stall.
+          ctl.stall.clear();
         } catch (err) {
           // The broker went away mid-answer (or we aborted): end the client's body the same way,
           // so an SSE client reconnects with Last-Event-ID and a long poll sees a broken answer.

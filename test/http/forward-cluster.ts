@@ -8,6 +8,7 @@ import { MemoryFileSystem } from "../../runtime/memory/memory-fs.ts";
 import type { HttpServer, Runtime } from "../../runtime/types.ts";
 import { Broker } from "../../src/broker/broker.ts";
 import type { BrokerApi, FetchRequest } from "../../src/broker/types.ts";
+import { createLogger } from "../../src/logging/logger.ts";
 import { GroupService } from "../../src/coordinator/group-service.ts";
 import { HttpMembers } from "../../src/coordinator/http-members.ts";
 import { createHttpApp } from "../../src/http/app.ts";
@@ -32,6 +33,8 @@ export interface ClusterNode {
   httpPorts: Map<number, number>;
   groups: GroupService;
   unexpected: unknown[];
+  /** JSON log lines of the node's HTTP app. */
+  logLines: string[];
 }
 
 export interface TestCluster {
@@ -75,6 +78,7 @@ export async function startCluster(
       httpPorts: new Map(),
       groups,
       unexpected: [],
+      logLines: [],
     };
     const api = leadingOnly(node, ports);
     const app = createHttpApp(api, {
@@ -86,6 +90,7 @@ export async function startCluster(
       clock: rt.clock,
       timers: rt.timers,
       onUnexpectedError: (err) => node.unexpected.push(err),
+      logger: createLogger({ write: (l) => node.logLines.push(l), format: "json", nowMs: () => 0 }),
       ...(options.sseHeartbeatMs ? { sseHeartbeatMs: options.sseHeartbeatMs } : {}),
       ...(options.forwardTimeoutMs ? { forwardTimeoutMs: options.forwardTimeoutMs } : {}),
       forwardFetch: (request) => {

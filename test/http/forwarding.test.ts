@@ -257,6 +257,13 @@ describe("HTTP forwarding to the partition leader", () => {
     expect(topic.status).toBe(503);
     expect(topic.headers.get("retry-after")).toBe("1");
     expect(one.unexpected).toEqual([]);
+    const logged = one.logLines.map((l) => JSON.parse(l));
+    expect(logged[0]).toMatchObject({
+      level: "warn",
+      event: "http.forward_failed",
+      target: `http://127.0.0.1:${deadPort}`,
+      reason: "unreachable",
+    });
   });
 
   it("a leader that does not answer in time gives 504 REQUEST_TIMED_OUT", async () => {

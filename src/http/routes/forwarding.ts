@@ -23,6 +23,6 @@ export function registerForwarding(app: Hono, deps: HttpDeps): void {
     return await forwarder.relay(c.req.raw, target, "NOT_COORDINATOR");
   };
   app.use("/v1/topics/:topic/partitions/:partition/*", toLeader);
-  app.use("/v1/groups/:group", toCoordinator);
+  // Also matches /v1/groups/:group itself (describe).
   app.use("/v1/groups/:group/*", toCoordinator);
 }
