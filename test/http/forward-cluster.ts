@@ -3,7 +3,7 @@
 // only the partitions a shared leader table gives it (NOT_LEADER_OR_FOLLOWER for the others, as
 // src/broker/cluster-routing.ts answers) and so that its metadata lists both brokers and those
 // leaders. Node 2 runs the group coordinator for every group (it leads all of __consumer_offsets).
-import { createNodeRuntime } from "../../runtime/node/mod.ts";
+// No test framework here: forward-smoke.ts runs it under Deno and Bun too.
 import { MemoryFileSystem } from "../../runtime/memory/memory-fs.ts";
 import type { HttpServer, Runtime } from "../../runtime/types.ts";
 import { Broker } from "../../src/broker/broker.ts";
@@ -44,10 +44,18 @@ export interface TestCluster {
 
 const OFFSETS_PARTITIONS = 2;
 
+export interface ClusterOptions {
+  sseHeartbeatMs?: number;
+  forwardTimeoutMs?: number;
+  /** Instead of leaderTargets over each node's metadata. */
+  targets?: ForwardTargets;
+}
+
+/** host: the runtime the nodes run on (its clock, timers and HTTP listener). */
 export async function startCluster(
-  options: { sseHeartbeatMs?: number; forwardTimeoutMs?: number; targets?: ForwardTargets } = {},
+  host: Runtime,
+  options: ClusterOptions = {},
 ): Promise<TestCluster> {
-  const host = createNodeRuntime();
   const closers: Array<() => Promise<void>> = [];
   const nodes: ClusterNode[] = [];
   const ports = new Map<number, number>();

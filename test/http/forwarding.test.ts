@@ -7,7 +7,10 @@ import { FORWARDED_BY_HEADER } from "../../src/http/forward.ts";
 import { partitionForKey } from "../../src/model/partitioner.ts";
 import { eventually } from "../support/eventually.ts";
 import { type ClusterNode, createTopicEverywhere, startCluster } from "./forward-cluster.ts";
-import type { TestCluster } from "./forward-cluster.ts";
+import type { ClusterOptions, TestCluster } from "./forward-cluster.ts";
+import { createNodeRuntime } from "../../runtime/node/mod.ts";
+
+const nodeRt = createNodeRuntime();
 
 let cluster: TestCluster | undefined;
 afterEach(async () => {
@@ -49,8 +52,8 @@ async function storedValues(node: ClusterNode, topic: string, partition: number)
 }
 
 /** Two nodes and topic t with 2 partitions: node 1 leads partition 0, node 2 partition 1. */
-async function twoNodes(options: Parameters<typeof startCluster>[0] = {}) {
-  cluster = await startCluster(options);
+async function twoNodes(options: ClusterOptions = {}) {
+  cluster = await startCluster(nodeRt, options);
   const [one, two] = cluster.nodes;
   await createTopicEverywhere(cluster, "t", 2);
   for (const node of cluster.nodes) node.leaders.set("t/1", 2);
@@ -233,8 +236,7 @@ describe("HTTP forwarding to the partition leader", () => {
   it("an unreachable leader answers 503 with Retry-After", async () => {
     const { one } = await twoNodes();
     // A port nobody listens on any more, as the metadata of a crashed leader would still say.
-    const { createNodeRuntime } = await import("../../runtime/node/mod.ts");
-    const dead = await createNodeRuntime().http.serve({
+    const dead = await nodeRt.http.serve({
       host: "127.0.0.1",
       port: 0,
       fetch: () => new Response(null),
@@ -280,7 +282,7 @@ describe("HTTP forwarding to the partition leader", () => {
   });
 
   it("never forwards to an address that is not in the metadata", async () => {
-    cluster = await startCluster({
+    cluster = await startCluster(nodeRt, {
       targets: {
         forwardTarget: () => "http://127.0.0.1:9",
         coordinatorTarget: () => null,
