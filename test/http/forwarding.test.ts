@@ -153,6 +153,17 @@ describe("HTTP forwarding to the partition leader", () => {
     const direct = await request(two, "GET", "/v1/topics/t/partitions/1/records?offset=0");
     expect(read).toMatchObject({ status: 200, body: direct.body });
     expect(read.body.records.map((r: { value: string }) => r.value)).toEqual(["a"]);
+    // CBOR answers pass through as the leader wrote them.
+    const cborRead = await fetch(`${one.base}/v1/topics/t/partitions/1/records?offset=0`, {
+      headers: { accept: "application/cbor" },
+    });
+    expect(cborRead.headers.get("content-type")).toBe("application/cbor");
+    const cborDirect = await fetch(`${two.base}/v1/topics/t/partitions/1/records?offset=0`, {
+      headers: { accept: "application/cbor" },
+    });
+    expect(new Uint8Array(await cborRead.arrayBuffer())).toEqual(
+      new Uint8Array(await cborDirect.arrayBuffer()),
+    );
     const offsets = await request(one, "GET", "/v1/topics/t/partitions/1/offsets");
     expect(offsets).toMatchObject({ status: 200, body: { earliest: 0, latest: 1 } });
 
