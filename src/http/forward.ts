@@ -235,6 +235,7 @@ function relayedBody(
   ctl: { stall: StallTimer; chunkMs: number; aborter: AbortController; done: () => void },
 ): ReadableStream<Uint8Array> {
   const reader = upstream.getReader();
+  let cancelled = false;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -245,12 +246,14 @@ function relayedBody(
           // Only the broker's silence counts: a client slow to take a chunk is not a stall.
           ctl.stall.clear();
         } catch (err) {
+          if (cancelled) return; // the client's body is closed already
           // The broker went away mid-answer (or we aborted): end the client's body the same way,
           // so an SSE client reconnects with Last-Event-ID and a long poll sees a broken answer.
           ctl.done();
           controller.error(err);
           return;
         }
+        if (cancelled) return;
         if (next.done) {
           ctl.done();
           controller.close();
@@ -259,6 +262,7 @@ function relayedBody(
         controller.enqueue(next.value);
       },
       cancel(reason) {
+        cancelled = true;
         ctl.done();
         ctl.aborter.abort("gone");
         return reader.cancel(reason);
