@@ -318,6 +318,10 @@ describe("HTTP forwarding to the group coordinator", () => {
     expect(two.groups.describeGroup("g").members.map((m) => m.memberId)).toEqual([memberId]);
     expect(() => one.groups.describeGroup("g")).toThrow();
 
+    // Node 1 runs no HTTP members at all: only the coordinator can answer a poll.
+    const poll = await request(one, "GET", `/v1/groups/g/members/${memberId}/records`);
+    expect(poll.status).toBe(200);
+    expect(poll.body).toMatchObject({ records: [], memberEpoch: joined.body.memberEpoch });
     const beat = await request(one, "POST", `/v1/groups/g/members/${memberId}/heartbeat`);
     expect(beat.status).toBe(200);
     expect(beat.body.memberEpoch).toBeGreaterThan(0);
@@ -337,7 +341,7 @@ describe("HTTP forwarding to the group coordinator", () => {
     expect(left.status).toBe(204);
     expect(two.groups.describeGroup("g").members).toEqual([]);
     expect(one.forwarded.every((r) => r.url.startsWith(two.base))).toBe(true);
-    // join, heartbeat, describe, commit, offsets, leave: each forwarded once.
-    expect(one.forwarded.length).toBe(6);
+    // join, poll, heartbeat, describe, commit, offsets, leave: each forwarded once.
+    expect(one.forwarded.length).toBe(7);
   });
 });

@@ -5,13 +5,13 @@ import type { BrokerApi, FetchPartitionResult, FetchRequest } from "../../broker
 import type { Acks } from "../../model/acks.ts";
 import { isErrorCode, TributaryError } from "../../model/errors.ts";
 import { encodeBatch } from "../../log/record-batch.ts";
-import { encodeBase64 } from "../base64.ts";
 import { OUTPUT_ENCODINGS, readBody, responseFormat } from "../codec.ts";
 import { mediaType, OCTET_STREAM_TYPE } from "../media-type.ts";
 import { parseRawRecord, refuseRawRecordParameters } from "../produce-raw.ts";
 import type { OutputEncoding } from "../codec.ts";
 import { assignPartitions, groupByPartition, parseProduceBody } from "../produce-body.ts";
 import type { ProduceRecord } from "../produce-body.ts";
+import { produceThere } from "../produce-forward.ts";
 import { recordsFromBatches } from "../records-out.ts";
 import type { HttpDeps } from "../reply.ts";
 import { reply, requestSignal } from "../reply.ts";
@@ -62,10 +62,11 @@ async function produce(
   // A partition another broker leads goes there as its own partition produce (forwarding).
   const writes = [...groupByPartition(partitions)].map(async ([partition, indexes]) => {
     const part = indexes.map((i) => records[i]);
-    const target = deps.forwarder?.partitionTarget(c.req.raw, topic, partition) ?? null;
-    const written = target === null
+    const forwarder = deps.forwarder;
+    const target = forwarder?.partitionTarget(c.req.raw, topic, partition) ?? null;
+    const written = forwarder === null || target === null
       ? await produceHere(deps, { topic, partition, acks }, part)
-      : await produceThere(deps, c.req.raw, target, { topic, partition, acksParam }, part);
+      : await produceThere(forwarder, c.req.raw, target, { topic, partition, acksParam }, part);
     indexes.forEach((recordIndex, i) => {
       offsets[recordIndex] = { partition, offset: written[i] };
     });
@@ -83,54 +84,6 @@ async function produceHere(
   const batches = encodeBatch({ records: records.map(recordInput) });
   const result = await deps.broker.produce({ ...to, batches });
   return records.map((_, i) => to.acks === 0 ? -1 : result.baseOffset + i);
-}
-
-/** The offsets the leader answers for the records, sent there as one partition produce. */
-async function produceThere(
-  deps: HttpDeps,
-  request: Request,
-  target: string,
-  to: { topic: string; partition: number; acksParam: string },
-  records: readonly ProduceRecord[],
-): Promise<number[]> {
-  const path = `/v1/topics/${encodeURIComponent(to.topic)}/partitions/${to.partition}/records` +
-    `?acks=${encodeURIComponent(to.acksParam)}`;
-  // A raw record goes raw (its headers may repeat a name, which the JSON/CBOR body cannot say).
-  const raw = mediaType(request.headers.get("content-type")) === OCTET_STREAM_TYPE;
-  const init = raw && records.length === 1
-    ? {
-      method: "POST",
-      path: path + rawRecordQuery(records[0]),
-      body: records[0].value ?? new Uint8Array(0),
-      rawContentType: OCTET_STREAM_TYPE,
-    }
-    : { method: "POST", path, body: { records: records.map(recordBody) } };
-  const answer = await deps.forwarder!.call(request, target, init, "NOT_LEADER_OR_FOLLOWER");
-  const offsets = (answer as { offsets?: unknown } | null)?.offsets;
-  if (!Array.isArray(offsets) || offsets.length !== records.length) {
-    throw new TributaryError(
-      "UNKNOWN_SERVER_ERROR",
-      `the leader of ${to.topic}-${to.partition} answered a produce without its offsets`,
-    );
-  }
-  return offsets.map((o: { offset?: unknown }) => Number(o?.offset));
-}
-
-/** The query parameters of a raw record (produce-raw.ts), its bytes spelled in base64. */
-function rawRecordQuery(record: ProduceRecord): string {
-  const query = new URLSearchParams({ encoding: "base64", timestamp: String(record.timestamp) });
-  if (record.key !== null) query.set("key", encodeBase64(record.key));
-  for (const h of record.headers ?? []) {
-    query.append("header", `${h.key}:${h.value === null ? "" : encodeBase64(h.value)}`);
-  }
-  return `&${query}`;
-}
-
-/** A record as the CBOR produce body spells it (bytes as they are). */
-function recordBody(record: ProduceRecord) {
-  const headers: Record<string, Uint8Array | null> = {};
-  for (const h of record.headers ?? []) headers[h.key] = h.value;
-  return { key: record.key, value: record.value, headers, timestamp: record.timestamp };
 }
 
 async function produceRecords(
