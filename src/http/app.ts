@@ -3,7 +3,7 @@
 
 import { Hono } from "hono";
 import type { Context, Next } from "hono";
-import { routePath } from "hono/route";
+import { matchedRoutes, routePath } from "hono/route";
 import type { BrokerApi } from "../broker/types.ts";
 import type { Histogram } from "../metrics/registry.ts";
 import {
@@ -218,7 +218,8 @@ function requestMetrics(options: HttpAppOptions): (c: Context, next: Next) => Pr
     const startMs = clock.monotonicMs();
     await next();
     // Route patterns and status classes only: raw paths would make label values unbounded.
-    const pattern = routePath(c);
+    // The route's own pattern, also when a middleware answered for it (a forwarded request).
+    const pattern = matchedRoutes(c).find((r) => r.method !== "ALL")?.path ?? routePath(c);
     const route = pattern === "/*" || pattern === "*" || pattern === "" ? "unmatched" : pattern;
     const method = METHODS.has(c.req.method) ? c.req.method : "OTHER";
     const status = `${Math.floor(c.res.status / 100)}xx`;

@@ -33,6 +33,7 @@ export interface ClusterNode {
   httpPorts: Map<number, number>;
   groups: GroupService;
   unexpected: unknown[];
+  metrics: MetricsRegistry;
   /** JSON log lines of the node's HTTP app. */
   logLines: string[];
 }
@@ -87,6 +88,7 @@ export async function startCluster(
       groups,
       unexpected: [],
       logLines: [],
+      metrics,
     };
     const api = leadingOnly(node, ports);
     const app = createHttpApp(api, {

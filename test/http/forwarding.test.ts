@@ -74,6 +74,11 @@ describe("HTTP forwarding to the partition leader", () => {
     expect(await storedValues(two, "t", 1)).toEqual(["a", "b"]);
     expect(await storedValues(one, "t", 1)).toEqual([]);
     expect(one.forwarded.map((r) => r.headers.get(FORWARDED_BY_HEADER))).toEqual(["1"]);
+    // Counted under the route's pattern on both brokers, as a request served here would be.
+    const series = 'tributary_http_request_duration_seconds_count{route="' +
+      '/v1/topics/:topic/partitions/:partition/records",method="POST",status="2xx"} 1';
+    expect(one.metrics.render()).toContain(series);
+    expect(two.metrics.render()).toContain(series);
 
     // The leader's errors come back as they are (here: its validation of the body).
     const bad = await request(one, "POST", "/v1/topics/t/partitions/1/records", { records: [] });
