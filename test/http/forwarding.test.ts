@@ -6,6 +6,8 @@ import { decodeRecords } from "../../src/log/record-batch.ts";
 import { FORWARDED_BY_HEADER } from "../../src/http/forward.ts";
 import { partitionForKey } from "../../src/model/partitioner.ts";
 import { eventually } from "../support/eventually.ts";
+import { FakeBroker } from "./fake-broker.ts";
+import { call, makeApp } from "./helpers.ts";
 import { type ClusterNode, createTopicEverywhere, startCluster } from "./forward-cluster.ts";
 import type { ClusterOptions, TestCluster } from "./forward-cluster.ts";
 import { createNodeRuntime } from "../../runtime/node/mod.ts";
@@ -348,5 +350,24 @@ describe("HTTP forwarding to the group coordinator", () => {
     expect(one.forwarded.every((r) => r.url.startsWith(two.base))).toBe(true);
     // join, poll, heartbeat, describe, commit, offsets, leave: each forwarded once.
     expect(one.forwarded.length).toBe(7);
+  });
+});
+
+describe("HTTP forwarding options", () => {
+  it("refuses forwarding targets without timers for their deadlines", () => {
+    const broker = new FakeBroker();
+    expect(() => makeApp(broker, { cluster: { forwardTarget: () => null } })).toThrow(/timers/);
+    expect(() => makeApp(broker, { cluster: { coordinatorTarget: () => null } })).toThrow(/timers/);
+    expect(() => makeApp(broker, { timers: nodeRt.timers, cluster: { forwardTarget: () => null } }))
+      .not.toThrow();
+  });
+
+  it("a single node ignores the forwarded-by header and serves the request itself", async () => {
+    const { app } = makeApp(new FakeBroker());
+    await call(app, "POST", "/v1/topics", { name: "t" });
+    const res = await call(app, "POST", "/v1/topics/t/partitions/0/records", {
+      records: [{ value: "a" }],
+    }, { [FORWARDED_BY_HEADER]: "7" });
+    expect(res).toMatchObject({ status: 200, body: { offsets: [{ partition: 0, offset: 0 }] } });
   });
 });
