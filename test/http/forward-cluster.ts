@@ -48,6 +48,7 @@ const OFFSETS_PARTITIONS = 2;
 export interface ClusterOptions {
   sseHeartbeatMs?: number;
   forwardTimeoutMs?: number;
+  bodyBytesMax?: number;
   /** Instead of leaderTargets over each node's metadata. */
   targets?: ForwardTargets;
 }
@@ -103,6 +104,7 @@ export async function startCluster(
       logger: createLogger({ write: (l) => node.logLines.push(l), format: "json", nowMs: () => 0 }),
       ...(options.sseHeartbeatMs ? { sseHeartbeatMs: options.sseHeartbeatMs } : {}),
       ...(options.forwardTimeoutMs ? { forwardTimeoutMs: options.forwardTimeoutMs } : {}),
+      ...(options.bodyBytesMax ? { bodyBytesMax: options.bodyBytesMax } : {}),
       forwardFetch: (request) => {
         node.forwarded.push(request.clone());
         return fetch(request);

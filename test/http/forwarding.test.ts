@@ -299,6 +299,17 @@ describe("HTTP forwarding to the partition leader", () => {
     expect(res.headers.get("retry-after")).toBe("1");
   });
 
+  it("a body over the cap is refused here, before anything is sent on", async () => {
+    const { one, two } = await twoNodes({ bodyBytesMax: 1024 });
+    const res = await request(one, "POST", "/v1/topics/t/partitions/1/records", {
+      records: [{ value: "x".repeat(2048) }],
+    });
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe("PAYLOAD_TOO_LARGE");
+    expect(one.forwarded).toEqual([]);
+    expect(await storedValues(two, "t", 1)).toEqual([]);
+  });
+
   it("never forwards to an address that is not in the metadata", async () => {
     cluster = await startCluster(nodeRt, {
       targets: {
