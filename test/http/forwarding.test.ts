@@ -219,6 +219,15 @@ describe("HTTP forwarding to the partition leader", () => {
     expect(waiting.signal?.aborted).toBe(false);
     abort.abort();
     await eventually(() => waiting.signal?.aborted === true);
+
+    // A reconnecting EventSource's Last-Event-ID reaches the leader: it resumes after it.
+    const resumed = await fetch(`${one.base}/v1/topics/t/partitions/1/stream`, {
+      headers: { "last-event-id": "0" },
+    });
+    const resumedReader = resumed.body!.getReader();
+    const first = text.decode((await resumedReader.read()).value);
+    expect(first).toContain(": tail t/1 from 1");
+    await resumedReader.cancel();
   });
 
   it("a long poll whose client disconnects is cancelled on the leader", async () => {
