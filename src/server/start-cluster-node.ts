@@ -36,6 +36,7 @@ import {
   type ListenerEndpoint,
 } from "../model/cluster.ts";
 import { TributaryError } from "../model/errors.ts";
+import { CONSUMER_OFFSETS_TOPIC } from "../model/topic-name.ts";
 import { silentLogger } from "../logging/logger.ts";
 import { serveProtocol } from "../protocol/cbor/server/server.ts";
 import { ReplicaManager } from "../replication/manager/replica-manager.ts";
@@ -335,7 +336,10 @@ export async function startClusterNode(
         metrics,
         groups,
         httpMembers,
-        httpCluster: { describeCluster: () => describeCluster(membership, broker, parts, router) },
+        httpCluster: {
+          describeCluster: () => describeCluster(membership, broker, parts, router),
+          ...httpTargets(membership, nodeId, groups),
+        },
       },
       httpClosers,
     );
@@ -450,6 +454,34 @@ function endpointsOf(
     endpoints.push({ listener: "controller", host, port: controllerPort });
   }
   return endpoints;
+}
+
+/**
+ * Where the HTTP API forwards a partition's or a group's requests: the leader's HTTP listener
+ * from the committed image (constant time per request), null when this broker answers itself.
+ */
+function httpTargets(
+  membership: BrokerMembership,
+  nodeId: number,
+  groups: Pick<GroupService, "offsetsPartitionOf">,
+): {
+  forwardTarget(topic: string, partition: number): string | null;
+  coordinatorTarget(groupId: string): string | null;
+} {
+  const forwardTarget = (topic: string, partition: number): string | null => {
+    const image = membership.committed.image;
+    const leader = image.topic(topic)?.partitions[partition]?.leader;
+    if (leader === undefined || leader < 0 || leader === nodeId) return null;
+    const http = image.broker(leader)?.endpoints.find((e) => e.listener === "http");
+    if (http === undefined) return null;
+    const host = http.host.includes(":") ? `[${http.host}]` : http.host;
+    return `http://${host}:${http.port}`;
+  };
+  return {
+    forwardTarget,
+    coordinatorTarget: (groupId) =>
+      forwardTarget(CONSUMER_OFFSETS_TOPIC, groups.offsetsPartitionOf(groupId)),
+  };
 }
 
 function cborAddressOf(
