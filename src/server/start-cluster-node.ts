@@ -313,6 +313,7 @@ export async function startClusterNode(
       version: VERSION,
       groups,
       replication: replicas,
+      controller: clientFacing(router),
       logger,
       ...definedOnly({
         connectionsMax: options.connectionsMax,
@@ -338,6 +339,28 @@ export async function startClusterNode(
         httpMembers,
         httpCluster: {
           describeCluster: () => describeCluster(membership, broker, parts, router),
+          createPartitions: async (topic, count) => {
+            const { committedOffset } = await router.createPartitions({ topic, count });
+            await broker.waitForMetadataOffset(committedOffset);
+            return broker.describeTopic(topic);
+          },
+          electLeaders: async (targets) => {
+            const before = electTargets(membership, targets);
+            const { committedOffset } = await router.electLeaders({
+              partitions: before.map(({ topic, partition }) => ({ topic, partition })),
+            });
+            if (committedOffset >= 0) await broker.waitForMetadataOffset(committedOffset);
+            return before.map(({ topic, partition, leader }) => {
+              const p = membership.committed.image.topic(topic)?.partitions[partition];
+              const now = p?.leader ?? leader;
+              return {
+                topic,
+                partition,
+                leader: now,
+                outcome: now !== leader ? "elected" as const : "already-preferred" as const,
+              };
+            });
+          },
           ...httpTargets(membership, nodeId, groups),
         },
       },
@@ -481,6 +504,54 @@ function httpTargets(
     forwardTarget,
     coordinatorTarget: (groupId) =>
       forwardTarget(CONSUMER_OFFSETS_TOPIC, groups.offsetsPartitionOf(groupId)),
+  };
+}
+
+/** The partitions an election names (all when null), with their leaders now. */
+function electTargets(
+  membership: BrokerMembership,
+  targets: readonly { topic: string; partition?: number }[] | null,
+): { topic: string; partition: number; leader: number }[] {
+  const image = membership.committed.image;
+  const out: { topic: string; partition: number; leader: number }[] = [];
+  const topics = targets === null
+    ? [...image.topics()].map((t) => ({ topic: t.name, partition: undefined }))
+    : targets;
+  for (const t of topics) {
+    const topic = image.topic(t.topic);
+    if (topic === undefined) {
+      throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `unknown topic ${t.topic}`);
+    }
+    for (const p of topic.partitions) {
+      if (t.partition === undefined || t.partition === p.partition) {
+        out.push({ topic: topic.name, partition: p.partition, leader: p.leader });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * What clients may ask of the controller through a broker's listener: the admin changes a
+ * cluster makes there (add partitions, elect leaders). A broker's own channel (registration,
+ * heartbeats, AlterPartition, metadata) stays on the controller listener.
+ */
+function clientFacing(router: ControllerService): ControllerService {
+  const refuse = () =>
+    Promise.reject(
+      new TributaryError("NOT_CONTROLLER", "ask the controller listener for broker operations"),
+    );
+  return {
+    registerBroker: refuse,
+    brokerHeartbeat: refuse,
+    fetchMetadata: refuse,
+    alterPartition: refuse,
+    createTopics: refuse,
+    deleteTopics: refuse,
+    allocateProducerIds: refuse,
+    createPartitions: (r) => router.createPartitions(r),
+    electLeaders: (r) => router.electLeaders(r),
+    receiveRaft: () => {},
   };
 }
 

@@ -83,6 +83,11 @@ describe("cluster smoke (sim)", () => {
         if (seen.size === 30) break;
       }
       await consumer.close();
+      // Admin changes go through any broker to the active controller.
+      const grown = await admin.createPartitions("t", 5);
+      expect(grown.partitions.map((p) => p.replicas.length)).toEqual([3, 3, 3, 3, 3]);
+      const elected = await admin.electLeaders([{ topic: "t" }]);
+      expect(elected.map((r) => r.outcome)).toEqual(Array(5).fill("already-preferred"));
       // Every node reports the quorum and replication gauges; exactly one controller is active.
       const rendered = nodes.map((n) => n.metrics.render());
       for (const text of rendered) {
