@@ -122,7 +122,7 @@ for (const host of selectedHosts("CLUSTER_E2E_HOSTS")) {
       ]);
       expect(grow.code).toBe(1);
       expect(grow.stderr).toMatch(
-        /^tributary: UNSUPPORTED_VERSION: the broker cannot add partitions yet/,
+        /^tributary: UNSUPPORTED_VERSION: a single broker cannot add partitions \(no controller quorum\)/,
       );
     });
 
