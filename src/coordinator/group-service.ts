@@ -101,6 +101,8 @@ export class GroupService implements GroupServiceApi {
   readonly #serial: KeyedSerial;
   /** Known once `__consumer_offsets` exists in this broker's metadata. */
   #partitions: CoordinatorPartition[] | null = null;
+  /** Settles once the partitions led here when the topic was taken up have loaded. */
+  #adopted: Promise<void> | null = null;
   readonly #unsubscribeTopics: () => void;
   #unsubscribeLeadership: () => void = () => {};
   #createRetry: TimerHandle | null = null;
@@ -312,7 +314,8 @@ export class GroupService implements GroupServiceApi {
    * retried with backoff. On the first attempt (start) any other failure is the caller's.
    */
   async #ensureTopic(first: boolean): Promise<void> {
-    if (this.#closed !== null || this.#partitions !== null) return;
+    if (this.#adopted !== null) return await this.#adopted;
+    if (this.#closed !== null) return;
     let count: number | null;
     try {
       count = await ensureOffsetsTopic(this.#broker, this.#settings);
@@ -328,7 +331,7 @@ export class GroupService implements GroupServiceApi {
   }
 
   #retryCreate(err: unknown): void {
-    if (this.#closed !== null || this.#createRetry !== null) return;
+    if (this.#closed !== null || this.#adopted !== null || this.#createRetry !== null) return;
     const delayMs = this.#createRetryMs;
     this.#createRetryMs = Math.min(CREATE_RETRY_MS_MAX, delayMs * 2);
     this.#logger.warn(
@@ -348,7 +351,7 @@ export class GroupService implements GroupServiceApi {
 
   /** The topic appeared in this broker's metadata (created here or elsewhere). */
   async #adoptKnown(): Promise<void> {
-    if (this.#closed !== null || this.#partitions !== null) return;
+    if (this.#closed !== null || this.#adopted !== null) return;
     try {
       const count = knownOffsetsTopic(this.#broker);
       if (count !== null) await this.#adopt(count);
@@ -359,10 +362,13 @@ export class GroupService implements GroupServiceApi {
 
   /**
    * Builds the partitions and follows their leadership: the broker tells the current
-   * leaderships at once (their loads are awaited here), then every change.
+   * leaderships at once, then every change. Resolves once the loads of those current
+   * leaderships settled; every caller (creation here, or the topic appearing) gets that same
+   * promise.
    */
-  async #adopt(count: number): Promise<void> {
-    if (this.#closed !== null || this.#partitions !== null) return;
+  #adopt(count: number): Promise<void> {
+    if (this.#adopted !== null) return this.#adopted;
+    if (this.#closed !== null) return Promise.resolve();
     this.#createRetry?.cancel();
     this.#createRetry = null;
     const partitions = Array.from(
@@ -370,7 +376,6 @@ export class GroupService implements GroupServiceApi {
       (_, p) => new CoordinatorPartition(p, this.#deps),
     );
     this.#partitions = partitions;
-    // Only the loads of the current leaderships (told synchronously) are awaited.
     let atStart: Promise<void>[] | null = [];
     this.#unsubscribeLeadership = this.#broker.onLeadershipChange((change) => {
       if (change.topic !== CONSUMER_OFFSETS_TOPIC) return;
@@ -382,7 +387,8 @@ export class GroupService implements GroupServiceApi {
     });
     const loads = atStart;
     atStart = null;
-    await Promise.all(loads);
+    this.#adopted = Promise.all(loads).then(() => undefined);
+    return this.#adopted;
   }
 
   #offsets(): CoordinatorPartition[] {
