@@ -38,7 +38,6 @@ import {
   ensureOffsetsTopic,
   knownOffsetsTopic,
   OFFSETS_TOPIC_PARTITIONS_DEFAULT,
-  OFFSETS_TOPIC_PARTITIONS_MAX,
   OFFSETS_TOPIC_REPLICATION_FACTOR_DEFAULT,
   type OffsetsTopicSettings,
 } from "./offsets-topic.ts";
@@ -130,7 +129,8 @@ export class GroupService implements GroupServiceApi {
       escalateInvariant(err, what);
       reportOption(what, err);
     };
-    const loadSlots = new KeyedSerial(OFFSETS_TOPIC_PARTITIONS_MAX);
+    // Waiters per slot are bounded by the partition count (each partition waits once at a time).
+    const loadSlots = new KeyedSerial(Number.MAX_SAFE_INTEGER);
     this.#deps = {
       broker,
       clock: rt.clock,
