@@ -44,6 +44,8 @@ export interface CoordinatorPartitionDeps {
   newCoordinator: (partitionCounts: ReadonlyMap<string, number>) => GroupCoordinator;
   /** Partition counts of every topic right now. */
   partitionCounts: () => ReadonlyMap<string, number>;
+  /** offsets.commit.timeout.ms: how long an append may wait for the in-sync replicas. */
+  appendTimeoutMs: number;
   /** Runs a partition's barrier and replay when a loading slot is free (bounds parallel loads). */
   loadSlot: (partition: number, load: () => Promise<void>) => Promise<void>;
   report: (what: string, err: unknown) => void;
@@ -199,6 +201,7 @@ export class CoordinatorPartition {
             topic: CONSUMER_OFFSETS_TOPIC,
             partition: this.partition,
             batches: encodeBarrierBatch(this.#deps.clock.nowMs()),
+            timeoutMs: this.#deps.appendTimeoutMs,
           },
           { leaderEpoch },
         );
@@ -279,6 +282,7 @@ export class CoordinatorPartition {
           topic: CONSUMER_OFFSETS_TOPIC,
           partition: this.partition,
           batches: encodeGroupBatch(records, nowMs),
+          timeoutMs: this.#deps.appendTimeoutMs,
         },
         { leaderEpoch: tenure.leaderEpoch },
       );

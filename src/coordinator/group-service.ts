@@ -61,6 +61,11 @@ export interface GroupServiceOptions {
    * retried with backoff and the groups answer COORDINATOR_NOT_AVAILABLE.
    */
   offsetsTopicReplicationFactor?: number;
+  /**
+   * offsets.commit.timeout.ms: how long a write to `__consumer_offsets` (an offset commit, any
+   * group change) waits for the in-sync replicas before it fails (default 5 s, Kafka's).
+   */
+  offsetsCommitTimeoutMs?: number;
   /** Limits and defaults of the coordinator core. */
   config?: Partial<GroupCoordinatorConfig>;
   assignors?: readonly Assignor[];
@@ -73,6 +78,8 @@ export interface GroupServiceOptions {
 }
 
 const GROUP_OPERATIONS_QUEUED_MAX_DEFAULT = 1_000;
+export const OFFSETS_COMMIT_TIMEOUT_MS_DEFAULT = 5_000;
+const OFFSETS_COMMIT_TIMEOUT_MS_MAX = 300_000;
 /** Partitions loading at once (each replays its log: reads and decodes). */
 const LOAD_PARALLEL_MAX = 4;
 /** Backoff between attempts to create `__consumer_offsets`: doubles from min to max. */
@@ -138,6 +145,7 @@ export class GroupService implements GroupServiceApi {
       report,
       logger: this.#logger,
       partitionCounts: () => this.#partitionCounts(),
+      appendTimeoutMs: options.offsetsCommitTimeoutMs ?? OFFSETS_COMMIT_TIMEOUT_MS_DEFAULT,
       loadSlot: (partition, load) => loadSlots.run(String(partition % LOAD_PARALLEL_MAX), load),
       newCoordinator: (partitionCounts: ReadonlyMap<string, number>) =>
         new GroupCoordinator({
@@ -173,6 +181,15 @@ export class GroupService implements GroupServiceApi {
         OFFSETS_TOPIC_REPLICATION_FACTOR_DEFAULT,
     };
     checkOffsetsTopicSettings(settings);
+    const timeoutMs = options.offsetsCommitTimeoutMs ?? OFFSETS_COMMIT_TIMEOUT_MS_DEFAULT;
+    if (
+      !Number.isSafeInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > OFFSETS_COMMIT_TIMEOUT_MS_MAX
+    ) {
+      throw new TributaryError(
+        "INVALID_CONFIG",
+        `offsets.commit.timeout.ms must be in [1, ${OFFSETS_COMMIT_TIMEOUT_MS_MAX}]`,
+      );
+    }
     const service = new GroupService(rt, broker, settings, options);
     try {
       await service.#ensureTopic(true);

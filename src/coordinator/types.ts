@@ -120,12 +120,13 @@ export interface CoordinatorBroker {
   metadata(topics?: string[]): BrokerMetadata;
   /**
    * Durable (fsync) append to an internal topic; reaches the log in call order. In a cluster it
-   * answers once the in-sync replicas have it (acks=all). With `leaderEpoch` it is refused
+   * answers once the in-sync replicas have it (acks=all), or REQUEST_TIMED_OUT after
+   * `timeoutMs`. With `leaderEpoch` it is refused
    * (FENCED_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER) unless this broker leads the partition in
    * that epoch.
    */
   appendInternal(
-    request: { topic: string; partition: number; batches: Uint8Array },
+    request: { topic: string; partition: number; batches: Uint8Array; timeoutMs?: number },
     guard?: { leaderEpoch?: number },
   ): Promise<ProduceResult>;
   /**

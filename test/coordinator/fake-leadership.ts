@@ -78,6 +78,8 @@ export class FakeNode implements CoordinatorBroker {
   hold: { reached: () => void; released: Promise<void> } | null = null;
   /** Appends to `__consumer_offsets`, by partition, as asked (before any refusal). */
   readonly appendsAsked: number[] = [];
+  /** The timeoutMs of each of those appends. */
+  readonly timeoutsAsked: Array<number | undefined> = [];
 
   constructor(cluster: FakeLeadership, nodeId: number) {
     this.#cluster = cluster;
@@ -124,11 +126,12 @@ export class FakeNode implements CoordinatorBroker {
   }
 
   appendInternal(
-    request: { topic: string; partition: number; batches: Uint8Array },
+    request: { topic: string; partition: number; batches: Uint8Array; timeoutMs?: number },
     guard: { leaderEpoch?: number } = {},
   ): Promise<ProduceResult> {
     if (request.topic !== CONSUMER_OFFSETS_TOPIC) return this.#broker.appendInternal(request);
     this.appendsAsked.push(request.partition);
+    this.timeoutsAsked.push(request.timeoutMs);
     const refusal = this.#refusal(request.partition, guard.leaderEpoch);
     if (refusal !== null) return Promise.reject(refusal);
     const hold = this.hold;

@@ -192,6 +192,19 @@ describe("a coordinator that follows __consumer_offsets leadership", () => {
     expect(broker.partitionOffsets(CONSUMER_OFFSETS_TOPIC, P)!.highWatermark).toBe(end);
   });
 
+  it("bounds every write's wait for the in-sync replicas by offsets.commit.timeout.ms", async () => {
+    const byDefault = cluster.node(1);
+    await commit(await start(byDefault), 7);
+    const configured = cluster.node(1);
+    await commit(await start(configured, { offsetsCommitTimeoutMs: 1_234 }), 8);
+    // Barriers of every partition's load, then the commit.
+    expect(byDefault.timeoutsAsked).toEqual(Array(PARTITIONS + 1).fill(5_000));
+    expect(configured.timeoutsAsked).toEqual(Array(PARTITIONS + 1).fill(1_234));
+    await expect(start(cluster.node(1), { offsetsCommitTimeoutMs: 0 })).rejects.toThrow(
+      /offsets.commit.timeout.ms/,
+    );
+  });
+
   it("names the partition leader in FindCoordinator, and COORDINATOR_NOT_AVAILABLE without one", async () => {
     const one = await start(cluster.node(1));
     const ctx = { groups: one } as unknown as HandlerContext;
