@@ -296,6 +296,9 @@ export async function startClusterNode(
       await membership.waitFor((s) => s.registered && !s.fenced, UNFENCED_WAIT_MS_MAX);
     }
     const groups = await GroupService.start(hostRt, broker, {
+      // A quorum smaller than the factor (a one- or two-node cluster) could never create the
+      // topic: it gets as many replicas as there are voters.
+      offsetsTopicReplicationFactor: Math.min(c.offsetsTopicReplicationFactor, c.voters.length),
       ...(options.offsetsTopicPartitions
         ? { offsetsTopicPartitions: options.offsetsTopicPartitions }
         : {}),

@@ -69,7 +69,13 @@ for (const host of selectedHosts("CLUSTER_E2E_HOSTS")) {
         ],
       });
       try {
-        const view = await (await fetch(`${solo.httpUrl}/v1/cluster`)).json();
+        // It serves once bound and registers right after (its ports were picked at bind).
+        let view: unknown = null;
+        for (let i = 0; i < 100; i++) {
+          view = await (await fetch(`${solo.httpUrl}/v1/cluster`)).json();
+          if ((view as { brokers: { state: string }[] }).brokers[0]?.state === "active") break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
         expect(view).toMatchObject({
           controllerId: 1,
           brokers: [{ id: 1, port: solo.port, state: "active" }],
