@@ -2,7 +2,14 @@
 // a power cut lands on writes in flight), and an in-test bus carries transport bytes to the other
 // node's receive() with seeded delay, loss and partitions. The state machine of each node is the
 // list of committed entry keys; checks run as events happen (see SafetyLog).
-import type { FileHandle, FileSystem, Random, Runtime, Timers } from "../../../runtime/types.ts";
+import {
+  type FileHandle,
+  type FileSystem,
+  type Random,
+  type Runtime,
+  RuntimeIoError,
+  type Timers,
+} from "../../../runtime/types.ts";
 import type { SimWorld } from "../../../runtime/sim/world.ts";
 import { RaftDriver } from "../../../src/cluster/raft/driver.ts";
 import {
@@ -40,45 +47,69 @@ class SlowFileSystem implements FileSystem {
     this.#syncMsMax = syncMsMax;
   }
 
+  #dead = false;
+
+  /**
+   * The process this disk belonged to died (a crash): its promise chains that were not waiting
+   * on a timer would go on touching the disk, which no dead process can. Every later call fails.
+   */
+  kill(): void {
+    this.#dead = true;
+  }
+
+  #alive(): void {
+    if (this.#dead) throw new RuntimeIoError("EIO", "the process that opened this disk crashed");
+  }
+
   #delay(): Promise<void> {
     return this.#timers.sleep(this.#random.int(this.#syncMsMax + 1));
   }
 
   async open(path: string, options?: Parameters<FileSystem["open"]>[1]): Promise<FileHandle> {
+    this.#alive();
     const handle = await this.#inner.open(path, options);
     return {
       path: handle.path,
       readAt: (buf, position) => handle.readAt(buf, position),
-      writeAt: (data, position) => handle.writeAt(data, position),
-      append: (data) => handle.append(data),
-      truncate: (size) => handle.truncate(size),
+      writeAt: (data, position) => (this.#alive(), handle.writeAt(data, position)),
+      append: (data) => (this.#alive(), handle.append(data)),
+      truncate: (size) => (this.#alive(), handle.truncate(size)),
       size: () => handle.size(),
       sync: async () => {
+        this.#alive();
         await this.#delay();
+        this.#alive();
         await handle.sync();
       },
       close: () => handle.close(),
     };
   }
   readFile(path: string) {
+    this.#alive();
     return this.#inner.readFile(path);
   }
   mkdirp(path: string) {
+    this.#alive();
     return this.#inner.mkdirp(path);
   }
   list(path: string) {
+    this.#alive();
     return this.#inner.list(path);
   }
   rename(from: string, to: string) {
+    this.#alive();
     return this.#inner.rename(from, to);
   }
   remove(path: string, options?: { recursive?: boolean }) {
+    this.#alive();
     return this.#inner.remove(path, options);
   }
   exists(path: string) {
+    this.#alive();
     return this.#inner.exists(path);
   }
   async syncDir(path: string) {
+    this.#alive();
     await this.#delay();
     await this.#inner.syncDir(path);
   }
@@ -142,6 +173,9 @@ interface Member {
   id: number;
   name: string;
   runtime: Runtime;
+  /** This life's view of the disk; a new one per open, killed by a crash. */
+  disk: SlowFileSystem;
+  newDisk: () => SlowFileSystem;
   driver: RaftDriver | null;
   /** This life's state machine: keys of the applied entries, index 1 first. */
   applied: string[];
@@ -171,14 +205,16 @@ export class DriverCluster {
       const name = `c${id}`;
       const node = options.world.node(name);
       const random = options.world.random.fork(`disk:${name}`);
-      const runtime: Runtime = {
-        ...node.runtime,
-        fs: new SlowFileSystem(node.fs, node.runtime.timers, random, options.syncMsMax),
-      };
+      const newDisk = () =>
+        new SlowFileSystem(node.fs, node.runtime.timers, random, options.syncMsMax);
+      const disk = newDisk();
+      const runtime: Runtime = { ...node.runtime, fs: disk };
       this.members.push({
         id,
         name,
         runtime,
+        disk,
+        newDisk,
         driver: null,
         applied: [],
         installs: 0,
@@ -199,6 +235,8 @@ export class DriverCluster {
   async open(id: number): Promise<void> {
     const member = this.member(id);
     const life = ++member.lives;
+    member.disk = member.newDisk();
+    member.runtime = { ...member.runtime, fs: member.disk };
     const { config, snapshotEveryEntries } = this.#options;
     const voterIds = this.members.map((m) => m.id);
     const driver = await RaftDriver.open(member.runtime, {
@@ -255,6 +293,7 @@ export class DriverCluster {
     const member = this.member(id);
     member.driver = null;
     member.lives++;
+    member.disk.kill();
     this.#options.world.crash(member.name);
     this.#options.trace(`c${id} crash`);
   }

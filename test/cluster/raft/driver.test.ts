@@ -421,7 +421,7 @@ describe("raft driver, 3 nodes on a faulty network and disks", () => {
     for (const m of cluster.members) {
       if (m.driver === null) {
         // A node crashed while opening has its open frozen with its timers: crash it again.
-        world.crash(m.name);
+        cluster.crash(m.id);
         reopen(m.id);
       }
     }
