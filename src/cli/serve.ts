@@ -19,7 +19,7 @@ import { type CliRuntime, io } from "./client-flags.ts";
 import { describeError } from "./output.ts";
 import { list, parseServerConfig, type ServeConfig } from "./server-config.ts";
 import { resolveClusterOptions } from "./cluster-config.ts";
-import { startClusterNode } from "../server/start-cluster-node.ts";
+import { startClusterNode, startControllerNode } from "../server/start-cluster-node.ts";
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from "../logging/logger.ts";
 
 /** Names the topic whose creation fails an invariant (a test hook; unset in production). */
@@ -86,6 +86,18 @@ export async function serveCommand(rt: CliRuntime, argv: readonly string[]): Pro
       // Logged already: once the line is out, stop without carrying on or closing cleanly.
       onFatalInvariant: () => void flushed().then(() => io(rt).exit(EXIT_SOFTWARE)),
     };
+    if (cluster !== null && !cluster.processRoles.includes("broker")) {
+      // A controller-only node: a quorum voter with no client listeners.
+      const controller = await startControllerNode(rt, { ...nodeOptions, cluster }, nodeHooks);
+      const where = options.storage === "memory" ? "memory" : (options.dataDir ?? "./data");
+      await io(rt).writeStdout(
+        `tributary ${VERSION} serving nodeId=${controller.nodeId} runtime=${rt.name} controller=${controller.host}:${controller.controllerPort} data=${where}\n`,
+      );
+      await stopped;
+      logger.info("server.stopping", "shutting down the controller");
+      await controller.close();
+      return;
+    }
     const node = cluster === null
       ? await startBroker(rt, nodeOptions, nodeHooks)
       : await startClusterNode(rt, { ...nodeOptions, cluster }, nodeHooks);

@@ -13,7 +13,7 @@ import type { Runtime } from "../../runtime/types.ts";
 import { MemoryFileSystem } from "../../runtime/memory/mod.ts";
 import { Broker } from "../broker/broker.ts";
 import { DataDirLock } from "../broker/data-dir-lock.ts";
-import { newClusterId, readMetaProperties } from "../broker/meta-properties.ts";
+import { claimDataDir, newClusterId, readMetaProperties } from "../broker/meta-properties.ts";
 import { ReplicaRoles } from "../broker/replica-roles.ts";
 import { normalizeTopicConfigs } from "../broker/topic-config.ts";
 import type { BrokerApi } from "../broker/types.ts";
@@ -37,7 +37,7 @@ import {
 } from "../model/cluster.ts";
 import { TributaryError } from "../model/errors.ts";
 import { CONSUMER_OFFSETS_TOPIC } from "../model/topic-name.ts";
-import { silentLogger } from "../logging/logger.ts";
+import { type Logger, silentLogger } from "../logging/logger.ts";
 import { serveProtocol } from "../protocol/cbor/server/server.ts";
 import { ReplicaManager } from "../replication/manager/replica-manager.ts";
 import { VERSION } from "../version.ts";
@@ -84,7 +84,7 @@ export async function startClusterNode(
   if (!c.processRoles.includes("broker")) {
     throw new TributaryError(
       "INVALID_CONFIG",
-      "a controller-only node (roles: controller alone) is not supported yet: give it the broker role too",
+      "startClusterNode runs brokers; a controller-only node starts with startControllerNode",
     );
   }
   const host = options.host ?? "127.0.0.1";
@@ -150,43 +150,20 @@ export async function startClusterNode(
     parts.controllerLinks = controllerLinks;
     let controllerPort: number | null = null;
     if (c.processRoles.includes("controller")) {
-      let controller: ControllerNode | null = null;
-      controller = await ControllerNode.open(hostRt, {
-        nodeId,
-        voterIds: c.voters.map((v) => v.id),
-        dataDir,
-        transport: {
-          send: (to, message) =>
-            controllerLinks.send(to, "RaftMessage", {
-              clusterId: controller?.clusterId ?? "",
-              from: nodeId,
-              to,
-              message,
-            }),
-        },
-        logger,
-        clusterIdHint: existing?.clusterId ?? null,
-        electionTimeoutMs: CLUSTER_DEFAULTS.controllerElectionTimeoutMs,
-        heartbeatIntervalMs: CLUSTER_DEFAULTS.controllerHeartbeatIntervalMs,
-        sessionTimeoutMs: c.brokerSessionTimeoutMs,
-        defaultReplicationFactor: c.defaultReplicationFactor,
-        defaultPartitions: options.defaultPartitions ?? 1,
-        autoLeaderRebalance: c.autoLeaderRebalanceEnable,
-        validateConfigs: normalizeTopicConfigs,
-      });
-      parts.controller = controller;
-      const listener = await serveProtocol(hostRt, notABroker(nodeId), {
+      const opened = await openController(hostRt, {
+        c,
         host,
-        port: c.controllerPort ?? voters.get(nodeId)?.port ?? 9193,
+        dataDir,
+        clusterIdHint: existing?.clusterId ?? null,
+        defaultPartitions: options.defaultPartitions ?? 1,
         metrics,
-        version: VERSION,
         logger,
-        ops: "controller",
-        controller,
+        links: controllerLinks,
         ...(onUnexpectedError ? { onUnexpectedError } : {}),
       });
-      parts.controllerListener = listener;
-      controllerPort = listener.port;
+      parts.controller = opened.controller;
+      parts.controllerListener = opened.listener;
+      controllerPort = opened.listener.port;
     }
     const remote = new Map<number, ControllerService>();
     const router = new ControllerRouter(hostRt, {
@@ -463,6 +440,160 @@ async function shutdown(
   }
   if (parts.lock) closers.push({ name: "data dir lock", close: () => parts.lock!.release() });
   await closeAll(closers, rt.timers, graceMs);
+}
+
+/** A controller's part of a node: its Raft quorum member and the controller listener. */
+async function openController(
+  rt: Runtime,
+  o: {
+    c: ClusterServeOptions;
+    host: string;
+    dataDir: string;
+    clusterIdHint: string | null;
+    defaultPartitions: number;
+    metrics: MetricsRegistry;
+    logger: Logger;
+    links: PeerLinks;
+    onUnexpectedError?: (err: unknown) => void;
+    onClusterId?: (clusterId: string) => void;
+  },
+): Promise<{ controller: ControllerNode; listener: { port: number; close(): Promise<void> } }> {
+  const { c, links } = o;
+  const nodeId = c.nodeId;
+  let controller: ControllerNode | null = null;
+  controller = await ControllerNode.open(rt, {
+    nodeId,
+    voterIds: c.voters.map((v) => v.id),
+    dataDir: o.dataDir,
+    transport: {
+      send: (to, message) =>
+        links.send(to, "RaftMessage", {
+          clusterId: controller?.clusterId ?? "",
+          from: nodeId,
+          to,
+          message,
+        }),
+    },
+    logger: o.logger,
+    clusterIdHint: o.clusterIdHint,
+    electionTimeoutMs: CLUSTER_DEFAULTS.controllerElectionTimeoutMs,
+    heartbeatIntervalMs: CLUSTER_DEFAULTS.controllerHeartbeatIntervalMs,
+    sessionTimeoutMs: c.brokerSessionTimeoutMs,
+    defaultReplicationFactor: c.defaultReplicationFactor,
+    defaultPartitions: o.defaultPartitions,
+    autoLeaderRebalance: c.autoLeaderRebalanceEnable,
+    validateConfigs: normalizeTopicConfigs,
+    ...(o.onClusterId ? { onClusterId: o.onClusterId } : {}),
+  });
+  try {
+    const listener = await serveProtocol(rt, notABroker(nodeId), {
+      host: o.host,
+      port: c.controllerPort ?? c.voters.find((v) => v.id === nodeId)?.port ?? 9193,
+      metrics: o.metrics,
+      version: VERSION,
+      logger: o.logger,
+      ops: "controller",
+      controller,
+      ...(o.onUnexpectedError ? { onUnexpectedError: o.onUnexpectedError } : {}),
+    });
+    return { controller, listener };
+  } catch (err) {
+    await controller.close();
+    throw err;
+  }
+}
+
+export interface RunningControllerNode {
+  readonly nodeId: number;
+  readonly host: string;
+  readonly controllerPort: number;
+  readonly controller: ControllerNode;
+  readonly metrics: MetricsRegistry;
+  close(): Promise<void>;
+}
+
+/**
+ * A controller-only node (process.roles has no broker): a voter of the quorum behind its
+ * controller listener, no client listeners. Its data directory is claimed for the cluster id
+ * the quorum agrees on (a directory of another cluster stops it).
+ */
+export async function startControllerNode(
+  rt: Runtime,
+  options: StartClusterNodeOptions,
+  hooks: StartBrokerHooks = {},
+): Promise<RunningControllerNode> {
+  const c = options.cluster;
+  const host = options.host ?? "127.0.0.1";
+  const storage = options.storage ?? "disk";
+  const hostRt: Runtime = storage === "memory"
+    ? { ...rt, fs: new MemoryFileSystem({ random: rt.random, dirtyOpsMax: 0 }) }
+    : rt;
+  const dataDir = storage === "memory" ? memoryDataDir : (options.dataDir ?? "./data");
+  const metrics = new MetricsRegistry();
+  const logger = (options.logger ?? silentLogger).with({ nodeId: c.nodeId });
+  const closers: Closer[] = [];
+  let closing: Promise<void> | null = null;
+  const close =
+    () => (closing ??= closeAll(closers, rt.timers, options.shutdownGraceMsMax ?? 10_000).finally(
+      () => offFatal(),
+    ));
+  const offFatal = stopOnFatalInvariant(
+    logger,
+    hooks.onFatalInvariant ?? ((violation) => {
+      void close();
+      options.onUnexpectedError?.(violation);
+    }),
+  );
+  try {
+    await mkdirDurable(hostRt.fs, dataDir);
+    if (storage !== "memory") {
+      const lock = await DataDirLock.acquire(hostRt, dataDir, logger);
+      closers.push({ name: "data dir lock", close: () => lock.release() });
+    }
+    const existing = await readMetaProperties(hostRt.fs, dataDir);
+    if (existing !== null && existing.nodeId !== c.nodeId) {
+      throw new TributaryError(
+        "INVALID_CONFIG",
+        `${dataDir} belongs to node ${existing.nodeId}, not node ${c.nodeId}`,
+      );
+    }
+    const voters = new Map(c.voters.map((v) => [v.id, v]));
+    const links = new PeerLinks(hostRt, {
+      clientId: `tributary-node-${c.nodeId}`,
+      address: (id) => voters.get(id) ?? null,
+      requestTimeoutMs: PEER_REQUEST_TIMEOUT_MS,
+      connectTimeoutMs: PEER_CONNECT_TIMEOUT_MS,
+      logger,
+    });
+    closers.unshift({ name: "controller links", close: () => links.close() });
+    const { controller, listener } = await openController(hostRt, {
+      c,
+      host,
+      dataDir,
+      clusterIdHint: existing?.clusterId ?? null,
+      defaultPartitions: options.defaultPartitions ?? 1,
+      metrics,
+      logger,
+      links,
+      ...(options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {}),
+      onClusterId: (clusterId) => {
+        claimDataDir(hostRt.fs, hostRt.random, dataDir, { nodeId: c.nodeId, clusterId }).catch(
+          (err: unknown) => {
+            logger.error("cluster.wrong_cluster", `${messageOf(err)}; the controller stops`, {
+              clusterId,
+            });
+            void close();
+          },
+        );
+      },
+    });
+    closers.unshift({ name: "controller", close: () => controller.close() });
+    closers.unshift({ name: "controller listener", close: () => listener.close() });
+    return { nodeId: c.nodeId, host, controllerPort: listener.port, controller, metrics, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }
 
 /** The listeners to register, or null while a port is still to be picked (0). */
