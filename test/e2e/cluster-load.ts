@@ -2,6 +2,9 @@
 // and remembers which values were acknowledged (and when), the partition state as the cluster
 // reports it, and a read-back of a whole partition. Every wait is bounded in time.
 import { Admin, Consumer, type Producer } from "../../src/index.ts";
+import type { Connector } from "../../src/client/cluster.ts";
+import { ProtocolClient } from "../../src/protocol/cbor/client.ts";
+import { VERSION } from "../../src/version.ts";
 import type { PartitionDescription } from "../../src/model/descriptions.ts";
 
 /** promise, or a rejection naming what did not finish within ms. */
@@ -205,4 +208,40 @@ export function duplicates(values: readonly string[]): string[] {
   const twice = new Set<string>();
   for (const v of values) (seen.has(v) ? twice : seen).add(v);
   return [...twice];
+}
+
+/**
+ * A client connector that records every Produce request that failed, whether the request threw
+ * or a partition answered an error: what the producer's retries hide from send().
+ */
+export function produceErrorRecorder(): { connector: Connector; errors: string[] } {
+  const errors: string[] = [];
+  const connector: Connector = async (rt, address, options) => {
+    const conn = await ProtocolClient.connect(rt, {
+      ...address,
+      ...options,
+      clientVersion: VERSION,
+    });
+    const request: typeof conn.request = async (op, body) => {
+      try {
+        const response = await conn.request(op, body);
+        if (op === "Produce") {
+          const partitions = (response as { partitions: Array<{ error?: { code?: string } }> })
+            .partitions;
+          for (const p of partitions) if (p.error) errors.push(JSON.stringify(p.error));
+        }
+        return response;
+      } catch (err) {
+        if (op === "Produce") errors.push(String(err));
+        throw err;
+      }
+    };
+    return {
+      request,
+      send: (op, body) => conn.send(op, body),
+      close: () => conn.close(),
+      closed: conn.closed,
+    };
+  };
+  return { connector, errors };
 }
