@@ -71,9 +71,16 @@ export interface ElectLeadersResult {
   partition: number;
   /** The leader after the election. */
   leader: number;
-  /** "elected": leadership moved to the preferred replica; else it already led. */
-  outcome: "elected" | "already-preferred";
+  /**
+   * "elected": leadership moved to the preferred replica; "already-preferred": it led already;
+   * "not-elected": it could not (not in the ISR, or fenced).
+   */
+  outcome: "elected" | "already-preferred" | "not-elected";
 }
+
+/** How long Admin waits for the brokers to apply a controller change it made. */
+const SETTLE_POLL_MS = 50;
+const SETTLE_POLLS_MAX = 100;
 
 export class Admin {
   readonly #cluster: ClusterClient;
@@ -231,10 +238,11 @@ export class Admin {
   }
 
   /**
-   * Grows a topic to `count` partitions in all. The CBOR protocol has no CreatePartitions
-   * operation yet: after checking the topic and the count, this answers UNSUPPORTED_VERSION.
+   * Grows a topic to `count` partitions in all, through the active controller (any broker of a
+   * cluster hands the request on). A single node has no controller to ask: UNSUPPORTED_VERSION
+   * after the checks.
    */
-  async createPartitions(topic: string, count: number): Promise<never> {
+  async createPartitions(topic: string, count: number): Promise<TopicDescription> {
     const current = (await this.describeTopic(topic)).partitions.length;
     if (!Number.isSafeInteger(count) || count <= current) {
       throw new TributaryError(
@@ -242,10 +250,31 @@ export class Admin {
         `topic "${topic}" has ${current} partitions; the new count must be higher, got ${count}`,
       );
     }
-    throw new TributaryError(
-      "UNSUPPORTED_VERSION",
-      `the broker cannot add partitions yet (no CreatePartitions operation); "${topic}" keeps ${current}`,
-    );
+    try {
+      await this.#cluster.request("ControllerCreatePartitions", { topic, count });
+    } catch (err) {
+      if (err instanceof TributaryError && err.code === "NOT_CONTROLLER") {
+        throw new TributaryError(
+          "UNSUPPORTED_VERSION",
+          `a single broker cannot add partitions (no controller quorum); "${topic}" keeps ${current}`,
+        );
+      }
+      throw err;
+    }
+    return await this.#settled(topic, (t) => t.partitions.length >= count);
+  }
+
+  /** Describes the topic until test holds (the brokers apply a commit within moments). */
+  async #settled(
+    topic: string,
+    test: (t: TopicDescription) => boolean,
+  ): Promise<TopicDescription> {
+    let described = await this.describeTopic(topic);
+    for (let i = 0; i < SETTLE_POLLS_MAX && !test(described); i++) {
+      await this.#rt.timers.sleep(SETTLE_POLL_MS);
+      described = await this.describeTopic(topic);
+    }
+    return described;
   }
 
   /**
@@ -275,21 +304,44 @@ export class Admin {
       }
       for (const p of topic.partitions) {
         if (!wanted.some((t) => t.partition === undefined || t.partition === p.partition)) continue;
-        if (p.leader !== p.replicas[0]) {
-          throw new TributaryError(
-            "UNSUPPORTED_VERSION",
-            `the broker cannot move leadership yet (no ElectLeaders operation): ` +
-              `${topic.name}-${p.partition} is led by ${p.leader}, its preferred replica is ${
-                p.replicas[0]
-              }`,
-          );
-        }
         results.push({
           topic: topic.name,
           partition: p.partition,
           leader: p.leader,
           outcome: "already-preferred",
         });
+      }
+    }
+    const moving = results.filter((r) => {
+      const p = topics.find((t) => t.name === r.topic)?.partitions[r.partition];
+      return p !== undefined && p.leader !== p.replicas[0];
+    });
+    if (moving.length === 0) return results;
+    try {
+      await this.#cluster.request("ElectLeaders", {
+        partitions: moving.map((r) => ({ topic: r.topic, partition: r.partition })),
+      });
+    } catch (err) {
+      if (err instanceof TributaryError && err.code === "NOT_CONTROLLER") {
+        throw new TributaryError(
+          "UNSUPPORTED_VERSION",
+          `a single broker has no controller to move leadership (${moving.length} partitions ` +
+            `not led by their preferred replica)`,
+        );
+      }
+      throw err;
+    }
+    for (const name of new Set(moving.map((r) => r.topic))) {
+      const preferred = (t: TopicDescription) =>
+        moving.every((r) =>
+          r.topic !== name ||
+          t.partitions[r.partition]?.leader === t.partitions[r.partition]?.replicas[0]
+        );
+      const described = await this.#settled(name, preferred);
+      for (const r of moving.filter((m) => m.topic === name)) {
+        const p = described.partitions[r.partition];
+        r.leader = p.leader;
+        r.outcome = p.leader === p.replicas[0] ? "elected" : "not-elected";
       }
     }
     return results;

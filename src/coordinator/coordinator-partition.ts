@@ -1,5 +1,7 @@
-// One `__consumer_offsets` partition and the GroupCoordinator holding its groups: loading by
-// replay, durable appends before answers, the deadline timer, and reloading after a failure.
+// One `__consumer_offsets` partition and the GroupCoordinator holding its groups, for as long as
+// this broker leads the partition: loading by replay when it becomes leader (in a leader
+// epoch), durable appends before answers, the deadline timer, reloading after a failure, and
+// closing when leadership goes elsewhere.
 //
 // Ordering: an operation's records are handed to the log in the same turn as the state change
 // that made them (appendInternal is synchronous up to the log, which appends in call order),
@@ -7,20 +9,32 @@
 // that wrote nothing still waits for every append before it (the barrier), so nothing a
 // response shows is less durable than the response.
 //
+// Leadership: every write carries the leader epoch the partition was loaded in, so a write of a
+// deposed coordinator is refused by the broker; that refusal, or the broker telling us another
+// broker (or epoch) leads, ends the coordinator and its groups answer NOT_COORDINATOR.
+//
+// Loading: a new leader's high watermark may still be below records its predecessor had
+// acknowledged (followers learn the HW one fetch late). So the load first writes a barrier (a
+// no-op record, offsets-log.ts) under its epoch with acks=all: once that is acknowledged,
+// everything before it is committed, and the replay reads up to the HW, past the barrier.
+//
 // Failure: if an append fails, memory is ahead of the log. The coordinator is dropped at once,
 // operations answer COORDINATOR_LOAD_IN_PROGRESS, and once every append issued so far has
 // settled a fresh coordinator is loaded from the log (docs/groups.md, rule 2).
 import type { Logger } from "../logging/logger.ts";
 import { logGroupRecords } from "./group-events.ts";
 import type { Clock, TimerHandle, Timers } from "../../runtime/types.ts";
-import { TributaryError } from "../model/errors.ts";
+import { type ErrorCodeName, TributaryError } from "../model/errors.ts";
 import type { GroupCoordinator, GroupRecord, WithRecords } from "../group/mod.ts";
-import { encodeGroupBatch, replayOffsetsPartition } from "./offsets-log.ts";
+import { encodeBarrierBatch, encodeGroupBatch, replayOffsetsPartition } from "./offsets-log.ts";
 import { CONSUMER_OFFSETS_TOPIC } from "./offsets-topic.ts";
 import type { CoordinatorBroker } from "./types.ts";
 
 /** After a failed load, operations retry loading at most this often. */
 const RELOAD_INTERVAL_MS = 1_000;
+
+/** Refusals that mean this broker no longer leads the partition in the epoch written under. */
+const DEPOSED: ReadonlySet<string> = new Set(["FENCED_LEADER_EPOCH", "NOT_LEADER_OR_FOLLOWER"]);
 
 export interface CoordinatorPartitionDeps {
   broker: CoordinatorBroker;
@@ -30,22 +44,39 @@ export interface CoordinatorPartitionDeps {
   newCoordinator: (partitionCounts: ReadonlyMap<string, number>) => GroupCoordinator;
   /** Partition counts of every topic right now. */
   partitionCounts: () => ReadonlyMap<string, number>;
+  /** offsets.commit.timeout.ms: how long an append may wait for the in-sync replicas. */
+  appendTimeoutMs: number;
+  /** Runs a partition's barrier and replay when a loading slot is free (bounds parallel loads). */
+  loadSlot: (partition: number, load: () => Promise<void>) => Promise<void>;
   report: (what: string, err: unknown) => void;
   logger: Logger;
 }
 
-type State = "loading" | "ready" | "failed" | "closed";
+/**
+ * idle: another broker (or nobody) leads the partition; loading: replaying (or waiting to);
+ * ready: serving; failed: the last load failed (retried); closed: the service stopped.
+ */
+export type CoordinatorPartitionState = "idle" | "loading" | "ready" | "failed" | "closed";
+
+/** One loaded coordinator; `ended` says why operations started on it fail once it is dropped. */
+interface Tenure {
+  readonly coordinator: GroupCoordinator;
+  readonly leaderEpoch: number;
+  ended: ErrorCodeName | null;
+}
 
 export class CoordinatorPartition {
   readonly partition: number;
   readonly #deps: CoordinatorPartitionDeps;
-  #state: State = "loading";
-  #coordinator: GroupCoordinator | null = null;
-  /** Bumped whenever the coordinator is dropped: answers from an older one are refused. */
-  #generation = 0;
+  #state: CoordinatorPartitionState = "idle";
+  /** The epoch this broker leads the partition in, while it does. */
+  #leaderEpoch: number | null = null;
+  #tenure: Tenure | null = null;
+  /** Identifies the current load attempt: a load finding another one here gives up. */
+  #attempt: object = {};
   /** Settles once every append issued so far has; false if any of them failed. */
   #appends: Promise<boolean> = Promise.resolve(true);
-  #loading: Promise<void> | null = null;
+  #loading: { attempt: object; done: Promise<void> } | null = null;
   #failedAtMs = Number.NEGATIVE_INFINITY;
   #timer: TimerHandle | null = null;
   #timerAtMs = Number.POSITIVE_INFINITY;
@@ -55,14 +86,56 @@ export class CoordinatorPartition {
     this.#deps = deps;
   }
 
-  get state(): State {
+  get state(): CoordinatorPartitionState {
     return this.#state;
+  }
+
+  /** The leader epoch the partition is loaded (or loading) in; null when not led here. */
+  get leaderEpoch(): number | null {
+    return this.#leaderEpoch;
+  }
+
+  /**
+   * This broker leads the partition in `leaderEpoch`: loads it (again, if it was loaded in
+   * another epoch). Returns the load, settled once it is ready or failed.
+   */
+  lead(leaderEpoch: number): Promise<void> {
+    if (this.#state === "closed") return Promise.resolve();
+    if (this.#leaderEpoch === leaderEpoch && this.#state !== "idle") {
+      return this.#loading?.done ?? Promise.resolve();
+    }
+    this.#drop("NOT_COORDINATOR");
+    this.#leaderEpoch = leaderEpoch;
+    return this.load();
+  }
+
+  /** Another broker (or nobody) leads the partition now: its groups are not ours any more. */
+  resign(): void {
+    if (this.#state === "closed" || this.#state === "idle") return;
+    this.#drop("NOT_COORDINATOR");
+    this.#leaderEpoch = null;
+    this.#state = "idle";
+    this.#deps.logger.info(
+      "group.partition_resigned",
+      `stopped coordinating ${CONSUMER_OFFSETS_TOPIC}-${this.partition}`,
+      { partition: this.partition },
+    );
   }
 
   /** Replays the partition into a fresh coordinator; shared by concurrent callers. */
   load(): Promise<void> {
-    this.#loading ??= this.#load().finally(() => (this.#loading = null));
-    return this.#loading;
+    if (this.#leaderEpoch === null || this.#state === "closed") return Promise.resolve();
+    const loading = this.#loading;
+    if (loading !== null && loading.attempt === this.#attempt) return loading.done;
+    // A load of a dropped tenure may still run: it gives up at its next step.
+    const attempt = {};
+    this.#attempt = attempt;
+    this.#state = "loading";
+    const done = this.#load(this.#leaderEpoch, attempt).finally(() => {
+      if (this.#loading?.attempt === attempt) this.#loading = null;
+    });
+    this.#loading = { attempt, done };
+    return done;
   }
 
   /**
@@ -70,112 +143,149 @@ export class CoordinatorPartition {
    * only then is its response returned.
    */
   async mutate<T>(op: (c: GroupCoordinator, nowMs: number) => WithRecords<T>): Promise<T> {
-    const c = this.#ready();
-    const generation = this.#generation;
+    const tenure = this.#ready();
     const nowMs = this.#deps.clock.nowMs();
-    const { response, records } = op(c, nowMs);
-    const durable = records.length > 0 ? this.#append(records, nowMs) : this.#appends;
+    const { response, records } = op(tenure.coordinator, nowMs);
+    const durable = records.length > 0 ? this.#append(tenure, records, nowMs) : this.#appends;
     this.#arm();
-    await this.#settled(durable, generation);
+    await this.#settled(durable, tenure);
     return response;
   }
 
   /** A read that waits until everything it may have seen is durable. */
   async readDurable<T>(op: (c: GroupCoordinator, nowMs: number) => T): Promise<T> {
-    const c = this.#ready();
-    const generation = this.#generation;
-    const result = op(c, this.#deps.clock.nowMs());
-    await this.#settled(this.#appends, generation);
+    const tenure = this.#ready();
+    const result = op(tenure.coordinator, this.#deps.clock.nowMs());
+    await this.#settled(this.#appends, tenure);
     return result;
   }
 
   /** A read of the current state (listings, descriptions). */
   read<T>(op: (c: GroupCoordinator) => T): T {
-    return op(this.#ready());
+    return op(this.#ready().coordinator);
   }
 
   onPartitionCountChange(topic: string, partitionCount: number): void {
     // A partition still loading compares counts when its replay is done.
-    if (this.#state !== "ready") return;
-    this.#guard(() => {
+    const tenure = this.#tenure;
+    if (this.#state !== "ready" || tenure === null) return;
+    this.#guard(tenure, () => {
       const nowMs = this.#deps.clock.nowMs();
-      const c = this.#coordinator!;
-      const { records } = c.onPartitionCountChange(topic, partitionCount, nowMs);
-      if (records.length > 0) void this.#append(records, nowMs);
+      const { records } = tenure.coordinator.onPartitionCountChange(topic, partitionCount, nowMs);
+      if (records.length > 0) void this.#append(tenure, records, nowMs);
       this.#arm();
     });
   }
 
   async close(): Promise<void> {
+    this.#drop("COORDINATOR_NOT_AVAILABLE");
     this.#state = "closed";
-    this.#coordinator = null;
-    this.#generation++;
-    this.#cancelTimer();
-    await this.#loading;
+    this.#leaderEpoch = null;
+    await this.#loading?.done;
     await this.#appends;
   }
 
-  async #load(): Promise<void> {
-    this.#state = "loading";
-    const generation = ++this.#generation;
+  async #load(leaderEpoch: number, attempt: object): Promise<void> {
+    const current = () => attempt === this.#attempt && this.#state === "loading";
     try {
       // Appends of a dropped coordinator must be in the log (or have failed) before replaying.
       await this.#appends;
+      if (!current()) return;
       this.#appends = Promise.resolve(true);
       const countsAtStart = this.#deps.partitionCounts();
       const c = this.#deps.newCoordinator(countsAtStart);
-      await replayOffsetsPartition(this.#deps.broker, this.partition, (r) => c.replay(r));
-      if (generation !== this.#generation || this.#state !== "loading") return;
+      await this.#deps.loadSlot(this.partition, async () => {
+        if (!current()) return;
+        const barrier = await this.#deps.broker.appendInternal(
+          {
+            topic: CONSUMER_OFFSETS_TOPIC,
+            partition: this.partition,
+            batches: encodeBarrierBatch(this.#deps.clock.nowMs()),
+            timeoutMs: this.#deps.appendTimeoutMs,
+          },
+          { leaderEpoch },
+        );
+        if (!current()) return;
+        await replayOffsetsPartition(this.#deps.broker, this.partition, (r) => c.replay(r), {
+          endOffsetMin: barrier.lastOffset + 1,
+        });
+      });
+      if (!current()) return;
       const nowMs = this.#deps.clock.nowMs();
       const records: GroupRecord[] = [];
       for (const [topic, count] of changedCounts(countsAtStart, this.#deps.partitionCounts())) {
         records.push(...c.onPartitionCountChange(topic, count, nowMs).records);
       }
       records.push(...c.onLoaded(nowMs).records);
-      this.#coordinator = c;
+      const tenure: Tenure = { coordinator: c, leaderEpoch, ended: null };
+      this.#tenure = tenure;
       this.#state = "ready";
-      if (records.length > 0) void this.#append(records, nowMs);
+      this.#deps.logger.info(
+        "group.partition_loaded",
+        `coordinating ${CONSUMER_OFFSETS_TOPIC}-${this.partition}`,
+        { partition: this.partition, leaderEpoch, groups: c.listGroups().length },
+      );
+      if (records.length > 0) void this.#append(tenure, records, nowMs);
       this.#arm();
     } catch (err) {
-      if (generation !== this.#generation || this.#state !== "loading") return;
+      if (!current()) return;
+      if (err instanceof TributaryError && DEPOSED.has(err.code)) {
+        // Led elsewhere already; the broker's leadership change follows (or came) separately.
+        this.resign();
+        return;
+      }
       this.#state = "failed";
       this.#failedAtMs = this.#deps.clock.nowMs();
       this.#deps.report(`loading ${CONSUMER_OFFSETS_TOPIC}-${this.partition}`, err);
     }
   }
 
-  #ready(): GroupCoordinator {
-    if (this.#state === "ready") return this.#coordinator!;
+  #ready(): Tenure {
+    if (this.#state === "ready") return this.#tenure!;
     if (this.#state === "closed") {
       throw new TributaryError("COORDINATOR_NOT_AVAILABLE", "the group coordinator is closed");
     }
+    if (this.#state === "idle") throw this.#error("NOT_COORDINATOR");
     if (
       this.#state === "failed" &&
       this.#deps.clock.nowMs() - this.#failedAtMs >= RELOAD_INTERVAL_MS
     ) {
       void this.load();
     }
-    throw this.#loadError();
+    throw this.#error("COORDINATOR_LOAD_IN_PROGRESS");
   }
 
-  #loadError(cause?: unknown): TributaryError {
-    return new TributaryError(
-      "COORDINATOR_LOAD_IN_PROGRESS",
-      `the coordinator of ${CONSUMER_OFFSETS_TOPIC}-${this.partition} is loading`,
-      cause === undefined ? undefined : { cause },
-    );
+  #error(code: ErrorCodeName): TributaryError {
+    const where = `${CONSUMER_OFFSETS_TOPIC}-${this.partition}`;
+    const message: Partial<Record<ErrorCodeName, string>> = {
+      NOT_COORDINATOR: `this broker does not coordinate the groups of ${where}`,
+      COORDINATOR_LOAD_IN_PROGRESS: `the coordinator of ${where} is loading`,
+      COORDINATOR_NOT_AVAILABLE: "the group coordinator is closed",
+    };
+    return new TributaryError(code, message[code] ?? code);
+  }
+
+  /** Drops the loaded coordinator (if any): operations started on it fail with `why`. */
+  #drop(why: ErrorCodeName): void {
+    if (this.#tenure !== null) this.#tenure.ended = why;
+    this.#tenure = null;
+    this.#attempt = {};
+    this.#cancelTimer();
   }
 
   /** Never rejects: a failure drops the coordinator and resolves false. */
-  #append(records: readonly GroupRecord[], nowMs: number): Promise<boolean> {
-    const generation = this.#generation;
+  #append(tenure: Tenure, records: readonly GroupRecord[], nowMs: number): Promise<boolean> {
     let appended: Promise<unknown>;
     try {
-      appended = this.#deps.broker.appendInternal({
-        topic: CONSUMER_OFFSETS_TOPIC,
-        partition: this.partition,
-        batches: encodeGroupBatch(records, nowMs),
-      });
+      appended = this.#deps.broker.appendInternal(
+        {
+          topic: CONSUMER_OFFSETS_TOPIC,
+          partition: this.partition,
+          batches: encodeGroupBatch(records, nowMs),
+          timeoutMs: this.#deps.appendTimeoutMs,
+        },
+        { leaderEpoch: tenure.leaderEpoch },
+      );
     } catch (err) {
       appended = Promise.reject(err);
     }
@@ -185,7 +295,7 @@ export class CoordinatorPartition {
         return true;
       },
       (err: unknown) => {
-        this.#fail(generation, err);
+        this.#fail(tenure, err);
         return false;
       },
     );
@@ -194,30 +304,35 @@ export class CoordinatorPartition {
     return ok;
   }
 
-  async #settled(durable: Promise<boolean>, generation: number): Promise<void> {
+  async #settled(durable: Promise<boolean>, tenure: Tenure): Promise<void> {
     const ok = await durable;
-    if (!ok || generation !== this.#generation) throw this.#loadError();
+    if (tenure.ended !== null) throw this.#error(tenure.ended);
+    if (!ok) throw this.#error("COORDINATOR_LOAD_IN_PROGRESS");
   }
 
-  #fail(generation: number, err: unknown): void {
-    if (generation !== this.#generation || this.#state === "closed") return;
+  #fail(tenure: Tenure, err: unknown): void {
+    if (tenure !== this.#tenure) return;
+    if (err instanceof TributaryError && DEPOSED.has(err.code)) {
+      this.resign();
+      return;
+    }
     this.#deps.report(`appending to ${CONSUMER_OFFSETS_TOPIC}-${this.partition}`, err);
-    this.#coordinator = null;
-    this.#cancelTimer();
+    this.#drop("COORDINATOR_LOAD_IN_PROGRESS");
+    this.#state = "loading";
     void this.load();
   }
 
   /** Runs a timer- or event-driven step; a throw (a bug) drops the coordinator like a failure. */
-  #guard(step: () => void): void {
+  #guard(tenure: Tenure, step: () => void): void {
     try {
       step();
     } catch (err) {
-      this.#fail(this.#generation, err);
+      this.#fail(tenure, err);
     }
   }
 
   #arm(): void {
-    const next = this.#coordinator?.nextDeadlineMs() ?? null;
+    const next = this.#tenure?.coordinator.nextDeadlineMs() ?? null;
     if (next === null) return this.#cancelTimer();
     // An earlier timer is kept: firing early only runs a tick with nothing due, then re-arms.
     if (this.#timer !== null && this.#timerAtMs <= next) return;
@@ -236,11 +351,12 @@ export class CoordinatorPartition {
   #onTimer(): void {
     this.#timer = null;
     this.#timerAtMs = Number.POSITIVE_INFINITY;
-    if (this.#state !== "ready") return;
-    this.#guard(() => {
+    const tenure = this.#tenure;
+    if (this.#state !== "ready" || tenure === null) return;
+    this.#guard(tenure, () => {
       const nowMs = this.#deps.clock.nowMs();
-      const { records } = this.#coordinator!.tick(nowMs);
-      if (records.length > 0) void this.#append(records, nowMs);
+      const { records } = tenure.coordinator.tick(nowMs);
+      if (records.length > 0) void this.#append(tenure, records, nowMs);
       this.#arm();
     });
   }

@@ -1,10 +1,13 @@
 // The group coordinator service: the shell around GroupCoordinator (docs/groups.md) that the
-// protocol handlers and the HTTP API call. It owns `__consumer_offsets`: creates it, loads every
-// partition by replay at start, routes each group to its partition's coordinator, serialises
-// the operations of one group (the core wants one heartbeat per member at a time), reports topic
-// changes, and adds high watermarks and lag to committed offsets.
+// protocol handlers and the HTTP API call. It owns `__consumer_offsets`: creates it (retrying
+// while a cluster is still forming), loads a partition by replay when this broker becomes its
+// leader and drops it when leadership moves, routes each group to its partition's coordinator,
+// names the coordinating broker (FindCoordinator), serialises the operations of one group (the
+// core wants one heartbeat per member at a time), reports topic changes, and adds high
+// watermarks and lag to committed offsets.
 import { type Logger, silentLogger } from "../logging/logger.ts";
-import type { Clock, Random, Timers } from "../../runtime/types.ts";
+import type { Clock, Random, TimerHandle, Timers } from "../../runtime/types.ts";
+import type { BrokerEndpoint } from "../model/descriptions.ts";
 import { TributaryError } from "../model/errors.ts";
 import { escalateInvariant } from "../model/invariant.ts";
 import {
@@ -22,13 +25,26 @@ import {
   type TopicPartitions,
   type WithRecords,
 } from "../group/mod.ts";
-import { CoordinatorPartition } from "./coordinator-partition.ts";
+import {
+  CoordinatorPartition,
+  type CoordinatorPartitionDeps,
+  type CoordinatorPartitionState,
+} from "./coordinator-partition.ts";
 import { KeyedSerial } from "./keyed-serial.ts";
 import { offsetsPartitionFor } from "./offsets-partition.ts";
-import { ensureOffsetsTopic, OFFSETS_TOPIC_PARTITIONS_DEFAULT } from "./offsets-topic.ts";
+import {
+  checkOffsetsTopicSettings,
+  CONSUMER_OFFSETS_TOPIC,
+  ensureOffsetsTopic,
+  knownOffsetsTopic,
+  OFFSETS_TOPIC_PARTITIONS_DEFAULT,
+  OFFSETS_TOPIC_REPLICATION_FACTOR_DEFAULT,
+  type OffsetsTopicSettings,
+} from "./offsets-topic.ts";
 import { resolveResetOffsets } from "./reset-offsets.ts";
 import type {
   CoordinatorBroker,
+  GroupCoordinatorLocation,
   GroupOffset,
   GroupOffsetsQuery,
   GroupServiceApi,
@@ -39,6 +55,17 @@ import type {
 export interface GroupServiceOptions {
   /** Partitions of `__consumer_offsets` when the broker creates it (Kafka's 50 is a lot). */
   offsetsTopicPartitions?: number;
+  /**
+   * offsets.topic.replication.factor when the broker creates `__consumer_offsets` (default 1:
+   * one node). Until the controller accepts it (too few brokers registered yet) creation is
+   * retried with backoff and the groups answer COORDINATOR_NOT_AVAILABLE.
+   */
+  offsetsTopicReplicationFactor?: number;
+  /**
+   * offsets.commit.timeout.ms: how long a write to `__consumer_offsets` (an offset commit, any
+   * group change) waits for the in-sync replicas before it fails (default 5 s, Kafka's).
+   */
+  offsetsCommitTimeoutMs?: number;
   /** Limits and defaults of the coordinator core. */
   config?: Partial<GroupCoordinatorConfig>;
   assignors?: readonly Assignor[];
@@ -51,23 +78,53 @@ export interface GroupServiceOptions {
 }
 
 const GROUP_OPERATIONS_QUEUED_MAX_DEFAULT = 1_000;
-/** Partitions loaded at once at start. */
+export const OFFSETS_COMMIT_TIMEOUT_MS_DEFAULT = 5_000;
+const OFFSETS_COMMIT_TIMEOUT_MS_MAX = 300_000;
+/** Partitions loading at once (each replays its log: reads and decodes). */
 const LOAD_PARALLEL_MAX = 4;
+/** Backoff between attempts to create `__consumer_offsets`: doubles from min to max. */
+const CREATE_RETRY_MS_MIN = 100;
+const CREATE_RETRY_MS_MAX = 5_000;
+/** Refusals after which creating the topic is tried again (the cluster is still forming). */
+const CREATE_RETRIED: ReadonlySet<string> = new Set([
+  "INVALID_REPLICATION_FACTOR",
+  "NOT_CONTROLLER",
+  "BROKER_NOT_AVAILABLE",
+]);
+
+type ServiceRuntime = {
+  clock: Pick<Clock, "nowMs">;
+  timers: Pick<Timers, "setTimeout">;
+  random: Random;
+};
 
 export class GroupService implements GroupServiceApi {
   readonly #broker: CoordinatorBroker;
-  readonly #partitions: CoordinatorPartition[];
+  readonly #timers: Pick<Timers, "setTimeout">;
+  readonly #logger: Logger;
+  readonly #settings: OffsetsTopicSettings;
+  readonly #deps: CoordinatorPartitionDeps;
   readonly #serial: KeyedSerial;
-  readonly #unsubscribe: () => void;
+  /** Known once `__consumer_offsets` exists in this broker's metadata. */
+  #partitions: CoordinatorPartition[] | null = null;
+  /** Settles once the partitions led here when the topic was taken up have loaded. */
+  #adopted: Promise<void> | null = null;
+  readonly #unsubscribeTopics: () => void;
+  #unsubscribeLeadership: () => void = () => {};
+  #createRetry: TimerHandle | null = null;
+  #createRetryMs = CREATE_RETRY_MS_MIN;
   #closed: Promise<void> | null = null;
 
   private constructor(
-    rt: { clock: Pick<Clock, "nowMs">; timers: Pick<Timers, "setTimeout">; random: Random },
+    rt: ServiceRuntime,
     broker: CoordinatorBroker,
-    partitionCount: number,
+    settings: OffsetsTopicSettings,
     options: GroupServiceOptions,
   ) {
     this.#broker = broker;
+    this.#timers = rt.timers;
+    this.#settings = settings;
+    this.#logger = options.logger ?? silentLogger;
     this.#serial = new KeyedSerial(
       options.groupOperationsQueuedMax ?? GROUP_OPERATIONS_QUEUED_MAX_DEFAULT,
     );
@@ -79,13 +136,17 @@ export class GroupService implements GroupServiceApi {
       escalateInvariant(err, what);
       reportOption(what, err);
     };
-    const deps = {
+    // Waiters per slot are bounded by the partition count (each partition waits once at a time).
+    const loadSlots = new KeyedSerial(Number.MAX_SAFE_INTEGER);
+    this.#deps = {
       broker,
       clock: rt.clock,
       timers: rt.timers,
       report,
-      logger: options.logger ?? silentLogger,
+      logger: this.#logger,
       partitionCounts: () => this.#partitionCounts(),
+      appendTimeoutMs: options.offsetsCommitTimeoutMs ?? OFFSETS_COMMIT_TIMEOUT_MS_DEFAULT,
+      loadSlot: (partition, load) => loadSlots.run(String(partition % LOAD_PARALLEL_MAX), load),
       newCoordinator: (partitionCounts: ReadonlyMap<string, number>) =>
         new GroupCoordinator({
           newMemberId,
@@ -94,44 +155,90 @@ export class GroupService implements GroupServiceApi {
           ...(options.assignors ? { assignors: options.assignors } : {}),
         }),
     };
-    this.#partitions = Array.from(
-      { length: partitionCount },
-      (_, p) => new CoordinatorPartition(p, deps),
-    );
-    this.#unsubscribe = broker.onTopicChange((topic, count) => {
-      for (const p of this.#partitions) p.onPartitionCountChange(topic, count);
+    this.#unsubscribeTopics = broker.onTopicChange((topic, count) => {
+      if (topic === CONSUMER_OFFSETS_TOPIC) {
+        if (count > 0) void this.#adoptKnown();
+        return;
+      }
+      for (const p of this.#partitions ?? []) p.onPartitionCountChange(topic, count);
     });
   }
 
-  /** Creates `__consumer_offsets` if missing and loads every partition before returning. */
+  /**
+   * Creates `__consumer_offsets` if missing, then loads the partitions this broker leads (on one
+   * node: every partition) before returning. In a cluster still forming, creation goes on in the
+   * background (and leadership comes later): start returns and groups answer
+   * COORDINATOR_NOT_AVAILABLE, or NOT_COORDINATOR, until then.
+   */
   static async start(
-    rt: { clock: Pick<Clock, "nowMs">; timers: Pick<Timers, "setTimeout">; random: Random },
+    rt: ServiceRuntime,
     broker: CoordinatorBroker,
     options: GroupServiceOptions = {},
   ): Promise<GroupService> {
-    const count = await ensureOffsetsTopic(
-      broker,
-      options.offsetsTopicPartitions ?? OFFSETS_TOPIC_PARTITIONS_DEFAULT,
-    );
-    const service = new GroupService(rt, broker, count, options);
-    for (let from = 0; from < count; from += LOAD_PARALLEL_MAX) {
-      await Promise.all(
-        service.#partitions.slice(from, from + LOAD_PARALLEL_MAX).map((p) => p.load()),
+    const settings = {
+      partitions: options.offsetsTopicPartitions ?? OFFSETS_TOPIC_PARTITIONS_DEFAULT,
+      replicationFactor: options.offsetsTopicReplicationFactor ??
+        OFFSETS_TOPIC_REPLICATION_FACTOR_DEFAULT,
+    };
+    checkOffsetsTopicSettings(settings);
+    const timeoutMs = options.offsetsCommitTimeoutMs ?? OFFSETS_COMMIT_TIMEOUT_MS_DEFAULT;
+    if (
+      !Number.isSafeInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > OFFSETS_COMMIT_TIMEOUT_MS_MAX
+    ) {
+      throw new TributaryError(
+        "INVALID_CONFIG",
+        `offsets.commit.timeout.ms must be in [1, ${OFFSETS_COMMIT_TIMEOUT_MS_MAX}]`,
       );
+    }
+    const service = new GroupService(rt, broker, settings, options);
+    try {
+      await service.#ensureTopic(true);
+    } catch (err) {
+      service.#unsubscribeTopics();
+      throw err;
     }
     return service;
   }
 
-  /** Partitions of `__consumer_offsets`. */
+  /** Partitions of `__consumer_offsets` (0 until the topic exists here). */
   get offsetsPartitions(): number {
-    return this.#partitions.length;
+    return this.#partitions?.length ?? 0;
+  }
+
+  /** The state of each `__consumer_offsets` partition here (idle: led by another broker). */
+  partitionStates(): CoordinatorPartitionState[] {
+    return (this.#partitions ?? []).map((p) => p.state);
   }
 
   offsetsPartitionOf(groupId: string): number {
     if (typeof groupId !== "string" || groupId.length === 0) {
       throw new TributaryError("INVALID_GROUP_ID", "group id must be a non-empty string");
     }
-    return offsetsPartitionFor(groupId, this.#partitions.length);
+    return offsetsPartitionFor(groupId, this.#offsets().length);
+  }
+
+  coordinatorOf(groupId: string): GroupCoordinatorLocation {
+    const offsetsPartition = this.offsetsPartitionOf(groupId);
+    const where = `${CONSUMER_OFFSETS_TOPIC}-${offsetsPartition}`;
+    const leader = this.#broker.describeTopic(CONSUMER_OFFSETS_TOPIC)
+      .partitions[offsetsPartition]?.leader ?? -1;
+    if (leader < 0) {
+      throw new TributaryError("COORDINATOR_NOT_AVAILABLE", `${where} has no leader`);
+    }
+    const broker = this.#broker.metadata([]).brokers.find((b) => b.nodeId === leader);
+    if (broker === undefined) {
+      throw new TributaryError(
+        "COORDINATOR_NOT_AVAILABLE",
+        `${where} is led by broker ${leader}, which is not reachable (fenced or unregistered)`,
+      );
+    }
+    const coordinator: BrokerEndpoint = {
+      nodeId: broker.nodeId,
+      host: broker.host,
+      port: broker.port,
+    };
+    if (broker.httpPort !== undefined) coordinator.httpPort = broker.httpPort;
+    return { offsetsPartition, coordinator };
   }
 
   heartbeat(req: HeartbeatRequest): Promise<HeartbeatResponse> {
@@ -168,8 +275,10 @@ export class GroupService implements GroupServiceApi {
     return committed.map((o) => this.#withLag(o));
   }
 
+  /** The groups coordinated here (of every partition this broker leads). */
   listGroups(): GroupListing[] {
-    const all = this.#partitions.flatMap((p) => p.read((c) => c.listGroups()));
+    const led = this.#offsets().filter((p) => p.state !== "idle");
+    const all = led.flatMap((p) => p.read((c) => c.listGroups()));
     return all.sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
   }
 
@@ -208,10 +317,108 @@ export class GroupService implements GroupServiceApi {
   /** Stops timers and waits for appends in flight; later operations are refused. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      this.#unsubscribe();
-      await Promise.all(this.#partitions.map((p) => p.close()));
+      this.#unsubscribeTopics();
+      this.#unsubscribeLeadership();
+      this.#createRetry?.cancel();
+      this.#createRetry = null;
+      await Promise.all((this.#partitions ?? []).map((p) => p.close()));
     })();
     return this.#closed;
+  }
+
+  /**
+   * One attempt at making `__consumer_offsets` exist; a refusal of a cluster still forming is
+   * retried with backoff. On the first attempt (start) any other failure is the caller's.
+   */
+  async #ensureTopic(first: boolean): Promise<void> {
+    if (this.#adopted !== null) return await this.#adopted;
+    if (this.#closed !== null) return;
+    let count: number | null;
+    try {
+      count = await ensureOffsetsTopic(this.#broker, this.#settings);
+    } catch (err) {
+      const retried = err instanceof TributaryError &&
+        (CREATE_RETRIED.has(err.code) || err.retriable);
+      if (first && !retried) throw err;
+      this.#retryCreate(err);
+      return;
+    }
+    // null: created by another broker, not in this one's metadata yet (onTopicChange tells).
+    if (count !== null) await this.#adopt(count);
+  }
+
+  #retryCreate(err: unknown): void {
+    if (this.#closed !== null || this.#adopted !== null || this.#createRetry !== null) return;
+    const delayMs = this.#createRetryMs;
+    this.#createRetryMs = Math.min(CREATE_RETRY_MS_MAX, delayMs * 2);
+    this.#logger.warn(
+      "group.offsets_topic_retry",
+      `${CONSUMER_OFFSETS_TOPIC} could not be created yet; retrying in ${delayMs} ms`,
+      {
+        delayMs,
+        code: err instanceof TributaryError ? err.code : "UNKNOWN_SERVER_ERROR",
+        error: err instanceof Error ? err.message : String(err),
+      },
+    );
+    this.#createRetry = this.#timers.setTimeout(() => {
+      this.#createRetry = null;
+      void this.#ensureTopic(false).catch((e: unknown) => this.#retryCreate(e));
+    }, delayMs);
+  }
+
+  /** The topic appeared in this broker's metadata (created here or elsewhere). */
+  async #adoptKnown(): Promise<void> {
+    if (this.#closed !== null || this.#adopted !== null) return;
+    try {
+      const count = knownOffsetsTopic(this.#broker);
+      if (count !== null) await this.#adopt(count);
+    } catch (err) {
+      this.#deps.report(`adopting ${CONSUMER_OFFSETS_TOPIC}`, err);
+    }
+  }
+
+  /**
+   * Builds the partitions and follows their leadership: the broker tells the current
+   * leaderships at once, then every change. Resolves once the loads of those current
+   * leaderships settled; every caller (creation here, or the topic appearing) gets that same
+   * promise.
+   */
+  #adopt(count: number): Promise<void> {
+    if (this.#adopted !== null) return this.#adopted;
+    if (this.#closed !== null) return Promise.resolve();
+    this.#createRetry?.cancel();
+    this.#createRetry = null;
+    const partitions = Array.from(
+      { length: count },
+      (_, p) => new CoordinatorPartition(p, this.#deps),
+    );
+    this.#partitions = partitions;
+    let atStart: Promise<void>[] | null = [];
+    this.#unsubscribeLeadership = this.#broker.onLeadershipChange((change) => {
+      if (change.topic !== CONSUMER_OFFSETS_TOPIC) return;
+      const p = partitions[change.partition];
+      if (p === undefined) return;
+      if (!change.isLeader) return p.resign();
+      const loaded = p.lead(change.leaderEpoch);
+      atStart?.push(loaded);
+    });
+    const loads = atStart;
+    atStart = null;
+    this.#adopted = Promise.all(loads).then(() => undefined);
+    return this.#adopted;
+  }
+
+  #offsets(): CoordinatorPartition[] {
+    if (this.#closed !== null) {
+      throw new TributaryError("COORDINATOR_NOT_AVAILABLE", "the group coordinator is closed");
+    }
+    if (this.#partitions === null) {
+      throw new TributaryError(
+        "COORDINATOR_NOT_AVAILABLE",
+        `${CONSUMER_OFFSETS_TOPIC} does not exist yet`,
+      );
+    }
+    return this.#partitions;
   }
 
   #mutate<T>(
@@ -228,7 +435,8 @@ export class GroupService implements GroupServiceApi {
     if (typeof groupId !== "string") {
       throw new TributaryError("INVALID_GROUP_ID", "group id must be a string");
     }
-    return this.#partitions[offsetsPartitionFor(groupId, this.#partitions.length)];
+    const partitions = this.#offsets();
+    return partitions[offsetsPartitionFor(groupId, partitions.length)];
   }
 
   #partitionCounts(): Map<string, number> {

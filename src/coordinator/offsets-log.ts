@@ -1,5 +1,6 @@
 // Group records in `__consumer_offsets`: one operation's records as one record batch (key and
-// value from encodeGroupRecord, null value = tombstone), and the replay of a whole partition.
+// value from encodeGroupRecord, null value = tombstone), the load barrier, and the replay of a
+// whole partition.
 import type { FetchPartitionResult, FetchRequest } from "../broker/types.ts";
 import { assert, isErrorCode, TributaryError } from "../model/errors.ts";
 import { decodeGroupRecord, encodeGroupRecord, type GroupRecord } from "../group/mod.ts";
@@ -26,6 +27,22 @@ export function encodeGroupBatch(records: readonly GroupRecord[], nowMs: number)
   });
 }
 
+/**
+ * The record a coordinator writes under its leader epoch before it loads a partition: once it
+ * is acknowledged (acks=all), everything before it is committed, so reading up to the high
+ * watermark sees every record a previous leader acknowledged. It is a tombstone of the group
+ * metadata of the empty group id, which no group can have (INVALID_GROUP_ID): replay ignores
+ * it, any reader of the topic can decode it, and compaction drops it like any tombstone.
+ */
+export const LOAD_BARRIER_RECORD: GroupRecord = Object.freeze({
+  type: "Tombstone",
+  key: Object.freeze({ type: "GroupMetadata", groupId: "" }),
+});
+
+export function encodeBarrierBatch(nowMs: number): Uint8Array {
+  return encodeGroupBatch([LOAD_BARRIER_RECORD], nowMs);
+}
+
 export interface OffsetsLogReader {
   fetch(request: FetchRequest): Promise<FetchPartitionResult[]>;
   partitionOffsets(
@@ -36,18 +53,28 @@ export interface OffsetsLogReader {
 
 /**
  * Reads one partition from its start to the high watermark seen on entry and hands every
- * group record to `replay`, in log order. Returns the offset it stopped at.
+ * group record to `replay`, in log order. Returns the offset it stopped at. With
+ * `endOffsetMin` (the end of the load barrier) a high watermark below it is
+ * COORDINATOR_LOAD_IN_PROGRESS: the replay would miss acknowledged records.
  */
 export async function replayOffsetsPartition(
   broker: OffsetsLogReader,
   partition: number,
   replay: (record: GroupRecord) => void,
+  options: { endOffsetMin?: number } = {},
 ): Promise<number> {
   const bounds = broker.partitionOffsets(CONSUMER_OFFSETS_TOPIC, partition);
   if (bounds === undefined) {
     throw new TributaryError(
       "COORDINATOR_NOT_AVAILABLE",
       `${CONSUMER_OFFSETS_TOPIC}-${partition} does not exist`,
+    );
+  }
+  if (bounds.highWatermark < (options.endOffsetMin ?? 0)) {
+    throw new TributaryError(
+      "COORDINATOR_LOAD_IN_PROGRESS",
+      `${CONSUMER_OFFSETS_TOPIC}-${partition}: high watermark ${bounds.highWatermark} is below ` +
+        `the load barrier's end ${options.endOffsetMin}`,
     );
   }
   let offset = bounds.logStartOffset;

@@ -2,7 +2,13 @@
 // routes call these, never GroupCoordinator directly. Every method answers only after the
 // records it produced are durable in `__consumer_offsets` (docs/groups.md, rule 1).
 import type { FetchPartitionResult, FetchRequest, ProduceResult } from "../broker/types.ts";
-import type { TopicDescription, TopicSummary } from "../model/descriptions.ts";
+import type {
+  BrokerEndpoint,
+  BrokerMetadata,
+  TopicDescription,
+  TopicSummary,
+} from "../model/descriptions.ts";
+import type { LeadershipListener } from "../broker/replica-roles.ts";
 import type { ListOffsetsResult, OffsetSpec } from "../model/offsets.ts";
 import type {
   CommitOffsetsRequest,
@@ -68,9 +74,22 @@ export interface ResolvedOffset {
   offset: number;
 }
 
+/** Where a group is coordinated (FindCoordinator). */
+export interface GroupCoordinatorLocation {
+  /** The `__consumer_offsets` partition holding the group's records. */
+  offsetsPartition: number;
+  /** The broker leading that partition (host and ports as the metadata has them). */
+  coordinator: BrokerEndpoint;
+}
+
 export interface GroupServiceApi {
   /** Which `__consumer_offsets` partition holds the group's records. */
   offsetsPartitionOf(groupId: string): number;
+  /**
+   * The broker coordinating the group: the leader of its `__consumer_offsets` partition.
+   * COORDINATOR_NOT_AVAILABLE while the topic is being created or the partition has no leader.
+   */
+  coordinatorOf(groupId: string): GroupCoordinatorLocation;
   /** Join (epoch 0), heartbeat (> 0), leave (-1) or static leave (-2). */
   heartbeat(req: HeartbeatRequest): Promise<HeartbeatResponse>;
   leave(req: LeaveRequest): Promise<void>;
@@ -87,18 +106,34 @@ export interface GroupServiceApi {
 
 /** What the coordinator service needs from the broker (Broker implements it). */
 export interface CoordinatorBroker {
+  readonly nodeId: number;
   createInternalTopic(request: {
     name: string;
     partitions: number;
+    replicationFactor?: number;
     configs: Record<string, string>;
   }): Promise<TopicDescription>;
   listTopics(): TopicSummary[];
-  /** Durable (fsync) append to an internal topic; reaches the log in call order. */
-  appendInternal(request: {
-    topic: string;
-    partition: number;
-    batches: Uint8Array;
-  }): Promise<ProduceResult>;
+  /** Every partition of a topic with its leader (also partitions not hosted here). */
+  describeTopic(name: string): TopicDescription;
+  /** `metadata([]).brokers`: every broker clients can reach, with host and ports. */
+  metadata(topics?: string[]): BrokerMetadata;
+  /**
+   * Durable (fsync) append to an internal topic; reaches the log in call order. In a cluster it
+   * answers once the in-sync replicas have it (acks=all), or REQUEST_TIMED_OUT after
+   * `timeoutMs`. With `leaderEpoch` it is refused
+   * (FENCED_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER) unless this broker leads the partition in
+   * that epoch.
+   */
+  appendInternal(
+    request: { topic: string; partition: number; batches: Uint8Array; timeoutMs?: number },
+    guard?: { leaderEpoch?: number },
+  ): Promise<ProduceResult>;
+  /**
+   * Tells the leadership of every hosted partition at once, then every change once this broker
+   * acts on it; returns the unsubscribe function.
+   */
+  onLeadershipChange(listener: LeadershipListener): () => void;
   fetch(request: FetchRequest): Promise<FetchPartitionResult[]>;
   listOffsets(topic: string, partition: number, spec: OffsetSpec): Promise<ListOffsetsResult>;
   partitionOffsets(

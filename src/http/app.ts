@@ -3,7 +3,7 @@
 
 import { Hono } from "hono";
 import type { Context, Next } from "hono";
-import { routePath } from "hono/route";
+import { matchedRoutes, routePath } from "hono/route";
 import type { BrokerApi } from "../broker/types.ts";
 import type { Histogram } from "../metrics/registry.ts";
 import {
@@ -28,7 +28,11 @@ import {
 import type { GroupServiceApi } from "../coordinator/types.ts";
 import type { HttpMembers } from "../coordinator/http-members.ts";
 import { clusterApiOf, type HttpClusterApi } from "./cluster-api.ts";
+import { FORWARD_TIMEOUT_MS_DEFAULT, Forwarder } from "./forward.ts";
+import type { ForwardTargets } from "./forward-targets.ts";
+import { ErrorCode } from "../model/errors.ts";
 import { registerClusterRoutes } from "./routes/cluster.ts";
+import { registerForwarding } from "./routes/forwarding.ts";
 import { registerGroupRoutes } from "./routes/groups.ts";
 import { RAW_PRODUCE_ROUTES, registerRecordRoutes } from "./routes/records.ts";
 import { registerStreamRoute } from "./routes/stream.ts";
@@ -44,9 +48,13 @@ export interface HttpGroupOptions {
   httpMembers?: HttpMembers;
 }
 
-/** The cluster parts (cluster-api.ts); each one absent answers as a single node would. */
+/**
+ * The cluster parts (cluster-api.ts, forward-targets.ts); each one absent answers as a single
+ * node would. With forwardTarget or coordinatorTarget the app forwards (forward.ts), which
+ * needs `timers` too.
+ */
 export interface HttpClusterOptions {
-  cluster?: Partial<HttpClusterApi>;
+  cluster?: Partial<HttpClusterApi & ForwardTargets>;
 }
 
 export function createHttpApp(
@@ -54,15 +62,19 @@ export function createHttpApp(
   options: HttpAppOptions & HttpGroupOptions & HttpClusterOptions,
 ): Hono {
   const report = unexpectedReporter(options);
-  const deps: HttpDeps = {
-    broker,
-    random: options.random,
-    clock: options.clock,
+  const settings = {
     bodyBytesMax: options.bodyBytesMax ?? BODY_BYTES_MAX_DEFAULT,
     fetchWaitMsMax: options.fetchWaitMsMax ?? FETCH_WAIT_MS_MAX_DEFAULT,
     sseHeartbeatMs: options.sseHeartbeatMs ?? SSE_HEARTBEAT_MS_DEFAULT,
     shutdownSignal: options.shutdownSignal,
+  };
+  const deps: HttpDeps = {
+    broker,
+    random: options.random,
+    clock: options.clock,
+    ...settings,
     onUnexpectedError: (err) => report(err, {}),
+    forwarder: forwarderOf(broker, options, settings),
   };
   const app = new Hono();
   const routes = new RouteMethods(() => app.routes);
@@ -78,6 +90,7 @@ export function createHttpApp(
   app.use("*", methodCheck(routes));
   app.use("*", queryCheck());
   app.use("*", contentTypeCheck(RAW_PRODUCE_ROUTES));
+  registerForwarding(app, deps);
 
   // Degraded storage keeps 200: the broker still serves (docs/http.md, "Health").
   app.get("/v1/health", (c) => {
@@ -109,9 +122,63 @@ export function createHttpApp(
     if (mapped.unexpected) {
       report(err, { method: c.req.method, path: new URL(c.req.url).pathname.slice(0, 200) });
     }
-    return reply(c, mapped.body, mapped.status);
+    const response = reply(c, mapped.body, mapped.status);
+    // Leadership and availability errors clear up within a metadata refresh; say when to retry.
+    const code = mapped.body.error.code;
+    if (ErrorCode[code].retriable && (mapped.status === 503 || mapped.status === 504)) {
+      response.headers.set("retry-after", String(RETRY_AFTER_SECONDS));
+    }
+    return response;
   });
   return app;
+}
+
+const RETRY_AFTER_SECONDS = 1;
+
+/** A forwarder when the composition gave forwarding targets; none on a single node. */
+function forwarderOf(
+  broker: BrokerApi,
+  options: HttpAppOptions & HttpClusterOptions,
+  settings: Pick<HttpDeps, "bodyBytesMax" | "fetchWaitMsMax" | "sseHeartbeatMs" | "shutdownSignal">,
+): Forwarder | null {
+  const forwardTarget = options.cluster?.forwardTarget;
+  const coordinatorTarget = options.cluster?.coordinatorTarget;
+  if (forwardTarget === undefined && coordinatorTarget === undefined) return null;
+  if (options.timers === undefined) {
+    throw new TypeError("createHttpApp: forwarding targets need `timers` for their deadlines");
+  }
+  return new Forwarder({
+    broker,
+    nodeId: options.nodeId,
+    timers: options.timers,
+    fetch: options.forwardFetch ?? ((request) => fetch(request)),
+    timeoutMs: options.forwardTimeoutMs ?? FORWARD_TIMEOUT_MS_DEFAULT,
+    ...settings,
+    forwardTarget: forwardTarget ?? (() => null),
+    coordinatorTarget: coordinatorTarget ?? (() => null),
+    onFailure: forwardFailureLog(options),
+  });
+}
+
+/** http.forward_failed, rate-limited: every client request to a dead leader would log it. */
+function forwardFailureLog(options: HttpAppOptions): (target: string, why: string) => void {
+  const log = new RateLimitedLog(options.logger ?? silentLogger, {
+    intervalMs: 60_000,
+    perIntervalMax: 10,
+    monotonicMs: () => options.clock.monotonicMs(),
+  });
+  return (target, why) => {
+    log.log(
+      "warn",
+      "http.forward",
+      "http.forward_failed",
+      `forwarding to ${target} failed: ${why}`,
+      {
+        target,
+        reason: why,
+      },
+    );
+  };
 }
 
 /**
@@ -151,7 +218,8 @@ function requestMetrics(options: HttpAppOptions): (c: Context, next: Next) => Pr
     const startMs = clock.monotonicMs();
     await next();
     // Route patterns and status classes only: raw paths would make label values unbounded.
-    const pattern = routePath(c);
+    // The route's own pattern, also when a middleware answered for it (a forwarded request).
+    const pattern = matchedRoutes(c).find((r) => r.method !== "ALL")?.path ?? routePath(c);
     const route = pattern === "/*" || pattern === "*" || pattern === "" ? "unmatched" : pattern;
     const method = METHODS.has(c.req.method) ? c.req.method : "OTHER";
     const status = `${Math.floor(c.res.status / 100)}xx`;

@@ -88,6 +88,11 @@ export async function readBody(request: Request, bytesMax: number): Promise<unkn
   }
 }
 
+/** Decodes CBOR bytes as request bodies are (an answer to a request this broker forwarded). */
+export function decodeCbor(bytes: Uint8Array): unknown {
+  return cborDecoder.decode(bytes);
+}
+
 export function encodeResponse(body: unknown, format: WireFormat): Uint8Array | string {
   return format === "cbor" ? cborEncoder.encode(widenLargeIntegers(body)) : JSON.stringify(body);
 }

@@ -2,11 +2,12 @@
 // settings every route module shares.
 
 import type { Context } from "hono";
-import type { Clock, Random, RuntimeName } from "../../runtime/types.ts";
+import type { Clock, Random, RuntimeName, Timers } from "../../runtime/types.ts";
 import type { BrokerApi } from "../broker/types.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { MetricsRegistry } from "../metrics/registry.ts";
 import { contentType, encodeResponse, responseFormat } from "./codec.ts";
+import type { Forwarder, ForwardFetch } from "./forward.ts";
 
 export interface HttpAppOptions {
   runtimeName: RuntimeName;
@@ -41,6 +42,12 @@ export interface HttpAppOptions {
   allowedHosts?: readonly string[];
   /** Where unexpected errors go when there is no onUnexpectedError (http.unexpected_error). */
   logger?: Logger;
+  /** Timers for forwarded requests' deadlines; required with the cluster forwarding targets. */
+  timers?: Timers;
+  /** How a forwarded request is sent (default: the web-standard `fetch`). */
+  forwardFetch?: ForwardFetch;
+  /** How long a forwarded answer may take to start, beyond the wait it asked for (30 s). */
+  forwardTimeoutMs?: number;
 }
 
 /** Options with defaults applied: what route modules receive. */
@@ -53,6 +60,8 @@ export interface HttpDeps {
   sseHeartbeatMs: number;
   shutdownSignal: AbortSignal | undefined;
   onUnexpectedError: ((err: unknown) => void) | undefined;
+  /** Null on a single node: nothing is ever forwarded. */
+  forwarder: Forwarder | null;
 }
 
 export const BODY_BYTES_MAX_DEFAULT = 10 * 1024 * 1024;

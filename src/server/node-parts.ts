@@ -162,7 +162,7 @@ export async function startHttp(
     shutdownSignal: shutdown.signal,
     groups: options.groups,
     httpMembers: options.httpMembers,
-    ...(options.httpCluster ? { cluster: options.httpCluster } : {}),
+    ...(options.httpCluster ? { cluster: options.httpCluster, timers: rt.timers } : {}),
     listenHost: options.host,
     allowedHosts: options.httpAllowedHosts ?? [],
     corsOrigins: options.httpCorsOrigins ?? [],

@@ -21,6 +21,7 @@ import { BrokerMembership } from "../cluster/broker-membership.ts";
 import { ClusterMetadataWriter } from "../cluster/cluster-writer.ts";
 import { ControllerNode } from "../cluster/controller-node.ts";
 import { ControllerRouter } from "../cluster/controller-router.ts";
+import { registerClusterMetrics } from "../cluster/cluster-metrics.ts";
 import { PeerLinks } from "../cluster/peer-links.ts";
 import { RemoteController } from "../cluster/remote-controller.ts";
 import { RemoteReplicas } from "../cluster/remote-replicas.ts";
@@ -35,6 +36,7 @@ import {
   type ListenerEndpoint,
 } from "../model/cluster.ts";
 import { TributaryError } from "../model/errors.ts";
+import { CONSUMER_OFFSETS_TOPIC } from "../model/topic-name.ts";
 import { silentLogger } from "../logging/logger.ts";
 import { serveProtocol } from "../protocol/cbor/server/server.ts";
 import { ReplicaManager } from "../replication/manager/replica-manager.ts";
@@ -82,7 +84,7 @@ export async function startClusterNode(
   if (!c.processRoles.includes("broker")) {
     throw new TributaryError(
       "INVALID_CONFIG",
-      "a controller-only node (process.roles=controller) is not supported yet: use broker,controller",
+      "a controller-only node (roles: controller alone) is not supported yet: give it the broker role too",
     );
   }
   const host = options.host ?? "127.0.0.1";
@@ -237,6 +239,11 @@ export async function startClusterNode(
       config: { replicaLagTimeMaxMs: c.replicaLagTimeMaxMs },
     });
     parts.replicas = replicas;
+    registerClusterMetrics(metrics, {
+      replicas,
+      membership,
+      controller: parts.controller ?? null,
+    });
     const roles = new ReplicaRoles(
       replicas,
       nodeId,
@@ -306,6 +313,7 @@ export async function startClusterNode(
       version: VERSION,
       groups,
       replication: replicas,
+      controller: clientFacing(router),
       logger,
       ...definedOnly({
         connectionsMax: options.connectionsMax,
@@ -329,7 +337,32 @@ export async function startClusterNode(
         metrics,
         groups,
         httpMembers,
-        httpCluster: { describeCluster: () => describeCluster(membership, broker, parts, router) },
+        httpCluster: {
+          describeCluster: () => describeCluster(membership, broker, parts, router),
+          createPartitions: async (topic, count) => {
+            const { committedOffset } = await router.createPartitions({ topic, count });
+            await broker.waitForMetadataOffset(committedOffset);
+            return broker.describeTopic(topic);
+          },
+          electLeaders: async (targets) => {
+            const before = electTargets(membership, targets);
+            const { committedOffset } = await router.electLeaders({
+              partitions: before.map(({ topic, partition }) => ({ topic, partition })),
+            });
+            if (committedOffset >= 0) await broker.waitForMetadataOffset(committedOffset);
+            return before.map(({ topic, partition, leader }) => {
+              const p = membership.committed.image.topic(topic)?.partitions[partition];
+              const now = p?.leader ?? leader;
+              return {
+                topic,
+                partition,
+                leader: now,
+                outcome: now !== leader ? "elected" as const : "already-preferred" as const,
+              };
+            });
+          },
+          ...httpTargets(membership, nodeId, groups),
+        },
       },
       httpClosers,
     );
@@ -444,6 +477,82 @@ function endpointsOf(
     endpoints.push({ listener: "controller", host, port: controllerPort });
   }
   return endpoints;
+}
+
+/**
+ * Where the HTTP API forwards a partition's or a group's requests: the leader's HTTP listener
+ * from the committed image (constant time per request), null when this broker answers itself.
+ */
+function httpTargets(
+  membership: BrokerMembership,
+  nodeId: number,
+  groups: Pick<GroupService, "offsetsPartitionOf">,
+): {
+  forwardTarget(topic: string, partition: number): string | null;
+  coordinatorTarget(groupId: string): string | null;
+} {
+  const forwardTarget = (topic: string, partition: number): string | null => {
+    const image = membership.committed.image;
+    const leader = image.topic(topic)?.partitions[partition]?.leader;
+    if (leader === undefined || leader < 0 || leader === nodeId) return null;
+    const http = image.broker(leader)?.endpoints.find((e) => e.listener === "http");
+    if (http === undefined) return null;
+    const host = http.host.includes(":") ? `[${http.host}]` : http.host;
+    return `http://${host}:${http.port}`;
+  };
+  return {
+    forwardTarget,
+    coordinatorTarget: (groupId) =>
+      forwardTarget(CONSUMER_OFFSETS_TOPIC, groups.offsetsPartitionOf(groupId)),
+  };
+}
+
+/** The partitions an election names (all when null), with their leaders now. */
+function electTargets(
+  membership: BrokerMembership,
+  targets: readonly { topic: string; partition?: number }[] | null,
+): { topic: string; partition: number; leader: number }[] {
+  const image = membership.committed.image;
+  const out: { topic: string; partition: number; leader: number }[] = [];
+  const topics = targets === null
+    ? [...image.topics()].map((t) => ({ topic: t.name, partition: undefined }))
+    : targets;
+  for (const t of topics) {
+    const topic = image.topic(t.topic);
+    if (topic === undefined) {
+      throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `unknown topic ${t.topic}`);
+    }
+    for (const p of topic.partitions) {
+      if (t.partition === undefined || t.partition === p.partition) {
+        out.push({ topic: topic.name, partition: p.partition, leader: p.leader });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * What clients may ask of the controller through a broker's listener: the admin changes a
+ * cluster makes there (add partitions, elect leaders). A broker's own channel (registration,
+ * heartbeats, AlterPartition, metadata) stays on the controller listener.
+ */
+function clientFacing(router: ControllerService): ControllerService {
+  const refuse = () =>
+    Promise.reject(
+      new TributaryError("NOT_CONTROLLER", "ask the controller listener for broker operations"),
+    );
+  return {
+    registerBroker: refuse,
+    brokerHeartbeat: refuse,
+    fetchMetadata: refuse,
+    alterPartition: refuse,
+    createTopics: refuse,
+    deleteTopics: refuse,
+    allocateProducerIds: refuse,
+    createPartitions: (r) => router.createPartitions(r),
+    electLeaders: (r) => router.electLeaders(r),
+    receiveRaft: () => {},
+  };
 }
 
 function cborAddressOf(

@@ -140,7 +140,7 @@ describe("cluster CLI on one node", () => {
 
   it("topics add-partitions checks the topic and count, then says the broker cannot yet", async () => {
     const cases: [string[], number, RegExp][] = [
-      [["ct", "--partitions", "4"], 1, /UNSUPPORTED_VERSION: the broker cannot add partitions yet/],
+      [["ct", "--partitions", "4"], 1, /UNSUPPORTED_VERSION: a single broker cannot add partitions \(no controller quorum\)/],
       [["ct", "--partitions", "2"], 1, /INVALID_PARTITIONS: topic "ct" has 2 partitions/],
       [["nope", "--partitions", "4"], 1, /UNKNOWN_TOPIC_OR_PARTITION/],
       [["ct"], 2, /missing --partitions/],

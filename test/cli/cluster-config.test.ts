@@ -259,22 +259,21 @@ describe("serve cluster flags", () => {
     }
   });
 
-  it("understand a good cluster node and say cluster mode is not wired yet", async () => {
-    const result = await cli([
-      "serve",
-      "--memory",
-      "--node-id",
-      "2",
-      "--controller-quorum",
-      QUORUM,
-      "--rack",
-      "r2",
-      "--advertised-host",
-      "127.0.0.1",
-    ]);
-    expect(result).toMatchObject({ code: 2, stdout: "" });
-    expect(result.stderr).toMatch(
-      /cluster mode .* not available in this build yet; node 2 as broker\+controller of a 3-voter quorum/,
+  it("understand a good cluster node from the serve flags", () => {
+    const options = resolveClusterOptions(
+      { quorumVoters: QUORUM, rack: "r2", advertisedHost: "127.0.0.1" },
+      { nodeId: 2 },
     );
+    expect(options).toMatchObject({
+      nodeId: 2,
+      processRoles: ["broker", "controller"],
+      voters: [
+        { id: 1, host: "127.0.0.1", port: 9193 },
+        { id: 2, host: "127.0.0.1", port: 9194 },
+        { id: 3, host: "127.0.0.1", port: 9195 },
+      ],
+      rack: "r2",
+      advertisedHost: "127.0.0.1",
+    });
   });
 });

@@ -13,6 +13,7 @@ import {
   selectedHosts,
   startBrokerProcess,
 } from "../e2e/broker-process.ts";
+import { freePorts } from "../e2e/cluster-process.ts";
 
 const QUORUM = "1@127.0.0.1:9193,2@127.0.0.1:9194,3@127.0.0.1:9195";
 
@@ -38,7 +39,7 @@ for (const host of selectedHosts("CLUSTER_E2E_HOSTS")) {
       dir.remove();
     });
 
-    it("serve refuses bad cluster flags with one line and exit 2, and says cluster mode is not wired", async () => {
+    it("serve refuses bad cluster flags with one line and exit 2, and runs a one-voter cluster", async () => {
       const bad = await runCliProcess(host, [
         "serve",
         "--memory",
@@ -54,19 +55,28 @@ for (const host of selectedHosts("CLUSTER_E2E_HOSTS")) {
         /^tributary: node 4 has the controller role but is not in the quorum/,
       );
       expect(bad.stderr.trim().split("\n")).toHaveLength(1);
-      const good = await runCliProcess(host, [
-        "serve",
-        "--memory",
-        "--node-id",
-        "1",
-        "--controller-quorum",
-        QUORUM,
-      ]);
-      expect(good.code).toBe(2);
-      expect(good.stderr).toMatch(
-        /cluster mode .* not available in this build yet; node 1 as broker\+controller/,
-      );
-      expect(good.stdout).toBe("");
+      // A one-voter quorum is a whole cluster: it elects itself, registers and serves.
+      const [controllerPort] = await freePorts(1);
+      const solo = await startBrokerProcess(host, {
+        dataDir: join(dir.path, "solo"),
+        extraArgs: [
+          "--node-id",
+          "1",
+          "--controller-quorum",
+          `1@127.0.0.1:${controllerPort}`,
+          "--controller-port",
+          String(controllerPort),
+        ],
+      });
+      try {
+        const view = await (await fetch(`${solo.httpUrl}/v1/cluster`)).json();
+        expect(view).toMatchObject({
+          controllerId: 1,
+          brokers: [{ id: 1, port: solo.port, state: "active" }],
+        });
+      } finally {
+        await solo.stop();
+      }
     });
 
     it("cluster describe and topics describe through the CLI", async () => {
@@ -112,7 +122,7 @@ for (const host of selectedHosts("CLUSTER_E2E_HOSTS")) {
       ]);
       expect(grow.code).toBe(1);
       expect(grow.stderr).toMatch(
-        /^tributary: UNSUPPORTED_VERSION: the broker cannot add partitions yet/,
+        /^tributary: UNSUPPORTED_VERSION: a single broker cannot add partitions \(no controller quorum\)/,
       );
     });
 

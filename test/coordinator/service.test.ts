@@ -150,12 +150,16 @@ describe("GroupService duties", () => {
 /** The broker, except that appendInternal fails when `fail()` says so (before writing). */
 function flakyBroker(broker: Broker, fail: () => boolean): CoordinatorBroker {
   return {
+    nodeId: broker.nodeId,
     createInternalTopic: (r) => broker.createInternalTopic(r),
     listTopics: () => broker.listTopics(),
-    appendInternal: (r) =>
+    describeTopic: (name) => broker.describeTopic(name),
+    metadata: (topics) => broker.metadata(topics),
+    onLeadershipChange: (l) => broker.onLeadershipChange(l),
+    appendInternal: (r, guard) =>
       fail()
         ? Promise.reject(new TributaryError("KAFKA_STORAGE_ERROR", "injected append failure"))
-        : broker.appendInternal(r),
+        : broker.appendInternal(r, guard),
     fetch: (r) => broker.fetch(r),
     listOffsets: (t, p, s) => broker.listOffsets(t, p, s),
     partitionOffsets: (t, p) => broker.partitionOffsets(t, p),

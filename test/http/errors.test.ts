@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { type ErrorCodeName, TributaryError } from "../../src/model/errors.ts";
 import { FakeBroker } from "./fake-broker.ts";
 import { BASE, call, makeApp } from "./helpers.ts";
 import type { TestApp } from "./helpers.ts";
@@ -185,5 +186,25 @@ describe("HTTP bad input", () => {
     expect(t.unexpected).toHaveLength(1);
     t.broker.failWith = undefined;
     await expectHealthy(t);
+  });
+});
+
+describe("Retry-After", () => {
+  it("comes with retriable 503 and 504 answers only", async () => {
+    const t = await setup();
+    const cases: Array<[string, number, string | null]> = [
+      ["NOT_LEADER_OR_FOLLOWER", 503, "1"],
+      ["LEADER_NOT_AVAILABLE", 503, "1"],
+      ["REQUEST_TIMED_OUT", 504, "1"],
+      ["UNKNOWN_TOPIC_OR_PARTITION", 404, null],
+      ["INVALID_REQUEST", 400, null],
+      ["KAFKA_STORAGE_ERROR", 500, null],
+    ];
+    for (const [code, status, retryAfter] of cases) {
+      t.broker.failWith = new TributaryError(code as ErrorCodeName, `failing with ${code}`);
+      const res = await call(t.app, "GET", "/v1/topics/t/partitions/0/offsets");
+      expectError(res, status, code);
+      expect(res.headers.get("retry-after"), code).toBe(retryAfter);
+    }
   });
 });

@@ -11,6 +11,7 @@ import { parseRawRecord, refuseRawRecordParameters } from "../produce-raw.ts";
 import type { OutputEncoding } from "../codec.ts";
 import { assignPartitions, groupByPartition, parseProduceBody } from "../produce-body.ts";
 import type { ProduceRecord } from "../produce-body.ts";
+import { produceThere } from "../produce-forward.ts";
 import { recordsFromBatches } from "../records-out.ts";
 import type { HttpDeps } from "../reply.ts";
 import { reply, requestSignal } from "../reply.ts";
@@ -58,16 +59,31 @@ async function produce(
   const offsets = new Array<{ partition: number; offset: number }>(records.length);
   // Partitions are written concurrently; one failing fails the request, but partitions already
   // written stay written (like a Kafka produce request, it is not atomic across partitions).
+  // A partition another broker leads goes there as its own partition produce (forwarding).
   const writes = [...groupByPartition(partitions)].map(async ([partition, indexes]) => {
-    const batch = encodeBatch({ records: indexes.map((i) => recordInput(records[i])) });
-    const result = await deps.broker.produce({ topic, partition, batches: batch, acks });
+    const part = indexes.map((i) => records[i]);
+    const forwarder = deps.forwarder;
+    const target = forwarder?.partitionTarget(c.req.raw, topic, partition) ?? null;
+    const written = forwarder === null || target === null
+      ? await produceHere(deps, { topic, partition, acks }, part)
+      : await produceThere(forwarder, c.req.raw, target, { topic, partition, acksParam }, part);
     indexes.forEach((recordIndex, i) => {
-      const offset = acks === 0 ? -1 : result.baseOffset + i;
-      offsets[recordIndex] = { partition, offset };
+      offsets[recordIndex] = { partition, offset: written[i] };
     });
   });
   await Promise.all(writes);
   return reply(c, { offsets });
+}
+
+/** The offsets of records written to a partition this broker leads. */
+async function produceHere(
+  deps: HttpDeps,
+  to: { topic: string; partition: number; acks: Acks },
+  records: readonly ProduceRecord[],
+): Promise<number[]> {
+  const batches = encodeBatch({ records: records.map(recordInput) });
+  const result = await deps.broker.produce({ ...to, batches });
+  return records.map((_, i) => to.acks === 0 ? -1 : result.baseOffset + i);
 }
 
 async function produceRecords(

@@ -83,6 +83,21 @@ describe("cluster smoke (sim)", () => {
         if (seen.size === 30) break;
       }
       await consumer.close();
+      // Admin changes go through any broker to the active controller.
+      const grown = await admin.createPartitions("t", 5);
+      expect(grown.partitions.map((p) => p.replicas.length)).toEqual([3, 3, 3, 3, 3]);
+      const elected = await admin.electLeaders([{ topic: "t" }]);
+      expect(elected.map((r) => r.outcome)).toEqual(Array(5).fill("already-preferred"));
+      // Every node reports the quorum and replication gauges; exactly one controller is active.
+      const rendered = nodes.map((n) => n.metrics.render());
+      for (const text of rendered) {
+        expect(text).toMatch(/^tributary_raft_term [1-9]/m);
+        expect(text).toMatch(/^tributary_broker_fenced 0$/m);
+        expect(text).toMatch(/^tributary_under_replicated_partitions 0$/m);
+      }
+      expect(rendered.filter((t) => /^tributary_controller_active 1$/m.test(t)).length).toBe(1);
+      const led = rendered.map((t) => Number(/^tributary_leader_partitions (\d+)$/m.exec(t)?.[1]));
+      expect(led.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(3);
       await admin.close();
       for (const n of nodes) await n.close();
       const warns = lines.filter((l) => / (WARN|ERROR) /.test(l));

@@ -2,7 +2,6 @@
 // wire bodies out (spelled out field by field: the wire contract is ops/ and the docs).
 // A broker without a coordinator service answers COORDINATOR_NOT_AVAILABLE.
 
-import type { BrokerEndpoint } from "../../../../model/descriptions.ts";
 import type { GroupServiceApi } from "../../../../coordinator/types.ts";
 import { TributaryError } from "../../../../model/errors.ts";
 import type { GroupDescription, MemberDescription } from "../../../../group/mod.ts";
@@ -18,10 +17,10 @@ type GroupHandler<K extends OpName> = (
   body: RequestBody<K>,
 ) => Promise<ResponseBody<K>>;
 
+/** The leader of the group's `__consumer_offsets` partition, from this broker's metadata. */
 export const findCoordinator: GroupHandler<"FindCoordinator"> = (ctx, body) => {
-  const groups = service(ctx);
-  const offsetsPartition = groups.offsetsPartitionOf(body.groupId);
-  return Promise.resolve({ coordinator: selfEndpoint(ctx), offsetsPartition });
+  const { coordinator, offsetsPartition } = service(ctx).coordinatorOf(body.groupId);
+  return Promise.resolve({ coordinator, offsetsPartition });
 };
 
 export const consumerGroupHeartbeat: GroupHandler<"ConsumerGroupHeartbeat"> = async (ctx, body) => {
@@ -115,16 +114,6 @@ function service(ctx: HandlerContext): GroupServiceApi {
     throw new TributaryError("COORDINATOR_NOT_AVAILABLE", "this broker runs no group coordinator");
   }
   return ctx.groups;
-}
-
-function selfEndpoint(ctx: HandlerContext): BrokerEndpoint {
-  const self = ctx.broker.metadata([]).brokers.find((b) => b.nodeId === ctx.broker.nodeId);
-  if (self === undefined) {
-    throw new TributaryError("COORDINATOR_NOT_AVAILABLE", "this broker does not know its address");
-  }
-  const out: BrokerEndpoint = { nodeId: self.nodeId, host: self.host, port: self.port };
-  if (self.httpPort !== undefined) out.httpPort = self.httpPort;
-  return out;
 }
 
 function partitionsWire(list: readonly TopicPartitionsWire[]): TopicPartitionsWire[] {
