@@ -232,7 +232,10 @@ export function produceErrorRecorder(): { connector: Connector; errors: string[]
         }
         return response;
       } catch (err) {
-        if (op === "Produce") errors.push(String(err));
+        if (op === "Produce") {
+          const code = (err as { code?: unknown }).code ?? "THROWN";
+          errors.push(JSON.stringify({ code, message: String(err) }));
+        }
         throw err;
       }
     };
