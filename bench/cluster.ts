@@ -9,7 +9,7 @@
 // Defaults: 300,000 records of 100 B, 20 failovers, node. Prints a JSON summary last.
 
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createNodeRuntime } from "../runtime/node/mod.ts";
 import { Admin } from "../src/client/admin.ts";
@@ -176,6 +176,8 @@ async function main(): Promise<void> {
       failoverMs,
       failoverMedianMs: quantile(sorted, 0.5),
       failoverMaxMs: sorted.at(-1),
+      // Other jobs share the machine: what they added, at the end of the run.
+      loadAverage1m: Math.round(loadavg()[0] * 100) / 100,
     }));
   } finally {
     await Promise.all(nodes.map(kill9));
