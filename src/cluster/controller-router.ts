@@ -97,12 +97,16 @@ export class ControllerRouter implements ControllerService {
     let backoffMs = this.#backoffMsMin;
     let last: unknown = null;
     // Bounded by the deadline; each round visits every voter once.
+    // Voters that did not answer in time: later rounds of this call skip them while another
+    // voter is left, or every round would spend attemptTimeoutMs on the same hung one.
+    const silent = new Set<number>();
     for (let round = 0;; round++) {
       for (let i = 0; i < this.#voters.length; i++) {
         if (this.#closed) {
           throw new TributaryError("BROKER_SHUTTING_DOWN", "the controller router is closed");
         }
         const index = (this.#current + i) % this.#voters.length;
+        if (silent.has(index) && silent.size < this.#voters.length) continue;
         try {
           const voterId = this.#voters[index];
           const pending = attempt(this.#links.link(voterId));
@@ -113,6 +117,7 @@ export class ControllerRouter implements ControllerService {
           return answer;
         } catch (err) {
           if (!movesOn(err)) throw err;
+          if (err instanceof TributaryError && err.code === "REQUEST_TIMED_OUT") silent.add(index);
           last = err;
         }
       }
