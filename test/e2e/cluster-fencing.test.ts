@@ -170,6 +170,52 @@ for (const host of selectedHosts("CLUSTER_FENCE_HOSTS")) {
       120_000,
     );
 
+    it("a SIGSTOPped active controller is replaced; the other brokers stay unfenced", async () => {
+      cluster = await startProcessCluster({ hosts });
+      const c = cluster;
+      await createTopic(c);
+      const stopped = (await c.describe()).controllerId;
+      expect(stopped).not.toBeNull();
+      const others = othersOf(c, stopped ?? 0);
+      const live = c.nodes.map((n) => n.nodeId).filter((id) => id !== stopped);
+      const producer = newProducer(c, undefined, others);
+      const load = new ProduceLoad(producer, { topic: TOPIC });
+      load.start();
+      onTestFailed(() => console.log(c.logTails()));
+      const fencedSeen = new Set<number>();
+      try {
+        await load.waitForAcked(300, WAIT_MS_MAX);
+        c.signal(stopped ?? 0, "SIGSTOP");
+        // Watched from a live node until well past the session timeout: the new controller
+        // must hear the live brokers' heartbeats in time, or it fences them.
+        const until = Date.now() + 4 * SESSION_TIMEOUT_MS;
+        let replaced = false;
+        while (Date.now() < until) {
+          const res = await fetch(`http://127.0.0.1:${c.node(live[0]).httpPort}/v1/cluster`, {
+            signal: AbortSignal.timeout(2_000),
+          });
+          const view = (await res.json()) as {
+            controllerId: number | null;
+            brokers: Array<{ id: number; state: string }>;
+          };
+          if (view.controllerId !== null && view.controllerId !== stopped) replaced = true;
+          for (const b of view.brokers) {
+            if (live.includes(b.id) && b.state !== "active") fencedSeen.add(b.id);
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(replaced).toBe(true);
+        expect([...fencedSeen], `stopped ${stopped}, live ${live} seen not active`).toEqual([]);
+        await load.waitForAcked(load.acked.length + 300, WAIT_MS_MAX);
+      } finally {
+        c.signal(stopped ?? 0, "SIGCONT");
+        await load.stop(60_000);
+        await within(30_000, "producer close", producer.close());
+      }
+      expect(load.failures).toEqual([]);
+      await expectLogHolds(c, load);
+    }, 120_000);
+
     it(
       "fences a leader cut from the controller quorum; it cannot acknowledge acks=all",
       async () => {
