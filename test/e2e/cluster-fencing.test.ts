@@ -312,13 +312,15 @@ for (const host of selectedHosts("CLUSTER_FENCE_HOSTS")) {
         await within(30_000, "producer close", producer.close());
       }
       // The client sees no error. Underneath, the requests the old leader held in its purgatory
-      // when leadership moved are answered NOT_LEADER_OR_FOLLOWER (as in Kafka), or lost with the
-      // connection it closes on exit, and retried at the new leader: at most the producer's
-      // in-flight window, nothing else.
+      // when leadership moved are answered NOT_LEADER_OR_FOLLOWER (as in Kafka), refused as it
+      // shuts down, or lost with the connection it closes on exit, and retried at the new
+      // leader: at most the producer's in-flight window, nothing else.
       expect(load.failures).toEqual([]);
       expect(recorder.errors.length).toBeLessThanOrEqual(5);
       for (const e of recorder.errors) {
-        expect(["NOT_LEADER_OR_FOLLOWER", "NETWORK_EXCEPTION"]).toContain(JSON.parse(e).code);
+        expect(["NOT_LEADER_OR_FOLLOWER", "NETWORK_EXCEPTION", "BROKER_SHUTTING_DOWN"]).toContain(
+          JSON.parse(e).code,
+        );
       }
       // Faster than a failover after a crash, which waits out the session timeout.
       expect(stallMs).toBeLessThan(SESSION_TIMEOUT_MS);
