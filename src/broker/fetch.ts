@@ -111,8 +111,12 @@ async function readOne(
   const { offset, maxBytes } = wanted;
   const highWatermark = p.highWatermark;
   const logStartOffset = p.logStartOffset;
-  if (!Number.isSafeInteger(offset) || offset < logStartOffset || offset > highWatermark) {
-    const range = `[${logStartOffset}, ${highWatermark}]`;
+  // Past the HW but inside the log is not out of range (as in Kafka): a newly elected leader's
+  // HW trails the offsets its consumers already read from the old one until its followers
+  // fetch again, and OFFSET_OUT_OF_RANGE there would reset them (to earliest: a re-read).
+  const logEndOffset = Math.max(p.logEndOffset, highWatermark);
+  if (!Number.isSafeInteger(offset) || offset < logStartOffset || offset > logEndOffset) {
+    const range = `[${logStartOffset}, ${logEndOffset}]`;
     return failed(
       wanted,
       "OFFSET_OUT_OF_RANGE",
@@ -138,7 +142,7 @@ async function readOne(
     };
   }
   const budget = Math.min(maxBytes, bytesLeft);
-  if (offset === highWatermark || (haveData && budget <= 0)) return { ...base, records: EMPTY };
+  if (offset >= highWatermark || (haveData && budget <= 0)) return { ...base, records: EMPTY };
   let bytes: Uint8Array;
   try {
     ({ bytes } = await p.track(

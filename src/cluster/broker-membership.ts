@@ -153,7 +153,8 @@ export class BrokerMembership {
         if (!this.#running) return;
         this.#applyFetched(reply);
         retryMs = RETRY_MS_MIN;
-        this.#firstSync.resolve();
+        // A new quorum commits its leader's no-op before the cluster id: not synced until then.
+        if (this.#clusterId !== null) this.#firstSync.resolve();
         this.#wake();
       } catch (err) {
         if (!this.#running) return;

@@ -4,6 +4,9 @@
 // failure, moves to the next voter in id order, backing off after each full round. During an
 // election every voter refuses for a moment: the call keeps trying until its deadline instead
 // of failing, so a broker's heartbeat or a topic creation rides over a controller failover.
+// A voter that accepts a request and never answers (a stopped process: its socket stays open)
+// would hold a heartbeat or a metadata fetch until the link's request timeout, longer than the
+// broker session: those two, which are safe to send elsewhere, move on after attemptTimeoutMs.
 import { type Runtime, RuntimeIoError } from "../../runtime/types.ts";
 import { assert, TributaryError } from "../model/errors.ts";
 import type { ControllerService, RaftEnvelope } from "../model/cluster.ts";
@@ -21,6 +24,11 @@ export interface ControllerRouterOptions {
   /** The pause after a round in which no voter answered, doubling up to backoffMsMax. */
   backoffMsMin?: number;
   backoffMsMax?: number;
+  /**
+   * How long a heartbeat (and a metadata fetch, beyond its long-poll wait) waits for one voter's
+   * answer before trying the next (default 1 s: below broker.session.timeout.ms).
+   */
+  attemptTimeoutMs?: number;
 }
 
 type Rt = Pick<Runtime, "clock" | "timers">;
@@ -35,6 +43,7 @@ export class ControllerRouter implements ControllerService {
   readonly #callTimeoutMs: number;
   readonly #backoffMsMin: number;
   readonly #backoffMsMax: number;
+  readonly #attemptTimeoutMs: number;
   #current = 0;
   #closed = false;
 
@@ -46,6 +55,7 @@ export class ControllerRouter implements ControllerService {
     this.#callTimeoutMs = options.callTimeoutMs ?? 5_000;
     this.#backoffMsMin = options.backoffMsMin ?? 25;
     this.#backoffMsMax = options.backoffMsMax ?? 400;
+    this.#attemptTimeoutMs = options.attemptTimeoutMs ?? 1_000;
   }
 
   /** The voter the next call goes to first: the one that answered last. */
@@ -61,8 +71,9 @@ export class ControllerRouter implements ControllerService {
   registerBroker: ControllerService["registerBroker"] = (r) =>
     this.#call((c) => c.registerBroker(r));
   brokerHeartbeat: ControllerService["brokerHeartbeat"] = (r) =>
-    this.#call((c) => c.brokerHeartbeat(r));
-  fetchMetadata: ControllerService["fetchMetadata"] = (r) => this.#call((c) => c.fetchMetadata(r));
+    this.#call((c) => c.brokerHeartbeat(r), this.#attemptTimeoutMs);
+  fetchMetadata: ControllerService["fetchMetadata"] = (r) =>
+    this.#call((c) => c.fetchMetadata(r), r.maxWaitMs + this.#attemptTimeoutMs);
   alterPartition: ControllerService["alterPartition"] = (r) =>
     this.#call((c) => c.alterPartition(r));
   createTopics: ControllerService["createTopics"] = (r) => this.#call((c) => c.createTopics(r));
@@ -78,23 +89,35 @@ export class ControllerRouter implements ControllerService {
     throw new TributaryError("INVALID_REQUEST", "raft messages are addressed to one voter");
   }
 
-  async #call<T>(attempt: (controller: ControllerService) => Promise<T>): Promise<T> {
+  async #call<T>(
+    attempt: (controller: ControllerService) => Promise<T>,
+    attemptTimeoutMs?: number,
+  ): Promise<T> {
     const deadline = this.#rt.clock.nowMs() + this.#callTimeoutMs;
     let backoffMs = this.#backoffMsMin;
     let last: unknown = null;
     // Bounded by the deadline; each round visits every voter once.
+    // Voters that did not answer in time: later rounds of this call skip them while another
+    // voter is left, or every round would spend attemptTimeoutMs on the same hung one.
+    const silent = new Set<number>();
     for (let round = 0;; round++) {
       for (let i = 0; i < this.#voters.length; i++) {
         if (this.#closed) {
           throw new TributaryError("BROKER_SHUTTING_DOWN", "the controller router is closed");
         }
         const index = (this.#current + i) % this.#voters.length;
+        if (silent.has(index) && silent.size < this.#voters.length) continue;
         try {
-          const answer = await attempt(this.#links.link(this.#voters[index]));
+          const voterId = this.#voters[index];
+          const pending = attempt(this.#links.link(voterId));
+          const answer = attemptTimeoutMs === undefined
+            ? await pending
+            : await this.#within(pending, attemptTimeoutMs, voterId);
           this.#current = index;
           return answer;
         } catch (err) {
           if (!movesOn(err)) throw err;
+          if (err instanceof TributaryError && err.code === "REQUEST_TIMED_OUT") silent.add(index);
           last = err;
         }
       }
@@ -111,6 +134,30 @@ export class ControllerRouter implements ControllerService {
       await this.#rt.timers.sleep(Math.min(backoffMs, left));
       backoffMs = Math.min(backoffMs * 2, this.#backoffMsMax);
     }
+  }
+
+  /** pending, or REQUEST_TIMED_OUT after ms (the late answer, or failure, is dropped). */
+  #within<T>(pending: Promise<T>, ms: number, voterId: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.#rt.timers.setTimeout(() => {
+        reject(
+          new TributaryError(
+            "REQUEST_TIMED_OUT",
+            `controller ${voterId} did not answer in ${ms} ms`,
+          ),
+        );
+      }, ms);
+      pending.then(
+        (answer) => {
+          timer.cancel();
+          resolve(answer);
+        },
+        (err: unknown) => {
+          timer.cancel();
+          reject(err);
+        },
+      );
+    });
   }
 }
 

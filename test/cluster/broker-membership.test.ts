@@ -179,4 +179,36 @@ describe("BrokerMembership", () => {
       await m.close();
     }, bounds);
   });
+
+  it("is synced only once the fetched metadata carries the cluster id", async () => {
+    // A fresh quorum's leader commits its no-op before the cluster id record: the first answer
+    // a starting broker gets may hold nothing else, and the node must wait for the id.
+    const world = new SimWorld({ seed: 5 });
+    const rt = world.runtime("b1");
+    const fake = new FakeController();
+    fake.commit([]);
+    const m = new BrokerMembership(rt, {
+      brokerId: 1,
+      clusterId: null,
+      incarnationId: "life-1",
+      endpoints: [{ listener: "cbor", host: "127.0.0.1", port: 9093 }],
+      rack: null,
+      heartbeatIntervalMs: 250,
+      controller: fake.service(rt),
+      logger: silentLogger,
+      fetchWaitMs: 500,
+    });
+    await world.run(async () => {
+      m.start();
+      let synced = false;
+      void m.synced.then(() => (synced = true));
+      await m.waitFor(() => m.committed.committedOffset === 1, 5_000);
+      await rt.timers.sleep(1_000);
+      expect(synced).toBe(false);
+      fake.commit([{ type: "ClusterIdRecord", clusterId: "c-9" }]);
+      await m.synced;
+      expect(m.clusterId).toBe("c-9");
+      await m.close();
+    }, bounds);
+  });
 });

@@ -106,4 +106,68 @@ describe("ControllerRouter", () => {
       expect(waited).toBeLessThan(1_300);
     }, bounds);
   });
+
+  it("moves on from a voter that takes a heartbeat and never answers", async () => {
+    // A SIGSTOPped controller keeps its sockets open: without a bound per voter, the broker's
+    // heartbeats and metadata fetches wait on it past its session timeout.
+    const world = new SimWorld({ seed: 5 });
+    const rt = world.runtime("b");
+    const calls: number[] = [];
+    const voters = fakeVoters(() => 2, calls);
+    const hung = new Set([1]);
+    const router = new ControllerRouter(rt, {
+      voterIds: voters.voterIds,
+      link: (id) => {
+        const link = voters.link(id);
+        if (!hung.has(id)) return link;
+        return {
+          ...link,
+          brokerHeartbeat: () => new Promise(() => calls.push(id)),
+          fetchMetadata: () => new Promise(() => calls.push(id)),
+        };
+      },
+    });
+    await world.run(async () => {
+      const t0 = rt.clock.nowMs();
+      const reply = await router.brokerHeartbeat({
+        brokerId: 9,
+        incarnationId: "x",
+        appliedOffset: 0,
+        wantShutdown: false,
+      });
+      expect(reply.caughtUp).toBe(true);
+      expect(calls).toEqual([1, 2]);
+      expect(rt.clock.nowMs() - t0).toBeLessThan(1_500);
+      expect(router.activeGuess).toBe(2);
+    }, bounds);
+  });
+
+  it("does not wait on a hung voter again within one call", async () => {
+    // The old controller is stopped and the election is still on: the first round finds no
+    // active voter; the next must not spend another attempt timeout on the hung one.
+    const world = new SimWorld({ seed: 6 });
+    const rt = world.runtime("b");
+    const calls: number[] = [];
+    let active: number | null = null;
+    const voters = fakeVoters(() => active, calls);
+    const router = new ControllerRouter(rt, {
+      voterIds: voters.voterIds,
+      link: (id) =>
+        id === 1
+          ? { ...voters.link(id), brokerHeartbeat: () => new Promise(() => calls.push(id)) }
+          : voters.link(id),
+    });
+    await world.run(async () => {
+      rt.timers.setTimeout(() => (active = 2), 1_100);
+      const t0 = rt.clock.nowMs();
+      await router.brokerHeartbeat({
+        brokerId: 9,
+        incarnationId: "x",
+        appliedOffset: 0,
+        wantShutdown: false,
+      });
+      expect(calls.filter((id) => id === 1)).toEqual([1]);
+      expect(rt.clock.nowMs() - t0).toBeLessThan(1_500);
+    }, bounds);
+  });
 });

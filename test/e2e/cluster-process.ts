@@ -53,6 +53,8 @@ export interface ProcessCluster {
   restart(nodeId: number): Promise<void>;
   signal(nodeId: number, signal: "SIGSTOP" | "SIGCONT"): void;
   stopAll(): Promise<void>;
+  /** The end of every running node's stderr, for a failure message. */
+  logTails(chars?: number): string;
 }
 
 export interface ProcessClusterOptions {
@@ -61,16 +63,24 @@ export interface ProcessClusterOptions {
   /** More `serve` flags for every node. */
   extraArgs?: string[];
   startTimeoutMs?: number;
+  /**
+   * The port node `fromId` is told for voter `to`'s controller listener (default its real one):
+   * a test returns a FaultProxy's port here to sit between two nodes' controller traffic.
+   */
+  quorumPort?: (fromId: number, to: ClusterNode) => Promise<number>;
 }
 
 export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: count }, () =>
-      new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-        const server = createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => resolve(server));
-      })),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const server = createServer();
+          server.once("error", reject);
+          server.listen(0, "127.0.0.1", () => resolve(server));
+        }),
+    ),
   );
   const ports = servers.map((s) => (s.address() as { port: number }).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
@@ -90,7 +100,19 @@ export async function startProcessCluster(options: ProcessClusterOptions): Promi
     controllerPort: ports[3 * i + 2],
     process: null,
   }));
-  const quorum = nodes.map((n) => `${n.nodeId}@127.0.0.1:${n.controllerPort}`).join(",");
+  const quorums = new Map<number, string>();
+  for (const from of nodes) {
+    const entries: string[] = [];
+    for (const to of nodes) {
+      const port = to === from || options.quorumPort === undefined
+        ? to.controllerPort
+        : await options.quorumPort(from.nodeId, to);
+      entries.push(`${to.nodeId}@127.0.0.1:${port}`);
+    }
+    quorums.set(from.nodeId, entries.join(","));
+  }
+  // Each node's latest process, kept after it stopped, for logTails().
+  const latest = new Map<number, BrokerProcess>();
   const start = async (node: ClusterNode) => {
     node.process = await startBrokerProcess(node.host, {
       dataDir: node.dataDir,
@@ -103,12 +125,13 @@ export async function startProcessCluster(options: ProcessClusterOptions): Promi
         "--process-roles",
         "broker,controller",
         "--controller-quorum",
-        quorum,
+        quorums.get(node.nodeId) ?? "",
         "--controller-port",
         String(node.controllerPort),
         ...(options.extraArgs ?? []),
       ],
     });
+    latest.set(node.nodeId, node.process);
   };
   const byId = (id: number) => {
     const node = nodes.find((n) => n.nodeId === id);
@@ -171,6 +194,11 @@ export async function startProcessCluster(options: ProcessClusterOptions): Promi
     },
     signal(id, signal) {
       byId(id).process?.child.kill(signal);
+    },
+    logTails(chars = 3000) {
+      return nodes.map((n) =>
+        `--- node ${n.nodeId} (${n.host}):\n${latest.get(n.nodeId)?.stderr().slice(-chars) ?? ""}`
+      ).join("\n");
     },
     async stopAll() {
       for (const n of nodes) n.process?.child.kill("SIGCONT");
