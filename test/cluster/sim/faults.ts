@@ -176,7 +176,7 @@ interface SyncHook {
  * Makes the syncsth next sync of fs fail with EIO (0: none). The fault plan's failSyncNumber
  * counts from the disk's creation, a count it does not expose, so the hook is wrapped instead.
  */
-function failSyncIn(fs: SimFileSystem, syncs: number): void {
+export function failSyncIn(fs: SimFileSystem, syncs: number): void {
   const hook = fs as unknown as SyncHook;
   if (hook.failSyncIn === undefined) {
     const inner = hook.checkSync.bind(fs);
