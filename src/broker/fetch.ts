@@ -111,8 +111,12 @@ async function readOne(
   const { offset, maxBytes } = wanted;
   const highWatermark = p.highWatermark;
   const logStartOffset = p.logStartOffset;
-  if (!Number.isSafeInteger(offset) || offset < logStartOffset || offset > highWatermark) {
-    const range = `[${logStartOffset}, ${highWatermark}]`;
+  // Out of range is judged against the log end, as Kafka does: a new leader's HW may lag the
+  // old leader's, and a consumer that read up to the old one must get an empty answer there,
+  // not a reset of its position.
+  const logEndOffset = p.logEndOffset;
+  if (!Number.isSafeInteger(offset) || offset < logStartOffset || offset > logEndOffset) {
+    const range = `[${logStartOffset}, ${logEndOffset}]`;
     return failed(
       wanted,
       "OFFSET_OUT_OF_RANGE",
@@ -138,7 +142,7 @@ async function readOne(
     };
   }
   const budget = Math.min(maxBytes, bytesLeft);
-  if (offset === highWatermark || (haveData && budget <= 0)) return { ...base, records: EMPTY };
+  if (offset >= highWatermark || (haveData && budget <= 0)) return { ...base, records: EMPTY };
   let bytes: Uint8Array;
   try {
     ({ bytes } = await p.track(
