@@ -182,14 +182,27 @@ async function converge(cluster: SimCluster, rt: Runtime): Promise<void> {
       ]);
       const top = Math.max(...hws.map(([, hw]) => hw));
       const hosts = replicasOf(cluster, partition);
-      for (const [id, hw] of hws) if (hosts.includes(id) && hw !== top) lagging.push(`n${id}`);
+      for (const [id, hw] of hws) {
+        if (hosts.includes(id) && hw !== top) lagging.push(describeReplica(cluster, id, partition));
+      }
     }
     if (lagging.length === 0) return;
     if (rt.clock.monotonicMs() > deadline) {
-      throw new Error(`replicas did not converge in ${CONVERGE_MS_MAX} ms: ${lagging}`);
+      throw new Error(`replicas did not converge in ${CONVERGE_MS_MAX} ms: ${lagging.join("; ")}`);
     }
     await rt.timers.sleep(100);
   }
+}
+
+/** What a lagging replica looks like, for the failure report. */
+function describeReplica(cluster: SimCluster, id: number, partition: number): string {
+  const node = cluster.running(id)!;
+  const image = node.membership.committed.image.topic(TOPIC);
+  const p = image?.partitions[partition];
+  const key = { topic: TOPIC, topicId: image?.topicId ?? "", partition };
+  const hw = node.broker.partitionOffsets(TOPIC, partition)?.highWatermark;
+  return `n${id} ${TOPIC}-${partition} hw ${hw} role ${node.replicas.roleOf(key)} ` +
+    `(image: leader ${p?.leader} epoch ${p?.leaderEpoch} isr ${p?.isr})`;
 }
 
 function replicasOf(cluster: SimCluster, partition: number): number[] {
