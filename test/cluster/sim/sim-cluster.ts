@@ -5,6 +5,7 @@
 // incarnation started can finish; the restarted process is a new startClusterNode on the node's
 // Runtime. A start that fails (it waited too long to be unfenced, say) is retried, bounded.
 import type { SimWorld } from "../../../runtime/sim/world.ts";
+import type { FileSystem } from "../../../runtime/types.ts";
 import { createLogger, type Logger } from "../../../src/logging/logger.ts";
 import type { ClusterServeOptions } from "../../../src/server/cluster-options.ts";
 import {
@@ -39,6 +40,8 @@ export class SimCluster {
   /** Bumped by every crash: a start of an older incarnation is discarded. */
   readonly #incarnation = new Map<number, number>();
   readonly #starting = new Set<number>();
+  /** Being killed: the page cache is being made durable; no restart until it is done. */
+  readonly #crashing = new Set<number>();
   /** Told of every node that came up (a new incarnation), before anything else sees it. */
   onUp: (id: number, node: RunningClusterNode) => void = () => {};
   crashes = 0;
@@ -85,18 +88,42 @@ export class SimCluster {
     return this.ids.filter((id) => this.isDown(id)).length;
   }
 
-  /** Power cut: unsynced writes are lost, the tail may be torn. */
-  crash(id: number): void {
+  /**
+   * "power-cut": unsynced writes are lost, the tail may be torn. "kill": the process dies and
+   * the page cache survives (every file and directory is made durable first).
+   */
+  async crash(id: number, how: "power-cut" | "kill"): Promise<void> {
     this.crashes++;
     this.#incarnation.set(id, (this.#incarnation.get(id) ?? 0) + 1);
     this.#running.set(id, null);
     this.#starting.delete(id);
+    if (how === "kill") {
+      const node = this.world.node(nodeName(id));
+      this.world.scheduler.cancelOwner(nodeName(id));
+      this.#crashing.add(id);
+      try {
+        await syncTree(node.fs, "/");
+      } finally {
+        this.#crashing.delete(id);
+      }
+    }
     this.world.crash(nodeName(id));
+  }
+
+  /** True when node id is the only in-sync replica of some partition, as far as known. */
+  lastInSync(id: number): boolean {
+    for (const [, node] of this.up()) {
+      for (const topic of node.membership.committed.image.topics()) {
+        for (const p of topic.partitions) if (p.isr.length === 1 && p.isr[0] === id) return true;
+      }
+      return false;
+    }
+    return true;
   }
 
   /** Starts the node again in the background; see whenAllUp(). */
   restart(id: number): void {
-    if (!this.isDown(id) || this.#starting.has(id)) return;
+    if (!this.isDown(id) || this.#starting.has(id) || this.#crashing.has(id)) return;
     void this.#start(id).catch((err) => void (this.startError ??= err));
   }
 
@@ -174,6 +201,23 @@ export class SimCluster {
       controlledShutdownEnable: true,
     };
   }
+}
+
+/** fsync of every file and directory under dir: what a kill -9 leaves in the page cache. */
+async function syncTree(fs: FileSystem, dir: string): Promise<void> {
+  for (const entry of await fs.list(dir)) {
+    const path = dir === "/" ? `/${entry.name}` : `${dir}/${entry.name}`;
+    if (entry.isDirectory) await syncTree(fs, path);
+    else if (entry.isFile) {
+      const file = await fs.open(path);
+      try {
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+    }
+  }
+  await fs.syncDir(dir);
 }
 
 export function messageOf(err: unknown): string {
