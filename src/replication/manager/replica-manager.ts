@@ -22,7 +22,7 @@ import { LeaderReplicaState } from "../leader-replica.ts";
 import { acksAllAdmission } from "../produce-purgatory.ts";
 import { AcksWaiters } from "./acks-waiters.ts";
 import { CloseSignal } from "./close-signal.ts";
-import { newFollowerRole, startFollower } from "./follower-role.ts";
+import { newFollowerRole, startFollower, takeOffline } from "./follower-role.ts";
 import { LeaderFetcher } from "./leader-fetcher.ts";
 import {
   afterLeaderChange,
@@ -404,6 +404,13 @@ export class ReplicaManager implements ReplicaService {
       for (const slot of core.slots.values()) {
         const role = slot.role;
         if (role.kind !== "leader" || role.resigned) continue;
+        // A failed log (fsync or write error) throws on every read of its end: reading it here
+        // would throw out of the timer and take the whole process down. Only this replica stops.
+        if (slot.log.failed) {
+          resignLeader(role);
+          takeOffline(core, slot, "storage");
+          continue;
+        }
         guarded(core, slot, () => {
           syncLocalEnd(core, slot, role);
           checkIsr(core, slot, role);
