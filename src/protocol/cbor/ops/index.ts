@@ -35,6 +35,7 @@ import { controllerCreatePartitionsOp } from "./controller-create-partitions.ts"
 import { controllerCreateTopicsOp } from "./controller-create-topics.ts";
 import { controllerDeleteTopicsOp } from "./controller-delete-topics.ts";
 import { electLeadersOp } from "./elect-leaders.ts";
+import { controllerReassignPartitionsOp } from "./controller-reassign-partitions.ts";
 import { metadataFetchOp } from "./metadata-fetch.ts";
 import { offsetForLeaderEpochOp } from "./offset-for-leader-epoch.ts";
 import { raftMessageOp } from "./raft-message.ts";
@@ -71,6 +72,7 @@ export const OPS = {
   ControllerCreatePartitions: controllerCreatePartitionsOp,
   AllocateProducerIds: allocateProducerIdsOp,
   ElectLeaders: electLeadersOp,
+  ControllerReassignPartitions: controllerReassignPartitionsOp,
   RaftMessage: raftMessageOp,
 } as const satisfies { readonly [K in OpName]: OpModule<unknown, unknown> };
 
