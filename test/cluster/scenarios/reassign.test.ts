@@ -9,6 +9,8 @@ import { describe, expect, it } from "vitest";
 import { SimWorld } from "../../../runtime/sim/world.ts";
 import { Consumer } from "../../../src/client/consumer.ts";
 import { Producer } from "../../../src/client/producer.ts";
+import { runCli } from "../../../src/cli/run.ts";
+import type { HostProcess } from "../../../runtime/types.ts";
 import { startClusterNode } from "../../../src/server/start-cluster-node.ts";
 import { clusterOptions, startSimCluster, until } from "./support.ts";
 
@@ -143,4 +145,49 @@ describe("scenario: reassigning a partition under an acks=all producer", () => {
       180_000,
     );
   }
+
+  it(
+    "tributary topics reassign waits for the move and prints the final replicas and ISR",
+    async () => {
+      const world = new SimWorld({ seed: 5 });
+      const cluster = await world.run(() => startSimCluster(world, 3), bounds);
+      await world.run(async () => {
+        const admin = cluster.admin();
+        await until(
+          world,
+          () => [...cluster.nodes.values()].every((n) => !n.membership.state.fenced),
+          "unfenced",
+        );
+        await admin.createTopic("t", { partitions: 1, replicationFactor: 2 });
+        const image = cluster.nodes.get(1)!.membership.committed.image;
+        await until(world, () => image.topic("t")?.partitions[0].isr.length === 2, "in sync");
+        const outside = [1, 2, 3].find((b) =>
+          !image.topic("t")!.partitions[0].replicas.includes(b)
+        )!;
+        const crt = world.runtime("client");
+        let out = "";
+        let err = "";
+        const decoder = new TextDecoder();
+        const text = (d: Uint8Array | string) => (typeof d === "string" ? d : decoder.decode(d));
+        const process: HostProcess = {
+          ...crt.process,
+          writeStdout: (d) => Promise.resolve(void (out += text(d))),
+          writeStderr: (d) => Promise.resolve(void (err += text(d))),
+        };
+        const argv = ["topics", "reassign", "t", "--partition", "0", "--replicas", `${outside}`];
+        const code = await runCli({ ...crt, process }, [...argv, "--bootstrap", cluster.bootstrap]);
+        expect(err).toBe("");
+        expect(code).toBe(0);
+        expect(out).toBe(
+          `Reassigned t-0: replicas ${outside}, isr ${outside}, leader ${outside}.\n`,
+        );
+        await admin.close();
+        for (const n of cluster.nodes.values()) await n.close();
+      }, bounds).catch((err) => {
+        console.log(cluster.lines.slice(-40).join("\n"));
+        throw err;
+      });
+    },
+    120_000,
+  );
 });
