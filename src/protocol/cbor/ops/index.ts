@@ -72,8 +72,8 @@ export const OPS = {
   ControllerCreatePartitions: controllerCreatePartitionsOp,
   AllocateProducerIds: allocateProducerIdsOp,
   ElectLeaders: electLeadersOp,
-  ControllerReassignPartitions: controllerReassignPartitionsOp,
   RaftMessage: raftMessageOp,
+  ControllerReassignPartitions: controllerReassignPartitionsOp,
 } as const satisfies { readonly [K in OpName]: OpModule<unknown, unknown> };
 
 type RequestOf<M> = M extends OpModule<infer Request, unknown> ? Request : never;
