@@ -245,9 +245,7 @@ export class ControllerNode implements ControllerService {
   async reassignPartitions(
     request: Parameters<ControllerService["reassignPartitions"]>[0],
   ): ReturnType<ControllerService["reassignPartitions"]> {
-    const { reply, offset } = await this.#decide((qc) =>
-      qc.reassignPartitions(request.partitions)
-    );
+    const { reply, offset } = await this.#decide((qc) => qc.reassignPartitions(request.partitions));
     return { partitions: reply.partitions, committedOffset: offset };
   }
 

@@ -25,9 +25,9 @@ import { newClusterId } from "./ids.ts";
 import type { Decision, ImageSource, ImageView, RegisterBrokerRecord } from "./image-view.ts";
 import {
   completeReassignment,
-  reassignPartitions,
   type ReassignmentItem,
   type ReassignmentState,
+  reassignPartitions,
 } from "./reassign.ts";
 import { Sessions } from "./sessions.ts";
 import {
