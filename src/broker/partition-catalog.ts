@@ -13,8 +13,9 @@
 //
 // Crash safety: a partition directory is created only after its topic is committed, so a crash
 // leaves at worst a committed topic without its directories, which the replay at start creates.
-// A deleted topic's directories are renamed to `<dir>.<id>-delete` and then removed; start-up
-// (orphan-dirs.ts) finishes interrupted removals and drops directories no topic in the image owns.
+// A deleted topic's directories, and those of a replica a reassignment moved off this broker, are
+// renamed to `<dir>.<id>-delete` and then removed; start-up (orphan-dirs.ts) finishes interrupted
+// removals and drops directories no topic in the image owns.
 import type { Logger } from "../logging/logger.ts";
 import { TributaryError } from "../model/errors.ts";
 import type { Runtime } from "../../runtime/types.ts";
@@ -273,6 +274,11 @@ export class PartitionCatalog {
     for (const { topicId, partitions } of this.#detachDeleted(delta, before)) {
       await this.#discard(partitions, topicId);
     }
+    // Then replicas a reassignment moved off this broker: closed and removed as a deleted topic's
+    // (the controller drops a replica only once the target holds the data in its ISR).
+    for (const { topicId, partitions } of this.#detachDropped(delta, image)) {
+      await this.#discard(partitions, topicId);
+    }
     const opened = await this.#openNew(delta, image);
     // From here on requests route by the new image: everything it assigns here is open.
     this.#image = image;
@@ -311,10 +317,35 @@ export class PartitionCatalog {
     return removed;
   }
 
+  /** Takes out of service the hosted partitions whose replicas no longer include this broker. */
+  #detachDropped(
+    delta: MetadataDelta,
+    image: MetadataImage,
+  ): Array<{ topicId: string; partitions: Partition[] }> {
+    if (!this.#options.replicasOnly) return [];
+    const removed: Array<{ topicId: string; partitions: Partition[] }> = [];
+    for (const change of delta.partitionsChanged) {
+      if (this.#hosts(change.after)) continue;
+      const hosted = this.#partitions.get(change.topic);
+      const p = hosted?.get(change.partition);
+      if (hosted === undefined || p === undefined || p.topicId !== change.topicId) continue;
+      if (image.topic(change.topic)?.topicId !== change.topicId) continue;
+      hosted.delete(change.partition);
+      if (hosted.size === 0) this.#partitions.delete(change.topic);
+      this.#hooks.onPartitionsRemoved([p]);
+      this.#options.logger.info(
+        "partition.replica_removed",
+        `${p.name} is no longer a replica here (replicas ${change.after.replicas.join(",")})`,
+        { topic: p.topic, partition: p.partition },
+      );
+      removed.push({ topicId: change.topicId, partitions: [p] });
+    }
+    return removed;
+  }
+
   /**
    * Opens the partitions the delta assigns to this broker that are not open here yet (a new
-   * topic, or one this broker just became a replica of). A replica this broker stops being part
-   * of stays open until reassignment exists (issue 11 has none).
+   * topic, or one this broker just became a replica of: a reassignment's new replica).
    */
   async #openNew(
     delta: MetadataDelta,
@@ -382,7 +413,7 @@ export class PartitionCatalog {
   }
 
   /**
-   * Closes and removes a deleted topic's partitions (rename to `-delete`, then remove). A
+   * Closes and removes a deleted topic's (or a dropped replica's) partitions (rename to `-delete`, then remove). A
    * directory that cannot be removed now is reported and left; the next start removes it.
    */
   async #discard(partitions: Partition[], topicId: string): Promise<void> {
@@ -397,7 +428,7 @@ export class PartitionCatalog {
           deletingDirName(p.topic, p.partition, topicId),
         );
       } catch (err) {
-        this.#hooks.report(`removing deleted partition ${p.name}`, err);
+        this.#hooks.report(`removing partition ${p.name}`, err);
       }
     }
   }

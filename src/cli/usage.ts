@@ -22,6 +22,10 @@ Commands:
       Leader, leader epoch, replicas and ISR per partition (--json: also the configs).
   topics add-partitions NAME --partitions N
       Grows NAME to N partitions in all.
+  topics reassign NAME --partition P (--replicas 1,2,3 | --cancel) [--timeout-ms N]
+      Moves partition P to the given brokers (the new ones copy the data and join the ISR
+      before any old one is dropped) and waits for it (default 60000 ms), printing the final
+      replicas and ISR; --cancel returns to the replicas from before.
   topics delete NAME
   cluster describe [--json]
       Cluster id, active controller, brokers (id, host, ports, rack, active or fenced).

@@ -80,6 +80,19 @@ export interface ElectLeadersResult {
 
 /** How long Admin waits for the brokers to apply a controller change it made. */
 const SETTLE_POLL_MS = 50;
+/** How long reassignPartitions waits for the target by default. */
+export const REASSIGN_TIMEOUT_MS_DEFAULT = 60_000;
+
+export interface ReassignResult {
+  topic: string;
+  partition: number;
+  /** As the partition stands when the call returns. */
+  replicas: number[];
+  isr: number[];
+  leader: number;
+  /** The replicas are the target, all of them in sync; false: timed out first. */
+  completed: boolean;
+}
 const SETTLE_POLLS_MAX = 100;
 
 export class Admin {
@@ -345,6 +358,57 @@ export class Admin {
       }
     }
     return results;
+  }
+
+  /**
+   * Moves a partition to `replicas` (KIP-455: the new replicas copy the data and join the ISR
+   * before any old one is dropped), or cancels a reassignment in progress (null). Resolves once
+   * the partition's replicas are the target (or, for a cancel, once none is in progress) as the
+   * brokers' metadata shows it, or when timeoutMs passes: `completed` says which.
+   */
+  async reassignPartitions(
+    topic: string,
+    partition: number,
+    replicas: readonly number[] | null,
+    options: { timeoutMs?: number } = {},
+  ): Promise<ReassignResult> {
+    const timeoutMs = options.timeoutMs ?? REASSIGN_TIMEOUT_MS_DEFAULT;
+    let reply;
+    try {
+      reply = await this.#cluster.request("ControllerReassignPartitions", {
+        partitions: [{ topic, partition, replicas: replicas === null ? null : [...replicas] }],
+      });
+    } catch (err) {
+      if (err instanceof TributaryError && err.code === "NOT_CONTROLLER") {
+        throw new TributaryError(
+          "UNSUPPORTED_VERSION",
+          `a single broker cannot reassign replicas (no controller quorum)`,
+        );
+      }
+      throw err;
+    }
+    const state = reply.partitions[0];
+    const target = replicas === null ? state.replicas : [...replicas];
+    const reached = (t: TopicDescription) => {
+      const p = t.partitions[partition];
+      return p !== undefined && p.replicas.length === target.length &&
+        p.replicas.every((b, i) => b === target[i]) && target.every((b) => p.isr.includes(b));
+    };
+    const deadlineMs = this.#rt.clock.nowMs() + timeoutMs;
+    let described = await this.describeTopic(topic);
+    while (!reached(described) && this.#rt.clock.nowMs() < deadlineMs) {
+      await this.#rt.timers.sleep(SETTLE_POLL_MS);
+      described = await this.describeTopic(topic);
+    }
+    const p = described.partitions[partition];
+    return {
+      topic,
+      partition,
+      replicas: [...p.replicas],
+      isr: [...p.isr],
+      leader: p.leader,
+      completed: reached(described),
+    };
   }
 
   async close(): Promise<void> {

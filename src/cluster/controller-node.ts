@@ -242,6 +242,13 @@ export class ControllerNode implements ControllerService {
     return { committedOffset: offset };
   }
 
+  async reassignPartitions(
+    request: Parameters<ControllerService["reassignPartitions"]>[0],
+  ): ReturnType<ControllerService["reassignPartitions"]> {
+    const { reply, offset } = await this.#decide((qc) => qc.reassignPartitions(request.partitions));
+    return { partitions: reply.partitions, committedOffset: offset };
+  }
+
   // -------------------------------------------------------------------------------------------
   // Deciding
 

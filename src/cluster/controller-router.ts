@@ -83,6 +83,8 @@ export class ControllerRouter implements ControllerService {
   allocateProducerIds: ControllerService["allocateProducerIds"] = (r) =>
     this.#call((c) => c.allocateProducerIds(r));
   electLeaders: ControllerService["electLeaders"] = (r) => this.#call((c) => c.electLeaders(r));
+  reassignPartitions: ControllerService["reassignPartitions"] = (r) =>
+    this.#call((c) => c.reassignPartitions(r));
 
   receiveRaft(_envelope: RaftEnvelope): void {
     // Raft messages name their receiver; they never go through the router.

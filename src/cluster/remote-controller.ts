@@ -32,6 +32,8 @@ export class RemoteController implements ControllerService {
     this.#links.request(this.#voterId, "AllocateProducerIds", r);
   electLeaders: ControllerService["electLeaders"] = (r) =>
     this.#links.request(this.#voterId, "ElectLeaders", r);
+  reassignPartitions: ControllerService["reassignPartitions"] = (r) =>
+    this.#links.request(this.#voterId, "ControllerReassignPartitions", r);
 
   receiveRaft(envelope: RaftEnvelope): void {
     this.#links.send(this.#voterId, "RaftMessage", envelope);

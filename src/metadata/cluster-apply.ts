@@ -10,7 +10,8 @@
 // | PartitionChange                         | no such partition                  | UNKNOWN_TOPIC_OR_PARTITION |
 // | PartitionChange                         | partitionEpoch is not the current  | INVALID_UPDATE_VERSION     |
 // | PartitionChange                         | isr not within replicas, leader    | INVALID_REQUEST            |
-// |                                         | outside the isr                    |                            |
+// |                                         | outside the isr, target replicas   |                            |
+// |                                         | not within replicas                |                            |
 // | PartitionChange                         | new leader or new ISR member is    | INELIGIBLE_REPLICA         |
 // |                                         | fenced or not registered           |                            |
 //
@@ -130,7 +131,7 @@ function changed(
   }
   if (record.leader !== undefined && leader !== NO_LEADER) eligible(brokers, leader, name);
   for (const b of isr) if (!current.isr.includes(b)) eligible(brokers, b, name);
-  return {
+  const next: PartitionImage = {
     partition: current.partition,
     replicas: [...replicas],
     isr: [...isr],
@@ -140,6 +141,20 @@ function changed(
     leaderEpoch: record.leader === undefined ? current.leaderEpoch : current.leaderEpoch + 1,
     partitionEpoch: current.partitionEpoch + 1,
   };
+  const target = record.targetReplicas === undefined
+    ? current.targetReplicas
+    : record.targetReplicas ?? undefined;
+  const adding = record.targetReplicas === undefined
+    ? current.addingReplicas
+    : record.addingReplicas;
+  if (target !== undefined && adding !== undefined) {
+    if (target.some((b) => !replicas.includes(b))) {
+      throw new TributaryError("INVALID_REQUEST", `target replicas of ${name} are not replicas`);
+    }
+    next.targetReplicas = [...target];
+    next.addingReplicas = [...adding];
+  }
+  return next;
 }
 
 function eligible(brokers: Brokers, brokerId: number, partition: string): void {

@@ -61,6 +61,15 @@ export interface PartitionChangeRecord {
   leader?: number;
   isr?: number[];
   replicas?: number[];
+  /**
+   * Version 1. A list starts (or replaces) a reassignment towards these replicas, and
+   * addingReplicas (then required) names the ones it added to the replica list, so a
+   * cancellation can return to the replicas from before; null ends it (completed or cancelled).
+   */
+  targetReplicas?: number[] | null;
+  /** Version 1, with a list targetReplicas: possibly empty, each a replica not in the target-free
+   * original list. */
+  addingReplicas?: number[];
 }
 
 /**
@@ -86,7 +95,7 @@ export const CLUSTER_RECORD_VERSIONS = {
   RegisterBrokerRecord: [0],
   BrokerRegistrationChangeRecord: [0],
   UnregisterBrokerRecord: [0],
-  PartitionChangeRecord: [0],
+  PartitionChangeRecord: [0, 1],
 } as const satisfies Record<ClusterRecord["type"], readonly number[]>;
 
 export function isClusterRecordType(type: unknown): type is ClusterRecord["type"] {
@@ -160,8 +169,12 @@ function partitionChange(f: RecordFields): PartitionChangeRecord {
   if (f.has("leader")) change.leader = f.int("leader", NO_LEADER, INT32_MAX);
   if (f.has("isr")) change.isr = f.brokerIds("isr");
   if (f.has("replicas")) change.replicas = f.brokerIds("replicas");
-  if (change.leader === undefined && change.isr === undefined && change.replicas === undefined) {
-    f.fail("changes nothing (no leader, isr or replicas)");
+  readTarget(f, change);
+  if (
+    change.leader === undefined && change.isr === undefined && change.replicas === undefined &&
+    change.targetReplicas === undefined
+  ) {
+    f.fail("changes nothing (no leader, isr, replicas or targetReplicas)");
   }
   const { isr, replicas, leader } = change;
   if (isr !== undefined && replicas !== undefined && isr.some((b) => !replicas.includes(b))) {
@@ -171,4 +184,28 @@ function partitionChange(f: RecordFields): PartitionChangeRecord {
     f.fail("leader is not in the isr");
   }
   return change;
+}
+
+/** targetReplicas null, or a list with its addingReplicas (each a member of the target). */
+function readTarget(f: RecordFields, change: PartitionChangeRecord): void {
+  if (f.isNull("targetReplicas")) {
+    change.targetReplicas = null;
+    if (f.has("addingReplicas")) f.fail("addingReplicas without a targetReplicas list");
+    return;
+  }
+  if (!f.has("targetReplicas")) {
+    if (f.has("addingReplicas")) f.fail("addingReplicas without a targetReplicas list");
+    return;
+  }
+  const target = f.brokerIds("targetReplicas");
+  const adding = f.has("addingReplicas") ? f.optionalBrokerIds("addingReplicas") : undefined;
+  if (adding === undefined) f.fail("targetReplicas needs addingReplicas");
+  if (adding.some((b) => !target.includes(b))) f.fail("addingReplicas has a non-target broker");
+  change.targetReplicas = target;
+  change.addingReplicas = adding;
+}
+
+/** The version a PartitionChangeRecord is written at: 1 once it carries a target. */
+export function partitionChangeVersion(record: PartitionChangeRecord): number {
+  return record.targetReplicas === undefined ? 0 : 1;
 }

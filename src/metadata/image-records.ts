@@ -32,8 +32,19 @@ export function imageRecords(image: MetadataImage): MetadataRecord[] {
         leaderEpoch: p.leaderEpoch,
       };
       const v0 = p.partitionEpoch === 0 && p.isr.length === p.replicas.length &&
-        p.isr.every((b, i) => b === p.replicas[i]);
-      out.push(v0 ? record : { ...record, isr: [...p.isr], partitionEpoch: p.partitionEpoch });
+        p.isr.every((b, i) => b === p.replicas[i]) && p.targetReplicas === undefined;
+      if (v0) out.push(record);
+      else if (p.targetReplicas === undefined || p.addingReplicas === undefined) {
+        out.push({ ...record, isr: [...p.isr], partitionEpoch: p.partitionEpoch });
+      } else {
+        out.push({
+          ...record,
+          isr: [...p.isr],
+          partitionEpoch: p.partitionEpoch,
+          targetReplicas: [...p.targetReplicas],
+          addingReplicas: [...p.addingReplicas],
+        });
+      }
     }
     for (const name of Object.keys(t.configs).sort()) {
       out.push({ type: "ConfigRecord", topic: t.name, name, value: t.configs[name] });

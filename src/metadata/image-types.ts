@@ -13,6 +13,12 @@ export interface PartitionImage {
   leaderEpoch: number;
   /** Bumped by every change; a change computed from an older one is stale. */
   partitionEpoch: number;
+  /**
+   * A reassignment in progress (both or neither): the replicas it moves to, and those it added
+   * to `replicas` (which is then the original list followed by these).
+   */
+  targetReplicas?: number[];
+  addingReplicas?: number[];
 }
 
 export interface TopicImage {

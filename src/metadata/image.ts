@@ -23,7 +23,7 @@ export type { BrokerImage, PartitionImage, TopicImage } from "./image-types.ts";
 
 /** The image of a partition as a PartitionRecord creates it. */
 export function partitionImageOf(record: PartitionRecord): PartitionImage {
-  return {
+  const image: PartitionImage = {
     partition: record.partition,
     replicas: [...record.replicas],
     isr: [...(record.isr ?? record.replicas)],
@@ -31,6 +31,11 @@ export function partitionImageOf(record: PartitionRecord): PartitionImage {
     leaderEpoch: record.leaderEpoch,
     partitionEpoch: record.partitionEpoch ?? 0,
   };
+  if (record.targetReplicas !== undefined && record.addingReplicas !== undefined) {
+    image.targetReplicas = [...record.targetReplicas];
+    image.addingReplicas = [...record.addingReplicas];
+  }
+  return image;
 }
 
 export class MetadataImage {

@@ -100,6 +100,13 @@ export class RecordFields {
     return ids;
   }
 
+  /** Like brokerIds, but the list may be empty. */
+  optionalBrokerIds(name: string): number[] {
+    const x = this.#value[name];
+    if (Array.isArray(x) && x.length === 0) return [];
+    return this.brokerIds(name);
+  }
+
   list(name: string, max: number): unknown[] {
     const x = this.#value[name];
     if (!Array.isArray(x)) this.fail(`${name} must be a list`);

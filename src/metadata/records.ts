@@ -8,7 +8,8 @@
 // a crash never leaves half a change. Versions are per record type: a reader refuses a version
 // it does not know (UNSUPPORTED_VERSION) and every version ever written stays readable. The
 // records before issue 11 are all version 0; PartitionRecord v1 adds isr and partitionEpoch, and
-// the cluster records (cluster-records.ts) start at version 0. docs/storage.md lists them all.
+// the cluster records (cluster-records.ts) start at version 0; PartitionRecord v2 and
+// PartitionChangeRecord v1 add a reassignment's targetReplicas and addingReplicas. docs/storage.md lists them all.
 // cbor-x/decode and cbor-x/encode skip the optional native string extractor (cbor-extract),
 // which crashes Deno and Bun when it loads.
 import { Decoder } from "cbor-x/decode";
@@ -18,6 +19,7 @@ import {
   CLUSTER_RECORD_VERSIONS,
   type ClusterRecord,
   isClusterRecordType,
+  partitionChangeVersion,
   readClusterRecord,
 } from "./cluster-records.ts";
 import { asMap, INT32_MAX, type RecordErrorCode, RecordFields } from "./record-fields.ts";
@@ -53,6 +55,12 @@ export interface PartitionRecord {
    */
   isr?: number[];
   partitionEpoch?: number;
+  /**
+   * Version 2 (both or neither, and only with version 1's fields): a reassignment in progress, as
+   * PartitionChangeRecord's fields of the same names describe it (a snapshot keeps it).
+   */
+  targetReplicas?: number[];
+  addingReplicas?: number[];
 }
 
 /** value null removes an explicit config (the default applies again). */
@@ -84,7 +92,7 @@ export type MetadataRecord =
 
 const RECORD_VERSIONS = {
   TopicRecord: [0],
-  PartitionRecord: [0, 1],
+  PartitionRecord: [0, 1, 2],
   ConfigRecord: [0],
   RemoveTopicRecord: [0],
   ProducerIdsRecord: [0],
@@ -147,7 +155,9 @@ function isRecordType(type: unknown): type is MetadataRecord["type"] {
 }
 
 function versionOf(record: MetadataRecord): number {
-  return record.type === "PartitionRecord" && record.isr !== undefined ? 1 : 0;
+  if (record.type === "PartitionChangeRecord") return partitionChangeVersion(record);
+  if (record.type !== "PartitionRecord") return 0;
+  return record.targetReplicas !== undefined ? 2 : record.isr !== undefined ? 1 : 0;
 }
 
 function readRecord(v: Record<string, unknown>, code: RecordErrorCode): MetadataRecord {
@@ -201,5 +211,12 @@ function partitionRecord(f: RecordFields): PartitionRecord {
   f.int("leaderEpoch", 0, INT32_MAX);
   record.isr = isr;
   record.partitionEpoch = f.int("partitionEpoch", 0, INT32_MAX);
+  if (!f.has("targetReplicas") && !f.has("addingReplicas")) return record;
+  const target = f.brokerIds("targetReplicas");
+  const adding = f.optionalBrokerIds("addingReplicas");
+  if (target.some((b) => !replicas.includes(b))) f.fail("targetReplicas has a non-replica");
+  if (adding.some((b) => !target.includes(b))) f.fail("addingReplicas has a non-target broker");
+  record.targetReplicas = target;
+  record.addingReplicas = adding;
   return record;
 }

@@ -159,8 +159,31 @@ export interface ControllerService {
   electLeaders(request: { partitions?: { topic: string; partition: number }[] }): Promise<{
     committedOffset: number;
   }>;
+  /**
+   * Starts, replaces or cancels (replicas null) the reassignment of partitions to new replicas
+   * (KIP-455); the whole request is refused when any item is bad. The reply is each partition as
+   * the commit left it (targetReplicas null: no reassignment in progress, i.e. done).
+   */
+  reassignPartitions(request: ReassignPartitionsRequest): Promise<ReassignPartitionsReply>;
   /** A Raft message from another controller (one-way). */
   receiveRaft(envelope: RaftEnvelope): void;
+}
+
+export interface ReassignPartitionsRequest {
+  partitions: { topic: string; partition: number; replicas: number[] | null }[];
+}
+
+export interface ReassignPartitionsReply {
+  partitions: {
+    topic: string;
+    partition: number;
+    replicas: number[];
+    isr: number[];
+    leader: number;
+    targetReplicas: number[] | null;
+  }[];
+  /** -1 when nothing was written. */
+  committedOffset: number;
 }
 
 /** A Raft message between controllers; `message` is src/controller/raft codec bytes. */

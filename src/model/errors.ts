@@ -50,6 +50,7 @@ export const ErrorCode = {
   TOPIC_ALREADY_EXISTS: { kafka: 36, retriable: false, http: 409 },
   INVALID_PARTITIONS: { kafka: 37, retriable: false, http: 400 },
   INVALID_REPLICATION_FACTOR: { kafka: 38, retriable: false, http: 400 },
+  INVALID_REPLICA_ASSIGNMENT: { kafka: 39, retriable: false, http: 400 },
   INVALID_REQUEST: { kafka: 42, retriable: false, http: 400 },
   INVALID_CONFIG: { kafka: 40, retriable: false, http: 400 },
   // A controller request reached a node that is not the quorum's leader; the answer names it.

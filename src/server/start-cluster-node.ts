@@ -667,7 +667,7 @@ function electTargets(
 
 /**
  * What clients may ask of the controller through a broker's listener: the admin changes a
- * cluster makes there (add partitions, elect leaders). A broker's own channel (registration,
+ * cluster makes there (add partitions, elect leaders, reassign partitions). A broker's own channel (registration,
  * heartbeats, AlterPartition, metadata) stays on the controller listener.
  */
 function clientFacing(router: ControllerService): ControllerService {
@@ -685,6 +685,7 @@ function clientFacing(router: ControllerService): ControllerService {
     allocateProducerIds: refuse,
     createPartitions: (r) => router.createPartitions(r),
     electLeaders: (r) => router.electLeaders(r),
+    reassignPartitions: (r) => router.reassignPartitions(r),
     receiveRaft: () => {},
   };
 }

@@ -84,6 +84,48 @@ describe("PartitionCatalog", () => {
     expect(catalog.describe("t").partitions[0]).toMatchObject({ leader: 1, leaderEpoch: 2 });
   });
 
+  it("a replica moved off this broker is stopped, closed and its directory removed; moved back, it opens", async () => {
+    const removed: string[] = [];
+    const catalog = await PartitionCatalog.open(rt, writer.committed, {
+      dataDir,
+      nodeId: 1,
+      replicasOnly: true,
+      defaultTopicConfigs: {},
+      onReadable: () => undefined,
+      logger: silentLogger,
+      hooks: { onPartitionsRemoved: (ps) => removed.push(...ps.map((p) => p.name)) },
+    });
+    catalogs.push(catalog);
+    writer.assignments.set("t", [[1, 2]]);
+    const { offset } = await writer.createTopic({ name: "t" });
+    await catalog.waitForOffset(offset);
+    const p = catalog.partition("t", 0)!;
+    const dirs = async () => (await rt.fs.list(dataDir)).map((e) => e.name).sort();
+    expect(await dirs()).toContain("t-0");
+    const topicId = writer.committed.image.topic("t")!.topicId;
+    const change = (fields: { leader: number; isr: number[]; replicas: number[] }) => {
+      const at = writer.committed.image.topic("t")!.partitions[0];
+      return writer.commit([{
+        type: "PartitionChangeRecord",
+        topicId,
+        partition: 0,
+        partitionEpoch: at.partitionEpoch,
+        ...fields,
+      }]).offset;
+    };
+    await catalog.waitForOffset(change({ leader: 2, isr: [2], replicas: [2] }));
+    expect(removed).toEqual(["t-0"]);
+    expect(p.closed).toBe(true);
+    expect(catalog.partition("t", 0)).toBeUndefined();
+    expect(await dirs()).not.toContain("t-0");
+    expect((await dirs()).some((d) => d.startsWith("t-0."))).toBe(false);
+    // The topic itself is untouched: still described, from the image.
+    expect(catalog.describe("t").partitions[0]).toMatchObject({ replicas: [2], leader: 2 });
+    await catalog.waitForOffset(change({ leader: 2, isr: [2], replicas: [2, 1] }));
+    expect(catalog.partition("t", 0)?.closed).toBe(false);
+    expect(await dirs()).toContain("t-0");
+  });
+
   it("rejects waiters still waiting when it closes", async () => {
     const catalog = await openCatalog();
     const waiting = catalog.waitForOffset(writer.committed.committedOffset + 5);

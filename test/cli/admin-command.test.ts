@@ -47,7 +47,7 @@ describe("runAdminCommand", () => {
 
   it("gives topics, groups and cluster their action lists", async () => {
     await expect(topicsCommand(rt, [])).rejects.toThrow(
-      /^topics needs an action: create, list, describe, add-partitions or delete$/,
+      /^topics needs an action: create, list, describe, add-partitions, reassign or delete$/,
     );
     await expect(clusterCommand(rt, [])).rejects.toThrow(
       /^cluster needs an action: describe or elect-leaders$/,

@@ -140,7 +140,11 @@ describe("cluster CLI on one node", () => {
 
   it("topics add-partitions checks the topic and count, then says the broker cannot yet", async () => {
     const cases: [string[], number, RegExp][] = [
-      [["ct", "--partitions", "4"], 1, /UNSUPPORTED_VERSION: a single broker cannot add partitions \(no controller quorum\)/],
+      [
+        ["ct", "--partitions", "4"],
+        1,
+        /UNSUPPORTED_VERSION: a single broker cannot add partitions \(no controller quorum\)/,
+      ],
       [["ct", "--partitions", "2"], 1, /INVALID_PARTITIONS: topic "ct" has 2 partitions/],
       [["nope", "--partitions", "4"], 1, /UNKNOWN_TOPIC_OR_PARTITION/],
       [["ct"], 2, /missing --partitions/],
@@ -156,6 +160,30 @@ describe("cluster CLI on one node", () => {
       (await cli(["topics", "describe", "ct", "--json", ...bootstrap])).stdout,
     );
     expect(json.partitions).toHaveLength(2);
+  });
+
+  it("topics reassign checks its flags, then says a single broker cannot", async () => {
+    const cases: [string[], number, RegExp][] = [
+      [
+        ["ct", "--partition", "0", "--replicas", "7"],
+        1,
+        /UNSUPPORTED_VERSION: a single broker cannot reassign replicas/,
+      ],
+      [["ct", "--replicas", "7"], 2, /missing --partition/],
+      [["ct", "--partition", "0"], 2, /missing --replicas/],
+      [["ct", "--partition", "0", "--replicas", "7", "--cancel"], 2, /not both/],
+      [["ct", "--partition", "0", "--replicas", "1,1"], 2, /names a broker twice/],
+      [["ct", "--partition", "0", "--replicas", "1,x"], 2, /needs an integer/],
+      [["ct", "--partition", "0", "--replicas", "-1"], 2, /broker ids/],
+      [["ct", "--partition", "-1", "--replicas", "7"], 2, /at least 0/],
+      [["--partition", "0", "--replicas", "7"], 2, /NAME/],
+    ];
+    for (const [flags, code, message] of cases) {
+      const result = await cli(["topics", "reassign", ...flags, ...bootstrap]);
+      expect(result.code, flags.join(" ")).toBe(code);
+      expect(result.stderr, flags.join(" ")).toMatch(message);
+      expect(result.stdout).toBe("");
+    }
   });
 
   it("cluster needs an action", async () => {

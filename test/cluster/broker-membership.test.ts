@@ -85,6 +85,7 @@ class FakeController {
       createTopics: unused,
       deleteTopics: unused,
       createPartitions: unused,
+      reassignPartitions: unused,
       allocateProducerIds: unused,
       electLeaders: unused,
       receiveRaft: () => {},

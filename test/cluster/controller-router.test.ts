@@ -30,6 +30,7 @@ function fakeVoters(active: () => number | null, calls: number[]) {
         },
         deleteTopics: () => Promise.reject(new Error("unused")),
         createPartitions: () => Promise.reject(new Error("unused")),
+        reassignPartitions: () => Promise.reject(new Error("unused")),
         allocateProducerIds: async () => {
           refuse();
           return { start: id * 1000, committedOffset: 7 };

@@ -82,6 +82,18 @@ const BAD: [string, Record<string, unknown>][] = [
   ["v1 partition record, no partition epoch", { ...partitionV1, partitionEpoch: undefined }],
   ["v1 partition record, no isr", { ...partitionV1, isr: undefined }],
   ["v1 partition record, negative leader epoch", { ...partitionV1, leaderEpoch: -1 }],
+  ["target without addingReplicas", { ...change, targetReplicas: [1, 2] }],
+  ["addingReplicas without a target", { ...change, addingReplicas: [1] }],
+  ["addingReplicas with a null target", { ...change, targetReplicas: null, addingReplicas: [] }],
+  ["addingReplicas outside the target", { ...change, targetReplicas: [2], addingReplicas: [3] }],
+  ["empty target", { ...change, targetReplicas: [], addingReplicas: [] }],
+  ["target lists a broker twice", { ...change, targetReplicas: [2, 2], addingReplicas: [] }],
+  ["v2 partition record, target outside replicas", {
+    ...partitionV1,
+    targetReplicas: [9],
+    addingReplicas: [],
+  }],
+  ["v2 partition record, no addingReplicas", { ...partitionV1, targetReplicas: [2] }],
 ];
 
 function withoutUndefined(r: Record<string, unknown>): Record<string, unknown> {
@@ -132,8 +144,11 @@ describe("cluster metadata records", () => {
     expect(thrownCode(() => decodeMetadataRecord(bytes(undefined)))).toBe("UNSUPPORTED_VERSION");
     const v0WithIsr = enc.encode({ ...partitionV1, version: 0 });
     expect(thrownCode(() => decodeMetadataRecord(v0WithIsr))).toBe("CORRUPT_MESSAGE");
+    const v3 = enc.encode({ ...partitionV1, version: 3 });
+    expect(thrownCode(() => decodeMetadataRecord(v3))).toBe("UNSUPPORTED_VERSION");
+    // A version 1 partition record claiming version 2 (no target fields) does not match it.
     const v2 = enc.encode({ ...partitionV1, version: 2 });
-    expect(thrownCode(() => decodeMetadataRecord(v2))).toBe("UNSUPPORTED_VERSION");
+    expect(thrownCode(() => decodeMetadataRecord(v2))).toBe("CORRUPT_MESSAGE");
   });
 
   it("refuses truncated, garbled and non-map bytes with CORRUPT_MESSAGE, never a crash", () => {

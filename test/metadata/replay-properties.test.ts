@@ -33,7 +33,7 @@ type Op =
     kind: "partition";
     topic: number;
     partition: number;
-    change: "elect" | "shrink" | "expand" | "reassign";
+    change: "elect" | "shrink" | "expand" | "reassign" | "target" | "untarget";
     pick: number;
     stale: boolean;
   }
@@ -73,7 +73,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       kind: fc.constant("partition" as const),
       topic: idx(3),
       partition: idx(3),
-      change: fc.constantFrom("elect", "shrink", "expand", "reassign"),
+      change: fc.constantFrom("elect", "shrink", "expand", "reassign", "target", "untarget"),
       pick: idx(4),
       stale: fc.boolean(),
     }),
@@ -197,7 +197,13 @@ function partitionOp(
     topicId: topic.topicId,
     partition: p.partition,
   } as const;
-  let fields: { leader?: number; isr?: number[]; replicas?: number[] } | null = null;
+  let fields: {
+    leader?: number;
+    isr?: number[];
+    replicas?: number[];
+    targetReplicas?: number[] | null;
+    addingReplicas?: number[];
+  } | null = null;
   switch (o.change) {
     case "elect":
       fields = { leader: pick(p.isr.filter(eligible)) ?? -1 };
@@ -214,6 +220,19 @@ function partitionOp(
       if (add !== undefined) fields = { isr: [...p.isr, add] };
       break;
     }
+    case "target": {
+      // Step 1 of a reassignment: a broker added to the replicas, the target kept in the image.
+      const add = pick(
+        image.brokers().map((b) => b.brokerId).filter((b) => !p.replicas.includes(b)),
+      );
+      if (add === undefined) break;
+      const targetReplicas = [...p.replicas.slice(1), add];
+      fields = { replicas: [...p.replicas, add], targetReplicas, addingReplicas: [add] };
+      break;
+    }
+    case "untarget":
+      if (p.targetReplicas !== undefined) fields = { targetReplicas: null };
+      break;
     case "reassign": {
       const add = pick(image.brokers().map((b) => b.brokerId).filter((b) => !p.isr.includes(b)));
       fields = { replicas: add === undefined ? [...p.isr] : [...p.isr, add] };

@@ -45,7 +45,10 @@ export class Batch {
   changePartition(
     topicId: string,
     partition: number,
-    fields: Pick<PartitionChangeRecord, "leader" | "isr" | "replicas">,
+    fields: Pick<
+      PartitionChangeRecord,
+      "leader" | "isr" | "replicas" | "targetReplicas" | "addingReplicas"
+    >,
   ): void {
     const p = this.image.topicById(topicId)?.partitions[partition];
     assert(p !== undefined, `no partition ${topicId}-${partition} to change`);

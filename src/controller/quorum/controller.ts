@@ -23,6 +23,12 @@ import { Batch } from "./batch.ts";
 import { electLeaderless, electPreferred, moveAwayFrom, partitionKey } from "./elections.ts";
 import { newClusterId } from "./ids.ts";
 import type { Decision, ImageSource, ImageView, RegisterBrokerRecord } from "./image-view.ts";
+import {
+  completeReassignment,
+  type ReassignmentItem,
+  type ReassignmentState,
+  reassignPartitions,
+} from "./reassign.ts";
 import { Sessions } from "./sessions.ts";
 import {
   createPartitions,
@@ -320,9 +326,42 @@ export class QuorumController {
     return this.#decide((batch) => ({ elected: electPreferred(batch, only) }));
   }
 
+  /**
+   * Starts, replaces or cancels (replicas null) partition reassignments (reassign.ts); the whole
+   * request is refused when any item is bad. The reply is the partitions' state after this
+   * decision (a reassignment whose target is already in sync completes in it).
+   */
+  reassignPartitions(
+    items: readonly ReassignmentItem[],
+  ): Decision<{ partitions: ReassignmentState[] }> {
+    checkItems("ReassignPartitions partitions", items.length);
+    return this.#decide((batch) => {
+      reassignPartitions(batch, items);
+      return {
+        partitions: items.map(({ topic, partition }) => {
+          const p = batch.image.topic(topic)!.partitions[partition];
+          return {
+            topic,
+            partition,
+            replicas: [...p.replicas],
+            isr: [...p.isr],
+            leader: p.leader,
+            targetReplicas: p.targetReplicas === undefined ? null : [...p.targetReplicas],
+          };
+        }),
+      };
+    });
+  }
+
   #decide<R>(decide: (batch: Batch) => R): Decision<R> {
     const batch = new Batch(this.#image);
     const reply = decide(batch);
+    // Step 2 of a reassignment is decided with the change that brings its ISR to the target.
+    for (const r of [...batch.records]) {
+      if (r.type === "PartitionChangeRecord") {
+        completeReassignment(batch, r.topicId, r.partition);
+      }
+    }
     this.#image = batch.image;
     return { records: batch.records, reply };
   }

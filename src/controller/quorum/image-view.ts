@@ -32,6 +32,9 @@ export interface PartitionView {
   readonly leader: number;
   readonly leaderEpoch: number;
   readonly partitionEpoch: number;
+  /** A reassignment in progress (both or neither). */
+  readonly targetReplicas?: readonly number[];
+  readonly addingReplicas?: readonly number[];
 }
 
 export interface TopicView {
@@ -95,6 +98,8 @@ export interface PartitionChangeRecord {
   leader?: number;
   isr?: number[];
   replicas?: number[];
+  targetReplicas?: number[] | null;
+  addingReplicas?: number[];
 }
 
 export interface TopicRecord {
@@ -114,6 +119,8 @@ export interface PartitionRecord {
   leaderEpoch: number;
   isr?: number[];
   partitionEpoch?: number;
+  targetReplicas?: number[];
+  addingReplicas?: number[];
 }
 
 export interface ConfigRecord {

@@ -11,3 +11,4 @@ export { NO_LEADER } from "./image-view.ts";
 export type * from "./image-view.ts";
 export { type PlacementBroker, type PlacementRequest, placeReplicas } from "./placement.ts";
 export type { CreateTopicsReply } from "./topics.ts";
+export type { ReassignmentItem, ReassignmentState } from "./reassign.ts";

@@ -37,6 +37,7 @@ export const Op = {
   AllocateProducerIds: 49,
   ElectLeaders: 50,
   RaftMessage: 51,
+  ControllerReassignPartitions: 52,
 } as const;
 
 export type OpName = keyof typeof Op;
@@ -48,7 +49,7 @@ export const OP_RESERVED_RANGES = [
   { from: 7, to: 9, purpose: "further topic administration (configs, partitions, delete records)" },
   { from: 14, to: 19, purpose: "further data-path operations" },
   { from: 29, to: 39, purpose: "further consumer-group operations" },
-  { from: 52, to: 59, purpose: "further cluster operations (reassignment, quorum membership)" },
+  { from: 53, to: 59, purpose: "further cluster operations (quorum membership)" },
   { from: 60, to: 69, purpose: "authentication (SASL handshake, SASL authenticate)" },
   { from: 70, to: 99, purpose: "transactions" },
 ] as const;
@@ -77,6 +78,7 @@ export const CONTROLLER_LISTENER_OPS: readonly OpName[] = [
   "AllocateProducerIds",
   "ElectLeaders",
   "RaftMessage",
+  "ControllerReassignPartitions",
 ];
 
 /** Which operations a listener serves ("broker": every one; "controller": see above). */

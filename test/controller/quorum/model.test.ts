@@ -1,10 +1,12 @@
 // A seeded model test of the active controller: random registrations (restarts included),
 // heartbeats (behind, caught up, shutting down), time passing and ticks, AlterPartitions (valid,
-// stale, ineligible), topic creation, deletion and growth, and controller failovers, with
+// stale, ineligible), topic creation, deletion and growth, reassignments (started, replaced,
+// cancelled) and controller failovers, with
 // decisions committed in order, sometimes several steps late. After every step, on the committed
 // image and on the controller's own: every partition's leader is an unfenced ISR member or
 // NO_LEADER, the ISR is within the replicas and never empty (and holds a fenced broker only as its
-// last member), epochs only grow, and no committed batch is ever refused. Once everything pending
+// last member), epochs only grow, a reassignment's target stays within the replicas and one in
+// sync is completed, and no committed batch is ever refused. Once everything pending
 // has committed, the controller's image is the committed one.
 //
 // SIM_SEEDS=N for more seeds; SIM_SEED=S replays one with its trace.
@@ -39,6 +41,14 @@ function checkInvariants(image: ImageView, where: string): void {
       }
       if (p.isr.length > 1) {
         check(p.isr.every((b) => image.broker(b)?.fenced === false), `${name}: fenced isr member`);
+      }
+      const target = p.targetReplicas;
+      check((target === undefined) === (p.addingReplicas === undefined), `${name}: half a target`);
+      if (target !== undefined) {
+        check(target.every((b) => p.replicas.includes(b)), `${name}: target outside replicas`);
+        const inSync = target.every((b) => p.isr.includes(b));
+        const canLead = target.some((b) => image.broker(b)?.fenced === false);
+        check(!(inSync && canLead), `${name}: a reassignment in sync was not completed`);
       }
     }
   }
@@ -154,8 +164,10 @@ class Model {
       const name = this.pick(TOPICS);
       const count = (ctl.image.topic(name)?.partitions.length ?? 0) + 1 + this.rng.int(2);
       this.attempt(`grow ${name} to ${count}`, () => ctl.createPartitions(name, count));
-    } else if (roll < 96) {
+    } else if (roll < 95) {
       this.attempt("elect preferred", () => ctl.electLeaders());
+    } else if (roll < 98) {
+      this.reassign();
     } else {
       // Failover: what was not committed is lost; a new controller starts from the committed image.
       this.trace.line(`failover at ${this.nowMs}, dropping ${this.pending.length} decisions`);
@@ -163,6 +175,27 @@ class Model {
       this.pending = [];
       this.c.elect(this.nowMs, { leaderImbalanceCheckIntervalMs: 2000 });
     }
+  }
+
+  /** A new target of 1 to 3 brokers (some perhaps unregistered), or a cancel. */
+  reassign(): void {
+    const ctl = this.c.controller;
+    const all = [...ctl.image.topics()].flatMap((t) => t.partitions.map((p) => ({ t, p })));
+    if (all.length === 0) return;
+    const { t, p } = this.pick(all);
+    let replicas: number[] | null = null;
+    if (this.rng.int(4) > 0) {
+      const shuffled = [...BROKER_IDS];
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        const j = this.rng.int(i + 1);
+        [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+      }
+      replicas = shuffled.slice(0, 1 + this.rng.int(3));
+    }
+    this.attempt(
+      `reassign ${t.name}-${p.partition} to ${JSON.stringify(replicas)}`,
+      () => ctl.reassignPartitions([{ topic: t.name, partition: p.partition, replicas }]),
+    );
   }
 
   alterPartition(): void {
@@ -218,7 +251,7 @@ class Model {
 describe("active controller model", () => {
   const plan = simSeeds(30);
   it(`keeps leaders, ISRs and epochs valid over random steps (${plan.title})`, async () => {
-    const seen = { fenced: 0, leaderless: 0, altered: 0 };
+    const seen = { fenced: 0, leaderless: 0, altered: 0, reassigning: 0 };
     for (const seed of plan.seeds) {
       const trace = new SeedTrace(plan.replaying);
       await runWatchedSeed(seed, { simulation: "controller model", testPath: TEST_PATH }, () => {
@@ -230,6 +263,7 @@ describe("active controller model", () => {
             for (const p of t.partitions) {
               if (p.leader === NO_LEADER) seen.leaderless++;
               if (p.isr.length < p.replicas.length) seen.altered++;
+              if (p.targetReplicas !== undefined) seen.reassigning++;
             }
           }
           seen.fenced += m.c.image.brokers().filter((b) => b.fenced).length;
@@ -243,6 +277,7 @@ describe("active controller model", () => {
       expect(seen.fenced).toBeGreaterThan(0);
       expect(seen.leaderless).toBeGreaterThan(0);
       expect(seen.altered).toBeGreaterThan(0);
+      expect(seen.reassigning).toBeGreaterThan(0);
     }
   });
 });

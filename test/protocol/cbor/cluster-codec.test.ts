@@ -90,13 +90,13 @@ function refusal(op: ClusterOp, body: unknown): TributaryError | null {
 }
 
 describe("cluster operation codes", () => {
-  it("take codes 40-51, after the existing ones, and leave 52-59 reserved", () => {
+  it("take codes 40-52, after the existing ones, and leave 53-59 reserved", () => {
     expect(CLUSTER_OPS.map((name) => Op[name])).toEqual(
-      Array.from({ length: 12 }, (_, i) => 40 + i),
+      Array.from({ length: 13 }, (_, i) => 40 + i),
     );
-    const reserved = OP_RESERVED_RANGES.filter((r) => r.from <= 51 && r.to >= 40);
+    const reserved = OP_RESERVED_RANGES.filter((r) => r.from <= 52 && r.to >= 40);
     expect(reserved).toEqual([]);
-    expect(OP_RESERVED_RANGES.some((r) => r.from === 52 && r.to === 59)).toBe(true);
+    expect(OP_RESERVED_RANGES.some((r) => r.from === 53 && r.to === 59)).toBe(true);
   });
 });
 
@@ -146,6 +146,13 @@ describe("cluster operation golden bytes", () => {
     expect(hex(encodeRequestFrame(Op.RaftMessage, 1, 2, CLUSTER_REQUESTS.RaftMessage))).toBe(
       GOLDEN.raftMessageRequest,
     );
+  });
+  it("ControllerReassignPartitions v1 request and response", () => {
+    const op = Op.ControllerReassignPartitions;
+    const request = CLUSTER_REQUESTS.ControllerReassignPartitions;
+    expect(hex(encodeRequestFrame(op, 1, 4, request))).toBe(GOLDEN.reassignRequest);
+    const response = CLUSTER_RESPONSES.ControllerReassignPartitions;
+    expect(hex(encodeResponseFrame(4, null, response))).toBe(GOLDEN.reassignResponse);
   });
   it("BrokerHeartbeat v1 response", () => {
     expect(hex(encodeResponseFrame(3, null, CLUSTER_RESPONSES.BrokerHeartbeat))).toBe(
@@ -335,6 +342,16 @@ describe("Metadata brokers' rack", () => {
 });
 
 const GOLDEN = {
+  reassignRequest:
+    "0000005b8418340104a16a706172746974696f6e7382a365746f706963666f726465727369706172" +
+    "746974696f6e00687265706c6963617383020304a365746f706963666f7264657273697061727469" +
+    "74696f6e01687265706c69636173f6",
+  reassignResponse:
+    "000000af8304f6a26a706172746974696f6e7382a665746f706963666f7264657273697061727469" +
+    "74696f6e00687265706c6963617384010203046369737283010203666c6561646572016e74617267" +
+    "65745265706c6963617383020304a665746f706963666f726465727369706172746974696f6e0168" +
+    "7265706c69636173820102636973728102666c6561646572206e7461726765745265706c69636173" +
+    "f66f636f6d6d69747465644f66667365741819",
   replicaFetchRequest:
     "0000007d8418280101a5697265706c696361496402696d6178576169744d731901f4686d696e4279" +
     "74657301686d617842797465731a008000006a706172746974696f6e7381a465746f706963666f72" +

@@ -41,6 +41,7 @@ const CONTROLLER_METHOD = {
   ControllerCreatePartitions: "createPartitions",
   AllocateProducerIds: "allocateProducerIds",
   ElectLeaders: "electLeaders",
+  ControllerReassignPartitions: "reassignPartitions",
 } as const satisfies Partial<Record<ClusterOp, keyof ControllerService>>;
 type ControllerOp = keyof typeof CONTROLLER_METHOD;
 const CONTROLLER_OPS = Object.keys(CONTROLLER_METHOD) as ControllerOp[];

@@ -35,6 +35,7 @@ import { controllerCreatePartitionsOp } from "./controller-create-partitions.ts"
 import { controllerCreateTopicsOp } from "./controller-create-topics.ts";
 import { controllerDeleteTopicsOp } from "./controller-delete-topics.ts";
 import { electLeadersOp } from "./elect-leaders.ts";
+import { controllerReassignPartitionsOp } from "./controller-reassign-partitions.ts";
 import { metadataFetchOp } from "./metadata-fetch.ts";
 import { offsetForLeaderEpochOp } from "./offset-for-leader-epoch.ts";
 import { raftMessageOp } from "./raft-message.ts";
@@ -72,6 +73,7 @@ export const OPS = {
   AllocateProducerIds: allocateProducerIdsOp,
   ElectLeaders: electLeadersOp,
   RaftMessage: raftMessageOp,
+  ControllerReassignPartitions: controllerReassignPartitionsOp,
 } as const satisfies { readonly [K in OpName]: OpModule<unknown, unknown> };
 
 type RequestOf<M> = M extends OpModule<infer Request, unknown> ? Request : never;

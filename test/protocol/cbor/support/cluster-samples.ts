@@ -26,7 +26,8 @@ export type ClusterOp =
   | "ControllerCreatePartitions"
   | "AllocateProducerIds"
   | "ElectLeaders"
-  | "RaftMessage";
+  | "RaftMessage"
+  | "ControllerReassignPartitions";
 
 export const CLUSTER_REQUESTS: { [K in ClusterOp]: RequestBody<K> } = {
   ReplicaFetch: {
@@ -77,6 +78,12 @@ export const CLUSTER_REQUESTS: { [K in ClusterOp]: RequestBody<K> } = {
   AllocateProducerIds: { brokerId: 2, count: 1000 },
   ElectLeaders: { partitions: [{ topic: "orders", partition: 1 }] },
   RaftMessage: { clusterId: "hU3xQ2", from: 1, to: 2, message: bytes(0x82, 0x01, 0x02) },
+  ControllerReassignPartitions: {
+    partitions: [
+      { topic: "orders", partition: 0, replicas: [2, 3, 4] },
+      { topic: "orders", partition: 1, replicas: null },
+    ],
+  },
 };
 
 export const CLUSTER_RESPONSES: { [K in ClusterOp]: ResponseBody<K> } = {
@@ -141,6 +148,27 @@ export const CLUSTER_RESPONSES: { [K in ClusterOp]: ResponseBody<K> } = {
   AllocateProducerIds: { start: 5000, committedOffset: 24 },
   ElectLeaders: { committedOffset: -1 },
   RaftMessage: {},
+  ControllerReassignPartitions: {
+    partitions: [
+      {
+        topic: "orders",
+        partition: 0,
+        replicas: [1, 2, 3, 4],
+        isr: [1, 2, 3],
+        leader: 1,
+        targetReplicas: [2, 3, 4],
+      },
+      {
+        topic: "orders",
+        partition: 1,
+        replicas: [1, 2],
+        isr: [2],
+        leader: -1,
+        targetReplicas: null,
+      },
+    ],
+    committedOffset: 25,
+  },
 };
 
 export const CLUSTER_OPS = Object.keys(CLUSTER_REQUESTS) as ClusterOp[];

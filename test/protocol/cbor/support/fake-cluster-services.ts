@@ -57,6 +57,8 @@ export class FakeController extends FakeService<ControllerService> implements Co
     this.answer("allocateProducerIds", r);
   electLeaders = (r: Parameters<ControllerService["electLeaders"]>[0]) =>
     this.answer("electLeaders", r);
+  reassignPartitions = (r: Parameters<ControllerService["reassignPartitions"]>[0]) =>
+    this.answer("reassignPartitions", r);
 
   receiveRaft(envelope: RaftEnvelope): void {
     this.calls.push({ method: "receiveRaft", request: envelope });

@@ -204,6 +204,13 @@ export async function electLeaders(
   return { committedOffset: reply.committedOffset };
 }
 
+export function controllerReassignPartitions(
+  ctx: HandlerContext,
+  body: RequestBody<"ControllerReassignPartitions">,
+): Promise<ResponseBody<"ControllerReassignPartitions">> {
+  return controller(ctx).reassignPartitions(body);
+}
+
 /** One-way: never answered. Thrown errors are dropped and counted by the connection. */
 export function raftMessage(ctx: HandlerContext, body: RequestBody<"RaftMessage">): Promise<null> {
   controller(ctx).receiveRaft(body);

@@ -12,6 +12,7 @@ import {
   controllerCreatePartitions,
   controllerCreateTopics,
   controllerDeleteTopics,
+  controllerReassignPartitions,
   electLeaders,
   metadataFetch,
   offsetForLeaderEpoch,
@@ -64,5 +65,6 @@ export const HANDLERS: { [K in OpName]: Handler<K> } = {
   ControllerCreatePartitions: controllerCreatePartitions,
   AllocateProducerIds: allocateProducerIds,
   ElectLeaders: electLeaders,
+  ControllerReassignPartitions: controllerReassignPartitions,
   RaftMessage: raftMessage,
 };
