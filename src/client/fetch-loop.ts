@@ -117,7 +117,13 @@ export class FetchLoop {
       }
       byLeader.set(leader, [...(byLeader.get(leader) ?? []), entry]);
     }
-    await Promise.all([...byLeader].map(([leader, entries]) => this.#fetchFrom(leader, entries)));
+    // Every fetch ends before the next round starts: one failing fast must not leave another in
+    // flight, whose late answer would then rewind its partitions below what was delivered.
+    const settled = await Promise.allSettled(
+      [...byLeader].map(([leader, entries]) => this.#fetchFrom(leader, entries)),
+    );
+    const failed = settled.find((s) => s.status === "rejected");
+    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
     // The others were fetched; this one waits for the election through the retry backoff.
     if (leaderless) throw leaderUnavailable(leaderless.a.tp.topic, leaderless.a.tp.partition);
   }
