@@ -51,7 +51,28 @@ interface SendBatch {
   /** -1 until assigned (and always without idempotence). */
   sequence: number;
   attempts: number;
+  /**
+   * An attempt ended without saying whether the broker wrote it (a timeout, a dropped
+   * connection, a leader that moved after its append). Re-sent under a new producer id it could
+   * be written twice, so a reset fails it instead.
+   */
+  maybeWritten: boolean;
 }
+
+/** Refusals that say the broker wrote nothing of the batch. */
+const NOT_WRITTEN: ReadonlySet<string> = new Set([
+  "OUT_OF_ORDER_SEQUENCE_NUMBER",
+  "NOT_ENOUGH_REPLICAS",
+  "UNKNOWN_TOPIC_OR_PARTITION",
+  "LEADER_NOT_AVAILABLE",
+  "INVALID_PRODUCER_EPOCH",
+  "UNKNOWN_PRODUCER_ID",
+  "THROTTLING_QUOTA_EXCEEDED",
+  "CORRUPT_MESSAGE",
+  "INVALID_RECORD",
+  "MESSAGE_TOO_LARGE",
+  "RECORD_LIST_TOO_LARGE",
+]);
 
 interface PartitionState {
   readonly topic: string;
@@ -90,6 +111,7 @@ export class Sender {
       bytes: null,
       sequence: -1,
       attempts: 0,
+      maybeWritten: false,
     };
     if (this.#closedError) {
       this.#fail(item, this.#closedError);
@@ -289,6 +311,7 @@ export class Sender {
 
   #requeue(state: PartitionState, item: SendBatch, err: TributaryError): void {
     if (item.sequence >= 0) state.failedSequence = Math.min(state.failedSequence, item.sequence);
+    if (!NOT_WRITTEN.has(err.code)) item.maybeWritten = true;
     if (isStaleRoute(err)) this.#cluster.invalidate(state.topic);
     insertInOrder(state.queue, item);
     state.recovering = true;
@@ -407,6 +430,20 @@ export class Sender {
       state.nextSequence = 0;
       state.failedSequence = Infinity;
       state.recovering = false;
+      const unknown = state.queue.filter((item) => item.sequence >= 0 && item.maybeWritten);
+      state.queue = state.queue.filter((item) => !unknown.includes(item));
+      for (const item of unknown) {
+        this.#fail(
+          item,
+          new TributaryError(
+            "REQUEST_TIMED_OUT",
+            `${state.topic}-${state.partition}: the batch may or may not have been written ` +
+              `(an earlier attempt got no answer) and the producer had to restart its ` +
+              `sequences after another batch failed; it is not sent again, so it is never ` +
+              `written twice`,
+          ),
+        );
+      }
       for (const item of state.queue) {
         item.bytes = null;
         item.sequence = -1;
