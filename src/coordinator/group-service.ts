@@ -343,8 +343,15 @@ export class GroupService implements GroupServiceApi {
       this.#retryCreate(err);
       return;
     }
-    // null: created by another broker, not in this one's metadata yet (onTopicChange tells).
-    if (count !== null) await this.#adopt(count);
+    // null: created by another broker, not in this one's metadata yet. The broker does not
+    // announce internal topics to topic listeners, so look again shortly instead of waiting.
+    if (count === null) {
+      this.#retryCreate(
+        new TributaryError("COORDINATOR_NOT_AVAILABLE", "created elsewhere, not applied here yet"),
+      );
+      return;
+    }
+    await this.#adopt(count);
   }
 
   #retryCreate(err: unknown): void {
