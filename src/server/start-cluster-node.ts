@@ -75,6 +75,21 @@ const PEER_CONNECT_TIMEOUT_MS = 2_000;
 /** A broker that cannot get unfenced in this long does not start (its controller is gone). */
 const UNFENCED_WAIT_MS_MAX = 60_000;
 
+/** A cluster node's parts, filled in as they come up (closed in the module comment's order). */
+interface NodeParts {
+  lock?: DataDirLock;
+  controller?: ControllerNode;
+  controllerListener?: { close(): Promise<void> };
+  controllerLinks?: PeerLinks;
+  brokerLinks?: PeerLinks;
+  router?: ControllerRouter;
+  membership?: BrokerMembership;
+  replicas?: ReplicaManager;
+  broker?: Broker;
+  groups?: GroupService;
+  listeners: Closer[];
+}
+
 export async function startClusterNode(
   rt: Runtime,
   options: StartClusterNodeOptions,
@@ -101,19 +116,7 @@ export async function startClusterNode(
   const graceMs = options.shutdownGraceMsMax ?? 10_000;
   checkConnectionLimits(options);
   // Filled in as the parts come up; closed in the order of the module comment.
-  const parts: {
-    lock?: DataDirLock;
-    controller?: ControllerNode;
-    controllerListener?: { close(): Promise<void> };
-    controllerLinks?: PeerLinks;
-    brokerLinks?: PeerLinks;
-    router?: ControllerRouter;
-    membership?: BrokerMembership;
-    replicas?: ReplicaManager;
-    broker?: Broker;
-    groups?: GroupService;
-    listeners: Closer[];
-  } = { listeners: [] };
+  const parts: NodeParts = { listeners: [] };
   let closing: Promise<void> | null = null;
   const close = () => (closing ??= shutdown(
     parts,
@@ -377,19 +380,7 @@ export async function startClusterNode(
 }
 
 async function shutdown(
-  parts: {
-    lock?: DataDirLock;
-    controller?: ControllerNode;
-    controllerListener?: { close(): Promise<void> };
-    controllerLinks?: PeerLinks;
-    brokerLinks?: PeerLinks;
-    router?: ControllerRouter;
-    membership?: BrokerMembership;
-    replicas?: ReplicaManager;
-    broker?: Broker;
-    groups?: GroupService;
-    listeners: Closer[];
-  },
+  parts: NodeParts,
   rt: Runtime,
   graceMs: number,
   controlledShutdownMs: number,
