@@ -1,12 +1,10 @@
 // The Raft driver and its storage on the real disk and timers under Node, Deno and Bun: the same
 // steps (driver-host-check.ts) must give the same commits, files and recovery under each.
-import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { CHILD_TIMEOUT_MS, lastLine, runChild } from "../../support/run-child.ts";
 import { createNodeRuntime } from "../../../runtime/node/mod.ts";
 import { driverHostCheck, type DriverHostResult } from "./driver-host-check.ts";
 
-const childTimeoutMs = 60_000;
-const outputBytesMax = 1024 * 1024;
 
 const EXPECTED: DriverHostResult = {
   acks: [{ index: 2, term: 1 }, { index: 3, term: 1 }, { index: 4, term: 1 }, {
@@ -18,35 +16,6 @@ const EXPECTED: DriverHostResult = {
   files: ["log", "quorum-state", "snapshot"],
   events: ["raft.log.truncated"],
 };
-
-function runChild(command: string, args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      env: { ...process.env, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    const collect = (chunk: Buffer) => {
-      if (out.length < outputBytesMax) out += chunk.toString("utf8");
-    };
-    child.stdout.on("data", collect);
-    child.stderr.on("data", collect);
-    const timer = setTimeout(() => child.kill("SIGKILL"), childTimeoutMs);
-    child.once("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
-
-function lastLine(out: string): unknown {
-  const lines = out.trim().split("\n");
-  return JSON.parse(lines[lines.length - 1]);
-}
 
 describe("raft driver on every host's disk and timers", () => {
   it("under Node", async () => {
@@ -61,7 +30,7 @@ describe("raft driver on every host's disk and timers", () => {
     ]);
     expect(code, out).toBe(0);
     expect(lastLine(out), out).toEqual(EXPECTED);
-  }, childTimeoutMs + 5_000);
+  }, CHILD_TIMEOUT_MS + 5_000);
 
   it("under Bun", async () => {
     const { code, out } = await runChild("node_modules/.bin/bun", [
@@ -69,5 +38,5 @@ describe("raft driver on every host's disk and timers", () => {
     ]);
     expect(code, out).toBe(0);
     expect(lastLine(out), out).toEqual(EXPECTED);
-  }, childTimeoutMs + 5_000);
+  }, CHILD_TIMEOUT_MS + 5_000);
 });
