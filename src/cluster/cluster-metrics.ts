@@ -32,7 +32,7 @@ export function registerClusterMetrics(
   );
   gauge(
     "tributary_offline_replicas",
-    "Replicas on this broker taken offline (a storage failure or a diverged log).",
+    "Replicas on this broker taken offline (a storage failure or a broken invariant).",
     () => replication().offlinePartitions,
   );
   gauge(
@@ -49,6 +49,11 @@ export function registerClusterMetrics(
     "tributary_isr_expands_total",
     "ISR expansions this broker proposed as leader since start.",
     () => replication().isrExpands,
+  );
+  gauge(
+    "tributary_replica_truncations_below_hw_total",
+    "Follower truncations below the local high watermark (records lost with a power-cut leader).",
+    () => replication().truncationsBelowHighWatermark,
   );
   gauge(
     "tributary_replica_fetch_lag_max",

@@ -9,12 +9,17 @@
 // truncate there and ask again with the follower's epoch before it (Kafka's rounds; each asks
 // for a smaller epoch, so they end).
 //
-// Never below the HW: records below it are committed, and a leader elected from the ISR holds
-// them all. A truncation point below it means an unclean leader or a leader that lost written
-// records; the follower refuses ("diverged"), keeps its log and stops fetching, and the driver
-// takes the replica offline and reports it. Unclean election is not supported yet.
+// Below the HW: the local HW is only a lower bound this replica learnt from an earlier leader,
+// and the elected leader's log is the truth, so the follower truncates to the point its answer
+// gives even there (Kafka's rule for a clean election). That happens only when the last in-sync
+// replica lost unsynced (acks=1) records in a power cut and came back to lead with a shorter log;
+// acks=all records are on the disk of every ISR member before they count, so none is among them
+// (docs/replication.md). It is loud: a "truncate-below-hw" effect, which the driver logs as a
+// warning and counts. The first fetch after it checks that the follower did not remove a record
+// it shared with the leader below the leader's HW (same offset and epoch): asserted.
 //
-// Follower HW = max(its HW, min(leader HW, own log end)): never ahead of its own log, never back.
+// Follower HW = max(its HW, min(leader HW, own log end)): never ahead of its own log, and back
+// only at a cut below it.
 // A new leader epoch means a new FollowerReplicaState built from the log as it is.
 import { assert, type ErrorCodeName } from "../model/errors.ts";
 import {
@@ -43,7 +48,7 @@ export interface FollowerReplicaInit {
   epochs: readonly EpochEntry[];
 }
 
-export type FollowerPhase = "truncating" | "fetching" | "diverged" | "fenced";
+export type FollowerPhase = "truncating" | "fetching" | "fenced";
 
 export type FollowerEffect =
   | { kind: "send-epoch-end"; request: EpochEndRequest }
@@ -57,8 +62,11 @@ export type FollowerEffect =
   | { kind: "high-watermark"; highWatermark: number }
   /** Call retry() after a backoff. */
   | { kind: "backoff"; reason: string }
-  /** Truncation would go below the HW: refused, the replica stops here. */
-  | { kind: "diverged"; truncateTo: number; highWatermark: number };
+  /**
+   * Like truncate, but below the local HW (`highWatermark`, now lowered to `endOffset`): records
+   * this replica believed committed are not on the leader. Never silent.
+   */
+  | { kind: "truncate-below-hw"; endOffset: number; highWatermark: number };
 
 export class FollowerReplicaState {
   readonly localReplicaId: number;
@@ -71,6 +79,8 @@ export class FollowerReplicaState {
   #epochs: EpochEntry[];
   /** The epoch the OffsetForLeaderEpoch in flight asked about. */
   #askedEpoch = UNDEFINED_EPOCH;
+  /** The last cut below the local HW and the epoch of what it removed there, until a fetch. */
+  #cutBelowHw: { offset: number; epoch: number } | null = null;
 
   constructor(init: FollowerReplicaInit) {
     assert(
@@ -155,6 +165,7 @@ export class FollowerReplicaState {
     }
     const problem = this.#checkBatches(answer.batches);
     if (problem !== null) return [{ kind: "backoff", reason: problem }];
+    this.#checkCutBelowHw(answer.highWatermark, answer.batches);
     const effects: FollowerEffect[] = [];
     if (answer.batches.length > 0) {
       for (const batch of answer.batches) {
@@ -190,12 +201,9 @@ export class FollowerReplicaState {
   }
 
   #truncateThen(endOffset: number, done: boolean): FollowerEffect[] {
-    if (endOffset < this.#highWatermark) {
-      this.#phase = "diverged";
-      return [{ kind: "diverged", truncateTo: endOffset, highWatermark: this.#highWatermark }];
-    }
     const effects: FollowerEffect[] = [];
-    if (endOffset < this.#logEndOffset) {
+    if (endOffset < this.#highWatermark) effects.push(this.#cutBelowHighWatermark(endOffset));
+    else if (endOffset < this.#logEndOffset) {
       this.#logEndOffset = endOffset;
       this.#epochs = truncateEpochEntries(this.#epochs, endOffset);
       effects.push({ kind: "truncate", endOffset });
@@ -204,6 +212,39 @@ export class FollowerReplicaState {
     this.#phase = "fetching";
     effects.push(this.#fetch());
     return effects;
+  }
+
+  #cutBelowHighWatermark(endOffset: number): FollowerEffect {
+    const highWatermark = this.#highWatermark;
+    assert(0 <= endOffset && endOffset < this.#logEndOffset, "a cut below the HW is in the log");
+    // The epoch of the record at endOffset before the cut (the HW is above it, so one is there).
+    let epoch = UNDEFINED_EPOCH;
+    for (const entry of this.#epochs) if (entry.startOffset <= endOffset) epoch = entry.epoch;
+    this.#cutBelowHw = { offset: endOffset, epoch };
+    this.#logEndOffset = endOffset;
+    this.#highWatermark = endOffset;
+    this.#epochs = truncateEpochEntries(this.#epochs, endOffset);
+    // Below the log start (the whole log was committed and is not on the leader) the log
+    // starts over empty at the cut, as Kafka's truncateFullyAndStartAt.
+    if (endOffset < this.#logStartOffset) this.#logStartOffset = endOffset;
+    return { kind: "truncate-below-hw", endOffset, highWatermark };
+  }
+
+  /**
+   * After a cut below the local HW, the leader's first batches from the cut: had the leader a
+   * batch of the removed record's epoch there, below its HW, the cut removed a record both held
+   * and the leader counts committed.
+   */
+  #checkCutBelowHw(leaderHighWatermark: number, batches: readonly FetchedBatch[]): void {
+    const cut = this.#cutBelowHw;
+    if (cut === null) return;
+    this.#cutBelowHw = null;
+    const first = batches[0];
+    if (first === undefined || first.baseOffset !== cut.offset) return;
+    assert(
+      !(first.leaderEpoch === cut.epoch && leaderHighWatermark > cut.offset),
+      "a follower never removes records it shares with the leader below the leader's HW",
+    );
   }
 
   #fetch(): FollowerEffect {

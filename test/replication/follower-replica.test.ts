@@ -121,11 +121,13 @@ describe("FollowerReplicaState: truncation on a leader change", () => {
     expect(state.epochs).toEqual([{ epoch: 0, startOffset: 0 }]);
   });
 
-  it("never truncates below the HW: it refuses and stops", () => {
+  it("truncates below its HW to the leader's epoch end (the leader lost them) and says so", () => {
+    // The last ISR member led epoch 3 with HW 9 over acks=1 records it had not fsynced; a power
+    // cut took 5-8 and it leads epoch 7 from 5. This follower fetched them and learnt HW 9.
     const state = follower({
       epochs: [{ epoch: 3, startOffset: 0 }],
       logEndOffset: 9,
-      highWatermark: 7,
+      highWatermark: 9,
     });
     state.start();
     expect(
@@ -137,11 +139,125 @@ describe("FollowerReplicaState: truncation on a leader change", () => {
         endOffset: 5,
       }),
     ).toEqual([
-      { kind: "diverged", truncateTo: 5, highWatermark: 7 },
+      { kind: "truncate-below-hw", endOffset: 5, highWatermark: 9 },
+      { kind: "send-fetch", request: { replicaId: 2, leaderEpoch: 7, fetchOffset: 5 } },
     ]);
-    expect(state.phase).toBe("diverged");
-    expect(state.logEndOffset).toBe(9);
-    expect(state.retry()).toEqual([]);
+    expect(state.phase).toBe("fetching");
+    expect(state.logEndOffset).toBe(5);
+    expect(state.highWatermark).toBe(5);
+    expect(state.epochs).toEqual([{ epoch: 3, startOffset: 0 }]);
+    // It then follows the leader's log from there, its HW growing again from the cut.
+    expect(
+      state.onFetchAnswer({
+        currentLeaderEpoch: 7,
+        errorCode: null,
+        fetchOffset: 5,
+        highWatermark: 7,
+        logStartOffset: 0,
+        batches: [{ baseOffset: 5, lastOffset: 7, leaderEpoch: 7 }],
+      }),
+    ).toEqual([
+      { kind: "append", batches: [{ baseOffset: 5, lastOffset: 7, leaderEpoch: 7 }] },
+      { kind: "high-watermark", highWatermark: 7 },
+      { kind: "send-fetch", request: { replicaId: 2, leaderEpoch: 7, fetchOffset: 8 } },
+    ]);
+  });
+
+  it("a plain truncation above the HW is not reported as below it", () => {
+    const state = follower({
+      epochs: [{ epoch: 3, startOffset: 0 }],
+      logEndOffset: 9,
+      highWatermark: 5,
+    });
+    state.start();
+    const effects = state.onEpochEndAnswer({
+      currentLeaderEpoch: 7,
+      errorCode: null,
+      requestedEpoch: 3,
+      leaderEpoch: 3,
+      endOffset: 5,
+    });
+    expect(effects[0]).toEqual({ kind: "truncate", endOffset: 5 });
+    expect(state.highWatermark).toBe(5);
+  });
+
+  it("cuts below its HW a whole epoch the leader lost (the power-cut leader's own)", () => {
+    // Epoch 5 (offsets 4-8, HW 8 learnt) was the lost leader's; the new leader answers epoch 3.
+    const state = follower({
+      epochs: [{ epoch: 3, startOffset: 0 }, { epoch: 5, startOffset: 4 }],
+      logEndOffset: 9,
+      highWatermark: 8,
+    });
+    state.start();
+    expect(
+      state.onEpochEndAnswer({
+        currentLeaderEpoch: 7,
+        errorCode: null,
+        requestedEpoch: 5,
+        leaderEpoch: 3,
+        endOffset: 6,
+      }),
+    ).toEqual([
+      { kind: "truncate-below-hw", endOffset: 4, highWatermark: 8 },
+      { kind: "send-fetch", request: { replicaId: 2, leaderEpoch: 7, fetchOffset: 4 } },
+    ]);
+    expect(state.epochs).toEqual([{ epoch: 3, startOffset: 0 }]);
+    expect(state.highWatermark).toBe(4);
+  });
+
+  it("asserts that a cut below its HW removed no record the leader holds below its HW", () => {
+    const cutThenFetch = (leaderHighWatermark: number, leaderEpoch: number) => {
+      const state = follower({
+        epochs: [{ epoch: 3, startOffset: 0 }],
+        logEndOffset: 9,
+        highWatermark: 9,
+      });
+      state.start();
+      state.onEpochEndAnswer({
+        currentLeaderEpoch: 7,
+        errorCode: null,
+        requestedEpoch: 3,
+        leaderEpoch: 3,
+        endOffset: 5,
+      });
+      return () =>
+        state.onFetchAnswer({
+          currentLeaderEpoch: 7,
+          errorCode: null,
+          fetchOffset: 5,
+          highWatermark: leaderHighWatermark,
+          logStartOffset: 0,
+          batches: [{ baseOffset: 5, lastOffset: 6, leaderEpoch }],
+        });
+    };
+    // The leader (wrongly) answered epoch 3 ending at 5 but holds epoch 3 at 5, committed: the
+    // follower removed a record both had and the leader counts committed.
+    expect(cutThenFetch(7, 3)).toThrow(InvariantViolation);
+    // Same epoch but above the leader's HW: nothing committed was removed.
+    expect(cutThenFetch(5, 3)).not.toThrow();
+    // A later epoch at the cut, below the leader's HW: the leader's own new records.
+    expect(cutThenFetch(7, 7)).not.toThrow();
+  });
+
+  it("a cut below the log start starts the log over at the cut", () => {
+    const state = follower({
+      epochs: [{ epoch: 3, startOffset: 6 }],
+      logStartOffset: 6,
+      logEndOffset: 9,
+      highWatermark: 9,
+    });
+    state.start();
+    expect(
+      state.onEpochEndAnswer({
+        currentLeaderEpoch: 7,
+        errorCode: null,
+        requestedEpoch: 3,
+        leaderEpoch: 3,
+        endOffset: 4,
+      })[0],
+    ).toEqual({ kind: "truncate-below-hw", endOffset: 4, highWatermark: 9 });
+    expect([state.logStartOffset, state.logEndOffset, state.highWatermark]).toEqual([4, 4, 4]);
+    expect(state.epochs).toEqual([]);
   });
 
   it("truncates to the HW when the leader knows no epoch at or below ours", () => {

@@ -1,6 +1,6 @@
 // A follower replica's driving: building its FollowerReplicaState from the log, and carrying
 // out the effects the state hands back, in order, under the slot's lock (truncate, reset,
-// append durably, learn the HW, what to send next, backoff, divergence). A log operation that
+// append durably, learn the HW, what to send next, backoff). A log operation that
 // fails leaves the state ahead of the log, so the follower starts over from the log after a
 // backoff; a log that failed for good takes the replica offline.
 import { batchesIn, batchSizeAt, lastOffsetOf } from "../../log/batch-decode.ts";
@@ -128,18 +128,25 @@ async function runLocked(
         });
         role.next = null;
         break;
-      case "diverged":
-        takeOffline(core, slot, "diverged");
-        core.counters.divergedReplicas++;
-        core.logger.error("replica.diverged", "follower would truncate committed records", {
-          topic: slot.key.topic,
-          partition: slot.key.partition,
-          truncateTo: effect.truncateTo,
-          highWatermark: effect.highWatermark,
-          leaderId: role.leaderId,
-          leaderEpoch: role.state.leaderEpoch,
-        });
-        return;
+      case "truncate-below-hw":
+        // Kafka does the same for a clean election (its follower warns "below high
+        // watermark"): the local HW was learnt from a leader whose last in-sync copy lost it.
+        core.counters.truncationsBelowHighWatermark++;
+        core.logger.warn(
+          "replica.truncated_below_hw",
+          "follower cut records it counted committed: the leader does not have them",
+          {
+            topic: slot.key.topic,
+            partition: slot.key.partition,
+            from: log.logEndOffset,
+            to: effect.endOffset,
+            highWatermark: effect.highWatermark,
+            leaderId: role.leaderId,
+            leaderEpoch: role.state.leaderEpoch,
+          },
+        );
+        await log.truncateTo(effect.endOffset);
+        break;
     }
   }
 }

@@ -14,7 +14,7 @@ export interface ManagerCounters {
   /** AlterPartition calls sent (resends included). */
   alterPartitionSends: number;
   fetchesParkedTotal: number;
-  divergedReplicas: number;
+  truncationsBelowHighWatermark: number;
 }
 
 export interface ManagerCore {

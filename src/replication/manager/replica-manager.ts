@@ -69,7 +69,7 @@ export interface ReplicaManagerMetrics {
   fetchesParkedNow: number;
   fetchesParkedTotal: number;
   acksWaiters: number;
-  divergedReplicas: number;
+  truncationsBelowHighWatermark: number;
 }
 
 export class ReplicaManager implements ReplicaService {
@@ -92,7 +92,7 @@ export class ReplicaManager implements ReplicaService {
         isrExpands: 0,
         alterPartitionSends: 0,
         fetchesParkedTotal: 0,
-        divergedReplicas: 0,
+        truncationsBelowHighWatermark: 0,
       },
       closeSignal: new CloseSignal(),
       closed: false,

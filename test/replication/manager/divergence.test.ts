@@ -1,6 +1,7 @@
 // Leader changes with divergent follower tails (KIP-101, KIP-279): a follower cuts exactly the
 // suffix where its log departs from the new leader's, found by OffsetForLeaderEpoch, never to
-// its (possibly lagging) HW; and refuses, going offline, when that suffix reaches below its HW.
+// its (possibly lagging) HW; and cuts below its HW, with a warning, when the leader lost records
+// this follower had learnt committed (a power cut of the last in-sync replica).
 import { describe, expect, it } from "vitest";
 import { SimWorld } from "../../../runtime/sim/world.ts";
 import type { PartitionLog } from "../../../src/log/partition-log.ts";
@@ -129,7 +130,7 @@ describe("ReplicaManager: divergent tails", () => {
   );
 
   simulate(
-    "a follower that would truncate below its HW goes offline and logs replica.diverged",
+    "a follower whose HW is above the leader's epoch end truncates below it, loudly, and rejoins",
     async (world) => {
       const { logger, lines } = captureLogs();
       const cluster = await openWith(world, {
@@ -138,29 +139,34 @@ describe("ReplicaManager: divergent tails", () => {
         3: [[0, ["a0", "a1", "a2"]]],
       }, {
         logger,
-        // An unclean history: 2 had learnt HW 5, but leader 1 ends epoch 0 at 3.
+        // 2 had learnt HW 5 from a leader whose last in-sync copy (1) lost 3-4 in a power cut.
         initial: { leader: 1, leaderEpoch: 1, isr: [1, 3] },
         initialHighWatermark: (id) => (id === 2 ? 5 : 3),
       });
       const rt = world.runtime("test");
       const follower = cluster.brokers.get(2)!;
-      await waitUntil(
-        rt,
-        "2 goes offline",
-        () => follower.manager.roleOf(KEY) === "offline",
-        2_000,
-      );
-      const diverged = lines.filter((l) => l.event === "replica.diverged");
-      expect(diverged).toHaveLength(1);
-      expect(diverged[0]).toMatchObject({ brokerId: 2, truncateTo: 3, highWatermark: 5 });
-      expect(follower.log.logEndOffset).toBe(5);
-      expect(follower.log.truncations).toBe(0);
-      expect(follower.manager.metrics()).toMatchObject({
-        offlinePartitions: 1,
-        divergedReplicas: 1,
+      await waitUntil(rt, "2 back in the ISR", () => cluster.state.isr.includes(2), 5_000);
+      const cuts = lines.filter((l) => l.event === "replica.truncated_below_hw");
+      expect(cuts).toHaveLength(1);
+      expect(cuts[0]).toMatchObject({
+        level: "warn",
+        brokerId: 2,
+        topic: KEY.topic,
+        partition: KEY.partition,
+        from: 5,
+        to: 3,
+        highWatermark: 5,
+        leaderEpoch: 1,
       });
-      // The rest of the partition keeps working.
+      expect(lines.filter((l) => l.event === "partition.offline")).toEqual([]);
+      expect(follower.manager.roleOf(KEY)).toBe("follower");
+      expect(follower.manager.metrics()).toMatchObject({
+        offlinePartitions: 0,
+        truncationsBelowHighWatermark: 1,
+      });
       expect(await cluster.produce(["n3"])).toMatchObject({ ok: true, lastOffset: 3 });
+      await waitUntil(rt, "2 holds n3", () => follower.log.logEndOffset === 4, 5_000);
+      expect(await recordsOf(follower.log)).toEqual(await recordsOf(cluster.leader!.log));
       await cluster.close();
     },
   );

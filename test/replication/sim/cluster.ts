@@ -498,9 +498,10 @@ export class ReplicationCluster {
           break;
         case "reset":
           throw new Error("no retention in this simulation: a reset is a bug");
-        case "diverged":
+        case "truncate-below-hw":
+          // Every replica here keeps what it wrote (no power cut of a leader): a bug.
           throw new Error(
-            `replica ${replica.id} diverged below its HW ${effect.highWatermark} (to ${effect.truncateTo})`,
+            `replica ${replica.id} cut below its HW ${effect.highWatermark} (to ${effect.endOffset})`,
           );
       }
     }
