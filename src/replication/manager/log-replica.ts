@@ -58,8 +58,8 @@ export class LogReplica implements ReplicaLog {
 
   async truncateTo(offset: number): Promise<void> {
     await this.log.truncateTo(offset);
-    // Never below the HW in a correct cluster (the follower refuses: "diverged"); reported when
-    // it happens so that whoever watches the HW sees it go back.
+    // Below the HW only after the last in-sync replica lost records in a power cut (the follower
+    // state's "truncate-below-hw"); reported so that whoever watches the HW sees it go back.
     if (this.log.logEndOffset < this.#highWatermark) {
       this.#highWatermark = this.log.logEndOffset;
       this.#onHighWatermark(this.#highWatermark);
