@@ -86,9 +86,9 @@ export class FaultPlan {
     if (kind === 0 && this.#cluster.downCount() < minority) {
       const id = pick();
       if (this.#cluster.isDown(id)) return;
-      // A power cut of a partition's last in-sync replica too: it loses the acks=1 records its
-      // high watermark covers, and the followers that hold them truncate (docs/replication.md).
-      const powerCut = this.#random.int(2) === 0;
+      // A power cut of a partition's last in-sync replica loses records its high watermark
+      // covers: outside Kafka's guarantee (one ISR member survives), so that one is killed.
+      const powerCut = this.#random.int(2) === 0 && !this.#cluster.lastInSync(id);
       this.stats.crashes++;
       if (powerCut) this.stats.powerCuts++;
       failSyncIn(this.#cluster.world.node(nodeName(id)).fs, 0);
