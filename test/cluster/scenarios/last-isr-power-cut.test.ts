@@ -115,6 +115,8 @@ describe("scenario: a power cut of a partition's last in-sync replica", () => {
             expect(line).toContain(`from=${end} to=${ACKS_ALL} highWatermark=${end}`);
             expect(cluster.nodes.get(f)!.replicas.metrics().truncationsBelowHighWatermark)
               .toBe(1);
+            expect(cluster.nodes.get(f)!.metrics.render())
+              .toMatch(/^tributary_replica_truncations_below_hw_total 1$/m);
           }
           expect(cluster.lines.filter((l) => l.includes("replica.diverged"))).toEqual([]);
 
