@@ -86,13 +86,13 @@ export function decodeMetadataRequest(r: KafkaReader, version: number): Metadata
       : flexible
       ? r.compactString("name")
       : r.string("name");
-    r.taggedFields();
+    if (flexible) r.taggedFields();
     return { name, topicId };
   });
   const allowAutoTopicCreation = version >= 4 ? r.bool("allow_auto_topic_creation") : true;
   if (version >= 8 && version <= 10) r.bool("include_cluster_authorized_operations");
   if (version >= 8) r.bool("include_topic_authorized_operations");
-  r.taggedFields();
+  if (flexible) r.taggedFields();
   // v0 had no null: an empty list meant every topic.
   const all = topics === null || (version === 0 && topics.length === 0);
   return { topics: all ? null : topics, allowAutoTopicCreation };
