@@ -184,7 +184,7 @@ describe("connections", () => {
 
   it("closes on an API it does not serve", async () => {
     const c = await client();
-    c.send(requestFrame(0, 7, 1, parseHex("ffff")));
+    c.send(requestFrame(8, 2, 1, parseHex("ffff"))); // OffsetCommit: not served yet
     expect(await c.closed()).toBe(true);
   });
 

@@ -14,6 +14,9 @@ import { KafkaWriter } from "../writer.ts";
 import type { KafkaContext } from "./context.ts";
 import { ADVERTISED, apiVersions } from "./handlers/api-versions.ts";
 import { metadata } from "./handlers/metadata.ts";
+import { produce } from "./handlers/produce.ts";
+import { fetch } from "./handlers/fetch.ts";
+import { listOffsets } from "./handlers/list-offsets.ts";
 
 /** Writes the response body; returns false when the request gets no response at all. */
 type Handler = (
@@ -26,6 +29,9 @@ type Handler = (
 const handlers = new Map<number, Handler>([
   [ApiKey.ApiVersions, (_ctx, r, version, w) => apiVersions(r, version, w)],
   [ApiKey.Metadata, metadata],
+  [ApiKey.Produce, produce],
+  [ApiKey.Fetch, fetch],
+  [ApiKey.ListOffsets, listOffsets],
 ]);
 
 export type Dispatched =

@@ -78,7 +78,16 @@ export async function serveKafka(
     }
     const address = conn.remoteAddress;
     const connection = new KafkaConnection(conn, {
-      ctx: { broker, logger },
+      ctx: {
+        broker,
+        logger,
+        report: (event, message, fields) =>
+          events.log("warn", `${event} ${address}`, event, message, {
+            listener: "kafka",
+            remote: `${address}:${conn.remotePort}`,
+            ...fields,
+          }),
+      },
       requestBytesMax,
       inFlightMax,
       idleMsMax,
