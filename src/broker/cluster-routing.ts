@@ -9,6 +9,8 @@ import type { MetadataImage } from "../metadata/image.ts";
 /** The listener names a registration advertises for the CBOR and HTTP faces. */
 export const CBOR_LISTENER = "cbor";
 export const HTTP_LISTENER = "http";
+/** The Kafka wire protocol listener's name in a registration (docs/kafka.md). */
+export const KAFKA_LISTENER = "kafka";
 
 /**
  * Null when this broker leads the partition; otherwise the error a client retries on (after
@@ -48,11 +50,13 @@ export function clusterBrokers(image: MetadataImage): BrokerEndpoint[] {
     const cbor = b.endpoints.find((e) => e.listener === CBOR_LISTENER);
     if (cbor === undefined) continue;
     const http = b.endpoints.find((e) => e.listener === HTTP_LISTENER);
+    const kafka = b.endpoints.find((e) => e.listener === KAFKA_LISTENER);
     out.push({
       nodeId: b.brokerId,
       host: cbor.host,
       port: cbor.port,
       ...(http === undefined ? {} : { httpPort: http.port }),
+      ...(kafka === undefined ? {} : { kafkaPort: kafka.port }),
       rack: b.rack,
     });
   }

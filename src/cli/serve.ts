@@ -19,6 +19,7 @@ import { type CliRuntime, io } from "./client-flags.ts";
 import { describeError } from "./output.ts";
 import { list, parseServerConfig, type ServeConfig } from "./server-config.ts";
 import { resolveClusterOptions } from "./cluster-config.ts";
+import { KAFKA_PORT_DEFAULT } from "../protocol/kafka/server/server.ts";
 import { startClusterNode, startControllerNode } from "../server/start-cluster-node.ts";
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from "../logging/logger.ts";
 
@@ -29,6 +30,7 @@ const specs = {
   "data-dir": { type: "string" },
   host: { type: "string" },
   "http-port": { type: "integer" },
+  "kafka-port": { type: "integer" },
   port: { type: "integer" },
   "node-id": { type: "integer" },
   config: { type: "string" },
@@ -59,7 +61,8 @@ export async function serveCommand(rt: CliRuntime, argv: readonly string[]): Pro
   expectPositionals(
     args,
     [],
-    "tributary serve [--data-dir DIR] [--host H] [--http-port N] [--port N] [--node-id N] " +
+    "tributary serve [--data-dir DIR] [--host H] [--http-port N] [--port N] [--kafka-port N] " +
+      "[--node-id N] " +
       "[--controller-quorum ID@HOST:PORT,...]",
   );
   const options = await optionsOf(rt, args);
@@ -103,9 +106,10 @@ export async function serveCommand(rt: CliRuntime, argv: readonly string[]): Pro
       : await startClusterNode(rt, { ...nodeOptions, cluster }, nodeHooks);
     failInvariantOnTopic(rt, node.broker);
     const http = node.httpUrl ?? "off";
+    const kafka = node.kafkaPort === null ? "off" : `${node.host}:${node.kafkaPort}`;
     const where = options.storage === "memory" ? "memory" : (options.dataDir ?? "./data");
     await io(rt).writeStdout(
-      `tributary ${VERSION} serving nodeId=${node.nodeId} runtime=${rt.name} bootstrap=${node.bootstrap} http=${http} data=${where}\n`,
+      `tributary ${VERSION} serving nodeId=${node.nodeId} runtime=${rt.name} bootstrap=${node.bootstrap} http=${http} kafka=${kafka} data=${where}\n`,
     );
     await stopped;
     logger.info("server.stopping", "shutting down: listeners stop, in-flight requests finish");
@@ -151,6 +155,12 @@ async function optionsOf(
   if (httpPort !== undefined) {
     options.httpPort = httpPort < 0 ? null : checkPort("--http-port", httpPort);
   }
+  const kafkaPort = intFlag(args, "kafka-port");
+  if (kafkaPort !== undefined) {
+    options.kafkaPort = kafkaPort < 0 ? null : checkPort("--kafka-port", kafkaPort);
+  }
+  // Kafka clients expect 9092 (docs/kafka.md); -1 (or kafka.port=-1) turns the listener off.
+  if (options.kafkaPort === undefined) options.kafkaPort = KAFKA_PORT_DEFAULT;
   const nodeId = intFlag(args, "node-id");
   if (nodeId !== undefined) options.nodeId = nodeId;
   if (boolFlag(args, "memory")) options.storage = "memory";

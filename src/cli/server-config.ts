@@ -48,6 +48,10 @@ const propertySetters: Record<string, Setter> = {
   host: (o, v) => void (o.host = v.trim()),
   port: (o, v) => void (o.port = int("port", v)),
   "http.port": (o, v) => void (o.httpPort = int("http.port", v) < 0 ? null : int("http.port", v)),
+  "kafka.port": (o, v) =>
+    void (o.kafkaPort = int("kafka.port", v) < 0 ? null : int("kafka.port", v)),
+  "socket.request.max.bytes": (o, v) =>
+    void (o.kafkaRequestBytesMax = int("socket.request.max.bytes", v)),
   storage: (o, v) => void (o.storage = v.trim() as StartBrokerOptions["storage"]),
   "auto.create.topics.enable": (o, v) =>
     void (o.autoCreateTopics = bool("auto.create.topics.enable", v)),
@@ -86,6 +90,8 @@ const jsonKeys: Record<string, string> = {
   host: "host",
   port: "port",
   httpPort: "http.port",
+  kafkaPort: "kafka.port",
+  kafkaRequestBytesMax: "socket.request.max.bytes",
   storage: "storage",
   autoCreateTopics: "auto.create.topics.enable",
   defaultPartitions: "num.partitions",
@@ -147,8 +153,8 @@ function parseJsonConfig(text: string, fileName: string): ServeConfig {
       ? CLUSTER_JSON_KEYS[key]
       : undefined;
     if (property === undefined) throw new UsageError(`${fileName}: unknown config key "${key}"`);
-    if (value === null && key === "httpPort") {
-      options.httpPort = null;
+    if (value === null && (key === "httpPort" || key === "kafkaPort")) {
+      options[key] = null;
       continue;
     }
     if (Array.isArray(value) && value.every((v) => typeof v === "string")) {

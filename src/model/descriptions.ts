@@ -8,6 +8,8 @@ export interface BrokerEndpoint {
   port: number;
   /** HTTP port, when the broker serves HTTP. */
   httpPort?: number;
+  /** Kafka wire protocol port, when the broker serves it (docs/kafka.md). */
+  kafkaPort?: number;
   /** The broker's rack (broker.rack) in a cluster; absent on a single node. */
   rack?: string | null;
 }

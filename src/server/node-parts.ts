@@ -28,6 +28,13 @@ export interface StartBrokerOptions {
   port?: number;
   /** HTTP port (default 8080; 0 picks a free one; null or false: no HTTP listener). */
   httpPort?: number | null | false;
+  /**
+   * Kafka wire protocol port (docs/kafka.md; 0 picks a free one). Embedded brokers serve it only
+   * when asked; `serve` defaults it to 9092. null or undefined: no Kafka listener.
+   */
+  kafkaPort?: number | null;
+  /** socket.request.max.bytes: the largest Kafka request accepted (default 100 MiB). */
+  kafkaRequestBytesMax?: number;
   nodeId?: number;
   /** Create unknown topics on first produce or metadata request (default false). */
   autoCreateTopics?: boolean;
@@ -82,6 +89,8 @@ export interface RunningBroker {
   readonly port: number;
   /** The HTTP port actually bound, or null without HTTP. */
   readonly httpPort: number | null;
+  /** The Kafka wire protocol port actually bound, or null without that listener. */
+  readonly kafkaPort: number | null;
   /** "host:port" of the CBOR listener, what clients take as bootstrap. */
   readonly bootstrap: string;
   /** "http://host:port", or null without HTTP. */
@@ -230,6 +239,7 @@ export function running(parts: {
   host: string;
   port: number;
   httpPort: number | null;
+  kafkaPort?: number | null;
   broker: Broker;
   groups: GroupService;
   metrics: MetricsRegistry;
@@ -242,6 +252,7 @@ export function running(parts: {
     host: parts.host,
     port: parts.port,
     httpPort: parts.httpPort,
+    kafkaPort: parts.kafkaPort ?? null,
     bootstrap: `${hostInUrl}:${parts.port}`,
     httpUrl: parts.httpPort === null ? null : `http://${hostInUrl}:${parts.httpPort}`,
     broker: parts.broker,

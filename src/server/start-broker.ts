@@ -15,6 +15,7 @@ import { serveProtocol } from "../protocol/cbor/server/server.ts";
 import { VERSION } from "../version.ts";
 import { silentLogger } from "../logging/logger.ts";
 import { closeAll, type Closer } from "./close-all.ts";
+import { startKafka } from "./kafka-listener.ts";
 import {
   checkConnectionLimits,
   definedOnly,
@@ -133,8 +134,23 @@ export async function startBroker(
       { ...options, host, nodeId, metrics, groups, httpMembers },
       closers,
     );
-    broker.advertise({ port: protocol.port, ...(httpPort !== null ? { httpPort } : {}) });
-    return running({ nodeId, host, port: protocol.port, httpPort, broker, groups, metrics, close });
+    const kafkaPort = await startKafka(hostRt, broker, { ...options, host, logger }, closers);
+    broker.advertise({
+      port: protocol.port,
+      ...(httpPort !== null ? { httpPort } : {}),
+      ...(kafkaPort !== null ? { kafkaPort } : {}),
+    });
+    return running({
+      nodeId,
+      host,
+      port: protocol.port,
+      httpPort,
+      kafkaPort,
+      broker,
+      groups,
+      metrics,
+      close,
+    });
   } catch (err) {
     await close();
     throw err;

@@ -39,6 +39,8 @@ import { TributaryError } from "../model/errors.ts";
 import { CONSUMER_OFFSETS_TOPIC } from "../model/topic-name.ts";
 import { type Logger, silentLogger } from "../logging/logger.ts";
 import { serveProtocol } from "../protocol/cbor/server/server.ts";
+import { startKafka } from "./kafka-listener.ts";
+import { KAFKA_LISTENER } from "../broker/cluster-routing.ts";
 import { ReplicaManager } from "../replication/manager/replica-manager.ts";
 import { VERSION } from "../version.ts";
 import { closeAll, type Closer } from "./close-all.ts";
@@ -270,6 +272,7 @@ export async function startClusterNode(
       options.port ?? 9093,
       options.httpPort,
       controllerPort,
+      options.kafkaPort ?? null,
     );
     if (early !== null) {
       membership.setEndpoints(early);
@@ -350,10 +353,17 @@ export async function startClusterNode(
       httpClosers,
     );
     parts.listeners.unshift(...httpClosers);
-    broker.advertise({ port: protocol.port, ...(httpPort !== null ? { httpPort } : {}) });
+    const kafkaClosers: Closer[] = [];
+    const kafkaPort = await startKafka(hostRt, broker, { ...options, host, logger }, kafkaClosers);
+    parts.listeners.unshift(...kafkaClosers);
+    broker.advertise({
+      port: protocol.port,
+      ...(httpPort !== null ? { httpPort } : {}),
+      ...(kafkaPort !== null ? { kafkaPort } : {}),
+    });
     if (early === null) {
       membership.setEndpoints(
-        endpointsOf(advertisedHost, protocol.port, httpPort, controllerPort)!,
+        endpointsOf(advertisedHost, protocol.port, httpPort, controllerPort, kafkaPort)!,
       );
     }
     const base = running({
@@ -361,6 +371,7 @@ export async function startClusterNode(
       host,
       port: protocol.port,
       httpPort,
+      kafkaPort,
       broker,
       groups,
       metrics,
@@ -593,11 +604,13 @@ function endpointsOf(
   port: number,
   httpPort: number | null | false | undefined,
   controllerPort: number | null,
+  kafkaPort: number | null,
 ): ListenerEndpoint[] | null {
   const http = httpPort === undefined ? 8080 : httpPort;
-  if (port === 0 || http === 0) return null;
+  if (port === 0 || http === 0 || kafkaPort === 0) return null;
   const endpoints: ListenerEndpoint[] = [{ listener: "cbor", host, port }];
   if (http !== null && http !== false) endpoints.push({ listener: "http", host, port: http });
+  if (kafkaPort !== null) endpoints.push({ listener: KAFKA_LISTENER, host, port: kafkaPort });
   if (controllerPort !== null) {
     endpoints.push({ listener: "controller", host, port: controllerPort });
   }

@@ -55,6 +55,8 @@ export interface BrokerProcess {
   readonly bootstrap: string;
   readonly httpUrl: string;
   readonly port: number;
+  /** The Kafka listener's port, or null when it is off (the default here). */
+  readonly kafkaPort: number | null;
   readonly stderr: () => string;
   /** SIGTERM and wait (graceful); SIGKILL after graceMs. Resolves with the exit code. */
   stop(graceMs?: number): Promise<number | null>;
@@ -66,6 +68,8 @@ export interface SpawnOptions {
   dataDir: string;
   port?: number;
   httpPort?: number;
+  /** --kafka-port: off (-1) unless a suite asks, so parallel brokers never contend for 9092. */
+  kafkaPort?: number;
   extraArgs?: string[];
   startTimeoutMs?: number;
   /** Starts the process under `ulimit -n` (soft and hard) of this many descriptors. */
@@ -89,6 +93,8 @@ export async function startBrokerProcess(
     String(options.port ?? 0),
     "--http-port",
     String(options.httpPort ?? 0),
+    "--kafka-port",
+    String(options.kafkaPort ?? -1),
     ...(options.extraArgs ?? []),
   ];
   const argv = [...args, ...serveArgs];
@@ -122,12 +128,14 @@ export async function startBrokerProcess(
     });
   const bootstrap = /bootstrap=(\S+)/.exec(line)?.[1] ?? "";
   const httpUrl = /http=(\S+)/.exec(line)?.[1] ?? "";
+  const kafka = /kafka=(\S+)/.exec(line)?.[1] ?? "off";
   return {
     host,
     child,
     bootstrap,
     httpUrl,
     port: Number(bootstrap.split(":").pop()),
+    kafkaPort: kafka === "off" ? null : Number(kafka.split(":").pop()),
     stderr: () => stderr,
     async stop(graceMs = 15_000) {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;

@@ -16,7 +16,19 @@ import {
 } from "./broker-process.ts";
 
 function serveArgs(dataDir: string): string[] {
-  return ["serve", "--data-dir", dataDir, "--host", "127.0.0.1", "--port", "0", "--http-port", "0"];
+  return [
+    "serve",
+    "--data-dir",
+    dataDir,
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--http-port",
+    "0",
+    "--kafka-port",
+    "-1",
+  ];
 }
 
 for (const [i, host] of hosts.entries()) {

@@ -1,0 +1,22 @@
+// Kafka's numeric error codes for our TributaryErrors: the codes are Kafka's names already
+// (src/model/errors.ts carries each one's number), so this is a lookup, and an error that has
+// no Kafka counterpart is UNKNOWN_SERVER_ERROR (-1).
+
+import { TributaryError } from "../../model/errors.ts";
+
+export const NONE = 0;
+export const UNKNOWN_SERVER_ERROR = -1;
+
+export const KafkaError = {
+  CORRUPT_MESSAGE: 2,
+  UNKNOWN_TOPIC_OR_PARTITION: 3,
+  LEADER_NOT_AVAILABLE: 5,
+  KAFKA_STORAGE_ERROR: 56,
+  UNSUPPORTED_VERSION: 35,
+  INVALID_REQUEST: 42,
+} as const;
+
+/** The Kafka error code of a thrown value (TributaryError or anything else). */
+export function kafkaErrorCode(err: unknown): number {
+  return err instanceof TributaryError ? err.kafkaCode : UNKNOWN_SERVER_ERROR;
+}

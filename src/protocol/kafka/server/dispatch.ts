@@ -1,0 +1,77 @@
+// One request frame in, its response frame out (or null: a request that expects none, e.g.
+// Produce with acks=0). The API table decides what is served; a version outside it is not
+// answered here (the connection closes, as Kafka's does), except ApiVersions, which any
+// version may ask (KIP-511): the client then hears our table in the v0 layout and retries.
+
+import { ApiKey } from "../api-table.ts";
+import { KafkaError } from "../error-codes.ts";
+import { frameOf } from "../frame.ts";
+import { responseHeaderVersion, writeResponseHeader } from "../header.ts";
+import { encodeApiVersionsResponse } from "../messages/api-versions.ts";
+import { type ParsedRequest, parseRequest, type UnsupportedRequest } from "../request.ts";
+import type { KafkaReader } from "../reader.ts";
+import { KafkaWriter } from "../writer.ts";
+import type { KafkaContext } from "./context.ts";
+import { ADVERTISED, apiVersions } from "./handlers/api-versions.ts";
+import { metadata } from "./handlers/metadata.ts";
+import { produce } from "./handlers/produce.ts";
+import { fetch } from "./handlers/fetch.ts";
+import { listOffsets } from "./handlers/list-offsets.ts";
+
+/** Writes the response body; returns false when the request gets no response at all. */
+type Handler = (
+  ctx: KafkaContext,
+  r: KafkaReader,
+  version: number,
+  w: KafkaWriter,
+) => Promise<boolean | void> | boolean | void;
+
+const handlers = new Map<number, Handler>([
+  [ApiKey.ApiVersions, (_ctx, r, version, w) => apiVersions(r, version, w)],
+  [ApiKey.Metadata, metadata],
+  [ApiKey.Produce, produce],
+  [ApiKey.Fetch, fetch],
+  [ApiKey.ListOffsets, listOffsets],
+]);
+
+export type Dispatched =
+  | { kind: "response"; frame: Uint8Array | null }
+  | { kind: "unsupported"; request: UnsupportedRequest };
+
+export async function dispatch(ctx: KafkaContext, frame: Uint8Array): Promise<Dispatched> {
+  const request = parseRequest(frame);
+  if (request.kind === "unsupported") {
+    if (request.apiKey !== ApiKey.ApiVersions) return { kind: "unsupported", request };
+    return { kind: "response", frame: unsupportedApiVersions(request.correlationId) };
+  }
+  const handler = handlers.get(request.entry.key);
+  if (handler === undefined) return { kind: "unsupported", request: unsupportedOf(request) };
+  const w = new KafkaWriter();
+  writeResponseHeader(
+    w,
+    request.header.correlationId,
+    responseHeaderVersion(request.entry.key, request.flexible),
+  );
+  const answered = await handler(ctx, request.body, request.header.apiVersion, w);
+  return { kind: "response", frame: answered === false ? null : frameOf(w.finish()) };
+}
+
+function unsupportedApiVersions(correlationId: number): Uint8Array {
+  const w = new KafkaWriter();
+  writeResponseHeader(w, correlationId, 0);
+  encodeApiVersionsResponse(w, 0, {
+    errorCode: KafkaError.UNSUPPORTED_VERSION,
+    apiKeys: ADVERTISED,
+    throttleTimeMs: 0,
+  });
+  return frameOf(w.finish());
+}
+
+function unsupportedOf(request: ParsedRequest): UnsupportedRequest {
+  return {
+    kind: "unsupported",
+    apiKey: request.entry.key,
+    apiVersion: request.header.apiVersion,
+    correlationId: request.header.correlationId,
+  };
+}

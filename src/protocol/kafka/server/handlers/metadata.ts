@@ -1,0 +1,105 @@
+// Metadata: brokers with their Kafka listeners, the cluster id and controller, and topics with
+// each partition's leader, leader epoch, replicas and ISR, from the same broker calls the CBOR
+// face makes. Named topics the broker does not have are auto-created when the broker's
+// auto.create.topics.enable is on and the request allows it (v4+; always allowed before).
+
+import type { BrokerApi } from "../../../../broker/types.ts";
+import type { BrokerEndpoint, TopicDescription } from "../../../../model/descriptions.ts";
+import { KafkaError, kafkaErrorCode, NONE } from "../../error-codes.ts";
+import {
+  decodeMetadataRequest,
+  encodeMetadataResponse,
+  type MetadataBroker,
+  type MetadataPartition,
+  type MetadataTopic,
+} from "../../messages/metadata.ts";
+import type { KafkaReader } from "../../reader.ts";
+import { uuidBytes, ZERO_UUID } from "../../uuid.ts";
+import type { KafkaWriter } from "../../writer.ts";
+import type { KafkaContext } from "../context.ts";
+
+const UNKNOWN_TOPIC_ID = 100;
+
+export async function metadata(
+  ctx: KafkaContext,
+  r: KafkaReader,
+  version: number,
+  w: KafkaWriter,
+): Promise<void> {
+  const request = decodeMetadataRequest(r, version);
+  r.expectEnd(`Metadata v${version}`);
+  // An empty list asks for the cluster part only: naming topics here would start auto-creating
+  // them, which a request that disallows it must not do.
+  const cluster = ctx.broker.metadata(request.topics === null ? undefined : []);
+  const topics = request.topics === null
+    ? cluster.topics.map(topicOf)
+    : await namedTopics(ctx.broker, request.topics, request.allowAutoTopicCreation);
+  encodeMetadataResponse(w, version, {
+    throttleTimeMs: 0,
+    brokers: cluster.brokers.flatMap(kafkaBroker),
+    clusterId: cluster.clusterId,
+    controllerId: cluster.controllerId,
+    topics,
+  });
+}
+
+/** A broker without a Kafka listener cannot be reached by a Kafka client: it is left out. */
+function kafkaBroker(b: BrokerEndpoint): MetadataBroker[] {
+  if (b.kafkaPort === undefined) return [];
+  return [{ nodeId: b.nodeId, host: b.host, port: b.kafkaPort, rack: b.rack ?? null }];
+}
+
+async function namedTopics(
+  broker: BrokerApi,
+  requested: Array<{ name: string | null }>,
+  allowAutoCreate: boolean,
+): Promise<MetadataTopic[]> {
+  const out: MetadataTopic[] = [];
+  const seen = new Set<string>();
+  for (const { name } of requested) {
+    if (name === null) {
+      // Topic ids are not looked up yet: the client hears the id is unknown.
+      out.push(errorTopic("", UNKNOWN_TOPIC_ID));
+      continue;
+    }
+    if (seen.has(name)) continue;
+    seen.add(name);
+    try {
+      // partitionCount is the broker's auto-creation point (when its config has it on).
+      if (allowAutoCreate) await broker.partitionCount(name);
+      out.push(topicOf(broker.describeTopic(name)));
+    } catch (err) {
+      out.push(errorTopic(name, kafkaErrorCode(err)));
+    }
+  }
+  return out;
+}
+
+function errorTopic(name: string, errorCode: number): MetadataTopic {
+  return { errorCode, name, topicId: ZERO_UUID, isInternal: false, partitions: [] };
+}
+
+function topicOf(t: TopicDescription & { topicId?: string }): MetadataTopic {
+  return {
+    errorCode: NONE,
+    name: t.name,
+    topicId: uuidBytes(t.topicId),
+    isInternal: t.internal,
+    partitions: t.partitions.map((p): MetadataPartition => {
+      const offline = p.offlineReason !== undefined;
+      return {
+        errorCode: p.leader < 0
+          ? KafkaError.LEADER_NOT_AVAILABLE
+          : offline
+          ? KafkaError.KAFKA_STORAGE_ERROR
+          : NONE,
+        partitionIndex: p.partition,
+        leaderId: p.leader,
+        leaderEpoch: p.leaderEpoch,
+        replicaNodes: p.replicas,
+        isrNodes: p.isr,
+        offlineReplicas: offline && p.leader >= 0 ? [p.leader] : [],
+      };
+    }),
+  };
+}
