@@ -99,16 +99,22 @@ export class ControllerRouter implements ControllerService {
     let backoffMs = this.#backoffMsMin;
     let last: unknown = null;
     // Bounded by the deadline; each round visits every voter once.
-    // Voters that did not answer in time: later rounds of this call skip them while another
-    // voter is left, or every round would spend attemptTimeoutMs on the same hung one.
-    const silent = new Set<number>();
+    // Voters that did not answer in time, and when: later rounds of this call skip them for
+    // attemptTimeoutMs while another voter is left, or every round would spend attemptTimeoutMs on
+    // the same hung one. They are tried again after that: a voter that hung through a partition
+    // may be the active controller once it heals, and the others only say "not me".
+    const silentSinceMs = new Map<number, number>();
     for (let round = 0;; round++) {
       for (let i = 0; i < this.#voters.length; i++) {
         if (this.#closed) {
           throw new TributaryError("BROKER_SHUTTING_DOWN", "the controller router is closed");
         }
         const index = (this.#current + i) % this.#voters.length;
-        if (silent.has(index) && silent.size < this.#voters.length) continue;
+        const since = silentSinceMs.get(index);
+        if (
+          since !== undefined && silentSinceMs.size < this.#voters.length &&
+          this.#rt.clock.nowMs() - since < this.#attemptTimeoutMs
+        ) continue;
         try {
           const voterId = this.#voters[index];
           const pending = attempt(this.#links.link(voterId));
@@ -119,7 +125,9 @@ export class ControllerRouter implements ControllerService {
           return answer;
         } catch (err) {
           if (!movesOn(err)) throw err;
-          if (err instanceof TributaryError && err.code === "REQUEST_TIMED_OUT") silent.add(index);
+          if (err instanceof TributaryError && err.code === "REQUEST_TIMED_OUT") {
+            silentSinceMs.set(index, this.#rt.clock.nowMs());
+          }
           last = err;
         }
       }

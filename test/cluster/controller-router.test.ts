@@ -171,4 +171,43 @@ describe("ControllerRouter", () => {
       expect(rt.clock.nowMs() - t0).toBeLessThan(1_500);
     }, bounds);
   });
+
+  it("tries a voter that hung again once it may have healed", async () => {
+    // 5-node simulation seed 43: the voter that timed out during a partition became the active
+    // controller after the heal; the others refused round after round, the router never asked it
+    // again, and heartbeats failed past the brokers' session timeout.
+    const world = new SimWorld({ seed: 7 });
+    const rt = world.runtime("b");
+    const calls: number[] = [];
+    const voters = fakeVoters(() => 2, calls);
+    let hungOnce = false;
+    const router = new ControllerRouter(rt, {
+      voterIds: voters.voterIds,
+      link: (id) => {
+        const link = voters.link(id);
+        if (id !== 2 || hungOnce) return link;
+        return {
+          ...link,
+          brokerHeartbeat: () => {
+            hungOnce = true;
+            calls.push(id);
+            return new Promise(() => {});
+          },
+        };
+      },
+    }, { callTimeoutMs: 5_000, attemptTimeoutMs: 1_000 });
+    await world.run(async () => {
+      const t0 = rt.clock.nowMs();
+      const reply = await router.brokerHeartbeat({
+        brokerId: 9,
+        incarnationId: "x",
+        appliedOffset: 0,
+        wantShutdown: false,
+      });
+      expect(reply.caughtUp).toBe(true);
+      expect(calls.filter((id) => id === 2)).toEqual([2, 2]);
+      expect(rt.clock.nowMs() - t0).toBeLessThan(2_500);
+      expect(router.activeGuess).toBe(2);
+    }, bounds);
+  });
 });
