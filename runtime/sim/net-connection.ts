@@ -34,6 +34,8 @@ export interface LinkEnv {
   record(event: string): void;
   /** True while the one-way direction from -> to is cut. */
   blocked(from: string, to: string): boolean;
+  /** A chunk sent at sentMs from one node arrived at another (for reorder counts). */
+  delivered(from: string, to: string, sentMs: number): void;
   /** end holds stalled arrivals now: drain() it after the heal. */
   stalled(end: SimConnection): void;
 }
@@ -228,6 +230,7 @@ export class SimConnection implements Connection {
 
   #send(chunk: Uint8Array): void {
     this.#inFlightBytes += chunk.length;
+    const sentMs = this.#env.elapsedMs();
     const delayMs = this.#deliveryDelayMs();
     const peer = this.peer;
     if (this.#env.random.float() < this.#env.lossOdds()) {
@@ -239,7 +242,7 @@ export class SimConnection implements Connection {
         }));
       return;
     }
-    this.#env.schedule(this.node, delayMs, () => this.#arrive(() => peer.#deliver(chunk)));
+    this.#env.schedule(this.node, delayMs, () => this.#arrive(() => peer.#deliver(chunk, sentMs)));
   }
 
   #sendFin(): void {
@@ -264,13 +267,14 @@ export class SimConnection implements Connection {
     return due - now;
   }
 
-  #deliver(chunk: Uint8Array): void {
+  #deliver(chunk: Uint8Array, sentMs: number): void {
     if (this.#state !== "open") {
       // Nobody will read it (we closed, or were reset): release the sender's budget.
       if (this.#state === "closing") this.peer.#credit(chunk.length);
       return;
     }
     this.#env.record(`deliver ${this.peer.label} ${chunk.length}B`);
+    this.#env.delivered(this.peer.node, this.node, sentMs);
     const reader = this.#readers.shift();
     if (reader === undefined) {
       this.#inbox.push(chunk);

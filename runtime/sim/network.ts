@@ -74,6 +74,13 @@ export class SimNetwork {
   readonly #ends = new Map<string, Set<SimConnection>>();
   readonly #nextPort = new Map<string, { listen: number; client: number }>();
   #connectionCount = 0;
+  /** Per "from>to": the latest send time of a chunk delivered so far. */
+  readonly #latestSentMs = new Map<string, number>();
+  /**
+   * Chunks that arrived after a chunk sent later between the same two nodes, on another
+   * connection (within one connection order holds): the reordering latency jitter makes.
+   */
+  reordered = 0;
 
   constructor(options: SimNetworkOptions) {
     this.#scheduler = options.scheduler;
@@ -92,6 +99,12 @@ export class SimNetwork {
       inFlightBytesMax: options.inFlightBytesMax ?? 256 * 1024,
       record: (event) => this.#record(event),
       blocked: (from, to) => this.isCutOneWay(from, to),
+      delivered: (from, to, sentMs) => {
+        const key = `${from}>${to}`;
+        const latest = this.#latestSentMs.get(key) ?? -1;
+        if (sentMs < latest) this.reordered++;
+        else this.#latestSentMs.set(key, sentMs);
+      },
       stalled: (end) => {
         this.#record(`stall ${end.label} -> ${end.peer.node}`);
         this.#stalledEnds.add(end);
