@@ -28,6 +28,8 @@ export class DiskQueue {
   #busyUntilMs = 0;
   /** Operations delayed so far (for tests and fault counts). */
   delayed = 0;
+  /** While above 0, operations complete at once (see SimFileSystem.immediately). */
+  bypass = 0;
 
   constructor(clock: DiskClock | null, random: Random) {
     this.#clock = clock;
@@ -54,7 +56,7 @@ export class DiskQueue {
   /** op's outcome, once the queue reaches it; op itself when the disk is fast and idle. */
   after<T>(op: DiskOp, outcome: Promise<T>): Promise<T> {
     const clock = this.#clock;
-    if (clock === null) return outcome;
+    if (clock === null || this.bypass > 0) return outcome;
     const nowMs = clock.nowMs();
     if (this.#plan === null && this.#busyUntilMs <= nowMs) return outcome;
     let delayMs = 0;

@@ -71,6 +71,19 @@ export class SimFileSystem extends MemoryFileSystem {
     this.#queue.reset();
   }
 
+  /**
+   * Runs fn with every write and sync completing at once, slow disk or not: for a harness step
+   * that models something instantaneous (a kill -9's page cache staying), not for the process.
+   */
+  async immediately<T>(fn: () => Promise<T>): Promise<T> {
+    this.#queue.bypass++;
+    try {
+      return await fn();
+    } finally {
+      this.#queue.bypass--;
+    }
+  }
+
   override async open(path: string, options: OpenOptions = {}): Promise<FileHandle> {
     return new QueuedFileHandle(await super.open(path, options), this.#queue);
   }

@@ -94,6 +94,23 @@ describe("SimFileSystem slow disk", () => {
     expect(result.afterCrashMs).toBe(0);
   });
 
+  it("completes at once inside immediately(), and slowly again after it", async () => {
+    const world = new SimWorld({ seed: 44 });
+    const node = world.node("n1");
+    const rt = node.runtime;
+    const result = await world.run(async () => {
+      const f = await rt.fs.open("/x", { create: true, write: true });
+      node.fs.setSlowDisk({ writeMs: [0, 0], syncMs: [100, 100] });
+      let start = rt.clock.monotonicMs();
+      await node.fs.immediately(() => f.sync());
+      const inside = rt.clock.monotonicMs() - start;
+      start = rt.clock.monotonicMs();
+      await f.sync();
+      return { inside, after: rt.clock.monotonicMs() - start };
+    }, bounds);
+    expect(result).toEqual({ inside: 0, after: 100 });
+  });
+
   it("is refused without a clock", () => {
     expect(() => new SimFileSystem().setSlowDisk(slow)).toThrow(RangeError);
   });

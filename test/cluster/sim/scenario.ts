@@ -29,7 +29,18 @@ export interface ScenarioResult {
   stats: WorkloadStats;
   faults: FaultPlan["stats"];
   checks: ClusterChecker["checks"];
+  /** What the faults made happen (docs/cluster-simulation.md, "Reordering and duplication"). */
+  effects: FaultEffects;
   violations: string[];
+}
+
+export interface FaultEffects {
+  /** Chunks overtaken across connections between the same two nodes. */
+  reordered: number;
+  /** Idempotent batches the brokers recognised as retries and answered without appending. */
+  duplicateBatches: number;
+  /** Writes and syncs a slow disk delayed. */
+  slowDiskOps: number;
 }
 
 const TOPIC = "t";
@@ -111,6 +122,11 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     stats,
     faults: faults.stats,
     checks: checker.checks,
+    effects: {
+      reordered: world.net.reordered,
+      duplicateBatches: cluster.duplicateBatches(),
+      slowDiskOps: cluster.ids.reduce((n, id) => n + fsOf(id).slowOps, 0),
+    },
     violations: checker.violations,
   };
 }

@@ -48,6 +48,8 @@ export class SimCluster {
   startFailures = 0;
   /** Set when a node could not be restarted at all. */
   startError: unknown = null;
+  /** Duplicate batches counted by incarnations that are gone. */
+  #duplicatesGone = 0;
 
   constructor(world: SimWorld, options: SimClusterOptions) {
     this.world = world;
@@ -94,20 +96,34 @@ export class SimCluster {
    */
   async crash(id: number, how: "power-cut" | "kill"): Promise<void> {
     this.crashes++;
+    const gone = this.#running.get(id);
+    if (gone) this.#duplicatesGone += duplicateBatchesOf(gone);
     this.#incarnation.set(id, (this.#incarnation.get(id) ?? 0) + 1);
     this.#running.set(id, null);
     this.#starting.delete(id);
     if (how === "kill") {
       const node = this.world.node(nodeName(id));
       this.world.scheduler.cancelOwner(nodeName(id));
+      node.fs.processDied();
       this.#crashing.add(id);
+      // The page cache is made durable at once: a slow disk does not slow this modelling step.
       try {
-        await syncTree(node.fs, "/");
+        await node.fs.immediately(() => syncTree(node.fs, "/"));
       } finally {
         this.#crashing.delete(id);
       }
     }
     this.world.crash(nodeName(id));
+  }
+
+  /**
+   * Idempotent batches the brokers recognised as retries (tributary_produce_duplicate_batches_total),
+   * summed over every incarnation so far: the duplicates resets and timeouts made.
+   */
+  duplicateBatches(): number {
+    let total = this.#duplicatesGone;
+    for (const [, node] of this.up()) total += duplicateBatchesOf(node);
+    return total;
   }
 
   /** True when node id is the only in-sync replica of some partition, as far as known. */
@@ -219,6 +235,14 @@ async function syncTree(fs: FileSystem, dir: string): Promise<void> {
   }
   await fs.syncDir(dir);
 }
+
+function duplicateBatchesOf(node: RunningClusterNode): number {
+  let total = 0;
+  for (const m of node.metrics.render().matchAll(DUPLICATES_LINE)) total += Number(m[1]);
+  return total;
+}
+
+const DUPLICATES_LINE = /^tributary_produce_duplicate_batches_total\{[^}]*\} (\d+)$/gm;
 
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
