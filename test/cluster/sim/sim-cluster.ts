@@ -17,6 +17,7 @@ const CONTROLLER_PORT = 9193;
 const BROKER_PORT = 9093;
 const START_ATTEMPTS_MAX = 20;
 const RESTART_BACKOFF_MS = 1_000;
+const OFFSETS_PARTITIONS = 3;
 
 export interface SimClusterOptions {
   nodeCount: number;
@@ -169,6 +170,9 @@ export class SimCluster {
           host: nodeName(id),
           port: BROKER_PORT,
           httpPort: null,
+          // Few __consumer_offsets partitions: the group's coordinator still moves with its
+          // partition's leadership, and the replication work stays small.
+          offsetsTopicPartitions: OFFSETS_PARTITIONS,
           cluster: this.#clusterOptions(id),
           logger: this.#logger(id),
         });
