@@ -81,6 +81,10 @@ export class SimNetwork {
    * connection (within one connection order holds): the reordering latency jitter makes.
    */
   reordered = 0;
+  /** Times a connection direction began holding arrivals back behind a one-way cut. */
+  stalls = 0;
+  /** Connection attempts a one-way cut hung (each counted once). */
+  hungConnects = 0;
 
   constructor(options: SimNetworkOptions) {
     this.#scheduler = options.scheduler;
@@ -106,6 +110,7 @@ export class SimNetwork {
         else this.#latestSentMs.set(key, sentMs);
       },
       stalled: (end) => {
+        this.stalls++;
         this.#record(`stall ${end.label} -> ${end.peer.node}`);
         this.#stalledEnds.add(end);
       },
@@ -278,6 +283,7 @@ export class SimNetwork {
         if (settled) return;
         if (this.isPartitioned(node, target)) return timeOut("partitioned");
         if (this.#cutEitherWay(node, target)) {
+          if (!deadlineSet) this.hungConnects++;
           this.#hungConnects.set(handshake, node);
           return timeOut("cut one way");
         }

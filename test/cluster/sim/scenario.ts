@@ -43,6 +43,9 @@ export interface FaultEffects {
   reordered: number;
   /** Idempotent batches the brokers recognised as retries and answered without appending. */
   duplicateBatches: number;
+  /** Connection directions that stalled behind a one-way cut, and handshakes it hung. */
+  stalls: number;
+  hungConnects: number;
   /** Writes and syncs a slow disk delayed. */
   slowDiskOps: number;
 }
@@ -146,6 +149,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     effects: {
       reordered: world.net.reordered,
       duplicateBatches: cluster.duplicateBatches(),
+      stalls: world.net.stalls,
+      hungConnects: world.net.hungConnects,
       slowDiskOps: cluster.ids.reduce((n, id) => n + fsOf(id).slowOps, 0),
     },
     violations: checker.violations,
