@@ -3,9 +3,9 @@
 // symmetric partitions (a pair, an isolated node, a bridge: two sides that both reach one node
 // but not each other), one-way cuts (one direction of a pair, or everything a node sends, or
 // everything it receives: bytes stall and handshakes hang, nothing is reset), message loss (a
-// lost chunk resets its connection), latency spikes, a failing fsync and a slow disk (long
-// enough, at times, for the node's follower replicas to fall out of the ISR and its leaderships
-// to move). Each fault is undone after a while; heal() undoes what is left.
+// lost chunk resets its connection), latency spikes, a failing fsync and a slow disk (at times
+// longer than replica.lag.time.max.ms, so that the node's follower replicas can leave the ISR).
+// Each fault is undone after a while; heal() undoes what is left.
 import type { SeededRandom } from "../../../runtime/sim/prng.ts";
 import type { SimFileSystem } from "../../../runtime/sim/fs.ts";
 import { type Runtime, RuntimeIoError } from "../../../runtime/types.ts";
