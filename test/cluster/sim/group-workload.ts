@@ -9,6 +9,7 @@ import type { Runtime } from "../../../runtime/types.ts";
 import { Admin } from "../../../src/client/admin.ts";
 import { Consumer } from "../../../src/client/consumer.ts";
 import { type ClusterChecker, tpKey } from "./cluster-checker.ts";
+import { messageOf } from "./sim-cluster.ts";
 
 export const GROUP = "sim-group";
 const utf8 = new TextDecoder();
@@ -39,6 +40,8 @@ export interface GroupPlan {
   checker: ClusterChecker;
   stats: GroupStats;
   stopped: () => boolean;
+  /** Commits and read-backs, for the failure report. */
+  log: (line: string) => void;
 }
 
 /** Runs the members until stopped(); returns when every member is closed. */
@@ -48,6 +51,7 @@ export async function runGroup(rt: Runtime, plan: GroupPlan): Promise<void> {
     const offsets = await admin.fetchOffsets(GROUP, [plan.topic]).catch(() => null);
     if (offsets === null) return;
     plan.stats.readBacks++;
+    plan.log(`group: read back ${offsets.map((o) => `${o.partition}@${o.offset}`).join(" ")}`);
     for (const o of offsets) {
       if (o.offset !== null) plan.checker.groupCommitted(tpKey(o.topic, o.partition), o.offset);
     }
@@ -67,11 +71,11 @@ export async function runGroup(rt: Runtime, plan: GroupPlan): Promise<void> {
         requestTimeoutMs: 3_000,
         fetchMaxWaitMs: 200,
       });
-      await consume(consumer);
+      await consume(consumer, `member-${index}.${start}`);
       await Promise.race([consumer.close().catch(() => {}), rt.timers.sleep(CLOSE_MS_MAX)]);
     }
   };
-  const consume = async (consumer: Consumer) => {
+  const consume = async (consumer: Consumer, name: string) => {
     for (let failures = 0; failures < POLL_FAILURES_MAX && !plan.stopped();) {
       let records;
       try {
@@ -85,16 +89,27 @@ export async function runGroup(rt: Runtime, plan: GroupPlan): Promise<void> {
         continue;
       }
       if (records.length === 0) continue;
+      const next = new Map<number, number>();
       for (const r of records) {
         plan.stats.consumed++;
         const value = r.value === null ? "<null>" : utf8.decode(r.value);
         plan.checker.consumed(tpKey(r.topic, r.partition), r.offset, value);
+        next.set(r.partition, r.offset + 1);
       }
+      const offsets = [...next].map(([partition, offset]) => ({
+        topic: plan.topic,
+        partition,
+        offset,
+      }));
+      const what = offsets.map((o) => `${o.partition}@${o.offset}`).join(" ");
+      const epoch = consumer.groupMetadata()?.memberEpoch;
       try {
-        await consumer.commit();
+        await consumer.commit(offsets);
         plan.stats.commits++;
-      } catch {
+        plan.log(`group: ${name} (epoch ${epoch}) committed ${what}`);
+      } catch (err) {
         plan.stats.commitFailures++;
+        plan.log(`group: ${name} (epoch ${epoch}) failed to commit ${what}: ${messageOf(err)}`);
         continue;
       }
       await readBack();

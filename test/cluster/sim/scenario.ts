@@ -119,6 +119,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       checker,
       stats: groupStats,
       stopped: () => stopped,
+      log: (line) => log(`${driver.clock.nowMs()} ${line}`),
     });
     const faultsDone = faults.run(() => driver.clock.monotonicMs() - startMs > options.faultMs);
     await faultsDone;
