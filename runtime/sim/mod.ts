@@ -4,6 +4,7 @@
 export { NodeClock, SIM_EPOCH_MS, VirtualClock } from "./clock.ts";
 export type { CrashMode, CrashReport } from "./fs-crash.ts";
 export { type MemoryFsFaults, SimFileSystem, type SimFileSystemOptions } from "./fs.ts";
+export type { DiskClock, SlowDisk } from "./fs-slow.ts";
 export { type SimFetchOptions, SimHttp } from "./http.ts";
 export { SimNetwork, type SimNetworkOptions } from "./network.ts";
 export { SeededRandom } from "./prng.ts";

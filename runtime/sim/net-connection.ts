@@ -9,6 +9,12 @@
 // End states: open -> closing (close() called, flushing) -> closed (FIN delivered); any state ->
 // reset (loss, partition, peer crash: reads end, writes fail ECONNRESET); dead (this end's node
 // crashed: nothing on it ever settles again, as the process that awaited it no longer exists).
+//
+// A one-way cut of this end's direction (env.blocked) holds back what arrives while it lasts:
+// bytes, FIN, a lost chunk's reset and a crash's reset queue up in order (still counting against
+// the in-flight budget) and arrive once the network drains them after the heal. Closing an end
+// whose direction is cut is abortive (its stalled bytes are dropped, the peer is reset at the
+// heal): a FIN that cannot arrive would hold close() for as long as the cut lasts.
 
 import { type Connection, RuntimeIoError } from "../types.ts";
 import type { SeededRandom } from "./prng.ts";
@@ -26,6 +32,12 @@ export interface LinkEnv {
   readonly inFlightBytesMax: number;
   /** Appends a line to the world's trace. */
   record(event: string): void;
+  /** True while the one-way direction from -> to is cut. */
+  blocked(from: string, to: string): boolean;
+  /** A chunk sent at sentMs from one node arrived at another (for reorder counts). */
+  delivered(from: string, to: string, sentMs: number): void;
+  /** end holds stalled arrivals now: drain() it after the heal. */
+  stalled(end: SimConnection): void;
 }
 
 type EndState = "open" | "closing" | "closed" | "reset" | "dead";
@@ -56,6 +68,8 @@ export class SimConnection implements Connection {
   #inFlightBytes = 0;
   #lastDeliveryMs = 0;
   #closeWaiters: Array<() => void> = [];
+  /** Arrivals at the peer held back by a one-way cut, in order. */
+  #stalled: Array<() => void> = [];
   #markClosed!: () => void;
   readonly #env: LinkEnv;
 
@@ -107,6 +121,10 @@ export class SimConnection implements Connection {
     if (this.#state === "dead") return new Promise(() => {});
     if (this.#state === "closed" || this.#state === "reset") return Promise.resolve();
     const done = new Promise<void>((resolve) => this.#closeWaiters.push(resolve));
+    if (this.#state === "open" && this.#cutOff()) {
+      this.#abortStalled("closed");
+      return done;
+    }
     if (this.#state === "open") {
       this.#state = "closing";
       // Closing both directions: nothing more will be read here.
@@ -124,6 +142,7 @@ export class SimConnection implements Connection {
     this.#env.record(`reset ${this.label} (${reason})`);
     this.#state = "reset";
     this.#inbox = [];
+    this.#stalled = [];
     this.#wakeReaders();
     for (const pending of this.#outbox.splice(0)) pending.reject(resetError(this.label));
     this.#finish();
@@ -137,12 +156,53 @@ export class SimConnection implements Connection {
     this.#readers = [];
     this.#outbox = [];
     this.#closeWaiters = [];
+    this.#stalled = [];
     const peer = this.peer;
     this.#env.schedule(
       "",
       this.#env.latencyMs(this.node, peer.node),
-      () => peer.reset("peer crashed"),
+      () => this.#arrive(() => peer.reset("peer crashed")),
     );
+  }
+
+  /** The network cut this end's direction: a close in progress becomes abortive. */
+  cutOutgoing(): void {
+    if (this.#state === "closing") this.#abortStalled("closing");
+  }
+
+  /** After a heal: delivers the stalled arrivals in order; true when none is left. */
+  drain(): boolean {
+    while (this.#stalled.length > 0 && !this.#env.blocked(this.node, this.peer.node)) {
+      (this.#stalled.shift() as () => void)();
+    }
+    return this.#stalled.length === 0;
+  }
+
+  #cutOff(): boolean {
+    return this.#stalled.length > 0 || this.#env.blocked(this.node, this.peer.node);
+  }
+
+  /** Runs an arrival at the peer now, or queues it behind a one-way cut. */
+  #arrive(fn: () => void): void {
+    if (!this.#cutOff()) return fn();
+    if (this.#stalled.length === 0) this.#env.stalled(this);
+    this.#stalled.push(fn);
+  }
+
+  /** Close (or a close under way) while the direction is cut: see the header. */
+  #abortStalled(why: string): void {
+    this.#env.record(`abort ${this.label} (${why} while cut one way)`);
+    for (const pending of this.#outbox.splice(0)) {
+      pending.reject(new RuntimeIoError("ECLOSED", `connection ${this.label} closed while cut`));
+    }
+    this.#inbox = [];
+    this.#wakeReaders();
+    const peer = this.peer;
+    const hadStalled = this.#stalled.length > 0;
+    this.#stalled = [() => peer.reset("peer closed while cut")];
+    if (!hadStalled) this.#env.stalled(this);
+    this.#state = "closed";
+    this.#finish();
   }
 
   #pump(): void {
@@ -170,27 +230,30 @@ export class SimConnection implements Connection {
 
   #send(chunk: Uint8Array): void {
     this.#inFlightBytes += chunk.length;
+    const sentMs = this.#env.elapsedMs();
     const delayMs = this.#deliveryDelayMs();
     const peer = this.peer;
     if (this.#env.random.float() < this.#env.lossOdds()) {
       this.#env.record(`lose ${this.label} ${chunk.length}B`);
-      this.#env.schedule(this.node, delayMs, () => {
-        this.reset("chunk lost");
-        peer.reset("chunk lost");
-      });
+      this.#env.schedule(this.node, delayMs, () =>
+        this.#arrive(() => {
+          this.reset("chunk lost");
+          peer.reset("chunk lost");
+        }));
       return;
     }
-    this.#env.schedule(this.node, delayMs, () => peer.#deliver(chunk));
+    this.#env.schedule(this.node, delayMs, () => this.#arrive(() => peer.#deliver(chunk, sentMs)));
   }
 
   #sendFin(): void {
     this.#finSent = true;
     const peer = this.peer;
-    this.#env.schedule(this.node, this.#deliveryDelayMs(), () => {
-      if (this.#state !== "closing") return;
-      peer.#receiveFin();
-      this.#finish();
-    });
+    this.#env.schedule(this.node, this.#deliveryDelayMs(), () =>
+      this.#arrive(() => {
+        if (this.#state !== "closing") return;
+        peer.#receiveFin();
+        this.#finish();
+      }));
   }
 
   /** Latency for the next chunk, never earlier than the previous chunk of this direction. */
@@ -204,13 +267,14 @@ export class SimConnection implements Connection {
     return due - now;
   }
 
-  #deliver(chunk: Uint8Array): void {
+  #deliver(chunk: Uint8Array, sentMs: number): void {
     if (this.#state !== "open") {
       // Nobody will read it (we closed, or were reset): release the sender's budget.
       if (this.#state === "closing") this.peer.#credit(chunk.length);
       return;
     }
     this.#env.record(`deliver ${this.peer.label} ${chunk.length}B`);
+    this.#env.delivered(this.peer.node, this.node, sentMs);
     const reader = this.#readers.shift();
     if (reader === undefined) {
       this.#inbox.push(chunk);

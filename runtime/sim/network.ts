@@ -7,6 +7,12 @@
 // 127.0.0.1 / localhost from itself). Faults and their chosen semantics:
 // - partition(a, b): open connections between a and b are reset at once; new connection attempts
 //   between them hang until their timeout and fail ETIMEDOUT (as TCP would to a silent host).
+// - cutOneWay(from, to): nothing from `from` reaches `to`, and no connection is reset (TCP does
+//   not notice a silent direction): bytes from -> to stall (still using the in-flight budget)
+//   and arrive in order after healOneWay/healAll, unless an end is closed (abortive, see
+//   net-connection.ts) or crashed first; to -> from bytes flow. A new connection between the
+//   two, either way, cannot complete its handshake: connect hangs until the heal or its timeout
+//   (ETIMEDOUT).
 // - setLoss(p): each chunk is lost with odds p; a stream cannot skip bytes, so a lost chunk resets
 //   its connection when it would have arrived.
 // - latency: uniform in [min, max] ms per chunk; order holds per connection and direction only.
@@ -59,9 +65,26 @@ export class SimNetwork {
   readonly #nodes = new Set<string>();
   readonly #listeners = new Map<string, SimListenerEntry>();
   readonly #partitions = new Set<string>();
+  /** One-way cuts, as "from>to". */
+  readonly #oneWay = new Set<string>();
+  /** Ends holding arrivals back behind a one-way cut. */
+  readonly #stalledEnds = new Set<SimConnection>();
+  /** Connection attempts hung by a one-way cut, by their node: each is retried after a heal. */
+  readonly #hungConnects = new Map<() => void, string>();
   readonly #ends = new Map<string, Set<SimConnection>>();
   readonly #nextPort = new Map<string, { listen: number; client: number }>();
   #connectionCount = 0;
+  /** Per "from>to": the latest send time of a chunk delivered so far. */
+  readonly #latestSentMs = new Map<string, number>();
+  /**
+   * Chunks that arrived after a chunk sent later between the same two nodes, on another
+   * connection (within one connection order holds): the reordering latency jitter makes.
+   */
+  reordered = 0;
+  /** Times a connection direction began holding arrivals back behind a one-way cut. */
+  stalls = 0;
+  /** Connection attempts a one-way cut hung (each counted once). */
+  hungConnects = 0;
 
   constructor(options: SimNetworkOptions) {
     this.#scheduler = options.scheduler;
@@ -79,6 +102,18 @@ export class SimNetwork {
       random: this.#random,
       inFlightBytesMax: options.inFlightBytesMax ?? 256 * 1024,
       record: (event) => this.#record(event),
+      blocked: (from, to) => this.isCutOneWay(from, to),
+      delivered: (from, to, sentMs) => {
+        const key = `${from}>${to}`;
+        const latest = this.#latestSentMs.get(key) ?? -1;
+        if (sentMs < latest) this.reordered++;
+        else this.#latestSentMs.set(key, sentMs);
+      },
+      stalled: (end) => {
+        this.stalls++;
+        this.#record(`stall ${end.label} -> ${end.peer.node}`);
+        this.#stalledEnds.add(end);
+      },
     };
   }
 
@@ -103,7 +138,41 @@ export class SimNetwork {
 
   healAll(): void {
     this.#partitions.clear();
+    this.#oneWay.clear();
     this.#record("heal all");
+    this.#afterHeal();
+  }
+
+  /** Cuts the direction from -> to only: see the header for what that does. */
+  cutOneWay(from: string, to: string): void {
+    if (from === to) throw new RangeError(`cannot cut ${from} from itself`);
+    this.#oneWay.add(`${from}>${to}`);
+    this.#record(`cut ${from} -> ${to}`);
+    for (const end of this.#ends.get(from) ?? []) if (end.peer.node === to) end.cutOutgoing();
+  }
+
+  healOneWay(from: string, to: string): void {
+    this.#oneWay.delete(`${from}>${to}`);
+    this.#record(`heal ${from} -> ${to}`);
+    this.#afterHeal();
+  }
+
+  isCutOneWay(from: string, to: string): boolean {
+    return this.#oneWay.size > 0 && this.#oneWay.has(`${from}>${to}`);
+  }
+
+  /** Stalled arrivals of a healed direction set off (one latency later); hung connects retry. */
+  #afterHeal(): void {
+    for (const end of this.#stalledEnds) {
+      if (this.isCutOneWay(end.node, end.peer.node)) continue;
+      this.#scheduler.schedule("", this.sampleLatencyMs(), () => {
+        if (end.drain()) this.#stalledEnds.delete(end);
+      });
+    }
+    const hung = [...this.#hungConnects.keys()];
+    this.#hungConnects.clear();
+    // The next SYN retransmission gets through.
+    for (const retry of hung) this.#scheduler.schedule("", this.sampleLatencyMs(), retry);
   }
 
   /** Isolates node from every other known node. */
@@ -144,6 +213,10 @@ export class SimNetwork {
     }
     for (const end of this.#ends.get(node) ?? []) end.kill();
     this.#ends.delete(node);
+    // Its hung connection attempts died with it (their promises stay pending, as kill() says).
+    for (const [retry, from] of this.#hungConnects) {
+      if (from === node) this.#hungConnects.delete(retry);
+    }
   }
 
   /** Open connection ends on node (for tests and leak checks). */
@@ -189,29 +262,30 @@ export class SimNetwork {
     const timeoutMs = options.timeoutMs ?? this.#connectTimeoutMsDefault;
     const startMs = this.#scheduler.clock.elapsedMs;
     return new Promise((resolve, reject) => {
+      let settled = false;
+      let deadlineSet = false;
       const refuse = (code: "ECONNREFUSED" | "ETIMEDOUT", why: string) => {
+        if (settled) return;
+        settled = true;
+        this.#hungConnects.delete(handshake);
         reject(
           new RuntimeIoError(code, `connect ${options.host}:${options.port} from ${node}: ${why}`),
         );
       };
-      if (!this.#nodes.has(target)) return refuse("ECONNREFUSED", "unknown host");
-      if (this.isPartitioned(node, target)) {
-        this.#scheduler.schedule(
-          node,
-          timeoutMs,
-          () => refuse("ETIMEDOUT", "no answer (partitioned)"),
-        );
-        return;
-      }
-      this.#scheduler.schedule(node, this.sampleLatencyMs(), () => {
-        if (this.isPartitioned(node, target)) {
-          const leftMs = Math.max(0, timeoutMs - (this.#scheduler.clock.elapsedMs - startMs));
-          this.#scheduler.schedule(
-            node,
-            leftMs,
-            () => refuse("ETIMEDOUT", "no answer (partitioned)"),
-          );
-          return;
+      const timeOut = (why: string) => {
+        if (deadlineSet) return;
+        deadlineSet = true;
+        const leftMs = Math.max(0, timeoutMs - (this.#scheduler.clock.elapsedMs - startMs));
+        this.#scheduler.schedule(node, leftMs, () => refuse("ETIMEDOUT", `no answer (${why})`));
+      };
+      /** The SYN arrives (or, hung, a heal let it through). */
+      const handshake = () => {
+        if (settled) return;
+        if (this.isPartitioned(node, target)) return timeOut("partitioned");
+        if (this.#cutEitherWay(node, target)) {
+          if (!deadlineSet) this.hungConnects++;
+          this.#hungConnects.set(handshake, node);
+          return timeOut("cut one way");
         }
         const listener = this.#listeners.get(`${target}:${options.port}`);
         if (listener === undefined) {
@@ -222,11 +296,20 @@ export class SimNetwork {
           );
           return;
         }
+        settled = true;
         const [client, server] = this.#pair(node, target, options);
         listener.onConnection(server);
         this.#scheduler.schedule(node, this.sampleLatencyMs(), () => resolve(client));
-      });
+      };
+      if (!this.#nodes.has(target)) return refuse("ECONNREFUSED", "unknown host");
+      if (this.isPartitioned(node, target)) return timeOut("partitioned");
+      if (this.#cutEitherWay(node, target)) return handshake();
+      this.#scheduler.schedule(node, this.sampleLatencyMs(), handshake);
     });
+  }
+
+  #cutEitherWay(a: string, b: string): boolean {
+    return a !== b && (this.isCutOneWay(a, b) || this.isCutOneWay(b, a));
   }
 
   #pair(node: string, target: string, options: ConnectOptions): [SimConnection, SimConnection] {

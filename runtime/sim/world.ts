@@ -98,7 +98,12 @@ export class SimWorld {
     if (name === "" || name.includes(":")) {
       throw new RangeError(`bad node name ${JSON.stringify(name)}`);
     }
-    const fs = new SimFileSystem({ ...this.#options.fs, random: this.#root.fork(`fs:${name}`) });
+    const timers = this.scheduler.timers(name);
+    const fs = new SimFileSystem({
+      ...this.#options.fs,
+      random: this.#root.fork(`fs:${name}`),
+      clock: { nowMs: () => this.scheduler.clock.elapsedMs, sleep: (ms) => timers.sleep(ms) },
+    });
     const process = new SimProcess({
       env: options.env ?? this.#options.env,
       args: options.args,
@@ -112,7 +117,7 @@ export class SimWorld {
       net: this.net.forNode(name),
       http: this.http.forNode(name),
       clock,
-      timers: this.scheduler.timers(name),
+      timers,
       random: this.#root.fork(`random:${name}`),
       process,
     };

@@ -20,6 +20,7 @@ export interface StorageSamples {
 export class BrokerMetrics {
   readonly #produceRecords?: Counter;
   readonly #produceBytes?: Counter;
+  readonly #produceDuplicates?: Counter;
   readonly #fetchRecords?: Counter;
   readonly #fetchBytes?: Counter;
 
@@ -35,6 +36,11 @@ export class BrokerMetrics {
     this.#produceBytes = registry.counter(
       "tributary_produce_bytes_total",
       "Record batch bytes appended by produce requests.",
+      topic,
+    );
+    this.#produceDuplicates = registry.counter(
+      "tributary_produce_duplicate_batches_total",
+      "Idempotent batches recognised as retries of ones already written (answered, not appended).",
       topic,
     );
     this.#fetchRecords = registry.counter(
@@ -99,12 +105,18 @@ export class BrokerMetrics {
     this.#produceBytes?.inc({ topic }, bytes);
   }
 
+  /** batches of a produce were retries of batches already written or being written. */
+  duplicates(topic: string, batches: number): void {
+    this.#produceDuplicates?.inc({ topic }, batches);
+  }
+
   /** A deleted topic's series go, so a scrape shows only topics that exist. */
   topicDeleted(topic: string): void {
     for (
       const counter of [
         this.#produceRecords,
         this.#produceBytes,
+        this.#produceDuplicates,
         this.#fetchRecords,
         this.#fetchBytes,
       ]

@@ -234,6 +234,9 @@ function appendChecked(
 ): Promise<ProduceResult> {
   const decisions = decideSequences(partition, batches, ctx.nowMs());
   const fresh = batches.filter((_, i) => decisions[i].kind !== "duplicate");
+  if (fresh.length < batches.length) {
+    ctx.metrics.duplicates(partition.topic, batches.length - fresh.length);
+  }
   const logAppendTimeMs = partition.policy.timestampType === "LogAppendTime" ? ctx.nowMs() : -1;
   let appended: Promise<AppendOutcome> | null = null;
   if (fresh.length > 0) {

@@ -1,7 +1,12 @@
 // Commits of one group member. One at a time and in the order asked, so an older commit never
-// lands after a newer one; the member id and epoch are read when a commit is sent (a rebalance
-// may have moved the epoch while it waited). Retriable errors are retried a bounded number of
-// times: a commit is idempotent, so resending one whose answer was lost is harmless.
+// lands after a newer one. The member id and epoch are those of when the commit was asked, also
+// for a commit that waited in the queue or is retried: the offsets are positions of that epoch,
+// and the coordinator takes a commit at the member's previous epoch only for partitions it still
+// holds. Sent at a newer epoch instead, a commit that waited out a rebalance (a coordinator
+// moving, say) would land positions of partitions now another member's, moving their committed
+// offsets back (the cluster simulation's 3-node seeds 33 and 37). Retriable errors are retried a
+// bounded number of times: a commit is idempotent, so resending one whose answer was lost is
+// harmless.
 
 import type { OffsetCommitEntry } from "../protocol/cbor/ops/offset-commit.ts";
 import { TributaryError } from "../model/errors.ts";
@@ -43,19 +48,23 @@ export class OffsetCommitter {
   commit(offsets: readonly OffsetCommitEntry[]): Promise<void> {
     if (offsets.length === 0) return this.#queue;
     this.#inFlight++;
-    const run = this.#queue.then(() => this.#send(offsets));
+    const member = this.#options.member();
+    const run = this.#queue.then(() => this.#send(offsets, member));
     // The queue only orders commits; each commit's failure reaches the caller through `run`.
     this.#queue = run.then(() => undefined, () => undefined);
     return run.finally(() => this.#inFlight--);
   }
 
-  async #send(offsets: readonly OffsetCommitEntry[]): Promise<void> {
+  async #send(
+    offsets: readonly OffsetCommitEntry[],
+    member: { memberId: string; memberEpoch: number },
+  ): Promise<void> {
     const { retries, retryBackoffMs, retryBackoffMsMax } = this.#options;
     for (let attempt = 0;; attempt++) {
       try {
         await this.#client.commit({
           groupId: this.#options.groupId,
-          ...this.#options.member(),
+          ...member,
           offsets: offsets.map((o) => ({ ...o })),
         });
         return;

@@ -43,6 +43,20 @@ describe("retention", () => {
 });
 
 describe("metrics", () => {
+  it("counts idempotent retries answered without an append", async () => {
+    const metrics = new MetricsRegistry();
+    const broker = await env.open({ metrics });
+    await broker.createTopic({ name: "d" });
+    const { producerId } = await broker.initProducerId();
+    const b = batch(["a"], { producerId, producerEpoch: 0, baseSequence: 0 });
+    const send = () => broker.produce({ topic: "d", partition: 0, batches: b.slice(), acks: 1 });
+    const first = await send();
+    expect(metrics.render()).not.toContain("tributary_produce_duplicate_batches_total{");
+    expect((await send()).baseOffset).toBe(first.baseOffset);
+    expect((await send()).baseOffset).toBe(first.baseOffset);
+    expect(metrics.render()).toContain('tributary_produce_duplicate_batches_total{topic="d"} 2');
+  });
+
   it("counts produced and fetched records and bytes, and reports log sizes", async () => {
     const metrics = new MetricsRegistry();
     const broker = await env.open({ metrics });

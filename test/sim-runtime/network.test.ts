@@ -122,6 +122,31 @@ describe("SimNetwork", () => {
     expect(arrivals).not.toEqual(alternating);
   });
 
+  it("counts chunks overtaken across connections of two nodes, never within one", async () => {
+    const run = async (connections: number) => {
+      const world = new SimWorld({ seed: 8, latencyMs: [1, 30] });
+      const a = world.runtime("a");
+      const b = world.runtime("b");
+      const { accepted } = await listen(b, 7010);
+      await world.run(async () => {
+        const conns = [];
+        for (let i = 0; i < connections; i++) {
+          conns.push(await a.net.connect({ host: "b", port: 7010 }));
+        }
+        const reads = accepted.map((conn) => readAll(conn));
+        for (let i = 0; i < 40; i++) {
+          await conns[i % connections].write(encode(`${i};`));
+          await a.timers.sleep(2);
+        }
+        await Promise.all(conns.map((c) => c.close()));
+        await Promise.all(reads);
+      }, bounds);
+      return world.net.reordered;
+    };
+    expect(await run(1)).toBe(0);
+    expect(await run(2)).toBeGreaterThan(0);
+  });
+
   it("holds a writer back once the in-flight budget is used, until the peer reads", async () => {
     const world = new SimWorld({ seed: 8, inFlightBytesMax: 64 * 1024 });
     const a = world.runtime("a");

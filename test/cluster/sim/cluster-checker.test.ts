@@ -100,4 +100,36 @@ describe("ClusterChecker", () => {
     await c.checkFinal(() => Promise.resolve(new Map([[0, "a"]])));
     expect(c.violations.join()).toMatch(/acks=all record b at offset 1 is missing/);
   });
+
+  it("reports a group's committed offset that goes back, is lost or is above the final HW", () => {
+    const ok = new ClusterChecker();
+    ok.groupCommitted("t-0", 3);
+    ok.groupCommitted("t-0", 3);
+    ok.groupCommitted("t-0", 7);
+    ok.checkGroupFinal(new Map([["t-0", 7]]), () => 7);
+    expect(ok.violations).toEqual([]);
+    expect(ok.groupCommittedMax("t-0")).toBe(7);
+
+    const back = new ClusterChecker();
+    back.groupCommitted("t-0", 7);
+    back.groupCommitted("t-0", 5);
+    expect(back.violations).toEqual([
+      "group's committed offset of t-0 went back 7 -> 5 (read back)",
+    ]);
+
+    const final = new ClusterChecker();
+    final.groupCommitted("t-0", 9);
+    final.groupCommitted("t-1", 4);
+    final.checkGroupFinal(new Map([["t-0", 8]]), (tp) => (tp === "t-0" ? 8 : 3));
+    expect(final.violations).toEqual([
+      "group's committed offset of t-0 went back 9 -> 8 (final coordinator)",
+      "group's committed offset 9 of t-0 is above its final HW 8",
+      "group's committed offset of t-1 is gone at the end",
+      "group's committed offset 4 of t-1 is above its final HW 3",
+    ]);
+
+    const silent = new ClusterChecker();
+    silent.checkGroupFinal(null, () => 0);
+    expect(silent.violations).toEqual(["the group's final coordinator did not answer OffsetFetch"]);
+  });
 });

@@ -7,7 +7,10 @@
 // - at most one Raft leader per term;
 // - a committed metadata offset means one image on every node that applied it;
 // - at the end, every acks=all acknowledged record and every record a consumer saw is on the
-//   final leader at its offset with its bytes, and an idempotent producer's record is there once.
+//   final leader at its offset with its bytes, and an idempotent producer's record is there once;
+// - the consumer group's committed offset of a partition never goes back (read back after every
+//   commit acknowledgement and from the final coordinator), and none is above the partition's
+//   final high watermark.
 // A violation is kept (the first one fails the seed) and the run goes on.
 import type { RunningClusterNode } from "../../../src/server/start-cluster-node.ts";
 import { imageRecords } from "../../../src/metadata/image-records.ts";
@@ -32,7 +35,9 @@ export class ClusterChecker {
   readonly #hw = new WeakMap<RunningClusterNode, Map<string, number>>();
   readonly #leaderOfTerm = new Map<number, number>();
   readonly #imageAt = new Map<number, string>();
-  checks = { hw: 0, replicaReads: 0, raft: 0, metadata: 0 };
+  /** The highest committed offset of the group read back so far, per partition. */
+  readonly #groupCommitted = new Map<string, number>();
+  checks = { hw: 0, replicaReads: 0, raft: 0, metadata: 0, groupOffsets: 0 };
 
   violate(message: string): void {
     if (this.violations.length < 20) this.violations.push(message);
@@ -58,6 +63,41 @@ export class ClusterChecker {
   /** A consumer read value at offset. */
   consumed(tp: string, offset: number, value: string): void {
     this.#note(this.#committed, tp, offset, value, "consumed");
+  }
+
+  /** The group's committed offset of tp, as read back from its coordinator. */
+  groupCommitted(tp: string, offset: number, when = "read back"): void {
+    this.checks.groupOffsets++;
+    const before = this.#groupCommitted.get(tp) ?? -1;
+    if (offset < before) {
+      this.violate(`group's committed offset of ${tp} went back ${before} -> ${offset} (${when})`);
+      return;
+    }
+    this.#groupCommitted.set(tp, offset);
+  }
+
+  /** The highest committed offset of the group read back so far (-1: none). */
+  groupCommittedMax(tp: string): number {
+    return this.#groupCommitted.get(tp) ?? -1;
+  }
+
+  /** The end: the final coordinator's offsets, and no committed offset above a final HW. */
+  checkGroupFinal(
+    final: ReadonlyMap<string, number> | null,
+    highWatermark: (tp: string) => number | undefined,
+  ): void {
+    if (final === null) {
+      this.violate("the group's final coordinator did not answer OffsetFetch");
+      return;
+    }
+    for (const [tp, offset] of final) this.groupCommitted(tp, offset, "final coordinator");
+    for (const [tp, offset] of this.#groupCommitted) {
+      if (!final.has(tp)) this.violate(`group's committed offset of ${tp} is gone at the end`);
+      const hw = highWatermark(tp);
+      if (hw === undefined || offset > hw) {
+        this.violate(`group's committed offset ${offset} of ${tp} is above its final HW ${hw}`);
+      }
+    }
   }
 
   /** Follows a node's committed metadata (controller and broker side) from now on. */

@@ -1,8 +1,10 @@
 // The faults of the cluster simulation, drawn from the world's seed: crashes with restarts (kill
 // -9, or a power cut of a node that is not a partition's last in-sync replica),
 // symmetric partitions (a pair, an isolated node, a bridge: two sides that both reach one node
-// but not each other), message loss (a lost chunk resets its connection), latency spikes and a
-// failing fsync. runtime/sim has no one-way partition and no slow disk: those are not played.
+// but not each other), one-way cuts (one direction of a pair, or everything a node sends, or
+// everything it receives: bytes stall and handshakes hang, nothing is reset), message loss (a
+// lost chunk resets its connection), latency spikes, a failing fsync and a slow disk (at times
+// longer than replica.lag.time.max.ms, so that the node's follower replicas can leave the ISR).
 // Each fault is undone after a while; heal() undoes what is left.
 import type { SeededRandom } from "../../../runtime/sim/prng.ts";
 import type { SimFileSystem } from "../../../runtime/sim/fs.ts";
@@ -19,6 +21,9 @@ export interface FaultStats {
   loss: number;
   latency: number;
   fsyncFailures: number;
+  /** One-way cuts: of one direction of a pair, or of a node's outbound or inbound traffic. */
+  oneWayCuts: number;
+  slowDisks: number;
 }
 
 export function noFaults(): FaultStats {
@@ -31,6 +36,8 @@ export function noFaults(): FaultStats {
     loss: 0,
     latency: 0,
     fsyncFailures: 0,
+    oneWayCuts: 0,
+    slowDisks: 0,
   };
 }
 
@@ -38,6 +45,9 @@ const FAULT_GAP_MS: readonly [number, number] = [200, 1_500];
 const FAULT_LENGTH_MS: readonly [number, number] = [300, 4_000];
 /** The nth next sync of a node fails: soon, so that it happens within the fault window. */
 const SYNCS_BEFORE_FAILURE_MAX = 40;
+/** A slow disk lasts longer than other faults: past replica.lag.time.max.ms (2 to 10 s) at times. */
+const SLOW_DISK_MS: readonly [number, number] = [1_000, 12_000];
+const FAULT_KINDS = 8;
 
 export class FaultPlan {
   readonly stats = noFaults();
@@ -74,6 +84,7 @@ export class FaultPlan {
     world.net.setLatency(1, 5);
     for (const id of this.#cluster.ids) {
       failSyncIn(world.node(nodeName(id)).fs, 0);
+      world.node(nodeName(id)).fs.setSlowDisk(null);
       this.#cluster.restart(id);
     }
   }
@@ -81,7 +92,7 @@ export class FaultPlan {
   #one(): void {
     const ids = this.#cluster.ids;
     const pick = () => ids[this.#random.int(ids.length)];
-    const kind = this.#random.int(6);
+    const kind = this.#random.int(FAULT_KINDS);
     const minority = Math.floor((ids.length - 1) / 2);
     if (kind === 0 && this.#cluster.downCount() < minority) {
       const id = pick();
@@ -146,7 +157,48 @@ export class FaultPlan {
         if (this.#cluster.isDown(id)) return;
         void this.#cluster.crash(id, "kill").then(() => this.#cluster.restart(id));
       });
+    } else if (kind === 6) {
+      this.#oneWay(pick());
+    } else if (kind === 7) {
+      const id = pick();
+      const fs = this.#cluster.world.node(nodeName(id)).fs;
+      if (fs.slowDisk !== null) return;
+      const plan = {
+        writeMs: [0, 1 + this.#random.int(10)],
+        syncMs: [20, 50 + this.#random.int(451)],
+      } as const;
+      this.stats.slowDisks++;
+      const lengthMs = this.#between(SLOW_DISK_MS);
+      this.#record(
+        `fault: slow disk on n${id} for ${lengthMs} ms (sync ${plan.syncMs.join("-")} ms)`,
+      );
+      fs.setSlowDisk(plan);
+      this.#later(() => fs.setSlowDisk(null), lengthMs);
     }
+  }
+
+  /** One direction of a pair, or all a node sends, or all it receives, is cut. */
+  #oneWay(id: number): void {
+    const others = this.#cluster.ids.filter((o) => o !== id);
+    const how = this.#random.int(3);
+    let cuts: Array<[number, number]>;
+    if (how === 0) {
+      const to = others[this.#random.int(others.length)];
+      cuts = [[id, to]];
+      this.#record(`fault: cut one way n${id} -> n${to}`);
+    } else if (how === 1) {
+      cuts = others.map((o) => [id, o]);
+      this.#record(`fault: cut n${id}'s outbound`);
+    } else {
+      cuts = others.map((o) => [o, id]);
+      this.#record(`fault: cut n${id}'s inbound`);
+    }
+    this.stats.oneWayCuts++;
+    const { net } = this.#cluster.world;
+    for (const [from, to] of cuts) net.cutOneWay(nodeName(from), nodeName(to));
+    this.#later(() => {
+      for (const [from, to] of cuts) net.healOneWay(nodeName(from), nodeName(to));
+    });
   }
 
   #cut(pairs: ReadonlyArray<readonly [number, number]>): void {
@@ -158,7 +210,7 @@ export class FaultPlan {
   }
 
   /** Runs undo after the fault's length, or at heal(), whichever comes first. */
-  #later(undo: () => void): void {
+  #later(undo: () => void, lengthMs = this.#between(FAULT_LENGTH_MS)): void {
     let done = false;
     const once = () => {
       if (done) return;
@@ -167,7 +219,7 @@ export class FaultPlan {
       undo();
     };
     this.#pending.add(once);
-    void this.#rt.timers.sleep(this.#between(FAULT_LENGTH_MS)).then(once);
+    void this.#rt.timers.sleep(lengthMs).then(once);
   }
 
   #between([min, max]: readonly [number, number]): number {

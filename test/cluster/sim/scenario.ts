@@ -1,9 +1,11 @@
 // One seed of the whole-cluster simulation: N nodes (broker + controller each) form a cluster,
 // an RF 3 topic takes writes from an idempotent acks=all producer, an acks=1 producer and a
-// consumer while faults play (faults.ts); the invariants (cluster-checker.ts) are checked as it
-// runs. Then every fault is healed and the cluster must make progress within a bounded virtual
-// time: an acks=all produce to every partition succeeds and a consumer reads it back. Last, the
-// replicas converge and the final leaders are checked against everything acknowledged or read.
+// consumer, and a consumer group of 2 or 3 members reads and commits (group-workload.ts), while
+// faults play (faults.ts); the invariants (cluster-checker.ts) are checked as it runs. Then
+// every fault is healed and the cluster must make progress within a bounded virtual time: an
+// acks=all produce to every partition succeeds, a consumer reads it back and the group commits
+// past it. Last, the replicas converge and the final leaders and the final coordinator are
+// checked against everything acknowledged, read or committed.
 import { SimWorld } from "../../../runtime/sim/world.ts";
 import type { Runtime } from "../../../runtime/types.ts";
 import { Admin } from "../../../src/client/admin.ts";
@@ -11,6 +13,7 @@ import { Consumer } from "../../../src/client/consumer.ts";
 import { Producer } from "../../../src/client/producer.ts";
 import { ClusterChecker, splitTp, tpKey } from "./cluster-checker.ts";
 import { FaultPlan } from "./faults.ts";
+import { groupOffsets, type GroupStats, noGroupStats, runGroup } from "./group-workload.ts";
 import { readReplica } from "./replica-logs.ts";
 import { messageOf, nodeName, SimCluster } from "./sim-cluster.ts";
 import { runWorkload, type WorkloadStats } from "./workload.ts";
@@ -27,9 +30,24 @@ export interface ScenarioOptions {
 export interface ScenarioResult {
   virtualMs: number;
   stats: WorkloadStats;
+  group: GroupStats;
   faults: FaultPlan["stats"];
   checks: ClusterChecker["checks"];
+  /** What the faults made happen (docs/cluster-simulation.md, "Reordering and duplication"). */
+  effects: FaultEffects;
   violations: string[];
+}
+
+export interface FaultEffects {
+  /** Chunks overtaken across connections between the same two nodes. */
+  reordered: number;
+  /** Idempotent batches the brokers recognised as retries and answered without appending. */
+  duplicateBatches: number;
+  /** Connection directions that stalled behind a one-way cut, and handshakes it hung. */
+  stalls: number;
+  hungConnects: number;
+  /** Writes and syncs a slow disk delayed. */
+  slowDiskOps: number;
 }
 
 const TOPIC = "t";
@@ -55,6 +73,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     log,
   });
   cluster.onUp = (id, node) => checker.watchMetadata(id, node);
+  const groupMembers = 2 + random.int(2);
+  const groupStats = noGroupStats();
   const stats: WorkloadStats = { sent: 0, ackedAll: 0, acked1: 0, failed: 0, consumed: 0 };
   const driver = world.runtime("sim-driver");
   const faults = new FaultPlan(cluster, driver, (line) => {
@@ -92,6 +112,15 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       stats,
       stopped: () => stopped,
     });
+    const group = runGroup(world.runtime("group"), {
+      bootstrap: cluster.bootstrap,
+      topic: TOPIC,
+      members: groupMembers,
+      checker,
+      stats: groupStats,
+      stopped: () => stopped,
+      log: (line) => log(`${driver.clock.nowMs()} ${line}`),
+    });
     const faultsDone = faults.run(() => driver.clock.monotonicMs() - startMs > options.faultMs);
     await faultsDone;
     faults.heal();
@@ -99,18 +128,32 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     await checkLiveness(world.runtime("liveness"), cluster.bootstrap, checker);
     stopped = true;
     await workload;
+    await group;
     await converge(cluster, driver);
     sampling = false;
     await sampler;
     checker.sample(cluster.up(), partitions);
     await checker.compareReplicas(cluster.up(), fsOf, partitions);
+    const finalGroup = await groupOffsets(world.runtime("liveness"), cluster.bootstrap, TOPIC);
+    checker.checkGroupFinal(
+      finalGroup && new Map([...finalGroup].map(([p, offset]) => [tpKey(TOPIC, p), offset])),
+      (tp) => finalHighWatermark(cluster, tp),
+    );
     await checker.checkFinal((tp) => finalLeaderLog(cluster, tp));
   }, SCENARIO_BOUNDS);
   return {
     virtualMs: driver.clock.monotonicMs() - startMs,
     stats,
+    group: groupStats,
     faults: faults.stats,
     checks: checker.checks,
+    effects: {
+      reordered: world.net.reordered,
+      duplicateBatches: cluster.duplicateBatches(),
+      stalls: world.net.stalls,
+      hungConnects: world.net.hungConnects,
+      slowDiskOps: cluster.ids.reduce((n, id) => n + fsOf(id).slowOps, 0),
+    },
     violations: checker.violations,
   };
 }
@@ -149,6 +192,17 @@ async function checkLiveness(rt: Runtime, bootstrap: string, checker: ClusterChe
     }),
   );
   await producer.close();
+  await readBack(rt, bootstrap, written, deadline);
+  await groupMovesOn(rt, bootstrap, written, checker, deadline);
+}
+
+/** The liveness writes are read back by a consumer of their partitions. */
+async function readBack(
+  rt: Runtime,
+  bootstrap: string,
+  written: ReadonlyArray<{ partition: number; offset: number }>,
+  deadline: number,
+): Promise<void> {
   const consumer = new Consumer(rt, { bootstrap, clientId: "liveness-reader" });
   try {
     const wanted = new Map(written.map((w) => [w.partition, w]));
@@ -167,6 +221,30 @@ async function checkLiveness(rt: Runtime, bootstrap: string, checker: ClusterChe
     }
   } finally {
     await consumer.close();
+  }
+}
+
+/** The group reads the liveness writes and commits past them. */
+async function groupMovesOn(
+  rt: Runtime,
+  bootstrap: string,
+  written: ReadonlyArray<{ partition: number; offset: number }>,
+  checker: ClusterChecker,
+  deadline: number,
+): Promise<void> {
+  const behind = new Set(written.map((w) => w.partition));
+  while (behind.size > 0) {
+    if (rt.clock.monotonicMs() > deadline) {
+      throw new Error(`no progress after healing: the group did not commit past ${[...behind]}`);
+    }
+    const committed = await groupOffsets(rt, bootstrap, TOPIC);
+    for (const w of written) {
+      const offset = committed?.get(w.partition);
+      if (offset === undefined) continue;
+      checker.groupCommitted(tpKey(TOPIC, w.partition), offset, "liveness");
+      if (offset > w.offset) behind.delete(w.partition);
+    }
+    if (behind.size > 0) await rt.timers.sleep(200);
   }
 }
 
@@ -209,6 +287,15 @@ function replicasOf(cluster: SimCluster, partition: number): number[] {
   const [, node] = cluster.up()[0];
   const p = node.membership.committed.image.topic(TOPIC)?.partitions[partition];
   return p === undefined ? [] : [...p.replicas];
+}
+
+/** The final leader's high watermark of tp. */
+function finalHighWatermark(cluster: SimCluster, tp: string): number | undefined {
+  const [topic, partition] = splitTp(tp);
+  const [, any] = cluster.up()[0];
+  const leader = any.membership.committed.image.topic(topic)?.partitions[partition]?.leader;
+  const node = leader === undefined ? null : cluster.running(leader);
+  return node?.broker.partitionOffsets(topic, partition)?.highWatermark;
 }
 
 /** The final leader's log below its high watermark, as offset -> value. */

@@ -17,6 +17,7 @@ const CONTROLLER_PORT = 9193;
 const BROKER_PORT = 9093;
 const START_ATTEMPTS_MAX = 20;
 const RESTART_BACKOFF_MS = 1_000;
+const OFFSETS_PARTITIONS = 3;
 
 export interface SimClusterOptions {
   nodeCount: number;
@@ -48,6 +49,8 @@ export class SimCluster {
   startFailures = 0;
   /** Set when a node could not be restarted at all. */
   startError: unknown = null;
+  /** Duplicate batches counted by incarnations that are gone. */
+  #duplicatesGone = 0;
 
   constructor(world: SimWorld, options: SimClusterOptions) {
     this.world = world;
@@ -94,20 +97,34 @@ export class SimCluster {
    */
   async crash(id: number, how: "power-cut" | "kill"): Promise<void> {
     this.crashes++;
+    const gone = this.#running.get(id);
+    if (gone) this.#duplicatesGone += duplicateBatchesOf(gone);
     this.#incarnation.set(id, (this.#incarnation.get(id) ?? 0) + 1);
     this.#running.set(id, null);
     this.#starting.delete(id);
     if (how === "kill") {
       const node = this.world.node(nodeName(id));
       this.world.scheduler.cancelOwner(nodeName(id));
+      node.fs.processDied();
       this.#crashing.add(id);
+      // The page cache is made durable at once: a slow disk does not slow this modelling step.
       try {
-        await syncTree(node.fs, "/");
+        await node.fs.immediately(() => syncTree(node.fs, "/"));
       } finally {
         this.#crashing.delete(id);
       }
     }
     this.world.crash(nodeName(id));
+  }
+
+  /**
+   * Idempotent batches the brokers recognised as retries (tributary_produce_duplicate_batches_total),
+   * summed over every incarnation so far: the duplicates resets and timeouts made.
+   */
+  duplicateBatches(): number {
+    let total = this.#duplicatesGone;
+    for (const [, node] of this.up()) total += duplicateBatchesOf(node);
+    return total;
   }
 
   /** True when node id is the only in-sync replica of some partition, as far as known. */
@@ -153,6 +170,9 @@ export class SimCluster {
           host: nodeName(id),
           port: BROKER_PORT,
           httpPort: null,
+          // Few __consumer_offsets partitions: the group's coordinator still moves with its
+          // partition's leadership, and the replication work stays small.
+          offsetsTopicPartitions: OFFSETS_PARTITIONS,
           cluster: this.#clusterOptions(id),
           logger: this.#logger(id),
         });
@@ -219,6 +239,14 @@ async function syncTree(fs: FileSystem, dir: string): Promise<void> {
   }
   await fs.syncDir(dir);
 }
+
+function duplicateBatchesOf(node: RunningClusterNode): number {
+  let total = 0;
+  for (const m of node.metrics.render().matchAll(DUPLICATES_LINE)) total += Number(m[1]);
+  return total;
+}
+
+const DUPLICATES_LINE = /^tributary_produce_duplicate_batches_total\{[^}]*\} (\d+)$/gm;
 
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
