@@ -138,12 +138,12 @@ export class ProtocolClient {
     options: { timeoutMs?: number } = {},
   ): Promise<ResponseBody<K>> {
     const timeoutMs = (options.timeoutMs ?? this.#requestTimeoutMs) + serverWaitMs(op, body);
-    const deadline = new AbortController();
-    const timer = this.#rt.timers.setTimeout(() => deadline.abort(), timeoutMs);
+    const deadline = new Deadline();
+    const timer = this.#rt.timers.setTimeout(() => deadline.expire(), timeoutMs);
     try {
-      await this.#acquireSlot(op, timeoutMs, deadline.signal);
+      await this.#acquireSlot(op, timeoutMs, deadline);
       try {
-        return await this.#exchange(op, body, timeoutMs, deadline.signal);
+        return await this.#exchange(op, body, timeoutMs, deadline);
       } finally {
         this.#slots.release();
       }
@@ -177,9 +177,13 @@ export class ProtocolClient {
     await this.#closed;
   }
 
-  async #acquireSlot(op: OpName, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  async #acquireSlot(op: OpName, timeoutMs: number, deadline: Deadline): Promise<void> {
     this.#throwIfFailed();
-    const acquired = await this.#slots.acquire(signal);
+    // Awaited either way, so a free slot takes the same turn as before this fast path.
+    const acquired =
+      await (deadline.expired
+        ? false
+        : this.#slots.tryAcquire() || this.#slots.acquire(deadline.signal));
     if (!acquired) {
       throw new TributaryError(
         "REQUEST_TIMED_OUT",
@@ -192,7 +196,7 @@ export class ProtocolClient {
     op: K,
     body: RequestBody<K>,
     timeoutMs: number,
-    signal: AbortSignal,
+    deadline: Deadline,
   ): Promise<ResponseBody<K>> {
     this.#throwIfFailed();
     const correlationId = this.#allocateCorrelationId();
@@ -204,16 +208,16 @@ export class ProtocolClient {
           new TributaryError("REQUEST_TIMED_OUT", `${op}: no response within ${timeoutMs} ms`),
         );
       };
-      if (signal.aborted) return onTimeout();
-      signal.addEventListener("abort", onTimeout, { once: true });
+      if (deadline.expired) return onTimeout();
+      deadline.onExpire = onTimeout;
       this.#pending.set(correlationId, {
         op,
         resolve: (value) => {
-          signal.removeEventListener("abort", onTimeout);
+          deadline.onExpire = null;
           resolve(value as ResponseBody<K>);
         },
         reject: (err) => {
-          signal.removeEventListener("abort", onTimeout);
+          deadline.onExpire = null;
           reject(err);
         },
       });
@@ -335,6 +339,30 @@ export class ProtocolClient {
         cause: this.#failure,
       });
     }
+  }
+}
+
+/**
+ * One request's deadline. An AbortSignal is made only for a request that must wait for an
+ * in-flight slot: most never do, and a signal with its listener per request showed in profiles.
+ */
+class Deadline {
+  expired = false;
+  /** Called once when the deadline passes (the response wait sets it). */
+  onExpire: (() => void) | null = null;
+  #controller: AbortController | null = null;
+
+  get signal(): AbortSignal {
+    this.#controller ??= new AbortController();
+    return this.#controller.signal;
+  }
+
+  expire(): void {
+    this.expired = true;
+    this.#controller?.abort();
+    const onExpire = this.onExpire;
+    this.onExpire = null;
+    onExpire?.();
   }
 }
 

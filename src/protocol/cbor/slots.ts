@@ -21,6 +21,13 @@ export class Slots {
     return this.#waiters.length;
   }
 
+  /** Takes a slot if one is free and nobody waits: the wait-free path of acquire(). */
+  tryAcquire(): boolean {
+    if (this.#used >= this.max || this.#waiters.length > 0) return false;
+    this.#used++;
+    return true;
+  }
+
   /** Resolves true once a slot is held, or false if the signal aborted first. */
   acquire(signal?: AbortSignal): Promise<boolean> {
     if (signal?.aborted) return Promise.resolve(false);

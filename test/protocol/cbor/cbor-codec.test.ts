@@ -27,6 +27,10 @@ describe("encodeCbor", () => {
     [-1000, "3903e7"],
     [-4294967297, "3b0000000100000000"],
     [18446744073709551615n, "1bffffffffffffffff"],
+    [5n, "05"],
+    [-5n, "24"],
+    [70000n, "1a00011170"],
+    [-4294967297n, "3b0000000100000000"],
     [1.5, "fb3ff8000000000000"],
     [false, "f4"],
     [true, "f5"],
@@ -47,6 +51,42 @@ describe("encodeCbor", () => {
       expect(hex(encodeCbor(value))).toBe(expected);
     });
   }
+
+  it("writes text as TextEncoder does, lone surrogates and map keys too (property)", () => {
+    const encoder = new TextEncoder();
+    const text = fc.oneof(
+      fc.string({ unit: "binary", maxLength: 300 }),
+      fc.string({ unit: "grapheme-ascii", maxLength: 300 }),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        const utf8 = encoder.encode(t);
+        // The bytes after the head, and the head's length argument, are TextEncoder's.
+        const alone = encodeCbor(t);
+        expect(hex(alone.subarray(alone.byteLength - utf8.byteLength))).toBe(hex(utf8));
+        expect(decodeCbor(alone)).toBe(new TextDecoder().decode(utf8));
+        const asKey = encodeCbor({ [t]: 1 });
+        expect(hex(asKey)).toBe(`a1${hex(alone)}01`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("writes every head size for text, byte strings, arrays and map sizes", () => {
+    const head = (major: number, n: number) =>
+      hex(encodeCbor(major === 3 ? "a".repeat(n) : new Uint8Array(n))).slice(
+        0,
+        n < 24 ? 2 : n < 256 ? 4 : n < 65536 ? 6 : 10,
+      );
+    expect(head(3, 23)).toBe("77");
+    expect(head(3, 24)).toBe("7818");
+    expect(head(3, 300)).toBe("79012c");
+    expect(head(3, 70000)).toBe("7a00011170");
+    expect(head(2, 70000)).toBe("5a00011170");
+    expect(hex(encodeCbor(new Array(300).fill(0))).slice(0, 6)).toBe("99012c");
+    const wide = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, i]));
+    expect(hex(encodeCbor({ ...wide, gone: undefined })).slice(0, 4)).toBe("b81e");
+  });
 
   it("leaves room for a prefix", () => {
     expect(hex(encodeCbor([1], 4))).toBe("000000008101");

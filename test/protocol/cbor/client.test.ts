@@ -130,6 +130,25 @@ describe("ProtocolClient", () => {
     await expect(late).resolves.toEqual({ topics: [] });
   });
 
+  it("times out a request still waiting for an in-flight slot, and frees every slot", async () => {
+    const held: RequestEnvelope[] = [];
+    const server = await scripted((r) => void held.push(r));
+    const client = await connect(server.listener.port, { requestTimeoutMs: 5_000, inFlightMax: 1 });
+    const first = client.request("ListTopics", {});
+    const queued = await client.request("ListTopics", {}, { timeoutMs: 50 }).catch((e) => e);
+    expect(queued).toMatchObject({ code: "REQUEST_TIMED_OUT" });
+    expect((queued as Error).message).toContain("no in-flight slot within 50 ms");
+    await eventually(() => held.length === 1);
+    await server.conns[0].write(encodeResponseFrame(held[0].correlationId, null, { topics: [] }));
+    await expect(first).resolves.toEqual({ topics: [] });
+    // The slot the first request held is free again: the next one is sent and answered.
+    const next = client.request("ListTopics", {});
+    await eventually(() => held.length === 2);
+    await server.conns[0].write(encodeResponseFrame(held[1].correlationId, null, { topics: [] }));
+    await expect(next).resolves.toEqual({ topics: [] });
+    expect(client.inFlight).toBe(0);
+  });
+
   it("adds a Fetch's maxWaitMs to its deadline", async () => {
     const server = await scripted((r, conn) => {
       setTimeout(

@@ -1,0 +1,10 @@
+// CI's cluster simulation seeds 301-350 with 3 nodes (cluster-sim-suite.ts says what a seed
+// does and which environment variables replay or widen it).
+import { defineClusterSimSuite } from "./cluster-sim-suite.ts";
+
+defineClusterSimSuite({
+  testPath: "test/cluster/sim/cluster-sim-3g.test.ts",
+  nodeCount: 3,
+  base: 301,
+  count: 50,
+});
