@@ -592,7 +592,8 @@ export class Broker implements BrokerApi {
     return {
       lookup: (t, p) => this.#lookup(t, p),
       ...(cluster === null ? {} : {
-        refusal: (t: string, p: number) => leadershipRefusal(this.#store.image, this.nodeId, t, p),
+        refusal: (t: string, p: number, epoch?: number) =>
+          leadershipRefusal(this.#store.image, this.nodeId, t, p, epoch),
       }),
       metrics: this.#metrics,
       purgatory: this.#purgatory,

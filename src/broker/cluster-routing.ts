@@ -21,6 +21,7 @@ export function leadershipRefusal(
   nodeId: number,
   topic: string,
   partition: number,
+  currentLeaderEpoch?: number,
 ): TributaryError | null {
   const p = image.topic(topic)?.partitions[partition];
   if (p === undefined || !Number.isInteger(partition)) {
@@ -29,7 +30,7 @@ export function leadershipRefusal(
       `unknown partition ${String(topic)}-${String(partition)}`,
     );
   }
-  if (p.leader === nodeId) return null;
+  if (p.leader === nodeId) return epochRefusal(topic, partition, p.leaderEpoch, currentLeaderEpoch);
   if (p.leader === NO_LEADER) {
     return new TributaryError(
       "LEADER_NOT_AVAILABLE",
@@ -40,6 +41,34 @@ export function leadershipRefusal(
     "NOT_LEADER_OR_FOLLOWER",
     `broker ${nodeId} does not lead ${topic}-${partition}; the leader is broker ${p.leader} (leader epoch ${p.leaderEpoch})`,
   );
+}
+
+/**
+ * KIP-320's check of the leader epoch a consumer saw in metadata: a client that knows a newer
+ * epoch than this broker's image (a leader cut off from the controller, still sure it leads) must
+ * not read here, or a fetch beyond this stale log answers OFFSET_OUT_OF_RANGE and the consumer
+ * resets its position; a client behind this broker refreshes its metadata.
+ */
+function epochRefusal(
+  topic: string,
+  partition: number,
+  leaderEpoch: number,
+  currentLeaderEpoch: number | undefined,
+): TributaryError | null {
+  if (currentLeaderEpoch === undefined || currentLeaderEpoch < 0) return null;
+  if (currentLeaderEpoch > leaderEpoch) {
+    return new TributaryError(
+      "UNKNOWN_LEADER_EPOCH",
+      `${topic}-${partition}: this broker knows leader epoch ${leaderEpoch}, the request is for ${currentLeaderEpoch}`,
+    );
+  }
+  if (currentLeaderEpoch < leaderEpoch) {
+    return new TributaryError(
+      "FENCED_LEADER_EPOCH",
+      `${topic}-${partition} is led in epoch ${leaderEpoch}, the request is for ${currentLeaderEpoch}`,
+    );
+  }
+  return null;
 }
 
 /** Every registered, unfenced broker that advertises a CBOR listener, by ascending id. */

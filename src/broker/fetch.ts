@@ -14,7 +14,7 @@ const EMPTY = new Uint8Array(0);
 export interface FetchContext {
   lookup(topic: string, partition: number): Partition | undefined;
   /** In a cluster: why this broker may not serve the partition (it does not lead it), or null. */
-  refusal?(topic: string, partition: number): TributaryError | null;
+  refusal?(topic: string, partition: number, currentLeaderEpoch?: number): TributaryError | null;
   metrics: BrokerMetrics;
 }
 
@@ -99,7 +99,7 @@ async function readOne(
   haveData: boolean,
   ctx: FetchContext,
 ): Promise<FetchPartitionResult> {
-  const refused = ctx.refusal?.(wanted.topic, wanted.partition) ?? null;
+  const refused = ctx.refusal?.(wanted.topic, wanted.partition, wanted.currentLeaderEpoch) ?? null;
   if (refused !== null) return failed(wanted, refused.code, refused.message);
   const p = ctx.lookup(wanted.topic, wanted.partition);
   if (p === undefined || p.closed) {

@@ -41,6 +41,11 @@ export interface FetchPartitionRequest {
   offset: number;
   /** Bytes wanted from this partition; at least one whole batch is returned regardless. */
   maxBytes: number;
+  /**
+   * The leader epoch the client's metadata named (KIP-320); in a cluster a broker whose image
+   * differs answers FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH. Absent or -1: not checked.
+   */
+  currentLeaderEpoch?: number;
 }
 
 export interface FetchRequest {

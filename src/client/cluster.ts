@@ -61,6 +61,8 @@ export interface TopicRoute {
   partitions: number;
   /** Leader node id per partition index. */
   leaders: number[];
+  /** The leader epoch of each leader in leaders (sent with fetches, KIP-320). */
+  leaderEpochs: number[];
   fetchedMs: number;
 }
 
@@ -117,6 +119,13 @@ export class ClusterClient {
   readonly #wanted = new Set<string>();
   /** When each topic was last described (kept across invalidate(): it paces refreshes). */
   readonly #describedMs = new Map<string, number>();
+  /**
+   * The newest leader (and its epoch) seen per partition, kept across invalidate(): a broker cut
+   * off from the controller answers metadata from its stale image, and a route must not go back
+   * to an older leader epoch (KIP-320). Dropped when the topic is gone, and after
+   * metadataMaxAgeMs (a topic deleted and created again unseen starts its epochs over).
+   */
+  readonly #epochFloors = new Map<string, { epochs: Map<number, EpochFloor>; seenMs: number }>();
   /** A topic's error from the latest refresh that named it. */
   readonly #topicErrors = new Map<string, TributaryError>();
   #refresh: Refresh | null = null;
@@ -260,16 +269,39 @@ export class ClusterClient {
     for (const topic of response.topics) {
       this.#describedMs.set(topic.name, nowMs);
       if (topic.error === null) {
-        this.#routes.set(topic.name, routeOf(topic, nowMs));
+        this.#routes.set(topic.name, this.#routeOf(topic, nowMs));
         this.#topicErrors.delete(topic.name);
       } else {
         this.#routes.delete(topic.name);
         this.#topicErrors.set(topic.name, fromWireError(topic.error));
         // A topic that is gone stops riding along in every later refresh.
-        if (topic.error.code === "UNKNOWN_TOPIC_OR_PARTITION") this.#wanted.delete(topic.name);
+        if (topic.error.code === "UNKNOWN_TOPIC_OR_PARTITION") {
+          this.#wanted.delete(topic.name);
+          this.#epochFloors.delete(topic.name);
+        }
       }
     }
     return response;
+  }
+
+  /** The topic's route from a Metadata answer, where no partition goes back to an older epoch. */
+  #routeOf(topic: TopicDescription, nowMs: number): TopicRoute {
+    const known = this.#epochFloors.get(topic.name);
+    const fresh = known !== undefined && nowMs - known.seenMs < this.#metadataMaxAgeMs;
+    const floors = fresh ? known.epochs : new Map<number, EpochFloor>();
+    const leaders: number[] = [];
+    const leaderEpochs: number[] = [];
+    for (const p of topic.partitions) {
+      const floor = floors.get(p.partition);
+      const kept = floor !== undefined && p.leaderEpoch < floor.leaderEpoch
+        ? floor
+        : { leader: p.leader, leaderEpoch: p.leaderEpoch };
+      floors.set(p.partition, kept);
+      leaders[p.partition] = kept.leader;
+      leaderEpochs[p.partition] = kept.leaderEpoch;
+    }
+    this.#epochFloors.set(topic.name, { epochs: floors, seenMs: nowMs });
+    return { partitions: topic.partitions.length, leaders, leaderEpochs, fetchedMs: nowMs };
   }
 
   async #connectionFor(
@@ -362,10 +394,9 @@ export class ClusterClient {
   }
 }
 
-function routeOf(topic: TopicDescription, nowMs: number): TopicRoute {
-  const leaders: number[] = [];
-  for (const p of topic.partitions) leaders[p.partition] = p.leader;
-  return { partitions: topic.partitions.length, leaders, fetchedMs: nowMs };
+interface EpochFloor {
+  leader: number;
+  leaderEpoch: number;
 }
 
 function keyOf(address: HostPort): string {

@@ -35,7 +35,7 @@ export interface FetchLoopDeps {
   report(err: unknown, fatal: boolean): void;
 }
 
-type Ready = { a: Assignment; epoch: number; offset: number };
+type Ready = { a: Assignment; epoch: number; offset: number; leaderEpoch?: number };
 
 export class FetchLoop {
   readonly #deps: FetchLoopDeps;
@@ -115,7 +115,9 @@ export class FetchLoop {
         leaderless ??= entry;
         continue;
       }
-      byLeader.set(leader, [...(byLeader.get(leader) ?? []), entry]);
+      const leaderEpoch = route.leaderEpochs[entry.a.tp.partition];
+      const sent = leaderEpoch === undefined ? entry : { ...entry, leaderEpoch };
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), sent]);
     }
     // Every fetch ends before the next round starts: one failing fast must not leave another in
     // flight, whose late answer would then rewind its partitions below what was delivered.
@@ -136,10 +138,13 @@ export class FetchLoop {
         maxWaitMs: settings.fetchMaxWaitMs,
         minBytes: settings.fetchMinBytes,
         maxBytes: settings.fetchMaxBytes,
-        partitions: entries.map(({ a, offset }) => ({
+        partitions: entries.map(({ a, offset, leaderEpoch }) => ({
           ...a.tp,
           offset,
           maxBytes: settings.partitionFetchBytesMax,
+          // The broker refuses a fetch for another epoch than it knows, rather than answer
+          // OFFSET_OUT_OF_RANGE from a stale log and make this consumer reset (KIP-320).
+          ...(leaderEpoch === undefined ? {} : { currentLeaderEpoch: leaderEpoch }),
         })),
       },
       leader,

@@ -140,6 +140,42 @@ describe("a broker in cluster mode", () => {
     ]);
   });
 
+  it("refuses a fetch for a leader epoch other than its image's (KIP-320), serves its own", async () => {
+    // A leader cut off from the controller still believes it leads in its old epoch: a consumer
+    // that saw a newer epoch must hear UNKNOWN_LEADER_EPOCH, not OFFSET_OUT_OF_RANGE for an
+    // offset past this stale log (3-node simulation seed 11: the consumer reset to earliest).
+    const broker = await openBroker();
+    writer.assignments.set("t", [[1, 2]]);
+    await broker.createTopic({ name: "t" });
+    await produce(broker, 0, "a");
+    await broker.waitForMetadataOffset(writer.moveLeader("t", 0, 2));
+    await broker.waitForMetadataOffset(writer.moveLeader("t", 0, 1));
+    const fetchAt = async (offset: number, currentLeaderEpoch?: number) => {
+      const [r] = await broker.fetch({
+        partitions: [{
+          topic: "t",
+          partition: 0,
+          offset,
+          maxBytes: 1 << 20,
+          ...(currentLeaderEpoch === undefined ? {} : { currentLeaderEpoch }),
+        }],
+        maxWaitMs: 0,
+        minBytes: 0,
+        maxBytes: 1 << 20,
+      });
+      return r;
+    };
+    const ahead = await fetchAt(50, 3);
+    expect(ahead.error).toBe("UNKNOWN_LEADER_EPOCH");
+    expect(ahead.errorMessage).toContain("leader epoch 2");
+    expect((await fetchAt(0, 1)).error).toBe("FENCED_LEADER_EPOCH");
+    const own = await fetchAt(0, 2);
+    expect(own.error).toBeUndefined();
+    expect(own.records.byteLength).toBeGreaterThan(0);
+    expect((await fetchAt(0, -1)).error).toBeUndefined();
+    expect((await fetchAt(50)).error).toBe("OFFSET_OUT_OF_RANGE");
+  });
+
   it("answers LEADER_NOT_AVAILABLE for a partition with no leader, UNKNOWN for what the image lacks", async () => {
     const broker = await openBroker();
     writer.assignments.set("t", [[1, 2]]);

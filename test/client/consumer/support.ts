@@ -53,6 +53,7 @@ export class ScriptedCluster {
     return Promise.resolve({
       partitions: this.partitions,
       leaders: Array.from({ length: this.partitions }, () => 1),
+      leaderEpochs: [],
       fetchedMs: 0,
     });
   }

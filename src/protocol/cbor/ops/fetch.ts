@@ -5,7 +5,8 @@
 //                  "partitions": [* FetchEntry]}   ; ≤ 1,000 entries (FETCH_PARTITIONS_MAX)
 //   FetchEntry  = {"topic": text, "partition": uint,      ; [0, 2^31 - 1]
 //                  "offset": int,                  ; [-(2^53 - 1), 2^53 - 1]
-//                  "maxBytes": uint}               ; [0, 2^31 - 1]
+//                  "maxBytes": uint,               ; [0, 2^31 - 1]
+//                  ? "currentLeaderEpoch": int}    ; [-1, 2^31 - 1]; absent or -1: not checked
 //   response v1 = {"partitions": [* FetchResult]}  ; one per entry, in request order
 //   FetchResult = {"topic": text, "partition": int, "error": WireError / null,
 //                  "highWatermark": int, "logStartOffset": int,   ; -1 when unknown
@@ -22,6 +23,8 @@ export interface FetchPartitionData {
   partition: number;
   offset: number;
   maxBytes: number;
+  /** The leader epoch the client's metadata named; absent or -1 is not checked (KIP-320). */
+  currentLeaderEpoch?: number;
 }
 
 export interface FetchRequestBody {
@@ -77,7 +80,12 @@ function requestV1(body: unknown): FetchRequestBody {
         partition: shape.partition(p, "partition", path),
         offset: shape.int(p, "offset", path, -SAFE_INT_MAX, SAFE_INT_MAX),
         maxBytes: shape.int(p, "maxBytes", path, 0, INT32_MAX),
+        ...optEpoch(shape.optInt(p, "currentLeaderEpoch", path, -1, INT32_MAX)),
       };
     }, FETCH_PARTITIONS_MAX),
   };
+}
+
+function optEpoch(epoch: number | undefined): { currentLeaderEpoch?: number } {
+  return epoch === undefined ? {} : { currentLeaderEpoch: epoch };
 }
