@@ -19,6 +19,8 @@ export interface ClusterNode {
   readonly port: number;
   readonly httpPort: number;
   readonly controllerPort: number;
+  /** The Kafka listener's port, when the cluster was started with `kafka: true`. */
+  readonly kafkaPort: number | null;
   process: BrokerProcess | null;
 }
 
@@ -68,6 +70,8 @@ export interface ProcessClusterOptions {
    * a test returns a FaultProxy's port here to sit between two nodes' controller traffic.
    */
   quorumPort?: (fromId: number, to: ClusterNode) => Promise<number>;
+  /** Gives every node a Kafka listener on a free port (off otherwise). */
+  kafka?: boolean;
 }
 
 export async function freePorts(count: number): Promise<number[]> {
@@ -90,6 +94,7 @@ export async function freePorts(count: number): Promise<number[]> {
 export async function startProcessCluster(options: ProcessClusterOptions): Promise<ProcessCluster> {
   for (const host of new Set(options.hosts)) requireHost(host);
   const ports = await freePorts(options.hosts.length * 3);
+  const kafkaPorts = options.kafka ? await freePorts(options.hosts.length) : [];
   const dirs = options.hosts.map(() => makeTempDir("tributary-cluster-"));
   const nodes: ClusterNode[] = options.hosts.map((host, i) => ({
     nodeId: i + 1,
@@ -98,6 +103,7 @@ export async function startProcessCluster(options: ProcessClusterOptions): Promi
     port: ports[3 * i],
     httpPort: ports[3 * i + 1],
     controllerPort: ports[3 * i + 2],
+    kafkaPort: kafkaPorts[i] ?? null,
     process: null,
   }));
   const quorums = new Map<number, string>();
@@ -118,6 +124,7 @@ export async function startProcessCluster(options: ProcessClusterOptions): Promi
       dataDir: node.dataDir,
       port: node.port,
       httpPort: node.httpPort,
+      ...(node.kafkaPort !== null ? { kafkaPort: node.kafkaPort } : {}),
       startTimeoutMs: options.startTimeoutMs ?? 30_000,
       extraArgs: [
         "--node-id",

@@ -27,7 +27,13 @@ beforeAll(async () => {
     autoCreateTopics: true,
     logger: logs.logger,
   });
-  strict = await startBroker(rt, { storage: "memory", port: 0, httpPort: null, kafkaPort: 0 });
+  strict = await startBroker(rt, {
+    storage: "memory",
+    port: 0,
+    httpPort: null,
+    kafkaPort: 0,
+    kafkaRequestBytesMax: 1000,
+  });
   await node.broker.createTopic({ name: "two", partitions: 2 });
 });
 
@@ -209,6 +215,14 @@ describe("connections", () => {
       expect(await c.closed()).toBe(true);
     }
     expect(logs.lines).toContainEqual(expect.objectContaining({ event: "kafka.frame_rejected" }));
+  });
+
+  it("socket.request.max.bytes (kafkaRequestBytesMax) bounds what a broker reads", async () => {
+    const c = await client(strict);
+    c.send(requestFrame(18, 0, 1, new Uint8Array(0)));
+    expect(apiVersionsBody(await c.next(), 0).errorCode).toBe(0);
+    c.send(parseHex("000003e9")); // 1001 bytes announced
+    expect(await c.closed()).toBe(true);
   });
 
   it("closes on a frame too short for a header", async () => {

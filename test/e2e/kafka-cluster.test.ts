@@ -1,0 +1,110 @@
+// The Kafka listener on a three-node cluster of real processes, one each under node, deno and
+// bun: every node's Metadata lists all three brokers at their Kafka ports with a real
+// controller id and each partition's leader, replicas and ISR; kcat produces through one
+// node and consumes through another, reaching each partition's leader.
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Admin } from "../../src/index.ts";
+import { makeTempDir } from "./broker-process.ts";
+import { type ProcessCluster, startProcessCluster } from "./cluster-process.ts";
+import { ensureKafkaClients, runClient } from "./kafka-clients.ts";
+
+const missing = ensureKafkaClients();
+if (missing !== null) console.warn(`kafka-cluster e2e skipped: ${missing}`);
+
+interface KcatMetadata {
+  controllerid: number;
+  brokers: Array<{ id: number; name: string }>;
+  topics: Array<{
+    topic: string;
+    partitions: Array<{
+      partition: number;
+      leader: number;
+      replicas: Array<{ id: number }>;
+      isrs: Array<{ id: number }>;
+    }>;
+  }>;
+}
+
+describe.skipIf(missing !== null)("Kafka clients on a node/deno/bun cluster", () => {
+  let cluster: ProcessCluster | null = null;
+  const inputs = makeTempDir("tributary-kafka-cluster-input-");
+  const address = (id: number) => `127.0.0.1:${cluster!.node(id).kafkaPort}`;
+
+  beforeAll(async () => {
+    cluster = await startProcessCluster({ hosts: ["node", "deno", "bun"], kafka: true });
+    await cluster.waitForActiveBrokers(3);
+    const admin = new Admin({ bootstrap: cluster.bootstrap });
+    await admin.createTopic("kx", { partitions: 3, replicationFactor: 3 });
+    await admin.close();
+  }, 90_000);
+  afterAll(async () => {
+    await cluster?.stopAll();
+    inputs.remove();
+  });
+
+  it(
+    "every node's Metadata lists all brokers, the controller, leaders, replicas and ISR",
+    async () => {
+      onTestFailed(() => console.log(cluster?.logTails()));
+      const views: KcatMetadata[] = [];
+      for (const id of [1, 2, 3]) {
+        const r = await runClient("kcat", ["-b", address(id), "-L", "-J", "-t", "kx", "-m", "15"]);
+        expect(r.code, r.stderr).toBe(0);
+        views.push(JSON.parse(r.stdout) as KcatMetadata);
+      }
+      const expectedBrokers = [1, 2, 3].map((id) => ({ id, name: address(id) }));
+      for (const view of views) {
+        expect([...view.brokers].sort((a, b) => a.id - b.id)).toEqual(expectedBrokers);
+        expect([1, 2, 3]).toContain(view.controllerid);
+        const kx = view.topics.find((t) => t.topic === "kx")!;
+        expect(kx.partitions).toHaveLength(3);
+        for (const p of kx.partitions) {
+          expect(p.replicas.map((r) => r.id).sort()).toEqual([1, 2, 3]);
+          expect(p.replicas.map((r) => r.id)).toContain(p.leader);
+          expect(p.isrs.map((r) => r.id)).toContain(p.leader);
+        }
+      }
+      // Every node answers from the same committed metadata.
+      const leaders = (v: KcatMetadata) =>
+        v.topics[0].partitions.map((p) => [p.partition, p.leader]);
+      expect(leaders(views[1])).toEqual(leaders(views[0]));
+      expect(leaders(views[2])).toEqual(leaders(views[0]));
+    },
+    60_000,
+  );
+
+  it("kcat produces through node 1 and consumes through node 3, from every leader", async () => {
+    onTestFailed(() => console.log(cluster?.logTails()));
+    const lines = Array.from({ length: 30 }, (_, i) => `value-${i}`);
+    const file = join(inputs.path, "in.txt");
+    writeFileSync(file, lines.join("\n") + "\n");
+    const put = await runClient("kcat", [
+      "-b",
+      address(1),
+      "-P",
+      "-t",
+      "kx",
+      "-X",
+      "topic.partitioner=random",
+      "-l",
+      file,
+    ]);
+    expect(put.code, put.stderr).toBe(0);
+    const get = await runClient("kcat", [
+      "-b",
+      address(3),
+      "-C",
+      "-t",
+      "kx",
+      "-e",
+      "-f",
+      "%p %s\n",
+    ]);
+    expect(get.code, get.stderr).toBe(0);
+    const got = get.stdout.trim().split("\n");
+    expect(got.map((l) => l.split(" ")[1]).sort()).toEqual([...lines].sort());
+    expect(new Set(got.map((l) => l.split(" ")[0])).size).toBeGreaterThan(1);
+  }, 60_000);
+});
