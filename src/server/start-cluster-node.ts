@@ -390,7 +390,12 @@ async function shutdown(
   if (membership !== undefined && controlledShutdownMs > 0 && parts.broker !== undefined) {
     closers.push({
       name: "controlled shutdown",
-      close: async () => void await membership.controlledShutdown(controlledShutdownMs),
+      close: async () => {
+        const startedMs = rt.clock.monotonicMs();
+        if (!await membership.controlledShutdown(controlledShutdownMs)) return;
+        const leftMs = controlledShutdownMs - (rt.clock.monotonicMs() - startedMs);
+        if (parts.replicas) await handedOver(rt, parts.replicas, Math.max(0, leftMs));
+      },
       closeMsMax: controlledShutdownMs + 1_000,
     });
   }
@@ -431,6 +436,25 @@ async function shutdown(
   }
   if (parts.lock) closers.push({ name: "data dir lock", close: () => parts.lock!.release() });
   await closeAll(closers, rt.timers, graceMs);
+}
+
+/** Checks between looks at the replica manager while it hands over (bounded by the wait). */
+const HANDOVER_POLL_MS = 5;
+
+/**
+ * After the controller moved this broker's leaderships away: until this broker has applied
+ * that (it leads nothing) and answered the acks=all produces it took as leader (the follower
+ * it became answers them once the new leader's HW passes them), so its listeners close with
+ * nothing of theirs pending; at most waitMs.
+ */
+async function handedOver(rt: Runtime, replicas: ReplicaManager, waitMs: number): Promise<void> {
+  const deadline = rt.clock.monotonicMs() + waitMs;
+  for (;;) {
+    const m = replicas.metrics();
+    if (m.leaderPartitions === 0 && m.acksWaiters === 0) return;
+    if (rt.clock.monotonicMs() >= deadline) return;
+    await rt.timers.sleep(HANDOVER_POLL_MS);
+  }
 }
 
 /** A controller's part of a node: its Raft quorum member and the controller listener. */
