@@ -51,6 +51,10 @@ export async function newCluster(host: Host, dataDirIn?: string): Promise<BenchC
 
 export async function startNode(c: BenchCluster, node: Node, extraArgs: string[] = []) {
   const [cmd, ...args] = serveCommand(c.host);
+  // BENCH_NODE_FLAGS (node only), e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" with BENCH_SIGTERM=1.
+  if (c.host === "node" && process.env.BENCH_NODE_FLAGS) {
+    args.unshift(...process.env.BENCH_NODE_FLAGS.split(" "));
+  }
   node.server = await startServer(
     cmd,
     [
@@ -98,9 +102,13 @@ export function kill9(node: Node): Promise<number | null> {
   return stopNode(node, "SIGKILL");
 }
 
-/** Stops every node and removes their data directories. */
+/**
+ * Stops every node and removes their data directories. BENCH_SIGTERM=1 stops them with SIGTERM
+ * (so `NODE_OPTIONS=--cpu-prof` writes each node's profile).
+ */
 export async function removeCluster(c: BenchCluster): Promise<void> {
-  await Promise.all(c.nodes.map(kill9));
+  const signal = process.env.BENCH_SIGTERM === "1" ? "SIGTERM" : "SIGKILL";
+  await Promise.all(c.nodes.map((n) => stopNode(n, signal)));
   for (const n of c.nodes) rmSync(n.dataDir, { recursive: true, force: true });
 }
 

@@ -395,6 +395,10 @@ async function shutdown(
         if (!await membership.controlledShutdown(controlledShutdownMs)) return;
         const leftMs = controlledShutdownMs - (rt.clock.monotonicMs() - startedMs);
         if (parts.replicas) await handedOver(rt, parts.replicas, Math.max(0, leftMs));
+        // Clients still sending here learn of the move from NOT_LEADER_OR_FOLLOWER answers
+        // (and go to the new leader at once) rather than from dropped connections (a retry
+        // after a backoff).
+        await rt.timers.sleep(CLIENT_MOVE_GRACE_MS);
       },
       closeMsMax: controlledShutdownMs + 1_000,
     });
@@ -438,6 +442,8 @@ async function shutdown(
   await closeAll(closers, rt.timers, graceMs);
 }
 
+/** How long the listeners stay open after the handover, answering clients where leaders went. */
+const CLIENT_MOVE_GRACE_MS = 300;
 /** Checks between looks at the replica manager while it hands over (bounded by the wait). */
 const HANDOVER_POLL_MS = 5;
 

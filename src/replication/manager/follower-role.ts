@@ -132,7 +132,7 @@ async function runLocked(
         role.handover?.onHighWatermark(Math.min(effect.highWatermark, log.logEndOffset));
         break;
       case "backoff":
-        role.notBeforeMs = nowMs(core) + core.config.replicaFetchBackoffMs;
+        role.notBeforeMs = nowMs(core) + backoffMsFor(core, effect.reason);
         core.logger.debug("replica.fetch_backoff", "follower backs off", {
           topic: slot.key.topic,
           partition: slot.key.partition,
@@ -154,6 +154,21 @@ async function runLocked(
         return;
     }
   }
+}
+
+/**
+ * A leader that answers NOT_LEADER_OR_FOLLOWER or UNKNOWN_LEADER_EPOCH to a follower that already
+ * names it leader has not applied that metadata yet, which it does within a metadata round trip:
+ * its followers try again after a short pause, not the whole replica.fetch.backoff.ms (during
+ * a controlled shutdown that pause stalled every acks=all produce).
+ */
+const LEADER_CATCHING_UP_BACKOFF_MS = 10;
+
+function backoffMsFor(core: ManagerCore, reason: string): number {
+  const full = core.config.replicaFetchBackoffMs;
+  return reason === "NOT_LEADER_OR_FOLLOWER" || reason === "UNKNOWN_LEADER_EPOCH"
+    ? Math.min(full, LEADER_CATCHING_UP_BACKOFF_MS)
+    : full;
 }
 
 /**
