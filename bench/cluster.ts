@@ -8,120 +8,37 @@
 //
 // Defaults: 300,000 records of 100 B, 20 failovers, node. Prints a JSON summary last.
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { loadavg } from "node:os";
 import { createNodeRuntime } from "../runtime/node/mod.ts";
 import { Admin } from "../src/client/admin.ts";
 import { Producer } from "../src/client/producer.ts";
-import type { PartitionDescription } from "../src/model/descriptions.ts";
-import { freePort, killAll, type Server, sleep, startServer } from "./proc.ts";
-import { type Host, HOSTS, perf, serveCommand } from "./tributary.ts";
+import {
+  kill9,
+  newCluster,
+  quantile,
+  removeCluster,
+  startNode,
+  waitFor,
+  waitForBrokers,
+} from "./cluster-nodes.ts";
+import { killAll } from "./proc.ts";
+import { type Host, HOSTS, perf } from "./tributary.ts";
 
 const RECORDS = Number(process.argv[2] ?? 300_000);
 const FAILOVERS = Number(process.argv[3] ?? 20);
 const HOST = (process.argv[4] ?? "node") as Host;
 const RECORD_BYTES = 100;
 const PARTITIONS = 3;
-const START_TIMEOUT_MS = 60_000;
-const WAIT_MS_MAX = 60_000;
 const rt = createNodeRuntime();
-
-interface Node {
-  id: number;
-  port: number;
-  httpPort: number;
-  controllerPort: number;
-  dataDir: string;
-  server: Server | null;
-}
-
-async function startNode(node: Node, quorum: string): Promise<void> {
-  const [cmd, ...args] = serveCommand(HOST);
-  node.server = await startServer(
-    cmd,
-    [
-      ...args,
-      "serve",
-      "--data-dir",
-      node.dataDir,
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(node.port),
-      "--http-port",
-      String(node.httpPort),
-      "--node-id",
-      String(node.id),
-      "--process-roles",
-      "broker,controller",
-      "--controller-quorum",
-      quorum,
-      "--controller-port",
-      String(node.controllerPort),
-    ],
-    /bootstrap=(\S+) http=(\S+)/,
-    { timeoutMs: START_TIMEOUT_MS, what: `cluster node ${node.id} under ${HOST}` },
-  );
-}
-
-async function kill9(node: Node): Promise<void> {
-  const child = node.server?.child;
-  node.server = null;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGKILL");
-  await exited;
-}
-
-/** Polls the partition (every 100 ms, bounded) until ok holds. */
-async function waitFor(
-  admin: Admin,
-  topic: string,
-  ok: (p: PartitionDescription) => boolean,
-): Promise<PartitionDescription> {
-  const deadline = Date.now() + WAIT_MS_MAX;
-  let last: unknown = null;
-  while (Date.now() < deadline) {
-    try {
-      const p = (await admin.describeTopic(topic)).partitions[0];
-      if (p !== undefined && ok(p)) return p;
-      last = p;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(100);
-  }
-  throw new Error(`${topic}: state not reached in ${WAIT_MS_MAX} ms: ${JSON.stringify(last)}`);
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
 
 async function main(): Promise<void> {
   if (!(HOSTS as readonly string[]).includes(HOST)) throw new Error(`unknown host ${HOST}`);
-  const nodes: Node[] = [];
-  for (let id = 1; id <= 3; id++) {
-    nodes.push({
-      id,
-      port: await freePort(),
-      httpPort: await freePort(),
-      controllerPort: await freePort(),
-      dataDir: mkdtempSync(join(tmpdir(), `tributary-bench-cluster-${id}-`)),
-      server: null,
-    });
-  }
-  const quorum = nodes.map((n) => `${n.id}@127.0.0.1:${n.controllerPort}`).join(",");
-  const bootstrap = nodes.map((n) => `127.0.0.1:${n.port}`).join(",");
+  const cluster = await newCluster(HOST);
+  const { nodes, bootstrap } = cluster;
   try {
-    await Promise.all(nodes.map((n) => startNode(n, quorum)));
+    await Promise.all(nodes.map((n) => startNode(cluster, n)));
     const admin = new Admin(rt, { bootstrap, requestTimeoutMs: 3_000 });
-    const deadline = Date.now() + WAIT_MS_MAX;
-    while ((await admin.describeCluster().catch(() => null))?.brokers.length !== 3) {
-      if (Date.now() > deadline) throw new Error("3 brokers not registered");
-      await sleep(100);
-    }
+    await waitForBrokers(admin, 3);
     const mib = { "min.insync.replicas": "2" };
     await admin.createTopic("rf3", { partitions: PARTITIONS, replicationFactor: 3, configs: mib });
     await admin.createTopic("rf1", { partitions: PARTITIONS, replicationFactor: 1 });
@@ -160,7 +77,7 @@ async function main(): Promise<void> {
       await producer.send({ topic: "failover", partition: 0, value: `after-${i}` });
       failoverMs.push(Math.round(performance.now() - killedAt));
       console.log(`failover ${i + 1}: leader ${victim.id} killed, ${failoverMs.at(-1)} ms`);
-      await startNode(victim, quorum);
+      await startNode(cluster, victim);
     }
     await producer.close();
     await admin.close();
@@ -180,8 +97,7 @@ async function main(): Promise<void> {
       loadAverage1m: Math.round(loadavg()[0] * 100) / 100,
     }));
   } finally {
-    await Promise.all(nodes.map(kill9));
-    for (const n of nodes) rmSync(n.dataDir, { recursive: true, force: true });
+    await removeCluster(cluster);
     killAll();
   }
 }

@@ -315,8 +315,12 @@ export class Sender {
     if (isStaleRoute(err)) this.#cluster.invalidate(state.topic);
     insertInOrder(state.queue, item);
     state.recovering = true;
+    // A broker that says it does not lead the partition is alive and knows the leader moved:
+    // the resend waits only for fresh metadata, which the cluster client paces per topic
+    // (retryBackoffMs since its last refresh), not for a backoff on top.
+    const backoffMs = err.code === "NOT_LEADER_OR_FOLLOWER" ? 0 : this.#backoffMs(item.attempts);
     const nowMs = this.#cluster.rt.clock.monotonicMs();
-    state.backoffUntilMs = Math.max(state.backoffUntilMs, nowMs + this.#backoffMs(item.attempts));
+    state.backoffUntilMs = Math.max(state.backoffUntilMs, nowMs + backoffMs);
   }
 
   #fail(item: SendBatch, err: unknown): void {
@@ -348,9 +352,14 @@ export class Sender {
 
   #refreshRoute(state: PartitionState): void {
     const nowMs = this.#cluster.rt.clock.monotonicMs();
-    state.backoffUntilMs = nowMs + this.#options.retryBackoffMs;
+    // Holds the partition while the refresh is out; once it is in, the queue goes at once.
+    const holdUntilMs = nowMs + this.#options.retryBackoffMs;
+    state.backoffUntilMs = holdUntilMs;
     this.#cluster.route(state.topic).then(
-      () => this.#pump(),
+      () => {
+        if (state.backoffUntilMs === holdUntilMs) state.backoffUntilMs = 0;
+        this.#pump();
+      },
       (err) => this.#onRouteError(state, toTributaryError(err)),
     );
   }

@@ -401,7 +401,16 @@ async function shutdown(
   if (membership !== undefined && controlledShutdownMs > 0 && parts.broker !== undefined) {
     closers.push({
       name: "controlled shutdown",
-      close: async () => void await membership.controlledShutdown(controlledShutdownMs),
+      close: async () => {
+        const startedMs = rt.clock.monotonicMs();
+        if (!await membership.controlledShutdown(controlledShutdownMs)) return;
+        const leftMs = controlledShutdownMs - (rt.clock.monotonicMs() - startedMs);
+        if (parts.replicas) await handedOver(rt, parts.replicas, Math.max(0, leftMs));
+        // Clients still sending here learn of the move from NOT_LEADER_OR_FOLLOWER answers
+        // (and go to the new leader at once) rather than from dropped connections (a retry
+        // after a backoff).
+        await rt.timers.sleep(CLIENT_MOVE_GRACE_MS);
+      },
       closeMsMax: controlledShutdownMs + 1_000,
     });
   }
@@ -442,6 +451,27 @@ async function shutdown(
   }
   if (parts.lock) closers.push({ name: "data dir lock", close: () => parts.lock!.release() });
   await closeAll(closers, rt.timers, graceMs);
+}
+
+/** How long the listeners stay open after the handover, answering clients where leaders went. */
+const CLIENT_MOVE_GRACE_MS = 300;
+/** Checks between looks at the replica manager while it hands over (bounded by the wait). */
+const HANDOVER_POLL_MS = 5;
+
+/**
+ * After the controller moved this broker's leaderships away: until this broker has applied
+ * that (it leads nothing) and answered the acks=all produces it took as leader (the follower
+ * it became answers them once the new leader's HW passes them), so its listeners close with
+ * nothing of theirs pending; at most waitMs.
+ */
+async function handedOver(rt: Runtime, replicas: ReplicaManager, waitMs: number): Promise<void> {
+  const deadline = rt.clock.monotonicMs() + waitMs;
+  for (;;) {
+    const m = replicas.metrics();
+    if (m.leaderPartitions === 0 && m.acksWaiters === 0) return;
+    if (rt.clock.monotonicMs() >= deadline) return;
+    await rt.timers.sleep(HANDOVER_POLL_MS);
+  }
 }
 
 /** A controller's part of a node: its Raft quorum member and the controller listener. */

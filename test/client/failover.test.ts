@@ -120,6 +120,30 @@ describe("client failover", () => {
     expect(refreshes).toBeLessThanOrEqual(3);
   });
 
+  it("producer: NOT_LEADER_OR_FOLLOWER is resent as soon as fresh metadata names the new leader", async () => {
+    // The retry backoff is long here: a resend that waited it out (and the hold of the route
+    // refresh on top, as before) would take 1.8 s or more; one that waits only for the Metadata
+    // answer takes a few ms. The cluster client's own pacing (1 s since the topic's previous
+    // refresh) has passed before the leader moves.
+    const backoffMs = 1_000;
+    const cluster = new FakeCluster([1, 2]);
+    cluster.createTopic("t", 1, [1]);
+    const p = producer(cluster, {
+      acks: "all",
+      retryBackoffMs: backoffMs,
+      retryBackoffMsMax: backoffMs,
+    });
+    await sendAll(p, "t", ["first"]);
+    await new Promise((r) => setTimeout(r, backoffMs + 50));
+    cluster.moveLeader("t", 0, 2);
+    const started = performance.now();
+    await sendAll(p, "t", ["second"]);
+    const tookMs = performance.now() - started;
+    expect(countOf(cluster.log, "2 Produce")).toBe(1);
+    expect(cluster.values("t", 0)).toEqual(["first", "second"]);
+    expect(tookMs).toBeLessThan(backoffMs * 0.8);
+  });
+
   it("producer: a dropped connection makes it refresh and carry on", async () => {
     const cluster = new FakeCluster([1, 2]);
     cluster.createTopic("t", 1, [1]);

@@ -28,7 +28,15 @@ export function newFollowerRole(
     highWatermark: hw,
     epochs: log.epochEntries(),
   });
-  return { kind: "follower", state, leaderId, next: null, notBeforeMs: 0, leaderLogEndOffset: -1 };
+  return {
+    kind: "follower",
+    state,
+    leaderId,
+    next: null,
+    notBeforeMs: 0,
+    leaderLogEndOffset: -1,
+    handover: null,
+  };
 }
 
 /** Runs the state's first request (under the lock: it may truncate). */
@@ -72,6 +80,7 @@ export function runEffects(
       if (invariantViolationIn(err) !== null) containIn(core, slot, err);
       else onLogError(core, slot, role, err);
     }
+    settleHandover(core, slot, role);
     ensureNext(slot, role);
     core.pokeFetcher(role.leaderId);
   });
@@ -103,6 +112,7 @@ async function runLocked(
           leaderEpoch: role.state.leaderEpoch,
         });
         await log.truncateTo(effect.endOffset);
+        role.handover?.onTruncate(effect.endOffset);
         break;
       case "reset":
         core.logger.info("replica.reset", "follower starts over at the leader's log start", {
@@ -111,6 +121,7 @@ async function runLocked(
           logStartOffset: effect.logStartOffset,
         });
         await log.resetTo(effect.logStartOffset);
+        role.handover?.failAll("NOT_LEADER_OR_FOLLOWER");
         break;
       case "append":
         if (bytes === null) throw new Error("an append effect without fetched bytes");
@@ -118,9 +129,10 @@ async function runLocked(
         break;
       case "high-watermark":
         log.setHighWatermark(Math.min(effect.highWatermark, log.logEndOffset));
+        role.handover?.onHighWatermark(Math.min(effect.highWatermark, log.logEndOffset));
         break;
       case "backoff":
-        role.notBeforeMs = nowMs(core) + core.config.replicaFetchBackoffMs;
+        role.notBeforeMs = nowMs(core) + backoffMsFor(core, effect.reason);
         core.logger.debug("replica.fetch_backoff", "follower backs off", {
           topic: slot.key.topic,
           partition: slot.key.partition,
@@ -149,6 +161,34 @@ async function runLocked(
         break;
     }
   }
+}
+
+/**
+ * A leader that answers NOT_LEADER_OR_FOLLOWER or UNKNOWN_LEADER_EPOCH to a follower that already
+ * names it leader has not applied that metadata yet, which it does within a metadata round trip:
+ * its followers try again after a short pause, not the whole replica.fetch.backoff.ms (during
+ * a controlled shutdown that pause stalled every acks=all produce).
+ */
+const LEADER_CATCHING_UP_BACKOFF_MS = 10;
+
+function backoffMsFor(core: ManagerCore, reason: string): number {
+  const full = core.config.replicaFetchBackoffMs;
+  return reason === "NOT_LEADER_OR_FOLLOWER" || reason === "UNKNOWN_LEADER_EPOCH"
+    ? Math.min(full, LEADER_CATCHING_UP_BACKOFF_MS)
+    : full;
+}
+
+/**
+ * Handed-over waiters past their deadline time out; a role that ended (offline, started over
+ * after a log error) answers the rest NOT_LEADER_OR_FOLLOWER. Runs after every answer, and a
+ * follower gets one at least every fetch wait, so a deadline is late by at most that.
+ */
+function settleHandover(core: ManagerCore, slot: Slot, role: FollowerRole): void {
+  const handover = role.handover;
+  if (handover === null) return;
+  if (slot.role !== role || core.closed) handover.failAll("NOT_LEADER_OR_FOLLOWER");
+  else handover.expire(nowMs(core));
+  if (handover.size === 0) role.handover = null;
 }
 
 /** Whatever happened, a live follower always has its next request (after any backoff). */

@@ -68,6 +68,7 @@ export interface ReplicaManagerMetrics {
   /** Follower fetches parked at this leader's log end now, and since start. */
   fetchesParkedNow: number;
   fetchesParkedTotal: number;
+  /** acks=all produces waiting: as leader, or handed over to the follower a leader became. */
   acksWaiters: number;
   truncationsBelowHighWatermark: number;
 }
@@ -174,12 +175,17 @@ export class ReplicaManager implements ReplicaService {
         current.kind === "follower" && current.state.leaderEpoch === committed.leaderEpoch &&
         current.leaderId === leaderId
       ) return Promise.resolve(null);
+      // A leader that lives on as this follower answers its acks=all waiters from here on.
+      const handover = current.kind === "leader" && !current.resigned && leaderId >= 0
+        ? current.acks.handOver()
+        : null;
       this.#endRole(slot);
       if (leaderId < 0) {
         slot.role = { kind: "idle", reason: "no leader" };
         return Promise.resolve(null);
       }
       const role = newFollowerRole(core, slot, leaderId, committed.leaderEpoch);
+      if (handover !== null && handover.size > 0) role.handover = handover;
       slot.role = role;
       this.#fetcher(leaderId).add(slot);
       core.logger.info("replica.follower", "became partition follower", {
@@ -325,6 +331,7 @@ export class ReplicaManager implements ReplicaService {
         m.acksWaiters += role.acks.size;
       } else if (role.kind === "follower") {
         m.followerPartitions++;
+        m.acksWaiters += role.handover?.size ?? 0;
         const lag = role.leaderLogEndOffset - slot.log.logEndOffset;
         if (role.leaderLogEndOffset >= 0) m.fetchLagMax = Math.max(m.fetchLagMax, lag);
       } else if (role.kind === "offline") {
@@ -391,7 +398,11 @@ export class ReplicaManager implements ReplicaService {
   #endRole(slot: Slot): void {
     const role = slot.role;
     if (role.kind === "leader") resignLeader(role);
-    if (role.kind === "follower") this.#fetchers.get(role.leaderId)?.remove(slot);
+    if (role.kind === "follower") {
+      this.#fetchers.get(role.leaderId)?.remove(slot);
+      role.handover?.failAll("NOT_LEADER_OR_FOLLOWER");
+      role.handover = null;
+    }
     slot.role = { kind: "idle", reason: "role ended" };
     slot.wake();
   }

@@ -6,7 +6,7 @@ import { AsyncLock } from "../../log/async-lock.ts";
 import type { FollowerReplicaState } from "../follower-replica.ts";
 import type { LeaderReplicaState } from "../leader-replica.ts";
 import type { EpochEndRequest, ReplicaFetch } from "../messages.ts";
-import type { AcksWaiters } from "./acks-waiters.ts";
+import type { AcksWaiters, HandedOverAcks } from "./acks-waiters.ts";
 import type { PartitionKey } from "./partition-key.ts";
 import type { ReplicaLog } from "./replica-log.ts";
 
@@ -41,6 +41,8 @@ export interface FollowerRole {
   notBeforeMs: number;
   /** The leader's log end as its last fetch answer said (fetch lag). */
   leaderLogEndOffset: number;
+  /** The acks=all waiters of the leader role this one replaced (acks-waiters.ts), or null. */
+  handover: HandedOverAcks | null;
 }
 
 /** No role: leaderless, not yet told, or offline after divergence or a storage failure. */
