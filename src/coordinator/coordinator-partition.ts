@@ -265,7 +265,12 @@ export class CoordinatorPartition {
       this.#deps.logger.info(
         "group.partition_loaded",
         `coordinating ${CONSUMER_OFFSETS_TOPIC}-${this.partition}`,
-        { partition: this.partition, leaderEpoch, groups: c.listGroups().length, httpMembers: http.size },
+        {
+          partition: this.partition,
+          leaderEpoch,
+          groups: c.listGroups().length,
+          httpMembers: http.size,
+        },
       );
       const all = withHttpRecords(http, [...records, ...orphans]);
       if (all.length > 0) void this.#append(tenure, all, nowMs);

@@ -60,7 +60,9 @@ export class HttpMemberStore {
     const gone: HttpMemberTombstone[] = [];
     for (const [groupId, members] of this.#groups) {
       for (const memberId of members.keys()) {
-        if (!exists(groupId, memberId)) gone.push({ type: "HttpMemberTombstone", groupId, memberId });
+        if (!exists(groupId, memberId)) {
+          gone.push({ type: "HttpMemberTombstone", groupId, memberId });
+        }
       }
     }
     return gone;
