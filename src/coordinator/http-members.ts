@@ -114,6 +114,19 @@ const FENCED: ReadonlySet<string> = new Set([
   "GROUP_ID_NOT_FOUND",
 ]);
 
+/**
+ * Fetch errors of one partition that leave it out of this answer only: its leader is moving or
+ * cannot be reached (leader-fetch.ts), and the next request tries again.
+ */
+const UNREADABLE_NOW: ReadonlySet<string> = new Set([
+  "NOT_LEADER_OR_FOLLOWER",
+  "LEADER_NOT_AVAILABLE",
+  "FENCED_LEADER_EPOCH",
+  "BROKER_NOT_AVAILABLE",
+  "NETWORK_EXCEPTION",
+  "REQUEST_TIMED_OUT",
+]);
+
 export class HttpMembers {
   readonly #groups: GroupServiceApi & HttpMemberDirectory;
   readonly #broker: HttpMembersBroker;
@@ -344,6 +357,7 @@ export class HttpMembers {
       if (at === undefined) continue;
       if (r.error === "OFFSET_OUT_OF_RANGE") this.#reset(st, r.topic, r.partition);
       else if (r.error === "UNKNOWN_TOPIC_OR_PARTITION") continue;
+      else if (r.error !== undefined && UNREADABLE_NOW.has(r.error)) continue;
       else if (r.error !== undefined) {
         const code = isErrorCode(r.error) ? r.error : "UNKNOWN_SERVER_ERROR";
         throw new TributaryError(code, r.errorMessage ?? r.error);
