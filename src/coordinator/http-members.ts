@@ -220,7 +220,12 @@ export class HttpMembers {
   leave(groupId: string, memberId: string): Promise<void> {
     return this.#serial.run(memberKey(groupId, memberId), async () => {
       try {
-        await this.#groups.leave({ groupId, memberId });
+        // A static member leaves under its instance id (the coordinator checks that it matches).
+        await this.#groups.leave({
+          groupId,
+          memberId,
+          instanceId: this.#instanceOf(groupId, memberId),
+        });
       } finally {
         this.#members.delete(memberKey(groupId, memberId));
       }
@@ -395,6 +400,18 @@ export class HttpMembers {
       offsets,
     });
     for (const o of offsets) st.committed.set(partitionKey(o.topic, o.partition), o.offset);
+  }
+
+  #instanceOf(groupId: string, memberId: string): string | null {
+    let members: ReturnType<GroupServiceApi["describeGroup"]>["members"];
+    try {
+      members = this.#groups.describeGroup(groupId).members;
+    } catch (err) {
+      // An unknown group: the leave itself answers UNKNOWN_MEMBER_ID.
+      if (err instanceof TributaryError && err.code === "GROUP_ID_NOT_FOUND") return null;
+      throw err;
+    }
+    return members.find((m) => m.memberId === memberId)?.instanceId ?? null;
   }
 
   #sessionTimeoutOf(groupId: string, memberId: string): number {
