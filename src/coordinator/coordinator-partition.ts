@@ -18,6 +18,11 @@
 // no-op record, offsets-log.ts) under its epoch with acks=all: once that is acknowledged,
 // everything before it is committed, and the replay reads up to the HW, past the barrier.
 //
+// HTTP members: the partition's HTTP member records (http-member-record.ts) live beside the
+// groups in each tenure's HttpMemberStore, replayed with them. When an operation's records delete
+// a member (Member tombstone), the tombstone of its HTTP member record goes into the same batch;
+// a load also drops records whose member is gone (written by an older broker, say).
+//
 // Failure: if an append fails, memory is ahead of the log. The coordinator is dropped at once,
 // operations answer COORDINATOR_LOAD_IN_PROGRESS, and once every append issued so far has
 // settled a fresh coordinator is loaded from the log (docs/groups.md, rule 2).
@@ -25,8 +30,16 @@ import type { Logger } from "../logging/logger.ts";
 import { logGroupRecords } from "./group-events.ts";
 import type { Clock, TimerHandle, Timers } from "../../runtime/types.ts";
 import { type ErrorCodeName, TributaryError } from "../model/errors.ts";
-import type { GroupCoordinator, GroupRecord, WithRecords } from "../group/mod.ts";
-import { encodeBarrierBatch, encodeGroupBatch, replayOffsetsPartition } from "./offsets-log.ts";
+import type { GroupCoordinator, GroupRecord } from "../group/mod.ts";
+import type { HttpMemberRecord } from "./http-member-record.ts";
+import { HttpMemberStore } from "./http-member-store.ts";
+import {
+  encodeBarrierBatch,
+  encodeGroupBatch,
+  isHttpMemberLogRecord,
+  type OffsetsLogRecord,
+  replayOffsetsPartition,
+} from "./offsets-log.ts";
 import { CONSUMER_OFFSETS_TOPIC } from "./offsets-topic.ts";
 import type { CoordinatorBroker } from "./types.ts";
 
@@ -58,9 +71,16 @@ export interface CoordinatorPartitionDeps {
  */
 export type CoordinatorPartitionState = "idle" | "loading" | "ready" | "failed" | "closed";
 
+/** An operation's answer and the records to append (one batch) before giving it. */
+export interface WithLogRecords<T> {
+  response: T;
+  records: readonly OffsetsLogRecord[];
+}
+
 /** One loaded coordinator; `ended` says why operations started on it fail once it is dropped. */
 interface Tenure {
   readonly coordinator: GroupCoordinator;
+  readonly http: HttpMemberStore;
   readonly leaderEpoch: number;
   ended: ErrorCodeName | null;
 }
@@ -142,10 +162,14 @@ export class CoordinatorPartition {
    * A state change: `op` runs on the coordinator now, its records are appended durably, and
    * only then is its response returned.
    */
-  async mutate<T>(op: (c: GroupCoordinator, nowMs: number) => WithRecords<T>): Promise<T> {
+  async mutate<T>(
+    op: (c: GroupCoordinator, nowMs: number, http: HttpMemberStore) => WithLogRecords<T>,
+  ): Promise<T> {
     const tenure = this.#ready();
     const nowMs = this.#deps.clock.nowMs();
-    const { response, records } = op(tenure.coordinator, nowMs);
+    const result = op(tenure.coordinator, nowMs, tenure.http);
+    const records = withHttpRecords(tenure.http, result.records);
+    const response = result.response;
     const durable = records.length > 0 ? this.#append(tenure, records, nowMs) : this.#appends;
     this.#arm();
     await this.#settled(durable, tenure);
@@ -165,13 +189,26 @@ export class CoordinatorPartition {
     return op(this.#ready().coordinator);
   }
 
+  /**
+   * An HTTP member's record in the loaded coordinator, and that coordinator's identity: a new
+   * `tenure` means the partition was loaded again (moved away and back, or reloaded) since.
+   */
+  httpMember(groupId: string, memberId: string): {
+    tenure: object;
+    record: HttpMemberRecord | undefined;
+  } {
+    const tenure = this.#ready();
+    return { tenure: tenure.http, record: tenure.http.get(groupId, memberId) };
+  }
+
   onPartitionCountChange(topic: string, partitionCount: number): void {
     // A partition still loading compares counts when its replay is done.
     const tenure = this.#tenure;
     if (this.#state !== "ready" || tenure === null) return;
     this.#guard(tenure, () => {
       const nowMs = this.#deps.clock.nowMs();
-      const { records } = tenure.coordinator.onPartitionCountChange(topic, partitionCount, nowMs);
+      const changed = tenure.coordinator.onPartitionCountChange(topic, partitionCount, nowMs);
+      const records = withHttpRecords(tenure.http, changed.records);
       if (records.length > 0) void this.#append(tenure, records, nowMs);
       this.#arm();
     });
@@ -194,6 +231,7 @@ export class CoordinatorPartition {
       this.#appends = Promise.resolve(true);
       const countsAtStart = this.#deps.partitionCounts();
       const c = this.#deps.newCoordinator(countsAtStart);
+      const http = new HttpMemberStore();
       await this.#deps.loadSlot(this.partition, async () => {
         if (!current()) return;
         const barrier = await this.#deps.broker.appendInternal(
@@ -206,7 +244,10 @@ export class CoordinatorPartition {
           { leaderEpoch },
         );
         if (!current()) return;
-        await replayOffsetsPartition(this.#deps.broker, this.partition, (r) => c.replay(r), {
+        await replayOffsetsPartition(this.#deps.broker, this.partition, (r) => {
+          if (isHttpMemberLogRecord(r)) http.apply(r);
+          else c.replay(r);
+        }, {
           endOffsetMin: barrier.lastOffset + 1,
         });
       });
@@ -217,15 +258,22 @@ export class CoordinatorPartition {
         records.push(...c.onPartitionCountChange(topic, count, nowMs).records);
       }
       records.push(...c.onLoaded(nowMs).records);
-      const tenure: Tenure = { coordinator: c, leaderEpoch, ended: null };
+      const orphans = http.orphans(memberLookup(c));
+      const tenure: Tenure = { coordinator: c, http, leaderEpoch, ended: null };
       this.#tenure = tenure;
       this.#state = "ready";
       this.#deps.logger.info(
         "group.partition_loaded",
         `coordinating ${CONSUMER_OFFSETS_TOPIC}-${this.partition}`,
-        { partition: this.partition, leaderEpoch, groups: c.listGroups().length },
+        {
+          partition: this.partition,
+          leaderEpoch,
+          groups: c.listGroups().length,
+          httpMembers: http.size,
+        },
       );
-      if (records.length > 0) void this.#append(tenure, records, nowMs);
+      const all = withHttpRecords(http, [...records, ...orphans]);
+      if (all.length > 0) void this.#append(tenure, all, nowMs);
       this.#arm();
     } catch (err) {
       if (!current()) return;
@@ -274,7 +322,7 @@ export class CoordinatorPartition {
   }
 
   /** Never rejects: a failure drops the coordinator and resolves false. */
-  #append(tenure: Tenure, records: readonly GroupRecord[], nowMs: number): Promise<boolean> {
+  #append(tenure: Tenure, records: readonly OffsetsLogRecord[], nowMs: number): Promise<boolean> {
     let appended: Promise<unknown>;
     try {
       appended = this.#deps.broker.appendInternal(
@@ -355,7 +403,7 @@ export class CoordinatorPartition {
     if (this.#state !== "ready" || tenure === null) return;
     this.#guard(tenure, () => {
       const nowMs = this.#deps.clock.nowMs();
-      const { records } = tenure.coordinator.tick(nowMs);
+      const records = withHttpRecords(tenure.http, tenure.coordinator.tick(nowMs).records);
       if (records.length > 0) void this.#append(tenure, records, nowMs);
       this.#arm();
     });
@@ -370,4 +418,43 @@ function changedCounts(
   for (const [topic, count] of after) if (before.get(topic) !== count) changed.push([topic, count]);
   for (const topic of before.keys()) if (!after.has(topic)) changed.push([topic, 0]);
   return changed;
+}
+
+/**
+ * An operation's records as appended: its HTTP member records applied to `http` (in the same
+ * turn, like the group state), plus the tombstones of HTTP members its Member tombstones remove.
+ */
+function withHttpRecords(
+  http: HttpMemberStore,
+  records: readonly OffsetsLogRecord[],
+): readonly OffsetsLogRecord[] {
+  const group: GroupRecord[] = [];
+  let hasHttp = false;
+  for (const r of records) {
+    if (isHttpMemberLogRecord(r)) {
+      http.apply(r);
+      hasHttp = true;
+    } else {
+      group.push(r);
+    }
+  }
+  if (http.size === 0 && !hasHttp) return records;
+  const removed = http.removedBy(group);
+  for (const r of removed) http.apply(r);
+  return removed.length === 0 ? records : [...records, ...removed];
+}
+
+/** Whether a member is in its group, describing each group once. */
+function memberLookup(c: GroupCoordinator): (groupId: string, memberId: string) => boolean {
+  const members = new Map<string, ReadonlySet<string>>();
+  return (groupId, memberId) => {
+    let ids = members.get(groupId);
+    if (ids === undefined) {
+      ids = c.groupState(groupId) === "dead"
+        ? new Set()
+        : new Set(c.describeGroup(groupId).members.map((m) => m.memberId));
+      members.set(groupId, ids);
+    }
+    return ids.has(memberId);
+  };
 }

@@ -3,9 +3,9 @@
 // rebalances, members leaving or expiring, deletion), so logging them once they are durable
 // reports exactly what happened, whichever path (request, timer, topic change) caused it.
 import type { Logger } from "../logging/logger.ts";
-import type { GroupRecord } from "../group/records.ts";
+import type { OffsetsLogRecord } from "./offsets-log.ts";
 
-export function logGroupRecords(logger: Logger, records: readonly GroupRecord[]): void {
+export function logGroupRecords(logger: Logger, records: readonly OffsetsLogRecord[]): void {
   for (const record of records) {
     switch (record.type) {
       case "GroupMetadata":
@@ -53,8 +53,16 @@ export function logGroupRecords(logger: Logger, records: readonly GroupRecord[])
           });
         }
         break;
+      case "HttpMember":
+        logger.info(
+          "group.http_member_created",
+          `the broker consumes for member ${record.memberId} of group ${record.groupId}`,
+          { group: record.groupId, member: record.memberId, reset: record.autoOffsetReset },
+        );
+        break;
       case "TargetAssignment":
       case "CurrentAssignment":
+      case "HttpMemberTombstone":
         break;
     }
   }

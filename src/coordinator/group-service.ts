@@ -23,13 +23,15 @@ import {
   type LeaveRequest,
   randomMemberIds,
   type TopicPartitions,
-  type WithRecords,
 } from "../group/mod.ts";
 import {
   CoordinatorPartition,
   type CoordinatorPartitionDeps,
   type CoordinatorPartitionState,
+  type WithLogRecords,
 } from "./coordinator-partition.ts";
+import type { AutoOffsetReset, HttpMemberRecord } from "./http-member-record.ts";
+import type { HttpMemberStore } from "./http-member-store.ts";
 import { KeyedSerial } from "./keyed-serial.ts";
 import { offsetsPartitionFor } from "./offsets-partition.ts";
 import {
@@ -48,6 +50,8 @@ import type {
   GroupOffset,
   GroupOffsetsQuery,
   GroupServiceApi,
+  HttpMemberDirectory,
+  HttpMemberLookup,
   ResetOffsetsSpec,
   ResolvedOffset,
 } from "./types.ts";
@@ -98,7 +102,7 @@ type ServiceRuntime = {
   random: Random;
 };
 
-export class GroupService implements GroupServiceApi {
+export class GroupService implements GroupServiceApi, HttpMemberDirectory {
   readonly #broker: CoordinatorBroker;
   readonly #timers: Pick<Timers, "setTimeout">;
   readonly #logger: Logger;
@@ -243,6 +247,29 @@ export class GroupService implements GroupServiceApi {
 
   heartbeat(req: HeartbeatRequest): Promise<HeartbeatResponse> {
     return this.#mutate(req.groupId, (c, nowMs) => c.heartbeat(req, nowMs));
+  }
+
+  joinHttp(
+    req: HeartbeatRequest,
+    autoOffsetReset: AutoOffsetReset,
+  ): Promise<{ response: HeartbeatResponse; tenure: object }> {
+    return this.#mutate(req.groupId, (c, nowMs, http) => {
+      const joined = c.heartbeat(req, nowMs);
+      const record: HttpMemberRecord = {
+        type: "HttpMember",
+        groupId: req.groupId,
+        memberId: joined.response.memberId,
+        autoOffsetReset,
+      };
+      return {
+        response: { response: joined.response, tenure: http },
+        records: [...joined.records, record],
+      };
+    });
+  }
+
+  httpMemberOf(groupId: string, memberId: string): HttpMemberLookup {
+    return this.#partitionOf(groupId).httpMember(groupId, memberId);
   }
 
   leave(req: LeaveRequest): Promise<void> {
@@ -430,7 +457,7 @@ export class GroupService implements GroupServiceApi {
 
   #mutate<T>(
     groupId: string,
-    op: (c: GroupCoordinator, nowMs: number) => WithRecords<T>,
+    op: (c: GroupCoordinator, nowMs: number, http: HttpMemberStore) => WithLogRecords<T>,
   ): Promise<T> {
     if (typeof groupId !== "string") {
       return Promise.reject(new TributaryError("INVALID_GROUP_ID", "group id must be a string"));

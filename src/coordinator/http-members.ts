@@ -12,16 +12,26 @@
 // returned. With autoCommit the positions reached so far are committed at the start of the next
 // records request, before its heartbeat: everything handed out before counts as processed
 // (at-least-once, like Kafka's auto-commit on poll).
+//
+// Moves: a join writes the member's HTTP member record (its autoOffsetReset) to
+// `__consumer_offsets` with the join itself; its membership, epoch and assignment are the
+// group's own records. So whichever broker coordinates the group next knows the member. Each
+// request checks that the coordinator answering is the one the member's state here was built
+// under (the `tenure` of the group's partition): if the partition was loaded again since (moved
+// away and maybe back), the state here is stale (another broker may have served the member and
+// committed further) and is rebuilt from the coordinator's view, positions from the committed
+// offsets. Positions are not recorded: a moved member may be handed again what it had been
+// handed since its last commit (at-least-once), never less.
 import type { Clock, Timers } from "../../runtime/types.ts";
 import type { FetchPartitionResult, FetchRequest } from "../broker/types.ts";
 import { isErrorCode, TributaryError } from "../model/errors.ts";
 import type { Assignment } from "../group/mod.ts";
 import { FETCH_PARTITIONS_MAX } from "../model/limits.ts";
 import { KeyedSerial } from "./keyed-serial.ts";
-import type { GroupServiceApi } from "./types.ts";
+import type { AutoOffsetReset } from "./http-member-record.ts";
+import type { GroupServiceApi, HttpMemberDirectory } from "./types.ts";
 
-export type AutoOffsetReset = "earliest" | "latest" | "none";
-export const AUTO_OFFSET_RESETS: readonly AutoOffsetReset[] = ["earliest", "latest", "none"];
+export { AUTO_OFFSET_RESETS, type AutoOffsetReset } from "./http-member-record.ts";
 
 export interface HttpJoinRequest {
   groupId: string;
@@ -93,6 +103,8 @@ interface MemberState {
   /** Positions as last committed by autoCommit. */
   committed: Map<string, number>;
   lastSeenMs: number;
+  /** The coordinator (load of the group's partition) this state was built under. */
+  tenure: object;
 }
 
 const FENCED: ReadonlySet<string> = new Set([
@@ -102,8 +114,21 @@ const FENCED: ReadonlySet<string> = new Set([
   "GROUP_ID_NOT_FOUND",
 ]);
 
+/**
+ * Fetch errors of one partition that leave it out of this answer only: its leader is moving or
+ * cannot be reached (leader-fetch.ts), and the next request tries again.
+ */
+const UNREADABLE_NOW: ReadonlySet<string> = new Set([
+  "NOT_LEADER_OR_FOLLOWER",
+  "LEADER_NOT_AVAILABLE",
+  "FENCED_LEADER_EPOCH",
+  "BROKER_NOT_AVAILABLE",
+  "NETWORK_EXCEPTION",
+  "REQUEST_TIMED_OUT",
+]);
+
 export class HttpMembers {
-  readonly #groups: GroupServiceApi;
+  readonly #groups: GroupServiceApi & HttpMemberDirectory;
   readonly #broker: HttpMembersBroker;
   readonly #clock: Pick<Clock, "nowMs">;
   readonly #timers: Pick<Timers, "sleep">;
@@ -112,7 +137,7 @@ export class HttpMembers {
   readonly #membersMax: number;
 
   constructor(
-    groups: GroupServiceApi,
+    groups: GroupServiceApi & HttpMemberDirectory,
     broker: HttpMembersBroker,
     rt: { clock: Pick<Clock, "nowMs">; timers: Pick<Timers, "sleep"> },
     options: HttpMembersOptions = {},
@@ -138,7 +163,8 @@ export class HttpMembers {
         `the broker already serves ${this.#membersMax} HTTP members`,
       );
     }
-    const response = await this.#groups.heartbeat({
+    const autoOffsetReset = req.autoOffsetReset ?? "latest";
+    const { response, tenure } = await this.#groups.joinHttp({
       groupId: req.groupId,
       memberId: "",
       memberEpoch: 0,
@@ -149,18 +175,19 @@ export class HttpMembers {
       rebalanceTimeoutMs: req.rebalanceTimeoutMs ?? null,
       assignor: req.assignor ?? null,
       ownedPartitions: [],
-    });
+    }, autoOffsetReset);
     const st: MemberState = {
       groupId: req.groupId,
       memberId: response.memberId,
       epoch: response.memberEpoch,
       heartbeatIntervalMs: response.heartbeatIntervalMs,
       sessionTimeoutMs: this.#sessionTimeoutOf(req.groupId, response.memberId),
-      autoOffsetReset: req.autoOffsetReset ?? "latest",
+      autoOffsetReset,
       assignment: response.assignment,
       positions: new Map(),
       committed: new Map(),
       lastSeenMs: this.#clock.nowMs(),
+      tenure,
     };
     this.#members.set(memberKey(req.groupId, response.memberId), st);
     return view(st);
@@ -193,22 +220,39 @@ export class HttpMembers {
   leave(groupId: string, memberId: string): Promise<void> {
     return this.#serial.run(memberKey(groupId, memberId), async () => {
       try {
-        await this.#groups.leave({ groupId, memberId });
+        // A static member leaves under its instance id (the coordinator checks that it matches).
+        await this.#groups.leave({
+          groupId,
+          memberId,
+          instanceId: this.#instanceOf(groupId, memberId),
+        });
       } finally {
         this.#members.delete(memberKey(groupId, memberId));
       }
     });
   }
 
-  /** The epoch the broker holds for an HTTP member (commits may leave it out). */
+  /** The epoch of a member the broker consumes for (commits may leave it out). */
   epochOf(groupId: string, memberId: string): number | undefined {
-    return this.#members.get(memberKey(groupId, memberId))?.epoch;
+    const { tenure, record } = this.#groups.httpMemberOf(groupId, memberId);
+    const known = this.#members.get(memberKey(groupId, memberId));
+    if (known !== undefined && known.tenure === tenure) return known.epoch;
+    if (record === undefined) return undefined;
+    return this.#groups.describeGroup(groupId).members.find((m) => m.memberId === memberId)
+      ?.memberEpoch;
   }
 
-  /** State of a member created here, or rebuilt after a restart from the coordinator's view. */
+  /**
+   * State of a member served here under the current coordinator, else rebuilt from the
+   * coordinator's view: after a restart, or a move of the group's partition (which may have
+   * come back here since, leaving this state stale). A member without an HTTP member record
+   * (one that joined before brokers wrote them) starts with autoOffsetReset "latest".
+   */
   #stateOf(groupId: string, memberId: string): MemberState {
+    const { tenure, record } = this.#groups.httpMemberOf(groupId, memberId);
     const known = this.#members.get(memberKey(groupId, memberId));
-    if (known !== undefined) return known;
+    if (known !== undefined && known.tenure === tenure) return known;
+    this.#members.delete(memberKey(groupId, memberId));
     const described = this.#groups.describeGroup(groupId).members.find((m) =>
       m.memberId === memberId
     );
@@ -224,12 +268,13 @@ export class HttpMembers {
       epoch: described.memberEpoch,
       heartbeatIntervalMs: 0,
       sessionTimeoutMs: described.sessionTimeoutMs,
-      autoOffsetReset: "latest",
+      autoOffsetReset: record?.autoOffsetReset ?? "latest",
       // Nothing is being read for it now: what it may own is all it owns.
       assignment: described.assignment,
       positions: new Map(),
       committed: new Map(),
       lastSeenMs: this.#clock.nowMs(),
+      tenure,
     };
     this.#members.set(memberKey(groupId, memberId), st);
     return st;
@@ -317,6 +362,7 @@ export class HttpMembers {
       if (at === undefined) continue;
       if (r.error === "OFFSET_OUT_OF_RANGE") this.#reset(st, r.topic, r.partition);
       else if (r.error === "UNKNOWN_TOPIC_OR_PARTITION") continue;
+      else if (r.error !== undefined && UNREADABLE_NOW.has(r.error)) continue;
       else if (r.error !== undefined) {
         const code = isErrorCode(r.error) ? r.error : "UNKNOWN_SERVER_ERROR";
         throw new TributaryError(code, r.errorMessage ?? r.error);
@@ -354,6 +400,18 @@ export class HttpMembers {
       offsets,
     });
     for (const o of offsets) st.committed.set(partitionKey(o.topic, o.partition), o.offset);
+  }
+
+  #instanceOf(groupId: string, memberId: string): string | null {
+    let members: ReturnType<GroupServiceApi["describeGroup"]>["members"];
+    try {
+      members = this.#groups.describeGroup(groupId).members;
+    } catch (err) {
+      // An unknown group: the leave itself answers UNKNOWN_MEMBER_ID.
+      if (err instanceof TributaryError && err.code === "GROUP_ID_NOT_FOUND") return null;
+      throw err;
+    }
+    return members.find((m) => m.memberId === memberId)?.instanceId ?? null;
   }
 
   #sessionTimeoutOf(groupId: string, memberId: string): number {

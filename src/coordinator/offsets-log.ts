@@ -1,6 +1,6 @@
-// Group records in `__consumer_offsets`: one operation's records as one record batch (key and
-// value from encodeGroupRecord, null value = tombstone), the load barrier, and the replay of a
-// whole partition.
+// Records in `__consumer_offsets`: one operation's records as one record batch (key and value
+// from encodeGroupRecord, or encodeHttpMemberRecord for an HTTP member's record; null value =
+// tombstone), the load barrier, and the replay of a whole partition.
 import type { FetchPartitionResult, FetchRequest } from "../broker/types.ts";
 import { assert, isErrorCode, TributaryError } from "../model/errors.ts";
 import { decodeGroupRecord, encodeGroupRecord, type GroupRecord } from "../group/mod.ts";
@@ -13,15 +13,29 @@ import {
   lastOffsetOf,
 } from "../log/record-batch.ts";
 import { CONSUMER_OFFSETS_TOPIC } from "./offsets-topic.ts";
+import {
+  decodeHttpMemberRecord,
+  encodeHttpMemberRecord,
+  type HttpMemberLogRecord,
+} from "./http-member-record.ts";
+
+/** What a coordinator writes to and replays from `__consumer_offsets`. */
+export type OffsetsLogRecord = GroupRecord | HttpMemberLogRecord;
+
+export function isHttpMemberLogRecord(r: OffsetsLogRecord): r is HttpMemberLogRecord {
+  return r.type === "HttpMember" || r.type === "HttpMemberTombstone";
+}
 
 /** Bytes asked for per fetch while loading; a larger batch still comes back whole. */
 const LOAD_FETCH_BYTES = 1024 * 1024;
 
-export function encodeGroupBatch(records: readonly GroupRecord[], nowMs: number): Uint8Array {
+export function encodeGroupBatch(records: readonly OffsetsLogRecord[], nowMs: number): Uint8Array {
   assert(records.length > 0, "a group batch needs records");
   return encodeBatch({
     records: records.map((record) => {
-      const { key, value } = encodeGroupRecord(record);
+      const { key, value } = isHttpMemberLogRecord(record)
+        ? encodeHttpMemberRecord(record)
+        : encodeGroupRecord(record);
       return { key, value, timestamp: nowMs };
     }),
   });
@@ -60,7 +74,7 @@ export interface OffsetsLogReader {
 export async function replayOffsetsPartition(
   broker: OffsetsLogReader,
   partition: number,
-  replay: (record: GroupRecord) => void,
+  replay: (record: OffsetsLogRecord) => void,
   options: { endOffsetMin?: number } = {},
 ): Promise<number> {
   const bounds = broker.partitionOffsets(CONSUMER_OFFSETS_TOPIC, partition);
@@ -117,7 +131,7 @@ async function replayBatches(
   bytes: Uint8Array,
   from: number,
   end: number,
-  replay: (record: GroupRecord) => void,
+  replay: (record: OffsetsLogRecord) => void,
 ): Promise<number> {
   let next = from;
   for (const { position, header } of batchesIn(bytes)) {
@@ -132,7 +146,7 @@ async function replayBatches(
         if (r.key === null) {
           throw new TributaryError("CORRUPT_MESSAGE", `group record at ${r.offset} has no key`);
         }
-        replay(decodeGroupRecord(r.key, r.value));
+        replay(decodeHttpMemberRecord(r.key, r.value) ?? decodeGroupRecord(r.key, r.value));
       }
     }
     // A compacted batch may have lost its last records: continue after the whole batch.

@@ -18,6 +18,7 @@ import type {
   HeartbeatResponse,
   LeaveRequest,
 } from "../group/mod.ts";
+import type { AutoOffsetReset, HttpMemberRecord } from "./http-member-record.ts";
 
 export interface GroupOffsetsTopic {
   topic: string;
@@ -102,6 +103,25 @@ export interface GroupServiceApi {
   resetOffsets(req: ResetOffsetsSpec): Promise<ResolvedOffset[]>;
   /** Admin; NON_EMPTY_GROUP while it has members, GROUP_ID_NOT_FOUND when unknown. */
   deleteGroup(groupId: string): Promise<void>;
+}
+
+/** A member the broker consumes for over HTTP, as its coordinator knows it. */
+export interface HttpMemberLookup {
+  /** The coordinator that answered: another one means the group's partition was loaded again. */
+  tenure: object;
+  /** The member's HTTP member record; absent for a member that joined otherwise (or earlier). */
+  record: HttpMemberRecord | undefined;
+}
+
+/** What HttpMembers needs beyond GroupServiceApi: its members' records in `__consumer_offsets`. */
+export interface HttpMemberDirectory {
+  /** A join (memberId "", epoch 0) written together with the new member's HTTP member record. */
+  joinHttp(
+    req: HeartbeatRequest,
+    autoOffsetReset: AutoOffsetReset,
+  ): Promise<{ response: HeartbeatResponse; tenure: object }>;
+  /** NOT_COORDINATOR (and the other load states) as for any group operation. */
+  httpMemberOf(groupId: string, memberId: string): HttpMemberLookup;
 }
 
 /** What the coordinator service needs from the broker (Broker implements it). */

@@ -27,6 +27,7 @@ import { RemoteController } from "../cluster/remote-controller.ts";
 import { RemoteReplicas } from "../cluster/remote-replicas.ts";
 import { GroupService } from "../coordinator/group-service.ts";
 import { HttpMembers } from "../coordinator/http-members.ts";
+import { httpMemberReads } from "./http-member-reads.ts";
 import type { ClusterBody } from "../http/cluster-api.ts";
 import { mkdirDurable } from "../metadata/durable-dir.ts";
 import { MetricsRegistry } from "../metrics/registry.ts";
@@ -311,7 +312,14 @@ export async function startClusterNode(
       ...(onUnexpectedError ? { onUnexpectedError } : {}),
     });
     parts.listeners.push({ name: "protocol listener", close: () => protocol.close() });
-    const httpMembers = new HttpMembers(groups, broker, hostRt);
+    const httpMembers = new HttpMembers(
+      groups,
+      httpMemberReads(broker, brokerLinks, {
+        nodeId,
+        peerRequestTimeoutMs: PEER_REQUEST_TIMEOUT_MS,
+      }),
+      hostRt,
+    );
     const httpClosers: Closer[] = [];
     const httpPort = await startHttp(
       hostRt,
