@@ -204,6 +204,9 @@ export class Broker implements BrokerApi {
           dataDir: resolved.dataDir,
           nodeId: resolved.nodeId,
           replicasOnly: resolved.cluster !== undefined,
+          ...(resolved.cluster?.incarnationId !== undefined
+            ? { strayCheckIncarnationId: resolved.cluster.incarnationId }
+            : {}),
           defaultTopicConfigs: resolved.defaultTopicConfigs,
           onReadable: (p, bytes) => purgatory.onAppend(partitionKey(p.topic, p.partition), bytes),
           logger: resolved.logger,

@@ -260,6 +260,7 @@ export async function startClusterNode(
         committed: membership.committed,
         controllerId: () => activeControllerOf(parts.controller, router),
         roles,
+        incarnationId: membership.incarnationId,
       },
     });
     parts.broker = broker;
