@@ -5,7 +5,7 @@
 // (UNSUPPORTED_VERSION, after checking the request as the real thing would).
 
 import type { BrokerApi } from "../broker/types.ts";
-import type { TopicDescription } from "../model/descriptions.ts";
+import type { BrokerState, TopicDescription } from "../model/descriptions.ts";
 import { TributaryError } from "../model/errors.ts";
 
 export interface ClusterBrokerBody {
@@ -14,8 +14,8 @@ export interface ClusterBrokerBody {
   port: number;
   httpPort: number | null;
   rack: string | null;
-  /** Fenced: registered without a live session; it leads nothing. */
-  state: "active" | "fenced";
+  /** Fenced: registered without a live session (or in controlled shutdown); it leads nothing. */
+  state: BrokerState;
 }
 
 export interface ClusterBody {
@@ -70,7 +70,7 @@ function singleNodeCluster(broker: BrokerApi): ClusterBody {
       port: b.port,
       httpPort: b.httpPort ?? null,
       rack: null,
-      state: "active" as const,
+      state: "running" as const,
     })).sort((a, b) => a.id - b.id),
   };
 }

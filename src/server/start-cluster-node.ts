@@ -716,7 +716,7 @@ function describeCluster(
         port: cbor?.port ?? 0,
         httpPort: http?.port ?? null,
         rack: b.rack,
-        state: b.fenced ? "fenced" : "active",
+        state: b.fenced ? "fenced" : "running",
       };
     }),
   };
