@@ -38,6 +38,7 @@ import {
 import { TributaryError } from "../model/errors.ts";
 import { CONSUMER_OFFSETS_TOPIC } from "../model/topic-name.ts";
 import { type Logger, silentLogger } from "../logging/logger.ts";
+import { reassignmentOf } from "./reassignment-view.ts";
 import { serveProtocol } from "../protocol/cbor/server/server.ts";
 import { ReplicaManager } from "../replication/manager/replica-manager.ts";
 import { VERSION } from "../version.ts";
@@ -345,6 +346,19 @@ export async function startClusterNode(
               };
             });
           },
+          reassignPartition: async (topic, partition, replicas) => {
+            const { committedOffset } = await router.reassignPartitions({
+              partitions: [{
+                topic,
+                partition,
+                replicas: replicas === null ? null : [...replicas],
+              }],
+            });
+            if (committedOffset >= 0) await broker.waitForMetadataOffset(committedOffset);
+            return reassignmentOf(membership.committed.image, topic, partition);
+          },
+          describeReassignment: (topic, partition) =>
+            reassignmentOf(membership.committed.image, topic, partition),
           ...httpTargets(membership, nodeId, groups),
         },
       },
