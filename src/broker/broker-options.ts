@@ -30,6 +30,11 @@ export interface BrokerClusterOptions {
    * watermark and acks=all (replica-roles.ts). Without it partitions are led as on one node.
    */
   roles?: ReplicaRoles;
+  /**
+   * This process's registration (Kafka's incarnation id): once the image shows it unfenced, the
+   * image has caught up and the catalog removes stray replica directories (stray-dirs.ts).
+   */
+  incarnationId?: string;
 }
 
 export interface BrokerOptions {

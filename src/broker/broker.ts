@@ -55,6 +55,7 @@ import type { CreateTopicRequest } from "../model/create-topic.ts";
 import type {
   BrokerEndpoint,
   BrokerMetadata,
+  MetadataOptions,
   TopicDescription,
   TopicSummary,
 } from "../model/descriptions.ts";
@@ -204,6 +205,9 @@ export class Broker implements BrokerApi {
           dataDir: resolved.dataDir,
           nodeId: resolved.nodeId,
           replicasOnly: resolved.cluster !== undefined,
+          ...(resolved.cluster?.incarnationId !== undefined
+            ? { strayCheckIncarnationId: resolved.cluster.incarnationId }
+            : {}),
           defaultTopicConfigs: resolved.defaultTopicConfigs,
           onReadable: (p, bytes) => purgatory.onAppend(partitionKey(p.topic, p.partition), bytes),
           logger: resolved.logger,
@@ -270,7 +274,7 @@ export class Broker implements BrokerApi {
   // ---------------------------------------------------------------------------------------------
   // Topics
 
-  metadata(topics?: string[]): BrokerMetadata {
+  metadata(topics?: string[], options: MetadataOptions = {}): BrokerMetadata {
     this.#checkRunning();
     if (topics !== undefined && !Array.isArray(topics)) {
       throw new TributaryError("INVALID_REQUEST", "metadata topics must be a list of names");
@@ -285,14 +289,18 @@ export class Broker implements BrokerApi {
       return {
         clusterId: this.clusterId,
         controllerId: this.#cluster.controllerId() ?? -1,
-        brokers: clusterBrokers(this.#store.image),
+        brokers: clusterBrokers(this.#store.image, options),
         topics: described,
       };
     }
     return {
       clusterId: this.clusterId,
       controllerId: this.nodeId,
-      brokers: [this.endpoint],
+      brokers: [
+        options.includeFencedBrokers === true
+          ? { ...this.endpoint, state: "running" as const }
+          : this.endpoint,
+      ],
       topics: described,
     };
   }

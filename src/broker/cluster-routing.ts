@@ -2,7 +2,7 @@
 // partition's produce, consumer fetch and list offsets (only its leader may), and which brokers
 // clients can reach. A single-node broker leads everything it has and never asks.
 import { TributaryError } from "../model/errors.ts";
-import type { BrokerEndpoint } from "../model/descriptions.ts";
+import type { BrokerEndpoint, MetadataOptions } from "../model/descriptions.ts";
 import { NO_LEADER } from "../metadata/cluster-records.ts";
 import type { MetadataImage } from "../metadata/image.ts";
 
@@ -71,11 +71,18 @@ function epochRefusal(
   return null;
 }
 
-/** Every registered, unfenced broker that advertises a CBOR listener, by ascending id. */
-export function clusterBrokers(image: MetadataImage): BrokerEndpoint[] {
+/**
+ * Every registered, unfenced broker that advertises a CBOR listener, by ascending id; with
+ * includeFencedBrokers the fenced ones too, and each with its state.
+ */
+export function clusterBrokers(
+  image: MetadataImage,
+  options: MetadataOptions = {},
+): BrokerEndpoint[] {
   const out: BrokerEndpoint[] = [];
+  const withState = options.includeFencedBrokers === true;
   for (const b of image.brokers()) {
-    if (b.fenced) continue;
+    if (b.fenced && !withState) continue;
     const cbor = b.endpoints.find((e) => e.listener === CBOR_LISTENER);
     if (cbor === undefined) continue;
     const http = b.endpoints.find((e) => e.listener === HTTP_LISTENER);
@@ -87,6 +94,7 @@ export function clusterBrokers(image: MetadataImage): BrokerEndpoint[] {
       ...(http === undefined ? {} : { httpPort: http.port }),
       ...(kafka === undefined ? {} : { kafkaPort: kafka.port }),
       rack: b.rack,
+      ...(withState ? { state: b.fenced ? "fenced" as const : "running" as const } : {}),
     });
   }
   return out;

@@ -15,7 +15,9 @@
 // leaves at worst a committed topic without its directories, which the replay at start creates.
 // A deleted topic's directories, and those of a replica a reassignment moved off this broker, are
 // renamed to `<dir>.<id>-delete` and then removed; start-up (orphan-dirs.ts) finishes interrupted
-// removals and drops directories no topic in the image owns.
+// removals and drops directories no topic in the image owns. A replica dropped while the broker
+// was down is a "stray" directory: removeStrayDirs() (stray-dirs.ts), called once the broker
+// has caught up, removes it.
 import type { Logger } from "../logging/logger.ts";
 import { TributaryError } from "../model/errors.ts";
 import type { Runtime } from "../../runtime/types.ts";
@@ -24,6 +26,7 @@ import { diffImages, type MetadataDelta, type PartitionDelta } from "../metadata
 import { MetadataImage, type PartitionImage, type TopicImage } from "../metadata/image.ts";
 import type { TopicDescription, TopicSummary } from "../model/descriptions.ts";
 import { removeOrphanDirs } from "./orphan-dirs.ts";
+import { removeStrayDirs } from "./stray-dirs.ts";
 import { Partition, type PartitionInit } from "./partition.ts";
 import { deletingDirName, partitionDirName, removePartitionDir } from "./partition-dir.ts";
 import type { ProducerStateOptions } from "./producer-state.ts";
@@ -60,6 +63,12 @@ export interface PartitionCatalogOptions {
   logger: Logger;
   producerState?: ProducerStateOptions;
   hooks?: Partial<CatalogHooks>;
+  /**
+   * This broker process's incarnation: the first applied image that has it registered and
+   * unfenced has caught up with the metadata log (the controller unfences a broker only then),
+   * and the catalog removes the stray directories it finds then, once (removeStrayDirs()).
+   */
+  strayCheckIncarnationId?: string;
 }
 
 interface Pending {
@@ -86,8 +95,11 @@ export class PartitionCatalog {
   #pending: Pending | null = null;
   #draining: Promise<void> | null = null;
   #waiters: Waiter[] = [];
+  /** Callers of removeStrayDirs(): the sweep runs between two applied steps, never during one. */
+  #strayWaiters: Array<{ resolve: (dirs: string[]) => void; reject: (err: unknown) => void }> = [];
   #unsubscribe: (() => void) | null = null;
   #closed = false;
+  #strayChecked = false;
 
   private constructor(rt: Runtime, options: PartitionCatalogOptions) {
     this.#rt = rt;
@@ -146,6 +158,22 @@ export class PartitionCatalog {
       );
     }
     return new Promise((resolve, reject) => this.#waiters.push({ offset, resolve, reject }));
+  }
+
+  /**
+   * Removes the directories of partitions the applied image gives this broker no replica of
+   * (stray-dirs.ts); answers their names. Only for an image that has caught up with the
+   * metadata log (the broker is unfenced); a single node has no strays.
+   */
+  removeStrayDirs(): Promise<string[]> {
+    if (!this.#options.replicasOnly) return Promise.resolve([]);
+    if (this.#closed) {
+      return Promise.reject(new TributaryError("BROKER_SHUTTING_DOWN", "the catalog is closed"));
+    }
+    return new Promise((resolve, reject) => {
+      this.#strayWaiters.push({ resolve, reject });
+      this.#kick();
+    });
   }
 
   isInternal(topic: string): boolean {
@@ -217,7 +245,7 @@ export class PartitionCatalog {
     await this.#draining;
     const waiters = this.#waiters;
     this.#waiters = [];
-    for (const w of waiters) {
+    for (const w of [...waiters, ...this.#strayWaiters.splice(0)]) {
       w.reject(new TributaryError("BROKER_SHUTTING_DOWN", "the broker is closing"));
     }
     const all = [...this.allPartitions()];
@@ -245,13 +273,17 @@ export class PartitionCatalog {
     this.#draining = this.#drain().finally(() => {
       this.#draining = null;
       // A commit between the last pass and now found the drain still set: take it up.
-      if (this.#pending !== null && !this.#closed) this.#kick();
+      if (this.#hasWork() && !this.#closed) this.#kick();
     });
   }
 
   async #drain(): Promise<void> {
     // Each pass takes the pending step; a commit during a pass leaves one more, no more.
-    while (this.#pending !== null && !this.#closed) {
+    while (this.#hasWork() && !this.#closed) {
+      if (this.#pending === null) {
+        await this.#sweepStrays();
+        continue;
+      }
       const pending = this.#pending;
       this.#pending = null;
       const at = { offset: pending.delta.offset, epoch: pending.delta.epoch };
@@ -264,7 +296,41 @@ export class PartitionCatalog {
         this.#image = pending.image;
       }
       this.#appliedOffset = delta.offset;
+      if (this.#caughtUpFirstTime()) await this.#sweepStrays();
       this.#wake();
+    }
+  }
+
+  /** True once: the applied image has this incarnation registered and unfenced. */
+  #caughtUpFirstTime(): boolean {
+    const incarnationId = this.#options.strayCheckIncarnationId;
+    if (this.#strayChecked || incarnationId === undefined || !this.#options.replicasOnly) {
+      return false;
+    }
+    const me = this.#image.broker(this.#options.nodeId);
+    if (me === undefined || me.incarnationId !== incarnationId || me.fenced) return false;
+    this.#strayChecked = true;
+    return true;
+  }
+
+  #hasWork(): boolean {
+    return this.#pending !== null || this.#strayWaiters.length > 0;
+  }
+
+  async #sweepStrays(): Promise<void> {
+    const waiters = this.#strayWaiters.splice(0);
+    try {
+      const removed = await removeStrayDirs(this.#rt, {
+        dataDir: this.#options.dataDir,
+        nodeId: this.#options.nodeId,
+        image: this.#image,
+        hosted: (topic, partition) => this.partition(topic, partition) !== undefined,
+        logger: this.#options.logger,
+      });
+      for (const w of waiters) w.resolve(removed);
+    } catch (err) {
+      if (waiters.length === 0) this.#hooks.report("removing stray replica directories", err);
+      for (const w of waiters) w.reject(err);
     }
   }
 

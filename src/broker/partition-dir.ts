@@ -11,6 +11,8 @@ import type { FileSystem } from "../../runtime/types.ts";
 
 export const PARTITION_METADATA_FILE = "partition.metadata";
 export const DELETE_DIR_SUFFIX = "-delete";
+/** A replica this broker no longer holds, found at start-up (Kafka's "stray" logs, KIP-858). */
+export const STRAY_DIR_SUFFIX = "-stray";
 const METADATA_BYTES_MAX = 256;
 const DIR_NAME = /^(.+)-(\d{1,9})$/;
 /** NAME_MAX: the longest file or directory name, in bytes. <topic>-<partition> fits (249 + 5). */
@@ -31,17 +33,23 @@ export function parsePartitionDirName(name: string): { topic: string; partition:
   return match === null ? null : { topic: match[1], partition: Number(match[2]) };
 }
 
+/** A directory on its way out: a deletion or a stray removal a crash interrupted. */
 export function isDeletingDirName(name: string): boolean {
-  return name.endsWith(DELETE_DIR_SUFFIX);
+  return name.endsWith(DELETE_DIR_SUFFIX) || name.endsWith(STRAY_DIR_SUFFIX);
 }
 
 /**
- * `<topic>-<partition>.<topic id>-delete`, with the topic cut short (as Kafka does) so the name
+ * `<topic>-<partition>.<topic id>-delete` (or `-stray`), with the topic cut short (as Kafka does) so the name
  * fits NAME_MAX: a 249-character topic would otherwise make the rename fail with ENAMETOOLONG.
  * Only the suffix is ever parsed back; the id keeps names of one topic's partitions distinct.
  */
-export function deletingDirName(topic: string, partition: number, topicId: string): string {
-  const suffix = `-${partition}.${topicId.replaceAll("-", "")}${DELETE_DIR_SUFFIX}`;
+export function deletingDirName(
+  topic: string,
+  partition: number,
+  topicId: string,
+  kind: typeof DELETE_DIR_SUFFIX | typeof STRAY_DIR_SUFFIX = DELETE_DIR_SUFFIX,
+): string {
+  const suffix = `-${partition}.${topicId.replaceAll("-", "")}${kind}`;
   let prefix = topic.slice(0, Math.max(0, DIR_NAME_BYTES_MAX - suffix.length));
   // Topic names are ASCII; a foreign non-ASCII directory name may need more cutting.
   while (utf8.encode(prefix + suffix).length > DIR_NAME_BYTES_MAX) prefix = prefix.slice(0, -1);

@@ -9,7 +9,12 @@
 
 import type { Acks } from "../model/acks.ts";
 import type { CreateTopicRequest } from "../model/create-topic.ts";
-import type { BrokerMetadata, TopicDescription, TopicSummary } from "../model/descriptions.ts";
+import type {
+  BrokerMetadata,
+  MetadataOptions,
+  TopicDescription,
+  TopicSummary,
+} from "../model/descriptions.ts";
 import type { ListOffsetsResult, OffsetSpec } from "../model/offsets.ts";
 import type { ProducerIdentity } from "../model/producer-identity.ts";
 import type { BrokerHealth } from "./partition-health.ts";
@@ -80,7 +85,7 @@ export interface FetchPartitionResult {
  */
 export interface BrokerApi {
   readonly nodeId: number;
-  metadata(topics?: string[]): BrokerMetadata;
+  metadata(topics?: string[], options?: MetadataOptions): BrokerMetadata;
   createTopic(request: CreateTopicRequest): Promise<TopicDescription>;
   deleteTopic(name: string): Promise<void>;
   listTopics(): TopicSummary[];

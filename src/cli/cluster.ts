@@ -58,8 +58,10 @@ function targetsOf(args: ParsedArgs): { topic: string; partition?: number }[] | 
 
 export function describeClusterText(cluster: ClusterDescription): string {
   const rows = cluster.brokers.map((b) => [b.id, b.host, b.port, b.httpPort, b.rack, b.state]);
+  const fenced = cluster.brokers.filter((b) => b.state !== "running").length;
   return `Cluster ${cluster.clusterId}: controller ${cluster.controllerId}, ` +
-    `${cluster.brokers.length} broker${cluster.brokers.length === 1 ? "" : "s"}\n\n` +
+    `${cluster.brokers.length} broker${cluster.brokers.length === 1 ? "" : "s"}` +
+    `${fenced === 0 ? "" : ` (${fenced} fenced)`}\n\n` +
     formatTable(["BROKER", "HOST", "PORT", "HTTP-PORT", "RACK", "STATE"], rows);
 }
 

@@ -138,8 +138,16 @@ export function describeTopicText(topic: TopicDescription): string {
     p.offlineReason ?? null,
   ]);
   const count = topic.partitions.length;
+  // As Kafka's --under-replicated-partitions and --unavailable-partitions would count them.
+  const under = topic.partitions.filter((p) => p.isr.length < p.replicas.length).length;
+  const offline = topic.partitions.filter((p) => p.leader < 0).length;
+  const health = [
+    ...(under === 0 ? [] : [`${under} under-replicated`]),
+    ...(offline === 0 ? [] : [`${offline} without a leader`]),
+  ];
   return `Topic ${topic.name}${topic.internal ? " (internal)" : ""}: ${count} partition` +
-    `${count === 1 ? "" : "s"}, replication factor ${topic.partitions[0]?.replicas.length ?? 0}\n` +
+    `${count === 1 ? "" : "s"}, replication factor ${topic.partitions[0]?.replicas.length ?? 0}` +
+    `${health.length === 0 ? "" : ` (${health.join(", ")})`}\n` +
     "\n" +
     formatTable(
       ["PARTITION", "LEADER", "EPOCH", "REPLICAS", "ISR", "LOG-START", "HIGH-WATERMARK", "OFFLINE"],

@@ -3,7 +3,12 @@
 // delete, reset) only after refusals that say the broker did nothing (retry.ts refusedUndone),
 // so a retry never turns a success whose answer was lost into a spurious error.
 
-import type { BrokerMetadata, TopicDescription, TopicSummary } from "../model/descriptions.ts";
+import type {
+  BrokerMetadata,
+  BrokerState,
+  TopicDescription,
+  TopicSummary,
+} from "../model/descriptions.ts";
 import type { ListOffsetsResult, OffsetSpec } from "../model/offsets.ts";
 import { TributaryError } from "../model/errors.ts";
 import { ListOffsetsTimestamp } from "../protocol/cbor/ops/list-offsets.ts";
@@ -50,8 +55,8 @@ export interface ClusterBroker {
   port: number;
   httpPort: number | null;
   rack: string | null;
-  /** Fenced: registered but without a live session; it leads nothing. */
-  state: "active" | "fenced";
+  /** Fenced: registered but without a live session (or in controlled shutdown); it leads nothing. */
+  state: BrokerState;
 }
 
 export interface ClusterDescription {
@@ -230,12 +235,18 @@ export class Admin {
   }
 
   /**
-   * The cluster's id, its active controller and its brokers. The Metadata answer lists the
-   * brokers that serve (none fenced) and no rack: a node without a broker-registration answer
-   * reports its brokers active and rackless.
+   * The cluster's id, its active controller and every registered broker with its rack and state,
+   * fenced ones included, from the answering broker's metadata image. A server that predates
+   * includeFencedBrokers lists its live brokers only, without a state: running, then.
    */
   async describeCluster(): Promise<ClusterDescription> {
-    const metadata = await this.#cluster.metadata([], false);
+    const metadata = await this.#read(() =>
+      this.#cluster.request("Metadata", {
+        topics: [],
+        allowAutoTopicCreation: false,
+        includeFencedBrokers: true,
+      })
+    );
     return {
       clusterId: metadata.clusterId,
       controllerId: metadata.controllerId,
@@ -244,8 +255,8 @@ export class Admin {
         host: b.host,
         port: b.port,
         httpPort: b.httpPort ?? null,
-        rack: null,
-        state: "active" as const,
+        rack: b.rack ?? null,
+        state: b.state ?? "running",
       })).sort((a, b) => a.id - b.id),
     };
   }

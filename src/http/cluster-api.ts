@@ -1,11 +1,12 @@
 // What the cluster routes (routes/cluster.ts, and add-partitions in routes/topics.ts) ask of
 // the node, as optional functions the composition hands createHttpApp. Without them the routes
 // answer what one broker can: itself as the cluster's only broker and controller, preferred
-// leaders that lead already, and no way yet to add partitions or move a leadership
-// (UNSUPPORTED_VERSION, after checking the request as the real thing would).
+// leaders that lead already, no reassignment in progress, and no way to add partitions, move a
+// leadership or reassign replicas (UNSUPPORTED_VERSION, after checking the request as the real
+// thing would).
 
 import type { BrokerApi } from "../broker/types.ts";
-import type { TopicDescription } from "../model/descriptions.ts";
+import type { BrokerState, TopicDescription } from "../model/descriptions.ts";
 import { TributaryError } from "../model/errors.ts";
 
 export interface ClusterBrokerBody {
@@ -14,8 +15,8 @@ export interface ClusterBrokerBody {
   port: number;
   httpPort: number | null;
   rack: string | null;
-  /** Fenced: registered without a live session; it leads nothing. */
-  state: "active" | "fenced";
+  /** Fenced: registered without a live session (or in controlled shutdown); it leads nothing. */
+  state: BrokerState;
 }
 
 export interface ClusterBody {
@@ -37,12 +38,34 @@ export interface ElectResult {
   outcome: "elected" | "already-preferred";
 }
 
+/** A partition's replicas and the reassignment in progress, if any (KIP-455's view of it). */
+export interface ReassignmentBody {
+  topic: string;
+  partition: number;
+  replicas: number[];
+  isr: number[];
+  leader: number;
+  /** The replicas it moves to; null: no reassignment in progress. */
+  targetReplicas: number[] | null;
+  /** Replicas the reassignment added (still copying or in sync): [] when none is in progress. */
+  addingReplicas: number[];
+  /** Replicas it drops once the target is in sync: [] when none is in progress. */
+  removingReplicas: number[];
+}
+
 export interface HttpClusterApi {
   describeCluster(): ClusterBody | Promise<ClusterBody>;
   /** Grows the topic to `count` partitions in all; answers its new description. */
   createPartitions(topic: string, count: number): Promise<TopicDescription>;
   /** Preferred-leader election; null: every partition. */
   electLeaders(targets: readonly ElectTarget[] | null): Promise<ElectResult[]>;
+  /** Starts or replaces (replicas) or cancels (null) a reassignment; answers it as committed. */
+  reassignPartition(
+    topic: string,
+    partition: number,
+    replicas: readonly number[] | null,
+  ): Promise<ReassignmentBody>;
+  describeReassignment(topic: string, partition: number): ReassignmentBody;
 }
 
 /** The given functions, the single-node answers for the rest. */
@@ -56,7 +79,39 @@ export function clusterApiOf(
       ((topic, count) => Promise.resolve(refuseCreatePartitions(broker, topic, count))),
     electLeaders: given.electLeaders ??
       ((targets) => Promise.resolve(alreadyPreferred(broker, targets))),
+    reassignPartition: given.reassignPartition ??
+      ((topic, partition) => Promise.resolve(refuseReassign(broker, topic, partition))),
+    describeReassignment: given.describeReassignment ??
+      ((topic, partition) => noReassignment(broker, topic, partition)),
   };
+}
+
+function noReassignment(broker: BrokerApi, topic: string, partition: number): ReassignmentBody {
+  const p = broker.describeTopic(topic).partitions.find((d) => d.partition === partition);
+  if (p === undefined) {
+    throw new TributaryError(
+      "UNKNOWN_TOPIC_OR_PARTITION",
+      `topic "${topic}" has no partition ${partition}`,
+    );
+  }
+  return {
+    topic,
+    partition,
+    replicas: [...p.replicas],
+    isr: [...p.isr],
+    leader: p.leader,
+    targetReplicas: null,
+    addingReplicas: [],
+    removingReplicas: [],
+  };
+}
+
+function refuseReassign(broker: BrokerApi, topic: string, partition: number): never {
+  noReassignment(broker, topic, partition);
+  throw new TributaryError(
+    "UNSUPPORTED_VERSION",
+    `a single broker cannot reassign replicas (no controller quorum); ${topic}-${partition} stays`,
+  );
 }
 
 function singleNodeCluster(broker: BrokerApi): ClusterBody {
@@ -70,7 +125,7 @@ function singleNodeCluster(broker: BrokerApi): ClusterBody {
       port: b.port,
       httpPort: b.httpPort ?? null,
       rack: null,
-      state: "active" as const,
+      state: "running" as const,
     })).sort((a, b) => a.id - b.id),
   };
 }

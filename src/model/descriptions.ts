@@ -12,6 +12,21 @@ export interface BrokerEndpoint {
   kafkaPort?: number;
   /** The broker's rack (broker.rack) in a cluster; absent on a single node. */
   rack?: string | null;
+  /** Only where fenced brokers were asked for too (Metadata includeFencedBrokers). */
+  state?: BrokerState;
+}
+
+/**
+ * A registered broker as the metadata image knows it: `running` (it has a live session and may
+ * lead) or `fenced` (registered without one, or in controlled shutdown: it leads nothing and is
+ * in no ISR).
+ */
+export type BrokerState = "running" | "fenced";
+export const BROKER_STATES: readonly BrokerState[] = ["running", "fenced"];
+
+export interface MetadataOptions {
+  /** Also list fenced brokers, each with its state (Kafka's DescribeCluster IncludeFencedBrokers). */
+  includeFencedBrokers?: boolean;
 }
 
 export interface TopicSummary {

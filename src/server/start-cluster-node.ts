@@ -39,6 +39,7 @@ import {
 import { TributaryError } from "../model/errors.ts";
 import { CONSUMER_OFFSETS_TOPIC } from "../model/topic-name.ts";
 import { type Logger, silentLogger } from "../logging/logger.ts";
+import { reassignmentOf } from "./reassignment-view.ts";
 import { serveProtocol } from "../protocol/cbor/server/server.ts";
 import { startKafka } from "./kafka-listener.ts";
 import { KAFKA_LISTENER } from "../broker/cluster-routing.ts";
@@ -263,6 +264,7 @@ export async function startClusterNode(
         committed: membership.committed,
         controllerId: () => activeControllerOf(parts.controller, router),
         roles,
+        incarnationId: membership.incarnationId,
       },
     });
     parts.broker = broker;
@@ -355,6 +357,19 @@ export async function startClusterNode(
               };
             });
           },
+          reassignPartition: async (topic, partition, replicas) => {
+            const { committedOffset } = await router.reassignPartitions({
+              partitions: [{
+                topic,
+                partition,
+                replicas: replicas === null ? null : [...replicas],
+              }],
+            });
+            if (committedOffset >= 0) await broker.waitForMetadataOffset(committedOffset);
+            return reassignmentOf(membership.committed.image, topic, partition);
+          },
+          describeReassignment: (topic, partition) =>
+            reassignmentOf(membership.committed.image, topic, partition),
           ...httpTargets(membership, nodeId, groups),
         },
       },
@@ -766,7 +781,7 @@ function describeCluster(
         port: cbor?.port ?? 0,
         httpPort: http?.port ?? null,
         rack: b.rack,
-        state: b.fenced ? "fenced" : "active",
+        state: b.fenced ? "fenced" : "running",
       };
     }),
   };

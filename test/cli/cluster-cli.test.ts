@@ -32,7 +32,7 @@ describe("cluster CLI on one node", () => {
         port: broker.port,
         httpPort: broker.httpPort,
         rack: null,
-        state: "active",
+        state: "running",
       }],
     });
     const text = await cli(["cluster", "describe", ...bootstrap]);
@@ -46,7 +46,7 @@ describe("cluster CLI on one node", () => {
       String(broker.port),
       String(broker.httpPort),
       "-",
-      "active",
+      "running",
     ]);
   });
 

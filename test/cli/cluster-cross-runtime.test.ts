@@ -73,12 +73,12 @@ for (const host of selectedHosts("CLUSTER_E2E_HOSTS")) {
         let view: unknown = null;
         for (let i = 0; i < 100; i++) {
           view = await (await fetch(`${solo.httpUrl}/v1/cluster`)).json();
-          if ((view as { brokers: { state: string }[] }).brokers[0]?.state === "active") break;
+          if ((view as { brokers: { state: string }[] }).brokers[0]?.state === "running") break;
           await new Promise((r) => setTimeout(r, 50));
         }
         expect(view).toMatchObject({
           controllerId: 1,
-          brokers: [{ id: 1, port: solo.port, state: "active" }],
+          brokers: [{ id: 1, port: solo.port, state: "running" }],
         });
       } finally {
         await solo.stop();
@@ -96,7 +96,7 @@ for (const host of selectedHosts("CLUSTER_E2E_HOSTS")) {
         port: broker!.port,
         httpPort: Number(new URL(broker!.httpUrl).port),
         rack: null,
-        state: "active",
+        state: "running",
       }]);
       expect(
         (await runCliProcess(host, ["topics", "create", "c", "--partitions", "2", ...bootstrap]))

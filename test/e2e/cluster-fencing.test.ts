@@ -200,7 +200,7 @@ for (const host of selectedHosts("CLUSTER_FENCE_HOSTS")) {
           };
           if (view.controllerId !== null && view.controllerId !== stopped) replaced = true;
           for (const b of view.brokers) {
-            if (live.includes(b.id) && b.state !== "active") fencedSeen.add(b.id);
+            if (live.includes(b.id) && b.state !== "running") fencedSeen.add(b.id);
           }
           await new Promise((r) => setTimeout(r, 100));
         }

@@ -172,7 +172,7 @@ export async function startProcessCluster(options: ProcessClusterOptions): Promi
       while (Date.now() < deadline) {
         try {
           view = await cluster.describe();
-          if (view.brokers.filter((b) => b.state === "active").length >= count) return view;
+          if (view.brokers.filter((b) => b.state === "running").length >= count) return view;
         } catch (err) {
           last = err;
         }

@@ -47,7 +47,7 @@ describe("cluster routes on one real node", () => {
           port: node.port,
           httpPort: node.httpPort,
           rack: null,
-          state: "active",
+          state: "running",
         }],
       },
     });
@@ -122,7 +122,7 @@ describe("cluster routes with the composition's functions", () => {
             clusterId: "c1",
             controllerId: 2,
             brokers: [
-              { id: 1, host: "h1", port: 9093, httpPort: 8080, rack: "a", state: "active" },
+              { id: 1, host: "h1", port: 9093, httpPort: 8080, rack: "a", state: "running" },
               { id: 2, host: "h2", port: 9093, httpPort: null, rack: "b", state: "fenced" },
             ],
           }),
@@ -150,7 +150,7 @@ describe("cluster routes with the composition's functions", () => {
     });
     const cluster = await call(app, "GET", "/v1/cluster");
     expect(cluster.body.brokers.map((b: { state: string; rack: string }) => [b.rack, b.state]))
-      .toEqual([["a", "active"], ["b", "fenced"]]);
+      .toEqual([["a", "running"], ["b", "fenced"]]);
     const grow = await call(app, "POST", "/v1/topics/t/partitions", { count: 3 });
     expect(grow.status).toBe(200);
     expect(grow.body.partitions).toHaveLength(3);

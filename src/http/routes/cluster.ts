@@ -1,11 +1,15 @@
 // The cluster: who is in it (GET /v1/cluster), preferred-leader election
-// (POST /v1/cluster/elect-leaders) and adding partitions (POST /v1/topics/:topic/partitions).
+// (POST /v1/cluster/elect-leaders), adding partitions (POST /v1/topics/:topic/partitions) and
+// moving a partition's replicas (/v1/topics/:topic/partitions/:partition/reassignment: POST
+// starts or replaces one, GET shows it, DELETE cancels it). Any broker answers: the controller
+// operations go to the active controller, GET reads the answering broker's image.
 
 import type { Hono } from "hono";
 import { readBody } from "../codec.ts";
 import type { ElectTarget, HttpClusterApi } from "../cluster-api.ts";
 import type { HttpDeps } from "../reply.ts";
 import { reply } from "../reply.ts";
+import { partitionParam } from "./records.ts";
 import { describeBody } from "./topics.ts";
 import {
   invalid,
@@ -20,6 +24,10 @@ import {
 
 const PARTITIONS_MAX = 100_000;
 const ELECT_TARGETS_MAX = 10_000;
+/** A replica list longer than this is no cluster's (Kafka sets no bound; the controller checks ids). */
+const REPLICAS_MAX = 1_000;
+const BROKER_ID_MAX = 2_147_483_647;
+const REASSIGNMENT = "/v1/topics/:topic/partitions/:partition/reassignment";
 
 export function registerClusterRoutes(app: Hono, deps: HttpDeps, cluster: HttpClusterApi): void {
   app.get("/v1/cluster", async (c) => reply(c, await cluster.describeCluster()));
@@ -38,6 +46,39 @@ export function registerClusterRoutes(app: Hono, deps: HttpDeps, cluster: HttpCl
     const results = await cluster.electLeaders(targetsOf(body.partitions));
     return reply(c, { results });
   });
+
+  app.get(REASSIGNMENT, (c) => {
+    const topic = pathParam(c.req.param(), "topic");
+    return reply(c, cluster.describeReassignment(topic, partitionParam(c)));
+  });
+
+  app.post(REASSIGNMENT, async (c) => {
+    const topic = pathParam(c.req.param(), "topic");
+    const partition = partitionParam(c);
+    const body = requireObject(await readBody(c.req.raw, deps.bodyBytesMax), "body");
+    rejectUnknownFields(body, ["replicas"], "body");
+    const replicas = replicasOf(body.replicas);
+    return reply(c, await cluster.reassignPartition(topic, partition, replicas), 202);
+  });
+
+  app.delete(REASSIGNMENT, async (c) => {
+    const topic = pathParam(c.req.param(), "topic");
+    return reply(c, await cluster.reassignPartition(topic, partitionParam(c), null));
+  });
+}
+
+/** [broker id, ...]: 1 to REPLICAS_MAX distinct ids, the first the preferred leader. */
+function replicasOf(value: unknown): number[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > REPLICAS_MAX) {
+    throw invalid(`replicas must be a list of 1 to ${REPLICAS_MAX} broker ids`);
+  }
+  const ids = value.map((id, i) =>
+    requireInteger(id, `replicas[${i}]`, { min: 0, max: BROKER_ID_MAX })
+  );
+  if (new Set(ids).size !== ids.length) {
+    throw invalid(`replicas name a broker twice: ${ids.join(",")}`, "INVALID_REPLICA_ASSIGNMENT");
+  }
+  return ids;
 }
 
 /** Absent or null: every partition. Otherwise [{topic, partition?}, ...], not empty. */

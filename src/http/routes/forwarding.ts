@@ -12,6 +12,9 @@ export function registerForwarding(app: Hono, deps: HttpDeps): void {
   const forwarder = deps.forwarder;
   if (forwarder === null) return;
   const toLeader = async (c: Context, next: Next) => {
+    // A reassignment is the controller's business (routes/cluster.ts), and a partition without
+    // a leader is just the one an operator moves.
+    if (c.req.path.endsWith("/reassignment")) return await next();
     const topic = pathParam(c.req.param(), "topic");
     const target = forwarder.partitionTarget(c.req.raw, topic, partitionParam(c));
     if (target === null) return await next();

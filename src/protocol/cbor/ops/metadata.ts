@@ -1,7 +1,8 @@
 // Metadata (op 2): brokers, topics, partitions, leaders (docs/protocol.md §6.2).
 //
 //   request v1  = {? "topics": [* text] / null,         ; absent or null: every topic
-//                  ? "allowAutoTopicCreation": bool}    ; default true
+//                  ? "allowAutoTopicCreation": bool,    ; default true
+//                  ? "includeFencedBrokers": bool}      ; default false
 //   response v1 = {"clusterId": text, "controllerId": int, "brokers": [* BrokerEndpoint],
 //                  "topics": [* MetadataTopic]}
 //   MetadataTopic = TopicDescription + {"error": WireError / null}
@@ -12,6 +13,9 @@
 // BrokerEndpoint and TopicDescription: topic-shapes.ts. "rack" on brokers came with the cluster
 // operations as an optional key: older clients ignore it, and this client takes it when present,
 // so v1 still serves both. controllerId is the active controller (this node when single-node).
+// "includeFencedBrokers" (Kafka's DescribeCluster v2 flag) came the same way: with it every
+// registered broker is listed, each with its "state"; an older server ignores it and lists the
+// live ones without a state.
 
 import type { TopicDescription } from "../../../model/descriptions.ts";
 import { readWireError, type WireError } from "../envelope.ts";
@@ -24,6 +28,8 @@ export interface MetadataRequest {
   topics: string[] | null;
   /** Default true: honoured only when the broker has auto-creation on. */
   allowAutoTopicCreation?: boolean;
+  /** Default false: only live brokers, without a state. */
+  includeFencedBrokers?: boolean;
 }
 
 /**
@@ -67,5 +73,10 @@ function requestV1(body: unknown): MetadataRequest {
     () => shape.list(m, "topics", "body", (t, path) => shape.textValue(t, path)),
   );
   const allow = shape.optBool(m, "allowAutoTopicCreation", "body");
-  return allow === undefined ? { topics } : { topics, allowAutoTopicCreation: allow };
+  const fenced = shape.optBool(m, "includeFencedBrokers", "body");
+  return {
+    topics,
+    ...(allow === undefined ? {} : { allowAutoTopicCreation: allow }),
+    ...(fenced === undefined ? {} : { includeFencedBrokers: fenced }),
+  };
 }

@@ -2,7 +2,8 @@
 // (docs/protocol.md §6, "Shared shapes"):
 //
 //   BrokerEndpoint       = {"nodeId": int, "host": text, "port": uint16, ? "httpPort": uint16,
-//                           ? "rack": text / null}          ; servers send it; null: no rack
+//                           ? "rack": text / null,          ; servers send it; null: no rack
+//                           ? "state": "running" / "fenced"} ; Metadata includeFencedBrokers
 //   TopicDescription     = {"name": text, "internal": bool, "configs": {* text => text},
 //                           "partitions": [* PartitionDescription]}
 //   PartitionDescription = {"partition": int, "leader": int, "leaderEpoch": int,
@@ -13,10 +14,12 @@
 //
 // The client takes an absent "internal" as false.
 
-import type {
-  BrokerEndpoint,
-  PartitionDescription,
-  TopicDescription,
+import {
+  BROKER_STATES,
+  type BrokerEndpoint,
+  type BrokerState,
+  type PartitionDescription,
+  type TopicDescription,
 } from "../../../model/descriptions.ts";
 import { readWireError, type WireError } from "../envelope.ts";
 import type { CborMap, Shape } from "../shape.ts";
@@ -72,7 +75,16 @@ export function readEndpoint(shape: Shape, item: unknown, path: string): BrokerE
   if (b.rack !== undefined) {
     out.rack = shape.nullable(b, "rack", (v) => shape.textValue(v, `${path}.rack`));
   }
+  if (b.state !== undefined) out.state = brokerState(shape, b.state, `${path}.state`);
   return out;
+}
+
+function brokerState(shape: Shape, value: unknown, path: string): BrokerState {
+  const text = shape.textValue(value, path);
+  if (!(BROKER_STATES as readonly string[]).includes(text)) {
+    shape.fail(path, `one of ${BROKER_STATES.join(", ")}`);
+  }
+  return text as BrokerState;
 }
 
 export function readTopicDescription(shape: Shape, item: unknown, path: string): TopicDescription {

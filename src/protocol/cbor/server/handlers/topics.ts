@@ -20,7 +20,10 @@ export async function metadata(
 ): Promise<ResponseBody<"Metadata">> {
   // An empty list: the cluster part only. Asking the broker for named topics would start
   // auto-creating the missing ones, which allowAutoTopicCreation false must not do.
-  const cluster = ctx.broker.metadata(body.topics === null ? undefined : []);
+  const cluster = ctx.broker.metadata(
+    body.topics === null ? undefined : [],
+    body.includeFencedBrokers === true ? { includeFencedBrokers: true } : {},
+  );
   const topics = body.topics === null
     ? cluster.topics.map((t) => ({ ...topicWire(t), error: null }))
     : await namedTopics(ctx.broker, body.topics, body.allowAutoTopicCreation !== false);
@@ -107,11 +110,11 @@ async function topicResult(
 // The wire shapes are spelled out field by field: the wire contract is ops/ and the docs,
 // not whatever else a broker object happens to carry.
 
-function endpointWire(b: BrokerEndpoint & { rack?: unknown }): BrokerEndpointWire {
+function endpointWire(b: BrokerEndpoint): BrokerEndpointWire {
   const out: BrokerEndpointWire = { nodeId: b.nodeId, host: b.host, port: b.port };
   if (b.httpPort !== undefined) out.httpPort = b.httpPort;
-  // The model's endpoint has no rack yet; a broker that knows its rack hands it along.
   out.rack = typeof b.rack === "string" ? b.rack : null;
+  if (b.state !== undefined) out.state = b.state;
   return out;
 }
 
