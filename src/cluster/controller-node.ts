@@ -58,6 +58,8 @@ interface Active {
   term: number;
   qc: QuorumController;
   tick: TimerHandle | null;
+  /** The latest proposal not known committed yet: the image decisions read includes it. */
+  pending: Promise<unknown> | null;
 }
 
 const TICK_MS_MAX = 100;
@@ -199,7 +201,11 @@ export class ControllerNode implements ControllerService {
   async alterPartition(
     request: Parameters<ControllerService["alterPartition"]>[0],
   ): ReturnType<ControllerService["alterPartition"]> {
-    return (await this.#decide((qc) => qc.alterPartition(request))).reply;
+    // A refusal carries the partition's state, which the leader acts on (a newer leader: it
+    // resigns): it must be committed state, not a proposal that may yet be lost with this term
+    // (3-node simulation seed 140: a leader resigned on a change that never committed, and no
+    // committed delta ever gave its role back).
+    return (await this.#decide((qc) => qc.alterPartition(request), { committedOnly: true })).reply;
   }
 
   async createTopics(
@@ -266,15 +272,26 @@ export class ControllerNode implements ControllerService {
   }
 
   /** Decides now, proposes the records, and answers once they are committed. */
-  async #decide<T>(decide: (qc: QuorumController) => Decision<T>): Promise<{
+  async #decide<T>(
+    decide: (qc: QuorumController) => Decision<T>,
+    options: { committedOnly?: boolean } = {},
+  ): Promise<{
     reply: T;
     offset: number;
   }> {
     const active = this.#requireActive();
     const { records, reply } = decide(active.qc);
-    if (records.length === 0) return { reply, offset: this.committed.committedOffset };
     try {
-      const at = await this.#driver.propose(encodeEntry(records as MetadataRecord[]));
+      if (records.length === 0) {
+        // A reply that wrote nothing read the image with every earlier proposal in it; proposals
+        // commit in order, so once the latest has, so has what this reply saw.
+        if (options.committedOnly === true && active.pending !== null) await active.pending;
+        return { reply, offset: this.committed.committedOffset };
+      }
+      const proposal = this.#driver.propose(encodeEntry(records as MetadataRecord[]));
+      active.pending = proposal;
+      const at = await proposal;
+      if (active.pending === proposal) active.pending = null;
       return { reply, offset: at.index };
     } catch (err) {
       if (this.#active === active) this.#deactivate();
@@ -311,7 +328,7 @@ export class ControllerNode implements ControllerService {
         ? {}
         : { leaderImbalanceCheckIntervalMs: this.#options.leaderImbalanceCheckIntervalMs }),
     });
-    const active: Active = { term, qc, tick: null };
+    const active: Active = { term, qc, tick: null, pending: null };
     this.#active = active;
     this.#options.logger.info("controller.active", `node ${this.#options.nodeId} is active`, {
       term,

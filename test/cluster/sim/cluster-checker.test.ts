@@ -27,6 +27,28 @@ function fakeNode(state: FakeState, committed = new CommittedImage()): RunningCl
 }
 
 describe("ClusterChecker", () => {
+  it("after a crash cut a log, lets acks=1 values there change, never acks=all ones", () => {
+    const c = new ClusterChecker();
+    c.acked("t-0", 5, "all-5", false);
+    c.consumed("t-0", 5, "all-5");
+    c.consumed("t-0", 6, "one-6");
+    c.consumed("t-1", 6, "one-6");
+    c.lostUnsynced("t-0", 5);
+    c.consumed("t-0", 6, "one-7");
+    expect(c.violations).toEqual([]);
+    expect(c.takeRewind("t-0")).toBe(true);
+    expect(c.takeRewind("t-0")).toBe(false);
+    c.consumed("t-0", 5, "one-8");
+    c.consumed("t-1", 6, "one-9");
+    c.consumed("t-0", 7, "one-10");
+    c.consumed("t-0", 7, "one-11");
+    expect(c.violations).toEqual([
+      "t-0 offset 5: consumed has one-8, known before as all-5",
+      "t-1 offset 6: consumed has one-9, known before as one-6",
+      "t-0 offset 7: consumed has one-11, known before as one-10",
+    ]);
+  });
+
   it("passes a consistent history", () => {
     const c = new ClusterChecker();
     c.acked("t-0", 0, "a", true);

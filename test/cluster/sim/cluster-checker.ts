@@ -37,7 +37,18 @@ export class ClusterChecker {
   readonly #imageAt = new Map<number, string>();
   /** The highest committed offset of the group read back so far, per partition. */
   readonly #groupCommitted = new Map<string, number>();
-  checks = { hw: 0, replicaReads: 0, raft: 0, metadata: 0, groupOffsets: 0 };
+  /** Offset ranges [from, end) per partition whose acks=1 values a crash released. */
+  readonly #released = new Map<string, Array<[number, number]>>();
+  /** Partitions a lostUnsynced() released, whose consumer may be reset once. */
+  readonly #rewindable = new Set<string>();
+  checks = {
+    hw: 0,
+    replicaReads: 0,
+    raft: 0,
+    metadata: 0,
+    groupOffsets: 0,
+    releasedAfterCrash: 0,
+  };
 
   violate(message: string): void {
     if (this.violations.length < 20) this.violations.push(message);
@@ -58,6 +69,43 @@ export class ClusterChecker {
     this.#note(this.#acked, tp, offset, value, "acks=all ack");
     this.#note(this.#committed, tp, offset, value, "acks=all ack");
     if (idempotent) this.#idempotent.add(value);
+  }
+
+  /**
+   * A replica of tp came back from a crash with its log cut at fromOffset (unsynced writes lost).
+   * If it was the partition's last in-sync replica when it came back, it leads with the shorter
+   * log and the other replicas cut theirs to it, below their high watermarks (Kafka's clean
+   * election, docs/replication.md): records above fromOffset that only acks=1 promised may be
+   * replaced, and a consumer that read them may be reset. An acks=all acknowledgement is never
+   * released: those were fsynced by every in-sync replica before the ack.
+   */
+  lostUnsynced(tp: string, fromOffset: number): void {
+    let end = fromOffset;
+    for (const offset of this.#committed.get(tp)?.keys() ?? []) end = Math.max(end, offset + 1);
+    if (end > fromOffset) {
+      // Until the end of the run: other replicas may still show the old values for a while.
+      const ranges = this.#released.get(tp) ?? [];
+      ranges.push([fromOffset, end]);
+      this.#released.set(tp, ranges);
+      this.checks.releasedAfterCrash += end - fromOffset;
+    }
+    this.#rewindable.add(tp);
+  }
+
+  /** Whether before, at offset, may give way to another value (see lostUnsynced). */
+  #isReleased(
+    table: Map<string, Map<number, string>>,
+    tp: string,
+    offset: number,
+    before: string,
+  ): boolean {
+    if (table === this.#acked || this.#acked.get(tp)?.get(offset) === before) return false;
+    return this.#released.get(tp)?.some(([from, end]) => offset >= from && offset < end) ?? false;
+  }
+
+  /** Whether a consumer of tp may read an offset again once (a reset after lostUnsynced). */
+  takeRewind(tp: string): boolean {
+    return this.#rewindable.delete(tp);
   }
 
   /** A consumer read value at offset. */
@@ -218,7 +266,9 @@ export class ClusterChecker {
     if (byOffset === undefined) table.set(tp, byOffset = new Map());
     const before = byOffset.get(offset);
     if (before === undefined) byOffset.set(offset, value);
-    else if (before !== value) {
+    else if (before !== value && this.#isReleased(table, tp, offset, before)) {
+      byOffset.set(offset, value);
+    } else if (before !== value) {
       this.violate(`${tp} offset ${offset}: ${what} has ${value}, known before as ${before}`);
     }
   }
