@@ -7,10 +7,4 @@ defineClusterSimSuite({
   nodeCount: 5,
   base: 51,
   count: 50,
-  skipped: {
-    // Reported, not investigated: after healing n1's t-2 replica stays offline, so the replicas
-    // never converge (like the power-cut finding in docs/cluster-simulation.md).
-    69: "convergence: n1 t-2 replica offline after healing",
-    100: "convergence: n1 t-2 replica offline after healing",
-  },
 });
