@@ -27,6 +27,24 @@ interface KcatMetadata {
   }>;
 }
 
+/**
+ * A node's kcat metadata once it has applied the topic: CreateTopics returns when the
+ * controller commits, and each broker learns the new image a metadata fetch later (as in Kafka).
+ */
+async function metadataWithTopic(address: string, topic: string): Promise<KcatMetadata> {
+  const deadline = Date.now() + 20_000;
+  for (let attempt = 1; ; attempt++) {
+    const r = await runClient("kcat", ["-b", address, "-L", "-J", "-t", topic, "-m", "15"]);
+    expect(r.code, r.stderr).toBe(0);
+    const view = JSON.parse(r.stdout) as KcatMetadata;
+    const t = view.topics.find((x) => x.topic === topic);
+    const applied = t !== undefined && t.partitions.length > 0 &&
+      t.partitions.every((p) => p.leader >= 0);
+    if (applied || Date.now() > deadline || attempt >= 40) return view;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 describe.skipIf(missing !== null)("Kafka clients on a node/deno/bun cluster", () => {
   let cluster: ProcessCluster | null = null;
   const inputs = makeTempDir("tributary-kafka-cluster-input-");
@@ -49,11 +67,7 @@ describe.skipIf(missing !== null)("Kafka clients on a node/deno/bun cluster", ()
     async () => {
       onTestFailed(() => console.log(cluster?.logTails()));
       const views: KcatMetadata[] = [];
-      for (const id of [1, 2, 3]) {
-        const r = await runClient("kcat", ["-b", address(id), "-L", "-J", "-t", "kx", "-m", "15"]);
-        expect(r.code, r.stderr).toBe(0);
-        views.push(JSON.parse(r.stdout) as KcatMetadata);
-      }
+      for (const id of [1, 2, 3]) views.push(await metadataWithTopic(address(id), "kx"));
       const expectedBrokers = [1, 2, 3].map((id) => ({ id, name: address(id) }));
       for (const view of views) {
         expect([...view.brokers].sort((a, b) => a.id - b.id)).toEqual(expectedBrokers);
