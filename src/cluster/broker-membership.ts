@@ -5,8 +5,9 @@
 //
 // The follower loop long-polls fetchMetadata from the offset after the last applied batch; a
 // snapshot in the answer (the broker fell behind the controller's log compaction, or starts
-// empty) replaces the image and is published as one delta. Registration waits for the first
-// answer, because the cluster id lives in the image. Heartbeats carry the applied offset: the
+// empty) replaces the image and is published as one delta. Registration waits until the broker
+// has applied everything committed as of its first answer: the cluster id lives in the image,
+// and the data directory is tidied against it. Heartbeats carry the applied offset: the
 // controller unfences the broker once it has applied its own registration, so a broker never
 // leads with an image older than its registration.
 import type { Runtime } from "../../runtime/types.ts";
@@ -59,6 +60,8 @@ export class BrokerMembership {
   readonly #abort = new AbortController();
   #loops: Promise<void>[] = [];
   #firstSync: { promise: Promise<void>; resolve: () => void };
+  /** The controller's committed offset in its first answer: synced once applied up to it. */
+  #syncTarget: number | null = null;
   #stateWaiters: { test: () => boolean; resolve: () => void }[] = [];
 
   constructor(rt: Rt, options: BrokerMembershipOptions) {
@@ -85,7 +88,7 @@ export class BrokerMembership {
     this.#loops = [this.#followLoop(), this.#heartbeatLoop()];
   }
 
-  /** Resolves once the first metadata answer is applied (the image knows the cluster id). */
+  /** Resolves once what was committed at the first answer is applied (with the cluster id). */
   get synced(): Promise<void> {
     return this.#firstSync.promise;
   }
@@ -153,8 +156,13 @@ export class BrokerMembership {
         if (!this.#running) return;
         this.#applyFetched(reply);
         retryMs = RETRY_MS_MIN;
+        // Synced means caught up with what was committed when the broker started asking: an
+        // answer is capped in bytes, and the broker tidies its data directory against this
+        // image (a partial one would make it delete the partitions of later topics).
+        this.#syncTarget ??= reply.committedOffset;
+        const caughtUp = this.committed.committedOffset >= this.#syncTarget;
         // A new quorum commits its leader's no-op before the cluster id: not synced until then.
-        if (this.#clusterId !== null) this.#firstSync.resolve();
+        if (this.#clusterId !== null && caughtUp) this.#firstSync.resolve();
         this.#wake();
       } catch (err) {
         if (!this.#running) return;

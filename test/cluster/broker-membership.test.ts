@@ -39,6 +39,8 @@ class FakeController {
   registrations: string[] = [];
   forget = false;
   leadsNothing = false;
+  /** Batches per answer (a real controller caps an answer's bytes). */
+  answerBatchesMax = Infinity;
   #waiters: (() => void)[] = [];
 
   commit(records: MetadataRecord[]): void {
@@ -59,6 +61,7 @@ class FakeController {
           ]);
           batches = this.log.filter((b) => b.lastOffset >= fromOffset);
         }
+        batches = batches.slice(0, this.answerBatchesMax);
         const useSnapshot = this.snapshot !== null && fromOffset <= this.snapshot.offset;
         return {
           epoch: 1,
@@ -142,6 +145,26 @@ describe("BrokerMembership", () => {
       m.start();
       await m.waitFor(() => m.committed.committedOffset === 41, 5_000);
       expect([...m.committed.image.topics()].map((t) => t.name).sort()).toEqual(["after", "s"]);
+      await m.close();
+    }, bounds);
+  });
+
+  it("is synced only once it has applied what was committed when it started", async () => {
+    // The broker tidies its data directory against the image it has when synced: an image cut
+    // short by the answer's size cap would make it delete the partitions of later topics.
+    const world = new SimWorld({ seed: 6 });
+    const rt = world.runtime("b1");
+    const fake = new FakeController();
+    for (let i = 0; i < 5; i++) fake.commit(topic(`t${i}`, `id-${i}`));
+    fake.answerBatchesMax = 2;
+    const m = membership(rt, fake.service(rt));
+    await world.run(async () => {
+      m.start();
+      await m.synced;
+      expect(m.committed.committedOffset).toBe(5);
+      expect([...m.committed.image.topics()].map((t) => t.name).sort()).toEqual(
+        ["t0", "t1", "t2", "t3", "t4"],
+      );
       await m.close();
     }, bounds);
   });
