@@ -36,6 +36,7 @@ const specs = {
   config: { type: "string" },
   memory: { type: "boolean" },
   "auto-create-topics": { type: "boolean" },
+  "no-auto-create-topics": { type: "boolean" },
   "open-files-max": { type: "integer" },
   "log-level": { type: "string" },
   "log-format": { type: "string" },
@@ -164,7 +165,14 @@ async function optionsOf(
   const nodeId = intFlag(args, "node-id");
   if (nodeId !== undefined) options.nodeId = nodeId;
   if (boolFlag(args, "memory")) options.storage = "memory";
+  if (boolFlag(args, "auto-create-topics") && boolFlag(args, "no-auto-create-topics")) {
+    throw new UsageError("--auto-create-topics and --no-auto-create-topics contradict each other");
+  }
   if (boolFlag(args, "auto-create-topics")) options.autoCreateTopics = true;
+  if (boolFlag(args, "no-auto-create-topics")) options.autoCreateTopics = false;
+  // Kafka's auto.create.topics.enable is on unless configured off, so programs that write to a
+  // topic nobody created run as written (docs/kafka.md, "Auto-creation").
+  if (options.autoCreateTopics === undefined) options.autoCreateTopics = true;
   const corsOrigins = stringFlag(args, "http-cors-origins");
   if (corsOrigins !== undefined) options.httpCorsOrigins = list(corsOrigins);
   const allowedHosts = stringFlag(args, "http-allowed-hosts");

@@ -4,7 +4,7 @@ export const usage = `Usage: tributary <command> [flags]
 
 Commands:
   serve [--data-dir ./data] [--host 127.0.0.1] [--http-port 8080] [--port 9093] [--node-id 1]
-        [--kafka-port 9092] [--config FILE] [--memory] [--auto-create-topics] [--open-files-max N]
+        [--kafka-port 9092] [--config FILE] [--memory] [--no-auto-create-topics] [--open-files-max N]
         [--log-level error|warn|info|debug] [--log-format text|json]
       Run a broker until SIGINT/SIGTERM. --http-port 0 / --port 0 pick free ports;
       --http-port -1 turns HTTP off, --kafka-port -1 the Kafka protocol listener

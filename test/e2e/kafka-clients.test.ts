@@ -58,6 +58,16 @@ print(json.dumps({"records": sorted(got), "ends": [ends[tp] for tp in tps],
 c.close()
 `;
 
+// The producer program users start from, as written but for the port; test_topic does not exist.
+const KAFKA_PYTHON_QUICKSTART_PRODUCER = `
+import sys
+from kafka import KafkaProducer
+producer = KafkaProducer(bootstrap_servers=sys.argv[1])
+for i in range(5):
+    producer.send('test_topic', b'message %d' % i)
+producer.flush()
+`;
+
 for (const host of selectedHosts("TRIBUTARY_E2E_HOSTS")) {
   describe.skipIf(missing !== null)(`Kafka clients bootstrap under ${host}`, () => {
     let broker: BrokerProcess | null = null;
@@ -160,8 +170,67 @@ for (const host of selectedHosts("TRIBUTARY_E2E_HOSTS")) {
       expect(out.ends).toEqual([25, 25]);
     }, 70_000);
 
+    it("auto-creation is on by default: kafka-python writes to a topic nobody created", async () => {
+      const bootstrap = `127.0.0.1:${kafkaPort}`;
+      const put = await runClient(
+        PYTHON,
+        ["-c", KAFKA_PYTHON_QUICKSTART_PRODUCER, bootstrap],
+        60_000,
+      );
+      expect(put.code, put.stderr).toBe(0);
+      const get = await runClient("kcat", [
+        "-b",
+        bootstrap,
+        "-C",
+        "-t",
+        "test_topic",
+        "-e",
+        "-o",
+        "beginning",
+        "-f",
+        "%p|%o|%s\n",
+      ]);
+      expect(get.code, get.stderr).toBe(0);
+      expect(get.stdout.trim().split("\n")).toEqual(
+        Array.from({ length: 5 }, (_, i) => `0|${i}|message ${i}`),
+      );
+    }, 70_000);
+
     it("the broker logged no unexpected error", () => {
       expect(broker?.stderr() ?? "").not.toMatch(/unexpected_error/);
     });
   });
 }
+
+describe.skipIf(missing !== null)("--no-auto-create-topics", () => {
+  it("turns auto-creation off: Metadata for an unknown topic answers UNKNOWN_TOPIC_OR_PARTITION", async () => {
+    const dir = makeTempDir("tributary-kafka-noauto-");
+    const [kafkaPort] = await freePorts(1);
+    const broker = await startBrokerProcess("node", {
+      dataDir: dir.path,
+      kafkaPort,
+      extraArgs: ["--no-auto-create-topics"],
+    });
+    try {
+      const meta = await runClient("kcat", [
+        "-b",
+        `127.0.0.1:${kafkaPort}`,
+        "-L",
+        "-J",
+        "-t",
+        "nobody_made_me",
+        "-m",
+        "15",
+      ]);
+      expect(meta.code, meta.stderr).toBe(0);
+      const topics = (JSON.parse(meta.stdout) as { topics: Array<{ topic: string; error?: string }> })
+        .topics;
+      expect(topics.map((t) => [t.topic, t.error])).toEqual([
+        ["nobody_made_me", "Broker: Unknown topic or partition"],
+      ]);
+    } finally {
+      await broker.stop();
+      dir.remove();
+    }
+  }, 60_000);
+});
