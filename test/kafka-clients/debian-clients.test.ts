@@ -13,9 +13,9 @@ import {
   requireHost,
   selectedHosts,
   startBrokerProcess,
-} from "./broker-process.ts";
-import { freePorts } from "./cluster-process.ts";
-import { ensureKafkaClients, PYTHON, runClient } from "./kafka-clients.ts";
+} from "../e2e/broker-process.ts";
+import { freePorts } from "../e2e/cluster-process.ts";
+import { ensureKafkaClients, PYTHON, runClient } from "./debian-clients.ts";
 
 const missing = ensureKafkaClients();
 if (missing !== null) console.warn(`kafka-clients e2e skipped: ${missing}`);

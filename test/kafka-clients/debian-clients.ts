@@ -1,17 +1,18 @@
 // The Debian Kafka clients the Kafka-listener suites drive: kcat (librdkafka) and kafka-python
-// (`python3-kafka`, for Debian's /usr/bin/python3). Missing ones are installed with apt-get;
+// (`python3-kafka`) and confluent-kafka (`python3-confluent-kafka`), for Debian's
+// /usr/bin/python3. Missing ones are installed with apt-get;
 // only where that is impossible (not root, no apt) does a suite skip, saying why.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
 export const PYTHON = "/usr/bin/python3";
-const PACKAGES = ["kcat", "python3-kafka"];
+const PACKAGES = ["kcat", "python3-kafka", "python3-confluent-kafka"];
 const INSTALL_MS_MAX = 300_000;
 
 function present(): boolean {
   const kcat = spawnSync("kcat", ["-V"], { stdio: "ignore" }).status === 0;
   const kafka = existsSync(PYTHON) &&
-    spawnSync(PYTHON, ["-c", "import kafka"], { stdio: "ignore" }).status === 0;
+    spawnSync(PYTHON, ["-c", "import kafka, confluent_kafka"], { stdio: "ignore" }).status === 0;
   return kcat && kafka;
 }
 
