@@ -560,6 +560,22 @@ export class Broker implements BrokerApi {
   // ---------------------------------------------------------------------------------------------
   // Admin: topic configs, record deletion, leader-epoch lookups
 
+  /** The topic's id (32 hex digits), or undefined when there is no such topic. */
+  topicId(name: string): string | undefined {
+    this.#checkRunning();
+    return this.#store.image.topic(name)?.topicId;
+  }
+
+  /** The name of the topic with this id (dashes and case aside), or undefined. */
+  topicNameOf(topicId: string): string | undefined {
+    this.#checkRunning();
+    const wanted = topicId.replaceAll("-", "").toLowerCase();
+    for (const t of this.#store.image.topics()) {
+      if (t.topicId.replaceAll("-", "").toLowerCase() === wanted) return t.name;
+    }
+    return undefined;
+  }
+
   /** Every supported config of a topic with its effective value and where that comes from. */
   topicConfigEntries(name: string): TopicConfigEntry[] {
     this.#checkRunning();
@@ -587,7 +603,10 @@ export class Broker implements BrokerApi {
     }
     const { inherited } = this.#store.configLayers(name);
     const { offset } = await this.#track(
-      writer.alterTopicConfigs(name, edit, { inherited, validateOnly: options.validateOnly === true }),
+      writer.alterTopicConfigs(name, edit, {
+        inherited,
+        validateOnly: options.validateOnly === true,
+      }),
     );
     if (offset < 0) return;
     await this.#store.waitForOffset(offset);
@@ -644,7 +663,8 @@ export class Broker implements BrokerApi {
       const refusal = epochRefusal(topic, partition, p.leaderEpoch, currentLeaderEpoch);
       if (refusal !== null) throw refusal;
       if (leaderEpoch < 0) return { ...UNDEFINED_END };
-      return endOffsetIn([{ epoch: p.leaderEpoch, startOffset: 0 }], leaderEpoch, p.log.logEndOffset);
+      const only = [{ epoch: p.leaderEpoch, startOffset: 0 }];
+      return endOffsetIn(only, leaderEpoch, p.log.logEndOffset);
     }
     return p.log.endOffsetForEpoch(leaderEpoch);
   }

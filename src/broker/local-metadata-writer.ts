@@ -120,7 +120,9 @@ export class LocalMetadataWriter implements MetadataWriter {
       const next = editTopicConfigs(topic.configs, edit, options.inherited);
       const records: MetadataRecord[] = [];
       for (const config of Object.keys(topic.configs).sort()) {
-        if (!(config in next)) records.push({ type: "ConfigRecord", topic: name, name: config, value: null });
+        if (!(config in next)) {
+          records.push({ type: "ConfigRecord", topic: name, name: config, value: null });
+        }
       }
       for (const config of Object.keys(next).sort()) {
         if (topic.configs[config] !== next[config]) {

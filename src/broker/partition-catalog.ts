@@ -501,7 +501,9 @@ export class PartitionCatalog {
   }
 
   /** A topic's explicit configs and what each config falls back to without one. */
-  configLayers(name: string): { explicit: Record<string, string>; inherited: Record<string, string> } {
+  configLayers(
+    name: string,
+  ): { explicit: Record<string, string>; inherited: Record<string, string> } {
     const topic = this.#image.topic(name);
     if (topic === undefined) {
       throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `unknown topic ${String(name)}`);

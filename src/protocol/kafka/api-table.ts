@@ -39,12 +39,83 @@ const NEVER_FLEXIBLE = 0x7fff;
 // Admin, producer-id, epoch and SASL APIs. Minimums stay at 0: librdkafka's feature gates
 // need SaslHandshake 0 and InitProducerId 0 inside the range.
 const ADMIN_APIS: readonly ApiEntry[] = [
-  { key: ApiKey.SaslHandshake, name: "SaslHandshake", minVersion: 0, maxVersion: 1, firstFlexible: NEVER_FLEXIBLE },
-  { key: ApiKey.CreateTopics, name: "CreateTopics", minVersion: 0, maxVersion: 7, firstFlexible: 5 },
-  { key: ApiKey.DeleteTopics, name: "DeleteTopics", minVersion: 0, maxVersion: 6, firstFlexible: 4 },
-  { key: ApiKey.InitProducerId, name: "InitProducerId", minVersion: 0, maxVersion: 4, firstFlexible: 2 },
-  { key: ApiKey.DescribeConfigs, name: "DescribeConfigs", minVersion: 0, maxVersion: 4, firstFlexible: 4 },
-  { key: ApiKey.SaslAuthenticate, name: "SaslAuthenticate", minVersion: 0, maxVersion: 2, firstFlexible: 2 },
+  {
+    key: ApiKey.SaslHandshake,
+    name: "SaslHandshake",
+    minVersion: 0,
+    maxVersion: 1,
+    firstFlexible: NEVER_FLEXIBLE,
+  },
+  {
+    key: ApiKey.CreateTopics,
+    name: "CreateTopics",
+    minVersion: 0,
+    maxVersion: 7,
+    firstFlexible: 5,
+  },
+  {
+    key: ApiKey.DeleteTopics,
+    name: "DeleteTopics",
+    minVersion: 0,
+    maxVersion: 6,
+    firstFlexible: 4,
+  },
+  {
+    key: ApiKey.DeleteRecords,
+    name: "DeleteRecords",
+    minVersion: 0,
+    maxVersion: 2,
+    firstFlexible: 2,
+  },
+  {
+    key: ApiKey.InitProducerId,
+    name: "InitProducerId",
+    minVersion: 0,
+    maxVersion: 4,
+    firstFlexible: 2,
+  },
+  {
+    key: ApiKey.OffsetForLeaderEpoch,
+    name: "OffsetForLeaderEpoch",
+    minVersion: 0,
+    maxVersion: 4,
+    firstFlexible: 4,
+  },
+  {
+    key: ApiKey.DescribeConfigs,
+    name: "DescribeConfigs",
+    minVersion: 0,
+    maxVersion: 4,
+    firstFlexible: 4,
+  },
+  {
+    key: ApiKey.AlterConfigs,
+    name: "AlterConfigs",
+    minVersion: 0,
+    maxVersion: 2,
+    firstFlexible: 2,
+  },
+  {
+    key: ApiKey.SaslAuthenticate,
+    name: "SaslAuthenticate",
+    minVersion: 0,
+    maxVersion: 2,
+    firstFlexible: 2,
+  },
+  {
+    key: ApiKey.CreatePartitions,
+    name: "CreatePartitions",
+    minVersion: 0,
+    maxVersion: 3,
+    firstFlexible: 2,
+  },
+  {
+    key: ApiKey.IncrementalAlterConfigs,
+    name: "IncrementalAlterConfigs",
+    minVersion: 0,
+    maxVersion: 1,
+    firstFlexible: 1,
+  },
 ];
 
 export const API_TABLE: readonly ApiEntry[] = [

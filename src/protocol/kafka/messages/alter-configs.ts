@@ -36,7 +36,8 @@ export interface AlterConfigsResourceResponse {
 
 export function decodeAlterConfigsRequest(r: KafkaReader, version: number): AlterConfigsRequest {
   const flexible = version >= ALTER_CONFIGS_FIRST_FLEXIBLE;
-  const str = (r: KafkaReader, field: string) => flexible ? r.compactString(field) : r.string(field);
+  const str = (r: KafkaReader, field: string) =>
+    flexible ? r.compactString(field) : r.string(field);
   const resources = r.array(flexible, "resources", (r) => {
     const resourceType = r.int8("resource_type");
     const resourceName = str(r, "resource_name");

@@ -89,7 +89,8 @@ export function decodeDescribeConfigsRequest(
   version: number,
 ): DescribeConfigsRequest {
   const flexible = version >= DESCRIBE_CONFIGS_FIRST_FLEXIBLE;
-  const str = (r: KafkaReader, field: string) => flexible ? r.compactString(field) : r.string(field);
+  const str = (r: KafkaReader, field: string) =>
+    flexible ? r.compactString(field) : r.string(field);
   const resources = r.array(flexible, "resources", (r) => {
     const resourceType = r.int8("resource_type");
     const resourceName = str(r, "resource_name");
