@@ -37,7 +37,10 @@ import { LocalMetadataWriter } from "./local-metadata-writer.ts";
 import type { MetadataWriter } from "./metadata-writer.ts";
 import { PartitionCatalog } from "./partition-catalog.ts";
 import type { LeadershipListener } from "./replica-roles.ts";
-import { clusterBrokers, leadershipRefusal } from "./cluster-routing.ts";
+import { clusterBrokers, epochRefusal, leadershipRefusal } from "./cluster-routing.ts";
+import { configEntriesOf, type TopicConfigEntry } from "./topic-config.ts";
+import type { TopicConfigEdit } from "./topic-config-edit.ts";
+import { type EpochEndOffset, endOffsetIn, UNDEFINED_END } from "../log/leader-epoch-cache.ts";
 import { type BrokerHealth, brokerHealth } from "./partition-health.ts";
 import { CachedFileSystem } from "../log/cached-fs.ts";
 import { type FileBudgetStats, OpenFileBudget } from "../log/file-cache.ts";
@@ -552,6 +555,141 @@ export class Broker implements BrokerApi {
       }
     }
     return { producerId: this.#producerIdNext++, producerEpoch: 0 };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Admin: topic configs, record deletion, leader-epoch lookups
+
+  /** The topic's id (32 hex digits), or undefined when there is no such topic. */
+  topicId(name: string): string | undefined {
+    this.#checkRunning();
+    return this.#store.image.topic(name)?.topicId;
+  }
+
+  /** The name of the topic with this id (dashes and case aside), or undefined. */
+  topicNameOf(topicId: string): string | undefined {
+    this.#checkRunning();
+    const wanted = topicId.replaceAll("-", "").toLowerCase();
+    for (const t of this.#store.image.topics()) {
+      if (t.topicId.replaceAll("-", "").toLowerCase() === wanted) return t.name;
+    }
+    return undefined;
+  }
+
+  /** Every supported config of a topic with its effective value and where that comes from. */
+  topicConfigEntries(name: string): TopicConfigEntry[] {
+    this.#checkRunning();
+    const { explicit } = this.#store.configLayers(name);
+    return configEntriesOf(explicit, this.#options.defaultTopicConfigs);
+  }
+
+  /**
+   * Changes a topic's explicit configs (topic-config-edit.ts) and answers once this broker
+   * applies them; with validateOnly it only checks. UNSUPPORTED_VERSION where the controller
+   * cannot change configs yet (a cluster).
+   */
+  async alterTopicConfigs(
+    name: string,
+    edit: TopicConfigEdit,
+    options: { validateOnly?: boolean } = {},
+  ): Promise<void> {
+    this.#checkRunning();
+    const writer = this.#writer;
+    if (writer.alterTopicConfigs === undefined) {
+      throw new TributaryError(
+        "UNSUPPORTED_VERSION",
+        `this cluster's controller cannot change topic configs yet; ${name} keeps its own`,
+      );
+    }
+    const { inherited } = this.#store.configLayers(name);
+    const { offset } = await this.#track(
+      writer.alterTopicConfigs(name, edit, {
+        inherited,
+        validateOnly: options.validateOnly === true,
+      }),
+    );
+    if (offset < 0) return;
+    await this.#store.waitForOffset(offset);
+    this.#options.logger.info("topic.configs_altered", `altered configs of topic ${name}`, {
+      topic: name,
+      configs: edit.ops.map((o) => o.name).join(","),
+    });
+  }
+
+  /**
+   * Kafka's DeleteRecords on the leader: the log start moves up to beforeOffset (-1: the high
+   * watermark), at most to the high watermark. Followers keep their own log start until their
+   * retention passes it (they do not follow a leader's).
+   */
+  async deleteRecords(
+    topic: string,
+    partition: number,
+    beforeOffset: number,
+  ): Promise<{ lowWatermark: number }> {
+    this.#checkRunning();
+    if (this.#store.isInternal(topic)) {
+      throw new TributaryError("INVALID_TOPIC_EXCEPTION", `${topic} is internal: not deletable`);
+    }
+    const p = this.#leaderPartition(topic, partition);
+    const target = beforeOffset === -1 ? p.highWatermark : beforeOffset;
+    if (!Number.isSafeInteger(target) || target < 0 || target > p.highWatermark) {
+      throw new TributaryError(
+        "OFFSET_OUT_OF_RANGE",
+        `${p.name}: records can be deleted up to the high watermark ${p.highWatermark}, not ${beforeOffset}`,
+      );
+    }
+    try {
+      await this.#track(p.track(p.log.deleteRecordsBefore(target)));
+    } catch (err) {
+      throw p.contain(err) ?? err;
+    }
+    return { lowWatermark: p.logStartOffset };
+  }
+
+  /**
+   * OffsetForLeaderEpoch on the leader (KIP-320): where leaderEpoch ended in this log (the log
+   * end for the current epoch). A replicated log keeps a leader-epoch cache; a single node's
+   * partitions have had one epoch since they were created, which began at offset 0.
+   */
+  endOffsetForLeaderEpoch(
+    topic: string,
+    partition: number,
+    leaderEpoch: number,
+    currentLeaderEpoch = -1,
+  ): EpochEndOffset {
+    this.#checkRunning();
+    const p = this.#leaderPartition(topic, partition, currentLeaderEpoch);
+    if (this.#cluster === null) {
+      const refusal = epochRefusal(topic, partition, p.leaderEpoch, currentLeaderEpoch);
+      if (refusal !== null) throw refusal;
+      if (leaderEpoch < 0) return { ...UNDEFINED_END };
+      const only = [{ epoch: p.leaderEpoch, startOffset: 0 }];
+      return endOffsetIn(only, leaderEpoch, p.log.logEndOffset);
+    }
+    return p.log.endOffsetForEpoch(leaderEpoch);
+  }
+
+  /** A partition this broker leads (in a cluster, by its image), or why not. */
+  #leaderPartition(topic: string, partition: number, currentLeaderEpoch?: number): Partition {
+    if (this.#cluster !== null) {
+      const refusal = leadershipRefusal(
+        this.#store.image,
+        this.nodeId,
+        topic,
+        partition,
+        currentLeaderEpoch,
+      );
+      if (refusal !== null) throw refusal;
+    }
+    const p = this.#lookup(topic, partition);
+    if (p === undefined) {
+      throw new TributaryError(
+        "UNKNOWN_TOPIC_OR_PARTITION",
+        `unknown partition ${String(topic)}-${String(partition)}`,
+      );
+    }
+    if (p.offlineReason !== null) throw p.offlineReason;
+    return p;
   }
 
   /** Offline and write-degraded partitions, for `GET /v1/health` (partition-health.ts). */

@@ -49,7 +49,7 @@ export function leadershipRefusal(
  * not read here, or a fetch beyond this stale log answers OFFSET_OUT_OF_RANGE and the consumer
  * resets its position; a client behind this broker refreshes its metadata.
  */
-function epochRefusal(
+export function epochRefusal(
   topic: string,
   partition: number,
   leaderEpoch: number,

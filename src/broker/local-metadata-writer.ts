@@ -22,6 +22,7 @@ import type { CreateTopicRequest } from "../model/create-topic.ts";
 import { PARTITIONS_PER_TOPIC_MAX } from "./broker-options.ts";
 import type { CreatedTopic, MetadataWriter, ReservedProducerIds } from "./metadata-writer.ts";
 import { normalizeTopicConfigs } from "./topic-config.ts";
+import { editTopicConfigs, type TopicConfigEdit } from "./topic-config-edit.ts";
 
 export interface LocalMetadataWriterOptions {
   dataDir: string;
@@ -97,6 +98,39 @@ export class LocalMetadataWriter implements MetadataWriter {
         throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `unknown topic ${String(name)}`);
       }
       return { offset: await this.#commit([{ type: "RemoveTopicRecord", name }]) };
+    });
+  }
+
+  async alterTopicConfigs(
+    name: string,
+    edit: TopicConfigEdit,
+    options: { inherited: Record<string, string>; validateOnly: boolean },
+  ): Promise<{ offset: number }> {
+    return await this.#lock.exclusive(async () => {
+      const topic = this.committed.image.topic(name);
+      if (topic === undefined) {
+        throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `unknown topic ${String(name)}`);
+      }
+      if (topic.internal) {
+        throw new TributaryError(
+          "INVALID_TOPIC_EXCEPTION",
+          `${name} is an internal topic: its configs are the broker's`,
+        );
+      }
+      const next = editTopicConfigs(topic.configs, edit, options.inherited);
+      const records: MetadataRecord[] = [];
+      for (const config of Object.keys(topic.configs).sort()) {
+        if (!(config in next)) {
+          records.push({ type: "ConfigRecord", topic: name, name: config, value: null });
+        }
+      }
+      for (const config of Object.keys(next).sort()) {
+        if (topic.configs[config] !== next[config]) {
+          records.push({ type: "ConfigRecord", topic: name, name: config, value: next[config] });
+        }
+      }
+      if (options.validateOnly || records.length === 0) return { offset: -1 };
+      return { offset: await this.#commit(records) };
     });
   }
 

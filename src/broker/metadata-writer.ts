@@ -5,6 +5,7 @@
 // partition: the broker does that when its PartitionCatalog applies the committed delta, and
 // waits for the offset (PartitionCatalog.waitForOffset) before it answers its caller.
 import type { CreateTopicRequest } from "../model/create-topic.ts";
+import type { TopicConfigEdit } from "./topic-config-edit.ts";
 
 export interface CreatedTopic {
   /** Metadata offset of the batch that created the topic. */
@@ -23,6 +24,16 @@ export interface MetadataWriter {
   createTopic(request: CreateTopicRequest, options?: { internal?: boolean }): Promise<CreatedTopic>;
   /** Resolves with the offset of the batch that removed it. */
   deleteTopic(name: string): Promise<{ offset: number }>;
+  /**
+   * Changes a topic's explicit configs (topic-config-edit.ts); `inherited` is what each config
+   * falls back to. Resolves with the commit's offset, or -1 when validateOnly or nothing
+   * changed. Absent where the controller cannot do it yet (a cluster).
+   */
+  alterTopicConfigs?(
+    name: string,
+    edit: TopicConfigEdit,
+    options: { inherited: Record<string, string>; validateOnly: boolean },
+  ): Promise<{ offset: number }>;
   /** Reserves the next block of producer ids durably. */
   reserveProducerIds(blockSize: number): Promise<ReservedProducerIds>;
 }

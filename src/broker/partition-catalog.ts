@@ -354,6 +354,7 @@ export class PartitionCatalog {
       if (!opened.has(change)) setLeadership(p, change.after);
       this.#hooks.onRoleChange(p, change);
     }
+    for (const { name } of delta.configsChanged) this.#reconfigure(image, name);
     for (const { name } of delta.topicsDeleted) {
       if (image.topic(name) !== undefined) continue; // re-created in the same step
       this.#hooks.onTopicChange(name, 0, before.topic(name)?.internal === true);
@@ -495,6 +496,37 @@ export class PartitionCatalog {
         );
       } catch (err) {
         this.#hooks.report(`removing partition ${p.name}`, err);
+      }
+    }
+  }
+
+  /** A topic's explicit configs and what each config falls back to without one. */
+  configLayers(
+    name: string,
+  ): { explicit: Record<string, string>; inherited: Record<string, string> } {
+    const topic = this.#image.topic(name);
+    if (topic === undefined) {
+      throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `unknown topic ${String(name)}`);
+    }
+    return {
+      explicit: { ...topic.configs },
+      inherited: effectiveTopicConfigs({}, this.#options.defaultTopicConfigs),
+    };
+  }
+
+  /** Committed config changes reach the open partitions: their log settings and policy. */
+  #reconfigure(image: MetadataImage, name: string): void {
+    const topic = image.topic(name);
+    const hosted = this.#partitions.get(name);
+    if (topic === undefined || hosted === undefined) return;
+    const effective = this.#effectiveConfigs(topic);
+    for (const p of hosted.values()) {
+      if (p.closed || p.offlineReason !== null) continue;
+      try {
+        p.reconfigure(logConfigOf(effective), topicPolicyOf(effective));
+      } catch (err) {
+        // A log that failed meanwhile keeps its old settings; the rest of the delta still applies.
+        this.#hooks.report(`reconfiguring partition ${p.name}`, err);
       }
     }
   }

@@ -286,6 +286,12 @@ export class Partition {
   }
 
   /** The log; throws the KAFKA_STORAGE_ERROR that took the partition offline. */
+  /** New topic configs, once committed: the log's settings and what the broker enforces. */
+  reconfigure(logConfig: LogConfig, policy: TopicPolicy): void {
+    this.policy = policy;
+    this.#log?.updateConfig(logConfig);
+  }
+
   get log(): PartitionLog {
     if (this.#log === null) throw this.#openFailure as TributaryError;
     const failure = this.#log.failure ?? this.#violation;

@@ -145,6 +145,29 @@ export function effectiveTopicConfigs(
   return out;
 }
 
+/** Where a topic config's value comes from (Kafka's config sources). */
+export type TopicConfigSource = "topic" | "broker" | "default";
+
+export interface TopicConfigEntry {
+  name: TopicConfigName;
+  value: string;
+  source: TopicConfigSource;
+}
+
+/** Every supported config, by name, with its effective value and source. */
+export function configEntriesOf(
+  explicit: Record<string, string>,
+  brokerDefaults: Record<string, string> = {},
+): TopicConfigEntry[] {
+  return (Object.keys(TOPIC_CONFIGS) as TopicConfigName[]).sort().map((name) => {
+    if (explicit[name] !== undefined) return { name, value: explicit[name], source: "topic" };
+    if (brokerDefaults[name] !== undefined) {
+      return { name, value: brokerDefaults[name], source: "broker" };
+    }
+    return { name, value: TOPIC_CONFIGS[name].default, source: "default" };
+  });
+}
+
 /** The log-level part of a topic's effective configs, on top of the log's own defaults. */
 export function logConfigOf(effective: Record<string, string>, base?: LogConfig): LogConfig {
   return resolveLogConfig(logConfigFromKafka(effective), base);

@@ -3,17 +3,24 @@
 // off) and registers its closer first, so it stops taking requests before the broker closes.
 
 import type { Runtime } from "../../runtime/types.ts";
-import type { BrokerApi } from "../broker/types.ts";
+import type { Broker } from "../broker/broker.ts";
 import type { Logger } from "../logging/logger.ts";
 import { TributaryError } from "../model/errors.ts";
+import type { TopicDescription } from "../model/descriptions.ts";
+import type { BrokerConfigEntry, KafkaAdmin } from "../protocol/kafka/server/context.ts";
 import { serveKafka } from "../protocol/kafka/server/server.ts";
 import type { Closer } from "./close-all.ts";
 import { definedOnly, type StartBrokerOptions } from "./node-parts.ts";
 
+/** What only a cluster node can do for the admin APIs (its controller). */
+export interface KafkaClusterAdmin {
+  createPartitions(topic: string, count: number): Promise<TopicDescription>;
+}
+
 export async function startKafka(
   rt: Runtime,
-  broker: BrokerApi,
-  options: StartBrokerOptions & { host: string; logger: Logger },
+  broker: Broker,
+  options: StartBrokerOptions & { host: string; logger: Logger; kafkaCluster?: KafkaClusterAdmin },
   closers: Closer[],
 ): Promise<number | null> {
   const port = options.kafkaPort;
@@ -28,6 +35,7 @@ export async function startKafka(
     host: options.host,
     port,
     logger: options.logger,
+    admin: kafkaAdmin(broker, options),
     ...definedOnly({
       requestBytesMax: options.kafkaRequestBytesMax,
       connectionsMax: options.connectionsMax,
@@ -37,4 +45,38 @@ export async function startKafka(
   });
   closers.unshift({ name: "kafka listener", close: () => server.close() });
   return server.port;
+}
+
+function kafkaAdmin(
+  broker: Broker,
+  options: StartBrokerOptions & { kafkaCluster?: KafkaClusterAdmin },
+): KafkaAdmin {
+  const brokerConfigs = (): BrokerConfigEntry[] => [
+    { name: "broker.id", value: String(broker.nodeId), isDefault: false },
+    {
+      name: "num.partitions",
+      value: String(options.defaultPartitions ?? 1),
+      isDefault: options.defaultPartitions === undefined,
+    },
+    {
+      name: "auto.create.topics.enable",
+      value: String(options.autoCreateTopics === true),
+      isDefault: false,
+    },
+  ];
+  const cluster = options.kafkaCluster;
+  return {
+    topicId: (topic) => broker.topicId(topic),
+    topicNameOf: (id) => broker.topicNameOf(id),
+    topicConfigEntries: (topic) => broker.topicConfigEntries(topic),
+    alterTopicConfigs: (topic, edit, o) => broker.alterTopicConfigs(topic, edit, o),
+    deleteRecords: (topic, partition, offset) => broker.deleteRecords(topic, partition, offset),
+    endOffsetForLeaderEpoch: (topic, partition, epoch, current) =>
+      broker.endOffsetForLeaderEpoch(topic, partition, epoch, current),
+    brokerConfigs,
+    brokerCount: () => broker.metadata([]).brokers.length,
+    ...(cluster === undefined ? {} : {
+      createPartitions: (topic: string, count: number) => cluster.createPartitions(topic, count),
+    }),
+  };
 }

@@ -322,6 +322,12 @@ export async function startClusterNode(
       }),
       hostRt,
     );
+    // Adding partitions goes to the controller; answered once this broker applied the commit.
+    const growTopic = async (topic: string, count: number) => {
+      const { committedOffset } = await router.createPartitions({ topic, count });
+      await broker.waitForMetadataOffset(committedOffset);
+      return broker.describeTopic(topic);
+    };
     const httpClosers: Closer[] = [];
     const httpPort = await startHttp(
       hostRt,
@@ -335,11 +341,7 @@ export async function startClusterNode(
         httpMembers,
         httpCluster: {
           describeCluster: () => describeCluster(membership, broker, parts, router),
-          createPartitions: async (topic, count) => {
-            const { committedOffset } = await router.createPartitions({ topic, count });
-            await broker.waitForMetadataOffset(committedOffset);
-            return broker.describeTopic(topic);
-          },
+          createPartitions: growTopic,
           electLeaders: async (targets) => {
             const before = electTargets(membership, targets);
             const { committedOffset } = await router.electLeaders({
@@ -377,7 +379,12 @@ export async function startClusterNode(
     );
     parts.listeners.unshift(...httpClosers);
     const kafkaClosers: Closer[] = [];
-    const kafkaPort = await startKafka(hostRt, broker, { ...options, host, logger }, kafkaClosers);
+    const kafkaPort = await startKafka(
+      hostRt,
+      broker,
+      { ...options, host, logger, kafkaCluster: { createPartitions: growTopic } },
+      kafkaClosers,
+    );
     parts.listeners.unshift(...kafkaClosers);
     broker.advertise({
       port: protocol.port,

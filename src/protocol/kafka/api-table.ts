@@ -10,6 +10,18 @@ export const ApiKey = {
   ListOffsets: 2,
   Metadata: 3,
   ApiVersions: 18,
+  // Admin, producer-id, epoch and SASL APIs (kept in their own block).
+  SaslHandshake: 17,
+  CreateTopics: 19,
+  DeleteTopics: 20,
+  DeleteRecords: 21,
+  InitProducerId: 22,
+  OffsetForLeaderEpoch: 23,
+  DescribeConfigs: 32,
+  AlterConfigs: 33,
+  SaslAuthenticate: 36,
+  CreatePartitions: 37,
+  IncrementalAlterConfigs: 44,
 } as const;
 
 export interface ApiEntry {
@@ -21,12 +33,98 @@ export interface ApiEntry {
   firstFlexible: number;
 }
 
+/** firstFlexible of an API with no flexible version (SaslHandshake). */
+const NEVER_FLEXIBLE = 0x7fff;
+
+// Admin, producer-id, epoch and SASL APIs. Minimums stay at 0: librdkafka's feature gates
+// need SaslHandshake 0 and InitProducerId 0 inside the range.
+const ADMIN_APIS: readonly ApiEntry[] = [
+  {
+    key: ApiKey.SaslHandshake,
+    name: "SaslHandshake",
+    minVersion: 0,
+    maxVersion: 1,
+    firstFlexible: NEVER_FLEXIBLE,
+  },
+  {
+    key: ApiKey.CreateTopics,
+    name: "CreateTopics",
+    minVersion: 0,
+    maxVersion: 7,
+    firstFlexible: 5,
+  },
+  {
+    key: ApiKey.DeleteTopics,
+    name: "DeleteTopics",
+    minVersion: 0,
+    maxVersion: 6,
+    firstFlexible: 4,
+  },
+  {
+    key: ApiKey.DeleteRecords,
+    name: "DeleteRecords",
+    minVersion: 0,
+    maxVersion: 2,
+    firstFlexible: 2,
+  },
+  {
+    key: ApiKey.InitProducerId,
+    name: "InitProducerId",
+    minVersion: 0,
+    maxVersion: 4,
+    firstFlexible: 2,
+  },
+  {
+    key: ApiKey.OffsetForLeaderEpoch,
+    name: "OffsetForLeaderEpoch",
+    minVersion: 0,
+    maxVersion: 4,
+    firstFlexible: 4,
+  },
+  {
+    key: ApiKey.DescribeConfigs,
+    name: "DescribeConfigs",
+    minVersion: 0,
+    maxVersion: 4,
+    firstFlexible: 4,
+  },
+  {
+    key: ApiKey.AlterConfigs,
+    name: "AlterConfigs",
+    minVersion: 0,
+    maxVersion: 2,
+    firstFlexible: 2,
+  },
+  {
+    key: ApiKey.SaslAuthenticate,
+    name: "SaslAuthenticate",
+    minVersion: 0,
+    maxVersion: 2,
+    firstFlexible: 2,
+  },
+  {
+    key: ApiKey.CreatePartitions,
+    name: "CreatePartitions",
+    minVersion: 0,
+    maxVersion: 3,
+    firstFlexible: 2,
+  },
+  {
+    key: ApiKey.IncrementalAlterConfigs,
+    name: "IncrementalAlterConfigs",
+    minVersion: 0,
+    maxVersion: 1,
+    firstFlexible: 1,
+  },
+];
+
 export const API_TABLE: readonly ApiEntry[] = [
   { key: ApiKey.Produce, name: "Produce", minVersion: 3, maxVersion: 9, firstFlexible: 9 },
   { key: ApiKey.Fetch, name: "Fetch", minVersion: 4, maxVersion: 12, firstFlexible: 12 },
   { key: ApiKey.ListOffsets, name: "ListOffsets", minVersion: 1, maxVersion: 6, firstFlexible: 6 },
   { key: ApiKey.Metadata, name: "Metadata", minVersion: 0, maxVersion: 12, firstFlexible: 9 },
   { key: ApiKey.ApiVersions, name: "ApiVersions", minVersion: 0, maxVersion: 3, firstFlexible: 3 },
+  ...ADMIN_APIS,
 ];
 
 const byKey = new Map(API_TABLE.map((e) => [e.key, e]));

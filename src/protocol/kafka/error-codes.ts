@@ -16,6 +16,20 @@ export const KafkaError = {
   INVALID_REQUEST: 42,
 } as const;
 
+/**
+ * Codes only the admin, producer-id and SASL APIs answer, with no TributaryError behind them
+ * (kept apart from KafkaError so merges with the group APIs stay simple).
+ */
+export const KafkaAdminError = {
+  UNSUPPORTED_SASL_MECHANISM: 33,
+  ILLEGAL_SASL_STATE: 34,
+  INVALID_CONFIG: 40,
+  INVALID_REQUEST: 42,
+  POLICY_VIOLATION: 44,
+  TRANSACTIONAL_ID_AUTHORIZATION_FAILED: 53,
+  UNKNOWN_TOPIC_ID: 100,
+} as const;
+
 /** The Kafka error code of a thrown value (TributaryError or anything else). */
 export function kafkaErrorCode(err: unknown): number {
   return err instanceof TributaryError ? err.kafkaCode : UNKNOWN_SERVER_ERROR;

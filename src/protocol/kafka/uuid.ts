@@ -10,3 +10,12 @@ export function uuidBytes(id: string | undefined): Uint8Array {
   for (let i = 0; i < 16; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return out;
 }
+
+/** 16 bytes as 32 lowercase hex digits (no dashes). */
+export function uuidHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function isZeroUuid(bytes: Uint8Array): boolean {
+  return bytes.every((b) => b === 0);
+}

@@ -2,13 +2,55 @@
 // this listener is reached (for Metadata's broker list on a single node).
 
 import type { BrokerApi } from "../../../broker/types.ts";
+import type { TopicConfigEntry } from "../../../broker/topic-config.ts";
+import type { TopicConfigEdit } from "../../../broker/topic-config-edit.ts";
+import type { EpochEndOffset } from "../../../log/leader-epoch-cache.ts";
+import type { TopicDescription } from "../../../model/descriptions.ts";
 import type { LogFields, Logger } from "../../../logging/logger.ts";
 
 export interface KafkaContext {
   broker: BrokerApi;
   logger: Logger;
+  /** The admin operations beyond BrokerApi; without it those APIs answer UNSUPPORTED_VERSION. */
+  admin?: KafkaAdmin;
   /** Aborts when the connection closes (for waits such as a long-polling fetch). */
   signal?: AbortSignal;
   /** A client-triggered event worth a (rate-limited) warning line, e.g. a refused batch. */
   report?: (event: string, message: string, fields: LogFields) => void;
+}
+
+/** A broker-level config as DescribeConfigs shows it (resource type 4). */
+export interface BrokerConfigEntry {
+  name: string;
+  value: string;
+  /** Kafka's own default (not set in the broker's configuration). */
+  isDefault: boolean;
+}
+
+/** The admin APIs' narrow view of the node (the Broker, and in a cluster its controller). */
+export interface KafkaAdmin {
+  /** A topic's id as stored (hex, as uuid.ts reads it), or undefined for no such topic. */
+  topicId(topic: string): string | undefined;
+  topicNameOf(topicId: string): string | undefined;
+  topicConfigEntries(topic: string): TopicConfigEntry[];
+  alterTopicConfigs(
+    topic: string,
+    edit: TopicConfigEdit,
+    options: { validateOnly: boolean },
+  ): Promise<void>;
+  deleteRecords(topic: string, partition: number, beforeOffset: number): Promise<{
+    lowWatermark: number;
+  }>;
+  endOffsetForLeaderEpoch(
+    topic: string,
+    partition: number,
+    leaderEpoch: number,
+    currentLeaderEpoch: number,
+  ): EpochEndOffset;
+  /** This broker's configs (resource name: its id, or "" for the cluster's defaults). */
+  brokerConfigs(): BrokerConfigEntry[];
+  /** Brokers a replica may be placed on (replication factors above it are refused). */
+  brokerCount(): number;
+  /** Grows a topic to `count` partitions; absent where no controller can (a single node). */
+  createPartitions?(topic: string, count: number): Promise<TopicDescription>;
 }

@@ -17,6 +17,17 @@ import { metadata } from "./handlers/metadata.ts";
 import { produce } from "./handlers/produce.ts";
 import { fetch } from "./handlers/fetch.ts";
 import { listOffsets } from "./handlers/list-offsets.ts";
+import { createTopics } from "./handlers/create-topics.ts";
+import { deleteTopics } from "./handlers/delete-topics.ts";
+import { deleteRecords } from "./handlers/delete-records.ts";
+import { initProducerId } from "./handlers/init-producer-id.ts";
+import { offsetForLeaderEpoch } from "./handlers/offset-for-leader-epoch.ts";
+import { describeConfigs } from "./handlers/describe-configs.ts";
+import { alterConfigs } from "./handlers/alter-configs.ts";
+import { incrementalAlterConfigs } from "./handlers/incremental-alter-configs.ts";
+import { createPartitions } from "./handlers/create-partitions.ts";
+import { saslHandshake } from "./handlers/sasl-handshake.ts";
+import { saslAuthenticate } from "./handlers/sasl-authenticate.ts";
 
 /** Writes the response body; returns false when the request gets no response at all. */
 type Handler = (
@@ -32,6 +43,18 @@ const handlers = new Map<number, Handler>([
   [ApiKey.Produce, produce],
   [ApiKey.Fetch, fetch],
   [ApiKey.ListOffsets, listOffsets],
+  // Admin, producer-id, epoch and SASL APIs.
+  [ApiKey.CreateTopics, createTopics],
+  [ApiKey.DeleteTopics, deleteTopics],
+  [ApiKey.DeleteRecords, deleteRecords],
+  [ApiKey.InitProducerId, initProducerId],
+  [ApiKey.OffsetForLeaderEpoch, offsetForLeaderEpoch],
+  [ApiKey.DescribeConfigs, describeConfigs],
+  [ApiKey.AlterConfigs, alterConfigs],
+  [ApiKey.IncrementalAlterConfigs, incrementalAlterConfigs],
+  [ApiKey.CreatePartitions, createPartitions],
+  [ApiKey.SaslHandshake, saslHandshake],
+  [ApiKey.SaslAuthenticate, (_ctx, r, version, w) => saslAuthenticate(r, version, w)],
 ]);
 
 export type Dispatched =

@@ -11,6 +11,7 @@ import { type Logger, silentLogger } from "../../../logging/logger.ts";
 import { RateLimitedLog } from "../../../logging/rate-limit.ts";
 import { REQUEST_BYTES_MAX_DEFAULT } from "../frame.ts";
 import { KafkaConnection } from "./connection.ts";
+import type { KafkaAdmin } from "./context.ts";
 
 export const KAFKA_PORT_DEFAULT = 9092;
 export const KAFKA_IN_FLIGHT_MAX_DEFAULT = 128;
@@ -33,6 +34,8 @@ export interface KafkaServerOptions {
   idleMsMax?: number;
   closeWaitMsMax?: number;
   logger?: Logger;
+  /** What the admin APIs need beyond BrokerApi (context.ts); without it they are refused. */
+  admin?: KafkaAdmin;
   onUnexpectedError?: (err: unknown) => void;
 }
 
@@ -81,6 +84,7 @@ export async function serveKafka(
       ctx: {
         broker,
         logger,
+        ...(options.admin ? { admin: options.admin } : {}),
         report: (event, message, fields) =>
           events.log("warn", `${event} ${address}`, event, message, {
             listener: "kafka",
