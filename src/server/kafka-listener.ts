@@ -1,9 +1,12 @@
 // The Kafka wire protocol listener of a node (single or cluster), when its port is set: the
-// same broker core, the node's connection limits, its logger. Returns the bound port (null when
-// off) and registers its closer first, so it stops taking requests before the broker closes.
+// same broker core and group coordinator, the node's connection limits, its logger. Returns the
+// bound port (null when off) and registers its closer first, so it stops taking requests before
+// the broker closes.
 
 import type { Runtime } from "../../runtime/types.ts";
 import type { BrokerApi } from "../broker/types.ts";
+import type { ClassicGroupsApi } from "../coordinator/classic-types.ts";
+import type { GroupServiceApi } from "../coordinator/types.ts";
 import type { Logger } from "../logging/logger.ts";
 import { TributaryError } from "../model/errors.ts";
 import { serveKafka } from "../protocol/kafka/server/server.ts";
@@ -13,7 +16,7 @@ import { definedOnly, type StartBrokerOptions } from "./node-parts.ts";
 export async function startKafka(
   rt: Runtime,
   broker: BrokerApi,
-  options: StartBrokerOptions & { host: string; logger: Logger },
+  options: StartBrokerOptions & { host: string; logger: Logger; groups?: GroupServiceApi },
   closers: Closer[],
 ): Promise<number | null> {
   const port = options.kafkaPort;
@@ -28,6 +31,8 @@ export async function startKafka(
     host: options.host,
     port,
     logger: options.logger,
+    ...(options.groups ? { groups: options.groups } : {}),
+    ...classicOf(options.groups),
     ...definedOnly({
       requestBytesMax: options.kafkaRequestBytesMax,
       connectionsMax: options.connectionsMax,
@@ -37,4 +42,26 @@ export async function startKafka(
   });
   closers.unshift({ name: "kafka listener", close: () => server.close() });
   return server.port;
+}
+
+const CLASSIC_METHODS = [
+  "joinGroup",
+  "syncGroup",
+  "heartbeatClassic",
+  "leaveGroupClassic",
+  "commitOffsetsClassic",
+  "listGroupsKafka",
+  "describeGroupKafka",
+] as const;
+
+/**
+ * The classic group protocol of the node's coordinator, when it has one. Read structurally
+ * because GroupService gains ClassicGroupsApi in a separate change: once it declares
+ * `implements ClassicGroupsApi`, this becomes `{ classic: groups }`.
+ */
+function classicOf(groups: GroupServiceApi | undefined): { classic?: ClassicGroupsApi } {
+  const candidate = groups as (GroupServiceApi & Partial<ClassicGroupsApi>) | undefined;
+  if (candidate === undefined) return {};
+  if (!CLASSIC_METHODS.every((m) => typeof candidate[m] === "function")) return {};
+  return { classic: candidate as GroupServiceApi & ClassicGroupsApi };
 }

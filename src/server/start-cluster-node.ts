@@ -377,7 +377,12 @@ export async function startClusterNode(
     );
     parts.listeners.unshift(...httpClosers);
     const kafkaClosers: Closer[] = [];
-    const kafkaPort = await startKafka(hostRt, broker, { ...options, host, logger }, kafkaClosers);
+    const kafkaPort = await startKafka(
+      hostRt,
+      broker,
+      { ...options, host, logger, groups },
+      kafkaClosers,
+    );
     parts.listeners.unshift(...kafkaClosers);
     broker.advertise({
       port: protocol.port,

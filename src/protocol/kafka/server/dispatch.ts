@@ -6,7 +6,7 @@
 import { ApiKey } from "../api-table.ts";
 import { KafkaError } from "../error-codes.ts";
 import { frameOf } from "../frame.ts";
-import { responseHeaderVersion, writeResponseHeader } from "../header.ts";
+import { type RequestHeader, responseHeaderVersion, writeResponseHeader } from "../header.ts";
 import { encodeApiVersionsResponse } from "../messages/api-versions.ts";
 import { type ParsedRequest, parseRequest, type UnsupportedRequest } from "../request.ts";
 import type { KafkaReader } from "../reader.ts";
@@ -17,6 +17,16 @@ import { metadata } from "./handlers/metadata.ts";
 import { produce } from "./handlers/produce.ts";
 import { fetch } from "./handlers/fetch.ts";
 import { listOffsets } from "./handlers/list-offsets.ts";
+import { findCoordinator } from "./handlers/find-coordinator.ts";
+import { offsetCommit } from "./handlers/offset-commit.ts";
+import { offsetFetch } from "./handlers/offset-fetch.ts";
+import { joinGroup } from "./handlers/join-group.ts";
+import { syncGroup } from "./handlers/sync-group.ts";
+import { heartbeat } from "./handlers/heartbeat.ts";
+import { leaveGroup } from "./handlers/leave-group.ts";
+import { listGroups } from "./handlers/list-groups.ts";
+import { describeGroups } from "./handlers/describe-groups.ts";
+import { deleteGroups } from "./handlers/delete-groups.ts";
 
 /** Writes the response body; returns false when the request gets no response at all. */
 type Handler = (
@@ -24,6 +34,7 @@ type Handler = (
   r: KafkaReader,
   version: number,
   w: KafkaWriter,
+  header: RequestHeader,
 ) => Promise<boolean | void> | boolean | void;
 
 const handlers = new Map<number, Handler>([
@@ -32,6 +43,16 @@ const handlers = new Map<number, Handler>([
   [ApiKey.Produce, produce],
   [ApiKey.Fetch, fetch],
   [ApiKey.ListOffsets, listOffsets],
+  [ApiKey.FindCoordinator, findCoordinator],
+  [ApiKey.OffsetCommit, offsetCommit],
+  [ApiKey.OffsetFetch, offsetFetch],
+  [ApiKey.JoinGroup, joinGroup],
+  [ApiKey.SyncGroup, syncGroup],
+  [ApiKey.Heartbeat, heartbeat],
+  [ApiKey.LeaveGroup, leaveGroup],
+  [ApiKey.ListGroups, listGroups],
+  [ApiKey.DescribeGroups, describeGroups],
+  [ApiKey.DeleteGroups, deleteGroups],
 ]);
 
 export type Dispatched =
@@ -52,7 +73,7 @@ export async function dispatch(ctx: KafkaContext, frame: Uint8Array): Promise<Di
     request.header.correlationId,
     responseHeaderVersion(request.entry.key, request.flexible),
   );
-  const answered = await handler(ctx, request.body, request.header.apiVersion, w);
+  const answered = await handler(ctx, request.body, request.header.apiVersion, w, request.header);
   return { kind: "response", frame: answered === false ? null : frameOf(w.finish()) };
 }
 
