@@ -36,7 +36,13 @@ export const API_TABLE: readonly ApiEntry[] = [
   { key: ApiKey.Fetch, name: "Fetch", minVersion: 4, maxVersion: 12, firstFlexible: 12 },
   { key: ApiKey.ListOffsets, name: "ListOffsets", minVersion: 1, maxVersion: 6, firstFlexible: 6 },
   { key: ApiKey.Metadata, name: "Metadata", minVersion: 0, maxVersion: 12, firstFlexible: 9 },
-  { key: ApiKey.OffsetCommit, name: "OffsetCommit", minVersion: 2, maxVersion: 8, firstFlexible: 8 },
+  {
+    key: ApiKey.OffsetCommit,
+    name: "OffsetCommit",
+    minVersion: 2,
+    maxVersion: 8,
+    firstFlexible: 8,
+  },
   { key: ApiKey.OffsetFetch, name: "OffsetFetch", minVersion: 1, maxVersion: 8, firstFlexible: 6 },
   {
     key: ApiKey.FindCoordinator,
@@ -58,7 +64,13 @@ export const API_TABLE: readonly ApiEntry[] = [
   },
   { key: ApiKey.ListGroups, name: "ListGroups", minVersion: 0, maxVersion: 5, firstFlexible: 3 },
   { key: ApiKey.ApiVersions, name: "ApiVersions", minVersion: 0, maxVersion: 3, firstFlexible: 3 },
-  { key: ApiKey.DeleteGroups, name: "DeleteGroups", minVersion: 0, maxVersion: 2, firstFlexible: 2 },
+  {
+    key: ApiKey.DeleteGroups,
+    name: "DeleteGroups",
+    minVersion: 0,
+    maxVersion: 2,
+    firstFlexible: 2,
+  },
 ];
 
 const byKey = new Map(API_TABLE.map((e) => [e.key, e]));

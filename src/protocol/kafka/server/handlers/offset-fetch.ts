@@ -73,7 +73,9 @@ async function fetchGroup(
 }
 
 /** The partitions with a committed offset, grouped by topic in the order they came. */
-function committedTopics(found: GroupOffset[]): Array<{ name: string; partitionIndexes: number[] }> {
+function committedTopics(
+  found: GroupOffset[],
+): Array<{ name: string; partitionIndexes: number[] }> {
   const topics = new Map<string, number[]>();
   for (const o of found) {
     if (o.offset === null) continue;
