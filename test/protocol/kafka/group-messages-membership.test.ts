@@ -187,7 +187,12 @@ describe("SyncGroup", () => {
   });
 
   it("responses: v0 error and bytes, v1 throttle time, v4 compact, v5 the protocol", () => {
-    const body = { errorCode: 0, protocolType: "consumer", protocolName: "range", assignment: META };
+    const body = {
+      errorCode: 0,
+      protocolType: "consumer",
+      protocolName: "range",
+      assignment: META,
+    };
     expect(encoded((w) => encodeSyncGroupResponse(w, 0, body))).toEqual(
       parseHex("0000 00000002 0102"),
     );
