@@ -38,7 +38,8 @@ function coordinatorOf(ctx: KafkaContext, keyType: number, key: string): Coordin
   }
   try {
     const { coordinator } = groupsOf(ctx).coordinatorOf(key);
-    if (coordinator.kafkaPort === undefined) {
+    const kafkaPort = coordinator.kafkaPort ?? kafkaPortOf(ctx, coordinator.nodeId);
+    if (kafkaPort === undefined) {
       throw new TributaryError(
         "COORDINATOR_NOT_AVAILABLE",
         `the coordinator of ${key}, broker ${coordinator.nodeId}, has no Kafka listener`,
@@ -48,13 +49,18 @@ function coordinatorOf(ctx: KafkaContext, keyType: number, key: string): Coordin
       key,
       nodeId: coordinator.nodeId,
       host: coordinator.host,
-      port: coordinator.kafkaPort,
+      port: kafkaPort,
       errorCode: NONE,
       errorMessage: null,
     };
   } catch (err) {
     return failed(key, kafkaErrorCode(err), err instanceof Error ? err.message : String(err));
   }
+}
+
+/** The broker's Kafka port as the cluster metadata has it (what Metadata answers too). */
+function kafkaPortOf(ctx: KafkaContext, nodeId: number): number | undefined {
+  return ctx.broker.metadata([]).brokers.find((b) => b.nodeId === nodeId)?.kafkaPort;
 }
 
 function failed(key: string, errorCode: number, errorMessage: string): Coordinator {
