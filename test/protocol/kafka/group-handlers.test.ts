@@ -293,7 +293,7 @@ describe("OffsetCommit and OffsetFetch", () => {
     ).toEqual([["t", 0, 22], ["t", 1, 22]]);
   });
 
-  it("without a group coordinator: COORDINATOR_NOT_AVAILABLE, per partition before v2", async () => {
+  it("without a coordinator: COORDINATOR_NOT_AVAILABLE, per partition before v2", async () => {
     const c = await client(bare);
     expect(commitErrors(await call(c, commitV2("g", -1, "", [["t", [[0, 1, null]]]])))).toEqual([
       ["t", 0, 15],
@@ -306,5 +306,405 @@ describe("OffsetCommit and OffsetFetch", () => {
       errorCode: 15,
     });
     expect(await fetchV8(c, [["g", null]])).toEqual([["g", 15, []]]);
+  });
+});
+
+const META = new Uint8Array([1, 2]);
+
+/** JoinGroup of one "range" protocol; v0-v5 classic, v6+ compact. */
+function joinV(version: number, member: string, instance: string | null = null) {
+  const flexible = version >= 6;
+  return {
+    key: JOIN_GROUP,
+    version,
+    flexible,
+    body: (w: KafkaWriter) => {
+      w.str(flexible, "jg").int32(30_000);
+      if (version >= 1) w.int32(60_000);
+      w.str(flexible, member);
+      if (version >= 5) w.str(flexible, instance);
+      w.str(flexible, "consumer");
+      w.array(flexible, [META], (w, m) => {
+        w.str(flexible, "range").bytes(flexible, m).tags(flexible);
+      });
+      if (version >= 8) w.str(flexible, null);
+      w.tags(flexible);
+    },
+  };
+}
+
+/** A JoinGroup response: error, generation, protocol, leader, member, member ids. */
+function joined(r: KafkaReader, version: number) {
+  const flexible = version >= 6;
+  if (version >= 2) r.int32();
+  const errorCode = r.int16();
+  const generationId = r.int32();
+  const protocolType = version >= 7 ? readStr(r, flexible) : undefined;
+  const protocolName = readStr(r, flexible);
+  const leader = readStr(r, flexible);
+  if (version >= 9) r.bool();
+  const memberId = readStr(r, flexible);
+  const members = r.array(flexible, "members", (r) => {
+    const id = readStr(r, flexible);
+    if (version >= 5) readStr(r, flexible);
+    const metadata = readBytes(r, flexible);
+    if (flexible) r.taggedFields();
+    return [id, metadata];
+  });
+  if (flexible) r.taggedFields();
+  r.expectEnd(`JoinGroup v${version} response`);
+  return { errorCode, generationId, protocolType, protocolName, leader, memberId, members };
+}
+
+const heartbeatV3 = (member: string) => ({
+  key: HEARTBEAT,
+  version: 3,
+  flexible: false,
+  body: (w: KafkaWriter) =>
+    w.nullableString("jg").int32(1).nullableString(member).nullableString(null),
+});
+
+function heartbeatError(r: KafkaReader): number {
+  r.int32();
+  const errorCode = r.int16();
+  r.expectEnd("Heartbeat v3 response");
+  return errorCode;
+}
+
+/** Resolves once `ready` holds, polling every few ms, at most timeoutMs. */
+async function until(ready: () => boolean, timeoutMs = 5_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ready() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  return ready();
+}
+
+describe("JoinGroup", () => {
+  it("v4+: a new member hears MEMBER_ID_REQUIRED with its id, then joins with it", async () => {
+    const c = await client();
+    const first = joined(await call(c, joinV(5, "")), 5);
+    expect([first.errorCode, first.memberId, first.generationId]).toEqual([79, "m-1", -1]);
+    const again = joined(await call(c, joinV(5, "m-1")), 5);
+    expect(again).toEqual({
+      errorCode: 0,
+      generationId: 1,
+      protocolType: undefined,
+      protocolName: "range",
+      leader: "m-1",
+      memberId: "m-1",
+      members: [["m-1", META]],
+    });
+    const seen = fake.calls.filter((x) => x.method === "joinGroup").at(-1)!.req;
+    expect(seen).toMatchObject({
+      groupId: "jg",
+      memberId: "m-1",
+      protocolType: "consumer",
+      sessionTimeoutMs: 30_000,
+      rebalanceTimeoutMs: 60_000,
+      clientId: "test",
+      clientHost: "127.0.0.1",
+      requireKnownMemberId: true,
+    });
+  });
+
+  it("v0-v3 join at once; v0's rebalance timeout is the session timeout", async () => {
+    const c = await client();
+    expect(joined(await call(c, joinV(0, "")), 0).errorCode).toBe(0);
+    expect(fake.calls.at(-1)!.req).toMatchObject({
+      rebalanceTimeoutMs: 30_000,
+      requireKnownMemberId: false,
+    });
+  });
+
+  it("a static member (v5+) is not asked for a member id; v9 flexible", async () => {
+    const c = await client();
+    const r = joined(await call(c, joinV(9, "", "i-1")), 9);
+    expect([r.errorCode, r.protocolType, r.protocolName]).toEqual([0, "consumer", "range"]);
+    expect(fake.calls.at(-1)!.req).toMatchObject({
+      groupInstanceId: "i-1",
+      requireKnownMemberId: false,
+    });
+  });
+
+  it("an error keeps the member id and nulls the protocol (v7+)", async () => {
+    const c = await client();
+    fake.failNext("joinGroup", "INCONSISTENT_GROUP_PROTOCOL");
+    expect(joined(await call(c, joinV(7, "m-1")), 7)).toEqual({
+      errorCode: 23,
+      generationId: -1,
+      protocolType: null,
+      protocolName: null,
+      leader: "",
+      memberId: "m-1",
+      members: [],
+    });
+  });
+
+  it("a waiting join holds back its own connection only, answers in order", async () => {
+    const a = await client();
+    const b = await client();
+    fake.holdJoins = true;
+    try {
+      a.send(send(joinV(5, "m-1"), 1));
+      a.send(send(heartbeatV3("m-1"), 2));
+      expect(await until(() => fake.held.length === 1)).toBe(true);
+      // Another connection is served meanwhile.
+      expect(heartbeatError(await call(b, heartbeatV3("m-2")))).toBe(0);
+      await expect(a.next(200)).rejects.toThrow(/no response in time/);
+      fake.held.shift()!.release();
+      expect(joined(readResponse(await a.next(), 1, false), 5).errorCode).toBe(0);
+      expect(heartbeatError(readResponse(await a.next(), 2, false))).toBe(0);
+    } finally {
+      fake.holdJoins = false;
+    }
+  });
+
+  it("a client that goes away while its join waits aborts the wait", async () => {
+    const a = await client();
+    fake.holdJoins = true;
+    try {
+      a.send(send(joinV(5, "m-1"), 1));
+      expect(await until(() => fake.held.length === 1)).toBe(true);
+      const { signal } = fake.held.shift()!;
+      a.destroy();
+      expect(await until(() => signal?.aborted === true)).toBe(true);
+    } finally {
+      fake.holdJoins = false;
+    }
+  });
+});
+
+describe("SyncGroup, Heartbeat, LeaveGroup", () => {
+  it("SyncGroup v5 hands the member its assignment and the protocol", async () => {
+    const c = await client();
+    const r = await call(c, {
+      key: SYNC_GROUP,
+      version: 5,
+      flexible: true,
+      body: (w) => {
+        w.str(true, "jg").int32(1).str(true, "m-1").str(true, null);
+        w.str(true, "consumer").str(true, "range");
+        w.array(true, ["m-1", "m-2"], (w, m) =>
+          w.str(true, m).bytes(true, new Uint8Array([m === "m-1" ? 7 : 8])).tags(true));
+        w.tags(true);
+      },
+    });
+    r.int32();
+    expect([r.int16(), r.compactNullableString(), r.compactNullableString()]).toEqual([
+      0,
+      "consumer",
+      "range",
+    ]);
+    expect(r.compactBytes()).toEqual(new Uint8Array([7]));
+    r.taggedFields();
+    r.expectEnd("SyncGroup v5 response");
+  });
+
+  it("SyncGroup v1 during a rebalance: REBALANCE_IN_PROGRESS and no assignment", async () => {
+    const c = await client();
+    fake.failNext("syncGroup", "REBALANCE_IN_PROGRESS");
+    const r = await call(c, {
+      key: SYNC_GROUP,
+      version: 1,
+      flexible: false,
+      body: (w) => w.nullableString("jg").int32(1).nullableString("m-1").int32(0),
+    });
+    expect([r.int32(), r.int16(), r.bytesField().length]).toEqual([0, 27, 0]);
+    r.expectEnd("SyncGroup v1 response");
+  });
+
+  it("Heartbeat: the coordinator's error is the answer", async () => {
+    const c = await client();
+    fake.failNext("heartbeatClassic", "UNKNOWN_MEMBER_ID");
+    expect(heartbeatError(await call(c, heartbeatV3("gone")))).toBe(25);
+    expect(fake.calls.at(-1)).toEqual({
+      method: "heartbeatClassic",
+      req: { groupId: "jg", generationId: 1, memberId: "gone", groupInstanceId: null },
+    });
+  });
+
+  it("LeaveGroup v1: the one member's error is the response's", async () => {
+    const c = await client();
+    fake.leaveErrors.set("gone", "UNKNOWN_MEMBER_ID");
+    const r = await call(c, {
+      key: LEAVE_GROUP,
+      version: 1,
+      flexible: false,
+      body: (w) => w.nullableString("jg").nullableString("gone"),
+    });
+    expect([r.int32(), r.int16()]).toEqual([0, 25]);
+    r.expectEnd("LeaveGroup v1 response");
+  });
+
+  it("LeaveGroup v5: a batch, one result each, reasons passed on", async () => {
+    const c = await client();
+    const r = await call(c, {
+      key: LEAVE_GROUP,
+      version: 5,
+      flexible: true,
+      body: (w) => {
+        w.str(true, "jg");
+        w.array(true, [["m-1", null], ["gone", "i-9"]], (w, [m, i]) =>
+          w.str(true, m).str(true, i).str(true, "bye").tags(true));
+        w.tags(true);
+      },
+    });
+    r.int32();
+    expect(r.int16()).toBe(0);
+    const members = r.array(true, "members", (r) => {
+      const row = [r.compactString(), r.compactNullableString(), r.int16()];
+      r.taggedFields();
+      return row;
+    });
+    r.taggedFields();
+    r.expectEnd("LeaveGroup v5 response");
+    expect(members).toEqual([["m-1", null, 0], ["gone", "i-9", 25]]);
+    expect(fake.calls.at(-1)!.req).toEqual({
+      groupId: "jg",
+      members: [
+        { memberId: "m-1", groupInstanceId: null, reason: "bye" },
+        { memberId: "gone", groupInstanceId: "i-9", reason: "bye" },
+      ],
+    });
+  });
+});
+
+describe("ListGroups, DescribeGroups, DeleteGroups", () => {
+  /** ListGroups v5 with filters: [group, type, state, kind] each. */
+  async function listV5(c: RawClient, states: string[], types: string[]) {
+    const r = await call(c, {
+      key: LIST_GROUPS,
+      version: 5,
+      flexible: true,
+      body: (w) =>
+        w.array(true, states, (w, s) => w.str(true, s))
+          .array(true, types, (w, s) => w.str(true, s)).tags(true),
+    });
+    r.int32();
+    expect(r.int16()).toBe(0);
+    const groups = r.array(true, "groups", (r) => {
+      const row = [r.compactString(), r.compactString(), r.compactString(), r.compactString()];
+      r.taggedFields();
+      return row;
+    });
+    r.taggedFields();
+    r.expectEnd("ListGroups v5 response");
+    return groups;
+  }
+
+  it("ListGroups filters by state (any case) and by type", async () => {
+    fake.listings = [
+      { groupId: "a", protocolType: "consumer", state: "Stable", groupType: "classic" },
+      { groupId: "b", protocolType: "consumer", state: "Empty", groupType: "consumer" },
+    ];
+    const c = await client();
+    expect(await listV5(c, [], [])).toEqual([
+      ["a", "consumer", "Stable", "classic"],
+      ["b", "consumer", "Empty", "consumer"],
+    ]);
+    expect(await listV5(c, ["stable"], [])).toEqual([["a", "consumer", "Stable", "classic"]]);
+    expect(await listV5(c, [], ["consumer"])).toEqual([["b", "consumer", "Empty", "consumer"]]);
+    expect(await listV5(c, ["Empty"], ["classic"])).toEqual([]);
+    const v0 = await call(c, { key: LIST_GROUPS, version: 0, flexible: false, body: () => {} });
+    expect([v0.int16(), v0.array(false, "groups", (r) => [r.string(), r.string()])]).toEqual([
+      0,
+      [["a", "consumer"], ["b", "consumer"]],
+    ]);
+    v0.expectEnd("ListGroups v0 response");
+  });
+
+  it("DescribeGroups: members of a known group; an unknown one is Dead", async () => {
+    fake.descriptions.set("a", {
+      groupId: "a",
+      state: "Stable",
+      protocolType: "consumer",
+      protocolName: "range",
+      members: [{
+        memberId: "m-1",
+        groupInstanceId: null,
+        clientId: "cl",
+        clientHost: "/127.0.0.1",
+        metadata: META,
+        assignment: new Uint8Array([9]),
+      }],
+    });
+    const c = await client();
+    const r = await call(c, {
+      key: DESCRIBE_GROUPS,
+      version: 1,
+      flexible: false,
+      body: (w) => w.array(false, ["a", "zz"], (w, g) => w.nullableString(g)),
+    });
+    r.int32();
+    const groups = r.array(false, "groups", (r) => [
+      r.int16(),
+      r.string(),
+      r.string(),
+      r.string(),
+      r.string(),
+      r.array(false, "members", (r) => [
+        r.string(),
+        r.string(),
+        r.string(),
+        r.bytesField(),
+        r.bytesField(),
+      ]),
+    ]);
+    r.expectEnd("DescribeGroups v1 response");
+    expect(groups).toEqual([
+      [0, "a", "Stable", "consumer", "range", [
+        ["m-1", "cl", "/127.0.0.1", META, new Uint8Array([9])],
+      ]],
+      [0, "zz", "Dead", "", "", []],
+    ]);
+  });
+
+  it("DeleteGroups removes a group's offsets; an unknown group is GROUP_ID_NOT_FOUND", async () => {
+    const c = await client();
+    expect(commitErrors(await call(c, commitV2("doomed", -1, "", [["t", [[0, 3, null]]]]))))
+      .toEqual([["t", 0, 0]]);
+    const r = await call(c, {
+      key: DELETE_GROUPS,
+      version: 2,
+      flexible: true,
+      body: (w) => w.array(true, ["doomed", "never"], (w, g) => w.str(true, g)).tags(true),
+    });
+    r.int32();
+    const results = r.array(true, "results", (r) => {
+      const row = [r.compactString(), r.int16()];
+      r.taggedFields();
+      return row;
+    });
+    r.taggedFields();
+    r.expectEnd("DeleteGroups v2 response");
+    expect(results).toEqual([["doomed", 0], ["never", 69]]);
+    expect(fetchedV1(await call(c, fetchV(1, "doomed", [["t", [0]]])), 1).partitions).toEqual([
+      ["t", 0, -1, "", 0],
+    ]);
+  });
+
+  it("without a group coordinator every group call answers COORDINATOR_NOT_AVAILABLE", async () => {
+    const c = await client(bare);
+    expect(joined(await call(c, joinV(2, "")), 2).errorCode).toBe(15);
+    expect(heartbeatError(await call(c, heartbeatV3("m")))).toBe(15);
+    const list = await call(c, { key: LIST_GROUPS, version: 1, flexible: false, body: () => {} });
+    expect([list.int32(), list.int16(), list.int32()]).toEqual([0, 15, 0]);
+    const del = await call(c, {
+      key: DELETE_GROUPS,
+      version: 0,
+      flexible: false,
+      body: (w) => w.array(false, ["g"], (w, g) => w.nullableString(g)),
+    });
+    expect([del.int32(), del.array(false, "results", (r) => [r.string(), r.int16()])]).toEqual([
+      0,
+      [["g", 15]],
+    ]);
+  });
+
+  it("a malformed group request closes that connection only", async () => {
+    const c = await client();
+    c.send(send({ key: JOIN_GROUP, version: 2, flexible: false, body: (w) => w.int16(1) }, 5));
+    expect(await c.closed()).toBe(true);
+    const other = await client();
+    expect(heartbeatError(await call(other, heartbeatV3("m-1")))).toBe(0);
   });
 });
