@@ -1,9 +1,12 @@
 // The Kafka wire protocol listener of a node (single or cluster), when its port is set: the
-// same broker core, the node's connection limits, its logger. Returns the bound port (null when
-// off) and registers its closer first, so it stops taking requests before the broker closes.
+// same broker core and group coordinator, the node's connection limits, its logger. Returns the
+// bound port (null when off) and registers its closer first, so it stops taking requests before
+// the broker closes.
 
 import type { Runtime } from "../../runtime/types.ts";
 import type { Broker } from "../broker/broker.ts";
+import type { ClassicGroupsApi } from "../coordinator/classic-types.ts";
+import type { GroupServiceApi } from "../coordinator/types.ts";
 import type { Logger } from "../logging/logger.ts";
 import { TributaryError } from "../model/errors.ts";
 import type { TopicDescription } from "../model/descriptions.ts";
@@ -20,7 +23,12 @@ export interface KafkaClusterAdmin {
 export async function startKafka(
   rt: Runtime,
   broker: Broker,
-  options: StartBrokerOptions & { host: string; logger: Logger; kafkaCluster?: KafkaClusterAdmin },
+  options: StartBrokerOptions & {
+    host: string;
+    logger: Logger;
+    kafkaCluster?: KafkaClusterAdmin;
+    groups?: GroupServiceApi;
+  },
   closers: Closer[],
 ): Promise<number | null> {
   const port = options.kafkaPort;
@@ -36,6 +44,8 @@ export async function startKafka(
     port,
     logger: options.logger,
     admin: kafkaAdmin(broker, options),
+    ...(options.groups ? { groups: options.groups } : {}),
+    ...classicOf(options.groups),
     ...definedOnly({
       requestBytesMax: options.kafkaRequestBytesMax,
       connectionsMax: options.connectionsMax,
@@ -79,4 +89,26 @@ function kafkaAdmin(
       createPartitions: (topic: string, count: number) => cluster.createPartitions(topic, count),
     }),
   };
+}
+
+const CLASSIC_METHODS = [
+  "joinGroup",
+  "syncGroup",
+  "heartbeatClassic",
+  "leaveGroupClassic",
+  "commitOffsetsClassic",
+  "listGroupsKafka",
+  "describeGroupKafka",
+] as const;
+
+/**
+ * The classic group protocol of the node's coordinator, when it has one. Read structurally
+ * because GroupService gains ClassicGroupsApi in a separate change: once it declares
+ * `implements ClassicGroupsApi`, this becomes `{ classic: groups }`.
+ */
+function classicOf(groups: GroupServiceApi | undefined): { classic?: ClassicGroupsApi } {
+  const candidate = groups as (GroupServiceApi & Partial<ClassicGroupsApi>) | undefined;
+  if (candidate === undefined) return {};
+  if (!CLASSIC_METHODS.every((m) => typeof candidate[m] === "function")) return {};
+  return { classic: candidate as GroupServiceApi & ClassicGroupsApi };
 }

@@ -134,7 +134,12 @@ export async function startBroker(
       { ...options, host, nodeId, metrics, groups, httpMembers },
       closers,
     );
-    const kafkaPort = await startKafka(hostRt, broker, { ...options, host, logger }, closers);
+    const kafkaPort = await startKafka(
+      hostRt,
+      broker,
+      { ...options, host, logger, groups },
+      closers,
+    );
     broker.advertise({
       port: protocol.port,
       ...(httpPort !== null ? { httpPort } : {}),

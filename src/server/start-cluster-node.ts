@@ -382,7 +382,7 @@ export async function startClusterNode(
     const kafkaPort = await startKafka(
       hostRt,
       broker,
-      { ...options, host, logger, kafkaCluster: { createPartitions: growTopic } },
+      { ...options, host, logger, kafkaCluster: { createPartitions: growTopic }, groups },
       kafkaClosers,
     );
     parts.listeners.unshift(...kafkaClosers);

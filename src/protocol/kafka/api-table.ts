@@ -9,6 +9,15 @@ export const ApiKey = {
   Fetch: 1,
   ListOffsets: 2,
   Metadata: 3,
+  OffsetCommit: 8,
+  OffsetFetch: 9,
+  FindCoordinator: 10,
+  JoinGroup: 11,
+  Heartbeat: 12,
+  LeaveGroup: 13,
+  SyncGroup: 14,
+  DescribeGroups: 15,
+  ListGroups: 16,
   ApiVersions: 18,
   // Admin, producer-id, epoch and SASL APIs (kept in their own block).
   SaslHandshake: 17,
@@ -22,6 +31,7 @@ export const ApiKey = {
   SaslAuthenticate: 36,
   CreatePartitions: 37,
   IncrementalAlterConfigs: 44,
+  DeleteGroups: 42,
 } as const;
 
 export interface ApiEntry {
@@ -123,8 +133,42 @@ export const API_TABLE: readonly ApiEntry[] = [
   { key: ApiKey.Fetch, name: "Fetch", minVersion: 4, maxVersion: 12, firstFlexible: 12 },
   { key: ApiKey.ListOffsets, name: "ListOffsets", minVersion: 1, maxVersion: 6, firstFlexible: 6 },
   { key: ApiKey.Metadata, name: "Metadata", minVersion: 0, maxVersion: 12, firstFlexible: 9 },
+  {
+    key: ApiKey.OffsetCommit,
+    name: "OffsetCommit",
+    minVersion: 2,
+    maxVersion: 8,
+    firstFlexible: 8,
+  },
+  { key: ApiKey.OffsetFetch, name: "OffsetFetch", minVersion: 1, maxVersion: 8, firstFlexible: 6 },
+  {
+    key: ApiKey.FindCoordinator,
+    name: "FindCoordinator",
+    minVersion: 0,
+    maxVersion: 4,
+    firstFlexible: 3,
+  },
+  { key: ApiKey.JoinGroup, name: "JoinGroup", minVersion: 0, maxVersion: 9, firstFlexible: 6 },
+  { key: ApiKey.Heartbeat, name: "Heartbeat", minVersion: 0, maxVersion: 4, firstFlexible: 4 },
+  { key: ApiKey.LeaveGroup, name: "LeaveGroup", minVersion: 0, maxVersion: 5, firstFlexible: 4 },
+  { key: ApiKey.SyncGroup, name: "SyncGroup", minVersion: 0, maxVersion: 5, firstFlexible: 4 },
+  {
+    key: ApiKey.DescribeGroups,
+    name: "DescribeGroups",
+    minVersion: 0,
+    maxVersion: 5,
+    firstFlexible: 5,
+  },
+  { key: ApiKey.ListGroups, name: "ListGroups", minVersion: 0, maxVersion: 5, firstFlexible: 3 },
   { key: ApiKey.ApiVersions, name: "ApiVersions", minVersion: 0, maxVersion: 3, firstFlexible: 3 },
   ...ADMIN_APIS,
+  {
+    key: ApiKey.DeleteGroups,
+    name: "DeleteGroups",
+    minVersion: 0,
+    maxVersion: 2,
+    firstFlexible: 2,
+  },
 ];
 
 const byKey = new Map(API_TABLE.map((e) => [e.key, e]));

@@ -79,7 +79,13 @@ export class KafkaConnection {
     try {
       while (!this.#closed && !this.#stopped) {
         const chunk = await this.#conn.read();
-        if (chunk === null) break;
+        if (chunk === null) {
+          // The client is gone: nobody will read the answers still owed, so waits inside
+          // handlers (a JoinGroup held for a rebalance, a long fetch) end now rather than
+          // holding the queue until they time out.
+          this.#abort.abort(new TributaryError("NETWORK_EXCEPTION", "the client closed"));
+          break;
+        }
         this.#armIdle();
         for (const frame of frames.push(chunk)) this.#enqueue(frame);
         if (frames.error !== null) {
@@ -94,6 +100,7 @@ export class KafkaConnection {
       }
     } catch (err) {
       if (!isGone(err)) this.#o.onUnexpectedError?.(err);
+      this.#abort.abort(new TributaryError("NETWORK_EXCEPTION", "connection failed"));
     }
     await this.#tail;
     await this.close();

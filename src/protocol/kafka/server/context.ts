@@ -1,11 +1,14 @@
-// What every Kafka request handler is given: the broker core the other faces use too, and how
-// this listener is reached (for Metadata's broker list on a single node).
+// What every Kafka request handler is given: the broker core the other faces use too, the group
+// coordinator (when this node runs one), and who is asking (for Metadata's broker list on a
+// single node and for JoinGroup's client host).
 
 import type { BrokerApi } from "../../../broker/types.ts";
 import type { TopicConfigEntry } from "../../../broker/topic-config.ts";
 import type { TopicConfigEdit } from "../../../broker/topic-config-edit.ts";
 import type { EpochEndOffset } from "../../../log/leader-epoch-cache.ts";
 import type { TopicDescription } from "../../../model/descriptions.ts";
+import type { ClassicGroupsApi } from "../../../coordinator/classic-types.ts";
+import type { GroupServiceApi } from "../../../coordinator/types.ts";
 import type { LogFields, Logger } from "../../../logging/logger.ts";
 
 export interface KafkaContext {
@@ -13,6 +16,15 @@ export interface KafkaContext {
   logger: Logger;
   /** The admin operations beyond BrokerApi; without it those APIs answer UNSUPPORTED_VERSION. */
   admin?: KafkaAdmin;
+  /**
+   * Offsets, FindCoordinator and admin group calls. Absent: every group request is answered
+   * COORDINATOR_NOT_AVAILABLE.
+   */
+  groups?: GroupServiceApi;
+  /** JoinGroup, SyncGroup, Heartbeat, LeaveGroup, member commits, ListGroups, DescribeGroups. */
+  classic?: ClassicGroupsApi;
+  /** The peer's address, as DescribeGroups shows a member's client host. */
+  clientHost?: string;
   /** Aborts when the connection closes (for waits such as a long-polling fetch). */
   signal?: AbortSignal;
   /** A client-triggered event worth a (rate-limited) warning line, e.g. a refused batch. */

@@ -6,7 +6,7 @@
 import { ApiKey } from "../api-table.ts";
 import { KafkaError } from "../error-codes.ts";
 import { frameOf } from "../frame.ts";
-import { responseHeaderVersion, writeResponseHeader } from "../header.ts";
+import { type RequestHeader, responseHeaderVersion, writeResponseHeader } from "../header.ts";
 import { encodeApiVersionsResponse } from "../messages/api-versions.ts";
 import { type ParsedRequest, parseRequest, type UnsupportedRequest } from "../request.ts";
 import type { KafkaReader } from "../reader.ts";
@@ -28,6 +28,16 @@ import { incrementalAlterConfigs } from "./handlers/incremental-alter-configs.ts
 import { createPartitions } from "./handlers/create-partitions.ts";
 import { saslHandshake } from "./handlers/sasl-handshake.ts";
 import { saslAuthenticate } from "./handlers/sasl-authenticate.ts";
+import { findCoordinator } from "./handlers/find-coordinator.ts";
+import { offsetCommit } from "./handlers/offset-commit.ts";
+import { offsetFetch } from "./handlers/offset-fetch.ts";
+import { joinGroup } from "./handlers/join-group.ts";
+import { syncGroup } from "./handlers/sync-group.ts";
+import { heartbeat } from "./handlers/heartbeat.ts";
+import { leaveGroup } from "./handlers/leave-group.ts";
+import { listGroups } from "./handlers/list-groups.ts";
+import { describeGroups } from "./handlers/describe-groups.ts";
+import { deleteGroups } from "./handlers/delete-groups.ts";
 
 /** Writes the response body; returns false when the request gets no response at all. */
 type Handler = (
@@ -35,6 +45,7 @@ type Handler = (
   r: KafkaReader,
   version: number,
   w: KafkaWriter,
+  header: RequestHeader,
 ) => Promise<boolean | void> | boolean | void;
 
 const handlers = new Map<number, Handler>([
@@ -55,6 +66,16 @@ const handlers = new Map<number, Handler>([
   [ApiKey.CreatePartitions, createPartitions],
   [ApiKey.SaslHandshake, saslHandshake],
   [ApiKey.SaslAuthenticate, (_ctx, r, version, w) => saslAuthenticate(r, version, w)],
+  [ApiKey.FindCoordinator, findCoordinator],
+  [ApiKey.OffsetCommit, offsetCommit],
+  [ApiKey.OffsetFetch, offsetFetch],
+  [ApiKey.JoinGroup, joinGroup],
+  [ApiKey.SyncGroup, syncGroup],
+  [ApiKey.Heartbeat, heartbeat],
+  [ApiKey.LeaveGroup, leaveGroup],
+  [ApiKey.ListGroups, listGroups],
+  [ApiKey.DescribeGroups, describeGroups],
+  [ApiKey.DeleteGroups, deleteGroups],
 ]);
 
 export type Dispatched =
@@ -75,7 +96,7 @@ export async function dispatch(ctx: KafkaContext, frame: Uint8Array): Promise<Di
     request.header.correlationId,
     responseHeaderVersion(request.entry.key, request.flexible),
   );
-  const answered = await handler(ctx, request.body, request.header.apiVersion, w);
+  const answered = await handler(ctx, request.body, request.header.apiVersion, w, request.header);
   return { kind: "response", frame: answered === false ? null : frameOf(w.finish()) };
 }
 

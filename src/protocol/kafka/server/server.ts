@@ -6,6 +6,8 @@
 
 import type { Runtime, TimerHandle } from "../../../../runtime/types.ts";
 import type { BrokerApi } from "../../../broker/types.ts";
+import type { ClassicGroupsApi } from "../../../coordinator/classic-types.ts";
+import type { GroupServiceApi } from "../../../coordinator/types.ts";
 import { assert } from "../../../model/errors.ts";
 import { type Logger, silentLogger } from "../../../logging/logger.ts";
 import { RateLimitedLog } from "../../../logging/rate-limit.ts";
@@ -33,6 +35,10 @@ export interface KafkaServerOptions {
   /** connections.max.idle.ms; 0: never. */
   idleMsMax?: number;
   closeWaitMsMax?: number;
+  /** The group coordinator; without it group requests get COORDINATOR_NOT_AVAILABLE. */
+  groups?: GroupServiceApi;
+  /** The classic (JoinGroup) protocol of the same coordinator. */
+  classic?: ClassicGroupsApi;
   logger?: Logger;
   /** What the admin APIs need beyond BrokerApi (context.ts); without it they are refused. */
   admin?: KafkaAdmin;
@@ -85,6 +91,9 @@ export async function serveKafka(
         broker,
         logger,
         ...(options.admin ? { admin: options.admin } : {}),
+        clientHost: address,
+        ...(options.groups ? { groups: options.groups } : {}),
+        ...(options.classic ? { classic: options.classic } : {}),
         report: (event, message, fields) =>
           events.log("warn", `${event} ${address}`, event, message, {
             listener: "kafka",
