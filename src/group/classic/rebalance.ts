@@ -20,8 +20,11 @@ export function prepareRebalance(
   if (g.state === "CompletingRebalance") {
     // The leader's assignment for this generation will never come: followers rejoin.
     for (const m of g.members.values()) {
+      if (m.syncWaitId === null) continue;
       fx.fail(m.syncWaitId, "REBALANCE_IN_PROGRESS", `group ${g.groupId} is rebalancing`);
       m.syncWaitId = null;
+      // Kept alive while it waited; its session runs from the answer, as in Kafka.
+      m.sessionDeadlineMs = nowMs + m.sessionTimeoutMs;
     }
   }
   for (const m of g.members.values()) m.assignment = EMPTY;

@@ -62,6 +62,7 @@ function storeAssignments(
     if (m.syncWaitId === null) continue;
     fx.completions.push({ waitId: m.syncWaitId, kind: "sync", response: syncResponse(g, m) });
     m.syncWaitId = null;
+    m.sessionDeadlineMs = nowMs + m.sessionTimeoutMs;
   }
   settleSyncDeadline(g);
 }
