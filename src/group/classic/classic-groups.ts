@@ -23,7 +23,7 @@ import type { GroupStore } from "../group-store.ts";
 import { tombstone } from "../records.ts";
 import { ClassicEffects, type ClassicOutcome, type ClassicCompletion } from "./effects.ts";
 import { ClassicGroup } from "./group.ts";
-import { checkInstance, join } from "./join.ts";
+import { join } from "./join.ts";
 import { heartbeatClassic, leaveClassic } from "./heartbeat.ts";
 import { afterRemoval, onJoinDeadline, removeMember, tryCompleteJoin } from "./rebalance.ts";
 import { checkGeneration, knownMember, sync } from "./sync.ts";
@@ -140,7 +140,7 @@ export class ClassicGroups {
     validateLeave(this.#deps.config, groupId, members);
     const fx = this.#effects(w);
     const g = this.#groups.get(groupId);
-    const results = leaveClassic(this.#deps.config, fx, g, members, nowMs);
+    const results = leaveClassic(this.#deps.config, fx, groupId, g, members, nowMs);
     if (g !== undefined) this.#collect(g);
     return { outcome: { done: results }, completions: fx.completions };
   }
@@ -164,8 +164,7 @@ export class ClassicGroups {
     if (g === undefined) {
       throw new TributaryError("ILLEGAL_GENERATION", `no classic group ${req.groupId}`);
     }
-    const m = knownMember(g, req.groupId, req.memberId);
-    checkInstance(g, m, req.groupInstanceId ?? null);
+    const m = knownMember(g, req.groupId, req.memberId, req.groupInstanceId ?? null);
     checkGeneration(g, req.generationId);
     if (g.state === "CompletingRebalance") {
       throw new TributaryError(

@@ -9,7 +9,6 @@ import type {
 import type { GroupCoordinatorConfig } from "../config.ts";
 import type { ClassicEffects } from "./effects.ts";
 import type { ClassicGroup } from "./group.ts";
-import { checkInstance } from "./join.ts";
 import { afterRemoval, removeMember, tryCompleteJoin } from "./rebalance.ts";
 import { checkGeneration, knownMember } from "./sync.ts";
 import type { ErrorCodeName } from "../../model/errors.ts";
@@ -21,8 +20,7 @@ export function heartbeatClassic(
   req: ClassicHeartbeatRequest,
   nowMs: number,
 ): ErrorCodeName | null {
-  const m = knownMember(g, req.groupId, req.memberId);
-  checkInstance(g!, m, req.groupInstanceId ?? null);
+  const m = knownMember(g, req.groupId, req.memberId, req.groupInstanceId ?? null);
   checkGeneration(g!, req.generationId);
   m.sessionDeadlineMs = nowMs + m.sessionTimeoutMs;
   return g!.state === "PreparingRebalance" ? "REBALANCE_IN_PROGRESS" : null;
@@ -31,6 +29,7 @@ export function heartbeatClassic(
 export function leaveClassic(
   config: GroupCoordinatorConfig,
   fx: ClassicEffects,
+  groupId: string,
   g: ClassicGroup | undefined,
   members: readonly ClassicLeaveMember[],
   nowMs: number,
@@ -51,12 +50,11 @@ export function leaveClassic(
     }
     // LeaveGroup v3+ may name a static member by its instance id alone (memberId "").
     const memberId = req.memberId === "" && instanceId !== null
-      ? g.instances.get(instanceId)
+      ? g.instances.get(instanceId) ?? ""
       : req.memberId;
-    const m = memberId === undefined ? undefined : g.members.get(memberId);
-    if (m === undefined) return result("UNKNOWN_MEMBER_ID");
+    let m;
     try {
-      checkInstance(g, m, instanceId);
+      m = knownMember(g, groupId, memberId, instanceId);
     } catch (err) {
       if (err instanceof TributaryError) return result(err.code);
       throw err;

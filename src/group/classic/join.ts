@@ -7,6 +7,7 @@ import type { GroupCoordinatorConfig } from "../config.ts";
 import type { ClassicEffects, ClassicOutcome } from "./effects.ts";
 import type { ClassicGroup, ClassicMember } from "./group.ts";
 import { joinResponse, prepareRebalance, tryCompleteJoin } from "./rebalance.ts";
+import { knownMember } from "./sync.ts";
 import { rebalanceTimeoutOf } from "./validate.ts";
 import { TributaryError } from "../../model/errors.ts";
 
@@ -41,14 +42,7 @@ export function join(
     g.pending.delete(req.memberId);
     return addMember(ctx, g, req.memberId, req);
   }
-  const m = g.members.get(req.memberId);
-  if (m === undefined || g.state === "Empty") {
-    throw new TributaryError(
-      "UNKNOWN_MEMBER_ID",
-      `no member ${req.memberId} in group ${req.groupId}`,
-    );
-  }
-  checkInstance(g, m, instanceId);
+  const m = knownMember(g, req.groupId, req.memberId, instanceId);
   return rejoin(ctx, g, m, req);
 }
 
@@ -159,20 +153,6 @@ function awaitJoin(fx: ClassicEffects, g: ClassicGroup, m: ClassicMember): numbe
   fx.fail(m.joinWaitId, "REBALANCE_IN_PROGRESS", `member ${m.memberId} joined ${g.groupId} again`);
   m.joinWaitId = fx.newWait();
   return m.joinWaitId;
-}
-
-export function checkInstance(
-  g: ClassicGroup,
-  m: ClassicMember,
-  instanceId: string | null,
-): void {
-  if (instanceId === null && m.groupInstanceId === null) return;
-  if (m.groupInstanceId !== instanceId || g.instances.get(instanceId!) !== m.memberId) {
-    throw new TributaryError(
-      "FENCED_INSTANCE_ID",
-      `member ${m.memberId} of group ${g.groupId} is not instance ${String(instanceId)}`,
-    );
-  }
 }
 
 function checkRoom(config: GroupCoordinatorConfig, g: ClassicGroup): void {

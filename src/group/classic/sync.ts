@@ -4,7 +4,6 @@
 import type { ClassicSyncRequest, ClassicSyncResponse } from "../../coordinator/classic-types.ts";
 import type { ClassicEffects, ClassicOutcome } from "./effects.ts";
 import type { ClassicGroup, ClassicMember } from "./group.ts";
-import { checkInstance } from "./join.ts";
 import { TributaryError } from "../../model/errors.ts";
 
 const EMPTY = new Uint8Array();
@@ -15,8 +14,7 @@ export function sync(
   req: ClassicSyncRequest,
   nowMs: number,
 ): ClassicOutcome<ClassicSyncResponse> {
-  const m = knownMember(g, req.groupId, req.memberId);
-  checkInstance(g!, m, req.groupInstanceId ?? null);
+  const m = knownMember(g, req.groupId, req.memberId, req.groupInstanceId ?? null);
   checkGeneration(g!, req.generationId);
   if (
     (req.protocolType !== null && req.protocolType !== g!.protocolType) ||
@@ -79,16 +77,35 @@ function syncResponse(g: ClassicGroup, m: ClassicMember): ClassicSyncResponse {
   };
 }
 
+/**
+ * The member a request names, checked as Kafka does: a known instance id under another member
+ * id is FENCED_INSTANCE_ID (an old incarnation of a restarted static member).
+ */
 export function knownMember(
   g: ClassicGroup | undefined,
   groupId: string,
   memberId: string,
+  instanceId: string | null,
 ): ClassicMember {
-  const m = g?.members.get(memberId);
-  if (g === undefined || m === undefined || g.state === "Empty") {
-    throw new TributaryError("UNKNOWN_MEMBER_ID", `no member ${memberId} in group ${groupId}`);
+  const unknown = () =>
+    new TributaryError("UNKNOWN_MEMBER_ID", `no member ${memberId} in group ${groupId}`);
+  if (g === undefined || g.state === "Empty") throw unknown();
+  if (instanceId !== null) {
+    const current = g.instances.get(instanceId);
+    if (current === undefined) throw unknown();
+    if (current !== memberId) throw fenced(g, memberId, instanceId);
   }
+  const m = g.members.get(memberId);
+  if (m === undefined) throw unknown();
+  if (m.groupInstanceId !== instanceId) throw fenced(g, memberId, instanceId);
   return m;
+}
+
+function fenced(g: ClassicGroup, memberId: string, instanceId: string | null): TributaryError {
+  return new TributaryError(
+    "FENCED_INSTANCE_ID",
+    `member ${memberId} of group ${g.groupId} is not instance ${String(instanceId)}`,
+  );
 }
 
 export function checkGeneration(g: ClassicGroup, generationId: number): void {
