@@ -50,7 +50,7 @@ describe("classic groups: static membership", () => {
     expect(codeOf(() => shell.sync({ memberId: b, generationId: 1, groupInstanceId: "inst-b" })))
       .toBe("FENCED_INSTANCE_ID");
     expect(codeOf(() => shell.heartbeat(b, 1))).toBe("UNKNOWN_MEMBER_ID");
-    expect(codeOf(() => shell.heartbeat(jb.memberId, 1, "other"))).toBe("FENCED_INSTANCE_ID");
+    expect(codeOf(() => shell.heartbeat(jb.memberId, 1, "other"))).toBe("UNKNOWN_MEMBER_ID");
     expect(codeOf(() => shell.heartbeat(jb.memberId, 1, null))).toBe("FENCED_INSTANCE_ID");
     expect(shell.heartbeat(jb.memberId, 1, "inst-b")).toBeNull();
   });
