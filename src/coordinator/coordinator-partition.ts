@@ -31,6 +31,8 @@ import { logGroupRecords } from "./group-events.ts";
 import type { Clock, TimerHandle, Timers } from "../../runtime/types.ts";
 import { type ErrorCodeName, TributaryError } from "../model/errors.ts";
 import type { GroupCoordinator, GroupRecord } from "../group/mod.ts";
+import type { ClassicResult } from "../group/classic/effects.ts";
+import { ClassicWaiters } from "./classic-waiters.ts";
 import type { HttpMemberRecord } from "./http-member-record.ts";
 import { HttpMemberStore } from "./http-member-store.ts";
 import {
@@ -81,6 +83,8 @@ export interface WithLogRecords<T> {
 interface Tenure {
   readonly coordinator: GroupCoordinator;
   readonly http: HttpMemberStore;
+  /** Classic JoinGroup/SyncGroup requests waiting for a later step's answer. */
+  readonly waiters: ClassicWaiters;
   readonly leaderEpoch: number;
   ended: ErrorCodeName | null;
 }
@@ -176,6 +180,33 @@ export class CoordinatorPartition {
     return response;
   }
 
+  /**
+   * A classic step (classic-groups.ts): like mutate, and a step that leaves its request
+   * waiting registers the waiter in the same turn, so the completion that answers it (from any
+   * later step) cannot be missed. Resolves once the step is durable, with the answer to await
+   * (outside the group's serial section: the answer needs other members' steps).
+   */
+  async mutateClassic<T>(
+    op: (c: GroupCoordinator, nowMs: number) => ClassicResult<T>,
+    signal?: AbortSignal,
+  ): Promise<{ answer: Promise<T> }> {
+    const tenure = this.#ready();
+    const nowMs = this.#deps.clock.nowMs();
+    const result = op(tenure.coordinator, nowMs);
+    const outcome = result.outcome;
+    const answer = "done" in outcome
+      ? Promise.resolve(outcome.done)
+      : tenure.waiters.add<T>(outcome.waitId, signal);
+    // The caller may never read it (the step failed below): no unhandled rejection then.
+    answer.catch(() => undefined);
+    const records = withHttpRecords(tenure.http, result.records);
+    const durable = records.length > 0 ? this.#append(tenure, records, nowMs) : this.#appends;
+    this.#arm();
+    await this.#settled(durable, tenure);
+    tenure.waiters.deliver(result.completions);
+    return { answer };
+  }
+
   /** A read that waits until everything it may have seen is durable. */
   async readDurable<T>(op: (c: GroupCoordinator, nowMs: number) => T): Promise<T> {
     const tenure = this.#ready();
@@ -259,7 +290,13 @@ export class CoordinatorPartition {
       }
       records.push(...c.onLoaded(nowMs).records);
       const orphans = http.orphans(memberLookup(c));
-      const tenure: Tenure = { coordinator: c, http, leaderEpoch, ended: null };
+      const tenure: Tenure = {
+        coordinator: c,
+        http,
+        waiters: new ClassicWaiters(),
+        leaderEpoch,
+        ended: null,
+      };
       this.#tenure = tenure;
       this.#state = "ready";
       this.#deps.logger.info(
@@ -315,7 +352,10 @@ export class CoordinatorPartition {
 
   /** Drops the loaded coordinator (if any): operations started on it fail with `why`. */
   #drop(why: ErrorCodeName): void {
-    if (this.#tenure !== null) this.#tenure.ended = why;
+    if (this.#tenure !== null) {
+      this.#tenure.ended = why;
+      this.#tenure.waiters.end(this.#error(why));
+    }
     this.#tenure = null;
     this.#attempt = {};
     this.#cancelTimer();
@@ -403,8 +443,16 @@ export class CoordinatorPartition {
     if (this.#state !== "ready" || tenure === null) return;
     this.#guard(tenure, () => {
       const nowMs = this.#deps.clock.nowMs();
-      const records = withHttpRecords(tenure.http, tenure.coordinator.tick(nowMs).records);
-      if (records.length > 0) void this.#append(tenure, records, nowMs);
+      const ticked = tenure.coordinator.tick(nowMs);
+      const records = withHttpRecords(tenure.http, ticked.records);
+      const durable = records.length > 0 ? this.#append(tenure, records, nowMs) : this.#appends;
+      const completions = ticked.completions ?? [];
+      if (completions.length > 0) {
+        // A failed append ends the tenure, which fails these waiters instead.
+        void durable.then((ok) => {
+          if (ok && tenure.ended === null) tenure.waiters.deliver(completions);
+        });
+      }
       this.#arm();
     });
   }

@@ -16,6 +16,18 @@ export function logGroupRecords(logger: Logger, records: readonly OffsetsLogReco
           topics: record.topics.map((t) => t.topic).join(","),
         });
         break;
+      case "ClassicGroup":
+        logger.info(
+          "group.classic_generation",
+          `classic group ${record.groupId} stored generation ${record.generationId}`,
+          {
+            group: record.groupId,
+            generation: record.generationId,
+            protocol: record.protocolName ?? undefined,
+            members: record.members.length,
+          },
+        );
+        break;
       case "Member":
         logger.info(
           "group.member_subscribed",
@@ -37,7 +49,7 @@ export function logGroupRecords(logger: Logger, records: readonly OffsetsLogReco
             `member ${record.key.memberId} left group ${record.key.groupId} or expired`,
             { group: record.key.groupId, member: record.key.memberId },
           );
-        } else if (record.key.type === "GroupMetadata") {
+        } else if (record.key.type === "GroupMetadata" || record.key.type === "ClassicGroup") {
           logger.info("group.deleted", `group ${record.key.groupId} deleted`, {
             group: record.key.groupId,
           });

@@ -31,6 +31,20 @@ import {
   type WithLogRecords,
 } from "./coordinator-partition.ts";
 import type { AutoOffsetReset, HttpMemberRecord } from "./http-member-record.ts";
+import type { ClassicResult } from "../group/classic/effects.ts";
+import type {
+  ClassicCommitRequest,
+  ClassicGroupsApi,
+  ClassicHeartbeatRequest,
+  ClassicJoinRequest,
+  ClassicJoinResponse,
+  ClassicLeaveMember,
+  ClassicLeaveResult,
+  ClassicSyncRequest,
+  ClassicSyncResponse,
+  KafkaGroupDescription,
+  KafkaGroupListing,
+} from "./classic-types.ts";
 import type { HttpMemberStore } from "./http-member-store.ts";
 import { KeyedSerial } from "./keyed-serial.ts";
 import { offsetsPartitionFor } from "./offsets-partition.ts";
@@ -102,7 +116,7 @@ type ServiceRuntime = {
   random: Random;
 };
 
-export class GroupService implements GroupServiceApi, HttpMemberDirectory {
+export class GroupService implements GroupServiceApi, HttpMemberDirectory, ClassicGroupsApi {
   readonly #broker: CoordinatorBroker;
   readonly #timers: Pick<Timers, "setTimeout">;
   readonly #logger: Logger;
@@ -341,6 +355,49 @@ export class GroupService implements GroupServiceApi, HttpMemberDirectory {
     }));
   }
 
+  joinGroup(req: ClassicJoinRequest, signal?: AbortSignal): Promise<ClassicJoinResponse> {
+    return this.#classic(req.groupId, (c, nowMs) => c.joinClassic(req, nowMs), signal);
+  }
+
+  syncGroup(req: ClassicSyncRequest, signal?: AbortSignal): Promise<ClassicSyncResponse> {
+    return this.#classic(req.groupId, (c, nowMs) => c.syncClassic(req, nowMs), signal);
+  }
+
+  async heartbeatClassic(req: ClassicHeartbeatRequest): Promise<void> {
+    // Writes nothing, but answers only once what the member may have seen is durable.
+    const error = await this.#serial.run(
+      req.groupId,
+      () => this.#partitionOf(req.groupId).readDurable((c, nowMs) => c.heartbeatClassic(req, nowMs)),
+    );
+    if (error !== null) {
+      throw new TributaryError(error, `group ${req.groupId} is rebalancing: join again`);
+    }
+  }
+
+  leaveGroupClassic(
+    groupId: string,
+    members: readonly ClassicLeaveMember[],
+  ): Promise<ClassicLeaveResult[]> {
+    return this.#classic(groupId, (c, nowMs) => c.leaveClassic(groupId, members, nowMs));
+  }
+
+  commitOffsetsClassic(req: ClassicCommitRequest): Promise<void> {
+    return this.#mutate(req.groupId, (c, nowMs) => ({
+      response: undefined,
+      records: c.commitOffsetsClassic(req, nowMs).records,
+    }));
+  }
+
+  listGroupsKafka(): KafkaGroupListing[] {
+    const led = this.#offsets().filter((p) => p.state !== "idle");
+    const all = led.flatMap((p) => p.read((c) => c.listGroupsKafka()));
+    return all.sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+  }
+
+  describeGroupKafka(groupId: string): KafkaGroupDescription {
+    return this.#partitionOf(groupId).read((c) => c.describeGroupKafka(groupId));
+  }
+
   /** Stops timers and waits for appends in flight; later operations are refused. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
@@ -463,6 +520,22 @@ export class GroupService implements GroupServiceApi, HttpMemberDirectory {
       return Promise.reject(new TributaryError("INVALID_GROUP_ID", "group id must be a string"));
     }
     return this.#serial.run(groupId, () => this.#partitionOf(groupId).mutate(op));
+  }
+
+  /** A classic step under the group's serial section; its answer is awaited outside it. */
+  async #classic<T>(
+    groupId: string,
+    op: (c: GroupCoordinator, nowMs: number) => ClassicResult<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    if (typeof groupId !== "string") {
+      throw new TributaryError("INVALID_GROUP_ID", "group id must be a string");
+    }
+    const { answer } = await this.#serial.run(
+      groupId,
+      () => this.#partitionOf(groupId).mutateClassic(op, signal),
+    );
+    return await answer;
   }
 
   #partitionOf(groupId: string): CoordinatorPartition {

@@ -52,6 +52,8 @@ export function bumpAndAssign(
 /** Creates an empty group (epoch 0) so offsets can be committed to it without members. */
 export function ensureGroup(ctx: CoordinatorContext, w: RecordWriter, groupId: string): void {
   if (ctx.store.group(groupId)?.metadata) return;
+  // A classic group's offsets need no native metadata (and must not turn it native).
+  if (ctx.classic.has(groupId)) return;
   if (ctx.store.group(groupId) === undefined && ctx.store.groupCount >= ctx.config.groupsMax) {
     throw tooManyGroups(ctx);
   }

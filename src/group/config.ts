@@ -26,6 +26,21 @@ export interface GroupCoordinatorConfig {
   /** For group, member, instance and client ids. */
   idCharsMax: number;
   defaultAssignor: string;
+  /** Classic groups (JoinGroup): group.min.session.timeout.ms. */
+  classicSessionTimeoutMsMin: number;
+  /** group.max.session.timeout.ms */
+  classicSessionTimeoutMsMax: number;
+  /**
+   * group.initial.rebalance.delay.ms: the first join to an Empty classic group waits this long
+   * (extended while more members arrive, up to the rebalance timeout) so a group starting up
+   * rebalances once, not once per member. 0 turns it off.
+   */
+  classicInitialRebalanceDelayMs: number;
+  /** group.max.size (members plus members told MEMBER_ID_REQUIRED and not back yet). */
+  classicMembersPerGroupMax: number;
+  /** Protocols one JoinGroup may offer, and bytes of their metadata together. */
+  classicProtocolsPerJoinMax: number;
+  classicMetadataBytesMax: number;
 }
 
 export const DEFAULT_GROUP_COORDINATOR_CONFIG: Readonly<GroupCoordinatorConfig> = Object.freeze({
@@ -45,6 +60,12 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: Readonly<GroupCoordinatorConfig> 
   offsetMetadataCharsMax: 4_096,
   idCharsMax: 255,
   defaultAssignor: DEFAULT_ASSIGNOR,
+  classicSessionTimeoutMsMin: 6_000,
+  classicSessionTimeoutMsMax: 1_800_000,
+  classicInitialRebalanceDelayMs: 3_000,
+  classicMembersPerGroupMax: 1_000,
+  classicProtocolsPerJoinMax: 64,
+  classicMetadataBytesMax: 1024 * 1024,
 });
 
 /** Defaults with overrides applied, checked for consistency (INVALID_CONFIG). */
@@ -54,8 +75,9 @@ export function groupCoordinatorConfig(
   const config = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...overrides };
   for (const [name, value] of Object.entries(config)) {
     if (name === "defaultAssignor") continue;
-    if (!Number.isSafeInteger(value) || (value as number) < 1) {
-      throw new TributaryError("INVALID_CONFIG", `group ${name} must be a positive integer`);
+    const least = name === "classicInitialRebalanceDelayMs" ? 0 : 1;
+    if (!Number.isSafeInteger(value) || (value as number) < least) {
+      throw new TributaryError("INVALID_CONFIG", `group ${name} must be an integer >= ${least}`);
     }
   }
   const inRange = (v: number, lo: number, hi: number) => lo <= v && v <= hi;
@@ -75,6 +97,9 @@ export function groupCoordinatorConfig(
       "INVALID_CONFIG",
       "group rebalanceTimeoutMsDefault is outside min..max",
     );
+  }
+  if (config.classicSessionTimeoutMsMin > config.classicSessionTimeoutMsMax) {
+    throw new TributaryError("INVALID_CONFIG", "group classicSessionTimeoutMsMin is above max");
   }
   return config;
 }

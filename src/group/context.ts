@@ -5,6 +5,7 @@ import type { GroupCoordinatorConfig } from "./config.ts";
 import type { MemberDeadlines } from "./deadlines.ts";
 import type { GroupStore } from "./group-store.ts";
 import type { GroupRecord } from "./records.ts";
+import type { ClassicGroups } from "./classic/classic-groups.ts";
 
 export interface CoordinatorContext {
   readonly store: GroupStore;
@@ -14,6 +15,8 @@ export interface CoordinatorContext {
   /** Partition counts of existing topics, as last told by the shell. */
   readonly partitionCounts: Map<string, number>;
   readonly newMemberId: () => string;
+  /** The classic (JoinGroup) groups: one group id is one protocol's at a time. */
+  readonly classic: ClassicGroups;
 }
 
 /**

@@ -17,7 +17,31 @@ import { GroupStore } from "./group-store.ts";
 import { heartbeat } from "./heartbeat.ts";
 import { checkGroupInvariants, checkStoreInvariants } from "./invariants.ts";
 import { leave, removeMembers } from "./leave.ts";
-import { commitOffsets, fetchOffsets, resetOffsets } from "./offsets.ts";
+import { commitOffsets, fetchOffsets, resetOffsets, writeOffsets } from "./offsets.ts";
+import { compareStrings } from "./assignment.ts";
+import { ClassicGroups, type ClassicStep } from "./classic/classic-groups.ts";
+import type { ClassicResult } from "./classic/effects.ts";
+import {
+  classicDescription,
+  classicKafkaDescription,
+  classicKafkaListing,
+  classicListing,
+  deadKafkaDescription,
+  nativeKafkaDescription,
+  nativeKafkaListing,
+} from "./classic/describe.ts";
+import type {
+  ClassicCommitRequest,
+  ClassicHeartbeatRequest,
+  ClassicJoinRequest,
+  ClassicJoinResponse,
+  ClassicLeaveMember,
+  ClassicLeaveResult,
+  ClassicSyncRequest,
+  ClassicSyncResponse,
+  KafkaGroupDescription,
+  KafkaGroupListing,
+} from "../coordinator/classic-types.ts";
 import type { GroupRecord } from "./records.ts";
 import { tombstone } from "./records.ts";
 import type {
@@ -36,7 +60,7 @@ import type {
   WithRecords,
 } from "./types.ts";
 import { validateGroupId, validateTopic } from "./validate.ts";
-import { assert, TributaryError } from "../model/errors.ts";
+import { assert, type ErrorCodeName, TributaryError } from "../model/errors.ts";
 
 export interface GroupCoordinatorOptions {
   /** Member ids for joining members; inject a seeded one to keep runs reproducible. */
@@ -65,13 +89,19 @@ export class GroupCoordinator {
     for (const [topic, count] of options.partitionCounts ?? []) {
       if (count > 0) partitionCounts.set(topic, count);
     }
+    const store = new GroupStore();
     this.#ctx = {
-      store: new GroupStore(),
+      store,
       deadlines: new MemberDeadlines(),
       config: this.config,
       assignors,
       partitionCounts,
       newMemberId: options.newMemberId,
+      classic: new ClassicGroups({
+        store,
+        config: this.config,
+        newMemberId: options.newMemberId,
+      }),
     };
   }
 
@@ -105,11 +135,17 @@ export class GroupCoordinator {
   deleteGroup(groupId: string): RecordsResult {
     validateGroupId(this.config, groupId);
     const g = this.#ctx.store.group(groupId);
-    if (g === undefined) throw new TributaryError("GROUP_ID_NOT_FOUND", `no group ${groupId}`);
-    if (g.members.size > 0) {
-      throw new TributaryError("NON_EMPTY_GROUP", `group ${groupId} has ${g.members.size} members`);
+    const classic = this.#ctx.classic;
+    if (g === undefined && !classic.has(groupId)) {
+      throw new TributaryError("GROUP_ID_NOT_FOUND", `no group ${groupId}`);
+    }
+    const members = (g?.members.size ?? 0) + classic.memberCount(groupId);
+    if (members > 0) {
+      throw new TributaryError("NON_EMPTY_GROUP", `group ${groupId} has ${members} members`);
     }
     const w = new RecordWriter(this.#ctx.store);
+    classic.dropEmpty(w, groupId);
+    if (g === undefined) return { records: w.records };
     for (const [topic, byPartition] of [...g.offsets]) {
       for (const partition of [...byPartition.keys()]) {
         w.write(tombstone({ type: "OffsetCommit", groupId, topic, partition }));
@@ -122,6 +158,7 @@ export class GroupCoordinator {
   /** Removes members whose session or rebalance timeout has passed. */
   tick(nowMs: number): TickResult {
     const w = new RecordWriter(this.#ctx.store);
+    const completions = this.#ctx.classic.tick(w, nowMs);
     const byGroup = new Map<string, string[]>();
     for (const due of this.#ctx.deadlines.due(nowMs)) {
       byGroup.set(due.groupId, [...(byGroup.get(due.groupId) ?? []), due.memberId]);
@@ -132,7 +169,7 @@ export class GroupCoordinator {
       removeMembers(this.#ctx, w, g, memberIds);
       checkGroupInvariants(g);
     }
-    return { records: w.records, nextDeadlineMs: this.nextDeadlineMs() };
+    return { records: w.records, completions, nextDeadlineMs: this.nextDeadlineMs() };
   }
 
   /** A topic was created (count > 0), grew, or was deleted (count 0): rebalance its groups. */
@@ -156,6 +193,7 @@ export class GroupCoordinator {
   onLoaded(nowMs: number): TickResult {
     checkStoreInvariants(this.#ctx.store);
     const { store, deadlines } = this.#ctx;
+    this.#ctx.classic.onLoaded(nowMs);
     for (const groupId of store.groupIds()) {
       const g = store.group(groupId)!;
       for (const m of g.members.values()) {
@@ -171,22 +209,99 @@ export class GroupCoordinator {
     return { records: this.#rebalanceStale(), nextDeadlineMs: this.nextDeadlineMs() };
   }
 
+  /** Native and classic groups (the latter in native terms: classic/describe.ts). */
   listGroups(): GroupListing[] {
-    return listGroups(this.#ctx.store);
+    const classic = this.#ctx.classic;
+    const all = [
+      ...listGroups(this.#ctx.store),
+      ...classic.groupIds().map((id) => classicListing(classic.group(id)!)),
+    ];
+    return all.sort((a, b) => compareStrings(a.groupId, b.groupId));
   }
 
   /** GROUP_ID_NOT_FOUND for an unknown group. */
   describeGroup(groupId: string): GroupDescription {
+    const classic = this.#ctx.classic.group(groupId);
+    if (classic !== undefined) return classicDescription(classic);
     return describeGroup(this.#ctx.store, groupId);
   }
 
   /** "dead" for an unknown group. */
   groupState(groupId: string): GroupStateName {
+    const classic = this.#ctx.classic.group(groupId);
+    if (classic !== undefined) return classicListing(classic).state;
     return groupState(this.#ctx.store, groupId);
   }
 
+  /** Both protocols' groups under Kafka's state names (ListGroups). */
+  listGroupsKafka(): KafkaGroupListing[] {
+    const classic = this.#ctx.classic;
+    const all = [
+      ...listGroups(this.#ctx.store).map(nativeKafkaListing),
+      ...classic.groupIds().map((id) => classicKafkaListing(classic.group(id)!)),
+    ];
+    return all.sort((a, b) => compareStrings(a.groupId, b.groupId));
+  }
+
+  /** Either protocol's group (DescribeGroups); an unknown one is Dead without members. */
+  describeGroupKafka(groupId: string): KafkaGroupDescription {
+    validateGroupId(this.config, groupId);
+    const classic = this.#ctx.classic.group(groupId);
+    if (classic !== undefined) return classicKafkaDescription(classic);
+    if (groupState(this.#ctx.store, groupId) === "dead") return deadKafkaDescription(groupId);
+    return nativeKafkaDescription(describeGroup(this.#ctx.store, groupId));
+  }
+
+  /** JoinGroup; the answer may be a waitId that a later step's completion answers. */
+  joinClassic(req: ClassicJoinRequest, nowMs: number): ClassicResult<ClassicJoinResponse> {
+    return this.#classicStep(req.groupId, (w) => this.#ctx.classic.join(w, req, nowMs));
+  }
+
+  syncClassic(req: ClassicSyncRequest, nowMs: number): ClassicResult<ClassicSyncResponse> {
+    return this.#classicStep(req.groupId, (w) => this.#ctx.classic.sync(w, req, nowMs));
+  }
+
+  /** The error to answer with (REBALANCE_IN_PROGRESS: rejoin), or null; writes nothing. */
+  heartbeatClassic(req: ClassicHeartbeatRequest, nowMs: number): ErrorCodeName | null {
+    return this.#ctx.classic.heartbeat(req, nowMs);
+  }
+
+  leaveClassic(
+    groupId: string,
+    members: readonly ClassicLeaveMember[],
+    nowMs: number,
+  ): ClassicResult<ClassicLeaveResult[]> {
+    return this.#classicStep(groupId, (w) => this.#ctx.classic.leave(w, groupId, members, nowMs));
+  }
+
+  /** OffsetCommit of a classic member (generation-checked) or a simple consumer. */
+  commitOffsetsClassic(req: ClassicCommitRequest, nowMs: number): RecordsResult {
+    return {
+      records: this.#write(req.groupId, (w) => {
+        validateGroupId(this.config, req.groupId);
+        if (!Number.isSafeInteger(req.generationId) || typeof req.memberId !== "string") {
+          throw new TributaryError("INVALID_REQUEST", "bad generation id or member id");
+        }
+        const kind = this.#ctx.classic.checkCommit(req, nowMs);
+        if (kind === "simple") {
+          commitOffsets(this.#ctx, w, {
+            groupId: req.groupId,
+            memberId: "",
+            memberEpoch: -1,
+            offsets: req.offsets,
+          }, nowMs);
+        } else {
+          writeOffsets(this.#ctx, w, req.groupId, req.offsets, nowMs);
+        }
+      }).records,
+    };
+  }
+
   nextDeadlineMs(): number | null {
-    return this.#ctx.deadlines.next();
+    const native = this.#ctx.deadlines.next();
+    const classic = this.#ctx.classic.nextDeadlineMs();
+    if (native === null) return classic;
+    return classic === null ? native : Math.min(native, classic);
   }
 
   /** Plain copy of the durable state (what replaying the records rebuilds), for comparisons. */
@@ -204,6 +319,11 @@ export class GroupCoordinator {
     const g = this.#ctx.store.group(groupId);
     if (g !== undefined) checkGroupInvariants(g);
     return { response, records: w.records };
+  }
+
+  #classicStep<T>(groupId: string, op: (w: RecordWriter) => ClassicStep<T>): ClassicResult<T> {
+    const { response, records } = this.#write(groupId, op);
+    return { outcome: response.outcome, records, completions: response.completions };
   }
 
   #rebalanceStale(): GroupRecord[] {

@@ -3,6 +3,7 @@
 // and by replay, so the live state and a replayed one cannot drift apart.
 import { compareStrings } from "./assignment.ts";
 import type {
+  ClassicGroupRecord,
   CurrentAssignmentRecord,
   GroupMetadataRecord,
   GroupRecord,
@@ -16,6 +17,8 @@ import type {
 export interface GroupTables {
   readonly groupId: string;
   metadata: GroupMetadataRecord | null;
+  /** A classic group's last stored state (src/group/classic/); null for native groups. */
+  classic: ClassicGroupRecord | null;
   readonly members: Map<string, MemberRecord>;
   readonly targets: Map<string, TargetAssignmentRecord>;
   readonly currents: Map<string, CurrentAssignmentRecord>;
@@ -54,6 +57,7 @@ export class GroupStore {
       return {
         groupId: id,
         metadata: g.metadata,
+        classic: g.classic,
         members: sortedValues(g.members),
         targets: sortedValues(g.targets),
         currents: sortedValues(g.currents),
@@ -67,6 +71,9 @@ export class GroupStore {
     switch (record.type) {
       case "GroupMetadata":
         g.metadata = record;
+        return;
+      case "ClassicGroup":
+        g.classic = record;
         return;
       case "Member":
         g.members.set(record.memberId, record);
@@ -96,6 +103,9 @@ export class GroupStore {
       case "GroupMetadata":
         g.metadata = null;
         break;
+      case "ClassicGroup":
+        g.classic = null;
+        break;
       case "Member":
         g.members.delete(key.memberId);
         break;
@@ -121,6 +131,7 @@ export class GroupStore {
       g = {
         groupId,
         metadata: null,
+        classic: null,
         members: new Map(),
         targets: new Map(),
         currents: new Map(),
@@ -139,7 +150,7 @@ export function committedOffsetCount(g: GroupTables): number {
 }
 
 function isEmpty(g: GroupTables): boolean {
-  return g.metadata === null && g.members.size === 0 && g.targets.size === 0 &&
+  return g.metadata === null && g.classic === null && g.members.size === 0 && g.targets.size === 0 &&
     g.currents.size === 0 && g.offsets.size === 0;
 }
 

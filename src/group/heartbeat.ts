@@ -70,6 +70,12 @@ function join(
   req: HeartbeatRequest,
   nowMs: number,
 ): HeartbeatResponse {
+  if (ctx.classic.memberCount(req.groupId) > 0) {
+    throw new TributaryError(
+      "INCONSISTENT_GROUP_PROTOCOL",
+      `group ${req.groupId} is a classic (JoinGroup) group with members`,
+    );
+  }
   const g = ctx.store.group(req.groupId);
   const instanceId = req.instanceId ?? null;
   const hasMembers = g !== undefined && g.members.size > 0;
@@ -122,6 +128,8 @@ function addMember(
     ? undefined
     : req.assignor ?? ctx.config.defaultAssignor;
   const memberId = freshMemberId(ctx, existing);
+  // An empty classic group of this id becomes this native one.
+  ctx.classic.dropEmpty(w, req.groupId);
   w.write(memberRecordFor(ctx, req.groupId, memberId, req, undefined));
   const g = ctx.store.group(req.groupId)!;
   bumpAndAssign(ctx, w, g, assignor);

@@ -12,6 +12,10 @@ export function checkStoreInvariants(store: GroupStore): void {
 export function checkGroupInvariants(g: GroupTables): void {
   const where = `group ${g.groupId}`;
   if (g.members.size > 0) assert(g.metadata !== null, `${where}: members without metadata`);
+  // One protocol per group id: a classic group's stored state never sits beside native state.
+  if (g.classic !== null) {
+    assert(g.metadata === null && g.members.size === 0, `${where}: classic and native at once`);
+  }
   for (const id of g.targets.keys()) {
     assert(g.members.has(id), `${where}: target of non-member ${id}`);
   }

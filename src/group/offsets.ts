@@ -31,7 +31,7 @@ export function commitOffsets(
   const g = ctx.store.group(req.groupId);
   if (req.memberEpoch < 0) {
     if (req.memberId !== "") invalid("an admin commit (epoch -1) carries no member id");
-    if (g !== undefined && g.members.size > 0) {
+    if ((g !== undefined && g.members.size > 0) || ctx.classic.memberCount(req.groupId) > 0) {
       throw new TributaryError(
         "UNKNOWN_MEMBER_ID",
         `group ${req.groupId} has members: commits must come from one of them`,
@@ -54,10 +54,11 @@ export function resetOffsets(
   validateGroupId(ctx.config, req.groupId);
   const offsets = validateOffsets(ctx, req.offsets);
   const g = ctx.store.group(req.groupId);
-  if (g !== undefined && g.members.size > 0) {
+  const members = (g?.members.size ?? 0) + ctx.classic.memberCount(req.groupId);
+  if (members > 0) {
     throw new TributaryError(
       "NON_EMPTY_GROUP",
-      `group ${req.groupId} has ${g.members.size} members; stop them before resetting offsets`,
+      `group ${req.groupId} has ${members} members; stop them before resetting offsets`,
     );
   }
   write(ctx, w, req.groupId, offsets, nowMs);
@@ -157,6 +158,17 @@ function validateOffsets(
     }
   }
   return [...offsets];
+}
+
+/** Validates and writes offsets whose committer the caller has checked (classic members). */
+export function writeOffsets(
+  ctx: CoordinatorContext,
+  w: RecordWriter,
+  groupId: string,
+  offsets: readonly OffsetToCommit[],
+  nowMs: number,
+): void {
+  write(ctx, w, groupId, validateOffsets(ctx, offsets), nowMs);
 }
 
 function write(

@@ -2,6 +2,7 @@
 //
 //   key   = CBOR array [keyVersion=0, type, groupId, ...identity]
 //           GroupMetadata:                        [0, "GroupMetadata", groupId]
+//           ClassicGroup:                         [0, "ClassicGroup", groupId]
 //           Member/TargetAssignment/CurrentAssignment: [0, type, groupId, memberId]
 //           OffsetCommit:                         [0, "OffsetCommit", groupId, topic, partition]
 //   value = CBOR map { "version": 0, ...the record's fields except type and the key's } | null
@@ -17,6 +18,7 @@ import { Decoder } from "cbor-x/decode";
 import { Encoder } from "cbor-x/encode";
 import { type Assignment, isCanonicalAssignment } from "./assignment.ts";
 import type {
+  ClassicMemberEntry,
   GroupRecord,
   GroupRecordKey,
   GroupValueRecord,
@@ -70,6 +72,7 @@ function keyParts(key: GroupRecordKey): unknown[] {
   const head = [GROUP_RECORD_KEY_VERSION, key.type, key.groupId];
   switch (key.type) {
     case "GroupMetadata":
+    case "ClassicGroup":
       return head;
     case "OffsetCommit":
       return [...head, key.topic, key.partition];
@@ -108,6 +111,25 @@ function valueFields(r: GroupValueRecord): Record<string, unknown> {
         assigned: plain(r.assigned),
         pendingRevocation: plain(r.pendingRevocation),
       };
+    case "ClassicGroup":
+      return {
+        version,
+        protocolType: r.protocolType,
+        generationId: r.generationId,
+        protocolName: r.protocolName,
+        leaderId: r.leaderId,
+        stateTimestampMs: r.stateTimestampMs,
+        members: r.members.map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.groupInstanceId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+          sessionTimeoutMs: m.sessionTimeoutMs,
+          metadata: m.metadata,
+          assignment: m.assignment,
+        })),
+      };
     case "OffsetCommit":
       return {
         version,
@@ -129,7 +151,7 @@ function widenLargeIntegers(value: unknown): unknown {
     return large ? BigInt(value) : value;
   }
   if (Array.isArray(value)) return value.map(widenLargeIntegers);
-  if (value === null || typeof value !== "object") return value;
+  if (value === null || typeof value !== "object" || value instanceof Uint8Array) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = widenLargeIntegers(v);
   return out;
@@ -147,6 +169,8 @@ function decodeKey(bytes: Uint8Array): GroupRecordKey {
   const groupId = str(raw[2]);
   switch (raw[1]) {
     case "GroupMetadata":
+      return raw.length === 3 ? { type: raw[1], groupId } : corrupt("key length");
+    case "ClassicGroup":
       return raw.length === 3 ? { type: raw[1], groupId } : corrupt("key length");
     case "Member":
     case "TargetAssignment":
@@ -201,6 +225,16 @@ function decodeValue(k: GroupRecordKey, v: Record<string, unknown>): GroupValueR
         assigned: assignment(v.assigned),
         pendingRevocation: assignment(v.pendingRevocation),
       };
+    case "ClassicGroup":
+      return {
+        ...k,
+        protocolType: str(v.protocolType),
+        generationId: natural(v.generationId),
+        protocolName: nullable(v.protocolName, str),
+        leaderId: nullable(v.leaderId, str),
+        stateTimestampMs: int(v.stateTimestampMs),
+        members: list(v.members, classicMember),
+      };
     case "OffsetCommit":
       return {
         ...k,
@@ -252,6 +286,26 @@ function topicCount(x: unknown): TopicPartitionCount {
   if (typeof x !== "object" || x === null) corrupt("expected a topic count");
   const v = x as Record<string, unknown>;
   return { topic: str(v.topic), partitionCount: natural(v.partitionCount) };
+}
+
+function classicMember(x: unknown): ClassicMemberEntry {
+  if (typeof x !== "object" || x === null) corrupt("expected a classic member");
+  const v = x as Record<string, unknown>;
+  return {
+    memberId: str(v.memberId),
+    groupInstanceId: nullable(v.groupInstanceId, str),
+    clientId: str(v.clientId),
+    clientHost: str(v.clientHost),
+    rebalanceTimeoutMs: natural(v.rebalanceTimeoutMs),
+    sessionTimeoutMs: natural(v.sessionTimeoutMs),
+    metadata: bytes(v.metadata),
+    assignment: bytes(v.assignment),
+  };
+}
+
+// A copy: decoders may hand out views into a larger buffer (or a Node Buffer).
+function bytes(x: unknown): Uint8Array {
+  return x instanceof Uint8Array ? new Uint8Array(x) : corrupt("expected a byte string field");
 }
 
 function assignment(x: unknown): Assignment {

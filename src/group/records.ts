@@ -70,8 +70,40 @@ export interface OffsetCommitRecord {
   commitTimestampMs: number;
 }
 
+/**
+ * A classic (JoinGroup/SyncGroup) group as of its last completed generation or membership
+ * change (Kafka's GroupMetadataValue): the whole group in one value, so one record per change.
+ * A rebalance in progress lives only in memory; a coordinator that loads this record restores
+ * the group as Stable (or Empty without members) and its members keep heartbeating.
+ */
+export interface ClassicGroupRecord {
+  type: "ClassicGroup";
+  groupId: string;
+  protocolType: string;
+  generationId: number;
+  /** null for an Empty group. */
+  protocolName: string | null;
+  leaderId: string | null;
+  /** When the group last changed state. */
+  stateTimestampMs: number;
+  members: ClassicMemberEntry[];
+}
+
+export interface ClassicMemberEntry {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  rebalanceTimeoutMs: number;
+  sessionTimeoutMs: number;
+  /** The member's metadata for the chosen protocol (Kafka keeps only that one too). */
+  metadata: Uint8Array;
+  assignment: Uint8Array;
+}
+
 export type GroupRecordKey =
   | { type: "GroupMetadata"; groupId: string }
+  | { type: "ClassicGroup"; groupId: string }
   | { type: "Member" | "TargetAssignment" | "CurrentAssignment"; groupId: string; memberId: string }
   | { type: "OffsetCommit"; groupId: string; topic: string; partition: number };
 
@@ -86,7 +118,8 @@ export type GroupValueRecord =
   | MemberRecord
   | TargetAssignmentRecord
   | CurrentAssignmentRecord
-  | OffsetCommitRecord;
+  | OffsetCommitRecord
+  | ClassicGroupRecord;
 
 export type GroupRecord = GroupValueRecord | GroupTombstone;
 
@@ -95,6 +128,7 @@ export function groupRecordKey(record: GroupRecord): GroupRecordKey {
     case "Tombstone":
       return record.key;
     case "GroupMetadata":
+    case "ClassicGroup":
       return { type: record.type, groupId: record.groupId };
     case "Member":
     case "TargetAssignment":

@@ -2,6 +2,7 @@
 // translate to and from. Epoch conventions follow KIP-848 (docs/groups.md, "Epochs").
 import type { Assignment, TopicPartitions } from "./assignment.ts";
 import type { GroupRecord } from "./records.ts";
+import type { ClassicCompletion } from "./classic/effects.ts";
 
 /** memberEpoch in a heartbeat: join (or rejoin after being fenced). */
 export const JOIN_EPOCH = 0;
@@ -148,6 +149,8 @@ export interface RecordsResult {
 
 export interface TickResult {
   records: GroupRecord[];
+  /** Answers to classic JoinGroup/SyncGroup requests waiting (deliver once records are durable). */
+  completions?: ClassicCompletion[];
   /** When tick should run next; null when no member has a deadline. */
   nextDeadlineMs: number | null;
 }
