@@ -1,8 +1,8 @@
 // Kafka listener against the CBOR listener, one broker process, one run: the same records (100 B
 // values, keys k0..k999, acks=all, 4 partitions, a topic per client) produced and consumed by
 //   cbor-ts   Tributary's TypeScript client over CBOR (its own client, idempotent),
-//   kcat      librdkafka through kcat (the tuned C path: linger 5 ms, 1 MiB batches),
-//   kafkajs   kafkajs's producer (sends of 1000) and a group consumer (eachBatch).
+//   kcat      librdkafka through kcat (the tuned C path: idempotent, linger 5 ms, 1 MiB batches),
+//   kafkajs   kafkajs's producer (sends of 1000, not idempotent) and a group consumer (eachBatch).
 // The target of issue 12 is the Kafka path at >= 80% of the CBOR path's records/s.
 //
 //   npm run build && node dist/bench/kafka-throughput.js [records] [host]
@@ -52,7 +52,8 @@ async function kcat(kafka: string, l: Load): Promise<[number, number]> {
     for (let i = 0; i < l.records; i++) lines.push(`k${i % 1000}\t${value}`);
     const file = join(dir, "in.txt");
     writeFileSync(file, lines.join("\n") + "\n");
-    const tuned = ["-X", "acks=all", "-X", "linger.ms=5", "-X", "batch.size=1048576"];
+    const tuned = ["acks=all", "enable.idempotence=true", "linger.ms=5", "batch.size=1048576"]
+      .flatMap((setting) => ["-X", setting]);
     const produced = await timed(async () => {
       const r = await run("kcat", ["-b", kafka, "-P", "-t", l.topic, "-K\t", ...tuned, "-l", file]);
       if (r.code !== 0) throw new Error(`kcat -P exited ${r.code}`);
@@ -67,7 +68,9 @@ async function kcat(kafka: string, l: Load): Promise<[number, number]> {
         l.topic,
         "-o",
         "beginning",
-        "-e",
+        // Exit after the last record (-e would add one empty fetch of fetch.wait.max.ms).
+        "-c",
+        String(l.records),
         "-q",
         "-f",
         "%o\n",
@@ -107,9 +110,11 @@ async function kafkajs(kafka: string, l: Load): Promise<[number, number]> {
   let done!: () => void;
   const all = new Promise<void>((resolve) => (done = resolve));
   consumer.on(consumer.events.CRASH, () => done());
-  const started = performance.now();
+  // From the first batch: the join itself waits group.initial.rebalance.delay.ms (3 s).
+  let started = 0;
   await consumer.run({
     eachBatch: async ({ batch }) => {
+      if (count === 0) started = performance.now();
       count += batch.messages.length;
       if (count >= l.records) done();
     },
