@@ -3,10 +3,14 @@
 // flexible versions only, no fallback). Keyed records land where the Java client puts them
 // (murmur2, sign bit masked) and read back byte for byte.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Partitioners } from "kafkajs";
+import { type Consumer as KafkaJsConsumer, Partitioners } from "kafkajs";
 import {
+  Admin as PlatformaticAdmin,
   compatibilityPartitioner,
+  Consumer as PlatformaticConsumer,
+  MessagesStreamModes,
   Producer as PlatformaticProducer,
+  stringDeserializers,
   stringSerializers,
 } from "@platformatic/kafka";
 import { Admin, partitionForKey } from "../../src/index.ts";
@@ -18,7 +22,7 @@ import {
   startBrokerProcess,
 } from "./broker-process.ts";
 import { freePorts } from "./cluster-process.ts";
-import { kafkajs, readAll, text } from "./kafka-npm-clients.ts";
+import { kafkajs, readAll, text, until } from "./kafka-npm-clients.ts";
 
 const PARTITIONS = 4;
 const keyOf = (i: number) => `key-${i % 11}`;
@@ -38,6 +42,8 @@ for (const host of selectedHosts("TRIBUTARY_E2E_HOSTS")) {
       const admin = new Admin({ bootstrap: broker.bootstrap });
       await admin.createTopic("kjs", { partitions: PARTITIONS });
       await admin.createTopic("plat", { partitions: PARTITIONS });
+      await admin.createTopic("kg", { partitions: PARTITIONS });
+      await admin.createTopic("pg", { partitions: PARTITIONS });
       await admin.close();
     }, 60_000);
     afterAll(async () => {
@@ -102,6 +108,224 @@ for (const host of selectedHosts("TRIBUTARY_E2E_HOSTS")) {
         const key = text(r.key) as string;
         expect(r.partition, key).toBe(javaPartition(key));
         expect(key).toBe(keyOf(Number(text(r.value)!.slice("plat-".length))));
+      }
+    }, 60_000);
+
+    it("kafkajs: a group of two splits the partitions after a rebalance, commits, and its lag shows in Tributary", async () => {
+      const producer = kafkajs(kafkaPort, "kg-producer").producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      await producer.connect();
+      const send = (from: number, n: number) =>
+        producer.send({
+          topic: "kg",
+          acks: -1,
+          messages: Array.from({ length: n }, (_, i) => ({
+            key: keyOf(from + i),
+            value: String(from + i),
+          })),
+        });
+      await send(0, 100);
+      interface Member {
+        consumer: KafkaJsConsumer;
+        owned: number[];
+        got: Array<{ partition: number; value: number }>;
+      }
+      const join = async (name: string): Promise<Member> => {
+        const consumer = kafkajs(kafkaPort, name).consumer({
+          groupId: "kg-group",
+          sessionTimeout: 10_000,
+          rebalanceTimeout: 10_000,
+          heartbeatInterval: 300,
+        });
+        const m: Member = { consumer, owned: [], got: [] };
+        consumer.on(consumer.events.GROUP_JOIN, (e) => {
+          m.owned = [...(e.payload.memberAssignment["kg"] ?? [])].sort();
+        });
+        await consumer.connect();
+        await consumer.subscribe({ topic: "kg", fromBeginning: true });
+        await consumer.run({
+          eachMessage: async ({ partition, message }) => {
+            m.got.push({ partition, value: Number(message.value?.toString()) });
+          },
+        });
+        return m;
+      };
+      const a = await join("kg-a");
+      expect(await until(() => a.got.length >= 100)).toBe(true);
+      expect(a.owned).toEqual([0, 1, 2, 3]);
+      const b = await join("kg-b");
+      expect(await until(() => a.owned.length === 2 && b.owned.length === 2)).toBe(true);
+      expect([...a.owned, ...b.owned].sort()).toEqual([0, 1, 2, 3]);
+      await send(100, 100);
+      const values = () => new Set([...a.got, ...b.got].map((r) => r.value));
+      expect(await until(() => values().size === 200)).toBe(true);
+      // After the rebalance each record went to the member that owns its partition.
+      for (const m of [a, b]) {
+        for (const r of m.got.filter((r) => r.value >= 100)) expect(m.owned).toContain(r.partition);
+      }
+      expect(b.got.length).toBeGreaterThan(0);
+      await a.consumer.disconnect(); // kafkajs commits what it processed as it stops
+      await b.consumer.disconnect();
+      await send(200, 10);
+      await producer.disconnect();
+      const admin = new Admin({ bootstrap: broker!.bootstrap });
+      try {
+        const offsets = await admin.fetchOffsets("kg-group");
+        const committed = offsets.filter((o) => o.topic === "kg");
+        expect(committed.map((o) => o.partition).sort()).toEqual([0, 1, 2, 3]);
+        expect(committed.reduce((n, o) => n + (o.offset ?? 0), 0)).toBe(200);
+        expect(committed.reduce((n, o) => n + (o.lag ?? 0), 0)).toBe(10);
+        const listed = await admin.listGroups();
+        expect(listed.map((g) => g.groupId)).toContain("kg-group");
+      } finally {
+        await admin.close();
+      }
+    }, 90_000);
+
+    it("kafkajs admin creates, describes, alters and deletes topics and their configs", async () => {
+      const admin = kafkajs(kafkaPort, "kjs-admin").admin();
+      await admin.connect();
+      try {
+        expect(
+          await admin.createTopics({
+            topics: [{
+              topic: "kjs-admin",
+              numPartitions: 3,
+              configEntries: [{ name: "cleanup.policy", value: "compact" }],
+            }],
+            waitForLeaders: true,
+          }),
+        ).toBe(true);
+        const meta = await admin.fetchTopicMetadata({ topics: ["kjs-admin"] });
+        expect(meta.topics[0].partitions.map((p) => p.partitionId).sort()).toEqual([0, 1, 2]);
+        const configOf = async (name: string) => {
+          const d = await admin.describeConfigs({
+            resources: [{ type: 2, name: "kjs-admin", configNames: [name] }],
+            includeSynonyms: false,
+          });
+          return d.resources[0].configEntries.find((e) => e.configName === name)?.configValue;
+        };
+        expect(await configOf("cleanup.policy")).toBe("compact");
+        await admin.alterConfigs({
+          validateOnly: false,
+          resources: [{
+            type: 2,
+            name: "kjs-admin",
+            configEntries: [{ name: "retention.ms", value: "3600000" }],
+          }],
+        });
+        expect(await configOf("retention.ms")).toBe("3600000");
+        // A single node has no controller quorum to grow a topic with: a clear refusal.
+        const grown = await admin
+          .createPartitions({ topicPartitions: [{ topic: "kjs-admin", count: 5 }] })
+          .then(() => "grown", (err: { type?: string }) => err.type);
+        expect(grown).toBe("INVALID_REQUEST");
+        await admin.deleteTopics({ topics: ["kjs-admin"] });
+        expect(await until(async () => !(await admin.listTopics()).includes("kjs-admin")))
+          .toBe(true);
+      } finally {
+        await admin.disconnect();
+      }
+    }, 60_000);
+
+    it("kafkajs idempotent producer: every record once, in order", async () => {
+      await kafkajs(kafkaPort, "kjs-idem-admin").admin().createTopics({
+        topics: [{ topic: "kjs-idem", numPartitions: 1 }],
+      });
+      const producer = kafkajs(kafkaPort, "kjs-idem").producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+      });
+      await producer.connect();
+      try {
+        for (let i = 0; i < 5; i++) {
+          await producer.send({
+            topic: "kjs-idem",
+            acks: -1,
+            messages: Array.from({ length: 10 }, (_, j) => ({ value: `idem-${i * 10 + j}` })),
+          });
+        }
+      } finally {
+        await producer.disconnect();
+      }
+      const got = await readAll(broker!.bootstrap, "kjs-idem", 1, 50);
+      expect(got.map((r) => text(r.value))).toEqual(
+        Array.from({ length: 50 }, (_, i) => `idem-${i}`),
+      );
+    }, 60_000);
+
+    it("@platformatic/kafka: a group consumer reads from the earliest offset and commits", async () => {
+      const producer = new PlatformaticProducer({
+        clientId: "pg-producer",
+        bootstrapBrokers: [`127.0.0.1:${kafkaPort}`],
+        serializers: stringSerializers,
+        partitioner: compatibilityPartitioner,
+      });
+      await producer.send({
+        messages: Array.from({ length: 60 }, (_, i) => ({
+          topic: "pg",
+          key: keyOf(i),
+          value: String(i),
+        })),
+        acks: -1,
+      });
+      await producer.close();
+      const consumer = new PlatformaticConsumer({
+        clientId: "pg-consumer",
+        groupId: "pg-group",
+        bootstrapBrokers: [`127.0.0.1:${kafkaPort}`],
+        deserializers: stringDeserializers,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 500,
+      });
+      const seen = new Set<string>();
+      try {
+        const stream = await consumer.consume({
+          topics: ["pg"],
+          mode: MessagesStreamModes.EARLIEST,
+          autocommit: false,
+        });
+        for await (const message of stream) {
+          seen.add(message.value as string);
+          await message.commit();
+          if (seen.size === 60) break;
+        }
+        await stream.close();
+      } finally {
+        await consumer.close(true);
+      }
+      expect(seen.size).toBe(60);
+      const admin = new Admin({ bootstrap: broker!.bootstrap });
+      try {
+        const offsets = (await admin.fetchOffsets("pg-group")).filter((o) => o.topic === "pg");
+        expect(offsets.reduce((n, o) => n + (o.offset ?? 0), 0)).toBe(60);
+      } finally {
+        await admin.close();
+      }
+    }, 60_000);
+
+    it("@platformatic/kafka admin creates, lists, describes and deletes topics and groups", async () => {
+      const admin = new PlatformaticAdmin({
+        clientId: "plat-admin",
+        bootstrapBrokers: [`127.0.0.1:${kafkaPort}`],
+      });
+      try {
+        await admin.createTopics({ topics: ["plat-admin"], partitions: 2, replicas: 1 });
+        expect(await admin.listTopics()).toContain("plat-admin");
+        const configs = await admin.describeConfigs({
+          resources: [{ resourceType: 2, resourceName: "plat-admin" }],
+        });
+        const names = configs[0].configs.map((c) => c.name);
+        expect(names).toContain("cleanup.policy");
+        const groups = await admin.listGroups();
+        expect([...groups.keys()]).toContain("pg-group");
+        await admin.deleteGroups({ groups: ["pg-group"] });
+        expect([...(await admin.listGroups()).keys()]).not.toContain("pg-group");
+        await admin.deleteTopics({ topics: ["plat-admin"] });
+        expect(await admin.listTopics()).not.toContain("plat-admin");
+      } finally {
+        await admin.close();
       }
     }, 60_000);
 

@@ -36,3 +36,16 @@ export async function readAll(
 }
 
 export const text = (b: Uint8Array | null) => (b === null ? null : new TextDecoder().decode(b));
+
+/** Polls `done` every 50 ms until it holds or `ms` pass; answers whether it held. */
+export async function until(
+  done: () => boolean | Promise<boolean>,
+  ms = 30_000,
+): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!(await done())) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}

@@ -121,6 +121,7 @@ describe("Fetch", () => {
       isolationLevel: 0,
       topics: [{
         topic: "t",
+        topicId: null,
         partitions: [{ partition: 0, fetchOffset: 42, partitionMaxBytes: 1048576 }],
       }],
     });
@@ -150,10 +151,73 @@ describe("Fetch", () => {
     )).toBe(42);
   });
 
+  it("v13 request: topics and forgotten topics by id", () => {
+    expect(decoded(
+      `ffffffff 000001f4 00000001 03200000 00 00000000 ffffffff   # replica..session_epoch
+       02 000102030405060708090a0b0c0d0e0f                       # topics: 1, topic_id
+         02 00000000 ffffffff 000000000000002a ffffffff ffffffffffffffff 00100000 00
+         00                                                      # topic's tags
+       02 0f0e0d0c0b0a09080706050403020100 01 00                 # forgotten: 1 id, 0 partitions
+       01 00                                                     # rack_id "", tags`,
+      (r) => {
+        const t = decodeFetchRequest(r, 13).topics[0];
+        return [t.topic, Array.from(t.topicId ?? []), t.partitions[0].fetchOffset];
+      },
+    )).toEqual([null, Array.from({ length: 16 }, (_, i) => i), 42]);
+  });
+
+  it("v15 request: no replica_id (a consumer leaves the tagged replica_state out)", () => {
+    expect(decoded(
+      `000001f4 00000001 03200000 00 00000000 ffffffff         # max_wait..session_epoch
+       02 000102030405060708090a0b0c0d0e0f
+         02 00000000 ffffffff 0000000000000007 ffffffff ffffffffffffffff 00100000 00
+         00
+       01 01 00                                                # forgotten: none, rack "", tags`,
+      (r) => {
+        const req = decodeFetchRequest(r, 15);
+        return [req.replicaId, req.maxWaitMs, req.topics[0].partitions[0].fetchOffset];
+      },
+    )).toEqual([-1, 500, 7]);
+  });
+
+  it("v13 response: the topic by id", () => {
+    const id = parseHex("000102030405060708090a0b0c0d0e0f");
+    expect(encoded((w) =>
+      encodeFetchResponse(w, 13, {
+        errorCode: 0,
+        topics: [{
+          topic: null,
+          topicId: id,
+          partitions: [{
+            partitionIndex: 0,
+            errorCode: 0,
+            highWatermark: 5,
+            lastStableOffset: 5,
+            logStartOffset: 0,
+            records: parseHex("aabb"),
+          }],
+        }],
+      })
+    )).toEqual(parseHex(`
+      00000000 0000 00000000                   # throttle, error, session_id
+      02 000102030405060708090a0b0c0d0e0f      # responses: 1, topic_id
+        02 00000000 0000                       # partition 0, error 0
+        0000000000000005 0000000000000005      # high_watermark, last_stable_offset
+        0000000000000000                       # log_start_offset
+        00                                     # aborted_transactions null
+        ffffffff                               # preferred_read_replica
+        03 aabb                                # records
+        00                                     # partition tags
+        00                                     # topic tags
+      00                                       # response tags
+    `));
+  });
+
   const body: FetchResponse = {
     errorCode: 0,
     topics: [{
       topic: "t",
+      topicId: null,
       partitions: [{
         partitionIndex: 0,
         errorCode: 0,

@@ -1,21 +1,25 @@
-// Fetch (key 1), versions 4-12; v12 flexible.
+// Fetch (key 1), versions 4-15; v12+ flexible.
 //
 // Request:
-//   replica_id INT32, max_wait_ms INT32, min_bytes INT32, max_bytes INT32, isolation_level INT8,
+//   replica_id INT32 (v0-14; v15 moves it into the tagged replica_state, which consumers omit),
+//   max_wait_ms INT32, min_bytes INT32, max_bytes INT32, isolation_level INT8,
 //   session_id INT32 (v7+), session_epoch INT32 (v7+),
-//   topics ARRAY(topic STRING, partitions ARRAY(partition INT32,
+//   topics ARRAY(topic STRING (v0-12) | topic_id UUID (v13+), partitions ARRAY(partition INT32,
 //     current_leader_epoch INT32 (v9+), fetch_offset INT64, last_fetched_epoch INT32 (v12+),
 //     log_start_offset INT64 (v5+), partition_max_bytes INT32)),
-//   forgotten_topics_data ARRAY(topic STRING, partitions ARRAY(INT32)) (v7+),
+//   forgotten_topics_data ARRAY(topic STRING (v7-12) | topic_id UUID (v13+),
+//     partitions ARRAY(INT32)) (v7+),
 //   rack_id STRING (v11+)
 // Response:
 //   throttle_time_ms INT32, error_code INT16 (v7+), session_id INT32 (v7+),
-//   responses ARRAY(topic STRING, partitions ARRAY(partition_index INT32, error_code INT16,
+//   responses ARRAY(topic STRING (v0-12) | topic_id UUID (v13+), partitions ARRAY(
+//     partition_index INT32, error_code INT16,
 //     high_watermark INT64, last_stable_offset INT64, log_start_offset INT64 (v5+),
 //     aborted_transactions NULLABLE ARRAY(producer_id INT64, first_offset INT64),
 //     preferred_read_replica INT32 (v11+), records RECORDS))
-//   (v12: compact encodings and a TAG_BUFFER closing every struct; its optional tagged fields
-//   diverging_epoch, current_leader and snapshot_id are never sent)
+//   (v12+: compact encodings and a TAG_BUFFER closing every struct; the optional tagged fields
+//   cluster_id, replica_state, diverging_epoch, current_leader, snapshot_id and node_endpoints
+//   are skipped when they come and never sent)
 //
 // Fetch sessions (KIP-227) are not kept: every answer has session_id 0, i.e. a full fetch.
 
@@ -23,6 +27,8 @@ import type { KafkaReader } from "../reader.ts";
 import type { KafkaWriter } from "../writer.ts";
 
 export const FETCH_FIRST_FLEXIBLE = 12;
+/** From this version topics are named by id. */
+export const FETCH_FIRST_TOPIC_ID = 13;
 
 export interface FetchRequestPartition {
   partition: number;
@@ -36,7 +42,10 @@ export interface FetchRequest {
   minBytes: number;
   maxBytes: number;
   isolationLevel: number;
-  topics: Array<{ topic: string; partitions: FetchRequestPartition[] }>;
+  /** topic before v13, topicId from v13 (the other is null). */
+  topics: Array<
+    { topic: string | null; topicId: Uint8Array | null; partitions: FetchRequestPartition[] }
+  >;
 }
 
 export interface FetchResponsePartition {
@@ -50,13 +59,17 @@ export interface FetchResponsePartition {
 
 export interface FetchResponse {
   errorCode: number;
-  topics: Array<{ topic: string; partitions: FetchResponsePartition[] }>;
+  /** The request's names (before v13) or ids (v13+), as it gave them. */
+  topics: Array<
+    { topic: string | null; topicId: Uint8Array | null; partitions: FetchResponsePartition[] }
+  >;
 }
 
 export function decodeFetchRequest(r: KafkaReader, version: number): FetchRequest {
   const flexible = version >= FETCH_FIRST_FLEXIBLE;
   const str = (field: string) => flexible ? r.compactString(field) : r.string(field);
-  const replicaId = r.int32("replica_id");
+  const byId = version >= FETCH_FIRST_TOPIC_ID;
+  const replicaId = version <= 14 ? r.int32("replica_id") : -1;
   const maxWaitMs = r.int32("max_wait_ms");
   const minBytes = r.int32("min_bytes");
   const maxBytes = r.int32("max_bytes");
@@ -66,7 +79,8 @@ export function decodeFetchRequest(r: KafkaReader, version: number): FetchReques
     r.int32("session_epoch");
   }
   const topics = r.array(flexible, "topics", (r) => {
-    const topic = str("topic");
+    const topic = byId ? null : str("topic");
+    const topicId = byId ? r.uuid("topic_id") : null;
     const partitions = r.array(flexible, "partitions", (r) => {
       const partition = r.int32("partition");
       if (version >= 9) r.int32("current_leader_epoch");
@@ -78,11 +92,12 @@ export function decodeFetchRequest(r: KafkaReader, version: number): FetchReques
       return { partition, fetchOffset, partitionMaxBytes };
     }) ?? [];
     if (flexible) r.taggedFields();
-    return { topic, partitions };
+    return { topic, topicId, partitions };
   }) ?? [];
   if (version >= 7) {
     r.array(flexible, "forgotten_topics_data", (r) => {
-      str("topic");
+      if (byId) r.uuid("topic_id");
+      else str("topic");
       r.array(flexible, "partitions", (r) => r.int32("partition"));
       if (flexible) r.taggedFields();
     });
@@ -97,7 +112,8 @@ export function encodeFetchResponse(w: KafkaWriter, version: number, body: Fetch
   w.int32(0);
   if (version >= 7) w.int16(body.errorCode).int32(0);
   w.array(flexible, body.topics, (w, t) => {
-    w.str(flexible, t.topic);
+    if (version >= FETCH_FIRST_TOPIC_ID) w.uuid(t.topicId ?? new Uint8Array(16));
+    else w.str(flexible, t.topic ?? "");
     w.array(flexible, t.partitions, (w, p) => {
       w.int32(p.partitionIndex).int16(p.errorCode).int64(p.highWatermark);
       w.int64(p.lastStableOffset);

@@ -3,7 +3,6 @@
 // face makes. Named topics the broker does not have are auto-created when the broker's
 // auto.create.topics.enable is on and the request allows it (v4+; always allowed before).
 
-import type { BrokerApi } from "../../../../broker/types.ts";
 import type { BrokerEndpoint, TopicDescription } from "../../../../model/descriptions.ts";
 import { KafkaError, kafkaErrorCode, NONE } from "../../error-codes.ts";
 import {
@@ -14,7 +13,8 @@ import {
   type MetadataTopic,
 } from "../../messages/metadata.ts";
 import type { KafkaReader } from "../../reader.ts";
-import { uuidBytes, ZERO_UUID } from "../../uuid.ts";
+import { ZERO_UUID } from "../../uuid.ts";
+import { topicIdOf, topicNameOf } from "../topic-ids.ts";
 import type { KafkaWriter } from "../../writer.ts";
 import type { KafkaContext } from "../context.ts";
 
@@ -32,8 +32,8 @@ export async function metadata(
   // them, which a request that disallows it must not do.
   const cluster = ctx.broker.metadata(request.topics === null ? undefined : []);
   const topics = request.topics === null
-    ? cluster.topics.map(topicOf)
-    : await namedTopics(ctx.broker, request.topics, request.allowAutoTopicCreation);
+    ? cluster.topics.map((t) => topicOf(ctx, t))
+    : await namedTopics(ctx, request.topics, request.allowAutoTopicCreation);
   encodeMetadataResponse(w, version, {
     throttleTimeMs: 0,
     brokers: cluster.brokers.flatMap(kafkaBroker),
@@ -50,24 +50,29 @@ function kafkaBroker(b: BrokerEndpoint): MetadataBroker[] {
 }
 
 async function namedTopics(
-  broker: BrokerApi,
-  requested: Array<{ name: string | null }>,
+  ctx: KafkaContext,
+  requested: Array<{ name: string | null; topicId: Uint8Array | null }>,
   allowAutoCreate: boolean,
 ): Promise<MetadataTopic[]> {
+  const broker = ctx.broker;
   const out: MetadataTopic[] = [];
   const seen = new Set<string>();
-  for (const { name } of requested) {
+  for (const wanted of requested) {
+    let name = wanted.name;
     if (name === null) {
-      // Topic ids are not looked up yet: the client hears the id is unknown.
-      out.push(errorTopic("", UNKNOWN_TOPIC_ID));
-      continue;
+      // v10+ may ask by id alone; an id no topic has is never auto-created.
+      name = wanted.topicId === null ? null : topicNameOf(ctx, wanted.topicId) ?? null;
+      if (name === null) {
+        out.push(errorTopic("", UNKNOWN_TOPIC_ID));
+        continue;
+      }
     }
     if (seen.has(name)) continue;
     seen.add(name);
     try {
       // partitionCount is the broker's auto-creation point (when its config has it on).
       if (allowAutoCreate) await broker.partitionCount(name);
-      out.push(topicOf(broker.describeTopic(name)));
+      out.push(topicOf(ctx, broker.describeTopic(name)));
     } catch (err) {
       out.push(errorTopic(name, kafkaErrorCode(err)));
     }
@@ -79,11 +84,11 @@ function errorTopic(name: string, errorCode: number): MetadataTopic {
   return { errorCode, name, topicId: ZERO_UUID, isInternal: false, partitions: [] };
 }
 
-function topicOf(t: TopicDescription & { topicId?: string }): MetadataTopic {
+function topicOf(ctx: KafkaContext, t: TopicDescription): MetadataTopic {
   return {
     errorCode: NONE,
     name: t.name,
-    topicId: uuidBytes(t.topicId),
+    topicId: topicIdOf(ctx, t.name),
     isInternal: t.internal,
     partitions: t.partitions.map((p): MetadataPartition => {
       const offline = p.offlineReason !== undefined;
