@@ -401,7 +401,7 @@ describe("JoinGroup", () => {
       sessionTimeoutMs: 30_000,
       rebalanceTimeoutMs: 60_000,
       clientId: "test",
-      clientHost: "127.0.0.1",
+      clientHost: "/127.0.0.1",
       requireKnownMemberId: true,
     });
   });

@@ -35,7 +35,8 @@ export async function joinGroup(
       sessionTimeoutMs: request.sessionTimeoutMs,
       rebalanceTimeoutMs: request.rebalanceTimeoutMs,
       clientId: header.clientId ?? "",
-      clientHost: ctx.clientHost ?? "",
+      // As Kafka shows it (Java's InetAddress form), so group tools print the same host.
+      clientHost: ctx.clientHost === undefined ? "" : `/${ctx.clientHost}`,
       // Kafka asks only dynamic members for a known id: a static one is known by its instance.
       requireKnownMemberId: version >= 4 && request.groupInstanceId === null,
       reason: request.reason,
