@@ -249,11 +249,15 @@ describe("OffsetCommit and OffsetFetch", () => {
     const errors = commitErrors(
       await call(
         c,
-        commitV2("simple", -1, "", [["t", [[0, 5, "x"], [7, 1, null]]], ["nope", [[0, 1, null]]]]),
+        commitV2("simple", -1, "", [
+          ["t", [[0, 5, "x"], [7, 1, null]]],
+          ["nope", [[0, 1, null]]],
+          ["bad/name", [[0, 1, null]]],
+        ]),
       ),
     );
     // Partitions the broker does not have fail alone; the rest is committed.
-    expect(errors).toEqual([["t", 0, 0], ["t", 7, 3], ["nope", 0, 3]]);
+    expect(errors).toEqual([["t", 0, 0], ["t", 7, 3], ["nope", 0, 3], ["bad/name", 0, 3]]);
     expect(fetchedV1(await call(c, fetchV(1, "simple", [["t", [0, 1]]])), 1)).toEqual({
       partitions: [["t", 0, 5, "x", 0], ["t", 1, -1, "", 0]],
       errorCode: null,
@@ -401,7 +405,7 @@ describe("JoinGroup", () => {
       sessionTimeoutMs: 30_000,
       rebalanceTimeoutMs: 60_000,
       clientId: "test",
-      clientHost: "127.0.0.1",
+      clientHost: "/127.0.0.1",
       requireKnownMemberId: true,
     });
   });

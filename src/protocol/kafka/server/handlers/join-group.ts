@@ -3,7 +3,7 @@
 // the client goes. A v4+ first join of a dynamic member is answered MEMBER_ID_REQUIRED with
 // the id to join with (KIP-394).
 
-import { kafkaErrorCode } from "../../error-codes.ts";
+import { KafkaError, kafkaErrorCode } from "../../error-codes.ts";
 import {
   decodeJoinGroupRequest,
   encodeJoinGroupResponse,
@@ -14,8 +14,6 @@ import type { KafkaReader } from "../../reader.ts";
 import type { KafkaWriter } from "../../writer.ts";
 import type { KafkaContext } from "../context.ts";
 import { classicOf } from "./group-backend.ts";
-
-const MEMBER_ID_REQUIRED = 79;
 
 export async function joinGroup(
   ctx: KafkaContext,
@@ -37,32 +35,40 @@ export async function joinGroup(
       sessionTimeoutMs: request.sessionTimeoutMs,
       rebalanceTimeoutMs: request.rebalanceTimeoutMs,
       clientId: header.clientId ?? "",
-      clientHost: ctx.clientHost ?? "",
+      // As Kafka shows it (Java's InetAddress form), so group tools print the same host.
+      clientHost: ctx.clientHost === undefined ? "" : `/${ctx.clientHost}`,
       // Kafka asks only dynamic members for a known id: a static one is known by its instance.
       requireKnownMemberId: version >= 4 && request.groupInstanceId === null,
       reason: request.reason,
     }, ctx.signal);
-    response = {
-      errorCode: joined.error === "MEMBER_ID_REQUIRED" ? MEMBER_ID_REQUIRED : 0,
-      generationId: joined.generationId,
-      protocolType: joined.error === null ? joined.protocolType : null,
-      protocolName: joined.error === null ? joined.protocolName : null,
-      leader: joined.leader,
-      skipAssignment: joined.skipAssignment,
-      memberId: joined.memberId,
-      members: joined.members,
-    };
+    response = joined.error === "MEMBER_ID_REQUIRED"
+      ? failedJoin(KafkaError.MEMBER_ID_REQUIRED, joined.memberId)
+      : {
+        errorCode: 0,
+        generationId: joined.generationId,
+        protocolType: joined.protocolType,
+        protocolName: joined.protocolName,
+        leader: joined.leader,
+        skipAssignment: joined.skipAssignment,
+        memberId: joined.memberId,
+        members: joined.members,
+      };
   } catch (err) {
-    response = {
-      errorCode: kafkaErrorCode(err),
-      generationId: -1,
-      protocolType: null,
-      protocolName: null,
-      leader: "",
-      skipAssignment: false,
-      memberId: request.memberId,
-      members: [],
-    };
+    response = failedJoin(kafkaErrorCode(err), request.memberId);
   }
   encodeJoinGroupResponse(w, version, response);
+}
+
+/** No generation: the member id is the one to join with next (KIP-394's) or the one sent. */
+function failedJoin(errorCode: number, memberId: string): JoinGroupResponse {
+  return {
+    errorCode,
+    generationId: -1,
+    protocolType: null,
+    protocolName: null,
+    leader: "",
+    skipAssignment: false,
+    memberId,
+    members: [],
+  };
 }

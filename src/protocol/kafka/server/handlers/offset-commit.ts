@@ -6,7 +6,6 @@
 // partition. retention_time_ms (v2-v4) is not honoured: the broker's offsets retention applies.
 
 import type { BrokerApi } from "../../../../broker/types.ts";
-import { TributaryError } from "../../../../model/errors.ts";
 import { KafkaError, kafkaErrorCode, NONE } from "../../error-codes.ts";
 import {
   decodeOffsetCommitRequest,
@@ -38,10 +37,15 @@ export async function offsetCommit(
   const key = (topic: string, partition: number) => `${partition}:${topic}`;
   const offsets: Offset[] = [];
   for (const t of request.topics) {
-    const partitionCount = partitionCountOf(ctx.broker, t.name);
+    const topic = partitionCountOf(ctx.broker, t.name);
     for (const p of t.partitions) {
-      if (p.partitionIndex < 0 || p.partitionIndex >= partitionCount) {
-        errors.set(key(t.name, p.partitionIndex), KafkaError.UNKNOWN_TOPIC_OR_PARTITION);
+      const errorCode = topic.errorCode !== NONE
+        ? topic.errorCode
+        : p.partitionIndex < 0 || p.partitionIndex >= topic.partitionCount
+        ? KafkaError.UNKNOWN_TOPIC_OR_PARTITION
+        : NONE;
+      if (errorCode !== NONE) {
+        errors.set(key(t.name, p.partitionIndex), errorCode);
         continue;
       }
       offsets.push({
@@ -90,12 +94,14 @@ function commit(ctx: KafkaContext, request: OffsetCommitRequest, offsets: Offset
   });
 }
 
-/** 0 for a topic the broker does not have (every partition of it is then unknown). */
-function partitionCountOf(broker: BrokerApi, topic: string): number {
+/** A topic the broker does not have (or an invalid name) fails all its partitions. */
+function partitionCountOf(
+  broker: BrokerApi,
+  topic: string,
+): { partitionCount: number; errorCode: number } {
   try {
-    return broker.describeTopic(topic).partitions.length;
+    return { partitionCount: broker.describeTopic(topic).partitions.length, errorCode: NONE };
   } catch (err) {
-    if (err instanceof TributaryError && err.code === "UNKNOWN_TOPIC_OR_PARTITION") return 0;
-    throw err;
+    return { partitionCount: 0, errorCode: kafkaErrorCode(err) };
   }
 }
