@@ -318,7 +318,7 @@ describe("OffsetForLeaderEpoch", () => {
 });
 
 describe("SASL", () => {
-  it("refuses every mechanism and authenticating without a handshake; connection kept", async () => {
+  it("refuses every mechanism, and authenticating without a handshake; stays open", async () => {
     const handshake = { key: 17, version: 1, flexible: false };
     let r = await call(c, handshake, (w) => w.nullableString("PLAIN"));
     expect([r.int16(), r.array(false, "mechanisms", (r) => r.string())]).toEqual([33, []]);
