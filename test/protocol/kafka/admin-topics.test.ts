@@ -288,3 +288,44 @@ describe("DeleteRecords", () => {
     expect((await node.broker.listOffsets("trim", 0, "earliest")).offset).toBe(3);
   });
 });
+
+describe("Metadata topic ids", () => {
+  /** Metadata v12 for topics named [name, id]; answers [error, name, id hex] per topic. */
+  async function metadataV12(topics: Array<[string | null, Uint8Array]>) {
+    const r = await call(c, { key: 3, version: 12, flexible: true }, (w) => {
+      w.array(true, topics, (w, [name, id]) => w.uuid(id).compactNullableString(name).tags(true));
+      w.bool(false).bool(false).tags(true);
+    });
+    r.int32();
+    r.array(true, "brokers", (r) => {
+      r.int32(), r.compactString(), r.int32(), r.compactNullableString(), r.taggedFields();
+    });
+    r.compactNullableString();
+    r.int32();
+    const out = r.array(true, "topics", (r) => {
+      const topic = [r.int16(), r.compactNullableString(), uuidHex(r.uuid())] as const;
+      r.bool();
+      r.array(true, "partitions", (r) => {
+        r.int16(), r.int32(), r.int32(), r.int32();
+        for (let i = 0; i < 3; i++) r.array(true, "nodes", (r) => r.int32());
+        r.taggedFields();
+      });
+      r.int32();
+      r.taggedFields();
+      return topic;
+    });
+    r.taggedFields();
+    r.expectEnd("Metadata v12 response");
+    return out;
+  }
+
+  it("answers the ids CreateTopics gave, and finds a topic named by id only", async () => {
+    const [made] = await createTopics(7, [{ name: "ided" }]);
+    const id = Uint8Array.from(made.id!.match(/../g)!.map((h) => parseInt(h, 16)));
+    expect(await metadataV12([["ided", new Uint8Array(16)]])).toEqual([[0, "ided", made.id]]);
+    expect(await metadataV12([[null, id], [null, new Uint8Array(16).fill(9)]])).toEqual([
+      [0, "ided", made.id],
+      [100, "", "09".repeat(16)], // UNKNOWN_TOPIC_ID
+    ]);
+  });
+});

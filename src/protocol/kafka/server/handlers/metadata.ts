@@ -2,8 +2,8 @@
 // each partition's leader, leader epoch, replicas and ISR, from the same broker calls the CBOR
 // face makes. Named topics the broker does not have are auto-created when the broker's
 // auto.create.topics.enable is on and the request allows it (v4+; always allowed before).
+// Topic ids (v10+) come from the admin view, and a topic named by id alone is looked up.
 
-import type { BrokerApi } from "../../../../broker/types.ts";
 import type { BrokerEndpoint, TopicDescription } from "../../../../model/descriptions.ts";
 import { KafkaError, kafkaErrorCode, NONE } from "../../error-codes.ts";
 import {
@@ -14,7 +14,7 @@ import {
   type MetadataTopic,
 } from "../../messages/metadata.ts";
 import type { KafkaReader } from "../../reader.ts";
-import { uuidBytes, ZERO_UUID } from "../../uuid.ts";
+import { uuidBytes, uuidHex, ZERO_UUID } from "../../uuid.ts";
 import type { KafkaWriter } from "../../writer.ts";
 import type { KafkaContext } from "../context.ts";
 
@@ -31,9 +31,10 @@ export async function metadata(
   // An empty list asks for the cluster part only: naming topics here would start auto-creating
   // them, which a request that disallows it must not do.
   const cluster = ctx.broker.metadata(request.topics === null ? undefined : []);
+  const idOf = (name: string) => ctx.admin?.topicId(name);
   const topics = request.topics === null
-    ? cluster.topics.map(topicOf)
-    : await namedTopics(ctx.broker, request.topics, request.allowAutoTopicCreation);
+    ? cluster.topics.map((t) => topicOf(t, idOf(t.name)))
+    : await namedTopics(ctx, request.topics, request.allowAutoTopicCreation);
   encodeMetadataResponse(w, version, {
     throttleTimeMs: 0,
     brokers: cluster.brokers.flatMap(kafkaBroker),
@@ -50,24 +51,30 @@ function kafkaBroker(b: BrokerEndpoint): MetadataBroker[] {
 }
 
 async function namedTopics(
-  broker: BrokerApi,
-  requested: Array<{ name: string | null }>,
+  ctx: KafkaContext,
+  requested: Array<{ name: string | null; topicId: Uint8Array | null }>,
   allowAutoCreate: boolean,
 ): Promise<MetadataTopic[]> {
+  const broker = ctx.broker;
   const out: MetadataTopic[] = [];
   const seen = new Set<string>();
-  for (const { name } of requested) {
+  for (const wanted of requested) {
+    // v10+ may name a topic by id only; without the admin view ids cannot be looked up.
+    const byId = wanted.name === null && wanted.topicId !== null
+      ? ctx.admin?.topicNameOf(uuidHex(wanted.topicId))
+      : undefined;
+    const name = wanted.name ?? byId ?? null;
     if (name === null) {
-      // Topic ids are not looked up yet: the client hears the id is unknown.
-      out.push(errorTopic("", UNKNOWN_TOPIC_ID));
+      out.push({ ...errorTopic("", UNKNOWN_TOPIC_ID), topicId: wanted.topicId ?? ZERO_UUID });
       continue;
     }
     if (seen.has(name)) continue;
     seen.add(name);
     try {
       // partitionCount is the broker's auto-creation point (when its config has it on).
-      if (allowAutoCreate) await broker.partitionCount(name);
-      out.push(topicOf(broker.describeTopic(name)));
+      // A topic named by id is never auto-created (it exists, or the id is unknown).
+      if (allowAutoCreate && byId === undefined) await broker.partitionCount(name);
+      out.push(topicOf(broker.describeTopic(name), ctx.admin?.topicId(name)));
     } catch (err) {
       out.push(errorTopic(name, kafkaErrorCode(err)));
     }
@@ -79,11 +86,11 @@ function errorTopic(name: string, errorCode: number): MetadataTopic {
   return { errorCode, name, topicId: ZERO_UUID, isInternal: false, partitions: [] };
 }
 
-function topicOf(t: TopicDescription & { topicId?: string }): MetadataTopic {
+function topicOf(t: TopicDescription, topicId: string | undefined): MetadataTopic {
   return {
     errorCode: NONE,
     name: t.name,
-    topicId: uuidBytes(t.topicId),
+    topicId: uuidBytes(topicId),
     isInternal: t.internal,
     partitions: t.partitions.map((p): MetadataPartition => {
       const offline = p.offlineReason !== undefined;
