@@ -200,6 +200,13 @@ describe("AlterConfigs and IncrementalAlterConfigs", () => {
     expect(node.broker.describeTopic("alt").configs["retention.ms"]).toBe("604800000");
   });
 
+  it("an error quoting a huge value still fits the classic int16 string", async () => {
+    const huge = "x".repeat(32_700); // the message quoting it would not fit in 32767 bytes
+    const [res] = await alter(0, false, [[2, "cfg", [["message.timestamp.type", 0, huge]]]]);
+    expect(res.error).toBe(40);
+    expect(res.message!.length).toBeLessThanOrEqual(1001);
+  });
+
   it("IncrementalAlterConfigs: SET, APPEND, SUBTRACT and DELETE only what they name", async () => {
     await node.broker.createTopic({ name: "inc", configs: { "retention.ms": "1000" } });
     expect(
