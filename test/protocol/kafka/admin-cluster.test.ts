@@ -56,7 +56,12 @@ describe("admin APIs on a cluster's Kafka listener", () => {
             httpPort: null,
             kafkaPort: 9092,
             cluster: clusterOptions(id, 3),
-            logger: createLogger({ write: () => {}, level: "error", format: "text" }),
+            logger: createLogger({
+              write: () => {},
+              level: "error",
+              format: "text",
+              nowMs: () => rt.clock.nowMs(),
+            }),
           }),
         );
       }));
