@@ -57,7 +57,8 @@ export async function startKafka(
   return server.port;
 }
 
-function kafkaAdmin(
+/** The admin view the Kafka listener gets of this node. */
+export function kafkaAdmin(
   broker: Broker,
   options: StartBrokerOptions & { kafkaCluster?: KafkaClusterAdmin },
 ): KafkaAdmin {

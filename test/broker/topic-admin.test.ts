@@ -91,8 +91,14 @@ describe("topic configs on a broker", () => {
       ],
     });
     entries = broker.topicConfigEntries("t");
-    expect(sourceOf(entries, "max.message.bytes")).toMatchObject({ value: "2048", source: "topic" });
-    expect(sourceOf(entries, "retention.ms")).toMatchObject({ value: "604800000", source: "default" });
+    expect(sourceOf(entries, "max.message.bytes")).toMatchObject({
+      value: "2048",
+      source: "topic",
+    });
+    expect(sourceOf(entries, "retention.ms")).toMatchObject({
+      value: "604800000",
+      source: "default",
+    });
     // The open partition enforces the new limit at once.
     await expect(
       broker.produce({ topic: "t", partition: 0, batches: batch(["x".repeat(4000)]), acks: 1 }),

@@ -13,7 +13,9 @@ import {
   decodeAlterConfigsRequest,
   encodeAlterConfigsResponse,
 } from "../../../src/protocol/kafka/messages/alter-configs.ts";
-import { decodeIncrementalAlterConfigsRequest } from "../../../src/protocol/kafka/messages/incremental-alter-configs.ts";
+import {
+  decodeIncrementalAlterConfigsRequest,
+} from "../../../src/protocol/kafka/messages/incremental-alter-configs.ts";
 import {
   decodeInitProducerIdRequest,
   encodeInitProducerIdResponse,
@@ -224,7 +226,11 @@ describe("InitProducerId", () => {
 });
 
 describe("OffsetForLeaderEpoch", () => {
-  const partition = (current: number) => ({ partition: 0, currentLeaderEpoch: current, leaderEpoch: 2 });
+  const partition = (current: number) => ({
+    partition: 0,
+    currentLeaderEpoch: current,
+    leaderEpoch: 2,
+  });
 
   it("requests v0-v1, v2 (current epoch), v3 (replica id), v4 (compact)", () => {
     expect(decoded(

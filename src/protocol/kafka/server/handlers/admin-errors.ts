@@ -10,9 +10,18 @@ export interface ItemError {
   errorMessage: string;
 }
 
+/**
+ * Messages may quote what the client sent (a config value up to 32 KiB): bounded so that the
+ * answer always fits a classic int16-length string.
+ */
+export const ERROR_MESSAGE_CHARS_MAX = 1000;
+
 export function itemError(err: unknown): ItemError {
   if (!(err instanceof TributaryError)) throw err;
-  return { errorCode: kafkaErrorCode(err), errorMessage: err.message };
+  const message = err.message.length > ERROR_MESSAGE_CHARS_MAX
+    ? `${err.message.slice(0, ERROR_MESSAGE_CHARS_MAX)}…`
+    : err.message;
+  return { errorCode: kafkaErrorCode(err), errorMessage: message };
 }
 
 /** For items the node cannot serve at all (no admin view wired: test doubles). */

@@ -2,6 +2,7 @@
 // each partition's leader, leader epoch, replicas and ISR, from the same broker calls the CBOR
 // face makes. Named topics the broker does not have are auto-created when the broker's
 // auto.create.topics.enable is on and the request allows it (v4+; always allowed before).
+// Topic ids (v10+) come from the admin view, and a topic named by id alone is looked up.
 
 import type { BrokerEndpoint, TopicDescription } from "../../../../model/descriptions.ts";
 import { KafkaError, kafkaErrorCode, NONE } from "../../error-codes.ts";
@@ -13,8 +14,7 @@ import {
   type MetadataTopic,
 } from "../../messages/metadata.ts";
 import type { KafkaReader } from "../../reader.ts";
-import { ZERO_UUID } from "../../uuid.ts";
-import { topicIdOf, topicNameOf } from "../topic-ids.ts";
+import { uuidBytes, uuidHex, ZERO_UUID } from "../../uuid.ts";
 import type { KafkaWriter } from "../../writer.ts";
 import type { KafkaContext } from "../context.ts";
 
@@ -31,8 +31,9 @@ export async function metadata(
   // An empty list asks for the cluster part only: naming topics here would start auto-creating
   // them, which a request that disallows it must not do.
   const cluster = ctx.broker.metadata(request.topics === null ? undefined : []);
+  const idOf = (name: string) => ctx.admin?.topicId(name);
   const topics = request.topics === null
-    ? cluster.topics.map((t) => topicOf(ctx, t))
+    ? cluster.topics.map((t) => topicOf(t, idOf(t.name)))
     : await namedTopics(ctx, request.topics, request.allowAutoTopicCreation);
   encodeMetadataResponse(w, version, {
     throttleTimeMs: 0,
@@ -58,21 +59,22 @@ async function namedTopics(
   const out: MetadataTopic[] = [];
   const seen = new Set<string>();
   for (const wanted of requested) {
-    let name = wanted.name;
+    // v10+ may name a topic by id only; without the admin view ids cannot be looked up.
+    const byId = wanted.name === null && wanted.topicId !== null
+      ? ctx.admin?.topicNameOf(uuidHex(wanted.topicId))
+      : undefined;
+    const name = wanted.name ?? byId ?? null;
     if (name === null) {
-      // v10+ may ask by id alone; an id no topic has is never auto-created.
-      name = wanted.topicId === null ? null : topicNameOf(ctx, wanted.topicId) ?? null;
-      if (name === null) {
-        out.push(errorTopic("", UNKNOWN_TOPIC_ID));
-        continue;
-      }
+      out.push({ ...errorTopic("", UNKNOWN_TOPIC_ID), topicId: wanted.topicId ?? ZERO_UUID });
+      continue;
     }
     if (seen.has(name)) continue;
     seen.add(name);
     try {
       // partitionCount is the broker's auto-creation point (when its config has it on).
-      if (allowAutoCreate) await broker.partitionCount(name);
-      out.push(topicOf(ctx, broker.describeTopic(name)));
+      // A topic named by id is never auto-created (it exists, or the id is unknown).
+      if (allowAutoCreate && byId === undefined) await broker.partitionCount(name);
+      out.push(topicOf(broker.describeTopic(name), ctx.admin?.topicId(name)));
     } catch (err) {
       out.push(errorTopic(name, kafkaErrorCode(err)));
     }
@@ -84,11 +86,11 @@ function errorTopic(name: string, errorCode: number): MetadataTopic {
   return { errorCode, name, topicId: ZERO_UUID, isInternal: false, partitions: [] };
 }
 
-function topicOf(ctx: KafkaContext, t: TopicDescription): MetadataTopic {
+function topicOf(t: TopicDescription, topicId: string | undefined): MetadataTopic {
   return {
     errorCode: NONE,
     name: t.name,
-    topicId: topicIdOf(ctx, t.name),
+    topicId: uuidBytes(topicId),
     isInternal: t.internal,
     partitions: t.partitions.map((p): MetadataPartition => {
       const offline = p.offlineReason !== undefined;

@@ -6,10 +6,10 @@
 // ClassicGroupsApi; their handlers are covered in group-handlers.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kafka, logLevel } from "kafkajs";
-import { createNodeRuntime } from "../../../runtime/node/mod.ts";
-import { type RunningBroker, startBroker } from "../../../src/server/start-broker.ts";
-import { encodeBatch } from "../../../src/log/record-batch.ts";
-import { ensureKafkaClients, PYTHON, runClient } from "../../e2e/kafka-clients.ts";
+import { createNodeRuntime } from "../../runtime/node/mod.ts";
+import { type RunningBroker, startBroker } from "../../src/server/start-broker.ts";
+import { encodeBatch } from "../../src/log/record-batch.ts";
+import { ensureKafkaClients, PYTHON, runClient } from "./debian-clients.ts";
 
 const enc = new TextEncoder();
 let node: RunningBroker;
