@@ -26,11 +26,8 @@ export class ClassicWaiters {
       if (this.#ended !== null) return reject(this.#ended);
       const onAbort = () => {
         this.#waiting.delete(waitId);
-        reject(
-          signal!.reason instanceof Error
-            ? signal!.reason
-            : new TributaryError("REQUEST_TIMED_OUT", "the request was abandoned"),
-        );
+        // The caller gave up (its connection closed, say); it reads no answer.
+        reject(new TributaryError("REQUEST_TIMED_OUT", "the request was abandoned"));
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#waiting.set(waitId, {

@@ -311,6 +311,7 @@ export class GroupCoordinator {
 
   checkInvariants(): void {
     checkStoreInvariants(this.#ctx.store);
+    this.#ctx.classic.checkInvariants();
   }
 
   #write<T>(groupId: string, op: (w: RecordWriter) => T): WithRecords<T> {
@@ -318,6 +319,7 @@ export class GroupCoordinator {
     const response = op(w);
     const g = this.#ctx.store.group(groupId);
     if (g !== undefined) checkGroupInvariants(g);
+    this.#ctx.classic.checkGroup(groupId);
     return { response, records: w.records };
   }
 

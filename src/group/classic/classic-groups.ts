@@ -23,6 +23,7 @@ import type { GroupStore } from "../group-store.ts";
 import { tombstone } from "../records.ts";
 import { ClassicEffects, type ClassicOutcome, type ClassicCompletion } from "./effects.ts";
 import { ClassicGroup } from "./group.ts";
+import { checkClassicGroup } from "./invariants.ts";
 import { join } from "./join.ts";
 import { heartbeatClassic, leaveClassic } from "./heartbeat.ts";
 import { afterRemoval, onJoinDeadline, removeMember, tryCompleteJoin } from "./rebalance.ts";
@@ -66,6 +67,17 @@ export class ClassicGroups {
 
   groupIds(): string[] {
     return [...this.#groups.keys()].sort(compareStrings);
+  }
+
+  /** Checks every live group (tests and the simulation; operations check the group they touch). */
+  checkInvariants(): void {
+    for (const g of this.#groups.values()) checkClassicGroup(g);
+  }
+
+  /** After an operation on the group (it may have been forgotten: then nothing to check). */
+  checkGroup(groupId: string): void {
+    const g = this.#groups.get(groupId);
+    if (g !== undefined) checkClassicGroup(g);
   }
 
   /** Members, plus ids handed out with MEMBER_ID_REQUIRED and not yet used. */
@@ -193,6 +205,7 @@ export class ClassicGroups {
     const fx = this.#effects(w);
     for (const g of [...this.#groups.values()]) {
       this.#tickGroup(fx, g, nowMs);
+      checkClassicGroup(g);
       this.#collect(g);
     }
     return fx.completions;
