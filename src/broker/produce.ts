@@ -204,14 +204,16 @@ function produceUncontained(
     result = appendChecked(partition, request, batches, ctx);
   } else {
     let recoded: Recompressed | null = null;
-    const checked = Promise.all(compressed.map((b) =>
-      checkCompressedRecords(request.batches, b.header, {
-        batchAt: b.position,
-        keyRequired: rules.keyRequired,
-        // The records of a batch may not expand beyond what max.message.bytes allows a batch.
-        decompressedBytesMax: rules.maxMessageBytes,
-      })
-    )).then(async () => {
+    const checked = Promise.all(
+      compressed.map((b) =>
+        checkCompressedRecords(request.batches, b.header, {
+          batchAt: b.position,
+          keyRequired: rules.keyRequired,
+          // The records of a batch may not expand beyond what max.message.bytes allows a batch.
+          decompressedBytesMax: rules.maxMessageBytes,
+        })
+      ),
+    ).then(async () => {
       if (!recode) return;
       recoded = await recompressProduced(request.batches, batches, target, rules.maxMessageBytes);
     });
