@@ -35,7 +35,7 @@ export async function compressBatch(input: BatchInput): Promise<Uint8Array> {
   const codec = input.compression ?? Compression.gzip;
   if (codec === Compression.none) return encodeBatch(input);
   const compress = codecOf(codec).compress;
-  return withRecordsSection(encodeUncompressed(input), codec, compress);
+  return await withRecordsSection(encodeUncompressed(input), codec, compress);
 }
 
 /**

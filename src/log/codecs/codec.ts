@@ -14,3 +14,12 @@ export interface Codec {
   compress(data: Uint8Array): Promise<Uint8Array>;
   decompress(data: Uint8Array, bytesMax: number): Promise<Uint8Array>;
 }
+
+/** run's result as a promise, a throw as a rejection: the Codec contract for synchronous codecs. */
+export function promised<T>(run: () => T): Promise<T> {
+  try {
+    return Promise.resolve(run());
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}

@@ -15,7 +15,7 @@
 
 import lz4 from "lz4js";
 import xxh32 from "lz4js/xxh32.js";
-import type { Codec } from "./codec.ts";
+import { type Codec, promised } from "./codec.ts";
 import { corruptStream, expandsTooFar, guarded } from "./codec-errors.ts";
 import { decodeLz4Block, OutputFull } from "./lz4-block.ts";
 
@@ -208,10 +208,12 @@ export function lz4CompressSync(data: Uint8Array): Uint8Array {
 export const lz4Codec: Codec = {
   name: "lz4",
   code: 3,
-  async compress(data) {
-    return lz4CompressSync(data);
+  compress(data) {
+    return promised(() => lz4CompressSync(data));
   },
-  async decompress(data, bytesMax) {
-    return guarded("lz4", "undecodable frame", () => lz4DecompressSync(data, bytesMax));
+  decompress(data, bytesMax) {
+    return promised(() =>
+      guarded("lz4", "undecodable frame", () => lz4DecompressSync(data, bytesMax))
+    );
   },
 };

@@ -10,7 +10,7 @@
 // that, while a raw block is read by the Java client only through a fallback.
 
 import snappy from "snappyjs";
-import type { Codec } from "./codec.ts";
+import { type Codec, promised } from "./codec.ts";
 import { corruptStream, expandsTooFar, guarded } from "./codec-errors.ts";
 import { decodeSnappyBlock, snappyBlockLength } from "./snappy-block.ts";
 
@@ -94,11 +94,12 @@ export function snappyDecompressSync(data: Uint8Array, bytesMax: number): Uint8A
 export const snappyCodec: Codec = {
   name: "snappy",
   code: 2,
-  // async: a throw becomes a rejection, as callers of a Codec expect.
-  async compress(data) {
-    return snappyCompressSync(data);
+  compress(data) {
+    return promised(() => snappyCompressSync(data));
   },
-  async decompress(data, bytesMax) {
-    return guarded("snappy", "undecodable block", () => snappyDecompressSync(data, bytesMax));
+  decompress(data, bytesMax) {
+    return promised(() =>
+      guarded("snappy", "undecodable block", () => snappyDecompressSync(data, bytesMax))
+    );
   },
 };
