@@ -96,7 +96,10 @@ export async function decodeRecordsAsync(
   const start = position + BATCH_HEADER_BYTES;
   const end = position + header.batchLength + BATCH_OVERHEAD_BYTES;
   const codec = header.attributes & Attribute.compressionMask;
-  if (codec === Compression.none) return readRecords(bytes, start, end, header);
+  // An empty batch (the cleaner keeps some for their offsets) has no stream to decompress.
+  if (codec === Compression.none || (header.recordCount === 0 && start === end)) {
+    return readRecords(bytes, start, end, header);
+  }
   const bytesMax = options.decompressedBytesMax ?? DECOMPRESSED_BYTES_MAX_DEFAULT;
   const plain = await decompressSection(bytes.subarray(start, end), codec, bytesMax, position);
   return readRecords(plain, 0, plain.length, header);

@@ -31,7 +31,12 @@ export {
   readBatchHeader,
   validateBatch,
 } from "./batch-decode.ts";
-export { setBaseOffset, setMaxTimestampLogAppend, setPartitionLeaderEpoch } from "./batch-patch.ts";
+export {
+  setBaseOffset,
+  setMaxTimestampLogAppend,
+  setPartitionLeaderEpoch,
+  withProducerFields,
+} from "./batch-patch.ts";
 export {
   compressBatch,
   compressSealed,
