@@ -77,7 +77,11 @@ export function snappyCompressSync(data: Uint8Array): Uint8Array {
   writeInt32(header, 12, XERIAL_COMPATIBLE_VERSION);
   parts.push(header);
   for (let at = 0; at < data.length; at += CHUNK_BYTES) {
-    const block = snappy.compress(data.subarray(at, Math.min(data.length, at + CHUNK_BYTES)));
+    // Typed loosely by its own declarations (it can also return an ArrayBuffer or a Buffer);
+    // given a Uint8Array it returns one.
+    const block = snappy.compress(
+      data.subarray(at, Math.min(data.length, at + CHUNK_BYTES)),
+    ) as Uint8Array;
     const length = new Uint8Array(4);
     writeInt32(length, 0, block.length);
     parts.push(length, block);
