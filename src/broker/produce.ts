@@ -6,12 +6,19 @@
 // Ordering: for uncompressed batches everything up to log.append runs synchronously in the
 // caller's turn, so produce calls for one partition reach the log in the order they were made
 // (the CBOR server's pipelining relies on it), and sequence checks of pipelined batches see
-// each other. A gzip batch can only be decompressed asynchronously: its produce, and every later
-// one for the partition until it is through, waits its turn in Partition.inOrder.
+// each other. A compressed batch can only be decompressed asynchronously (so can a batch the
+// topic's compression.type re-encodes): its produce, and every later one for the partition
+// until it is through, waits its turn in Partition.inOrder.
 import { assert, TributaryError } from "../model/errors.ts";
 import type { Timers } from "../../runtime/types.ts";
 import { Attribute, BATCH_HEADER_BYTES, Compression } from "../log/batch-header.ts";
-import { checkGzipRecords } from "../log/batch-gzip.ts";
+import { checkCompressedRecords } from "../log/batch-compress.ts";
+import {
+  needsRecompression,
+  type ProducedBatchAt,
+  type Recompressed,
+  recompressProduced,
+} from "./produce-recompress.ts";
 import { policyCompacts } from "../log/config.ts";
 import { checkRecords } from "../log/records-check.ts";
 import {
@@ -51,11 +58,7 @@ export interface ProduceReplication {
 /** acks=all without a timeout in the request waits at most this long for the ISR. */
 const ACKS_ALL_WAIT_MS_DEFAULT = 30_000;
 
-interface ParsedBatch {
-  position: number;
-  sizeBytes: number;
-  header: BatchHeader;
-}
+type ParsedBatch = ProducedBatchAt;
 
 export function checkAcks(acks: unknown): asserts acks is Acks {
   if (acks !== 0 && acks !== 1 && acks !== -1) {
@@ -74,7 +77,7 @@ export interface ProducedRules {
 
 /**
  * Splits request bytes into whole, valid batches a producer may send; the records of
- * uncompressed ones are checked here, gzip ones need checkGzipRecords.
+ * uncompressed ones are checked here, compressed ones need checkCompressedRecords.
  */
 export function parseProducedBatches(bytes: unknown, rules: ProducedRules): ParsedBatch[] {
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) {
@@ -119,13 +122,7 @@ function checkProducedHeader(header: BatchHeader, position: number): void {
         `${header.lastOffsetDelta}`,
     );
   }
-  const codec = header.attributes & Attribute.compressionMask;
-  if (codec !== Compression.none && codec !== Compression.gzip) {
-    throw new TributaryError(
-      "UNSUPPORTED_COMPRESSION_TYPE",
-      `batch at ${position} uses compression codec ${codec}; only none and gzip are supported`,
-    );
-  }
+  // Codecs 5..7 are CORRUPT_MESSAGE in validateBatch; 1..4 are all read (log/codecs/).
   if ((header.attributes & Attribute.control) !== 0) {
     throw new TributaryError("INVALID_RECORD", `batch at ${position} is a control batch`);
   }
@@ -197,25 +194,36 @@ function produceUncontained(
     keyRequired: policyCompacts(partition.log.config.cleanupPolicy),
   };
   const batches = parseProducedBatches(request.batches, rules);
-  const gzipped = batches.filter((b) =>
+  const compressed = batches.filter((b) =>
     (b.header.attributes & Attribute.compressionMask) !== Compression.none
   );
+  const target = partition.policy.compression;
+  const recode = target !== undefined && needsRecompression(batches, target);
   let result: Promise<ProduceResult>;
-  if (gzipped.length === 0 && !partition.ordering) {
+  if (compressed.length === 0 && !recode && !partition.ordering) {
     result = appendChecked(partition, request, batches, ctx);
   } else {
-    const checked = Promise.all(gzipped.map((b) =>
-      checkGzipRecords(request.batches, b.header, {
-        batchAt: b.position,
-        keyRequired: rules.keyRequired,
-        // The records of a batch may not expand beyond what max.message.bytes allows a batch.
-        decompressedBytesMax: rules.maxMessageBytes,
-      })
-    ));
+    let recoded: Recompressed | null = null;
+    const checked = Promise.all(
+      compressed.map((b) =>
+        checkCompressedRecords(request.batches, b.header, {
+          batchAt: b.position,
+          keyRequired: rules.keyRequired,
+          // The records of a batch may not expand beyond what max.message.bytes allows a batch.
+          decompressedBytesMax: rules.maxMessageBytes,
+        })
+      ),
+    ).then(async () => {
+      if (!recode) return;
+      recoded = await recompressProduced(request.batches, batches, target, rules.maxMessageBytes);
+    });
     result = partition.track(partition.inOrder(checked, () => {
       partition.checkOpen();
       try {
-        return appendChecked(partition, request, batches, ctx);
+        const r: Recompressed | null = recoded;
+        return r === null
+          ? appendChecked(partition, request, batches, ctx)
+          : appendChecked(partition, { ...request, batches: r.bytes }, r.batches, ctx);
       } catch (err) {
         throw partition.contain(err) ?? err;
       }

@@ -37,6 +37,13 @@ export const TOPIC_CONFIGS = {
     choices: ["CreateTime", "LogAppendTime"],
   },
   "min.insync.replicas": { kind: "int", default: "1", min: 1n, max: INT32_MAX },
+  // "producer" keeps each batch as its producer compressed it; a codec (or "uncompressed")
+  // makes the broker re-encode every batch that differs into it on append, as Kafka does.
+  "compression.type": {
+    kind: "choice",
+    default: "producer",
+    choices: ["producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"],
+  },
 } as const satisfies Record<string, ConfigSpec>;
 
 export type TopicConfigName = keyof typeof TOPIC_CONFIGS;
@@ -48,7 +55,17 @@ export interface TopicPolicy {
   timestampType: TimestampType;
   cleanupPolicy: string;
   minInsyncReplicas: number;
+  /** compression.type as an attributes codec code; absent for "producer" (keep as sent). */
+  compression?: number;
 }
+
+const COMPRESSION_CODES: Readonly<Record<string, number>> = {
+  uncompressed: 0,
+  gzip: 1,
+  snappy: 2,
+  lz4: 3,
+  zstd: 4,
+};
 
 export function isTopicConfigName(name: string): name is TopicConfigName {
   return Object.hasOwn(TOPIC_CONFIGS, name);
@@ -186,5 +203,11 @@ export function topicPolicyOf(effective: Record<string, string>): TopicPolicy {
     timestampType,
     cleanupPolicy: effective["cleanup.policy"] ?? TOPIC_CONFIGS["cleanup.policy"].default,
     minInsyncReplicas: toNumber(effective, "min.insync.replicas"),
+    ...compressionOf(effective["compression.type"]),
   };
+}
+
+function compressionOf(value: string | undefined): { compression?: number } {
+  if (value === undefined || !Object.hasOwn(COMPRESSION_CODES, value)) return {};
+  return { compression: COMPRESSION_CODES[value] };
 }

@@ -1,9 +1,11 @@
-// `tributary produce TOPIC [--key-separator SEP] [--acks all|1|0]`: one record per stdin line.
+// `tributary produce TOPIC [--key-separator SEP] [--acks all|1|0] [--compression CODEC]`: one
+// record per stdin line.
 // Prints nothing on success; the first failure ends the command with one line on stderr.
 
 import { Admin } from "../client/admin.ts";
 import { type AcksOption, Producer } from "../client/producer.ts";
 import { TributaryError } from "../model/errors.ts";
+import { COMPRESSION_NAMES, type CompressionName } from "../log/codecs/registry.ts";
 import { expectPositionals, parseArgs, stringFlag, UsageError } from "../args/args.ts";
 import { clientFlagSpecs, type CliRuntime, clusterOptionsOf, io } from "./client-flags.ts";
 import { readLines } from "./lines.ts";
@@ -12,6 +14,7 @@ const specs = {
   ...clientFlagSpecs,
   "key-separator": { type: "string" },
   acks: { type: "string" },
+  compression: { type: "string" },
   "linger-ms": { type: "integer" },
 } as const;
 
@@ -24,9 +27,10 @@ export async function produceCommand(rt: CliRuntime, argv: readonly string[]): P
   const [topic] = expectPositionals(
     args,
     ["TOPIC"],
-    "tributary produce TOPIC [--key-separator SEP] [--acks all|1|0]",
+    "tributary produce TOPIC [--key-separator SEP] [--acks all|1|0] [--compression CODEC]",
   );
   const acks = parseAcks(stringFlag(args, "acks") ?? "all");
+  const compression = parseCompression(stringFlag(args, "compression") ?? "none");
   const separator = stringFlag(args, "key-separator");
   if (separator === "") throw new UsageError("--key-separator must not be empty");
   await checkTopic(rt, args, topic);
@@ -34,6 +38,7 @@ export async function produceCommand(rt: CliRuntime, argv: readonly string[]): P
   const producer = new Producer(rt, {
     ...clusterOptionsOf(args),
     acks,
+    compression,
     lingerMs: typeof linger === "number" ? linger : 5,
     retries: 5,
     metadataWaitMsMax: 5000,
@@ -92,6 +97,13 @@ function splitLine(
     );
   }
   return { key: line.slice(0, at), value: line.slice(at + separator.length) };
+}
+
+function parseCompression(text: string): CompressionName {
+  if ((COMPRESSION_NAMES as readonly string[]).includes(text)) return text as CompressionName;
+  throw new UsageError(
+    `--compression must be one of ${COMPRESSION_NAMES.join(", ")}, got "${text}"`,
+  );
 }
 
 function parseAcks(text: string): AcksOption {

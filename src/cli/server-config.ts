@@ -63,6 +63,7 @@ const propertySetters: Record<string, Setter> = {
   "log.segment.ms": topicDefault("segment.ms"),
   "log.cleanup.policy": topicDefault("cleanup.policy"),
   "message.max.bytes": topicDefault("max.message.bytes"),
+  "compression.type": topicDefault("compression.type"),
   "http.cors.origins": (o, v) => void (o.httpCorsOrigins = list(v)),
   "http.allowed.hosts": (o, v) => void (o.httpAllowedHosts = list(v)),
   "max.connections": (o, v) => void (o.connectionsMax = int("max.connections", v)),

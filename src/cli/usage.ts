@@ -32,8 +32,9 @@ Commands:
       Cluster id, active controller, brokers (id, host, ports, rack, active or fenced).
   cluster elect-leaders [--topic T [--partition P]] [--json]
       Moves each partition's leadership to its preferred (first) replica where that is in sync.
-  produce TOPIC [--key-separator SEP] [--acks all|1|0]
-      One record per stdin line (key and value split at the first SEP when given).
+  produce TOPIC [--key-separator SEP] [--acks all|1|0] [--compression CODEC]
+      One record per stdin line (key and value split at the first SEP when given); CODEC is
+      none (default), gzip, snappy, lz4 or zstd.
   consume TOPIC [--from-beginning | --partition P [--offset N|earliest|latest]]
         [--max-messages N] [--timeout-ms N] [--print-key] [--key-separator SEP]
       Prints one value per line; without a start flag, only records produced from now on.

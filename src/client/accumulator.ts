@@ -32,6 +32,11 @@ export interface ProducerBatch {
   readonly deliveries: Delivery[];
   sizeBytes: number;
   readonly createdMs: number;
+  /**
+   * With the producer's compression: the batch, compressed once when it closed, with producer
+   * id, epoch and sequence still -1 (the sender sets them when it first sends it).
+   */
+  compressed?: Uint8Array;
 }
 
 export interface AccumulatorOptions {

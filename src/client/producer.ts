@@ -4,7 +4,9 @@
 
 import type { Acks } from "../model/acks.ts";
 import { partitionForKey, StickyPartitioner } from "../model/partitioner.ts";
-import { TributaryError } from "../model/errors.ts";
+import { toTributaryError, TributaryError } from "../model/errors.ts";
+import { compressBatch } from "../log/record-batch.ts";
+import { compressionCode, type CompressionName } from "../log/codecs/registry.ts";
 import {
   batchOverheadBytes,
   type Delivery,
@@ -54,6 +56,11 @@ export interface ProducerOptions extends ClusterOptions {
   produceTimeoutMs?: number;
   /** Longest send() waits for topic metadata before failing. */
   metadataWaitMsMax?: number;
+  /**
+   * Codec of the batches sent (Kafka's compression.type), default "none". The broker stores and
+   * serves them as sent unless the topic's compression.type names another codec.
+   */
+  compression?: CompressionName;
 }
 
 const inFlightMaxIdempotent = 5;
@@ -69,10 +76,14 @@ export class Producer {
   readonly #unsettled = new Set<ProducerBatch>();
   readonly #settledWaiters = new Map<ProducerBatch, () => void>();
   readonly #routesPending = new Map<string, Promise<TopicRoute>>();
+  readonly #compression: number;
+  /** Closed batches compress one after another, so they reach the sender in closing order. */
+  #compressing: Promise<void> = Promise.resolve();
   #closed = false;
 
   constructor(rt: ClientRuntime, options: ProducerOptions) {
     this.#rt = rt;
+    this.#compression = compressionCode(options.compression ?? "none", "compression");
     const acks = toAcks(options.acks ?? "all");
     const idempotent = options.idempotent ?? acks === -1;
     if (idempotent && acks !== -1) {
@@ -226,7 +237,22 @@ export class Producer {
     this.#unsettled.add(batch);
     const route = this.#cluster.cachedRoute(batch.topic);
     if (route) this.#sticky.onBatchComplete(batch.topic, route.partitions, batch.partition);
-    this.#sender.enqueue(batch);
+    if (this.#compression === 0) {
+      this.#sender.enqueue(batch);
+      return;
+    }
+    const compression = this.#compression;
+    this.#compressing = this.#compressing.then(async () => {
+      try {
+        batch.compressed = await compressBatch({ records: batch.records, compression });
+      } catch (err) {
+        const failure = toTributaryError(err);
+        for (const delivery of batch.deliveries) delivery.reject(failure);
+        this.#onSettled(batch);
+        return;
+      }
+      this.#sender.enqueue(batch);
+    });
   }
 
   #onSettled(batch: ProducerBatch): void {

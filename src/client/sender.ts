@@ -23,7 +23,7 @@
 import type { Acks } from "../model/acks.ts";
 import type { ProducerIdentity } from "../model/producer-identity.ts";
 import { toTributaryError, TributaryError } from "../model/errors.ts";
-import { encodeBatch } from "../log/record-batch.ts";
+import { encodeBatch, withProducerFields } from "../log/record-batch.ts";
 import type { ProducePartitionResult } from "../protocol/cbor/ops/produce.ts";
 import type { ProducerBatch } from "./accumulator.ts";
 import { type ClusterClient, isStaleRoute, leaderUnavailable } from "./cluster.ts";
@@ -207,12 +207,15 @@ export class Sender {
       item.sequence = state.nextSequence;
       state.nextSequence = (state.nextSequence + item.batch.records.length) % 0x8000_0000;
     }
-    item.bytes = encodeBatch({
-      records: item.batch.records,
+    const fields = {
       producerId: identity?.producerId ?? -1,
       producerEpoch: identity?.producerEpoch ?? -1,
       baseSequence: identity ? item.sequence : -1,
-    });
+    };
+    const compressed = item.batch.compressed;
+    item.bytes = compressed === undefined
+      ? encodeBatch({ records: item.batch.records, ...fields })
+      : withProducerFields(compressed, fields);
   }
 
   async #sendRequest(

@@ -12,11 +12,14 @@ export async function produceThere(
   forwarder: Forwarder,
   request: Request,
   target: string,
-  to: { topic: string; partition: number; acksParam: string },
+  to: { topic: string; partition: number; acksParam: string; compressionParam?: string },
   records: readonly ProduceRecord[],
 ): Promise<number[]> {
   const path = `/v1/topics/${encodeURIComponent(to.topic)}/partitions/${to.partition}/records` +
-    `?acks=${encodeURIComponent(to.acksParam)}`;
+    `?acks=${encodeURIComponent(to.acksParam)}` +
+    (to.compressionParam === undefined
+      ? ""
+      : `&compression=${encodeURIComponent(to.compressionParam)}`);
   // A raw record goes raw (its headers may repeat a name, which the JSON/CBOR body cannot say).
   const raw = mediaType(request.headers.get("content-type")) === OCTET_STREAM_TYPE;
   const init = raw && records.length === 1

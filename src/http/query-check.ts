@@ -7,9 +7,9 @@ import { handlerRoute } from "./route-methods.ts";
 import { invalid } from "./validate.ts";
 
 const FETCH = ["offset", "maxRecords", "maxBytes", "timeoutMs", "encoding"];
-// Produce: acks always; key, header, timestamp and encoding describe the one record of an
-// application/octet-stream body (produce-raw.ts).
-const PRODUCE = ["acks", "key", "header", "timestamp", "encoding"];
+// Produce: acks and compression always; key, header, timestamp and encoding describe the one
+// record of an application/octet-stream body (produce-raw.ts).
+const PRODUCE = ["acks", "compression", "key", "header", "timestamp", "encoding"];
 
 /** "METHOD pattern" -> the query parameters that route reads. */
 export const QUERY_PARAMETERS: Readonly<Record<string, readonly string[]>> = {

@@ -43,3 +43,25 @@ export function setMaxTimestampLogAppend(
   const end = position + header.batchLength + BATCH_OVERHEAD_BYTES;
   view.setUint32(position + Offset.crc, crc32c(bytes, position + Offset.attributes, end));
 }
+
+export interface ProducerFields {
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+}
+
+/**
+ * A copy of the sealed batch `bytes` with the idempotent producer's fields set and the CRC
+ * re-sealed. A client compresses a batch once when it closes and learns its producer id and
+ * sequence only when it first sends it; these fields sit in the header, outside the records.
+ */
+export function withProducerFields(bytes: Uint8Array, fields: ProducerFields): Uint8Array {
+  const header = validateBatch(bytes, 0);
+  const out = bytes.slice(0, header.batchLength + BATCH_OVERHEAD_BYTES);
+  const view = viewOf(out);
+  setInt64(view, Offset.producerId, fields.producerId);
+  view.setInt16(Offset.producerEpoch, fields.producerEpoch);
+  view.setInt32(Offset.baseSequence, fields.baseSequence);
+  view.setUint32(Offset.crc, crc32c(out, Offset.attributes));
+  return out;
+}

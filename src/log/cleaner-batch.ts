@@ -15,8 +15,8 @@
 //
 // A rewritten batch keeps its baseOffset, lastOffsetDelta (so its last offset), partition leader
 // epoch, producer id, epoch and base sequence, timestamp type and flags; its records keep their
-// offsets and timestamps. It is written uncompressed (a simplification: Kafka recompresses with
-// the batch's codec); batches that lose nothing are copied byte for byte, compressed or not.
+// offsets and timestamps. It is written in the batch's own codec, as Kafka's cleaner does;
+// batches that lose nothing are copied byte for byte, compressed or not.
 
 import { assert } from "../model/errors.ts";
 import {
@@ -31,6 +31,7 @@ import type { OffsetMap } from "./cleaner-map.ts";
 import { crc32c } from "./crc32c.ts";
 import {
   type BatchHeader,
+  compressSealed,
   type DecodedRecord,
   decodeRecordsAsync,
   isControlBatch,
@@ -85,9 +86,10 @@ export async function cleanBatch(
   if (retained.length === records.length && (!hasTombstone || horizonMs >= 0)) {
     return { kind: "keep", horizonMs: newHorizonMs };
   }
+  const codec = header.attributes & Attribute.compressionMask;
   return {
     kind: "rewrite",
-    bytes: encodeRetained(header, retained, newHorizonMs),
+    bytes: await compressSealed(encodeRetained(header, retained, newHorizonMs), codec),
     removed: records.length - retained.length,
     horizonMs: newHorizonMs,
   };

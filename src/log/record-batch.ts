@@ -7,7 +7,8 @@
 //   batch-header.ts  (field offsets, attribute bits, header read/write)
 //   record-read.ts, record-write.ts, records-check.ts  (the records section)
 //   batch-decode.ts, batch-encode.ts  (whole batches)
-//   batch-patch.ts, batch-gzip.ts  (in-place edits; compression)
+//   codecs/*.ts  (gzip, snappy, lz4, zstd over bytes, by attributes code in codecs/registry.ts)
+//   batch-patch.ts, batch-compress.ts  (in-place edits; compressed batches)
 //   record-batch.ts  (this file)
 
 export {
@@ -30,9 +31,20 @@ export {
   readBatchHeader,
   validateBatch,
 } from "./batch-decode.ts";
-export { setBaseOffset, setMaxTimestampLogAppend, setPartitionLeaderEpoch } from "./batch-patch.ts";
-export { compressBatch, decodeRecordsAsync, DECOMPRESSED_BYTES_MAX_DEFAULT } from "./batch-gzip.ts";
-export type { DecodeOptions } from "./batch-gzip.ts";
+export {
+  setBaseOffset,
+  setMaxTimestampLogAppend,
+  setPartitionLeaderEpoch,
+  withProducerFields,
+} from "./batch-patch.ts";
+export {
+  compressBatch,
+  compressSealed,
+  decodeRecordsAsync,
+  DECOMPRESSED_BYTES_MAX_DEFAULT,
+  recompressBatch,
+} from "./batch-compress.ts";
+export type { DecodeOptions } from "./batch-compress.ts";
 export { crc32c } from "./crc32c.ts";
 
 export type {

@@ -98,17 +98,18 @@ describe("produce and fetch", () => {
     expect(r.baseOffset).toBe(1);
   });
 
-  it("rejects codecs other than none and gzip", async () => {
-    const snappy = batch(["x"]);
-    const view = new DataView(snappy.buffer, snappy.byteOffset);
-    view.setInt16(21, Compression.snappy);
-    // Re-seal the CRC so only the codec is wrong.
+  it("refuses records not in the batch's codec, and the undefined codecs 5..7", async () => {
     const { crc32c } = await import("../../src/log/crc32c.ts");
-    view.setUint32(17, crc32c(snappy, 21, snappy.length));
-    expect(await codeOf(broker.produce({ topic: "t", partition: 0, batches: snappy, acks: 1 })))
-      .toBe(
-        "UNSUPPORTED_COMPRESSION_TYPE",
-      );
+    for (const codec of [Compression.snappy, Compression.lz4, Compression.zstd, 5, 7]) {
+      const mislabelled = batch(["x"]);
+      const view = new DataView(mislabelled.buffer, mislabelled.byteOffset);
+      view.setInt16(21, codec);
+      // Re-seal the CRC so only the codec is wrong.
+      view.setUint32(17, crc32c(mislabelled, 21, mislabelled.length));
+      const produced = broker.produce({ topic: "t", partition: 0, batches: mislabelled, acks: 1 });
+      expect(await codeOf(produced)).toBe("CORRUPT_MESSAGE");
+    }
+    expect(await readAll(broker, "t")).toEqual([]);
   });
 
   it("enforces max.message.bytes per batch", async () => {

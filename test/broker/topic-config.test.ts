@@ -59,7 +59,8 @@ describe("topic configs", () => {
     expect(eff["segment.bytes"]).toBe("2048");
     expect(eff["max.message.bytes"]).toBe("1048588");
     expect(eff["cleanup.policy"]).toBe("delete");
-    expect(Object.keys(eff)).toHaveLength(13);
+    expect(Object.keys(eff)).toHaveLength(14);
+    expect(eff["compression.type"]).toBe("producer");
     expect(eff["min.cleanable.dirty.ratio"]).toBe("0.5");
     expect(eff["delete.retention.ms"]).toBe("86400000");
   });
@@ -80,5 +81,14 @@ describe("topic configs", () => {
       cleanupPolicy: "delete",
       minInsyncReplicas: 1,
     });
+    for (const [type, code] of [["uncompressed", 0], ["gzip", 1], ["snappy", 2], ["lz4", 3]]) {
+      const eff = effectiveTopicConfigs(normalizeTopicConfigs({ "compression.type": type }));
+      expect(topicPolicyOf(eff).compression).toBe(code);
+    }
+    expect(topicPolicyOf(effectiveTopicConfigs({ "compression.type": "zstd" })).compression)
+      .toBe(4);
+    expect(() => normalizeTopicConfigs({ "compression.type": "brotli" })).toThrow(
+      /compression.type/,
+    );
   });
 });

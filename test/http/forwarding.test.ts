@@ -2,7 +2,12 @@
 // some partitions (forward-cluster.ts); requests sent to the broker that does not lead reach the
 // one that does, and its answers come back unchanged.
 import { afterEach, describe, expect, it } from "vitest";
-import { decodeRecords } from "../../src/log/record-batch.ts";
+import {
+  compressionOf,
+  decodeRecords,
+  decodeRecordsAsync,
+  readBatchHeader,
+} from "../../src/log/record-batch.ts";
 import { FORWARDED_BY_HEADER } from "../../src/http/forward.ts";
 import { partitionForKey } from "../../src/model/partitioner.ts";
 import { eventually } from "../support/eventually.ts";
@@ -88,6 +93,26 @@ describe("HTTP forwarding to the partition leader", () => {
       records: [],
     });
     expect(bad).toMatchObject({ status: 400, body: direct.body });
+  });
+
+  it("a forwarded produce keeps ?compression=: the leader stores the batch in that codec", async () => {
+    const { one, two } = await twoNodes();
+    const res = await request(one, "POST", "/v1/topics/t/partitions/1/records?compression=lz4", {
+      records: [{ value: "a" }, { value: "b".repeat(300) }],
+    });
+    expect(res.status).toBe(200);
+    expect(one.forwarded).toHaveLength(1);
+    const [result] = await two.broker.fetch({
+      partitions: [{ topic: "t", partition: 1, offset: 0, maxBytes: 1 << 20 }],
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+    });
+    expect(compressionOf(readBatchHeader(result.records))).toBe(3);
+    expect((await decodeRecordsAsync(result.records)).map((r) => text.decode(r.value!))).toEqual([
+      "a",
+      "b".repeat(300),
+    ]);
   });
 
   it("a produce by key goes to each key's partition leader; offsets come back in order", async () => {

@@ -6,6 +6,7 @@ import {
   type BatchInput,
   batchSizeAt,
   compressBatch,
+  Compression,
   type DecodedRecord,
   decodeRecords,
   decodeRecordsAsync,
@@ -145,6 +146,18 @@ describe("record batch properties", () => {
     );
   });
 
+  it("snappy, lz4, zstd: decodeRecordsAsync(compressBatch(x)) == x", async () => {
+    const codec = fc.constantFrom(Compression.snappy, Compression.lz4, Compression.zstd);
+    await fc.assert(
+      fc.asyncProperty(batchInput, codec, async (input, compression) => {
+        const bytes = await compressBatch({ ...input, compression });
+        expect(bytes[22] & 7).toBe(compression);
+        expect(await decodeRecordsAsync(bytes)).toEqual(expectedRecords(input));
+      }),
+      { numRuns: 90 },
+    );
+  });
+
   it("flipping any single bit of the CRC-covered region (or the CRC) fails validation", () => {
     const small = batchInput.filter((b) => encodeBatch(b).length < 4000);
     fc.assert(
@@ -258,7 +271,7 @@ describe("record batch properties", () => {
     );
   });
 
-  it("mutated gzip batches decode or throw only TributaryError", async () => {
+  it("mutated compressed batches (every codec) decode or throw only TributaryError", async () => {
     const mutation = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), {
       minLength: 1,
       maxLength: 3,
@@ -266,13 +279,19 @@ describe("record batch properties", () => {
     const small = fc.array(recordInput, { minLength: 1, maxLength: 5 }).map((records) => ({
       records,
     }));
+    const codec = fc.constantFrom(
+      Compression.gzip,
+      Compression.snappy,
+      Compression.lz4,
+      Compression.zstd,
+    );
     await fc.assert(
-      fc.asyncProperty(small, mutation, async (input, edits) => {
-        const bytes = await compressBatch(input);
+      fc.asyncProperty(small, mutation, codec, async (input, edits, compression) => {
+        const bytes = await compressBatch({ ...input, compression });
         for (const [at, value] of edits) bytes[61 + (at % (bytes.length - 61))] = value;
         await onlyTributaryErrorsAsync(() => decodeRecordsAsync(reseal(bytes)));
       }),
-      { numRuns: 100 },
+      { numRuns: 300 },
     );
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { parseProducedBatches } from "../../src/broker/produce.ts";
 import { TributaryError } from "../../src/model/errors.ts";
-import { checkGzipRecords } from "../../src/log/batch-gzip.ts";
+import { checkCompressedRecords } from "../../src/log/batch-compress.ts";
 import {
   BATCH_HEADER_BYTES,
   compressBatch,
@@ -119,7 +119,7 @@ describe("checkRecords", () => {
     }
     const gz = loadFixture("sarama-gzip");
     const header = validateBatch(gz);
-    await checkGzipRecords(gz, header, {
+    await checkCompressedRecords(gz, header, {
       batchAt: 0,
       keyRequired: false,
       decompressedBytesMax: 1 << 20,
@@ -207,7 +207,7 @@ describe("checkRecords", () => {
           const header = validateBatch(bytes);
           const rules = { batchAt: 0, keyRequired: false, decompressedBytesMax: 1 << 20 };
           try {
-            await checkGzipRecords(bytes, header, rules);
+            await checkCompressedRecords(bytes, header, rules);
           } catch (err) {
             if (!(err instanceof TributaryError)) throw err;
             expect(["CORRUPT_MESSAGE", "INVALID_RECORD"]).toContain(err.code);

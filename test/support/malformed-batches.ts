@@ -2,6 +2,7 @@
 // can send, since it computes the CRC over whatever bytes it likes. Records are written field by
 // field (each field as raw bytes or a number to zig-zag encode), so a case can break exactly one.
 import { BATCH_HEADER_BYTES, Offset, writeHeaderFields } from "../../src/log/batch-header.ts";
+import { codecOf } from "../../src/log/codecs/registry.ts";
 import { compressBatch, crc32c, encodeBatch } from "../../src/log/record-batch.ts";
 import { writeVarint, writeVarlong } from "../../src/log/varint.ts";
 import { concatBytes } from "./bytes.ts";
@@ -384,7 +385,55 @@ export const malformedCases: MalformedCase[] = [
     code: "MESSAGE_TOO_LARGE",
     batch: () => gzipBomb(GZIP_BOMB_BYTES),
   },
+  ...[2, 3, 4].flatMap((code) => codecCases(code)),
 ];
+
+/** The same four kinds of damage for snappy (2), lz4 (3) and zstd (4). */
+function codecCases(code: number): MalformedCase[] {
+  const name = codecOf(code).name;
+  const compress = (data: Uint8Array) => codecOf(code).compress(data);
+  return [
+    {
+      name: `${name} section that is not ${name}`,
+      code: "CORRUPT_MESSAGE",
+      batch: () =>
+        sealedBatch(new Uint8Array(64).map((_, i) => (i * 37 + 11) & 0xff), {
+          recordCount: 1,
+          attributes: code,
+        }),
+    },
+    {
+      name: `${name} stream cut short`,
+      code: "CORRUPT_MESSAGE",
+      batch: async () => {
+        const plain = batchOf(1, () => ({ value: K("v".repeat(500)) }));
+        const section = await compress(plain.subarray(BATCH_HEADER_BYTES));
+        return sealedBatch(section.slice(0, section.length - 5), {
+          recordCount: 1,
+          attributes: code,
+        });
+      },
+    },
+    {
+      name: `${name} of malformed records (trailing bytes)`,
+      code: "CORRUPT_MESSAGE",
+      batch: async () => {
+        const plain = batchOf(1, () => ({}), { trailing: new Uint8Array([9, 9, 9]) });
+        const section = await compress(plain.subarray(BATCH_HEADER_BYTES));
+        return sealedBatch(section, { recordCount: 1, attributes: code });
+      },
+    },
+    {
+      name: `${name} bomb past max.message.bytes`,
+      code: "MESSAGE_TOO_LARGE",
+      batch: () =>
+        compressBatch({
+          compression: code,
+          records: [{ key: K("k"), value: new Uint8Array(GZIP_BOMB_BYTES), timestamp: T0 }],
+        }),
+    },
+  ];
+}
 
 async function gzipBytes(data: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(

@@ -4,7 +4,8 @@ import type { Context, Hono } from "hono";
 import type { BrokerApi, FetchPartitionResult, FetchRequest } from "../../broker/types.ts";
 import type { Acks } from "../../model/acks.ts";
 import { isErrorCode, TributaryError } from "../../model/errors.ts";
-import { encodeBatch } from "../../log/record-batch.ts";
+import { compressBatch, encodeBatch } from "../../log/record-batch.ts";
+import { COMPRESSION_NAMES, type CompressionName } from "../../log/codecs/registry.ts";
 import { OUTPUT_ENCODINGS, readBody, responseFormat } from "../codec.ts";
 import { mediaType, OCTET_STREAM_TYPE } from "../media-type.ts";
 import { parseRawRecord, refuseRawRecordParameters } from "../produce-raw.ts";
@@ -53,6 +54,8 @@ async function produce(
     throw invalid("acks must be all, -1, 1 or 0", "INVALID_REQUIRED_ACKS");
   }
   const acks = ACKS[acksParam];
+  const compressionParam = c.req.query("compression");
+  const compression = compressionOf(compressionParam);
   const records = await produceRecords(c.req.raw, deps, toPartition);
   const partitionCount = await deps.broker.partitionCount(topic);
   const partitions = assignPartitions(records, topic, partitionCount, deps.random);
@@ -65,8 +68,14 @@ async function produce(
     const forwarder = deps.forwarder;
     const target = forwarder?.partitionTarget(c.req.raw, topic, partition) ?? null;
     const written = forwarder === null || target === null
-      ? await produceHere(deps, { topic, partition, acks }, part)
-      : await produceThere(forwarder, c.req.raw, target, { topic, partition, acksParam }, part);
+      ? await produceHere(deps, { topic, partition, acks }, part, compression)
+      : await produceThere(
+        forwarder,
+        c.req.raw,
+        target,
+        { topic, partition, acksParam, compressionParam },
+        part,
+      );
     indexes.forEach((recordIndex, i) => {
       offsets[recordIndex] = { partition, offset: written[i] };
     });
@@ -80,10 +89,20 @@ async function produceHere(
   deps: HttpDeps,
   to: { topic: string; partition: number; acks: Acks },
   records: readonly ProduceRecord[],
+  compression: number,
 ): Promise<number[]> {
-  const batches = encodeBatch({ records: records.map(recordInput) });
+  const input = { records: records.map(recordInput), compression };
+  const batches = compression === 0 ? encodeBatch(input) : await compressBatch(input);
   const result = await deps.broker.produce({ ...to, batches });
   return records.map((_, i) => to.acks === 0 ? -1 : result.baseOffset + i);
+}
+
+/** The compression query parameter (default none) as an attributes codec code. */
+function compressionOf(param: string | undefined): number {
+  if (param === undefined) return 0;
+  const code = COMPRESSION_NAMES.indexOf(param as CompressionName);
+  if (code < 0) throw invalid(`compression must be one of ${COMPRESSION_NAMES.join(", ")}`);
+  return code;
 }
 
 async function produceRecords(
