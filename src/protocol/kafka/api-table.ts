@@ -129,8 +129,8 @@ const ADMIN_APIS: readonly ApiEntry[] = [
 ];
 
 export const API_TABLE: readonly ApiEntry[] = [
-  { key: ApiKey.Produce, name: "Produce", minVersion: 3, maxVersion: 9, firstFlexible: 9 },
-  { key: ApiKey.Fetch, name: "Fetch", minVersion: 4, maxVersion: 15, firstFlexible: 12 },
+  { key: ApiKey.Produce, name: "Produce", minVersion: 0, maxVersion: 9, firstFlexible: 9 },
+  { key: ApiKey.Fetch, name: "Fetch", minVersion: 2, maxVersion: 15, firstFlexible: 12 },
   { key: ApiKey.ListOffsets, name: "ListOffsets", minVersion: 1, maxVersion: 6, firstFlexible: 6 },
   { key: ApiKey.Metadata, name: "Metadata", minVersion: 0, maxVersion: 12, firstFlexible: 9 },
   {

@@ -133,7 +133,8 @@ describe("DescribeConfigs", () => {
   it("v0-v2: every config with its source; synonyms when asked", async () => {
     const [v0] = await describeConfigs(0, [[2, "cfg", null]]);
     expect(v0.error).toBe(0);
-    expect(v0.configs.size).toBe(13);
+    expect(v0.configs.size).toBe(14);
+    expect(v0.configs.get("compression.type")).toMatchObject({ value: "producer", source: 5 });
     expect(v0.configs.get("segment.ms")).toMatchObject({ value: "604800000", source: 5 });
     expect(v0.configs.get("retention.ms")).toMatchObject({ value: "1000", source: -1 });
     const [v1] = await describeConfigs(1, [[2, "cfg", null]], { synonyms: true });

@@ -51,6 +51,47 @@ describe("Produce", () => {
     });
   });
 
+  it("v0 response: no log_append_time, no throttle_time", () => {
+    expect(encoded((w) =>
+      encodeProduceResponse(w, 0, {
+        topics: [{
+          name: "t",
+          partitions: [{
+            index: 0,
+            errorCode: 0,
+            baseOffset: 7,
+            logAppendTimeMs: -1,
+            logStartOffset: 0,
+            errorMessage: null,
+          }],
+        }],
+        throttleTimeMs: 0,
+      })
+    )).toEqual(parseHex(`
+      00000001 0001 74                 # responses: "t"
+        00000001 00000000 0000         # partition 0, error 0
+        0000000000000007               # base_offset
+    `));
+  });
+
+  it("v0-v2 request: no transactional_id", () => {
+    expect(decoded(
+      `
+      0001                 # acks 1
+      00007530             # timeout_ms 30000
+      00000001 0001 74     # topic_data: "t"
+        00000001 00000000  # partition_data: index 0
+        00000001 aa        # records (1 byte)
+    `,
+      (r) => decodeProduceRequest(r, 0),
+    )).toEqual({
+      transactionalId: null,
+      acks: 1,
+      timeoutMs: 30000,
+      topics: [{ name: "t", partitions: [{ index: 0, records: parseHex("aa") }] }],
+    });
+  });
+
   it("v9 request: compact and tagged", () => {
     expect(decoded(
       `00 0001 00007530 02 0274 02 00000002 04aabbcc 00 00 00`,
@@ -149,6 +190,47 @@ describe("Fetch", () => {
        01 01 00`,
       (r) => decodeFetchRequest(r, 12).topics[0].partitions[0].fetchOffset,
     )).toBe(42);
+  });
+
+  it("v2 and v3 requests: no isolation_level; v2 no max_bytes either", () => {
+    const partition = "00000001 00000000 000000000000002a 00100000";
+    expect(decoded(
+      `ffffffff 000001f4 00000001 00000001 0001 74 ${partition}`,
+      (r) => {
+        const req = decodeFetchRequest(r, 2);
+        return [req.maxBytes, req.isolationLevel, req.topics[0].partitions[0].fetchOffset];
+      },
+    )).toEqual([0x7fff_ffff, 0, 42]);
+    expect(decoded(
+      `ffffffff 000001f4 00000001 00001000 00000001 0001 74 ${partition}`,
+      (r) => decodeFetchRequest(r, 3).maxBytes,
+    )).toBe(4096);
+  });
+
+  it("v2 response: no last_stable_offset, log_start_offset or aborted transactions", () => {
+    expect(encoded((w) =>
+      encodeFetchResponse(w, 2, {
+        errorCode: 0,
+        topics: [{
+          topic: "t",
+          topicId: null,
+          partitions: [{
+            partitionIndex: 0,
+            errorCode: 0,
+            highWatermark: 5,
+            lastStableOffset: 5,
+            logStartOffset: 0,
+            records: parseHex("aabb"),
+          }],
+        }],
+      })
+    )).toEqual(parseHex(`
+      00000000                                 # throttle_time_ms
+      00000001 0001 74                         # responses: "t"
+        00000001 00000000 0000                 # partition 0, error 0
+        0000000000000005                       # high_watermark
+        00000002 aabb                          # records
+    `));
   });
 
   it("v13 request: topics and forgotten topics by id", () => {

@@ -1,8 +1,9 @@
-// Fetch (key 1), versions 4-15; v12+ flexible.
+// Fetch (key 1), versions 2-15; v12+ flexible. v2-v3 are served for librdkafka's MsgVer1
+// feature gate (which its compression needs); they answer stored v2 batches as every version does.
 //
 // Request:
 //   replica_id INT32 (v0-14; v15 moves it into the tagged replica_state, which consumers omit),
-//   max_wait_ms INT32, min_bytes INT32, max_bytes INT32, isolation_level INT8,
+//   max_wait_ms INT32, min_bytes INT32, max_bytes INT32 (v3+), isolation_level INT8 (v4+),
 //   session_id INT32 (v7+), session_epoch INT32 (v7+),
 //   topics ARRAY(topic STRING (v0-12) | topic_id UUID (v13+), partitions ARRAY(partition INT32,
 //     current_leader_epoch INT32 (v9+), fetch_offset INT64, last_fetched_epoch INT32 (v12+),
@@ -14,8 +15,8 @@
 //   throttle_time_ms INT32, error_code INT16 (v7+), session_id INT32 (v7+),
 //   responses ARRAY(topic STRING (v0-12) | topic_id UUID (v13+), partitions ARRAY(
 //     partition_index INT32, error_code INT16,
-//     high_watermark INT64, last_stable_offset INT64, log_start_offset INT64 (v5+),
-//     aborted_transactions NULLABLE ARRAY(producer_id INT64, first_offset INT64),
+//     high_watermark INT64, last_stable_offset INT64 (v4+), log_start_offset INT64 (v5+),
+//     aborted_transactions NULLABLE ARRAY(producer_id INT64, first_offset INT64) (v4+),
 //     preferred_read_replica INT32 (v11+), records RECORDS))
 //   (v12+: compact encodings and a TAG_BUFFER closing every struct; the optional tagged fields
 //   cluster_id, replica_state, diverging_epoch, current_leader, snapshot_id and node_endpoints
@@ -72,8 +73,8 @@ export function decodeFetchRequest(r: KafkaReader, version: number): FetchReques
   const replicaId = version <= 14 ? r.int32("replica_id") : -1;
   const maxWaitMs = r.int32("max_wait_ms");
   const minBytes = r.int32("min_bytes");
-  const maxBytes = r.int32("max_bytes");
-  const isolationLevel = r.int8("isolation_level");
+  const maxBytes = version >= 3 ? r.int32("max_bytes") : 0x7fff_ffff;
+  const isolationLevel = version >= 4 ? r.int8("isolation_level") : 0;
   if (version >= 7) {
     r.int32("session_id");
     r.int32("session_epoch");
@@ -116,9 +117,9 @@ export function encodeFetchResponse(w: KafkaWriter, version: number, body: Fetch
     else w.str(flexible, t.topic ?? "");
     w.array(flexible, t.partitions, (w, p) => {
       w.int32(p.partitionIndex).int16(p.errorCode).int64(p.highWatermark);
-      w.int64(p.lastStableOffset);
+      if (version >= 4) w.int64(p.lastStableOffset);
       if (version >= 5) w.int64(p.logStartOffset);
-      w.arrayLength(flexible, null); // aborted_transactions: none (no transactions)
+      if (version >= 4) w.arrayLength(flexible, null); // aborted_transactions: none
       if (version >= 11) w.int32(-1); // preferred_read_replica: none, read from the leader
       w.bytes(flexible, p.records);
       w.tags(flexible);

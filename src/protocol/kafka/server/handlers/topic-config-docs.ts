@@ -11,6 +11,10 @@ export const TOPIC_CONFIG_DOCS: Readonly<
     type: ConfigType.LIST,
     doc: "delete (drop old segments), compact (keep the latest record per key) or both.",
   },
+  "compression.type": {
+    type: ConfigType.STRING,
+    doc: "producer keeps each batch as sent; gzip, snappy, lz4, zstd or uncompressed re-encode on append.",
+  },
   "delete.retention.ms": {
     type: ConfigType.LONG,
     doc: "How long a compacted topic keeps tombstones (null values) once cleaned.",
