@@ -3,6 +3,10 @@
 // what the Kafka clients wrote.
 import { Kafka, logLevel } from "kafkajs";
 import { Consumer, type ConsumerRecord } from "../../src/index.ts";
+import { batchesIn, compressionOf } from "../../src/log/record-batch.ts";
+import { KafkaReader } from "../../src/protocol/kafka/reader.ts";
+import { KafkaWriter } from "../../src/protocol/kafka/writer.ts";
+import { rawClient, requestFrame } from "../protocol/kafka/support/raw-client.ts";
 
 export function kafkajs(kafkaPort: number, clientId: string): Kafka {
   return new Kafka({
@@ -48,4 +52,36 @@ export async function until(
     await new Promise((r) => setTimeout(r, 50));
   }
   return true;
+}
+
+/** The codec of every batch stored in partition 0 of a topic, read over the Kafka listener. */
+export async function storedCodecs(kafkaPort: number, topic: string): Promise<number[]> {
+  const c = await rawClient(kafkaPort);
+  try {
+    const w = new KafkaWriter();
+    w.int32(-1).int32(0).int32(0).int32(1 << 24).int8(0); // replica, wait, min, max, isolation
+    w.array(false, [topic], (w, t) => {
+      w.str(false, t).array(false, [0], (w, p) => w.int32(p).int64(0).int32(1 << 24));
+    });
+    c.send(requestFrame(1, 4, 1, w.finish().slice()));
+    const r = new KafkaReader(await c.next());
+    r.int32(); // correlation id
+    r.int32(); // throttle
+    let records: Uint8Array | null = null;
+    r.array(false, "responses", (r) => {
+      r.string();
+      r.array(false, "partitions", (r) => {
+        r.int32();
+        const error = r.int16();
+        if (error !== 0) throw new Error(`fetch error ${error}`);
+        r.int64();
+        r.int64();
+        r.array(false, "aborted", (r) => [r.int64(), r.int64()]);
+        records = r.nullableBytes();
+      });
+    });
+    return [...batchesIn(records ?? new Uint8Array(0))].map((b) => compressionOf(b.header));
+  } finally {
+    c.destroy();
+  }
 }
