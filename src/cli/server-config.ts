@@ -39,6 +39,21 @@ const topicDefault = (name: string): Setter => (o, v) => {
   o.topicDefaults = { ...o.topicDefaults, [name]: v.trim() };
 };
 
+function groupSetting(
+  key: string,
+  field:
+    | "classicInitialRebalanceDelayMs"
+    | "classicSessionTimeoutMsMin"
+    | "classicSessionTimeoutMsMax"
+    | "classicMembersPerGroupMax",
+): Setter {
+  return (o, v) => {
+    const n = int(key, v);
+    if (n < 0) throw new UsageError(`config ${key} must not be negative, got ${n}`);
+    o.groupCoordinator = { ...o.groupCoordinator, [field]: n };
+  };
+}
+
 /** Properties keys (Kafka broker names where one exists) and what they set. */
 const propertySetters: Record<string, Setter> = {
   "node.id": (o, v) => void (o.nodeId = int("node.id", v)),
@@ -82,6 +97,11 @@ const propertySetters: Record<string, Setter> = {
     void (o.producerIdExpirationMs = int("producer.id.expiration.ms", v)),
   "log.level": (o, v) => void (o.logLevel = v.trim()),
   "log.format": (o, v) => void (o.logFormat = v.trim()),
+  // Kafka's classic group settings (docs/groups.md, "Classic groups").
+  "group.initial.rebalance.delay.ms": groupSetting("group.initial.rebalance.delay.ms", "classicInitialRebalanceDelayMs"),
+  "group.min.session.timeout.ms": groupSetting("group.min.session.timeout.ms", "classicSessionTimeoutMsMin"),
+  "group.max.session.timeout.ms": groupSetting("group.max.session.timeout.ms", "classicSessionTimeoutMsMax"),
+  "group.max.size": groupSetting("group.max.size", "classicMembersPerGroupMax"),
 };
 
 /** JSON keys (the camelCase option names) and their properties equivalent. */
@@ -108,6 +128,10 @@ const jsonKeys: Record<string, string> = {
   producerIdExpirationMs: "producer.id.expiration.ms",
   openFilesMax: "log.open.files.max",
   logLevel: "log.level",
+  groupInitialRebalanceDelayMs: "group.initial.rebalance.delay.ms",
+  groupMinSessionTimeoutMs: "group.min.session.timeout.ms",
+  groupMaxSessionTimeoutMs: "group.max.session.timeout.ms",
+  groupMaxSize: "group.max.size",
   logFormat: "log.format",
 };
 

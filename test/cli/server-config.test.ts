@@ -22,6 +22,29 @@ describe("serve --config", () => {
     });
   });
 
+  it("reads Kafka's classic group settings into the group coordinator's config", () => {
+    expect(
+      parseServerConfig(
+        "group.initial.rebalance.delay.ms=0\ngroup.min.session.timeout.ms=1000\n" +
+          "group.max.session.timeout.ms=60000\ngroup.max.size=50\n",
+        "b.properties",
+      ),
+    ).toEqual({
+      groupCoordinator: {
+        classicInitialRebalanceDelayMs: 0,
+        classicSessionTimeoutMsMin: 1000,
+        classicSessionTimeoutMsMax: 60000,
+        classicMembersPerGroupMax: 50,
+      },
+    });
+    expect(parseServerConfig('{"groupMaxSize": 7}', "b.json")).toEqual({
+      groupCoordinator: { classicMembersPerGroupMax: 7 },
+    });
+    expect(() => parseServerConfig("group.max.size=-1\n", "b.properties")).toThrow(
+      /group.max.size must not be negative/,
+    );
+  });
+
   it("reads producer.id.expiration.ms and log.retention.check.interval.ms (broker configs)", () => {
     expect(
       parseServerConfig(
