@@ -334,6 +334,34 @@ export class Broker implements BrokerApi {
     return this.#store.describe(request.name);
   }
 
+  /**
+   * Grows a topic to `count` partitions on a single node; answers once this broker serves them.
+   * UNSUPPORTED_VERSION where the node's controller grows topics instead (a cluster node).
+   */
+  async createPartitions(name: string, count: number): Promise<TopicDescription> {
+    this.#checkRunning();
+    const writer = this.#writer;
+    if (writer.createPartitions === undefined) {
+      throw new TributaryError(
+        "UNSUPPORTED_VERSION",
+        `this node adds partitions through its controller; "${name}" is unchanged`,
+      );
+    }
+    if (this.#store.isInternal(name)) {
+      throw new TributaryError(
+        "INVALID_TOPIC_EXCEPTION",
+        `${name} is an internal topic: its partition count is the broker's`,
+      );
+    }
+    const { offset } = await this.#track(writer.createPartitions(name, count));
+    await this.#store.waitForOffset(offset);
+    this.#options.logger.info("topic.partitions_added", `topic ${name} has ${count} partitions`, {
+      topic: name,
+      partitions: count,
+    });
+    return this.#store.describe(name);
+  }
+
   deleteTopic(name: string): Promise<void> {
     this.#checkRunning();
     if (this.#store.isInternal(name)) {

@@ -134,6 +134,35 @@ export class LocalMetadataWriter implements MetadataWriter {
     });
   }
 
+  async createPartitions(name: string, count: number): Promise<{ offset: number }> {
+    return await this.#lock.exclusive(async () => {
+      const topic = this.committed.image.topic(name);
+      if (topic === undefined) {
+        throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `unknown topic ${String(name)}`);
+      }
+      const current = topic.partitions.length;
+      if (!Number.isInteger(count) || count <= current || count > PARTITIONS_PER_TOPIC_MAX) {
+        throw new TributaryError(
+          "INVALID_PARTITIONS",
+          `topic "${name}" has ${current} partitions; the new count must be higher and at most ${PARTITIONS_PER_TOPIC_MAX}, got ${count}`,
+        );
+      }
+      const records: MetadataRecord[] = [];
+      for (let p = current; p < count; p++) {
+        const replicas = [this.#options.nodeId];
+        records.push({
+          type: "PartitionRecord",
+          topic: name,
+          partition: p,
+          replicas,
+          leader: replicas[0],
+          leaderEpoch: 0,
+        });
+      }
+      return { offset: await this.#commit(records) };
+    });
+  }
+
   async reserveProducerIds(blockSize: number): Promise<ReservedProducerIds> {
     return await this.#lock.exclusive(async () => {
       const start = this.committed.image.nextProducerIdBlockStart;

@@ -34,6 +34,11 @@ export interface MetadataWriter {
     edit: TopicConfigEdit,
     options: { inherited: Record<string, string>; validateOnly: boolean },
   ): Promise<{ offset: number }>;
+  /**
+   * Grows a topic to `count` partitions (never shrinks it). Absent where another path does it
+   * (a cluster node grows topics through its controller).
+   */
+  createPartitions?(name: string, count: number): Promise<{ offset: number }>;
   /** Reserves the next block of producer ids durably. */
   reserveProducerIds(blockSize: number): Promise<ReservedProducerIds>;
 }

@@ -359,7 +359,19 @@ export class PartitionCatalog {
       if (image.topic(name) !== undefined) continue; // re-created in the same step
       this.#hooks.onTopicChange(name, 0, before.topic(name)?.internal === true);
     }
+    const created = new Set(delta.topicsCreated.map((t) => t.name));
     for (const { name } of delta.topicsCreated) {
+      const topic = image.topic(name);
+      if (topic !== undefined) {
+        this.#hooks.onTopicChange(name, topic.partitions.length, topic.internal);
+      }
+    }
+    // Partitions added to an existing topic: the group coordinator reassigns over the new count.
+    const grown = new Set(
+      delta.partitionsChanged.filter((c) => c.before === null && !created.has(c.topic))
+        .map((c) => c.topic),
+    );
+    for (const name of grown) {
       const topic = image.topic(name);
       if (topic !== undefined) {
         this.#hooks.onTopicChange(name, topic.partitions.length, topic.internal);

@@ -86,9 +86,10 @@ export function kafkaAdmin(
       broker.endOffsetForLeaderEpoch(topic, partition, epoch, current),
     brokerConfigs,
     brokerCount: () => broker.metadata([]).brokers.length,
-    ...(cluster === undefined ? {} : {
-      createPartitions: (topic: string, count: number) => cluster.createPartitions(topic, count),
-    }),
+    createPartitions: (topic: string, count: number) =>
+      cluster === undefined
+        ? broker.createPartitions(topic, count)
+        : cluster.createPartitions(topic, count),
   };
 }
 

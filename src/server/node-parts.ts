@@ -171,7 +171,10 @@ export async function startHttp(
     shutdownSignal: shutdown.signal,
     groups: options.groups,
     httpMembers: options.httpMembers,
-    ...(options.httpCluster ? { cluster: options.httpCluster, timers: rt.timers } : {}),
+    ...(options.httpCluster
+      ? { cluster: options.httpCluster, timers: rt.timers }
+      // A single node grows its topics itself (its local controller).
+      : { cluster: { createPartitions: (topic, count) => broker.createPartitions(topic, count) } }),
     listenHost: options.host,
     allowedHosts: options.httpAllowedHosts ?? [],
     corsOrigins: options.httpCorsOrigins ?? [],

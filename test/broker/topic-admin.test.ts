@@ -2,7 +2,7 @@
 // incremental, validate-only, persisted across a restart and applied to the open log), record
 // deletion up to the high watermark, and leader-epoch end offsets on a single node.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { batch, testEnv, type TestEnv } from "./helpers.ts";
+import { batch, codeOf, testEnv, type TestEnv } from "./helpers.ts";
 import { editTopicConfigs } from "../../src/broker/topic-config-edit.ts";
 import { thrownCode } from "../support/error-codes.ts";
 
@@ -191,5 +191,33 @@ describe("endOffsetForLeaderEpoch on one node", () => {
     expect(thrownCode(() => broker.endOffsetForLeaderEpoch("t", 3, epoch))).toBe(
       "UNKNOWN_TOPIC_OR_PARTITION",
     );
+  });
+});
+
+describe("createPartitions (single node)", () => {
+  it("grows a topic, tells topic listeners, serves the new partitions and keeps them across a restart", async () => {
+    let broker = await env.open();
+    await broker.createTopic({ name: "g", partitions: 2 });
+    const heard: Array<[string, number]> = [];
+    broker.onTopicChange((topic, count) => heard.push([topic, count]));
+    expect(await codeOf(broker.createPartitions("g", 2))).toBe("INVALID_PARTITIONS");
+    expect(await codeOf(broker.createPartitions("nope", 3))).toBe(
+      "UNKNOWN_TOPIC_OR_PARTITION",
+    );
+    const grown = await broker.createPartitions("g", 5);
+    expect(grown.partitions.map((p) => p.partition)).toEqual([0, 1, 2, 3, 4]);
+    expect(heard).toEqual([["g", 5]]);
+    await broker.produce({ topic: "g", partition: 4, batches: batch(["new"]), acks: 1 });
+    await broker.close();
+    broker = await env.open();
+    expect(broker.describeTopic("g").partitions).toHaveLength(5);
+    const fetched = await broker.fetch({
+      partitions: [{ topic: "g", partition: 4, offset: 0, maxBytes: 1 << 20 }],
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+    });
+    expect(fetched[0].highWatermark).toBe(1);
+    await broker.close();
   });
 });

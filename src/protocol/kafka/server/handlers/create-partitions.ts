@@ -1,7 +1,6 @@
-// CreatePartitions: grows each topic to the count asked for through the cluster's controller,
-// one topic at a time. A single node has no controller that can (its HTTP face refuses the
-// same): after the checks the real thing makes, it answers INVALID_REQUEST, saying so. Manual
-// assignments are refused (the controller places replicas itself). validate_only checks only.
+// CreatePartitions: grows each topic to the count asked for, through the cluster's controller
+// or a single node's own metadata log, one topic at a time. Manual assignments are refused (the
+// controller places replicas itself). validate_only checks only.
 
 import { PARTITIONS_PER_TOPIC_MAX } from "../../../../broker/broker-options.ts";
 import { TributaryError } from "../../../../model/errors.ts";
