@@ -4,7 +4,6 @@ import type { Assignor } from "./assignors/index.ts";
 import type { GroupCoordinatorConfig } from "./config.ts";
 import type { MemberDeadlines } from "./deadlines.ts";
 import type { GroupStore } from "./group-store.ts";
-import type { GroupRecord } from "./records.ts";
 import type { ClassicGroups } from "./classic/classic-groups.ts";
 
 export interface CoordinatorContext {
@@ -19,20 +18,4 @@ export interface CoordinatorContext {
   readonly classic: ClassicGroups;
 }
 
-/**
- * Operations validate everything before their first write, so a thrown error leaves the state
- * untouched; once writing starts, only an invariant failure (a bug) can interrupt it.
- */
-export class RecordWriter {
-  readonly records: GroupRecord[] = [];
-  readonly #store: GroupStore;
-
-  constructor(store: GroupStore) {
-    this.#store = store;
-  }
-
-  write(record: GroupRecord): void {
-    this.#store.apply(record);
-    this.records.push(record);
-  }
-}
+export { RecordWriter } from "./record-writer.ts";

@@ -41,7 +41,7 @@ import type {
   ClassicSyncResponse,
   KafkaGroupDescription,
   KafkaGroupListing,
-} from "../coordinator/classic-types.ts";
+} from "./classic/api.ts";
 import type { GroupRecord } from "./records.ts";
 import { tombstone } from "./records.ts";
 import type {

@@ -16,9 +16,9 @@ import type {
   ClassicLeaveResult,
   ClassicSyncRequest,
   ClassicSyncResponse,
-} from "../../coordinator/classic-types.ts";
+} from "./api.ts";
 import type { GroupCoordinatorConfig } from "../config.ts";
-import type { RecordWriter } from "../context.ts";
+import type { RecordWriter } from "../record-writer.ts";
 import type { GroupStore } from "../group-store.ts";
 import { tombstone } from "../records.ts";
 import { ClassicEffects, type ClassicOutcome, type ClassicCompletion } from "./effects.ts";

@@ -9,7 +9,7 @@ import type {
   KafkaGroupDescription,
   KafkaGroupListing,
   KafkaGroupState,
-} from "../../coordinator/classic-types.ts";
+} from "./api.ts";
 import type {
   GroupDescription,
   GroupListing,

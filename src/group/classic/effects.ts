@@ -5,8 +5,8 @@
 import type {
   ClassicJoinResponse,
   ClassicSyncResponse,
-} from "../../coordinator/classic-types.ts";
-import type { RecordWriter } from "../context.ts";
+} from "./api.ts";
+import type { RecordWriter } from "../record-writer.ts";
 import type { GroupRecord } from "../records.ts";
 import { type ErrorCodeName, TributaryError } from "../../model/errors.ts";
 

@@ -3,7 +3,7 @@
 // who waits for an answer, the deadlines). Kafka's states: Empty -> PreparingRebalance (members
 // rejoin) -> CompletingRebalance (waiting for the leader's SyncGroup) -> Stable; a group that
 // does not exist is Dead to describe.
-import type { ClassicProtocol } from "../../coordinator/classic-types.ts";
+import type { ClassicProtocol } from "./api.ts";
 import type { ClassicGroupRecord } from "../records.ts";
 import { assert } from "../../model/errors.ts";
 

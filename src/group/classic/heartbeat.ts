@@ -5,7 +5,7 @@ import type {
   ClassicHeartbeatRequest,
   ClassicLeaveMember,
   ClassicLeaveResult,
-} from "../../coordinator/classic-types.ts";
+} from "./api.ts";
 import type { GroupCoordinatorConfig } from "../config.ts";
 import type { ClassicEffects } from "./effects.ts";
 import type { ClassicGroup } from "./group.ts";

@@ -2,7 +2,7 @@
 // members rejoining, and static members (group.instance.id) coming back under a new member id.
 // A join either waits for the rebalance it starts or joins, or is answered at once with the
 // current generation when nothing changed (a rejoin whose answer was lost).
-import type { ClassicJoinRequest, ClassicJoinResponse } from "../../coordinator/classic-types.ts";
+import type { ClassicJoinRequest, ClassicJoinResponse } from "./api.ts";
 import type { GroupCoordinatorConfig } from "../config.ts";
 import type { ClassicEffects, ClassicOutcome } from "./effects.ts";
 import type { ClassicGroup, ClassicMember } from "./group.ts";

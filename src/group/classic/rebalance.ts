@@ -3,7 +3,7 @@
 // starts or advances a rebalance. As Kafka: the join completes once every known member has
 // rejoined, or at the rebalance timeout (the longest of the members') with whoever has; the
 // first join to an Empty group waits group.initial.rebalance.delay.ms first.
-import type { ClassicJoinResponse } from "../../coordinator/classic-types.ts";
+import type { ClassicJoinResponse } from "./api.ts";
 import type { GroupCoordinatorConfig } from "../config.ts";
 import type { ClassicEffects } from "./effects.ts";
 import type { ClassicGroup, ClassicMember } from "./group.ts";

@@ -1,7 +1,7 @@
 // SyncGroup: the leader sends every member's assignment (opaque bytes), the coordinator stores
 // the generation (one ClassicGroup record) and answers each member with its own assignment;
 // followers that sync first wait for that.
-import type { ClassicSyncRequest, ClassicSyncResponse } from "../../coordinator/classic-types.ts";
+import type { ClassicSyncRequest, ClassicSyncResponse } from "./api.ts";
 import type { ClassicEffects, ClassicOutcome } from "./effects.ts";
 import type { ClassicGroup, ClassicMember } from "./group.ts";
 import { TributaryError } from "../../model/errors.ts";

@@ -5,7 +5,7 @@ import type {
   ClassicJoinRequest,
   ClassicLeaveMember,
   ClassicSyncRequest,
-} from "../../coordinator/classic-types.ts";
+} from "./api.ts";
 import type { GroupCoordinatorConfig } from "../config.ts";
 import { invalid, validateGroupId } from "../validate.ts";
 import { TributaryError } from "../../model/errors.ts";
