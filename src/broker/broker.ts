@@ -613,8 +613,7 @@ export class Broker implements BrokerApi {
 
   /**
    * Changes a topic's explicit configs (topic-config-edit.ts) and answers once this broker
-   * applies them; with validateOnly it only checks. UNSUPPORTED_VERSION where the controller
-   * cannot change configs yet (a cluster).
+   * applies them; with validateOnly it only checks. In a cluster the controller commits them.
    */
   async alterTopicConfigs(
     name: string,
@@ -626,13 +625,14 @@ export class Broker implements BrokerApi {
     if (writer.alterTopicConfigs === undefined) {
       throw new TributaryError(
         "UNSUPPORTED_VERSION",
-        `this cluster's controller cannot change topic configs yet; ${name} keeps its own`,
+        `this node's controller cannot change topic configs; ${name} keeps its own`,
       );
     }
-    const { inherited } = this.#store.configLayers(name);
+    const { inherited, explicit } = this.#store.configLayers(name);
     const { offset } = await this.#track(
       writer.alterTopicConfigs(name, edit, {
         inherited,
+        current: explicit,
         validateOnly: options.validateOnly === true,
       }),
     );

@@ -104,7 +104,11 @@ export class LocalMetadataWriter implements MetadataWriter {
   async alterTopicConfigs(
     name: string,
     edit: TopicConfigEdit,
-    options: { inherited: Record<string, string>; validateOnly: boolean },
+    options: {
+      inherited: Record<string, string>;
+      current: Record<string, string>;
+      validateOnly: boolean;
+    },
   ): Promise<{ offset: number }> {
     return await this.#lock.exclusive(async () => {
       const topic = this.committed.image.topic(name);

@@ -26,13 +26,18 @@ export interface MetadataWriter {
   deleteTopic(name: string): Promise<{ offset: number }>;
   /**
    * Changes a topic's explicit configs (topic-config-edit.ts); `inherited` is what each config
-   * falls back to. Resolves with the commit's offset, or -1 when validateOnly or nothing
-   * changed. Absent where the controller cannot do it yet (a cluster).
+   * falls back to, `current` the explicit configs as this broker last applied them (a cluster
+   * writer edits those and sends the controller the whole new set). Resolves with the commit's
+   * offset, or -1 when validateOnly or nothing changed.
    */
   alterTopicConfigs?(
     name: string,
     edit: TopicConfigEdit,
-    options: { inherited: Record<string, string>; validateOnly: boolean },
+    options: {
+      inherited: Record<string, string>;
+      current: Record<string, string>;
+      validateOnly: boolean;
+    },
   ): Promise<{ offset: number }>;
   /**
    * Grows a topic to `count` partitions (never shrinks it). Absent where another path does it

@@ -9,6 +9,8 @@ import type {
   MetadataWriter,
   ReservedProducerIds,
 } from "../broker/metadata-writer.ts";
+import { normalizeTopicConfigs } from "../broker/topic-config.ts";
+import { editTopicConfigs, type TopicConfigEdit } from "../broker/topic-config-edit.ts";
 
 export class ClusterMetadataWriter implements MetadataWriter {
   readonly #controller: ControllerService;
@@ -55,6 +57,26 @@ export class ClusterMetadataWriter implements MetadataWriter {
     const reply = await this.#controller.deleteTopics({ names: [name] });
     const topic = reply.topics[0];
     if (topic?.error !== null && topic?.error !== undefined) throw errorOf(topic.error);
+    return { offset: reply.committedOffset };
+  }
+
+  /**
+   * The edit is applied to the configs this broker last applied, and the whole new set goes to
+   * the controller, which checks it again and records only what changed. Two brokers editing one
+   * topic at once: the later commit wins as a whole (Kafka's AlterConfigs replaces too).
+   */
+  async alterTopicConfigs(
+    name: string,
+    edit: TopicConfigEdit,
+    options: {
+      inherited: Record<string, string>;
+      current: Record<string, string>;
+      validateOnly: boolean;
+    },
+  ): Promise<{ offset: number }> {
+    const next = normalizeTopicConfigs(editTopicConfigs(options.current, edit, options.inherited));
+    if (options.validateOnly) return { offset: -1 };
+    const reply = await this.#controller.alterTopicConfigs({ topic: name, configs: next });
     return { offset: reply.committedOffset };
   }
 

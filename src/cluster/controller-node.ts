@@ -232,6 +232,15 @@ export class ControllerNode implements ControllerService {
     return { committedOffset: offset };
   }
 
+  async alterTopicConfigs(
+    request: Parameters<ControllerService["alterTopicConfigs"]>[0],
+  ): ReturnType<ControllerService["alterTopicConfigs"]> {
+    const { offset } = await this.#decide((qc) =>
+      qc.alterTopicConfigs(request.topic, request.configs)
+    );
+    return { committedOffset: offset };
+  }
+
   async allocateProducerIds(
     request: Parameters<ControllerService["allocateProducerIds"]>[0],
   ): ReturnType<ControllerService["allocateProducerIds"]> {

@@ -80,6 +80,8 @@ export class ControllerRouter implements ControllerService {
   deleteTopics: ControllerService["deleteTopics"] = (r) => this.#call((c) => c.deleteTopics(r));
   createPartitions: ControllerService["createPartitions"] = (r) =>
     this.#call((c) => c.createPartitions(r));
+  alterTopicConfigs: ControllerService["alterTopicConfigs"] = (r) =>
+    this.#call((c) => c.alterTopicConfigs(r));
   allocateProducerIds: ControllerService["allocateProducerIds"] = (r) =>
     this.#call((c) => c.allocateProducerIds(r));
   electLeaders: ControllerService["electLeaders"] = (r) => this.#call((c) => c.electLeaders(r));

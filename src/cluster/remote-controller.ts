@@ -28,6 +28,8 @@ export class RemoteController implements ControllerService {
     this.#links.request(this.#voterId, "ControllerDeleteTopics", r);
   createPartitions: ControllerService["createPartitions"] = (r) =>
     this.#links.request(this.#voterId, "ControllerCreatePartitions", r);
+  alterTopicConfigs: ControllerService["alterTopicConfigs"] = (r) =>
+    this.#links.request(this.#voterId, "ControllerAlterConfigs", r);
   allocateProducerIds: ControllerService["allocateProducerIds"] = (r) =>
     this.#links.request(this.#voterId, "AllocateProducerIds", r);
   electLeaders: ControllerService["electLeaders"] = (r) =>

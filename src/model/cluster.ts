@@ -150,6 +150,13 @@ export interface ControllerService {
     committedOffset: number;
   }>;
   createPartitions(request: { topic: string; count: number }): Promise<{ committedOffset: number }>;
+  /**
+   * Replaces a topic's explicit configs with `configs` (checked like a new topic's); records
+   * only what changed. INVALID_TOPIC_EXCEPTION for an internal topic.
+   */
+  alterTopicConfigs(request: { topic: string; configs: Record<string, string> }): Promise<{
+    committedOffset: number;
+  }>;
   /** A block of producer ids, durably reserved. */
   allocateProducerIds(request: { brokerId: number; count: number }): Promise<{
     start: number;

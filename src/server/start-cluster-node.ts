@@ -748,6 +748,7 @@ function clientFacing(router: ControllerService): ControllerService {
     deleteTopics: refuse,
     allocateProducerIds: refuse,
     createPartitions: (r) => router.createPartitions(r),
+    alterTopicConfigs: (r) => router.alterTopicConfigs(r),
     electLeaders: (r) => router.electLeaders(r),
     reassignPartitions: (r) => router.reassignPartitions(r),
     receiveRaft: () => {},

@@ -52,6 +52,7 @@ class FakeController {
   service(rt: { timers: { sleep(ms: number): Promise<void> } }): ControllerService {
     const unused = () => Promise.reject(new Error("unused"));
     return {
+      alterTopicConfigs: unused,
       fetchMetadata: async ({ fromOffset, maxWaitMs }) => {
         let batches = this.log.filter((b) => b.lastOffset >= fromOffset);
         if (batches.length === 0) {

@@ -30,6 +30,7 @@ function fakeVoters(active: () => number | null, calls: number[]) {
         },
         deleteTopics: () => Promise.reject(new Error("unused")),
         createPartitions: () => Promise.reject(new Error("unused")),
+        alterTopicConfigs: () => Promise.reject(new Error("unused")),
         reassignPartitions: () => Promise.reject(new Error("unused")),
         allocateProducerIds: async () => {
           refuse();

@@ -31,6 +31,7 @@ import {
 } from "./reassign.ts";
 import { Sessions } from "./sessions.ts";
 import {
+  alterTopicConfigs,
   createPartitions,
   createTopics,
   type CreateTopicsReply,
@@ -278,6 +279,13 @@ export class QuorumController {
   createPartitions(topic: string, count: number): Decision<null> {
     return this.#decide((batch) => {
       createPartitions(batch, topic, count);
+      return null;
+    });
+  }
+
+  alterTopicConfigs(topic: string, configs: Record<string, string>): Decision<null> {
+    return this.#decide((batch) => {
+      alterTopicConfigs(batch, topic, configs, this.#rules);
       return null;
     });
   }

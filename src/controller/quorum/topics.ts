@@ -107,6 +107,34 @@ export function deleteTopics(
   return { topics };
 }
 
+/** Replaces a topic's explicit configs; a ConfigRecord per config that changed (null: removed). */
+export function alterTopicConfigs(
+  batch: Batch,
+  topic: string,
+  configs: Record<string, string>,
+  rules: TopicRules,
+): void {
+  const t = batch.image.topic(topic);
+  if (t === undefined) {
+    throw new TributaryError("UNKNOWN_TOPIC_OR_PARTITION", `unknown topic ${topic}`);
+  }
+  if (t.internal) {
+    throw new TributaryError(
+      "INVALID_TOPIC_EXCEPTION",
+      `${topic} is an internal topic: its configs are the broker's`,
+    );
+  }
+  const next = rules.validateConfigs(configs);
+  for (const name of Object.keys(t.configs).sort()) {
+    if (!(name in next)) batch.add({ type: "ConfigRecord", topic, name, value: null });
+  }
+  for (const name of Object.keys(next).sort()) {
+    if (t.configs[name] !== next[name]) {
+      batch.add({ type: "ConfigRecord", topic, name, value: next[name] });
+    }
+  }
+}
+
 /** Grows a topic to `count` partitions, the new ones placed like a new topic's. */
 export function createPartitions(batch: Batch, topic: string, count: number): void {
   const t = batch.image.topic(topic);

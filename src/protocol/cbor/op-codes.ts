@@ -38,6 +38,7 @@ export const Op = {
   ElectLeaders: 50,
   RaftMessage: 51,
   ControllerReassignPartitions: 52,
+  ControllerAlterConfigs: 53,
 } as const;
 
 export type OpName = keyof typeof Op;
@@ -49,7 +50,7 @@ export const OP_RESERVED_RANGES = [
   { from: 7, to: 9, purpose: "further topic administration (configs, partitions, delete records)" },
   { from: 14, to: 19, purpose: "further data-path operations" },
   { from: 29, to: 39, purpose: "further consumer-group operations" },
-  { from: 53, to: 59, purpose: "further cluster operations (quorum membership)" },
+  { from: 54, to: 59, purpose: "further cluster operations (quorum membership)" },
   { from: 60, to: 69, purpose: "authentication (SASL handshake, SASL authenticate)" },
   { from: 70, to: 99, purpose: "transactions" },
 ] as const;
@@ -79,6 +80,7 @@ export const CONTROLLER_LISTENER_OPS: readonly OpName[] = [
   "ElectLeaders",
   "RaftMessage",
   "ControllerReassignPartitions",
+  "ControllerAlterConfigs",
 ];
 
 /** Which operations a listener serves ("broker": every one; "controller": see above). */

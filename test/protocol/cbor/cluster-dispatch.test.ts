@@ -42,6 +42,7 @@ const CONTROLLER_METHOD = {
   AllocateProducerIds: "allocateProducerIds",
   ElectLeaders: "electLeaders",
   ControllerReassignPartitions: "reassignPartitions",
+  ControllerAlterConfigs: "alterTopicConfigs",
 } as const satisfies Partial<Record<ClusterOp, keyof ControllerService>>;
 type ControllerOp = keyof typeof CONTROLLER_METHOD;
 const CONTROLLER_OPS = Object.keys(CONTROLLER_METHOD) as ControllerOp[];

@@ -1,8 +1,8 @@
 // The topic admin APIs over the Kafka listener of a three-node cluster (real nodes in one
 // SimWorld): CreateTopics goes to the controller and checks the replication factor against
 // the brokers there are, CreatePartitions grows a topic through the controller (every node
-// applies it), DeleteTopics removes it everywhere; AlterConfigs answers UNSUPPORTED_VERSION
-// there (the controller cannot change configs yet, docs/kafka.md).
+// applies it), AlterConfigs and IncrementalAlterConfigs commit through the controller (every
+// node applies them; a bad value is refused), DeleteTopics removes it everywhere.
 import { describe, expect, it } from "vitest";
 import { SimWorld } from "../../../runtime/sim/world.ts";
 import type { Connection } from "../../../runtime/types.ts";
@@ -104,17 +104,47 @@ describe("admin APIs on a cluster's Kafka listener", () => {
           "five partitions everywhere",
         );
 
-        // AlterConfigs: not yet through a cluster's controller.
-        r = await call(33, 0, (w) => {
+        // AlterConfigs v0 on node 3 (not the one that created it): through the controller.
+        const call3 = kafkaCaller(await net.connect({ host: "n3", port: 9092 }));
+        const alter = async (value: string) => {
+          const a = await call3(33, 0, (w) => {
+            w.array(false, ["rep"], (w, n) => {
+              w.int8(2).nullableString(n);
+              w.array(false, ["x"], (w) => w.nullableString("retention.ms").nullableString(value));
+            });
+            w.bool(false);
+          });
+          a.int32();
+          return a.array(false, "responses", (r) => [r.int16(), r.nullableString()]);
+        };
+        expect(await alter("3600000")).toEqual([[0, null]]);
+        await until(
+          world,
+          () =>
+            [1, 2, 3].every((id) => image(id).topic("rep")?.configs["retention.ms"] === "3600000"),
+          "retention.ms everywhere",
+        );
+        const refused = await alter("soon");
+        expect(refused?.[0][0]).toBe(40); // INVALID_CONFIG
+        expect(image(1).topic("rep")!.configs["retention.ms"]).toBe("3600000");
+        // IncrementalAlterConfigs v0: DELETE (op 1) drops the explicit value everywhere.
+        const inc = await call3(44, 0, (w) => {
           w.array(false, ["rep"], (w, n) => {
             w.int8(2).nullableString(n);
-            w.array(false, ["x"], (w) => w.nullableString("retention.ms").nullableString("1"));
+            w.array(false, ["x"], (w) =>
+              w.nullableString("retention.ms").int8(1).nullableString(null));
           });
           w.bool(false);
         });
-        r.int32();
-        expect(r.array(false, "responses", (r) => [r.int16(), r.nullableString() !== null]))
-          .toEqual([[35, true]]);
+        inc.int32();
+        expect(inc.array(false, "responses", (r) => [r.int16(), r.nullableString()]))
+          .toEqual([[0, null]]);
+        await until(
+          world,
+          () =>
+            [1, 2, 3].every((id) => image(id).topic("rep")?.configs["retention.ms"] === undefined),
+          "retention.ms deleted everywhere",
+        );
 
         // DeleteTopics v1: gone from every node.
         r = await call(20, 1, (w) => {

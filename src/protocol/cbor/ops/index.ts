@@ -32,6 +32,7 @@ import { alterPartitionOp } from "./alter-partition.ts";
 import { brokerHeartbeatOp } from "./broker-heartbeat.ts";
 import { brokerRegistrationOp } from "./broker-registration.ts";
 import { controllerCreatePartitionsOp } from "./controller-create-partitions.ts";
+import { controllerAlterConfigsOp } from "./controller-alter-configs.ts";
 import { controllerCreateTopicsOp } from "./controller-create-topics.ts";
 import { controllerDeleteTopicsOp } from "./controller-delete-topics.ts";
 import { electLeadersOp } from "./elect-leaders.ts";
@@ -74,6 +75,7 @@ export const OPS = {
   ElectLeaders: electLeadersOp,
   RaftMessage: raftMessageOp,
   ControllerReassignPartitions: controllerReassignPartitionsOp,
+  ControllerAlterConfigs: controllerAlterConfigsOp,
 } as const satisfies { readonly [K in OpName]: OpModule<unknown, unknown> };
 
 type RequestOf<M> = M extends OpModule<infer Request, unknown> ? Request : never;

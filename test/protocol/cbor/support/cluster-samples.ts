@@ -27,7 +27,8 @@ export type ClusterOp =
   | "AllocateProducerIds"
   | "ElectLeaders"
   | "RaftMessage"
-  | "ControllerReassignPartitions";
+  | "ControllerReassignPartitions"
+  | "ControllerAlterConfigs";
 
 export const CLUSTER_REQUESTS: { [K in ClusterOp]: RequestBody<K> } = {
   ReplicaFetch: {
@@ -84,6 +85,7 @@ export const CLUSTER_REQUESTS: { [K in ClusterOp]: RequestBody<K> } = {
       { topic: "orders", partition: 1, replicas: null },
     ],
   },
+  ControllerAlterConfigs: { topic: "orders", configs: { "retention.ms": "3600000" } },
 };
 
 export const CLUSTER_RESPONSES: { [K in ClusterOp]: ResponseBody<K> } = {
@@ -169,6 +171,7 @@ export const CLUSTER_RESPONSES: { [K in ClusterOp]: ResponseBody<K> } = {
     ],
     committedOffset: 25,
   },
+  ControllerAlterConfigs: { committedOffset: 24 },
 };
 
 export const CLUSTER_OPS = Object.keys(CLUSTER_REQUESTS) as ClusterOp[];

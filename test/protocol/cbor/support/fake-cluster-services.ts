@@ -53,6 +53,8 @@ export class FakeController extends FakeService<ControllerService> implements Co
     this.answer("deleteTopics", r);
   createPartitions = (r: Parameters<ControllerService["createPartitions"]>[0]) =>
     this.answer("createPartitions", r);
+  alterTopicConfigs = (r: Parameters<ControllerService["alterTopicConfigs"]>[0]) =>
+    this.answer("alterTopicConfigs", r);
   allocateProducerIds = (r: Parameters<ControllerService["allocateProducerIds"]>[0]) =>
     this.answer("allocateProducerIds", r);
   electLeaders = (r: Parameters<ControllerService["electLeaders"]>[0]) =>

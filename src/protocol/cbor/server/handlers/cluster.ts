@@ -188,6 +188,14 @@ export async function controllerCreatePartitions(
   return { committedOffset: reply.committedOffset };
 }
 
+export async function controllerAlterConfigs(
+  ctx: HandlerContext,
+  body: RequestBody<"ControllerAlterConfigs">,
+): Promise<ResponseBody<"ControllerAlterConfigs">> {
+  const reply = await controller(ctx).alterTopicConfigs(body);
+  return { committedOffset: reply.committedOffset };
+}
+
 export async function allocateProducerIds(
   ctx: HandlerContext,
   body: RequestBody<"AllocateProducerIds">,
