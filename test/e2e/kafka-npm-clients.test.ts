@@ -27,8 +27,7 @@ import { kafkajs, readAll, storedCodecs, text, until } from "./kafka-npm-clients
 
 const PARTITIONS = 4;
 const keyOf = (i: number) => `key-${i % 11}`;
-const javaPartition = (key: string) =>
-  partitionForKey(new TextEncoder().encode(key), PARTITIONS);
+const javaPartition = (key: string) => partitionForKey(new TextEncoder().encode(key), PARTITIONS);
 
 for (const host of selectedHosts("TRIBUTARY_E2E_HOSTS")) {
   describe(`npm Kafka clients under ${host}`, () => {
@@ -82,7 +81,9 @@ for (const host of selectedHosts("TRIBUTARY_E2E_HOSTS")) {
       }
       // Per partition, the order sent.
       for (let p = 0; p < PARTITIONS; p++) {
-        const values = got.filter((r) => r.partition === p).map((r) => Number(text(r.value)!.slice(4)));
+        const values = got.filter((r) => r.partition === p).map((r) =>
+          Number(text(r.value)!.slice(4))
+        );
         expect(values).toEqual([...values].sort((a, b) => a - b));
       }
     }, 60_000);
@@ -115,121 +116,131 @@ for (const host of selectedHosts("TRIBUTARY_E2E_HOSTS")) {
       }
     }, 60_000);
 
-    it("kafkajs: a group of two splits the partitions after a rebalance, commits, and its lag shows in Tributary", async () => {
-      const producer = kafkajs(kafkaPort, "kg-producer").producer({
-        createPartitioner: Partitioners.DefaultPartitioner,
-      });
-      await producer.connect();
-      const send = (from: number, n: number) =>
-        producer.send({
-          topic: "kg",
-          acks: -1,
-          messages: Array.from({ length: n }, (_, i) => ({
-            key: keyOf(from + i),
-            value: String(from + i),
-          })),
+    it(
+      "kafkajs: a group of two splits the partitions after a rebalance, commits, and its lag shows in Tributary",
+      async () => {
+        const producer = kafkajs(kafkaPort, "kg-producer").producer({
+          createPartitioner: Partitioners.DefaultPartitioner,
         });
-      await send(0, 100);
-      interface Member {
-        consumer: KafkaJsConsumer;
-        owned: number[];
-        got: Array<{ partition: number; value: number }>;
-      }
-      const join = async (name: string): Promise<Member> => {
-        const consumer = kafkajs(kafkaPort, name).consumer({
-          groupId: "kg-group",
-          sessionTimeout: 10_000,
-          rebalanceTimeout: 10_000,
-          heartbeatInterval: 300,
-        });
-        const m: Member = { consumer, owned: [], got: [] };
-        consumer.on(consumer.events.GROUP_JOIN, (e) => {
-          m.owned = [...(e.payload.memberAssignment["kg"] ?? [])].sort();
-        });
-        await consumer.connect();
-        await consumer.subscribe({ topic: "kg", fromBeginning: true });
-        await consumer.run({
-          eachMessage: async ({ partition, message }) => {
-            m.got.push({ partition, value: Number(message.value?.toString()) });
-          },
-        });
-        return m;
-      };
-      const a = await join("kg-a");
-      expect(await until(() => a.got.length >= 100)).toBe(true);
-      expect(a.owned).toEqual([0, 1, 2, 3]);
-      const b = await join("kg-b");
-      expect(await until(() => a.owned.length === 2 && b.owned.length === 2)).toBe(true);
-      expect([...a.owned, ...b.owned].sort()).toEqual([0, 1, 2, 3]);
-      await send(100, 100);
-      const values = () => new Set([...a.got, ...b.got].map((r) => r.value));
-      expect(await until(() => values().size === 200)).toBe(true);
-      // After the rebalance each record went to the member that owns its partition.
-      for (const m of [a, b]) {
-        for (const r of m.got.filter((r) => r.value >= 100)) expect(m.owned).toContain(r.partition);
-      }
-      expect(b.got.length).toBeGreaterThan(0);
-      await a.consumer.disconnect(); // kafkajs commits what it processed as it stops
-      await b.consumer.disconnect();
-      await send(200, 10);
-      await producer.disconnect();
-      const admin = new Admin({ bootstrap: broker!.bootstrap });
-      try {
-        const offsets = await admin.fetchOffsets("kg-group");
-        const committed = offsets.filter((o) => o.topic === "kg");
-        expect(committed.map((o) => o.partition).sort()).toEqual([0, 1, 2, 3]);
-        expect(committed.reduce((n, o) => n + (o.offset ?? 0), 0)).toBe(200);
-        expect(committed.reduce((n, o) => n + (o.lag ?? 0), 0)).toBe(10);
-        const listed = await admin.listGroups();
-        expect(listed.map((g) => g.groupId)).toContain("kg-group");
-      } finally {
-        await admin.close();
-      }
-    }, 90_000);
-
-    it("kafkajs admin creates, describes, alters and deletes topics and their configs", async () => {
-      const admin = kafkajs(kafkaPort, "kjs-admin").admin();
-      await admin.connect();
-      try {
-        expect(
-          await admin.createTopics({
-            topics: [{
-              topic: "kjs-admin",
-              numPartitions: 3,
-              configEntries: [{ name: "cleanup.policy", value: "compact" }],
-            }],
-            waitForLeaders: true,
-          }),
-        ).toBe(true);
-        const meta = await admin.fetchTopicMetadata({ topics: ["kjs-admin"] });
-        expect(meta.topics[0].partitions.map((p) => p.partitionId).sort()).toEqual([0, 1, 2]);
-        const configOf = async (name: string) => {
-          const d = await admin.describeConfigs({
-            resources: [{ type: 2, name: "kjs-admin", configNames: [name] }],
-            includeSynonyms: false,
+        await producer.connect();
+        const send = (from: number, n: number) =>
+          producer.send({
+            topic: "kg",
+            acks: -1,
+            messages: Array.from({ length: n }, (_, i) => ({
+              key: keyOf(from + i),
+              value: String(from + i),
+            })),
           });
-          return d.resources[0].configEntries.find((e) => e.configName === name)?.configValue;
+        await send(0, 100);
+        interface Member {
+          consumer: KafkaJsConsumer;
+          owned: number[];
+          got: Array<{ partition: number; value: number }>;
+        }
+        const join = async (name: string): Promise<Member> => {
+          const consumer = kafkajs(kafkaPort, name).consumer({
+            groupId: "kg-group",
+            sessionTimeout: 10_000,
+            rebalanceTimeout: 10_000,
+            heartbeatInterval: 300,
+          });
+          const m: Member = { consumer, owned: [], got: [] };
+          consumer.on(consumer.events.GROUP_JOIN, (e) => {
+            m.owned = [...(e.payload.memberAssignment["kg"] ?? [])].sort();
+          });
+          await consumer.connect();
+          await consumer.subscribe({ topic: "kg", fromBeginning: true });
+          await consumer.run({
+            eachMessage: async ({ partition, message }) => {
+              m.got.push({ partition, value: Number(message.value?.toString()) });
+            },
+          });
+          return m;
         };
-        expect(await configOf("cleanup.policy")).toBe("compact");
-        await admin.alterConfigs({
-          validateOnly: false,
-          resources: [{
-            type: 2,
-            name: "kjs-admin",
-            configEntries: [{ name: "retention.ms", value: "3600000" }],
-          }],
-        });
-        expect(await configOf("retention.ms")).toBe("3600000");
-        await admin.createPartitions({ topicPartitions: [{ topic: "kjs-admin", count: 5 }] });
-        const grown = await admin.fetchTopicMetadata({ topics: ["kjs-admin"] });
-        expect(grown.topics[0].partitions).toHaveLength(5);
-        await admin.deleteTopics({ topics: ["kjs-admin"] });
-        expect(await until(async () => !(await admin.listTopics()).includes("kjs-admin")))
-          .toBe(true);
-      } finally {
-        await admin.disconnect();
-      }
-    }, 60_000);
+        const a = await join("kg-a");
+        expect(await until(() => a.got.length >= 100)).toBe(true);
+        expect(a.owned).toEqual([0, 1, 2, 3]);
+        const b = await join("kg-b");
+        expect(await until(() => a.owned.length === 2 && b.owned.length === 2)).toBe(true);
+        expect([...a.owned, ...b.owned].sort()).toEqual([0, 1, 2, 3]);
+        await send(100, 100);
+        const values = () => new Set([...a.got, ...b.got].map((r) => r.value));
+        expect(await until(() => values().size === 200)).toBe(true);
+        // After the rebalance each record went to the member that owns its partition.
+        for (const m of [a, b]) {
+          for (const r of m.got.filter((r) => r.value >= 100)) {
+            expect(m.owned).toContain(r.partition);
+          }
+        }
+        expect(b.got.length).toBeGreaterThan(0);
+        await a.consumer.disconnect(); // kafkajs commits what it processed as it stops
+        await b.consumer.disconnect();
+        await send(200, 10);
+        await producer.disconnect();
+        const admin = new Admin({ bootstrap: broker!.bootstrap });
+        try {
+          const offsets = await admin.fetchOffsets("kg-group");
+          const committed = offsets.filter((o) => o.topic === "kg");
+          expect(committed.map((o) => o.partition).sort()).toEqual([0, 1, 2, 3]);
+          expect(committed.reduce((n, o) => n + (o.offset ?? 0), 0)).toBe(200);
+          expect(committed.reduce((n, o) => n + (o.lag ?? 0), 0)).toBe(10);
+          const listed = await admin.listGroups();
+          expect(listed.map((g) => g.groupId)).toContain("kg-group");
+        } finally {
+          await admin.close();
+        }
+      },
+      90_000,
+    );
+
+    it(
+      "kafkajs admin creates, describes, alters and deletes topics and their configs",
+      async () => {
+        const admin = kafkajs(kafkaPort, "kjs-admin").admin();
+        await admin.connect();
+        try {
+          expect(
+            await admin.createTopics({
+              topics: [{
+                topic: "kjs-admin",
+                numPartitions: 3,
+                configEntries: [{ name: "cleanup.policy", value: "compact" }],
+              }],
+              waitForLeaders: true,
+            }),
+          ).toBe(true);
+          const meta = await admin.fetchTopicMetadata({ topics: ["kjs-admin"] });
+          expect(meta.topics[0].partitions.map((p) => p.partitionId).sort()).toEqual([0, 1, 2]);
+          const configOf = async (name: string) => {
+            const d = await admin.describeConfigs({
+              resources: [{ type: 2, name: "kjs-admin", configNames: [name] }],
+              includeSynonyms: false,
+            });
+            return d.resources[0].configEntries.find((e) => e.configName === name)?.configValue;
+          };
+          expect(await configOf("cleanup.policy")).toBe("compact");
+          await admin.alterConfigs({
+            validateOnly: false,
+            resources: [{
+              type: 2,
+              name: "kjs-admin",
+              configEntries: [{ name: "retention.ms", value: "3600000" }],
+            }],
+          });
+          expect(await configOf("retention.ms")).toBe("3600000");
+          await admin.createPartitions({ topicPartitions: [{ topic: "kjs-admin", count: 5 }] });
+          const grown = await admin.fetchTopicMetadata({ topics: ["kjs-admin"] });
+          expect(grown.topics[0].partitions).toHaveLength(5);
+          await admin.deleteTopics({ topics: ["kjs-admin"] });
+          expect(await until(async () => !(await admin.listTopics()).includes("kjs-admin")))
+            .toBe(true);
+        } finally {
+          await admin.disconnect();
+        }
+      },
+      60_000,
+    );
 
     it("kafkajs idempotent producer: every record once, in order", async () => {
       await kafkajs(kafkaPort, "kjs-idem-admin").admin().createTopics({
@@ -257,79 +268,87 @@ for (const host of selectedHosts("TRIBUTARY_E2E_HOSTS")) {
       );
     }, 60_000);
 
-    it("@platformatic/kafka: a group consumer reads from the earliest offset and commits", async () => {
-      const producer = new PlatformaticProducer({
-        clientId: "pg-producer",
-        bootstrapBrokers: [`127.0.0.1:${kafkaPort}`],
-        serializers: stringSerializers,
-        partitioner: compatibilityPartitioner,
-      });
-      await producer.send({
-        messages: Array.from({ length: 60 }, (_, i) => ({
-          topic: "pg",
-          key: keyOf(i),
-          value: String(i),
-        })),
-        acks: -1,
-      });
-      await producer.close();
-      const consumer = new PlatformaticConsumer({
-        clientId: "pg-consumer",
-        groupId: "pg-group",
-        bootstrapBrokers: [`127.0.0.1:${kafkaPort}`],
-        deserializers: stringDeserializers,
-        sessionTimeout: 10_000,
-        heartbeatInterval: 500,
-      });
-      const seen = new Set<string>();
-      try {
-        const stream = await consumer.consume({
-          topics: ["pg"],
-          mode: MessagesStreamModes.EARLIEST,
-          autocommit: false,
+    it(
+      "@platformatic/kafka: a group consumer reads from the earliest offset and commits",
+      async () => {
+        const producer = new PlatformaticProducer({
+          clientId: "pg-producer",
+          bootstrapBrokers: [`127.0.0.1:${kafkaPort}`],
+          serializers: stringSerializers,
+          partitioner: compatibilityPartitioner,
         });
-        for await (const message of stream) {
-          seen.add(message.value as string);
-          await message.commit();
-          if (seen.size === 60) break;
+        await producer.send({
+          messages: Array.from({ length: 60 }, (_, i) => ({
+            topic: "pg",
+            key: keyOf(i),
+            value: String(i),
+          })),
+          acks: -1,
+        });
+        await producer.close();
+        const consumer = new PlatformaticConsumer({
+          clientId: "pg-consumer",
+          groupId: "pg-group",
+          bootstrapBrokers: [`127.0.0.1:${kafkaPort}`],
+          deserializers: stringDeserializers,
+          sessionTimeout: 10_000,
+          heartbeatInterval: 500,
+        });
+        const seen = new Set<string>();
+        try {
+          const stream = await consumer.consume({
+            topics: ["pg"],
+            mode: MessagesStreamModes.EARLIEST,
+            autocommit: false,
+          });
+          for await (const message of stream) {
+            seen.add(message.value as string);
+            await message.commit();
+            if (seen.size === 60) break;
+          }
+          await stream.close();
+        } finally {
+          await consumer.close(true);
         }
-        await stream.close();
-      } finally {
-        await consumer.close(true);
-      }
-      expect(seen.size).toBe(60);
-      const admin = new Admin({ bootstrap: broker!.bootstrap });
-      try {
-        const offsets = (await admin.fetchOffsets("pg-group")).filter((o) => o.topic === "pg");
-        expect(offsets.reduce((n, o) => n + (o.offset ?? 0), 0)).toBe(60);
-      } finally {
-        await admin.close();
-      }
-    }, 60_000);
+        expect(seen.size).toBe(60);
+        const admin = new Admin({ bootstrap: broker!.bootstrap });
+        try {
+          const offsets = (await admin.fetchOffsets("pg-group")).filter((o) => o.topic === "pg");
+          expect(offsets.reduce((n, o) => n + (o.offset ?? 0), 0)).toBe(60);
+        } finally {
+          await admin.close();
+        }
+      },
+      60_000,
+    );
 
-    it("@platformatic/kafka admin creates, lists, describes and deletes topics and groups", async () => {
-      const admin = new PlatformaticAdmin({
-        clientId: "plat-admin",
-        bootstrapBrokers: [`127.0.0.1:${kafkaPort}`],
-      });
-      try {
-        await admin.createTopics({ topics: ["plat-admin"], partitions: 2, replicas: 1 });
-        expect(await admin.listTopics()).toContain("plat-admin");
-        const configs = await admin.describeConfigs({
-          resources: [{ resourceType: 2, resourceName: "plat-admin" }],
+    it(
+      "@platformatic/kafka admin creates, lists, describes and deletes topics and groups",
+      async () => {
+        const admin = new PlatformaticAdmin({
+          clientId: "plat-admin",
+          bootstrapBrokers: [`127.0.0.1:${kafkaPort}`],
         });
-        const names = configs[0].configs.map((c) => c.name);
-        expect(names).toContain("cleanup.policy");
-        const groups = await admin.listGroups();
-        expect([...groups.keys()]).toContain("pg-group");
-        await admin.deleteGroups({ groups: ["pg-group"] });
-        expect([...(await admin.listGroups()).keys()]).not.toContain("pg-group");
-        await admin.deleteTopics({ topics: ["plat-admin"] });
-        expect(await admin.listTopics()).not.toContain("plat-admin");
-      } finally {
-        await admin.close();
-      }
-    }, 60_000);
+        try {
+          await admin.createTopics({ topics: ["plat-admin"], partitions: 2, replicas: 1 });
+          expect(await admin.listTopics()).toContain("plat-admin");
+          const configs = await admin.describeConfigs({
+            resources: [{ resourceType: 2, resourceName: "plat-admin" }],
+          });
+          const names = configs[0].configs.map((c) => c.name);
+          expect(names).toContain("cleanup.policy");
+          const groups = await admin.listGroups();
+          expect([...groups.keys()]).toContain("pg-group");
+          await admin.deleteGroups({ groups: ["pg-group"] });
+          expect([...(await admin.listGroups()).keys()]).not.toContain("pg-group");
+          await admin.deleteTopics({ topics: ["plat-admin"] });
+          expect(await admin.listTopics()).not.toContain("plat-admin");
+        } finally {
+          await admin.close();
+        }
+      },
+      60_000,
+    );
 
     it("kafkajs gzip batches are stored as gzip and read back", async () => {
       const producer = kafkajs(kafkaPort, "kjs-gzip").producer();
@@ -339,7 +358,10 @@ for (const host of selectedHosts("TRIBUTARY_E2E_HOSTS")) {
           topic: "kjs-gzip",
           acks: -1,
           compression: CompressionTypes.GZIP,
-          messages: Array.from({ length: 20 }, (_, i) => ({ value: `gzip-${i} ${"x".repeat(50)}` })),
+          messages: Array.from(
+            { length: 20 },
+            (_, i) => ({ value: `gzip-${i} ${"x".repeat(50)}` }),
+          ),
         });
       } finally {
         await producer.disconnect();

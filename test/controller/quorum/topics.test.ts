@@ -216,6 +216,50 @@ describe("createPartitions", () => {
   });
 });
 
+describe("alterTopicConfigs", () => {
+  it("records only the configs that changed: new or changed values, null for removed ones", () => {
+    const c = new Cluster();
+    c.brokers(1);
+    create(c, {
+      name: "t",
+      partitions: 1,
+      configs: { "retention.ms": "1000", "segment.ms": "5000" },
+    });
+    const d = c.controller.alterTopicConfigs("t", {
+      "retention.ms": "2000",
+      "segment.ms": "5000",
+      "cleanup.policy": "compact",
+    });
+    expect(d.records).toEqual([
+      { type: "ConfigRecord", topic: "t", name: "cleanup.policy", value: "compact" },
+      { type: "ConfigRecord", topic: "t", name: "retention.ms", value: "2000" },
+    ]);
+    c.commit(d);
+    const removed = c.controller.alterTopicConfigs("t", { "cleanup.policy": "compact" });
+    expect(removed.records).toEqual([
+      { type: "ConfigRecord", topic: "t", name: "retention.ms", value: null },
+      { type: "ConfigRecord", topic: "t", name: "segment.ms", value: null },
+    ]);
+    c.commit(removed);
+    expect(c.image.topic("t")!.configs).toEqual({ "cleanup.policy": "compact" });
+  });
+
+  it("refuses unknown topics, configs the rules refuse and internal topics", () => {
+    const c = new Cluster();
+    c.brokers(1);
+    create(c, { name: "t", partitions: 1 });
+    create(c, { name: "__consumer_offsets", partitions: 1, internal: true });
+    expect(thrownCode(() => c.controller.alterTopicConfigs("u", {}))).toBe(
+      "UNKNOWN_TOPIC_OR_PARTITION",
+    );
+    expect(thrownCode(() => c.controller.alterTopicConfigs("t", { bad: "1" })))
+      .toBe("INVALID_CONFIG");
+    expect(thrownCode(() => c.controller.alterTopicConfigs("__consumer_offsets", {}))).toBe(
+      "INVALID_TOPIC_EXCEPTION",
+    );
+  });
+});
+
 describe("allocateProducerIds", () => {
   it("hands out consecutive blocks through ProducerIdsRecords", () => {
     const c = new Cluster();

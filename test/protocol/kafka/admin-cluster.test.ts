@@ -131,8 +131,11 @@ describe("admin APIs on a cluster's Kafka listener", () => {
         const inc = await call3(44, 0, (w) => {
           w.array(false, ["rep"], (w, n) => {
             w.int8(2).nullableString(n);
-            w.array(false, ["x"], (w) =>
-              w.nullableString("retention.ms").int8(1).nullableString(null));
+            w.array(
+              false,
+              ["x"],
+              (w) => w.nullableString("retention.ms").int8(1).nullableString(null),
+            );
           });
           w.bool(false);
         });
