@@ -73,18 +73,10 @@ export class LocalMetadataWriter implements MetadataWriter {
     return await this.#lock.exclusive(async () => {
       checkNewName(this.committed.image, name);
       const topicId = newTopicId(this.#rt.random);
-      const records: MetadataRecord[] = [{ type: "TopicRecord", name, topicId, internal }];
-      for (let p = 0; p < partitions; p++) {
-        const replicas = [this.#options.nodeId];
-        records.push({
-          type: "PartitionRecord",
-          topic: name,
-          partition: p,
-          replicas,
-          leader: replicas[0],
-          leaderEpoch: 0,
-        });
-      }
+      const records: MetadataRecord[] = [
+        { type: "TopicRecord", name, topicId, internal },
+        ...this.#partitionRecords(name, 0, partitions),
+      ];
       for (const [config, value] of Object.entries(configs)) {
         records.push({ type: "ConfigRecord", topic: name, name: config, value });
       }
@@ -151,20 +143,25 @@ export class LocalMetadataWriter implements MetadataWriter {
           `topic "${name}" has ${current} partitions; the new count must be higher and at most ${PARTITIONS_PER_TOPIC_MAX}, got ${count}`,
         );
       }
-      const records: MetadataRecord[] = [];
-      for (let p = current; p < count; p++) {
-        const replicas = [this.#options.nodeId];
-        records.push({
-          type: "PartitionRecord",
-          topic: name,
-          partition: p,
-          replicas,
-          leader: replicas[0],
-          leaderEpoch: 0,
-        });
-      }
-      return { offset: await this.#commit(records) };
+      return { offset: await this.#commit(this.#partitionRecords(name, current, count)) };
     });
+  }
+
+  /** Partitions [from, to) of a topic, each on this node alone, leader epoch 0. */
+  #partitionRecords(topic: string, from: number, to: number): MetadataRecord[] {
+    const records: MetadataRecord[] = [];
+    for (let partition = from; partition < to; partition++) {
+      const replicas = [this.#options.nodeId];
+      records.push({
+        type: "PartitionRecord",
+        topic,
+        partition,
+        replicas,
+        leader: replicas[0],
+        leaderEpoch: 0,
+      });
+    }
+    return records;
   }
 
   async reserveProducerIds(blockSize: number): Promise<ReservedProducerIds> {
