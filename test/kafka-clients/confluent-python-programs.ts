@@ -193,3 +193,34 @@ consumer = KafkaConsumer('test_topic', group_id='test_group', bootstrap_servers=
 for message in consumer:
     print(message.topic, message.partition, message.offset, message.value.decode())
 `;
+
+/**
+ * kafka-python's KafkaAdminClient on a group (the group APIs confluent-kafka 1.7 lacks):
+ * list_consumer_groups, describe_consumer_groups (an empty group and a live one),
+ * list_consumer_group_offsets, delete_consumer_groups.
+ */
+export const KAFKA_PYTHON_GROUP_ADMIN = `
+import json, sys, time
+from kafka import KafkaAdminClient, KafkaConsumer
+bootstrap, topic, group = sys.argv[1], sys.argv[2], sys.argv[3]
+a = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=20000)
+out = {}
+out["listed"] = sorted(g for g in a.list_consumer_groups() if g[0] == group)
+d = a.describe_consumer_groups([group])[0]
+out["described"] = [d.group, d.state, d.protocol_type, len(d.members)]
+offsets = a.list_consumer_group_offsets(group)
+out["offsets"] = sorted([tp.partition, m.offset] for tp, m in offsets.items() if tp.topic == topic)
+c = KafkaConsumer(topic, group_id=group + "-live", bootstrap_servers=bootstrap)
+deadline = time.time() + 30
+while time.time() < deadline and not c.assignment():
+    c.poll(timeout_ms=500)
+live = a.describe_consumer_groups([group + "-live"])[0]
+out["live"] = [live.state, live.protocol, len(live.members),
+               [sorted(p for t, ps in m.member_assignment.assignment if t == topic for p in ps)
+                for m in live.members]]
+c.close()
+out["deleted"] = [[g, e.__name__] for g, e in a.delete_consumer_groups([group])]
+out["after_delete"] = [g[0] for g in a.list_consumer_groups() if g[0] == group]
+a.close()
+print(json.dumps(out))
+`;

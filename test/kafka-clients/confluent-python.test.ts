@@ -18,6 +18,7 @@ import { ensureKafkaClients, PYTHON, type Run, runClient } from "./debian-client
 import {
   ADMIN_CLIENT,
   IDEMPOTENT_PRODUCER,
+  KAFKA_PYTHON_GROUP_ADMIN,
   MANUAL_COMMIT_CONSUMER,
   OFFSETS_FOR_TIMES,
   PLAIN_PRODUCER,
@@ -70,14 +71,19 @@ for (const host of selectedHosts("TRIBUTARY_E2E_HOSTS")) {
     });
 
     it("the idempotent producer delivers each record once, in order", async () => {
-      const out = json<{ left: number; reports: Array<[string | null, number, number]>; records: Row[] }>(
+      const out = json<
+        { left: number; reports: Array<[string | null, number, number]>; records: Row[] }
+      >(
         await python(IDEMPOTENT_PRODUCER, [bootstrap, "idem"]),
       );
       expect(out.left).toBe(0);
       expect(out.reports.filter((r) => r[0] !== null)).toEqual([]);
       for (const partition of [0, 1]) {
         // Record i went to partition i % 2: the log holds them at offsets 0..99 in send order.
-        const want = Array.from({ length: 100 }, (_, n) => [partition, n, `v-${2 * n + partition}`]);
+        const want = Array.from(
+          { length: 100 },
+          (_, n) => [partition, n, `v-${2 * n + partition}`],
+        );
         expect(out.records.filter((r) => r[0] === partition)).toEqual(want);
         const acked = out.reports.filter((r) => r[1] === partition).map((r) => r[2]);
         expect(acked).toEqual(want.map((w) => w[1]));
@@ -85,71 +91,110 @@ for (const host of selectedHosts("TRIBUTARY_E2E_HOSTS")) {
       expect(out.records).toHaveLength(200);
     }, 90_000);
 
-    it("a manual-commit group member stops; the next one resumes after its commit", async () => {
-      expect(json<{ left: number }>(await python(PLAIN_PRODUCER, [bootstrap, "grp"])).left).toBe(0);
-      type Member = { records: Row[]; committed: Array<[number, number]>; fetched: Array<[number, number]> };
-      const first = json<Member>(await python(MANUAL_COMMIT_CONSUMER, [bootstrap, "grp", "manual", "7"]));
-      expect(first.records).toHaveLength(7);
-      expect(first.committed).toEqual(positions(first.records));
-      expect(first.fetched).toEqual(first.committed);
+    it(
+      "a manual-commit group member stops, the next resumes after its commit, admins see both",
+      async () => {
+        expect(json<{ left: number }>(await python(PLAIN_PRODUCER, [bootstrap, "grp"])).left).toBe(
+          0,
+        );
+        type Member = {
+          records: Row[];
+          committed: Array<[number, number]>;
+          fetched: Array<[number, number]>;
+        };
+        const first = json<Member>(
+          await python(MANUAL_COMMIT_CONSUMER, [bootstrap, "grp", "manual", "7"]),
+        );
+        expect(first.records).toHaveLength(7);
+        expect(first.committed).toEqual(positions(first.records));
+        expect(first.fetched).toEqual(first.committed);
 
-      const second = json<Member>(await python(MANUAL_COMMIT_CONSUMER, [bootstrap, "grp", "manual", "13"]));
-      expect(second.records).toHaveLength(13);
-      for (const [partition, committed] of first.committed) {
-        const next = second.records.find((r) => r[0] === partition);
-        expect(next?.[1]).toBe(committed === NO_OFFSET ? 0 : committed);
-      }
-      // Between them the two members read every record exactly once.
-      const all = [...first.records, ...second.records].map((r) => r[2]).sort();
-      expect(all).toEqual(Array.from({ length: 20 }, (_, i) => `g-${i}`).sort());
-      expect(second.committed).toEqual([[0, 10], [1, 10]]);
-      expect(second.fetched).toEqual([[0, 10], [1, 10]]);
-    }, 120_000);
+        const second = json<Member>(
+          await python(MANUAL_COMMIT_CONSUMER, [bootstrap, "grp", "manual", "13"]),
+        );
+        expect(second.records).toHaveLength(13);
+        for (const [partition, committed] of first.committed) {
+          const next = second.records.find((r) => r[0] === partition);
+          expect(next?.[1]).toBe(committed === NO_OFFSET ? 0 : committed);
+        }
+        // Between them the two members read every record exactly once.
+        const all = [...first.records, ...second.records].map((r) => r[2]).sort();
+        expect(all).toEqual(Array.from({ length: 20 }, (_, i) => `g-${i}`).sort());
+        expect(second.committed).toEqual([[0, 10], [1, 10]]);
+        expect(second.fetched).toEqual([[0, 10], [1, 10]]);
 
-    it("offsets_for_times answers the first offset at or after each time, -1 past the end", async () => {
-      const times = [T0 - 5000, T0, T0 + 3000, T0 + 3500, T0 + 9000, T0 + 9001];
-      const out = json<{ left: number; answers: Array<Array<[number, number, string | null]>>; stamp: unknown }>(
-        await python(OFFSETS_FOR_TIMES, [bootstrap, "times", times.join(",")]),
-      );
-      expect(out.left).toBe(0);
-      // Partition 0 holds one record per second from T0, partition 1 two.
-      const p0 = [0, 0, 3, 4, 9, -1];
-      const p1 = [0, 0, 6, 8, 18, -1];
-      expect(out.answers).toEqual(times.map((_, i) => [[0, p0[i], null], [1, p1[i], null]]));
-      // [offset, [TIMESTAMP_CREATE_TIME, ms]]
-      expect(out.stamp).toEqual([3, [1, T0 + 3000]]);
-    }, 90_000);
+        // kafka-python's admin sees the same group and its offsets, a live group, and deletes it.
+        const admin = json<Record<string, unknown>>(
+          await python(KAFKA_PYTHON_GROUP_ADMIN, [bootstrap, "grp", "manual"]),
+        );
+        expect(admin).toEqual({
+          listed: [["manual", "consumer"]],
+          described: ["manual", "Empty", "consumer", 0],
+          offsets: [[0, 10], [1, 10]],
+          live: ["Stable", "range", 1, [[0, 1]]],
+          deleted: [["manual", "NoError"]],
+          after_delete: [],
+        });
+      },
+      120_000,
+    );
 
-    it("AdminClient creates, lists, describes, alters and deletes topics and lists groups", async () => {
-      const out = json<Record<string, unknown>>(await python(ADMIN_CLIENT, [bootstrap, "adm", "adm-group"], 90_000));
-      expect(out).toEqual({
-        create: null,
-        create_again: "TOPIC_ALREADY_EXISTS",
-        listed: [0, 1, 2],
-        brokers: [[1, "127.0.0.1", kafkaPort]],
-        controller: 1,
-        described: {
-          "retention.ms": ["3600000", false],
-          "cleanup.policy": ["compact", false],
-          "segment.bytes": ["1073741824", true],
-        },
-        alter: null,
-        altered: {
-          "retention.ms": ["604800000", true],
-          "cleanup.policy": ["delete", false],
-          "max.message.bytes": ["65536", false],
-        },
-        grow_validate: null,
-        shrink_validate: "INVALID_PARTITIONS",
-        // A single node has no controller to add partitions (docs/kafka.md); it says so.
-        grow: "INVALID_REQUEST",
-        assignment: [0, 1, 2],
-        groups: [["adm-group", "Stable", "consumer", "range", 1]],
-        deleted: null,
-        after_delete: false,
-        delete_again: "UNKNOWN_TOPIC_OR_PART",
-      });
-    }, 120_000);
+    it(
+      "offsets_for_times answers the first offset at or after each time, -1 past the end",
+      async () => {
+        const times = [T0 - 5000, T0, T0 + 3000, T0 + 3500, T0 + 9000, T0 + 9001];
+        const out = json<
+          { left: number; answers: Array<Array<[number, number, string | null]>>; stamp: unknown }
+        >(
+          await python(OFFSETS_FOR_TIMES, [bootstrap, "times", times.join(",")]),
+        );
+        expect(out.left).toBe(0);
+        // Partition 0 holds one record per second from T0, partition 1 two.
+        const p0 = [0, 0, 3, 4, 9, -1];
+        const p1 = [0, 0, 6, 8, 18, -1];
+        expect(out.answers).toEqual(times.map((_, i) => [[0, p0[i], null], [1, p1[i], null]]));
+        // [offset, [TIMESTAMP_CREATE_TIME, ms]]
+        expect(out.stamp).toEqual([3, [1, T0 + 3000]]);
+      },
+      90_000,
+    );
+
+    it(
+      "AdminClient creates, lists, describes, alters and deletes topics and lists groups",
+      async () => {
+        const out = json<Record<string, unknown>>(
+          await python(ADMIN_CLIENT, [bootstrap, "adm", "adm-group"], 90_000),
+        );
+        expect(out).toEqual({
+          create: null,
+          create_again: "TOPIC_ALREADY_EXISTS",
+          listed: [0, 1, 2],
+          brokers: [[1, "127.0.0.1", kafkaPort]],
+          controller: 1,
+          described: {
+            "retention.ms": ["3600000", false],
+            "cleanup.policy": ["compact", false],
+            "segment.bytes": ["1073741824", true],
+          },
+          alter: null,
+          altered: {
+            "retention.ms": ["604800000", true],
+            "cleanup.policy": ["delete", false],
+            "max.message.bytes": ["65536", false],
+          },
+          grow_validate: null,
+          shrink_validate: "INVALID_PARTITIONS",
+          // A single node has no controller to add partitions (docs/kafka.md); it says so.
+          grow: "INVALID_REQUEST",
+          assignment: [0, 1, 2],
+          groups: [["adm-group", "Stable", "consumer", "range", 1]],
+          deleted: null,
+          after_delete: false,
+          delete_again: "UNKNOWN_TOPIC_OR_PART",
+        });
+      },
+      120_000,
+    );
 
     it("kafka-python's quick-start producer and consumer run on localhost as written", async () => {
       const local = `localhost:${kafkaPort}`;
