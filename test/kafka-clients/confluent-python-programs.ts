@@ -224,3 +224,18 @@ out["after_delete"] = [g[0] for g in a.list_consumer_groups() if g[0] == group]
 a.close()
 print(json.dumps(out))
 `;
+
+/** A transactional producer: init_transactions must fail at once, fatally, saying why. */
+export const TRANSACTIONAL_PRODUCER = `
+import json, sys, time
+from confluent_kafka import KafkaException, Producer
+p = Producer({"bootstrap.servers": sys.argv[1], "transactional.id": "tx-app"})
+started = time.time()
+try:
+    p.init_transactions(30)
+    print(json.dumps({"initialised": True}))
+except KafkaException as x:
+    e = x.args[0]
+    print(json.dumps({"name": e.name(), "fatal": e.fatal(), "message": e.str(),
+                      "seconds": time.time() - started}))
+`;

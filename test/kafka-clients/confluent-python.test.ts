@@ -25,6 +25,7 @@ import {
   QUICKSTART_CONSUMER,
   QUICKSTART_PRODUCER,
   T0,
+  TRANSACTIONAL_PRODUCER,
 } from "./confluent-python-programs.ts";
 
 const missing = ensureKafkaClients();
@@ -90,6 +91,17 @@ for (const host of selectedHosts("TRIBUTARY_E2E_HOSTS")) {
       }
       expect(out.records).toHaveLength(200);
     }, 90_000);
+
+    it("a transactional producer is refused at once, fatally, with the reason", async () => {
+      const out = json<{ name: string; fatal: boolean; message: string; seconds: number }>(
+        await python(TRANSACTIONAL_PRODUCER, [bootstrap]),
+      );
+      expect([out.name, out.fatal]).toEqual(["TRANSACTIONAL_ID_AUTHORIZATION_FAILED", true]);
+      expect(out.message).toContain("transactions are not supported by this broker");
+      // Not after init_transactions' 30 s timeout, as it was while FindCoordinator said
+      // COORDINATOR_NOT_AVAILABLE.
+      expect(out.seconds).toBeLessThan(10);
+    }, 60_000);
 
     it(
       "a manual-commit group member stops, the next resumes after its commit, admins see both",
