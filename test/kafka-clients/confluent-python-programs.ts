@@ -239,3 +239,67 @@ except KafkaException as x:
     print(json.dumps({"name": e.name(), "fatal": e.fatal(), "message": e.str(),
                       "seconds": time.time() - started}))
 `;
+
+/**
+ * Two members of a cooperative-sticky group (KIP-429 incremental rebalancing in librdkafka): the
+ * second joins and takes partitions from the first, then leaves and gives them back. Every
+ * assign/revoke callback is recorded in order.
+ */
+export const COOPERATIVE_GROUP = `
+import json, sys, time
+from confluent_kafka import Consumer
+from confluent_kafka.admin import AdminClient, NewTopic
+b, topic = sys.argv[1], sys.argv[2]
+admin = AdminClient({"bootstrap.servers": b})
+admin.create_topics([NewTopic(topic, 4, 1)])[topic].result(20)
+events = []
+def member(name):
+    c = Consumer({"bootstrap.servers": b, "group.id": "coop-" + topic,
+                  "partition.assignment.strategy": "cooperative-sticky",
+                  "session.timeout.ms": 10000, "heartbeat.interval.ms": 500})
+    c.subscribe([topic],
+                on_assign=lambda c, ps: events.append([name, "assign", sorted(p.partition for p in ps)]),
+                on_revoke=lambda c, ps: events.append([name, "revoke", sorted(p.partition for p in ps)]))
+    return c
+def owned(c):
+    return sorted(p.partition for p in c.assignment())
+def poll_until(ready, members):
+    deadline = time.time() + 30
+    while time.time() < deadline and not ready():
+        for c in members:
+            c.poll(0.1)
+c1 = member("c1")
+poll_until(lambda: len(c1.assignment()) == 4, [c1])
+alone = owned(c1)
+c2 = member("c2")
+poll_until(lambda: len(c1.assignment()) + len(c2.assignment()) == 4 and c2.assignment(), [c1, c2])
+shared = [owned(c1), owned(c2)]
+c2.close()
+poll_until(lambda: len(c1.assignment()) == 4, [c1])
+print(json.dumps({"alone": alone, "shared": shared, "after": owned(c1), "events": events}))
+c1.close()
+`;
+
+/** A static member (group.instance.id) leaves and comes back as the same member. */
+export const STATIC_MEMBER = `
+import json, sys, time
+from confluent_kafka import Consumer
+from confluent_kafka.admin import AdminClient, NewTopic
+b, topic = sys.argv[1], sys.argv[2]
+group = "static-" + topic
+admin = AdminClient({"bootstrap.servers": b})
+admin.create_topics([NewTopic(topic, 2, 1)])[topic].result(20)
+def run():
+    c = Consumer({"bootstrap.servers": b, "group.id": group, "group.instance.id": "instance-1",
+                  "session.timeout.ms": 10000})
+    c.subscribe([topic])
+    deadline = time.time() + 30
+    while time.time() < deadline and not c.assignment():
+        c.poll(0.1)
+    owned = sorted(p.partition for p in c.assignment())
+    c.close()  # a static member sends no LeaveGroup: the group keeps it until its session ends
+    return owned
+runs = [run(), run()]
+groups = [[g.state, len(g.members)] for g in admin.list_groups(group, timeout=10)]
+print(json.dumps({"runs": runs, "groups": groups}))
+`;

@@ -1,10 +1,12 @@
 // confluent-kafka (librdkafka) and kafka-python programs against a real broker process under
 // node, deno and bun, over the Kafka listener, one broker per runtime: the idempotent producer
-// delivers every record once and in order; a group consumer with manual commits stops, and a
-// second member of the group resumes right after its commit; offsets_for_times answers from the
-// time index; AdminClient creates, lists, describes, alters and deletes topics and lists the
-// groups; and issue 12's kafka-python quick-start producer and consumer run as written (on
-// localhost) against a test_topic nobody created.
+// delivers every record once and in order; a transactional one is refused at once; a group
+// consumer with manual commits stops, and a second member of the group resumes right after its
+// commit (kafka-python's KafkaAdminClient sees that group and its offsets); cooperative-sticky
+// members rebalance incrementally; a static member comes back as itself; offsets_for_times
+// answers from the time index; AdminClient creates, lists, describes, alters and deletes topics
+// and lists the groups; and issue 12's kafka-python quick-start producer and consumer run as
+// written (on localhost) against a test_topic nobody created.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type BrokerProcess,
@@ -17,6 +19,7 @@ import { freePorts } from "../e2e/cluster-process.ts";
 import { ensureKafkaClients, PYTHON, type Run, runClient } from "./debian-clients.ts";
 import {
   ADMIN_CLIENT,
+  COOPERATIVE_GROUP,
   IDEMPOTENT_PRODUCER,
   KAFKA_PYTHON_GROUP_ADMIN,
   MANUAL_COMMIT_CONSUMER,
@@ -24,6 +27,7 @@ import {
   PLAIN_PRODUCER,
   QUICKSTART_CONSUMER,
   QUICKSTART_PRODUCER,
+  STATIC_MEMBER,
   T0,
   TRANSACTIONAL_PRODUCER,
 } from "./confluent-python-programs.ts";
@@ -170,6 +174,37 @@ for (const host of selectedHosts("TRIBUTARY_E2E_HOSTS")) {
       },
       90_000,
     );
+
+    it("cooperative-sticky members move only the partitions that change hands", async () => {
+      type Event = [member: string, kind: "assign" | "revoke", partitions: number[]];
+      const out = json<
+        { alone: number[]; shared: [number[], number[]]; after: number[]; events: Event[] }
+      >(await python(COOPERATIVE_GROUP, [bootstrap, "coop"], 90_000));
+      expect(out.alone).toEqual([0, 1, 2, 3]);
+      const [kept, moved] = out.shared;
+      expect([kept.length, moved.length]).toEqual([2, 2]);
+      expect([...kept, ...moved].sort()).toEqual([0, 1, 2, 3]);
+      expect(out.after).toEqual([0, 1, 2, 3]);
+      // Incremental: c1 gives up exactly what c2 takes and never its whole set; c2's partitions
+      // come back to c1 as an increment when c2 leaves. (Empty assigns end a rebalance round.)
+      const moves = out.events.filter((e) => e[2].length > 0);
+      expect(moves).toEqual([
+        ["c1", "assign", [0, 1, 2, 3]],
+        ["c1", "revoke", moved],
+        ["c2", "assign", moved],
+        ["c2", "revoke", moved],
+        ["c1", "assign", moved],
+      ]);
+    }, 120_000);
+
+    it("a static member comes back as itself, with its partitions", async () => {
+      const out = json<{ runs: number[][]; groups: Array<[string, number]> }>(
+        await python(STATIC_MEMBER, [bootstrap, "static"], 90_000),
+      );
+      expect(out.runs).toEqual([[0, 1], [0, 1]]);
+      // One member: the second run took the first one's place instead of joining beside it.
+      expect(out.groups).toEqual([["Stable", 1]]);
+    }, 120_000);
 
     it(
       "AdminClient creates, lists, describes, alters and deletes topics and lists groups",
