@@ -303,3 +303,40 @@ runs = [run(), run()]
 groups = [[g.state, len(g.members)] for g in admin.list_groups(group, timeout=10)]
 print(json.dumps({"runs": runs, "groups": groups}))
 `;
+
+/**
+ * An idempotent producer whose one batch exceeds the topic's max.message.bytes (1024): that
+ * batch fails, and the records sent after it still arrive, once each and in order (the broker
+ * must not count the refused batch's sequence numbers as written).
+ */
+export const IDEMPOTENT_AFTER_REFUSAL = `
+import json, sys
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+bootstrap, topic = sys.argv[1], sys.argv[2]
+admin = AdminClient({"bootstrap.servers": bootstrap})
+admin.create_topics([NewTopic(topic, 1, 1, config={"max.message.bytes": "1024"})])[topic].result(20)
+reports = []
+def report(name):
+    return lambda err, msg: reports.append([name, None if err is None else err.name(), msg.offset()])
+p = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 0})
+p.produce(topic, value=b"before", on_delivery=report("before"))
+p.flush(10)
+p.produce(topic, value=b"x" * 5000, on_delivery=report("big"))
+p.flush(10)
+for i in range(3):
+    p.produce(topic, value=b"after-%d" % i, on_delivery=report("after-%d" % i))
+    p.flush(10)
+c = Consumer({"bootstrap.servers": bootstrap, "group.id": "refusal-reader",
+              "enable.auto.commit": False})
+c.assign([TopicPartition(topic, 0, 0)])
+got = []
+for _ in range(40):
+    if len(got) >= 4:
+        break
+    m = c.poll(0.5)
+    if m is not None and m.error() is None:
+        got.append([m.offset(), m.value().decode()])
+c.close()
+print(json.dumps({"reports": reports, "records": got}))
+`;

@@ -20,6 +20,7 @@ import { ensureKafkaClients, PYTHON, type Run, runClient } from "./debian-client
 import {
   ADMIN_CLIENT,
   COOPERATIVE_GROUP,
+  IDEMPOTENT_AFTER_REFUSAL,
   IDEMPOTENT_PRODUCER,
   KAFKA_PYTHON_GROUP_ADMIN,
   MANUAL_COMMIT_CONSUMER,
@@ -95,6 +96,20 @@ for (const host of selectedHosts("TRIBUTARY_E2E_HOSTS")) {
       }
       expect(out.records).toHaveLength(200);
     }, 90_000);
+
+    it("an idempotent producer goes on in order after a batch over max.message.bytes", async () => {
+      const out = json<{ reports: unknown[]; records: unknown[] }>(
+        await python(IDEMPOTENT_AFTER_REFUSAL, [bootstrap, "small"]),
+      );
+      expect(out.reports).toEqual([
+        ["before", null, 0],
+        ["big", "MSG_SIZE_TOO_LARGE", null],
+        ["after-0", null, 1],
+        ["after-1", null, 2],
+        ["after-2", null, 3],
+      ]);
+      expect(out.records).toEqual([[0, "before"], [1, "after-0"], [2, "after-1"], [3, "after-2"]]);
+    }, 60_000);
 
     it("a transactional producer is refused at once, fatally, with the reason", async () => {
       const out = json<{ name: string; fatal: boolean; message: string; seconds: number }>(
