@@ -83,7 +83,8 @@ export const T0 = 1_700_000_000_000;
 
 /**
  * Records with explicit timestamps (partition 0: one per second from T0; partition 1: two per
- * second), then offsets_for_times at times before, on, between and after them.
+ * second), compressed with the codec named (none, gzip, ...), then offsets_for_times at times
+ * before, on, between and after them: the broker must look inside the stored batches.
  */
 export const OFFSETS_FOR_TIMES = `
 import json, sys
@@ -92,7 +93,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 bootstrap, topic, T0 = sys.argv[1], sys.argv[2], ${T0}
 admin = AdminClient({"bootstrap.servers": bootstrap})
 admin.create_topics([NewTopic(topic, 2, 1)])[topic].result(20)
-p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 50})
+p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 50, "compression.type": sys.argv[4]})
 for i in range(10):
     p.produce(topic, value=b"a-%d" % i, partition=0, timestamp=T0 + 1000 * i)
     for j in range(2):
@@ -339,4 +340,31 @@ for _ in range(40):
         got.append([m.offset(), m.value().decode()])
 c.close()
 print(json.dumps({"reports": reports, "records": got}))
+`;
+
+/**
+ * Timestamps out of order (CreateTime as the producer set it) in one partition, sent in one
+ * batch or one batch per record (argv[3] is linger.ms): offsets_for_times answers the first
+ * OFFSET whose timestamp is at or after each time, as Kafka does, not the nearest timestamp.
+ */
+export const OUT_OF_ORDER_TIMES = `
+import json, sys
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+b, topic, linger, T0 = sys.argv[1], sys.argv[2], int(sys.argv[3]), ${T0}
+admin = AdminClient({"bootstrap.servers": b})
+admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(20)
+p = Producer({"bootstrap.servers": b, "linger.ms": linger})
+for ms in [1000, 5000, 2000, 3000, 7000, 6000]:
+    p.produce(topic, value=b"%d" % ms, timestamp=T0 + ms)
+    if linger == 0:
+        p.flush(10)
+left = p.flush(10)
+c = Consumer({"bootstrap.servers": b, "group.id": "out-of-order-reader"})
+answers = []
+for ms in [0, 1500, 2500, 4000, 5500, 6500, 7000, 7001]:
+    found = c.offsets_for_times([TopicPartition(topic, 0, T0 + ms)], timeout=10)[0]
+    answers.append([ms, found.offset])
+c.close()
+print(json.dumps({"left": left, "answers": answers}))
 `;

@@ -25,6 +25,7 @@ import {
   KAFKA_PYTHON_GROUP_ADMIN,
   MANUAL_COMMIT_CONSUMER,
   OFFSETS_FOR_TIMES,
+  OUT_OF_ORDER_TIMES,
   PLAIN_PRODUCER,
   QUICKSTART_CONSUMER,
   QUICKSTART_PRODUCER,
@@ -174,21 +175,45 @@ for (const host of selectedHosts("TRIBUTARY_E2E_HOSTS")) {
       "offsets_for_times answers the first offset at or after each time, -1 past the end",
       async () => {
         const times = [T0 - 5000, T0, T0 + 3000, T0 + 3500, T0 + 9000, T0 + 9001];
-        const out = json<
-          { left: number; answers: Array<Array<[number, number, string | null]>>; stamp: unknown }
-        >(
-          await python(OFFSETS_FOR_TIMES, [bootstrap, "times", times.join(",")]),
-        );
-        expect(out.left).toBe(0);
         // Partition 0 holds one record per second from T0, partition 1 two.
         const p0 = [0, 0, 3, 4, 9, -1];
         const p1 = [0, 0, 6, 8, 18, -1];
-        expect(out.answers).toEqual(times.map((_, i) => [[0, p0[i], null], [1, p1[i], null]]));
-        // [offset, [TIMESTAMP_CREATE_TIME, ms]]
-        expect(out.stamp).toEqual([3, [1, T0 + 3000]]);
+        for (const codec of ["none", "gzip", "snappy", "lz4", "zstd"]) {
+          const out = json<
+            { left: number; answers: Array<Array<[number, number, string | null]>>; stamp: unknown }
+          >(await python(OFFSETS_FOR_TIMES, [bootstrap, `times-${codec}`, times.join(","), codec]));
+          expect(out.left, codec).toBe(0);
+          expect(out.answers, codec).toEqual(
+            times.map((_, i) => [[0, p0[i], null], [1, p1[i], null]]),
+          );
+          // [offset, [TIMESTAMP_CREATE_TIME, ms]]
+          expect(out.stamp, codec).toEqual([3, [1, T0 + 3000]]);
+        }
       },
-      90_000,
+      120_000,
     );
+
+    it("offsets_for_times with timestamps out of order answers by offset, as Kafka", async () => {
+      // Offsets 0-5 carry T0 + 1000, 5000, 2000, 3000, 7000, 6000.
+      // [ms after T0 asked, offset answered]
+      const want = [
+        [0, 0],
+        [1500, 1],
+        [2500, 1],
+        [4000, 1],
+        [5500, 4],
+        [6500, 4],
+        [7000, 4],
+        [7001, -1],
+      ];
+      for (const linger of ["50", "0"]) {
+        const out = json<{ left: number; answers: number[][] }>(
+          await python(OUT_OF_ORDER_TIMES, [bootstrap, `unordered-${linger}`, linger]),
+        );
+        expect(out.left).toBe(0);
+        expect(out.answers, `linger.ms ${linger}`).toEqual(want);
+      }
+    }, 60_000);
 
     it("cooperative-sticky members move only the partitions that change hands", async () => {
       type Event = [member: string, kind: "assign" | "revoke", partitions: number[]];
