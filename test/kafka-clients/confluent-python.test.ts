@@ -1,12 +1,13 @@
 // confluent-kafka (librdkafka) and kafka-python programs against a real broker process under
 // node, deno and bun, over the Kafka listener, one broker per runtime: the idempotent producer
-// delivers every record once and in order; a transactional one is refused at once; a group
-// consumer with manual commits stops, and a second member of the group resumes right after its
-// commit (kafka-python's KafkaAdminClient sees that group and its offsets); cooperative-sticky
-// members rebalance incrementally; a static member comes back as itself; offsets_for_times
-// answers from the time index; AdminClient creates, lists, describes, alters and deletes topics
-// and lists the groups; and issue 12's kafka-python quick-start producer and consumer run as
-// written (on localhost) against a test_topic nobody created.
+// delivers every record once and in order, also after a batch the broker refused; a
+// transactional one is refused at once; a group consumer with manual commits stops, and a
+// second member of the group resumes right after its commit (kafka-python's KafkaAdminClient
+// sees that group and its offsets); cooperative-sticky members rebalance incrementally; a
+// static member comes back as itself; offsets_for_times answers from the time index, through
+// every codec and with timestamps out of order; AdminClient creates, lists, describes, alters
+// and deletes topics and lists the groups; and issue 12's kafka-python quick-start producer and
+// consumer run as written (on localhost) against a test_topic nobody created, twice.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type BrokerProcess,
@@ -293,6 +294,17 @@ for (const host of selectedHosts("TRIBUTARY_E2E_HOSTS")) {
       expect(get.stdout.trim().split("\n")).toEqual(
         Array.from({ length: 5 }, (_, i) => `test_topic 0 ${i} message ${i}`),
       );
-    }, 90_000);
+
+      // Run both again: the consumer's auto-commit (every 5 s while it polled) kept its place,
+      // so the second run reads only the new records. It first waits for the first run's
+      // member, which never left the group, to reach its session timeout (10 s).
+      const again = await python(QUICKSTART_PRODUCER, [local]);
+      expect(again.code, again.stderr).toBe(0);
+      const resumed = await python(QUICKSTART_CONSUMER, [local]);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.stdout.trim().split("\n")).toEqual(
+        Array.from({ length: 5 }, (_, i) => `test_topic 0 ${5 + i} message ${i}`),
+      );
+    }, 120_000);
   });
 }
