@@ -93,7 +93,7 @@ describe("FindCoordinator", () => {
     expect(coordinatorV1(await call(c, findV1("g")))).toEqual(v0);
   });
 
-  it("v4: one answer per key; a transaction key is COORDINATOR_NOT_AVAILABLE", async () => {
+  it("v4: one answer per key; a transaction key is TRANSACTIONAL_ID_AUTHORIZATION_FAILED", async () => {
     const c = await client();
     const batch = (keyType: number) => ({
       key: FIND_COORDINATOR,
@@ -118,10 +118,20 @@ describe("FindCoordinator", () => {
       ["g", node.nodeId, node.host, node.kafkaPort, 0],
       ["h", node.nodeId, node.host, node.kafkaPort, 0],
     ]);
+    // Fatal to librdkafka and the Java producer, which COORDINATOR_NOT_AVAILABLE is not.
     expect(read(await call(c, batch(1)))).toEqual([
-      ["g", -1, "", -1, 15],
-      ["h", -1, "", -1, 15],
+      ["g", -1, "", -1, 53],
+      ["h", -1, "", -1, 53],
     ]);
+  });
+
+  it("v1: a transaction key is TRANSACTIONAL_ID_AUTHORIZATION_FAILED, saying why", async () => {
+    const c = await client();
+    const r = await call(c, findV1("tx", 1));
+    r.int32();
+    const out = [r.int16(), r.nullableString(), r.int32(), r.string(), r.int32()];
+    r.expectEnd("FindCoordinator v1 response");
+    expect(out).toEqual([53, "transactions are not supported by this broker", -1, "", -1]);
   });
 
   it("without a group coordinator: COORDINATOR_NOT_AVAILABLE", async () => {
@@ -487,8 +497,11 @@ describe("SyncGroup, Heartbeat, LeaveGroup", () => {
       body: (w) => {
         w.str(true, "jg").int32(1).str(true, "m-1").str(true, null);
         w.str(true, "consumer").str(true, "range");
-        w.array(true, ["m-1", "m-2"], (w, m) =>
-          w.str(true, m).bytes(true, new Uint8Array([m === "m-1" ? 7 : 8])).tags(true));
+        w.array(
+          true,
+          ["m-1", "m-2"],
+          (w, m) => w.str(true, m).bytes(true, new Uint8Array([m === "m-1" ? 7 : 8])).tags(true),
+        );
         w.tags(true);
       },
     });
@@ -547,8 +560,11 @@ describe("SyncGroup, Heartbeat, LeaveGroup", () => {
       flexible: true,
       body: (w) => {
         w.str(true, "jg");
-        w.array(true, [["m-1", null], ["gone", "i-9"]], (w, [m, i]) =>
-          w.str(true, m).str(true, i).str(true, "bye").tags(true));
+        w.array(
+          true,
+          [["m-1", null], ["gone", "i-9"]],
+          (w, [m, i]) => w.str(true, m).str(true, i).str(true, "bye").tags(true),
+        );
         w.tags(true);
       },
     });

@@ -1,10 +1,12 @@
 // FindCoordinator: the broker leading a group's `__consumer_offsets` partition, at its Kafka
 // listener. Transactions have no coordinator here: a transaction key is answered
-// COORDINATOR_NOT_AVAILABLE, as Kafka answers while it has none ready (a transactional
-// producer keeps retrying and then fails with a timeout, never with a misleading cause).
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED, as InitProducerId answers a transactional id. A
+// transactional producer asks FindCoordinator first, and librdkafka and the Java client take
+// that code as fatal and tell the application at once; COORDINATOR_NOT_AVAILABLE (what Kafka
+// says while its coordinator loads) had them retry until init_transactions timed out.
 
 import { TributaryError } from "../../../../model/errors.ts";
-import { KafkaError, kafkaErrorCode, NONE } from "../../error-codes.ts";
+import { KafkaAdminError, KafkaError, kafkaErrorCode, NONE } from "../../error-codes.ts";
 import {
   type Coordinator,
   decodeFindCoordinatorRequest,
@@ -31,7 +33,11 @@ export function findCoordinator(
 
 function coordinatorOf(ctx: KafkaContext, keyType: number, key: string): Coordinator {
   if (keyType === KEY_TYPE_TRANSACTION) {
-    return failed(key, KafkaError.COORDINATOR_NOT_AVAILABLE, "transactions are not supported");
+    return failed(
+      key,
+      KafkaAdminError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+      "transactions are not supported by this broker",
+    );
   }
   if (keyType !== KEY_TYPE_GROUP) {
     return failed(key, KafkaError.INVALID_REQUEST, `unknown coordinator key type ${keyType}`);
