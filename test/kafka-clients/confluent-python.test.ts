@@ -272,9 +272,9 @@ for (const host of selectedHosts("TRIBUTARY_E2E_HOSTS")) {
           },
           grow_validate: null,
           shrink_validate: "INVALID_PARTITIONS",
-          // A single node has no controller to add partitions (docs/kafka.md); it says so.
-          grow: "INVALID_REQUEST",
-          assignment: [0, 1, 2],
+          // Grown to 5 by the node itself; the group consumer is then assigned all five.
+          grow: null,
+          assignment: [0, 1, 2, 3, 4],
           groups: [["adm-group", "Stable", "consumer", "range", 1]],
           deleted: null,
           after_delete: false,
