@@ -263,8 +263,7 @@ export class Admin {
 
   /**
    * Grows a topic to `count` partitions in all, through the active controller (any broker of a
-   * cluster hands the request on). A single node has no controller to ask: UNSUPPORTED_VERSION
-   * after the checks.
+   * cluster hands the request on) or a single node's own metadata log.
    */
   async createPartitions(topic: string, count: number): Promise<TopicDescription> {
     const current = (await this.describeTopic(topic)).partitions.length;
@@ -280,7 +279,7 @@ export class Admin {
       if (err instanceof TributaryError && err.code === "NOT_CONTROLLER") {
         throw new TributaryError(
           "UNSUPPORTED_VERSION",
-          `a single broker cannot add partitions (no controller quorum); "${topic}" keeps ${current}`,
+          `no controller answered to add partitions; "${topic}" keeps ${current}`,
         );
       }
       throw err;

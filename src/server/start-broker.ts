@@ -12,6 +12,7 @@ import { HttpMembers } from "../coordinator/http-members.ts";
 import { TributaryError } from "../model/errors.ts";
 import { MetricsRegistry } from "../metrics/registry.ts";
 import { serveProtocol } from "../protocol/cbor/server/server.ts";
+import { singleNodeController } from "./single-node-controller.ts";
 import { VERSION } from "../version.ts";
 import { silentLogger } from "../logging/logger.ts";
 import { closeAll, type Closer } from "./close-all.ts";
@@ -117,6 +118,7 @@ export async function startBroker(
       version: VERSION,
       groups,
       logger,
+      controller: singleNodeController(broker),
       ...definedOnly({
         connectionsMax: options.connectionsMax,
         connectionsPerIpMax: options.connectionsPerIpMax,

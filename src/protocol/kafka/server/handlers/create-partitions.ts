@@ -33,7 +33,7 @@ export async function createPartitions(
         if (grow === undefined) {
           throw new TributaryError(
             "INVALID_REQUEST",
-            `this broker cannot add partitions (a single node has no controller that can); ${t.name} keeps its count`,
+            `this listener was started without a way to add partitions; ${t.name} keeps its count`,
           );
         }
         await grow(t.name, t.count);
