@@ -368,3 +368,32 @@ for ms in [0, 1500, 2500, 4000, 5500, 6500, 7000, 7001]:
 c.close()
 print(json.dumps({"left": left, "answers": answers}))
 `;
+
+/**
+ * Auto-creation follows the Metadata request's allow flag: librdkafka's consumer asks without
+ * it (allow.auto.create.topics defaults to false there) and is told the topic is unknown, its
+ * producer asks with it and the topic is made.
+ */
+export const AUTO_CREATE = `
+import json, sys, time
+from confluent_kafka import Consumer, Producer
+from confluent_kafka.admin import AdminClient
+b, wanted, written = sys.argv[1], sys.argv[2], sys.argv[3]
+admin = AdminClient({"bootstrap.servers": b})
+c = Consumer({"bootstrap.servers": b, "group.id": "auto-create-probe"})
+c.subscribe([wanted])
+errors = []
+deadline = time.time() + 20
+while time.time() < deadline and not errors:
+    m = c.poll(0.5)
+    if m is not None and m.error() is not None:
+        errors.append(m.error().name())
+c.close()
+p = Producer({"bootstrap.servers": b})
+reports = []
+p.produce(written, value=b"x", on_delivery=lambda e, m: reports.append(None if e is None else e.name()))
+p.flush(15)
+topics = admin.list_topics(timeout=10).topics
+print(json.dumps({"consumer": errors, "consumer_made": wanted in topics,
+                  "producer": reports, "producer_made": written in topics}))
+`;

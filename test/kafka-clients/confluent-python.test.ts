@@ -20,6 +20,7 @@ import { freePorts } from "../e2e/cluster-process.ts";
 import { ensureKafkaClients, PYTHON, type Run, runClient } from "./debian-clients.ts";
 import {
   ADMIN_CLIENT,
+  AUTO_CREATE,
   COOPERATIVE_GROUP,
   IDEMPOTENT_AFTER_REFUSAL,
   IDEMPOTENT_PRODUCER,
@@ -283,6 +284,18 @@ for (const host of selectedHosts("TRIBUTARY_E2E_HOSTS")) {
       },
       120_000,
     );
+
+    it("librdkafka's consumer does not auto-create a topic; its producer does", async () => {
+      const out = json<Record<string, unknown>>(
+        await python(AUTO_CREATE, [bootstrap, "never-made", "made-by-producer"]),
+      );
+      expect(out).toEqual({
+        consumer: ["UNKNOWN_TOPIC_OR_PART"],
+        consumer_made: false,
+        producer: [null],
+        producer_made: true,
+      });
+    }, 60_000);
 
     it("kafka-python's quick-start producer and consumer run on localhost as written", async () => {
       const local = `localhost:${kafkaPort}`;
