@@ -27,7 +27,7 @@ export async function startKafka(
     host: string;
     logger: Logger;
     kafkaCluster?: KafkaClusterAdmin;
-    groups?: GroupServiceApi;
+    groups?: GroupServiceApi & ClassicGroupsApi;
   },
   closers: Closer[],
 ): Promise<number | null> {
@@ -44,8 +44,7 @@ export async function startKafka(
     port,
     logger: options.logger,
     admin: kafkaAdmin(broker, options),
-    ...(options.groups ? { groups: options.groups } : {}),
-    ...classicOf(options.groups),
+    ...(options.groups ? { groups: options.groups, classic: options.groups } : {}),
     ...definedOnly({
       requestBytesMax: options.kafkaRequestBytesMax,
       connectionsMax: options.connectionsMax,
@@ -91,26 +90,4 @@ export function kafkaAdmin(
         ? broker.createPartitions(topic, count)
         : cluster.createPartitions(topic, count),
   };
-}
-
-const CLASSIC_METHODS = [
-  "joinGroup",
-  "syncGroup",
-  "heartbeatClassic",
-  "leaveGroupClassic",
-  "commitOffsetsClassic",
-  "listGroupsKafka",
-  "describeGroupKafka",
-] as const;
-
-/**
- * The classic group protocol of the node's coordinator, when it has one. Read structurally
- * because GroupService gains ClassicGroupsApi in a separate change: once it declares
- * `implements ClassicGroupsApi`, this becomes `{ classic: groups }`.
- */
-function classicOf(groups: GroupServiceApi | undefined): { classic?: ClassicGroupsApi } {
-  const candidate = groups as (GroupServiceApi & Partial<ClassicGroupsApi>) | undefined;
-  if (candidate === undefined) return {};
-  if (!CLASSIC_METHODS.every((m) => typeof candidate[m] === "function")) return {};
-  return { classic: candidate as GroupServiceApi & ClassicGroupsApi };
 }
